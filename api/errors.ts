@@ -1,0 +1,70 @@
+// Domain errors the routes throw, and the one handler that turns every error
+// (domain, validation, Temporal) into an HTTP answer with a JSON body.
+import type { FastifyError, FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+
+export class HttpError extends Error {
+  constructor(
+    readonly statusCode: number,
+    readonly code: string,
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+  }
+}
+
+export const badRequest = (field: string, message: string) => new HttpError(400, 'validation_failed', message, field);
+export const notFound = (message: string) => new HttpError(404, 'not_found', message);
+export const conflict = (message: string, code = 'conflict') => new HttpError(409, code, message);
+
+/** Temporal could not be reached: the request may be retried (with the same Idempotency-Key). */
+export const unavailable = (message: string) => new HttpError(503, 'temporarily_unavailable', message);
+
+function validationField(err: FastifyError): string | undefined {
+  const first = err.validation?.[0];
+  if (!first) return undefined;
+  const base = `${err.validationContext ?? 'body'}${first.instancePath}`;
+  const missing = (first.params as { missingProperty?: string; additionalProperty?: string } | undefined);
+  if (missing?.missingProperty) return `${base}/${missing.missingProperty}`;
+  if (missing?.additionalProperty) return `${base}/${missing.additionalProperty}`;
+  return base;
+}
+
+function isConnectionError(err: unknown): boolean {
+  const e = err as { code?: number | string; message?: string } | undefined;
+  // gRPC UNAVAILABLE (14) / DEADLINE_EXCEEDED (4), or the connection itself failing.
+  return e?.code === 14 || e?.code === 4 || /UNAVAILABLE|ECONNREFUSED|Failed to connect/i.test(e?.message ?? '');
+}
+
+export default fp(async function errorHandler(app: FastifyInstance) {
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    if (err instanceof HttpError) {
+      return reply.status(err.statusCode).send({ error: err.code, message: err.message, ...(err.field ? { field: err.field } : {}) });
+    }
+    if (err.validation) {
+      const field = validationField(err);
+      return reply.status(400).send({ error: 'validation_failed', message: `${field ?? 'request'}: ${err.validation[0]?.message ?? err.message}`, ...(field ? { field } : {}) });
+    }
+    if (err instanceof WorkflowUpdateFailedError) {
+      // The workflow's validator refused: nothing was written to its history.
+      const cause = err.cause instanceof ApplicationFailure ? err.cause.message : (err.cause?.message ?? err.message);
+      return reply.status(409).send({ error: 'refused', message: cause });
+    }
+    if (err instanceof WorkflowNotFoundError) {
+      return reply.status(409).send({ error: 'closed', message: 'the application is no longer open for this action' });
+    }
+    if (isConnectionError(err)) {
+      req.log.warn({ err }, 'temporal unavailable');
+      return reply.status(503).send({ error: 'temporarily_unavailable', message: 'the workflow service is not reachable; retry with the same Idempotency-Key' });
+    }
+    if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
+      return reply.status(err.statusCode).send({ error: err.code?.toLowerCase() ?? 'bad_request', message: err.message });
+    }
+    req.log.error({ err }, 'unhandled error');
+    return reply.status(500).send({ error: 'internal', message: 'internal error' });
+  });
+  app.setNotFoundHandler((req, reply) => reply.status(404).send({ error: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}` }));
+});

@@ -1,0 +1,23 @@
+// OpenAPI document generated from the route schemas, served at /docs.
+import fp from 'fastify-plugin';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+
+export default fp(async (app) => {
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: 'Tarkhees API',
+        description: 'Business-license applications of the municipality: submit, follow, correct and review.',
+        version: '0.1.0',
+      },
+      tags: [
+        { name: 'applications', description: 'Submitting and following license applications' },
+        { name: 'reviews', description: 'Health and technical review decisions' },
+        { name: 'licenses', description: 'Public license verification' },
+        { name: 'operations', description: 'Health of the service' },
+      ],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+});

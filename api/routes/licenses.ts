@@ -1,0 +1,19 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { ErrorSchema, LicenseNumberParam, LicenseSchema } from '../schemas';
+
+const licenses: FastifyPluginAsyncTypebox = async (app) => {
+  app.get(
+    '/licenses/:number',
+    {
+      schema: {
+        summary: 'Verify a license by its number (public)',
+        tags: ['licenses'],
+        params: LicenseNumberParam,
+        response: { 200: LicenseSchema, 400: ErrorSchema, 404: ErrorSchema },
+      },
+    },
+    async (req) => app.service.license(req.params.number),
+  );
+};
+
+export default licenses;

@@ -1,0 +1,306 @@
+// What the routes do, one method per route: store and start cases, read the
+// projection, and hand corrections and decisions to the workflow as Updates.
+import { createHash, randomBytes } from 'node:crypto';
+import { and, asc, desc, eq, lt, or, sql, type SQL } from 'drizzle-orm';
+import { WorkflowIdConflictPolicy, type Client } from '@temporalio/client';
+import type { ApplicationData, Correction, ReviewDecisionInput } from '../domain/application';
+import { isValidSaudiId, normalizeSaudiMobile } from '../domain/identifiers';
+import type { Config } from '../config';
+import type { Db } from '../db/client';
+import { agencyChecks, applicationEvents, applications, idempotencyKeys, licenses, reviews } from '../db/schema';
+import {
+  decideReviewUpdate,
+  newApplicationId,
+  SA_LICENSE_KIND,
+  SA_OFFICE,
+  SA_STAGE,
+  SA_STATUS,
+  submitCorrectionUpdate,
+  workflowIdFor,
+  WORKFLOW_TYPE,
+  type ApplicationWorkflowInput,
+  type UpdateResult,
+} from '../workflows/application/contract';
+import { badRequest, conflict, notFound } from './errors';
+import type { ApplicationBody, CorrectionBody, ListQuery, ReviewDecisionBody } from './schemas';
+
+type AppRow = typeof applications.$inferSelect;
+
+/** Checks JSON Schema cannot make; names the field like the schema errors do. */
+function normalizeApplicant<T extends { nationalId?: string; mobile?: string }>(a: T, base: string): T {
+  if (a.nationalId !== undefined && !isValidSaudiId(a.nationalId)) {
+    throw badRequest(`${base}/nationalId`, `${base}/nationalId: not a valid national ID or iqama number (check digit)`);
+  }
+  if (a.mobile === undefined) return a;
+  const mobile = normalizeSaudiMobile(a.mobile);
+  if (!mobile) throw badRequest(`${base}/mobile`, `${base}/mobile: not a Saudi mobile number`);
+  return { ...a, mobile };
+}
+
+function checkDecision(d: ReviewDecisionBody): void {
+  if (d.decision === 'return' && !d.deficiencies?.length) {
+    throw badRequest('body/deficiencies', 'body/deficiencies: returning for correction needs at least one deficiency');
+  }
+  if (d.decision === 'reject' && !d.reasons?.length) {
+    throw badRequest('body/reasons', 'body/reasons: a rejection needs at least one reason code');
+  }
+}
+
+/** Stable JSON (sorted keys) so the same body always hashes the same. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
+    entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+function encodeCursor(row: { submittedAt: Date; id: string }): string {
+  return Buffer.from(`${row.submittedAt.toISOString()}|${row.id}`).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { submittedAt: Date; id: string } {
+  const [at, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+  const submittedAt = new Date(at ?? '');
+  if (!id || Number.isNaN(submittedAt.getTime())) throw badRequest('querystring/cursor', 'querystring/cursor: not a cursor this API issued');
+  return { submittedAt, id };
+}
+
+const summary = (r: AppRow) => ({
+  id: r.id,
+  status: r.status,
+  stage: r.stage,
+  exclusionReason: r.exclusionReason,
+  waitingOn: r.waitingOn as never[],
+  licenseKind: r.licenseKind,
+  tradeName: r.tradeName,
+  crNumber: r.crNumber,
+  isicCode: r.isicCode,
+  officeId: r.officeId,
+  licenseNumber: r.licenseNumber,
+  submittedAt: r.submittedAt.toISOString(),
+  updatedAt: r.updatedAt.toISOString(),
+});
+
+export class ApplicationService {
+  constructor(
+    private readonly db: Db,
+    private readonly temporal: Client,
+    private readonly config: Config,
+  ) {}
+
+  /**
+   * Stores the case and starts its workflow. With an Idempotency-Key, a retry
+   * (same key, same body) returns the first case; the workflow start is
+   * idempotent too, so a retry after a failed start completes it.
+   */
+  async submit(body: ApplicationBody, idempotencyKey?: string): Promise<{ id: string; replayed: boolean }> {
+    const data: ApplicationData = { ...body, applicant: normalizeApplicant(body.applicant, 'body/applicant') };
+    const requestHash = createHash('sha256').update(canonical(body)).digest('hex');
+
+    if (idempotencyKey) {
+      const existing = await this.findByKey(idempotencyKey, requestHash);
+      if (existing) {
+        await this.startWorkflow(existing);
+        return { id: existing.id, replayed: true };
+      }
+    }
+    const now = new Date();
+    const id = newApplicationId(now, randomBytes(6));
+    const inserted = await this.db.transaction(async (tx) => {
+      const [row] = await tx
+        .insert(applications)
+        .values({
+          id,
+          licenseKind: data.licenseKind,
+          officeId: data.officeId ?? null,
+          applicantNationalId: data.applicant.nationalId,
+          applicantName: data.applicant.name,
+          applicantMobile: data.applicant.mobile,
+          crNumber: data.establishment.crNumber,
+          tradeName: data.establishment.tradeName,
+          isicCode: data.establishment.isicCode,
+          district: data.establishment.district,
+          data,
+          submittedAt: now,
+          updatedAt: now,
+        })
+        .returning();
+      if (idempotencyKey) {
+        const claimed = await tx
+          .insert(idempotencyKeys)
+          .values({ key: idempotencyKey, requestHash, applicationId: id })
+          .onConflictDoNothing()
+          .returning({ key: idempotencyKeys.key });
+        // A concurrent request with the same key won the race: drop this case, answer with theirs.
+        if (claimed.length === 0) tx.rollback();
+      }
+      return row!;
+    }).catch(async (err: unknown) => {
+      if (idempotencyKey && (err as Error).name === 'TransactionRollbackError') return undefined;
+      throw err;
+    });
+    if (!inserted) {
+      const winner = await this.findByKey(idempotencyKey!, requestHash);
+      if (!winner) throw new Error('idempotency key vanished during a concurrent submission');
+      await this.startWorkflow(winner);
+      return { id: winner.id, replayed: true };
+    }
+    await this.startWorkflow(inserted);
+    return { id, replayed: false };
+  }
+
+  private async findByKey(key: string, requestHash: string): Promise<AppRow | undefined> {
+    const [hit] = await this.db
+      .select({ app: applications, requestHash: idempotencyKeys.requestHash })
+      .from(idempotencyKeys)
+      .innerJoin(applications, eq(applications.id, idempotencyKeys.applicationId))
+      .where(eq(idempotencyKeys.key, key));
+    if (!hit) return undefined;
+    if (hit.requestHash !== requestHash) {
+      throw conflict('this Idempotency-Key was already used with a different request body', 'idempotency_key_reused');
+    }
+    return hit.app;
+  }
+
+  private async startWorkflow(row: AppRow): Promise<void> {
+    const input: ApplicationWorkflowInput = {
+      applicationId: row.id,
+      submittedAt: row.submittedAt.toISOString(),
+      data: row.data,
+      timing: this.config.timing,
+    };
+    await this.temporal.workflow.start(WORKFLOW_TYPE, {
+      workflowId: workflowIdFor(row.id),
+      taskQueue: this.config.temporal.taskQueue,
+      args: [input],
+      // A retried submission must find the running case, never start a second one.
+      workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+      typedSearchAttributes: [
+        { key: SA_STAGE, value: 'submitted' },
+        { key: SA_STATUS, value: 'in_progress' },
+        { key: SA_LICENSE_KIND, value: row.licenseKind },
+        ...(row.officeId ? [{ key: SA_OFFICE, value: row.officeId }] : []),
+      ],
+    });
+  }
+
+  private async row(id: string): Promise<AppRow> {
+    const [row] = await this.db.select().from(applications).where(eq(applications.id, id));
+    if (!row) throw notFound(`no application ${id}`);
+    return row;
+  }
+
+  async get(id: string) {
+    const row = await this.row(id);
+    const [events, reviewRows, agencyRows, licenseRows] = await Promise.all([
+      this.db.select().from(applicationEvents).where(eq(applicationEvents.applicationId, id)).orderBy(asc(applicationEvents.seq)),
+      this.db.select().from(reviews).where(eq(reviews.applicationId, id)).orderBy(asc(reviews.decidedAt)),
+      this.db.select().from(agencyChecks).where(eq(agencyChecks.applicationId, id)),
+      this.db.select().from(licenses).where(eq(licenses.applicationId, id)),
+    ]);
+    const agencies = { ...row.agencies };
+    for (const a of agencyRows) {
+      agencies[a.agency] ??= { state: a.state, reference: a.reference ?? undefined, reasons: a.reasons, checkedAt: a.checkedAt.toISOString() };
+    }
+    const license = licenseRows[0];
+    return {
+      ...summary(row),
+      round: row.round,
+      applicant: { name: row.data.applicant.name, mobile: row.data.applicant.mobile, role: row.data.applicant.role },
+      establishment: row.data.establishment,
+      documents: row.data.documents,
+      deficiencies: row.deficiencies,
+      healthReviewRequired: row.healthReviewRequired,
+      correctionDueAt: row.correctionDueAt?.toISOString() ?? null,
+      holdDueAt: row.holdDueAt?.toISOString() ?? null,
+      reviews: reviewRows.map((r) => ({
+        round: r.round,
+        kind: r.kind,
+        decision: r.decision,
+        reviewerId: r.reviewerId,
+        reviewerRole: r.reviewerRole,
+        reasons: r.reasons,
+        comment: r.comment,
+        deficiencies: r.deficiencies,
+        decidedAt: r.decidedAt.toISOString(),
+      })),
+      agencies,
+      license: license ? this.licenseView(license) : null,
+      timeline: events.map((e) => ({
+        seq: e.seq,
+        event: e.event,
+        stage: e.stage,
+        status: e.status,
+        actor: e.actor,
+        details: e.details,
+        at: e.at.toISOString(),
+      })),
+    };
+  }
+
+  async list(q: ListQuery) {
+    const where: SQL[] = [];
+    if (q.status) where.push(eq(applications.status, q.status));
+    if (q.stage) where.push(eq(applications.stage, q.stage));
+    if (q.licenseKind) where.push(eq(applications.licenseKind, q.licenseKind));
+    if (q.officeId) where.push(eq(applications.officeId, q.officeId));
+    if (q.crNumber) where.push(eq(applications.crNumber, q.crNumber));
+    if (q.waitingOn) where.push(sql`${q.waitingOn} = any(${applications.waitingOn})`);
+    if (q.cursor) {
+      const c = decodeCursor(q.cursor);
+      where.push(or(lt(applications.submittedAt, c.submittedAt), and(eq(applications.submittedAt, c.submittedAt), lt(applications.id, c.id)))!);
+    }
+    const rows = await this.db
+      .select()
+      .from(applications)
+      .where(and(...where))
+      .orderBy(desc(applications.submittedAt), desc(applications.id))
+      .limit(q.limit + 1);
+    const page = rows.slice(0, q.limit);
+    return { items: page.map(summary), nextCursor: rows.length > q.limit ? encodeCursor(page[page.length - 1]!) : null };
+  }
+
+  async correct(id: string, body: CorrectionBody): Promise<UpdateResult & { id: string }> {
+    const correction: Correction = body.applicant ? { ...body, applicant: normalizeApplicant(body.applicant, 'body/applicant') } : body;
+    await this.requireOpen(id);
+    const result = await this.temporal.workflow.getHandle(workflowIdFor(id)).executeUpdate(submitCorrectionUpdate, { args: [correction] });
+    return { id, ...result };
+  }
+
+  async decide(id: string, body: ReviewDecisionBody): Promise<UpdateResult & { id: string }> {
+    checkDecision(body);
+    await this.requireOpen(id);
+    const decision: ReviewDecisionInput = body;
+    const result = await this.temporal.workflow.getHandle(workflowIdFor(id)).executeUpdate(decideReviewUpdate, { args: [decision] });
+    return { id, ...result };
+  }
+
+  /** A closed case answers 409 at once instead of a round trip to Temporal. */
+  private async requireOpen(id: string): Promise<void> {
+    const row = await this.row(id);
+    if (row.status !== 'in_progress') throw conflict(`the application is closed (${row.status})`, 'refused');
+  }
+
+  async license(number: string) {
+    const [row] = await this.db.select().from(licenses).where(eq(licenses.number, number));
+    if (!row) throw notFound(`no license ${number}`);
+    return this.licenseView(row);
+  }
+
+  private licenseView(l: typeof licenses.$inferSelect) {
+    return {
+      number: l.number,
+      status: l.status,
+      licenseKind: l.licenseKind,
+      tradeName: l.tradeName,
+      crNumber: l.crNumber,
+      isicCode: l.isicCode,
+      issuedOn: l.issuedOn,
+      expiresOn: l.expiresOn,
+      applicationId: l.applicationId,
+    };
+  }
+}

@@ -1,0 +1,120 @@
+// Configuration is read from the environment once, validated, and passed down.
+// Every variable and its default is listed in the README.
+import type { CaseTiming } from './workflows/application/contract';
+import { TASK_QUEUE } from './workflows/application/contract';
+
+export class ConfigError extends Error {}
+
+const UNITS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** "500ms", "30s", "10m", "6h", "14d" → milliseconds. */
+export function parseDuration(name: string, value: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(value.trim());
+  if (!m) throw new ConfigError(`${name}: "${value}" is not a duration like 30s, 10m, 6h or 14d`);
+  return Math.round(Number(m[1]) * UNITS[m[2]!]!);
+}
+
+function port(name: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new ConfigError(`${name}: "${value}" is not a port`);
+  return n;
+}
+
+function url(name: string, value: string): string {
+  try {
+    return new URL(value).toString().replace(/\/$/, '');
+  } catch {
+    throw new ConfigError(`${name}: "${value}" is not a URL`);
+  }
+}
+
+function oneOf<T extends string>(name: string, value: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly string[]).includes(value)) {
+    throw new ConfigError(`${name}: "${value}" is not one of ${allowed.join(', ')}`);
+  }
+  return value as T;
+}
+
+export interface Config {
+  /** Unset: the embedded PostgreSQL (PGlite) under pgliteDir. */
+  databaseUrl?: string;
+  pgliteDir: string;
+  temporal: { address: string; namespace: string; taskQueue: string };
+  api: { host: string; port: number; publicUrl: string };
+  agencies: { laborOfficeUrl: string; zakatUrl: string; timeoutMs: number };
+  simulatorPort: number;
+  sms: { provider: 'console' | 'http'; httpUrl?: string; httpToken?: string; pollIntervalMs: number };
+  licenseNumberPrefix: string;
+  timing: CaseTiming;
+  logLevel: string;
+}
+
+export const DEFAULTS = {
+  PGLITE_DIR: '.data/pglite',
+  TEMPORAL_ADDRESS: '127.0.0.1:7233',
+  TEMPORAL_NAMESPACE: 'default',
+  TEMPORAL_TASK_QUEUE: TASK_QUEUE,
+  API_HOST: '127.0.0.1',
+  API_PORT: '3000',
+  SIMULATOR_PORT: '4010',
+  LABOR_OFFICE_URL: 'http://127.0.0.1:4010/labor',
+  ZAKAT_URL: 'http://127.0.0.1:4010/zakat',
+  AGENCY_TIMEOUT: '10s',
+  SMS_PROVIDER: 'console',
+  SMS_POLL_INTERVAL: '1s',
+  LICENSE_NUMBER_PREFIX: 'AHS',
+  CORRECTION_DEADLINE: '14d',
+  AGENCY_HOLD_DEADLINE: '30d',
+  AGENCY_RECHECK_INTERVAL: '6h',
+  AGENCY_RETRY_INITIAL: '5s',
+  AGENCY_RETRY_MAX: '10m',
+  LOG_LEVEL: 'info',
+} as const;
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const get = (k: keyof typeof DEFAULTS): string => env[k]?.trim() || DEFAULTS[k];
+  const apiPort = port('API_PORT', get('API_PORT'));
+  const apiHost = get('API_HOST');
+  const smsProvider = oneOf('SMS_PROVIDER', get('SMS_PROVIDER'), ['console', 'http'] as const);
+  const smsHttpUrl = env.SMS_HTTP_URL ? url('SMS_HTTP_URL', env.SMS_HTTP_URL) : undefined;
+  if (smsProvider === 'http' && !smsHttpUrl) throw new ConfigError('SMS_HTTP_URL: required when SMS_PROVIDER=http');
+  const prefix = get('LICENSE_NUMBER_PREFIX');
+  if (!/^[A-Z]{2,6}$/.test(prefix)) throw new ConfigError(`LICENSE_NUMBER_PREFIX: "${prefix}" must be 2-6 capital letters`);
+  const databaseUrl = env.DATABASE_URL?.trim() || undefined;
+  if (databaseUrl) url('DATABASE_URL', databaseUrl);
+  return {
+    databaseUrl,
+    pgliteDir: get('PGLITE_DIR'),
+    temporal: {
+      address: get('TEMPORAL_ADDRESS'),
+      namespace: get('TEMPORAL_NAMESPACE'),
+      taskQueue: get('TEMPORAL_TASK_QUEUE'),
+    },
+    api: {
+      host: apiHost,
+      port: apiPort,
+      publicUrl: env.API_PUBLIC_URL?.trim() || `http://${apiHost === '0.0.0.0' ? '127.0.0.1' : apiHost}:${apiPort}`,
+    },
+    agencies: {
+      laborOfficeUrl: url('LABOR_OFFICE_URL', get('LABOR_OFFICE_URL')),
+      zakatUrl: url('ZAKAT_URL', get('ZAKAT_URL')),
+      timeoutMs: parseDuration('AGENCY_TIMEOUT', get('AGENCY_TIMEOUT')),
+    },
+    simulatorPort: port('SIMULATOR_PORT', get('SIMULATOR_PORT')),
+    sms: {
+      provider: smsProvider,
+      httpUrl: smsHttpUrl,
+      httpToken: env.SMS_HTTP_TOKEN || undefined,
+      pollIntervalMs: parseDuration('SMS_POLL_INTERVAL', get('SMS_POLL_INTERVAL')),
+    },
+    licenseNumberPrefix: prefix,
+    timing: {
+      correctionDeadlineMs: parseDuration('CORRECTION_DEADLINE', get('CORRECTION_DEADLINE')),
+      agencyHoldDeadlineMs: parseDuration('AGENCY_HOLD_DEADLINE', get('AGENCY_HOLD_DEADLINE')),
+      agencyRecheckIntervalMs: parseDuration('AGENCY_RECHECK_INTERVAL', get('AGENCY_RECHECK_INTERVAL')),
+      agencyRetryInitialMs: parseDuration('AGENCY_RETRY_INITIAL', get('AGENCY_RETRY_INITIAL')),
+      agencyRetryMaxMs: parseDuration('AGENCY_RETRY_MAX', get('AGENCY_RETRY_MAX')),
+    },
+    logLevel: get('LOG_LEVEL'),
+  };
+}

@@ -1,0 +1,52 @@
+// Seeds the rules tables from db/rules.json and reads them back for the checks.
+import { readFileSync } from 'node:fs';
+import { sql } from 'drizzle-orm';
+import type { ActivityRule, KindRule, RuleSet } from '../domain/rules';
+import type { Db } from './client';
+import { activityRules, licenseKindRules } from './schema';
+
+const RULES_FILE = new URL('./rules.json', import.meta.url);
+
+interface RulesFile {
+  kinds: KindRule[];
+  activities: ActivityRule[];
+}
+
+/** Upsert by key: re-running start-up applies edits to rules.json without duplicating rows. */
+export async function seedRules(db: Db): Promise<void> {
+  const file = JSON.parse(readFileSync(RULES_FILE, 'utf8')) as RulesFile;
+  await db.transaction(async (tx) => {
+    for (const k of file.kinds) {
+      await tx
+        .insert(licenseKindRules)
+        .values(k)
+        .onConflictDoUpdate({
+          target: licenseKindRules.kind,
+          set: {
+            requiredDocuments: k.requiredDocuments,
+            minTermYears: k.minTermYears,
+            maxTermYears: k.maxTermYears,
+            defaultTermYears: k.defaultTermYears,
+          },
+        });
+    }
+    for (const a of file.activities) {
+      const { isicPrefix, ...rest } = a;
+      await tx
+        .insert(activityRules)
+        .values(a)
+        .onConflictDoUpdate({ target: activityRules.isicPrefix, set: rest });
+    }
+  });
+}
+
+export async function loadRules(db: Db): Promise<RuleSet> {
+  const [kinds, activities] = await Promise.all([
+    db.select().from(licenseKindRules),
+    db.select().from(activityRules).orderBy(sql`length(${activityRules.isicPrefix}) desc`),
+  ]);
+  return {
+    kinds: Object.fromEntries(kinds.map((k) => [k.kind, k as KindRule])),
+    activities: activities as ActivityRule[],
+  };
+}

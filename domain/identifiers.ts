@@ -1,0 +1,35 @@
+// Checks on Saudi identifiers that JSON Schema patterns cannot express.
+
+/**
+ * National ID (first digit 1) and iqama (first digit 2) numbers end in a Luhn
+ * check digit, so most typos are caught before a case is opened.
+ */
+export function isValidSaudiId(id: string): boolean {
+  if (!/^[12]\d{9}$/.test(id)) return false;
+  let sum = 0;
+  for (let i = 0; i < 10; i++) {
+    let d = id.charCodeAt(i) - 48;
+    if (i % 2 === 0) {
+      d *= 2;
+      if (d > 9) d -= 9;
+    }
+    sum += d;
+  }
+  return sum % 10 === 0;
+}
+
+/** Completes the first nine digits of an ID with its check digit (tests and seed data). */
+export function withSaudiIdCheckDigit(first9: string): string {
+  for (let c = 0; c <= 9; c++) {
+    if (isValidSaudiId(first9 + c)) return first9 + c;
+  }
+  throw new Error(`no check digit for ${first9}`);
+}
+
+export const SAUDI_MOBILE_PATTERN = '^(?:05|\\+9665|009665|9665)[0-9]{8}$';
+
+/** 05XXXXXXXX, +9665XXXXXXXX, 009665…, 9665… → +9665XXXXXXXX; undefined when it is none of these. */
+export function normalizeSaudiMobile(mobile: string): string | undefined {
+  const m = /^(?:05|\+9665|009665|9665)(\d{8})$/.exec(mobile.replace(/[\s-]/g, ''));
+  return m ? `+9665${m[1]}` : undefined;
+}

@@ -1,0 +1,52 @@
+// SMS wording per case event, Arabic first (the applicant's language), English after.
+import type { CaseEvent } from './status';
+
+export interface SmsContext {
+  applicationId: string;
+  tradeName: string;
+  licenseNumber?: string;
+  expiresOn?: string;
+  deficiencyCount?: number;
+  dueDate?: string;
+}
+
+type Template = (c: SmsContext) => [ar: string, en: string];
+
+const TEMPLATES: Partial<Record<CaseEvent, Template>> = {
+  submitted: (c) => [
+    `تم استلام طلب ترخيص "${c.tradeName}" برقم ${c.applicationId}.`,
+    `Your license application for "${c.tradeName}" was received: ${c.applicationId}.`,
+  ],
+  correction_requested: (c) => [
+    `طلبكم ${c.applicationId} ينقصه ${c.deficiencyCount ?? 0} من المتطلبات. يرجى الاستكمال قبل ${c.dueDate}.`,
+    `Application ${c.applicationId} is missing ${c.deficiencyCount ?? 0} item(s). Please complete it before ${c.dueDate}.`,
+  ],
+  review_started: (c) => [
+    `طلبكم ${c.applicationId} مكتمل وقيد المراجعة الفنية.`,
+    `Application ${c.applicationId} is complete and under review.`,
+  ],
+  returned_for_correction: (c) => [
+    `أعيد طلبكم ${c.applicationId} لاستكمال ${c.deficiencyCount ?? 0} من الملاحظات قبل ${c.dueDate}.`,
+    `Application ${c.applicationId} was returned with ${c.deficiencyCount ?? 0} point(s) to correct before ${c.dueDate}.`,
+  ],
+  on_hold: (c) => [
+    `طلبكم ${c.applicationId} معلق لحين تسوية الوضع لدى الجهات المرتبطة (مكتب العمل / الزكاة والدخل).`,
+    `Application ${c.applicationId} is on hold until your standing with the Labor Office / Zakat is settled.`,
+  ],
+  issued: (c) => [
+    `صدرت رخصة "${c.tradeName}" رقم ${c.licenseNumber}، سارية حتى ${c.expiresOn}.`,
+    `License ${c.licenseNumber} for "${c.tradeName}" is issued, valid until ${c.expiresOn}.`,
+  ],
+  excluded: (c) => [
+    `تم استبعاد طلبكم ${c.applicationId} لعدم استيفاء المتطلبات.`,
+    `Application ${c.applicationId} was excluded: the requirements were not met.`,
+  ],
+  rejected: (c) => [`تم رفض طلبكم ${c.applicationId}.`, `Application ${c.applicationId} was rejected.`],
+};
+
+export function renderSms(event: CaseEvent, ctx: SmsContext): { ar: string; en: string } | undefined {
+  const t = TEMPLATES[event];
+  if (!t) return undefined;
+  const [ar, en] = t(ctx);
+  return { ar, en };
+}

@@ -1,0 +1,153 @@
+// The one vocabulary for where a case is and how it ended. The database enums,
+// the API schemas and the workflow state are all derived from these objects,
+// so adding a value here is the only place a new state is declared.
+
+export const Stage = {
+  submitted: 'submitted',
+  completenessCheck: 'completeness_check',
+  awaitingCorrection: 'awaiting_correction',
+  conditionsCheck: 'conditions_check',
+  review: 'review',
+  agencyLinkage: 'agency_linkage',
+  onHold: 'on_hold',
+  issuance: 'issuance',
+  closed: 'closed',
+} as const;
+export type Stage = (typeof Stage)[keyof typeof Stage];
+export const STAGES = Object.values(Stage) as [Stage, ...Stage[]];
+
+export const Status = {
+  inProgress: 'in_progress',
+  issued: 'issued',
+  excluded: 'excluded',
+  rejected: 'rejected',
+} as const;
+export type Status = (typeof Status)[keyof typeof Status];
+export const STATUSES = Object.values(Status) as [Status, ...Status[]];
+
+/** Why an excluded case was excluded: the municipality reports the two apart. */
+export const ExclusionReason = {
+  incomplete: 'incomplete',
+  conditions: 'conditions',
+} as const;
+export type ExclusionReason = (typeof ExclusionReason)[keyof typeof ExclusionReason];
+export const EXCLUSION_REASONS = Object.values(ExclusionReason) as [ExclusionReason, ...ExclusionReason[]];
+
+export const LicenseKind = {
+  commercial: 'commercial',
+  health: 'health',
+  professional: 'professional',
+} as const;
+export type LicenseKind = (typeof LicenseKind)[keyof typeof LicenseKind];
+export const LICENSE_KINDS = Object.values(LicenseKind) as [LicenseKind, ...LicenseKind[]];
+
+export const ReviewKind = {
+  health: 'health',
+  technical: 'technical',
+} as const;
+export type ReviewKind = (typeof ReviewKind)[keyof typeof ReviewKind];
+export const REVIEW_KINDS = Object.values(ReviewKind) as [ReviewKind, ...ReviewKind[]];
+
+export const ReviewDecision = {
+  approve: 'approve',
+  reject: 'reject',
+  returnForCorrection: 'return',
+} as const;
+export type ReviewDecision = (typeof ReviewDecision)[keyof typeof ReviewDecision];
+export const REVIEW_DECISIONS = Object.values(ReviewDecision) as [ReviewDecision, ...ReviewDecision[]];
+
+export const ReviewerRole = {
+  healthSpecialist: 'healthSpecialist',
+  technicalInspector: 'technicalInspector',
+} as const;
+export type ReviewerRole = (typeof ReviewerRole)[keyof typeof ReviewerRole];
+export const REVIEWER_ROLES = Object.values(ReviewerRole) as [ReviewerRole, ...ReviewerRole[]];
+
+/** Which role may decide which review. */
+export const ROLE_FOR_REVIEW: Record<ReviewKind, ReviewerRole> = {
+  health: ReviewerRole.healthSpecialist,
+  technical: ReviewerRole.technicalInspector,
+};
+
+export const Agency = {
+  laborOffice: 'laborOffice',
+  zakat: 'zakat',
+} as const;
+export type Agency = (typeof Agency)[keyof typeof Agency];
+export const AGENCIES = Object.values(Agency) as [Agency, ...Agency[]];
+
+/** The state of one agency's check as the case sees it. */
+export const AgencyState = {
+  pending: 'pending',
+  unavailable: 'unavailable',
+  compliant: 'compliant',
+  nonCompliant: 'non_compliant',
+} as const;
+export type AgencyState = (typeof AgencyState)[keyof typeof AgencyState];
+export const AGENCY_STATES = Object.values(AgencyState) as [AgencyState, ...AgencyState[]];
+
+/** Who or what a case waits on right now; empty when it is moving by itself. */
+export const WaitingOn = {
+  applicant: 'applicant',
+  healthSpecialist: 'healthSpecialist',
+  technicalInspector: 'technicalInspector',
+  laborOffice: 'laborOffice',
+  zakat: 'zakat',
+} as const;
+export type WaitingOn = (typeof WaitingOn)[keyof typeof WaitingOn];
+export const WAITING_ON = Object.values(WaitingOn) as [WaitingOn, ...WaitingOn[]];
+
+/** The timeline's event types; each is one row in application_events. */
+export const CaseEvent = {
+  submitted: 'submitted',
+  completenessCheckStarted: 'completeness_check_started',
+  correctionRequested: 'correction_requested',
+  correctionReceived: 'correction_received',
+  conditionsCheckStarted: 'conditions_check_started',
+  reviewStarted: 'review_started',
+  reviewDecided: 'review_decided',
+  returnedForCorrection: 'returned_for_correction',
+  agencyLinkageStarted: 'agency_linkage_started',
+  agencyUnavailable: 'agency_unavailable',
+  agencyChecked: 'agency_checked',
+  onHold: 'on_hold',
+  issued: 'issued',
+  excluded: 'excluded',
+  rejected: 'rejected',
+} as const;
+export type CaseEvent = (typeof CaseEvent)[keyof typeof CaseEvent];
+export const CASE_EVENTS = Object.values(CaseEvent) as [CaseEvent, ...CaseEvent[]];
+
+/**
+ * The events the applicant hears about by SMS. Internal hops (a check starting,
+ * an agency timing out and being retried) are not changes the applicant can act
+ * on, and a burst of four messages in one second reads as spam.
+ */
+export const SMS_EVENTS: ReadonlySet<CaseEvent> = new Set<CaseEvent>([
+  CaseEvent.submitted,
+  CaseEvent.correctionRequested,
+  CaseEvent.reviewStarted,
+  CaseEvent.returnedForCorrection,
+  CaseEvent.onHold,
+  CaseEvent.issued,
+  CaseEvent.excluded,
+  CaseEvent.rejected,
+]);
+
+export const DocumentType = {
+  storefrontPhoto: 'storefront_photo',
+  leaseOrDeed: 'lease_or_deed',
+  buildingPermit: 'building_permit',
+  civilDefense: 'civil_defense',
+  cleaningContract: 'cleaning_contract',
+} as const;
+export type DocumentType = (typeof DocumentType)[keyof typeof DocumentType];
+export const DOCUMENT_TYPES = Object.values(DocumentType) as [DocumentType, ...DocumentType[]];
+
+export const ApplicantRole = {
+  owner: 'owner',
+  delegate: 'delegate',
+  office: 'office',
+} as const;
+export type ApplicantRole = (typeof ApplicantRole)[keyof typeof ApplicantRole];
+export const APPLICANT_ROLES = Object.values(ApplicantRole) as [ApplicantRole, ...ApplicantRole[]];

@@ -1,0 +1,101 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eq } from 'drizzle-orm';
+import { smsOutbox } from '../db/schema';
+import { startTestEnv, waitFor, type TestEnv } from './support/env';
+import { approveAll, commercialApplication, getApp, healthApplication, submitOk, waitForApp } from './support/fixtures';
+
+let env: TestEnv;
+beforeAll(async () => {
+  env = await startTestEnv();
+});
+afterAll(async () => {
+  await env?.close();
+});
+
+async function smsFor(id: string) {
+  return env.db.db.select().from(smsOutbox).where(eq(smsOutbox.applicationId, id)).orderBy(smsOutbox.id);
+}
+
+describe('an application that meets every condition', () => {
+  it('is issued after the health and technical reviews approve it', async () => {
+    const id = await submitOk(env.api, healthApplication());
+    await approveAll(env.api, id);
+    const done = await waitForApp(env.api, id, 'issued', (a) => a.status === 'issued');
+
+    expect(done.stage).toBe('closed');
+    expect(done.healthReviewRequired).toBe(true);
+    expect(done.reviews.map((r: { kind: string }) => r.kind).sort()).toEqual(['health', 'technical']);
+    expect(done.agencies.laborOffice.state).toBe('compliant');
+    expect(done.agencies.zakat.state).toBe('compliant');
+    expect(done.license.number).toMatch(/^AHS-\d{4}-\d{6}$/);
+    // Health activities run 12 months, whatever was asked.
+    const issued = new Date(done.license.issuedOn);
+    const expires = new Date(done.license.expiresOn);
+    expect(expires.getUTCFullYear() * 12 + expires.getUTCMonth() - (issued.getUTCFullYear() * 12 + issued.getUTCMonth())).toBe(12);
+    expect(done.timeline.map((e: { event: string }) => e.event)).toEqual(
+      expect.arrayContaining(['submitted', 'review_started', 'review_decided', 'agency_linkage_started', 'agency_checked', 'issued']),
+    );
+    const seqs = done.timeline.map((e: { seq: number }) => e.seq);
+    expect(seqs).toEqual([...seqs].sort((a: number, b: number) => a - b));
+
+    const lic = await env.api.inject({ method: 'GET', url: `/licenses/${done.license.number}` });
+    expect(lic.statusCode).toBe(200);
+    expect(lic.json()).toMatchObject({ applicationId: id, status: 'active', licenseKind: 'health' });
+
+    // One SMS per applicant-facing change: submitted, in review, issued; each delivered once.
+    const sms = await waitFor('SMS delivered', async () => {
+      const rows = await smsFor(id);
+      return rows.length === 3 && rows.every((r) => r.status === 'sent') ? rows : undefined;
+    });
+    expect(sms.map((r) => r.event)).toEqual(['submitted', 'review_started', 'issued']);
+    expect(sms[2]!.bodyAr).toContain(done.license.number);
+    const inbox = await fetch(`${env.simulatorUrl}/_control/sms`).then((r) => r.json() as Promise<{ messages: { reference: string }[] }>);
+    expect(inbox.messages.filter((m) => m.reference.startsWith(id))).toHaveLength(3);
+  });
+
+  it('skips the health review when the activity does not touch public health', async () => {
+    const id = await submitOk(env.api, commercialApplication({ requestedTermYears: 3 }));
+    const inReview = await waitForApp(env.api, id, 'in review', (a) => a.stage === 'review');
+    expect(inReview.healthReviewRequired).toBe(false);
+    expect(inReview.waitingOn).toEqual(['technicalInspector']);
+    await approveAll(env.api, id);
+    const done = await waitForApp(env.api, id, 'issued', (a) => a.status === 'issued');
+    expect(done.reviews).toHaveLength(1);
+    expect(done.reviews[0].kind).toBe('technical');
+    // Commercial: the requested three years.
+    expect(Number(done.license.expiresOn.slice(0, 4)) - Number(done.license.issuedOn.slice(0, 4))).toBe(3);
+  });
+
+  it('lists applications with filters and keyset paging', async () => {
+    const kind = 'professional';
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      ids.push(
+        await submitOk(
+          env.api,
+          commercialApplication({
+            licenseKind: kind,
+            establishment: { ...commercialApplication().establishment, isicCode: '711001', tradeName: `Office ${i}` },
+            documents: [
+              { type: 'lease_or_deed', reference: 'l' },
+              { type: 'civil_defense', reference: 'c' },
+            ],
+            requestedTermYears: 1,
+          }),
+        ),
+      );
+    }
+    const first = await env.api.inject({ method: 'GET', url: `/applications?licenseKind=${kind}&limit=2` });
+    expect(first.statusCode).toBe(200);
+    const page1 = first.json();
+    expect(page1.items).toHaveLength(2);
+    expect(page1.nextCursor).toBeTruthy();
+    const second = await env.api.inject({ method: 'GET', url: `/applications?licenseKind=${kind}&limit=2&cursor=${page1.nextCursor}` });
+    const page2 = second.json();
+    const seen = [...page1.items, ...page2.items].map((a: { id: string }) => a.id);
+    expect(new Set(seen).size).toBe(seen.length);
+    for (const id of ids) expect(seen).toContain(id);
+    const detail = await getApp(env.api, ids[0]!);
+    expect(detail.licenseKind).toBe(kind);
+  });
+});

@@ -1,0 +1,124 @@
+// Realistic application bodies and API helpers for the tests.
+import { randomInt } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { withSaudiIdCheckDigit } from '../../domain/identifiers';
+import type { ApplicationBody, ReviewDecisionBody } from '../../api/schemas';
+import { waitFor } from './env';
+
+const digits = (n: number) => Array.from({ length: n }, () => randomInt(10)).join('');
+
+/**
+ * A CR number whose last digit picks the simulator's answer: 7 Labor Office
+ * non-compliant, 8 Zakat non-compliant, 9 both, anything in 0–5 compliant.
+ */
+export function crNumber(lastDigit: number = randomInt(6)): string {
+  return `2250${digits(5)}${lastDigit}`;
+}
+
+export function nationalId(): string {
+  return withSaudiIdCheckDigit(`1${digits(8)}`);
+}
+
+const inAYear = () => new Date(Date.now() + 365 * 86_400_000).toISOString().slice(0, 10);
+
+/** A café (health review needed), complete on first submission. */
+export function healthApplication(overrides: Partial<ApplicationBody> = {}): ApplicationBody {
+  return {
+    applicant: { nationalId: nationalId(), name: 'سعد بن علي الحربي', mobile: `05${digits(8)}`, role: 'owner' },
+    establishment: {
+      crNumber: crNumber(),
+      tradeName: 'مقهى الواحة',
+      isicCode: '563001',
+      district: 'Al-Mubarraz',
+      location: { lat: 25.4, lng: 49.58 },
+      areaSqm: 80,
+    },
+    licenseKind: 'health',
+    documents: [
+      { type: 'storefront_photo', reference: 'doc-photo-1' },
+      { type: 'lease_or_deed', reference: 'doc-lease-1' },
+      { type: 'building_permit', reference: 'doc-permit-1' },
+      { type: 'civil_defense', reference: 'doc-cd-1', expiresOn: inAYear() },
+      { type: 'cleaning_contract', reference: 'doc-clean-1', expiresOn: inAYear() },
+    ],
+    workers: [{ name: 'Ahmed Karim', healthCertificateNumber: `HC-${digits(7)}`, healthCertificateExpiry: inAYear() }],
+    ...overrides,
+  };
+}
+
+/** A clothing shop (technical review only), complete on first submission. */
+export function commercialApplication(overrides: Partial<ApplicationBody> = {}): ApplicationBody {
+  return {
+    applicant: { nationalId: nationalId(), name: 'Noura Al-Qahtani', mobile: `+9665${digits(8)}`, role: 'owner' },
+    establishment: {
+      crNumber: crNumber(),
+      tradeName: 'Noura Fashion',
+      isicCode: '477101',
+      district: 'Al-Hofuf',
+      location: { lat: 25.38, lng: 49.59 },
+      areaSqm: 120,
+    },
+    licenseKind: 'commercial',
+    requestedTermYears: 3,
+    documents: [
+      { type: 'storefront_photo', reference: 'doc-photo-2' },
+      { type: 'lease_or_deed', reference: 'doc-lease-2' },
+      { type: 'building_permit', reference: 'doc-permit-2' },
+      { type: 'civil_defense', reference: 'doc-cd-2', expiresOn: inAYear() },
+    ],
+    ...overrides,
+  };
+}
+
+export async function submit(api: FastifyInstance, body: unknown, idempotencyKey?: string) {
+  const res = await api.inject({
+    method: 'POST',
+    url: '/applications',
+    payload: body as object,
+    headers: idempotencyKey ? { 'idempotency-key': idempotencyKey } : {},
+  });
+  return res;
+}
+
+export async function submitOk(api: FastifyInstance, body: ApplicationBody): Promise<string> {
+  const res = await submit(api, body);
+  if (res.statusCode !== 201) throw new Error(`submit answered ${res.statusCode}: ${res.body}`);
+  return res.json<{ id: string }>().id;
+}
+
+export async function getApp(api: FastifyInstance, id: string) {
+  const res = await api.inject({ method: 'GET', url: `/applications/${id}` });
+  if (res.statusCode !== 200) throw new Error(`GET ${id} answered ${res.statusCode}: ${res.body}`);
+  return res.json<Record<string, any>>();
+}
+
+/** Waits until the projection shows the predicate true; returns that view. */
+export function waitForApp(api: FastifyInstance, id: string, what: string, pred: (a: Record<string, any>) => boolean, timeoutMs = 30_000) {
+  return waitFor(`${id} ${what}`, async () => {
+    const a = await getApp(api, id);
+    return pred(a) ? a : undefined;
+  }, { timeoutMs });
+}
+
+export const waitForStage = (api: FastifyInstance, id: string, stage: string, timeoutMs?: number) =>
+  waitForApp(api, id, `stage ${stage}`, (a) => a.stage === stage, timeoutMs);
+
+export function decide(api: FastifyInstance, id: string, body: ReviewDecisionBody) {
+  return api.inject({ method: 'POST', url: `/applications/${id}/reviews`, payload: body });
+}
+
+export const approve = (kind: 'health' | 'technical', reviewerId = `${kind}-reviewer-1`): ReviewDecisionBody => ({
+  kind,
+  reviewer: { id: reviewerId, role: kind === 'health' ? 'healthSpecialist' : 'technicalInspector' },
+  decision: 'approve',
+});
+
+/** Waits for the case to wait on reviewers, then approves every review it needs. */
+export async function approveAll(api: FastifyInstance, id: string): Promise<void> {
+  const a = await waitForStage(api, id, 'review');
+  const kinds: ('health' | 'technical')[] = a.healthReviewRequired ? ['health', 'technical'] : ['technical'];
+  for (const k of kinds) {
+    const res = await decide(api, id, approve(k));
+    if (res.statusCode !== 200) throw new Error(`approve ${k} answered ${res.statusCode}: ${res.body}`);
+  }
+}

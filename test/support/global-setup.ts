@@ -1,0 +1,55 @@
+// Once per test run: a fresh PostgreSQL database with the migrations applied,
+// one Temporal dev server, and one workflow bundle shared by every test worker.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import pg from 'pg';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import type { TestProject } from 'vitest/node';
+import { migrateDb, openDb } from '../../db/client';
+import { startTemporalDevServer, type DevServer } from '../../scripts/temporal';
+import { WORKFLOWS_PATH } from '../../worker';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    databaseUrl: string;
+    temporalAddress: string;
+    workflowBundlePath: string;
+  }
+}
+
+const ADMIN_URL = process.env.TEST_ADMIN_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const TEST_DB = process.env.TEST_DATABASE_NAME ?? 'tarkhees_test';
+const TEMPORAL_TEST_PORT = Number(process.env.TEMPORAL_TEST_PORT ?? 7299);
+
+let server: DevServer | undefined;
+
+export default async function setup(project: TestProject) {
+  const admin = new pg.Client({ connectionString: ADMIN_URL });
+  await admin.connect();
+  await admin.query(`drop database if exists ${TEST_DB} with (force)`);
+  await admin.query(`create database ${TEST_DB}`);
+  await admin.end();
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/${TEST_DB}`;
+  const databaseUrl = url.toString();
+  const handle = await openDb({ databaseUrl, pgliteDir: '' });
+  await migrateDb(handle);
+  await handle.close();
+
+  const [dev, bundle] = await Promise.all([
+    process.env.TEMPORAL_TEST_ADDRESS ? undefined : startTemporalDevServer({ port: TEMPORAL_TEST_PORT }),
+    bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { log() {}, trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error } }),
+  ]);
+  server = dev;
+  const bundlePath = path.resolve('.data/test/workflow-bundle.js');
+  mkdirSync(path.dirname(bundlePath), { recursive: true });
+  writeFileSync(bundlePath, bundle.code);
+
+  project.provide('databaseUrl', databaseUrl);
+  project.provide('temporalAddress', process.env.TEMPORAL_TEST_ADDRESS ?? dev!.address);
+  project.provide('workflowBundlePath', bundlePath);
+
+  return async () => {
+    await server?.stop();
+  };
+}

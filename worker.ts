@@ -1,0 +1,65 @@
+// The worker process: runs the application workflows and their activities, and
+// the SMS dispatcher that drains the outbox.
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { createActivities } from './activities';
+import { loadConfig, type Config } from './config';
+import { migrateDb, openDb, type Db } from './db/client';
+import { httpAgencyClients } from './integrations/agencies';
+import { consoleSmsProvider, httpSmsProvider, SmsDispatcher, type SmsProvider } from './integrations/sms';
+
+export const WORKFLOWS_PATH = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
+
+export function smsProviderFor(config: Config): SmsProvider {
+  return config.sms.provider === 'http'
+    ? httpSmsProvider({ url: config.sms.httpUrl!, token: config.sms.httpToken })
+    : consoleSmsProvider();
+}
+
+export interface AppWorkerOptions {
+  connection: NativeConnection;
+  config: Config;
+  db: Db;
+  /** Tests pass a prebuilt bundle so each worker does not re-bundle the workflows. */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+  workerOptions?: Partial<WorkerOptions>;
+}
+
+export async function createAppWorker(opts: AppWorkerOptions): Promise<Worker> {
+  const { config } = opts;
+  return Worker.create({
+    connection: opts.connection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    activities: createActivities({
+      db: opts.db,
+      agencies: httpAgencyClients(config.agencies),
+      licenseNumberPrefix: config.licenseNumberPrefix,
+    }),
+    ...opts.workerOptions,
+  });
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const handle = await openDb(config);
+  await migrateDb(handle);
+  const connection = await NativeConnection.connect({ address: config.temporal.address });
+  const worker = await createAppWorker({ connection, config, db: handle.db });
+  const dispatcher = new SmsDispatcher(handle.db, smsProviderFor(config), config.sms.pollIntervalMs);
+  dispatcher.start();
+  console.log(`worker polling ${config.temporal.taskQueue} on ${config.temporal.address}`);
+  // Worker.run() stops on SIGINT/SIGTERM by itself; then drain the rest.
+  await worker.run();
+  await dispatcher.stop();
+  await connection.close();
+  await handle.close();
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+}

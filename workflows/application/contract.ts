@@ -1,0 +1,113 @@
+// The contract of the license-application workflow: everything a client (the
+// API, tests, operations tools) needs to start, query and act on a case, and
+// nothing that runs activities. Safe to import from the workflow sandbox.
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import type {
+  AgencyResult,
+  ApplicationData,
+  Correction,
+  Deficiency,
+  IssuedLicense,
+  ReviewDecisionInput,
+  ReviewRecord,
+} from '../../domain/application';
+import type { Agency, ExclusionReason, ReviewKind, Stage, Status, WaitingOn } from '../../domain/status';
+
+export const TASK_QUEUE = 'tarkhees-applications';
+export const WORKFLOW_TYPE = 'licenseApplication';
+
+/** The application id is the workflow id, so a case is found by its number. */
+export const workflowIdFor = (applicationId: string): string => applicationId;
+
+export const APPLICATION_ID_PATTERN = '^TRK-[0-9]{8}-[0-9A-HJKMNP-TV-Z]{6}$';
+const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+
+/** TRK-YYYYMMDD-XXXXXX: readable over the phone, no I/O/L/U confusion. */
+export function newApplicationId(now: Date, randomBytes: Uint8Array): string {
+  const day = now.toISOString().slice(0, 10).replaceAll('-', '');
+  let suffix = '';
+  for (let i = 0; i < 6; i++) suffix += CROCKFORD[(randomBytes[i] ?? 0) % 32];
+  return `TRK-${day}-${suffix}`;
+}
+
+/** Every duration a case waits for; passed in so tests can run in seconds. */
+export interface CaseTiming {
+  /** How long the applicant has to send a correction before exclusion. */
+  correctionDeadlineMs: number;
+  /** How long a case may sit on hold for agency non-compliance. */
+  agencyHoldDeadlineMs: number;
+  /** How often a case on hold asks the agency again. */
+  agencyRecheckIntervalMs: number;
+  /** Backoff for an agency that does not answer (outage, 5xx, timeout). */
+  agencyRetryInitialMs: number;
+  agencyRetryMaxMs: number;
+}
+
+export interface ApplicationWorkflowInput {
+  applicationId: string;
+  submittedAt: string;
+  data: ApplicationData;
+  timing: CaseTiming;
+}
+
+export interface CaseState {
+  applicationId: string;
+  stage: Stage;
+  status: Status;
+  exclusionReason?: ExclusionReason;
+  waitingOn: WaitingOn[];
+  /** Increases each time the case goes back for correction. */
+  round: number;
+  deficiencies: Deficiency[];
+  healthReviewRequired?: boolean;
+  pendingReviews: ReviewKind[];
+  reviews: ReviewRecord[];
+  agencies: Partial<Record<Agency, AgencyResult>>;
+  correctionDueAt?: string;
+  holdDueAt?: string;
+  license?: IssuedLicense;
+  data: ApplicationData;
+}
+
+export interface CaseOutcome {
+  status: Exclude<Status, 'in_progress'>;
+  exclusionReason?: ExclusionReason;
+  license?: IssuedLicense;
+  reasons: Deficiency[];
+}
+
+export interface UpdateResult {
+  stage: Stage;
+  status: Status;
+  round: number;
+}
+
+export const getStateQuery = defineQuery<CaseState>('getState');
+
+/** The applicant (or office) sends corrections while the case awaits them. */
+export const submitCorrectionUpdate = defineUpdate<UpdateResult, [Correction]>('submitCorrection');
+
+/** A reviewer's decision on the health or technical review. */
+export const decideReviewUpdate = defineUpdate<UpdateResult, [ReviewDecisionInput]>('decideReview');
+
+/** An agency told us a case's standing changed: ask it again now instead of at the next recheck. */
+export const recheckAgenciesSignal = defineSignal('recheckAgencies');
+
+// Typed search attributes, registered with the server by scripts/temporal.ts.
+export const SA_STAGE = defineSearchAttributeKey('TarkheesStage', SearchAttributeType.KEYWORD);
+export const SA_STATUS = defineSearchAttributeKey('TarkheesStatus', SearchAttributeType.KEYWORD);
+export const SA_WAITING_ON = defineSearchAttributeKey('TarkheesWaitingOn', SearchAttributeType.KEYWORD_LIST);
+export const SA_NEEDS_ATTENTION = defineSearchAttributeKey('TarkheesNeedsAttention', SearchAttributeType.BOOL);
+export const SA_OFFICE = defineSearchAttributeKey('TarkheesOffice', SearchAttributeType.KEYWORD);
+export const SA_LICENSE_KIND = defineSearchAttributeKey('TarkheesLicenseKind', SearchAttributeType.KEYWORD);
+
+/** name → CLI type, for registering them with the dev server and in compose. */
+export const SEARCH_ATTRIBUTES: Record<string, 'Keyword' | 'KeywordList' | 'Bool'> = {
+  TarkheesStage: 'Keyword',
+  TarkheesStatus: 'Keyword',
+  TarkheesWaitingOn: 'KeywordList',
+  TarkheesNeedsAttention: 'Bool',
+  TarkheesOffice: 'Keyword',
+  TarkheesLicenseKind: 'Keyword',
+};

@@ -1,0 +1,343 @@
+// The path of one license application, from submission to a closed case.
+// Orchestration only: every read and write happens in an activity.
+import {
+  ActivityFailure,
+  allHandlersFinished,
+  ApplicationFailure,
+  condition,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
+import type { Activities, Transition } from '../../activities';
+import type { AgencyResult, Correction, Deficiency, ReviewDecisionInput } from '../../domain/application';
+import {
+  AGENCIES,
+  CaseEvent,
+  ROLE_FOR_REVIEW,
+  Stage,
+  Status,
+  WaitingOn,
+  type Agency,
+  type ExclusionReason,
+  type ReviewKind,
+} from '../../domain/status';
+import {
+  decideReviewUpdate,
+  getStateQuery,
+  recheckAgenciesSignal,
+  SA_NEEDS_ATTENTION,
+  SA_STAGE,
+  SA_STATUS,
+  SA_WAITING_ON,
+  submitCorrectionUpdate,
+  type ApplicationWorkflowInput,
+  type CaseOutcome,
+  type CaseState,
+  type UpdateResult,
+} from './contract';
+
+/** A projection write is one short transaction; longer means the database is in trouble. */
+const DB_ACTIVITY_TIMEOUT = '15s';
+/** The database coming back must resume the case, never fail it: retry without limit. */
+const DB_RETRY = { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '30s' };
+/** One agency call; the HTTP client gives up sooner, this only catches a hung worker. */
+const AGENCY_CALL_TIMEOUT = '30s';
+/** A blip should not show on the case; after this many tries it is reported as waiting. */
+const AGENCY_QUICK_ATTEMPTS = 3;
+
+const db = proxyActivities<Activities>({ startToCloseTimeout: DB_ACTIVITY_TIMEOUT, retry: DB_RETRY });
+
+export async function licenseApplication(input: ApplicationWorkflowInput): Promise<CaseOutcome> {
+  const { timing } = input;
+  const agencyRetry = {
+    initialInterval: timing.agencyRetryInitialMs,
+    maximumInterval: timing.agencyRetryMaxMs,
+    backoffCoefficient: 2,
+    nonRetryableErrorTypes: ['AgencyRequestError'],
+  };
+  const agencyQuick = proxyActivities<Activities>({
+    startToCloseTimeout: AGENCY_CALL_TIMEOUT,
+    retry: { ...agencyRetry, maximumAttempts: AGENCY_QUICK_ATTEMPTS },
+  });
+  const agencyPatient = proxyActivities<Activities>({ startToCloseTimeout: AGENCY_CALL_TIMEOUT, retry: agencyRetry });
+
+  const state: CaseState = {
+    applicationId: input.applicationId,
+    stage: Stage.submitted,
+    status: Status.inProgress,
+    waitingOn: [],
+    round: 1,
+    deficiencies: [],
+    pendingReviews: [],
+    reviews: [],
+    agencies: {},
+    data: input.data,
+  };
+  let seq = 0;
+  let correction: Correction | undefined;
+  let reviewOutcome: { decision: 'reject' | 'return'; deficiencies: Deficiency[] } | undefined;
+  let recheckRequested = false;
+
+  /** Persists the state as it is now, and keeps the search attributes in step. */
+  async function transition(event: CaseEvent, extra: Partial<Transition> = {}): Promise<void> {
+    const { reviews: _reviews, ...snapshot } = state;
+    const needsAttention = Object.values(state.agencies).some((a) => a?.state === 'unavailable');
+    upsertSearchAttributes([
+      { key: SA_STAGE, value: state.stage },
+      { key: SA_STATUS, value: state.status },
+      { key: SA_WAITING_ON, value: state.waitingOn },
+      { key: SA_NEEDS_ATTENTION, value: needsAttention },
+    ]);
+    await db.recordTransition({ seq: ++seq, event, at: new Date().toISOString(), state: JSON.parse(JSON.stringify(snapshot)) as typeof snapshot, ...extra });
+  }
+
+  const currentReviewOutcome = () => reviewOutcome;
+  const updateResult = (): UpdateResult => ({ stage: state.stage, status: state.status, round: state.round });
+
+  setHandler(getStateQuery, () => state);
+
+  setHandler(
+    submitCorrectionUpdate,
+    async (c) => {
+      correction = c;
+      const { note: _n, submittedBy: _s, ...changes } = c;
+      state.data = {
+        ...state.data,
+        ...(changes.requestedTermYears !== undefined ? { requestedTermYears: changes.requestedTermYears } : {}),
+        applicant: { ...state.data.applicant, ...changes.applicant },
+        establishment: { ...state.data.establishment, ...changes.establishment },
+        documents: mergeDocuments(state.data.documents, changes.documents),
+        workers: changes.workers ?? state.data.workers,
+      };
+      state.stage = Stage.completenessCheck;
+      state.waitingOn = [];
+      await transition(CaseEvent.correctionReceived, { actor: c.submittedBy ?? 'applicant', details: { note: c.note } });
+      return updateResult();
+    },
+    {
+      validator: (_c: Correction) => {
+        if (state.stage !== Stage.awaitingCorrection) {
+          throw new Error(`the application is at stage ${state.stage}, not awaiting a correction`);
+        }
+      },
+    },
+  );
+
+  setHandler(
+    decideReviewUpdate,
+    async (d: ReviewDecisionInput) => {
+      state.pendingReviews = state.pendingReviews.filter((k) => k !== d.kind);
+      state.waitingOn = state.waitingOn.filter((w) => w !== ROLE_FOR_REVIEW[d.kind]);
+      const record = { ...d, round: state.round, decidedAt: new Date().toISOString() };
+      state.reviews.push(record);
+      if (d.decision !== 'approve' && !reviewOutcome) {
+        reviewOutcome = { decision: d.decision, deficiencies: d.deficiencies ?? [] };
+      }
+      await transition(CaseEvent.reviewDecided, {
+        actor: d.reviewer.id,
+        review: record,
+        details: { kind: d.kind, decision: d.decision },
+      });
+      return updateResult();
+    },
+    { validator: (d: ReviewDecisionInput) => validateDecision(state, d, reviewOutcome !== undefined) },
+  );
+
+  setHandler(recheckAgenciesSignal, () => {
+    recheckRequested = true;
+  });
+
+  async function finish(status: CaseOutcome['status'], event: CaseEvent, reasons: Deficiency[], exclusionReason?: ExclusionReason): Promise<CaseOutcome> {
+    state.stage = Stage.closed;
+    state.status = status;
+    state.exclusionReason = exclusionReason;
+    state.waitingOn = [];
+    state.pendingReviews = [];
+    state.deficiencies = reasons;
+    await transition(event, { details: exclusionReason ? { exclusionReason } : {} });
+    // An update that was accepted must get its answer before the case closes.
+    await condition(allHandlersFinished);
+    return { status, exclusionReason, license: state.license, reasons };
+  }
+
+  /** Asks for a correction and waits for it; false when the deadline passed first. */
+  async function awaitCorrection(event: CaseEvent, deficiencies: Deficiency[]): Promise<boolean> {
+    correction = undefined;
+    state.stage = Stage.awaitingCorrection;
+    state.waitingOn = [WaitingOn.applicant];
+    state.deficiencies = deficiencies;
+    state.correctionDueAt = new Date(Date.now() + timing.correctionDeadlineMs).toISOString();
+    await transition(event);
+    const corrected = await condition(() => correction !== undefined, timing.correctionDeadlineMs);
+    state.correctionDueAt = undefined;
+    return corrected;
+  }
+
+  await transition(CaseEvent.submitted, { actor: input.data.applicant.nationalId });
+
+  for (;;) {
+    state.stage = Stage.completenessCheck;
+    state.waitingOn = [];
+    await transition(CaseEvent.completenessCheckStarted);
+    const completeness = await db.checkCompleteness(state.data);
+    if (!completeness.complete) {
+      if (!(await awaitCorrection(CaseEvent.correctionRequested, completeness.deficiencies))) {
+        return finish(Status.excluded, CaseEvent.excluded, state.deficiencies, 'incomplete');
+      }
+      continue;
+    }
+
+    state.stage = Stage.conditionsCheck;
+    state.deficiencies = [];
+    await transition(CaseEvent.conditionsCheckStarted);
+    const conditions = await db.checkConditions(state.data);
+    if (!conditions.met) return finish(Status.excluded, CaseEvent.excluded, conditions.reasons, 'conditions');
+    state.healthReviewRequired = conditions.healthReviewRequired;
+
+    state.stage = Stage.review;
+    state.pendingReviews = conditions.healthReviewRequired ? ['health', 'technical'] : ['technical'];
+    state.waitingOn = state.pendingReviews.map((k) => ROLE_FOR_REVIEW[k]);
+    reviewOutcome = undefined;
+    await transition(CaseEvent.reviewStarted, { details: { homeVisit: conditions.homeVisit, termMonths: conditions.termMonths } });
+    await condition(() => state.pendingReviews.length === 0 || reviewOutcome !== undefined);
+    // Re-read through a function: TypeScript cannot see the update handler assign it.
+    const outcome = currentReviewOutcome();
+
+    if (outcome?.decision === 'reject') {
+      const reasons = state.reviews
+        .filter((r) => r.round === state.round && r.decision === 'reject')
+        .flatMap((r) => (r.reasons ?? []).map((code) => rejection(code, r.comment)));
+      return finish(Status.rejected, CaseEvent.rejected, reasons);
+    }
+    if (outcome?.decision === 'return') {
+      // A correction may change anything the other reviewer looked at, so the next round reviews afresh.
+      state.round += 1;
+      state.pendingReviews = [];
+      if (!(await awaitCorrection(CaseEvent.returnedForCorrection, outcome.deficiencies))) {
+        return finish(Status.excluded, CaseEvent.excluded, state.deficiencies, 'incomplete');
+      }
+      continue;
+    }
+
+    const linked = await linkAgencies();
+    if (!linked) return finish(Status.excluded, CaseEvent.excluded, agencyReasons(state.agencies), 'conditions');
+
+    state.stage = Stage.issuance;
+    state.waitingOn = [];
+    state.license = await db.issueLicense({
+      applicationId: input.applicationId,
+      licenseKind: state.data.licenseKind,
+      termMonths: conditions.termMonths,
+    });
+    return finish(Status.issued, CaseEvent.issued, []);
+  }
+
+  /** Checks one agency; an agency that does not answer is shown as such and asked again until it does. */
+  async function checkAgency(agency: Agency): Promise<AgencyResult> {
+    const cr = state.data.establishment.crNumber;
+    let answer;
+    try {
+      answer = await agencyQuick.checkAgency(agency, cr);
+    } catch (err) {
+      if (!(err instanceof ActivityFailure) || isNonRetryable(err)) throw err;
+      state.agencies[agency] = { state: 'unavailable', lastError: err.cause?.message ?? err.message };
+      if (!state.waitingOn.includes(agency)) state.waitingOn = [...state.waitingOn, agency];
+      await transition(CaseEvent.agencyUnavailable, { agency, details: { error: err.cause?.message } });
+      answer = await agencyPatient.checkAgency(agency, cr);
+    }
+    const result: AgencyResult = {
+      state: answer.compliant ? 'compliant' : 'non_compliant',
+      reference: answer.reference,
+      reasons: answer.reasons,
+      checkedAt: answer.checkedAt,
+    };
+    state.agencies[agency] = result;
+    state.waitingOn = state.waitingOn.filter((w) => w !== agency);
+    await transition(CaseEvent.agencyChecked, { agency, details: { state: result.state } });
+    return result;
+  }
+
+  /** Both agencies in parallel; non-compliance puts the case on hold until fixed or the deadline. */
+  async function linkAgencies(): Promise<boolean> {
+    state.stage = Stage.agencyLinkage;
+    state.waitingOn = [];
+    state.agencies = Object.fromEntries(AGENCIES.map((a) => [a, { state: 'pending' } satisfies AgencyResult]));
+    await transition(CaseEvent.agencyLinkageStarted);
+    await Promise.all(AGENCIES.map(checkAgency));
+
+    const failing = () => AGENCIES.filter((a) => state.agencies[a]?.state !== 'compliant');
+    if (failing().length === 0) return true;
+
+    state.stage = Stage.onHold;
+    state.waitingOn = failing();
+    const holdEnds = Date.now() + timing.agencyHoldDeadlineMs;
+    state.holdDueAt = new Date(holdEnds).toISOString();
+    await transition(CaseEvent.onHold, { details: { agencies: failing() } });
+    while (failing().length > 0) {
+      const left = holdEnds - Date.now();
+      if (left <= 0) return false;
+      recheckRequested = false;
+      await condition(() => recheckRequested, Math.min(left, timing.agencyRecheckIntervalMs));
+      if (Date.now() >= holdEnds && !recheckRequested) return false;
+      await Promise.all(failing().map(checkAgency));
+      state.waitingOn = failing();
+    }
+    state.holdDueAt = undefined;
+    return true;
+  }
+}
+
+function mergeDocuments<T extends { type: string }>(current: T[], changes: T[] | undefined): T[] {
+  if (!changes) return current;
+  const byType = new Map(current.map((d) => [d.type, d]));
+  for (const d of changes) byType.set(d.type, d);
+  return [...byType.values()];
+}
+
+function isNonRetryable(err: ActivityFailure): boolean {
+  return err.cause instanceof ApplicationFailure && err.cause.nonRetryable === true;
+}
+
+function rejection(code: string, comment?: string): Deficiency {
+  return { code, field: 'review', messageAr: comment ?? code, messageEn: comment ?? code };
+}
+
+function agencyReasons(agencies: CaseState['agencies']): Deficiency[] {
+  return AGENCIES.flatMap((a) =>
+    agencies[a]?.state === 'non_compliant'
+      ? (agencies[a]?.reasons?.length ? agencies[a]!.reasons! : ['NON_COMPLIANT']).map((code) => ({
+          code,
+          field: `agencies/${a}`,
+          messageAr: a === 'laborOffice' ? 'عدم الالتزام لدى مكتب العمل' : 'عدم الالتزام لدى هيئة الزكاة والدخل',
+          messageEn: a === 'laborOffice' ? 'Not compliant with the Labor Office' : 'Not compliant with Zakat & Income',
+        }))
+      : [],
+  );
+}
+
+/**
+ * Refuses a decision the case cannot take, before anything is written to
+ * history. The message is what the API returns with its 409.
+ */
+function validateDecision(state: CaseState, d: ReviewDecisionInput, outcomeDecided: boolean): void {
+  if (state.stage !== Stage.review || outcomeDecided) {
+    throw new Error(`the application is at stage ${state.stage}, not in review`);
+  }
+  const kind: ReviewKind = d.kind;
+  if (kind === 'health' && state.healthReviewRequired === false) {
+    throw new Error('this application does not need a health review');
+  }
+  if (!state.pendingReviews.includes(kind)) {
+    throw new Error(`the ${kind} review of round ${state.round} has already been decided`);
+  }
+  if (d.reviewer.role !== ROLE_FOR_REVIEW[kind]) {
+    throw new Error(`a ${d.reviewer.role} cannot decide the ${kind} review; it needs a ${ROLE_FOR_REVIEW[kind]}`);
+  }
+  if (d.decision === 'return' && !d.deficiencies?.length) {
+    throw new Error('returning for correction needs at least one deficiency for the applicant to fix');
+  }
+  if (d.decision === 'reject' && !d.reasons?.length) {
+    throw new Error('a rejection needs at least one reason code');
+  }
+}

@@ -1,0 +1,2 @@
+// The worker bundles this file: every workflow the task queue runs.
+export { licenseApplication } from './application/workflow';
