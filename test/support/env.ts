@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { inject } from 'vitest';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../api/app';
 import { loadConfig, type Config } from '../../config';
@@ -42,7 +42,7 @@ export interface TestEnv {
 export async function startTestEnv(opts: { timing?: Partial<CaseTiming>; startWorker?: boolean } = {}): Promise<TestEnv> {
   if (!runtimeInstalled) {
     // Keep the core SDK quiet unless something is wrong.
-    Runtime.install({ logger: new (await import('@temporalio/worker')).DefaultLogger('WARN') });
+    Runtime.install({ logger: new DefaultLogger('WARN') });
     runtimeInstalled = true;
   }
   const simulator = buildSimulator();

@@ -1,0 +1,281 @@
+// Stand-in for the Labor Office, the Zakat & Income authority and an SMS gateway.
+// The license system reaches it over real HTTP, so its clients, timeouts and retries
+// run exactly as they would against the real services. The /_control routes let a
+// developer or a test steer the answers while the system keeps running.
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+
+export type AgencyName = 'labor' | 'zakat';
+
+export interface LaborEstablishment {
+  crNumber: string;
+  fileActive: boolean;
+  workforceCompliant: boolean;
+  compliant: boolean;
+  reference: string;
+  reasons: string[];
+}
+
+export interface ZakatCertificate {
+  crNumber: string;
+  certificateValid: boolean;
+  certificateNumber: string;
+  /** YYYY-MM-DD */
+  validUntil: string;
+  compliant: boolean;
+  reasons: string[];
+}
+
+export interface ErrorBody {
+  error: 'bad_request' | 'not_found' | 'unauthorized' | 'unavailable' | 'internal';
+  message?: string;
+}
+
+export interface AgencySwitches {
+  outage: boolean;
+  latencyMs: number;
+  /** 0 = never fail. */
+  failEvery: number;
+}
+
+export interface Override {
+  compliant: boolean;
+  reasons: string[];
+}
+
+export interface AgencyControlState {
+  switches: AgencySwitches;
+  overrides: Record<string, Override>;
+  calls: number;
+  callsByCr: Record<string, number>;
+}
+
+export interface ControlState {
+  labor: AgencyControlState;
+  zakat: AgencyControlState;
+  sms: { outage: boolean; received: number };
+}
+
+export interface SmsMessage {
+  messageId: string;
+  to: string;
+  body: string;
+  reference: string;
+  receivedAt: string;
+}
+
+export interface SmsAccepted {
+  messageId: string;
+}
+
+const CR_NUMBER = /^\d{10}$/;
+// A latency beyond this is almost certainly a typo, and setTimeout silently turns
+// delays above 2^31 ms into 1 ms.
+const MAX_LATENCY_MS = 600_000;
+const DAY_MS = 86_400_000;
+const DEFAULT_REASON: Record<AgencyName, string> = {
+  labor: 'LABOR_WORKFORCE_NONCOMPLIANT',
+  zakat: 'ZAKAT_CERTIFICATE_EXPIRED',
+};
+
+interface AgencyState {
+  switches: AgencySwitches;
+  overrides: Map<string, Override>;
+  calls: number;
+  callsByCr: Map<string, number>;
+  /** failEvery counts from the moment it was set, so "every 3rd call" means the 3rd call after the PUT. */
+  sinceFailEvery: number;
+}
+
+const freshAgency = (): AgencyState => ({
+  switches: { outage: false, latencyMs: 0, failEvery: 0 },
+  overrides: new Map(),
+  calls: 0,
+  callsByCr: new Map(),
+  sinceFailEvery: 0,
+});
+
+const isAgency = (s: string): s is AgencyName => s === 'labor' || s === 'zakat';
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isCount = (v: unknown, max = Number.MAX_SAFE_INTEGER): v is number =>
+  typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= max;
+const nonEmptyString = (v: unknown): v is string => typeof v === 'string' && v.trim() !== '';
+const isoDate = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
+
+// The CR number's last digit picks the answer so that dev data and tests can choose
+// an outcome just by choosing a CR number: 6 inactive labor file, 7 labor, 8 zakat, 9 both.
+function laborAnswer(crNumber: string, override: Override | undefined): LaborEstablishment {
+  const last = crNumber.slice(-1);
+  const fileActive = override ? true : last !== '6';
+  const workforceCompliant = override ? override.compliant : last !== '7' && last !== '9';
+  const reasons = override
+    ? [...override.reasons]
+    : [...(fileActive ? [] : ['LABOR_FILE_INACTIVE']), ...(workforceCompliant ? [] : [DEFAULT_REASON.labor])];
+  const compliant = fileActive && workforceCompliant;
+  return { crNumber, fileActive, workforceCompliant, compliant, reference: `LBR-${crNumber}`, reasons };
+}
+
+function zakatAnswer(crNumber: string, override: Override | undefined, now: number): ZakatCertificate {
+  const last = crNumber.slice(-1);
+  const certificateValid = override ? override.compliant : last !== '8' && last !== '9';
+  const reasons = override ? [...override.reasons] : certificateValid ? [] : [DEFAULT_REASON.zakat];
+  // Relative to today so a valid certificate never drifts into the past as the calendar moves on.
+  const validUntil = isoDate(now + (certificateValid ? 365 : -30) * DAY_MS);
+  return { crNumber, certificateValid, certificateNumber: `ZKT-${crNumber}`, validUntil, compliant: certificateValid, reasons };
+}
+
+function parseSwitches(body: unknown): Partial<AgencySwitches> | string {
+  if (!isObject(body)) return 'body must be a JSON object';
+  const out: Partial<AgencySwitches> = {};
+  for (const [key, v] of Object.entries(body)) {
+    if (key === 'outage') {
+      if (typeof v !== 'boolean') return 'outage must be a boolean';
+      out.outage = v;
+    } else if (key === 'latencyMs') {
+      if (!isCount(v, MAX_LATENCY_MS)) return `latencyMs must be an integer from 0 to ${MAX_LATENCY_MS}`;
+      out.latencyMs = v;
+    } else if (key === 'failEvery') {
+      if (!isCount(v)) return 'failEvery must be a non-negative integer (0 turns it off)';
+      out.failEvery = v;
+    } else {
+      // Rejecting unknown fields turns a typo such as "latency" into an error instead of a silent no-op.
+      return `unknown field "${key}"`;
+    }
+  }
+  return out;
+}
+
+function parseOverride(agency: AgencyName, body: unknown): Override | string {
+  if (!isObject(body)) return 'body must be a JSON object';
+  const unknown = Object.keys(body).find((k) => k !== 'compliant' && k !== 'reasons');
+  if (unknown !== undefined) return `unknown field "${unknown}"`;
+  const { compliant, reasons } = body;
+  if (typeof compliant !== 'boolean') return 'compliant must be a boolean';
+  if (reasons === undefined) return { compliant, reasons: compliant ? [] : [DEFAULT_REASON[agency]] };
+  if (!Array.isArray(reasons) || !reasons.every((r) => typeof r === 'string')) return 'reasons must be an array of strings';
+  return { compliant, reasons: reasons as string[] };
+}
+
+const badRequest = (reply: FastifyReply, message: string) => reply.code(400).send({ error: 'bad_request', message } satisfies ErrorBody);
+const notFound = (reply: FastifyReply, message: string) => reply.code(404).send({ error: 'not_found', message } satisfies ErrorBody);
+
+export function buildSimulator(opts: { logger?: boolean } = {}): FastifyInstance {
+  const app = Fastify({ logger: opts.logger ?? false });
+  let agencies: Record<AgencyName, AgencyState> = { labor: freshAgency(), zakat: freshAgency() };
+  let sms = { outage: false, messages: [] as SmsMessage[], byReference: new Map<string, SmsMessage>() };
+  // Cuts simulated latency short on close, so a long latencyMs cannot hold up shutdown.
+  const closing = new AbortController();
+  app.addHook('preClose', async () => closing.abort());
+
+  app.setErrorHandler((err: { statusCode?: number; message: string }, _req, reply) => {
+    const status = err.statusCode ?? 500;
+    const error: ErrorBody['error'] = status < 500 ? 'bad_request' : 'internal';
+    return reply.code(status).send({ error, message: err.message } satisfies ErrorBody);
+  });
+  app.setNotFoundHandler((req, reply) => notFound(reply, `no route ${req.method} ${req.url}`));
+
+  async function agencyCall(agency: AgencyName, crNumber: string, reply: FastifyReply) {
+    const a = agencies[agency];
+    a.calls += 1;
+    a.callsByCr.set(crNumber, (a.callsByCr.get(crNumber) ?? 0) + 1);
+    a.sinceFailEvery += 1;
+    // Decided on arrival, so flipping a switch while a call is waiting does not change its fate.
+    const { outage, latencyMs, failEvery } = a.switches;
+    const failNow = failEvery > 0 && a.sinceFailEvery % failEvery === 0;
+    if (latencyMs > 0) await sleep(latencyMs, undefined, { signal: closing.signal }).catch(() => undefined);
+    if (outage) return reply.code(503).send({ error: 'unavailable' } satisfies ErrorBody);
+    if (failNow) return reply.code(500).send({ error: 'internal' } satisfies ErrorBody);
+    if (!CR_NUMBER.test(crNumber)) return badRequest(reply, 'crNumber must be exactly 10 digits');
+    const override = a.overrides.get(crNumber);
+    return agency === 'labor' ? laborAnswer(crNumber, override) : zakatAnswer(crNumber, override, Date.now());
+  }
+
+  type CrParams = { Params: { crNumber: string } };
+  app.get<CrParams>('/labor/v1/establishments/:crNumber', (req, reply) => agencyCall('labor', req.params.crNumber, reply));
+  app.get<CrParams>('/zakat/v1/certificates/:crNumber', (req, reply) => agencyCall('zakat', req.params.crNumber, reply));
+
+  app.get('/health', async () => ({ ok: true }));
+
+  app.get('/_control', async (): Promise<ControlState> => {
+    const view = (a: AgencyState): AgencyControlState => ({
+      switches: { ...a.switches },
+      overrides: Object.fromEntries(a.overrides),
+      calls: a.calls,
+      callsByCr: Object.fromEntries(a.callsByCr),
+    });
+    return { labor: view(agencies.labor), zakat: view(agencies.zakat), sms: { outage: sms.outage, received: sms.messages.length } };
+  });
+
+  app.delete('/_control', async () => {
+    agencies = { labor: freshAgency(), zakat: freshAgency() };
+    sms = { outage: false, messages: [], byReference: new Map() };
+    return { ok: true };
+  });
+
+  app.put<{ Params: { agency: string } }>('/_control/:agency', async (req, reply) => {
+    const { agency } = req.params;
+    if (!isAgency(agency)) return notFound(reply, `unknown agency "${agency}" (labor or zakat)`);
+    const parsed = parseSwitches(req.body ?? {});
+    if (typeof parsed === 'string') return badRequest(reply, parsed);
+    const a = agencies[agency];
+    Object.assign(a.switches, parsed);
+    if (parsed.failEvery !== undefined) a.sinceFailEvery = 0;
+    return { ...a.switches };
+  });
+
+  type OverrideParams = { Params: { agency: string; crNumber: string } };
+  const overrideTarget = (params: OverrideParams['Params'], reply: FastifyReply): AgencyState | undefined => {
+    if (!isAgency(params.agency)) return void notFound(reply, `unknown agency "${params.agency}" (labor or zakat)`);
+    if (!CR_NUMBER.test(params.crNumber)) return void badRequest(reply, 'crNumber must be exactly 10 digits');
+    return agencies[params.agency];
+  };
+
+  app.put<OverrideParams>('/_control/:agency/establishments/:crNumber', async (req, reply) => {
+    const a = overrideTarget(req.params, reply);
+    if (!a) return reply;
+    const parsed = parseOverride(req.params.agency as AgencyName, req.body);
+    if (typeof parsed === 'string') return badRequest(reply, parsed);
+    a.overrides.set(req.params.crNumber, parsed);
+    return { crNumber: req.params.crNumber, ...parsed };
+  });
+
+  app.delete<OverrideParams>('/_control/:agency/establishments/:crNumber', async (req, reply) => {
+    const a = overrideTarget(req.params, reply);
+    if (!a) return reply;
+    return { removed: a.overrides.delete(req.params.crNumber) };
+  });
+
+  app.post('/sms/v1/messages', async (req, reply) => {
+    if (sms.outage) return reply.code(503).send({ error: 'unavailable' } satisfies ErrorBody);
+    const auth = req.headers.authorization;
+    if (auth !== undefined && !/^Bearer \S+$/.test(auth)) {
+      return reply.code(401).send({ error: 'unauthorized', message: 'authorization must be "Bearer <token>"' } satisfies ErrorBody);
+    }
+    const b = req.body;
+    if (!isObject(b) || !nonEmptyString(b.to) || !nonEmptyString(b.body) || !nonEmptyString(b.reference)) {
+      return badRequest(reply, 'body must be { to, body, reference } with non-empty strings');
+    }
+    // Same reference = the client retrying a send whose answer it lost: acknowledge, don't deliver twice.
+    const seen = sms.byReference.get(b.reference);
+    if (seen) return reply.code(202).send({ messageId: seen.messageId } satisfies SmsAccepted);
+    const message: SmsMessage = { messageId: randomUUID(), to: b.to, body: b.body, reference: b.reference, receivedAt: new Date().toISOString() };
+    sms.messages.push(message);
+    sms.byReference.set(message.reference, message);
+    return reply.code(202).send({ messageId: message.messageId } satisfies SmsAccepted);
+  });
+
+  app.get('/_control/sms', async () => ({ messages: sms.messages.map((m) => ({ ...m })) }));
+
+  app.put('/_control/sms', async (req, reply) => {
+    const body = req.body ?? {};
+    if (!isObject(body)) return badRequest(reply, 'body must be a JSON object');
+    const unknown = Object.keys(body).find((k) => k !== 'outage');
+    if (unknown !== undefined) return badRequest(reply, `unknown field "${unknown}"`);
+    if (body.outage !== undefined && typeof body.outage !== 'boolean') return badRequest(reply, 'outage must be a boolean');
+    if (body.outage !== undefined) sms.outage = body.outage;
+    return { outage: sms.outage };
+  });
+
+  return app;
+}

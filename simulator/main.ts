@@ -1,0 +1,38 @@
+// Runs the agency/SMS simulator as its own process for `npm run simulator` and the
+// dev start script; tests build it in-process with buildSimulator() instead.
+import { buildSimulator } from './app';
+
+// Empty counts as unset, matching how config.ts reads the environment.
+const host = process.env.SIMULATOR_HOST?.trim() || '127.0.0.1';
+const rawPort = process.env.SIMULATOR_PORT?.trim() || '4010';
+const port = Number(rawPort);
+if (!Number.isInteger(port) || port < 0 || port > 65535) {
+  console.error(`simulator: SIMULATOR_PORT "${rawPort}" is not a port`);
+  process.exit(1);
+}
+
+const app = buildSimulator();
+let address: string;
+try {
+  address = await app.listen({ host, port });
+} catch (err) {
+  console.error(`simulator: cannot listen on ${host}:${port}: ${(err as Error).message}`);
+  process.exit(1);
+}
+console.log(`simulator listening on ${address}`);
+
+let stopping = false;
+function stop(): void {
+  // A second Ctrl-C means "stop waiting", e.g. for a client holding a connection open.
+  if (stopping) process.exit(1);
+  stopping = true;
+  app.close().then(
+    () => process.exit(0),
+    (err: unknown) => {
+      console.error(`simulator: error while closing: ${(err as Error).message}`);
+      process.exit(1);
+    },
+  );
+}
+process.on('SIGINT', stop);
+process.on('SIGTERM', stop);

@@ -1,0 +1,77 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { count, eq } from 'drizzle-orm';
+import { applicationEvents } from '../db/schema';
+import { startTestEnv, type TestEnv } from './support/env';
+import { approve, commercialApplication, decide, getApp, healthApplication, submitOk, waitForApp, waitForStage } from './support/fixtures';
+
+let env: TestEnv;
+beforeAll(async () => {
+  env = await startTestEnv();
+});
+afterAll(async () => {
+  await env?.close();
+});
+
+describe('review decisions', () => {
+  it('a rejection closes the case as rejected with the reviewer reasons', async () => {
+    const id = await submitOk(env.api, healthApplication());
+    await waitForStage(env.api, id, 'review');
+    const res = await decide(env.api, id, {
+      kind: 'health',
+      reviewer: { id: 'hs-7', role: 'healthSpecialist' },
+      decision: 'reject',
+      reasons: ['UNSANITARY_PREMISES'],
+      comment: 'no hand-washing station in the preparation area',
+    });
+    expect(res.statusCode).toBe(200);
+    const done = await waitForApp(env.api, id, 'rejected', (a) => a.status === 'rejected');
+    expect(done.stage).toBe('closed');
+    expect(done.deficiencies).toEqual([expect.objectContaining({ code: 'UNSANITARY_PREMISES' })]);
+    expect(done.license).toBeNull();
+    // The technical decision that never came is not asked for any more.
+    const late = await decide(env.api, id, approve('technical'));
+    expect(late.statusCode).toBe(409);
+  });
+
+  it('refuses, with 409 and nothing written, decisions the workflow cannot take', async () => {
+    const id = await submitOk(env.api, commercialApplication());
+    await waitForStage(env.api, id, 'review');
+    const handle = env.client.workflow.getHandle(id);
+    const historyLength = async () => (await handle.describe()).historyLength;
+    const eventCount = async () => (await env.db.db.select({ n: count() }).from(applicationEvents).where(eq(applicationEvents.applicationId, id)))[0]!.n;
+    const before = { history: await historyLength(), events: await eventCount() };
+
+    const refusals: [string, Parameters<typeof decide>[2], RegExp][] = [
+      ['a health review the case does not need', approve('health'), /does not need a health review/],
+      ['the wrong role', { ...approve('technical'), reviewer: { id: 'x', role: 'healthSpecialist' } }, /cannot decide the technical review/],
+    ];
+    for (const [what, body, message] of refusals) {
+      const res = await decide(env.api, id, body);
+      expect(res.statusCode, what).toBe(409);
+      expect(res.json().message, what).toMatch(message);
+    }
+    expect(await historyLength()).toBe(before.history);
+    expect(await eventCount()).toBe(before.events);
+
+    expect((await decide(env.api, id, approve('technical'))).statusCode).toBe(200);
+    // The same decision again: already decided (or the case has moved on).
+    const again = await decide(env.api, id, approve('technical'));
+    expect(again.statusCode).toBe(409);
+    const after = await getApp(env.api, id);
+    expect(after.reviews).toHaveLength(1);
+  });
+
+  it('refuses a decision before the case reaches review', async () => {
+    const body = commercialApplication();
+    const id = await submitOk(env.api, { ...body, documents: [] });
+    await waitForStage(env.api, id, 'awaiting_correction');
+    const res = await decide(env.api, id, approve('technical'));
+    expect(res.statusCode).toBe(409);
+    expect(res.json()).toMatchObject({ error: 'refused', message: expect.stringMatching(/not in review/) });
+  });
+
+  it('answers 404 for an unknown application', async () => {
+    const res = await decide(env.api, 'TRK-20260101-AAAAAA', approve('technical'));
+    expect(res.statusCode).toBe(404);
+  });
+});
