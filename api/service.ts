@@ -1,7 +1,7 @@
 // What the routes do, one method per route: store and start cases, read the
 // projection, and hand corrections and decisions to the workflow as Updates.
 import { createHash, randomBytes } from 'node:crypto';
-import { and, asc, desc, eq, lt, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, lt, or, sql, TransactionRollbackError, type SQL } from 'drizzle-orm';
 import { WorkflowIdConflictPolicy, type Client } from '@temporalio/client';
 import type { ApplicationData, Correction, ReviewDecisionInput } from '../domain/application';
 import { isValidSaudiId, normalizeSaudiMobile } from '../domain/identifiers';
@@ -139,7 +139,7 @@ export class ApplicationService {
       }
       return row!;
     }).catch(async (err: unknown) => {
-      if (idempotencyKey && (err as Error).name === 'TransactionRollbackError') return undefined;
+      if (idempotencyKey && err instanceof TransactionRollbackError) return undefined;
       throw err;
     });
     if (!inserted) {

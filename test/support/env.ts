@@ -42,7 +42,7 @@ export interface TestEnv {
 export async function startTestEnv(opts: { timing?: Partial<CaseTiming>; startWorker?: boolean } = {}): Promise<TestEnv> {
   if (!runtimeInstalled) {
     // Keep the core SDK quiet unless something is wrong.
-    Runtime.install({ logger: new DefaultLogger('WARN') });
+    Runtime.install({ logger: new DefaultLogger('ERROR') });
     runtimeInstalled = true;
   }
   const simulator = buildSimulator();

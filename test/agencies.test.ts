@@ -1,0 +1,79 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SA_NEEDS_ATTENTION, SA_WAITING_ON } from '../workflows/application/contract';
+import { startTestEnv, waitFor, type TestEnv } from './support/env';
+import { approveAll, commercialApplication, crNumber, submitOk, waitForApp } from './support/fixtures';
+
+let env: TestEnv;
+let shortHold: TestEnv;
+beforeAll(async () => {
+  [env, shortHold] = await Promise.all([startTestEnv({ timing: { agencyHoldDeadlineMs: 60_000 } }), startTestEnv({ timing: { agencyHoldDeadlineMs: 3_000 } })]);
+});
+afterAll(async () => {
+  await Promise.all([env?.close(), shortHold?.close()]);
+});
+
+async function control(e: TestEnv, path: string, body: unknown, method = 'PUT') {
+  const res = await fetch(`${e.simulatorUrl}/_control${path}`, { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  if (!res.ok) throw new Error(`simulator ${path} answered ${res.status}`);
+}
+
+const withCr = (lastDigit: number) => {
+  const body = commercialApplication();
+  return { ...body, establishment: { ...body.establishment, crNumber: crNumber(lastDigit) } };
+};
+
+describe('external agency linkage', () => {
+  it('waits through a Labor Office outage, shows it, and finishes when the agency is back', async () => {
+    await control(env, '/labor', { outage: true });
+    try {
+      const id = await submitOk(env.api, withCr(1));
+      await approveAll(env.api, id);
+      const waiting = await waitForApp(env.api, id, 'waiting on the Labor Office', (a) => a.agencies.laborOffice?.state === 'unavailable');
+      expect(waiting.stage).toBe('agency_linkage');
+      expect(waiting.waitingOn).toContain('laborOffice');
+      expect(waiting.agencies.laborOffice.lastError).toMatch(/503/);
+      const sa = (await env.client.workflow.getHandle(id).describe()).typedSearchAttributes;
+      expect(sa.get(SA_NEEDS_ATTENTION)).toBe(true);
+      expect(sa.get(SA_WAITING_ON)).toContain('laborOffice');
+
+      await control(env, '/labor', { outage: false });
+      const done = await waitForApp(env.api, id, 'issued', (a) => a.status === 'issued');
+      expect(done.agencies.laborOffice.state).toBe('compliant');
+      expect(done.waitingOn).toEqual([]);
+      expect(done.timeline.map((e: { event: string }) => e.event)).toContain('agency_unavailable');
+    } finally {
+      await control(env, '/labor', { outage: false });
+    }
+  });
+
+  it('puts a non-compliant case on hold and issues once the agency reports compliance', async () => {
+    const body = withCr(8);
+    const id = await submitOk(env.api, body);
+    await approveAll(env.api, id);
+    const held = await waitForApp(env.api, id, 'on hold', (a) => a.stage === 'on_hold');
+    expect(held.waitingOn).toEqual(['zakat']);
+    expect(held.agencies.zakat.state).toBe('non_compliant');
+    expect(held.agencies.zakat.reasons).toContain('ZAKAT_CERTIFICATE_EXPIRED');
+    expect(held.holdDueAt).toBeTruthy();
+
+    await control(env, `/zakat/establishments/${body.establishment.crNumber}`, { compliant: true });
+    const done = await waitForApp(env.api, id, 'issued', (a) => a.status === 'issued');
+    expect(done.agencies.zakat.state).toBe('compliant');
+    expect(done.license.number).toBeTruthy();
+  });
+
+  it('excludes a case whose non-compliance outlasts the hold deadline', async () => {
+    const id = await submitOk(shortHold.api, withCr(7));
+    await approveAll(shortHold.api, id);
+    const done = await waitForApp(shortHold.api, id, 'excluded', (a) => a.status === 'excluded', 20_000);
+    expect(done.exclusionReason).toBe('conditions');
+    expect(done.deficiencies).toEqual([expect.objectContaining({ code: 'LABOR_WORKFORCE_NONCOMPLIANT', field: 'agencies/laborOffice' })]);
+    expect(done.license).toBeNull();
+    // It was asked again while on hold, not only once.
+    const calls = await waitFor('simulator counters', async () => {
+      const c = (await fetch(`${shortHold.simulatorUrl}/_control`).then((r) => r.json())) as { labor: { callsByCr: Record<string, number> } };
+      return c.labor.callsByCr[done.crNumber];
+    });
+    expect(calls).toBeGreaterThan(1);
+  });
+});

@@ -1,0 +1,119 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { count, eq, inArray } from 'drizzle-orm';
+import { applications, smsOutbox } from '../db/schema';
+import { startTestEnv, waitFor, type TestEnv } from './support/env';
+import { commercialApplication, healthApplication, submit, waitForStage } from './support/fixtures';
+
+let env: TestEnv;
+beforeAll(async () => {
+  env = await startTestEnv();
+});
+afterAll(async () => {
+  await env?.close();
+});
+
+const casesOf = async (crNumber: string) =>
+  (await env.db.db.select({ n: count() }).from(applications).where(eq(applications.crNumber, crNumber)))[0]!.n;
+
+describe('malformed requests', () => {
+  const base = commercialApplication();
+  const cases: [string, unknown, string][] = [
+    ['a CR number of 9 digits', { ...base, establishment: { ...base.establishment, crNumber: '225012345' } }, 'body/establishment/crNumber'],
+    ['an ISIC code of letters', { ...base, establishment: { ...base.establishment, isicCode: 'ABCDEF' } }, 'body/establishment/isicCode'],
+    ['a mobile that is not Saudi', { ...base, applicant: { ...base.applicant, mobile: '+4915112345678' } }, 'body/applicant/mobile'],
+    ['a national ID with a wrong check digit', { ...base, applicant: { ...base.applicant, nationalId: base.applicant.nationalId.slice(0, 9) + String((Number(base.applicant.nationalId[9]) + 1) % 10) } }, 'body/applicant/nationalId'],
+    ['a missing license kind', { ...base, licenseKind: undefined }, 'body/licenseKind'],
+    ['an unknown license kind', { ...base, licenseKind: 'fishing' }, 'body/licenseKind'],
+    ['an unknown document type', { ...base, documents: [{ type: 'passport', reference: 'x' }] }, 'body/documents/0/type'],
+    ['a negative area', { ...base, establishment: { ...base.establishment, areaSqm: -5 } }, 'body/establishment/areaSqm'],
+    ['coordinates outside the Kingdom', { ...base, establishment: { ...base.establishment, location: { lat: 49.5, lng: 25.4 } } }, 'body/establishment/location/lat'],
+    ['a date that is not a date', { ...base, documents: [{ type: 'civil_defense', reference: 'x', expiresOn: '31/12/2027' }] }, 'body/documents/0/expiresOn'],
+    ['an unexpected field', { ...base, discount: true }, 'body/discount'],
+  ];
+  it.each(cases)('answers 400 naming the field for %s', async (_what, body, field) => {
+    const res = await submit(env.api, body);
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({ error: 'validation_failed', field });
+  });
+
+  it('answers 400 for a body that is not JSON, and stores nothing', async () => {
+    const res = await env.api.inject({ method: 'POST', url: '/applications', payload: '{"applicant":', headers: { 'content-type': 'application/json' } });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error).toBeTruthy();
+    expect(await casesOf(base.establishment.crNumber)).toBe(0);
+  });
+
+  it('answers 400 for a malformed application id and 404 for an unknown one', async () => {
+    expect((await env.api.inject({ method: 'GET', url: '/applications/42' })).json()).toMatchObject({ error: 'validation_failed', field: 'params/id' });
+    expect((await env.api.inject({ method: 'GET', url: '/applications/TRK-20260101-AAAAAA' })).statusCode).toBe(404);
+    expect((await env.api.inject({ method: 'GET', url: '/licenses/AHS-2026-999999' })).statusCode).toBe(404);
+  });
+
+  it('answers 400 for a decision that misses what it needs, and for bad list filters', async () => {
+    const ret = await env.api.inject({
+      method: 'POST',
+      url: '/applications/TRK-20260101-AAAAAA/reviews',
+      payload: { kind: 'health', reviewer: { id: 'a', role: 'healthSpecialist' }, decision: 'return' },
+    });
+    expect(ret.statusCode).toBe(400);
+    expect(ret.json().field).toBe('body/deficiencies');
+    const list = await env.api.inject({ method: 'GET', url: '/applications?status=sleeping' });
+    expect(list.statusCode).toBe(400);
+    expect(list.json().field).toBe('querystring/status');
+    const cursor = await env.api.inject({ method: 'GET', url: '/applications?cursor=bm9wZQ' });
+    expect(cursor.statusCode).toBe(400);
+    expect(cursor.json().field).toBe('querystring/cursor');
+  });
+
+  it('normalises the mobile number to +9665XXXXXXXX', async () => {
+    const body = commercialApplication({ applicant: { ...base.applicant, mobile: '0551234567' } });
+    const res = await submit(env.api, body);
+    expect(res.statusCode).toBe(201);
+    const detail = (await env.api.inject({ method: 'GET', url: res.headers.location as string })).json();
+    expect(detail.applicant.mobile).toBe('+966551234567');
+  });
+});
+
+describe('idempotent submission', () => {
+  it('returns the same application for a retried request with the same key, and sends one SMS', async () => {
+    const body = healthApplication();
+    const key = `retry-${body.establishment.crNumber}`;
+    const first = await submit(env.api, body, key);
+    expect(first.statusCode).toBe(201);
+    expect(first.headers.location).toBe(`/applications/${first.json().id}`);
+    const again = await submit(env.api, body, key);
+    expect(again.statusCode).toBe(201);
+    expect(again.json().id).toBe(first.json().id);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(await casesOf(body.establishment.crNumber)).toBe(1);
+
+    await waitForStage(env.api, first.json().id, 'review');
+    const sms = await env.db.db.select().from(smsOutbox).where(eq(smsOutbox.applicationId, first.json().id));
+    expect(sms.filter((s) => s.event === 'submitted')).toHaveLength(1);
+  });
+
+  it('creates one application when the same key arrives concurrently', async () => {
+    const body = commercialApplication();
+    const key = `race-${body.establishment.crNumber}`;
+    const answers = await Promise.all(Array.from({ length: 8 }, () => submit(env.api, body, key)));
+    expect(answers.map((a) => a.statusCode)).toEqual(Array(8).fill(201));
+    expect(new Set(answers.map((a) => a.json().id)).size).toBe(1);
+    expect(await casesOf(body.establishment.crNumber)).toBe(1);
+    const ids = [answers[0]!.json().id as string];
+    // Exactly one workflow runs for it.
+    const wf = await env.client.workflow.count(`WorkflowId = "${ids[0]}"`);
+    expect(wf.count).toBe(1);
+    await waitFor('case rows', async () => (await env.db.db.select().from(applications).where(inArray(applications.id, ids))).length === 1);
+  });
+
+  it('refuses the same key with a different body (409), creating nothing', async () => {
+    const body = commercialApplication();
+    const key = `reuse-${body.establishment.crNumber}`;
+    expect((await submit(env.api, body, key)).statusCode).toBe(201);
+    const other = { ...body, establishment: { ...body.establishment, tradeName: 'Another Shop' } };
+    const res = await submit(env.api, other, key);
+    expect(res.statusCode).toBe(409);
+    expect(res.json().error).toBe('idempotency_key_reused');
+    expect(await casesOf(body.establishment.crNumber)).toBe(1);
+  });
+});
