@@ -1,0 +1,101 @@
+// Replays recorded workflow histories against today's workflow code: a change
+// that would break cases already running (non-determinism) fails here.
+// `npm run record-histories` re-records them from live runs of each scenario.
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, inject, it } from 'vitest';
+import { Worker } from '@temporalio/worker';
+import { execFileSync } from 'node:child_process';
+import { temporalCli } from '../scripts/temporal';
+import { startTestEnv, type TestEnv } from './support/env';
+import { approve, approveAll, commercialApplication, crNumber, decide, healthApplication, submitOk, waitForApp, waitForStage } from './support/fixtures';
+
+const DIR = path.resolve('test/histories');
+const recording = process.env.RECORD_HISTORIES === '1';
+
+/** Each scenario drives one case to its end; its history is what gets recorded. */
+const scenarios: Record<string, (env: TestEnv) => Promise<string>> = {
+  'issued-with-health-review': async (env) => {
+    const id = await submitOk(env.api, healthApplication());
+    await approveAll(env.api, id);
+    await waitForApp(env.api, id, 'issued', (a) => a.status === 'issued');
+    return id;
+  },
+  'corrected-returned-then-issued': async (env) => {
+    const body = commercialApplication();
+    const id = await submitOk(env.api, { ...body, documents: body.documents.slice(1) });
+    await waitForStage(env.api, id, 'awaiting_correction');
+    await env.api.inject({ method: 'POST', url: `/applications/${id}/corrections`, payload: { documents: body.documents.slice(0, 1) } });
+    await waitForStage(env.api, id, 'review');
+    await decide(env.api, id, {
+      kind: 'technical',
+      reviewer: { id: 'ti-1', role: 'technicalInspector' },
+      decision: 'return',
+      deficiencies: [{ code: 'SIGNAGE', field: 'documents/storefront_photo', messageAr: 'اللوحة غير واضحة', messageEn: 'Signage not visible' }],
+    });
+    await waitForApp(env.api, id, 'round 2', (a) => a.stage === 'awaiting_correction' && a.round === 2);
+    await env.api.inject({ method: 'POST', url: `/applications/${id}/corrections`, payload: { documents: [{ type: 'storefront_photo', reference: 'new' }] } });
+    await approveAll(env.api, id);
+    await waitForApp(env.api, id, 'issued', (a) => a.status === 'issued');
+    return id;
+  },
+  rejected: async (env) => {
+    const id = await submitOk(env.api, healthApplication());
+    await waitForStage(env.api, id, 'review');
+    await decide(env.api, id, approve('technical'));
+    await decide(env.api, id, { kind: 'health', reviewer: { id: 'hs', role: 'healthSpecialist' }, decision: 'reject', reasons: ['PEST_CONTROL'] });
+    await waitForApp(env.api, id, 'rejected', (a) => a.status === 'rejected');
+    return id;
+  },
+  'agency-outage-and-hold-then-issued': async (env) => {
+    const body = commercialApplication();
+    const cr = crNumber(8);
+    const ctl = (p: string, b: unknown) => fetch(`${env.simulatorUrl}/_control${p}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(b) });
+    await ctl('/labor', { outage: true });
+    const id = await submitOk(env.api, { ...body, establishment: { ...body.establishment, crNumber: cr } });
+    await approveAll(env.api, id);
+    await waitForApp(env.api, id, 'labor unavailable', (a) => a.agencies.laborOffice?.state === 'unavailable');
+    await ctl('/labor', { outage: false });
+    await waitForStage(env.api, id, 'on_hold');
+    await ctl(`/zakat/establishments/${cr}`, { compliant: true });
+    await waitForApp(env.api, id, 'issued', (a) => a.status === 'issued');
+    return id;
+  },
+  'excluded-conditions': async (env) => {
+    const body = commercialApplication();
+    const id = await submitOk(env.api, { ...body, establishment: { ...body.establishment, areaSqm: 2 } });
+    await waitForApp(env.api, id, 'excluded', (a) => a.status === 'excluded');
+    return id;
+  },
+};
+
+describe.runIf(recording)('recording histories', () => {
+  it('records every scenario', async () => {
+    const env = await startTestEnv();
+    try {
+      for (const [name, run] of Object.entries(scenarios)) {
+        const id = await run(env);
+        // The CLI writes the proto JSON that historyFromJSON reads back.
+        const json = execFileSync(temporalCli(), ['workflow', 'show', '--workflow-id', id, '--address', env.config.temporal.address, '--output', 'json'], { encoding: 'utf8' });
+        writeFileSync(path.join(DIR, `${name}.json`), json);
+      }
+    } finally {
+      await env.close();
+    }
+  }, 180_000);
+});
+
+describe.skipIf(recording)('replaying recorded histories', () => {
+  const files = readdirSync(DIR).filter((f) => f.endsWith('.json'));
+
+  it('has a recorded history for every scenario', () => {
+    expect(files.map((f) => f.replace(/\.json$/, '')).sort()).toEqual(Object.keys(scenarios).sort());
+  });
+
+  it.each(files)('%s replays without non-determinism', async (file) => {
+    // The worker converts the CLI's proto JSON itself.
+    const history = JSON.parse(readFileSync(path.join(DIR, file), 'utf8')) as unknown;
+    const workflowBundle = { code: readFileSync(inject('workflowBundlePath'), 'utf8') };
+    await expect(Worker.runReplayHistory({ workflowBundle }, history, file)).resolves.toBeUndefined();
+  });
+});
