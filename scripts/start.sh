@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Starts the whole system on one machine: installs what is missing (npm
+# packages, the Temporal CLI), then runs scripts/start.ts.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "start: installing npm packages" >&2
+  npm ci --no-audit --no-fund >&2
+fi
+if [ -z "${TEMPORAL_ADDRESS:-}" ]; then
+  TEMPORAL_CLI="$(bash scripts/install-temporal.sh)"
+  export TEMPORAL_CLI
+fi
+exec node --import tsx scripts/start.ts "$@"

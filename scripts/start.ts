@@ -1,0 +1,102 @@
+// Everything on one machine: the Temporal dev server (unless TEMPORAL_ADDRESS
+// points elsewhere), the database (PGlite unless DATABASE_URL is set) with its
+// migrations, the agency simulator, the worker with the SMS dispatcher, and the
+// API. PGlite is in-process, which is why worker and API share this process here.
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import { buildApp } from '../api/app';
+import { loadConfig } from '../config';
+import { migrateDb, openDb } from '../db/client';
+import { SmsDispatcher } from '../integrations/sms';
+import { buildSimulator } from '../simulator/app';
+import { createAppWorker, smsProviderFor } from '../worker';
+import { startTemporalDevServer, type DevServer } from './temporal';
+
+const TEMPORAL_UI_PORT = Number(process.env.TEMPORAL_UI_PORT ?? 8233);
+
+async function main() {
+  const config = loadConfig();
+  const stops: (() => Promise<unknown>)[] = [];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) await stop().catch((e) => console.error(e));
+  };
+  try {
+    let temporal: DevServer | undefined;
+    if (!process.env.TEMPORAL_ADDRESS) {
+      const [, port] = config.temporal.address.split(':');
+      temporal = await startTemporalDevServer({
+        port: Number(port),
+        uiPort: TEMPORAL_UI_PORT,
+        dbFile: path.resolve('.data/temporal.db'),
+        namespace: config.temporal.namespace,
+      });
+      stops.push(() => temporal!.stop());
+    }
+
+    const db = await openDb(config);
+    stops.push(() => db.close());
+    await migrateDb(db);
+
+    const ownSimulator = !process.env.LABOR_OFFICE_URL && !process.env.ZAKAT_URL;
+    if (ownSimulator) {
+      const simulator = buildSimulator();
+      await simulator.listen({ host: '127.0.0.1', port: config.simulatorPort });
+      stops.push(() => simulator.close());
+    }
+
+    const nativeConnection = await NativeConnection.connect({ address: config.temporal.address });
+    stops.push(() => nativeConnection.close());
+    const worker = await createAppWorker({ connection: nativeConnection, config, db: db.db });
+    const workerDone = worker.run();
+    stops.push(async () => {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await workerDone;
+    });
+    const dispatcher = new SmsDispatcher(db.db, smsProviderFor(config), config.sms.pollIntervalMs);
+    dispatcher.start();
+    stops.push(() => dispatcher.stop());
+
+    const connection = await Connection.connect({ address: config.temporal.address });
+    stops.push(() => connection.close());
+    const client = new Client({ connection, namespace: config.temporal.namespace });
+    const app = await buildApp({ config, db: db.db, temporal: client });
+    await app.listen({ host: config.api.host, port: config.api.port });
+    stops.push(() => app.close());
+
+    const api = config.api.publicUrl;
+    console.log(
+      [
+        '',
+        'Tarkhees is running',
+        `  API               ${api}`,
+        `  OpenAPI docs      ${api}/docs`,
+        `  Temporal Web UI   ${temporal?.uiUrl ?? '(external Temporal: its own UI)'}`,
+        `  Temporal gRPC     ${config.temporal.address}`,
+        `  Agency simulator  ${ownSimulator ? `http://127.0.0.1:${config.simulatorPort}` : '(external agencies)'}`,
+        `  Database          ${db.kind === 'pglite' ? `embedded PGlite in ${config.pgliteDir}` : 'PostgreSQL at DATABASE_URL'}`,
+        'Press Ctrl+C to stop.',
+        '',
+      ].join('\n'),
+    );
+
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+      workerDone.catch((err) => {
+        console.error('worker stopped', err);
+        resolve();
+      });
+    });
+  } finally {
+    await stopAll();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

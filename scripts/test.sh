@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Runs the whole suite against the real Temporal dev server and PostgreSQL.
+# Installs what is missing first: npm packages, the Temporal CLI, and starts the
+# local PostgreSQL cluster when it is down. Extra arguments go to vitest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund
+fi
+if [ -z "${TEMPORAL_TEST_ADDRESS:-}" ]; then
+  TEMPORAL_CLI="$(bash scripts/install-temporal.sh)"
+  export TEMPORAL_CLI
+fi
+
+pg_up() { node -e "
+  const c = new (require('pg').Client)({ connectionString: process.env.TEST_ADMIN_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres', connectionTimeoutMillis: 2000 });
+  c.connect().then(() => c.end()).then(() => process.exit(0), () => process.exit(1));" ; }
+if ! pg_up; then
+  if ! command -v pg_ctlcluster >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "test: installing PostgreSQL from Debian packages" >&2
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+  fi
+  if command -v pg_ctlcluster >/dev/null 2>&1; then
+    echo "test: starting the local PostgreSQL cluster" >&2
+    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | sort -V | tail -n 1)" main start || true
+  fi
+  for _ in $(seq 1 30); do pg_up && break; sleep 1; done
+  pg_up || { echo "test: PostgreSQL is not reachable at 127.0.0.1:5432 (set TEST_ADMIN_DATABASE_URL)" >&2; exit 1; }
+fi
+
+npx tsc --noEmit
+rm -f .data/test/report.json
+exec npx vitest run "$@"
