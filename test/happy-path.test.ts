@@ -99,3 +99,20 @@ describe('an application that meets every condition', () => {
     expect(detail.licenseKind).toBe(kind);
   });
 });
+
+describe('an application that fails the conditions', () => {
+  it('is excluded (conditions) with reasons, without reaching review', async () => {
+    const body = commercialApplication();
+    const id = await submitOk(env.api, { ...body, licenseKind: 'professional', requestedTermYears: 1, documents: body.documents });
+    const done = await waitForApp(env.api, id, 'excluded', (a) => a.status === 'excluded');
+    expect(done.exclusionReason).toBe('conditions');
+    expect(done.deficiencies.map((d: { code: string }) => d.code)).toEqual(['ACTIVITY_NOT_ALLOWED_FOR_KIND']);
+    expect(done.reviews).toEqual([]);
+    expect(done.timeline.map((e: { event: string }) => e.event)).not.toContain('review_started');
+    const sms = await waitFor('exclusion SMS', async () => {
+      const rows = await smsFor(id);
+      return rows.some((r) => r.event === 'excluded') ? rows : undefined;
+    });
+    expect(sms.map((r) => r.event)).toEqual(['submitted', 'excluded']);
+  });
+});
