@@ -2,14 +2,13 @@
 // it again after a crash or a timeout, and the result must be the same rows, the
 // same license number and the same SMS as the first time.
 import { ApplicationFailure } from '@temporalio/common';
-import { and, eq, lt, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import type { CompletenessResult, ConditionsResult, IssuedLicense, ReviewRecord } from '../domain/application';
 import { checkCompleteness as evaluateCompleteness, checkConditions as evaluateConditions, type RuleSet } from '../domain/rules';
 import { renderSms } from '../domain/sms';
 import { SMS_EVENTS, type Agency, type CaseEvent, type LicenseKind } from '../domain/status';
 import type { Db } from '../db/client';
 import { loadRules } from '../db/rules';
-import { agencyChecks, applicationEvents, applications, licenses, reviews, smsOutbox } from '../db/schema';
 import { AgencyRequestError, type AgencyAnswer, type AgencyClient } from '../integrations/agencies';
 import type { CaseState } from '../workflows/application/contract';
 
@@ -42,6 +41,11 @@ export function riyadhDate(d: Date): string {
   return RIYADH_DATE.format(d);
 }
 
+/** A text[] literal: both drivers (pg and PGlite) take it as a plain string parameter. */
+function pgTextArray(values: readonly string[]): string {
+  return `{${values.map((v) => `"${v.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`).join(',')}}`;
+}
+
 export function addMonths(isoDate: string, months: number): string {
   const [y, m, d] = isoDate.split('-').map(Number) as [number, number, number];
   const target = new Date(Date.UTC(y, m - 1 + months, 1));
@@ -69,120 +73,84 @@ export function createActivities(deps: ActivityDeps) {
   return {
     /**
      * Writes one state change: the timeline row, the projection, the review or
-     * agency row it carries, and the applicant's SMS into the outbox, all in one
-     * transaction. The timeline row's (application, seq) key makes a retry a no-op.
+     * agency row it carries, and the applicant's SMS into the outbox. It is one
+     * SQL statement (data-modifying CTEs), so it is atomic without a
+     * transaction and costs one round trip: it runs on every step of every case.
+     * Every write hangs off the timeline insert, whose (application, seq) key
+     * makes a retry a no-op.
      */
     async recordTransition(t: Transition): Promise<void> {
       const s = t.state;
-      await db.transaction(async (tx) => {
-        const inserted = await tx
-          .insert(applicationEvents)
-          .values({
-            applicationId: s.applicationId,
-            seq: t.seq,
-            event: t.event,
-            stage: s.stage,
-            status: s.status,
-            actor: t.actor ?? 'system',
-            details: t.details ?? {},
-            at: new Date(t.at),
-          })
-          .onConflictDoNothing()
-          .returning({ id: applicationEvents.id });
-        if (inserted.length === 0) return;
-
-        const [row] = await tx
-          .update(applications)
-          .set({
-            stage: s.stage,
-            status: s.status,
-            exclusionReason: s.exclusionReason ?? null,
-            waitingOn: s.waitingOn,
-            round: s.round,
-            deficiencies: s.deficiencies,
-            agencies: s.agencies,
-            healthReviewRequired: s.healthReviewRequired ?? null,
-            correctionDueAt: s.correctionDueAt ? new Date(s.correctionDueAt) : null,
-            holdDueAt: s.holdDueAt ? new Date(s.holdDueAt) : null,
-            licenseNumber: s.license?.number ?? null,
-            data: s.data,
-            applicantMobile: s.data.applicant.mobile,
-            applicantName: s.data.applicant.name,
-            tradeName: s.data.establishment.tradeName,
-            isicCode: s.data.establishment.isicCode,
-            district: s.data.establishment.district,
-            transitionSeq: t.seq,
-            updatedAt: new Date(t.at),
-            closedAt: s.status === 'in_progress' ? null : new Date(t.at),
-          })
-          .where(and(eq(applications.id, s.applicationId), lt(applications.transitionSeq, t.seq)))
-          .returning({ id: applications.id });
-
-        if (t.review) {
-          const r = t.review;
-          await tx
-            .insert(reviews)
-            .values({
-              applicationId: s.applicationId,
-              round: r.round,
-              kind: r.kind,
-              decision: r.decision,
-              reviewerId: r.reviewer.id,
-              reviewerRole: r.reviewer.role,
-              reasons: r.reasons ?? [],
-              comment: r.comment ?? null,
-              deficiencies: r.deficiencies ?? [],
-              decidedAt: new Date(r.decidedAt),
-            })
-            .onConflictDoNothing();
-        }
-        if (t.agency) {
-          const a = s.agencies[t.agency];
-          if (a) {
-            const values = {
-              state: a.state,
-              reference: a.reference ?? null,
-              reasons: a.reasons ?? [],
-              lastError: a.lastError ?? null,
-              checkedAt: new Date(a.checkedAt ?? t.at),
-            };
-            await tx
-              .insert(agencyChecks)
-              .values({ applicationId: s.applicationId, agency: t.agency, ...values })
-              .onConflictDoUpdate({ target: [agencyChecks.applicationId, agencyChecks.agency], set: values });
-          }
-        }
-        if (SMS_EVENTS.has(t.event)) {
-          const sms = renderSms(t.event, {
-            applicationId: s.applicationId,
+      const id = s.applicationId;
+      const at = new Date(t.at);
+      const ctes = [
+        sql`ev as (
+          insert into application_events (application_id, seq, event, stage, status, actor, details, at)
+          values (${id}, ${t.seq}, ${t.event}, ${s.stage}, ${s.status}, ${t.actor ?? 'system'}, ${JSON.stringify(t.details ?? {})}::jsonb, ${at})
+          on conflict (application_id, seq) do nothing
+          returning 1)`,
+        sql`app as (
+          update applications set
+            stage = ${s.stage}, status = ${s.status}, exclusion_reason = ${s.exclusionReason ?? null},
+            waiting_on = ${pgTextArray(s.waitingOn)}::text[], round = ${s.round},
+            deficiencies = ${JSON.stringify(s.deficiencies)}::jsonb, agencies = ${JSON.stringify(s.agencies)}::jsonb,
+            health_review_required = ${s.healthReviewRequired ?? null},
+            correction_due_at = ${s.correctionDueAt ? new Date(s.correctionDueAt) : null},
+            hold_due_at = ${s.holdDueAt ? new Date(s.holdDueAt) : null},
+            license_number = ${s.license?.number ?? null}, data = ${JSON.stringify(s.data)}::jsonb,
+            applicant_mobile = ${s.data.applicant.mobile}, applicant_name = ${s.data.applicant.name},
+            trade_name = ${s.data.establishment.tradeName}, isic_code = ${s.data.establishment.isicCode},
+            district = ${s.data.establishment.district},
+            transition_seq = ${t.seq}, updated_at = ${at},
+            closed_at = ${s.status === 'in_progress' ? null : at}
+          where id = ${id} and transition_seq < ${t.seq} and exists (select 1 from ev)
+          returning 1)`,
+      ];
+      if (t.review) {
+        const r = t.review;
+        ctes.push(sql`rv as (
+          insert into reviews (application_id, round, kind, decision, reviewer_id, reviewer_role, reasons, comment, deficiencies, decided_at)
+          select ${id}, ${r.round}, ${r.kind}, ${r.decision}, ${r.reviewer.id}, ${r.reviewer.role}, ${pgTextArray(r.reasons ?? [])}::text[],
+                 ${r.comment ?? null}, ${JSON.stringify(r.deficiencies ?? [])}::jsonb, ${new Date(r.decidedAt)}
+          where exists (select 1 from ev)
+          on conflict (application_id, round, kind) do nothing)`);
+      }
+      const agency = t.agency ? s.agencies[t.agency] : undefined;
+      if (t.agency && agency) {
+        ctes.push(sql`ag as (
+          insert into agency_checks (application_id, agency, state, reference, reasons, last_error, checked_at)
+          select ${id}, ${t.agency}, ${agency.state}, ${agency.reference ?? null}, ${pgTextArray(agency.reasons ?? [])}::text[],
+                 ${agency.lastError ?? null}, ${new Date(agency.checkedAt ?? t.at)}
+          where exists (select 1 from ev)
+          on conflict (application_id, agency) do update set state = excluded.state, reference = excluded.reference,
+            reasons = excluded.reasons, last_error = excluded.last_error, checked_at = excluded.checked_at)`);
+      }
+      const sms = SMS_EVENTS.has(t.event)
+        ? renderSms(t.event, {
+            applicationId: id,
             tradeName: s.data.establishment.tradeName,
             licenseNumber: s.license?.number,
             expiresOn: s.license?.expiresOn,
             deficiencyCount: s.deficiencies.length,
             dueDate: s.correctionDueAt ? riyadhDate(new Date(s.correctionDueAt)) : undefined,
-          });
-          if (sms) {
-            await tx
-              .insert(smsOutbox)
-              .values({
-                applicationId: s.applicationId,
-                dedupeKey: `${s.applicationId}:${t.seq}`,
-                event: t.event,
-                mobile: s.data.applicant.mobile,
-                bodyAr: sms.ar,
-                bodyEn: sms.en,
-              })
-              .onConflictDoNothing();
-          }
+          })
+        : undefined;
+      if (sms) {
+        ctes.push(sql`sms as (
+          insert into sms_outbox (application_id, dedupe_key, event, mobile, body_ar, body_en)
+          select ${id}, ${`${id}:${t.seq}`}, ${t.event}, ${s.data.applicant.mobile}, ${sms.ar}, ${sms.en}
+          where exists (select 1 from ev)
+          on conflict (dedupe_key) do nothing)`);
+      }
+      try {
+        await db.execute(sql`with ${sql.join(ctes, sql`, `)} select 1`);
+      } catch (err) {
+        // The timeline row's foreign key: the API never stored this case, and retrying will not store it.
+        if ((err as { code?: string }).code === '23503' || (err as { cause?: { code?: string } }).cause?.code === '23503') {
+          throw ApplicationFailure.nonRetryable(`application ${id} has no row`, 'MissingApplicationRow');
         }
-        // A projection row that is missing means the API never stored the case: fail loudly.
-        if (row === undefined) {
-          const [exists] = await tx.select({ id: applications.id }).from(applications).where(eq(applications.id, s.applicationId));
-          if (!exists) {
-            throw ApplicationFailure.nonRetryable(`application ${s.applicationId} has no row`, 'MissingApplicationRow');
-          }
-        }
-      });
+        throw err;
+      }
     },
 
     async checkCompleteness(data: CaseState['data']): Promise<CompletenessResult> {
@@ -209,34 +177,30 @@ export function createActivities(deps: ActivityDeps) {
      * index on application_id means a retry can never draw a second number.
      */
     async issueLicense(input: { applicationId: string; licenseKind: LicenseKind; termMonths: number }): Promise<IssuedLicense> {
-      return db.transaction(async (tx) => {
-        const existing = await tx.select().from(licenses).where(eq(licenses.applicationId, input.applicationId));
-        if (existing[0]) return { number: existing[0].number, issuedOn: existing[0].issuedOn, expiresOn: existing[0].expiresOn };
-        const [app] = await tx.select().from(applications).where(eq(applications.id, input.applicationId));
-        if (!app) throw ApplicationFailure.nonRetryable(`application ${input.applicationId} has no row`, 'MissingApplicationRow');
-        const today = riyadhDate(now());
-        // Both drivers (pg and PGlite) answer raw SQL with { rows }.
-        const seqResult = (await tx.execute(sql`select nextval('license_number_seq') as n`)) as unknown as { rows: { n: string }[] };
-        const n = seqResult.rows[0]?.n;
-        if (!n) throw new Error('license_number_seq returned no value');
-        const number = `${deps.licenseNumberPrefix}-${today.slice(0, 4)}-${String(n).padStart(6, '0')}`;
-        await tx
-          .insert(licenses)
-          .values({
-            number,
-            applicationId: input.applicationId,
-            licenseKind: input.licenseKind,
-            crNumber: app.crNumber,
-            tradeName: app.tradeName,
-            holderNationalId: app.applicantNationalId,
-            isicCode: app.isicCode,
-            issuedOn: today,
-            expiresOn: addMonths(today, input.termMonths),
-          })
-          .onConflictDoNothing({ target: licenses.applicationId });
-        const [row] = await tx.select().from(licenses).where(eq(licenses.applicationId, input.applicationId));
-        return { number: row!.number, issuedOn: row!.issuedOn, expiresOn: row!.expiresOn };
-      });
+      const today = riyadhDate(now());
+      const expires = addMonths(today, input.termMonths);
+      const prefix = `${deps.licenseNumberPrefix}-${today.slice(0, 4)}-`;
+      // One round trip: return the existing license, or draw a number and insert it.
+      const statement = sql`
+        with existing as (
+          select number, issued_on::text as issued_on, expires_on::text as expires_on from licenses where application_id = ${input.applicationId}
+        ), created as (
+          insert into licenses (number, application_id, license_kind, cr_number, trade_name, holder_national_id, isic_code, issued_on, expires_on)
+          select ${prefix} || lpad(nextval('license_number_seq')::text, 6, '0'), a.id, ${input.licenseKind}, a.cr_number, a.trade_name,
+                 a.applicant_national_id, a.isic_code, ${today}::date, ${expires}::date
+          from applications a
+          where a.id = ${input.applicationId} and not exists (select 1 from existing)
+          on conflict (application_id) do nothing
+          returning number, issued_on::text as issued_on, expires_on::text as expires_on
+        )
+        select * from existing union all select * from created`;
+      type Row = { number: string; issued_on: string; expires_on: string };
+      let rows = ((await db.execute(statement)) as unknown as { rows: Row[] }).rows;
+      // A concurrent attempt inserted first: its row is committed now, read it.
+      if (rows.length === 0) rows = ((await db.execute(statement)) as unknown as { rows: Row[] }).rows;
+      const row = rows[0];
+      if (!row) throw ApplicationFailure.nonRetryable(`application ${input.applicationId} has no row`, 'MissingApplicationRow');
+      return { number: row.number, issuedOn: row.issued_on, expiresOn: row.expires_on };
     },
   };
 }

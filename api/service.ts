@@ -7,7 +7,7 @@ import type { ApplicationData, Correction, ReviewDecisionInput } from '../domain
 import { isValidSaudiId, normalizeSaudiMobile } from '../domain/identifiers';
 import type { Config } from '../config';
 import type { Db } from '../db/client';
-import { agencyChecks, applicationEvents, applications, idempotencyKeys, licenses, reviews } from '../db/schema';
+import { applicationEvents, applications, idempotencyKeys, licenses, reviews } from '../db/schema';
 import {
   decideReviewUpdate,
   newApplicationId,
@@ -85,11 +85,28 @@ const summary = (r: AppRow) => ({
 });
 
 export class ApplicationService {
+  /**
+   * The read clients poll: one statement (drizzle's relational query), built
+   * once and prepared, so a poll costs one round trip and no query building.
+   */
+  private readonly caseView;
+
   constructor(
     private readonly db: Db,
     private readonly temporal: Client,
     private readonly config: Config,
-  ) {}
+  ) {
+    this.caseView = db.query.applications
+      .findFirst({
+        where: eq(applications.id, sql.placeholder('id')),
+        with: {
+          events: { orderBy: asc(applicationEvents.seq) },
+          reviews: { orderBy: asc(reviews.decidedAt) },
+          licenses: true,
+        },
+      })
+      .prepare('case_view');
+  }
 
   /**
    * Stores the case and starts its workflow. With an Idempotency-Key, a retry
@@ -194,18 +211,9 @@ export class ApplicationService {
   }
 
   async get(id: string) {
-    const row = await this.row(id);
-    const [events, reviewRows, agencyRows, licenseRows] = await Promise.all([
-      this.db.select().from(applicationEvents).where(eq(applicationEvents.applicationId, id)).orderBy(asc(applicationEvents.seq)),
-      this.db.select().from(reviews).where(eq(reviews.applicationId, id)).orderBy(asc(reviews.decidedAt)),
-      this.db.select().from(agencyChecks).where(eq(agencyChecks.applicationId, id)),
-      this.db.select().from(licenses).where(eq(licenses.applicationId, id)),
-    ]);
-    const agencies = { ...row.agencies };
-    for (const a of agencyRows) {
-      agencies[a.agency] ??= { state: a.state, reference: a.reference ?? undefined, reasons: a.reasons, checkedAt: a.checkedAt.toISOString() };
-    }
-    const license = licenseRows[0];
+    const row = await this.caseView.execute({ id });
+    if (!row) throw notFound(`no application ${id}`);
+    const license = row.licenses[0];
     return {
       ...summary(row),
       round: row.round,
@@ -216,7 +224,7 @@ export class ApplicationService {
       healthReviewRequired: row.healthReviewRequired,
       correctionDueAt: row.correctionDueAt?.toISOString() ?? null,
       holdDueAt: row.holdDueAt?.toISOString() ?? null,
-      reviews: reviewRows.map((r) => ({
+      reviews: row.reviews.map((r) => ({
         round: r.round,
         kind: r.kind,
         decision: r.decision,
@@ -227,9 +235,10 @@ export class ApplicationService {
         deficiencies: r.deficiencies,
         decidedAt: r.decidedAt.toISOString(),
       })),
-      agencies,
+      // The projection carries the workflow's own view of each agency.
+      agencies: row.agencies,
       license: license ? this.licenseView(license) : null,
-      timeline: events.map((e) => ({
+      timeline: row.events.map((e) => ({
         seq: e.seq,
         event: e.event,
         stage: e.stage,

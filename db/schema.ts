@@ -16,6 +16,7 @@ import {
   timestamp,
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
+import { relations } from 'drizzle-orm';
 import type { AgencyResult, ApplicationData, Deficiency } from '../domain/application';
 import {
   AGENCIES,
@@ -222,3 +223,19 @@ export const activityRules = pgTable('activity_rules', {
   /** Fixed term (health activities: 12 months); null means the kind's term as requested. */
   termMonths: integer('term_months'),
 });
+
+// Relations for drizzle's relational queries: the case view loads in one SQL statement.
+export const applicationsRelations = relations(applications, ({ many }) => ({
+  events: many(applicationEvents),
+  reviews: many(reviews),
+  licenses: many(licenses),
+}));
+export const applicationEventsRelations = relations(applicationEvents, ({ one }) => ({
+  application: one(applications, { fields: [applicationEvents.applicationId], references: [applications.id] }),
+}));
+export const reviewsRelations = relations(reviews, ({ one }) => ({
+  application: one(applications, { fields: [reviews.applicationId], references: [applications.id] }),
+}));
+export const licensesRelations = relations(licenses, ({ one }) => ({
+  application: one(applications, { fields: [licenses.applicationId], references: [applications.id] }),
+}));

@@ -2,7 +2,7 @@
 // (in the same transaction as the state change); this dispatcher sends them.
 // A row is claimed ('sending') before the provider is called, so a crash after
 // the call leaves it 'sending' instead of sending it again: at most once.
-import { and, asc, eq, inArray, lt, sql } from 'drizzle-orm';
+import { asc, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { smsOutbox } from '../db/schema';
 
@@ -89,43 +89,49 @@ export class SmsDispatcher {
 
   /** Sends what is pending; returns how many were sent. Safe to run from several processes. */
   async dispatchOnce(): Promise<number> {
-    const claimed = await this.db.transaction(async (tx) => {
-      const rows = await tx
-        .select()
-        .from(smsOutbox)
-        .where(eq(smsOutbox.status, 'pending'))
-        .orderBy(asc(smsOutbox.id))
-        .limit(BATCH_SIZE)
-        .for('update', { skipLocked: true });
-      if (rows.length === 0) return rows;
-      await tx
-        .update(smsOutbox)
-        .set({ status: 'sending', attempts: sql`${smsOutbox.attempts} + 1` })
-        .where(inArray(smsOutbox.id, rows.map((r) => r.id)));
-      return rows;
-    });
-    let sent = 0;
-    for (const row of claimed) {
+    // Claim a batch in one statement; SKIP LOCKED lets several dispatchers share the table.
+    const claimed = await this.db
+      .update(smsOutbox)
+      .set({ status: 'sending', attempts: sql`${smsOutbox.attempts} + 1` })
+      .where(
+        inArray(
+          smsOutbox.id,
+          this.db
+            .select({ id: smsOutbox.id })
+            .from(smsOutbox)
+            .where(eq(smsOutbox.status, 'pending'))
+            .orderBy(asc(smsOutbox.id))
+            .limit(BATCH_SIZE)
+            .for('update', { skipLocked: true }),
+        ),
+      )
+      .returning();
+    if (claimed.length === 0) return 0;
+    const sent: { id: number; messageId: string }[] = [];
+    for (const row of claimed.sort((a, b) => a.id - b.id)) {
       try {
         const { messageId } = await this.provider.send({
           to: row.mobile,
           body: `${row.bodyAr}\n${row.bodyEn}`,
           reference: row.dedupeKey,
         });
-        await this.db
-          .update(smsOutbox)
-          .set({ status: 'sent', sentAt: new Date(), providerMessageId: messageId, lastError: null })
-          .where(eq(smsOutbox.id, row.id));
-        sent++;
+        sent.push({ id: row.id, messageId });
       } catch (err) {
         // The gateway said no before taking it: safe to try again later, up to a limit.
-        const failed = row.attempts + 1 >= MAX_SEND_ATTEMPTS;
         await this.db
           .update(smsOutbox)
-          .set({ status: failed ? 'failed' : 'pending', lastError: (err as Error).message })
-          .where(and(eq(smsOutbox.id, row.id), lt(smsOutbox.attempts, MAX_SEND_ATTEMPTS + 1)));
+          .set({ status: row.attempts >= MAX_SEND_ATTEMPTS ? 'failed' : 'pending', lastError: (err as Error).message })
+          .where(eq(smsOutbox.id, row.id));
       }
     }
-    return sent;
+    if (sent.length > 0) {
+      const ids = sent.map((m) => m.id);
+      const messageIds = sent.map((m) => m.messageId);
+      await this.db.execute(sql`
+        update sms_outbox set status = 'sent', sent_at = now(), last_error = null, provider_message_id = m.message_id
+        from unnest(${`{${ids.join(',')}}`}::bigint[], ${`{${messageIds.map((x) => JSON.stringify(x)).join(',')}}`}::text[]) as m(id, message_id)
+        where sms_outbox.id = m.id`);
+    }
+    return sent.length;
   }
 }

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { count, eq } from 'drizzle-orm';
 import { applicationEvents } from '../db/schema';
-import { startTestEnv, type TestEnv } from './support/env';
+import { SA_STAGE } from '../workflows/application/contract';
+import { startTestEnv, waitFor, type TestEnv } from './support/env';
 import { approve, commercialApplication, decide, getApp, healthApplication, submitOk, waitForApp, waitForStage } from './support/fixtures';
 
 let env: TestEnv;
@@ -37,6 +38,8 @@ describe('review decisions', () => {
     const id = await submitOk(env.api, commercialApplication());
     await waitForStage(env.api, id, 'review');
     const handle = env.client.workflow.getHandle(id);
+    // The projection can run ahead of history (local activities finish before their workflow task): wait for both.
+    await waitFor('workflow task recorded', async () => (await handle.describe()).typedSearchAttributes.get(SA_STAGE) === 'review');
     const historyLength = async () => (await handle.describe()).historyLength;
     const eventCount = async () => (await env.db.db.select({ n: count() }).from(applicationEvents).where(eq(applicationEvents.applicationId, id)))[0]!.n;
     const before = { history: await historyLength(), events: await eventCount() };

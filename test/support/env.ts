@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import pg from 'pg';
 import { inject } from 'vitest';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
@@ -27,6 +28,35 @@ export const FAST_TIMING: CaseTiming = {
 
 let runtimeInstalled = false;
 
+/**
+ * Each environment gets its own database, cloned from the migrated template the
+ * global setup made: test files run in parallel, and one file's SMS dispatcher
+ * must not send another file's messages.
+ */
+async function cloneTestDatabase(): Promise<string> {
+  const template = new URL(inject('databaseUrl'));
+  const name = `${template.pathname.slice(1)}_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
+  const admin = new pg.Client({ connectionString: inject('adminDatabaseUrl') });
+  await admin.connect();
+  try {
+    await admin.query(`create database ${name} template ${template.pathname.slice(1)}`);
+  } finally {
+    await admin.end();
+  }
+  template.pathname = `/${name}`;
+  return template.toString();
+}
+
+async function dropDatabase(url: string): Promise<void> {
+  const admin = new pg.Client({ connectionString: inject('adminDatabaseUrl') });
+  await admin.connect();
+  try {
+    await admin.query(`drop database if exists ${new URL(url).pathname.slice(1)} with (force)`);
+  } finally {
+    await admin.end();
+  }
+}
+
 export interface TestEnv {
   config: Config;
   db: DbHandle;
@@ -49,8 +79,9 @@ export async function startTestEnv(opts: { timing?: Partial<CaseTiming>; startWo
   await simulator.listen({ host: '127.0.0.1', port: 0 });
   const simulatorUrl = `http://127.0.0.1:${(simulator.server.address() as AddressInfo).port}`;
 
+  const databaseUrl = await cloneTestDatabase();
   const base = loadConfig({
-    DATABASE_URL: inject('databaseUrl'),
+    DATABASE_URL: databaseUrl,
     TEMPORAL_ADDRESS: inject('temporalAddress'),
     TEMPORAL_TASK_QUEUE: `test-${randomUUID()}`,
     LABOR_OFFICE_URL: `${simulatorUrl}/labor`,
@@ -110,6 +141,7 @@ export async function startTestEnv(opts: { timing?: Partial<CaseTiming>; startWo
       await nativeConnection.close();
       await simulator.close();
       await db.close();
+      await dropDatabase(databaseUrl);
     },
   };
   if (opts.startWorker !== false) await env.startWorker();

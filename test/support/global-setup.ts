@@ -11,7 +11,9 @@ import { WORKFLOWS_PATH } from '../../worker';
 
 declare module 'vitest' {
   export interface ProvidedContext {
+    /** The migrated template each test environment clones. */
     databaseUrl: string;
+    adminDatabaseUrl: string;
     temporalAddress: string;
     workflowBundlePath: string;
   }
@@ -46,10 +48,17 @@ export default async function setup(project: TestProject) {
   writeFileSync(bundlePath, bundle.code);
 
   project.provide('databaseUrl', databaseUrl);
+  project.provide('adminDatabaseUrl', ADMIN_URL);
   project.provide('temporalAddress', process.env.TEMPORAL_TEST_ADDRESS ?? dev!.address);
   project.provide('workflowBundlePath', bundlePath);
 
   return async () => {
     await server?.stop();
+    // Databases of environments a crashed test file did not close.
+    const cleanup = new pg.Client({ connectionString: ADMIN_URL });
+    await cleanup.connect();
+    const { rows } = await cleanup.query<{ datname: string }>(`select datname from pg_database where datname like '${TEST_DB}\\_%'`);
+    for (const { datname } of rows) await cleanup.query(`drop database if exists ${datname} with (force)`);
+    await cleanup.end();
   };
 }
