@@ -1,0 +1,41 @@
+// The baseline: a workflow of the application's shape (the same number of
+// activities and updates, in the same order) whose activities do nothing. What
+// the real workflow costs on top of this is the application's own work.
+import { condition, defineUpdate, proxyActivities, proxyLocalActivities, setHandler } from '@temporalio/workflow';
+
+export const bareDecisionUpdate = defineUpdate<void, [string]>('decide');
+
+type Noop = { noop(n: number): Promise<void> };
+// As in the application: database steps are local activities, the two agency calls regular ones.
+const local = proxyLocalActivities<Noop>({ startToCloseTimeout: '15s' });
+const remote = proxyActivities<Noop>({ startToCloseTimeout: '15s' });
+
+/**
+ * A health case issued on first submission: 6 database steps before review
+ * (4 transitions, 2 checks), 1 per decision, then a transition, the two agency
+ * calls in parallel each followed by a transition, issuance and a last transition.
+ */
+export const BARE_SHAPE = { before: 6, decisions: 2, lastSteps: 2 } as const;
+
+export async function bareApplication(): Promise<void> {
+  let decided = 0;
+  let ready = false;
+  setHandler(
+    bareDecisionUpdate,
+    async (_decision: string) => {
+      decided++;
+      await local.noop(decided);
+    },
+    {
+      validator: (_decision: string) => {
+        if (!ready) throw new Error('not in review yet');
+      },
+    },
+  );
+  for (let i = 0; i < BARE_SHAPE.before; i++) await local.noop(i);
+  ready = true;
+  await condition(() => decided === BARE_SHAPE.decisions);
+  await local.noop(-1);
+  await Promise.all([remote.noop(-2).then(() => local.noop(-4)), remote.noop(-3).then(() => local.noop(-5))]);
+  for (let i = 0; i < BARE_SHAPE.lastSteps; i++) await local.noop(100 + i);
+}

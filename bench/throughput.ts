@@ -1,0 +1,235 @@
+// Throughput benchmark: N health applications pushed through the real system
+// (API over HTTP, workflow, PostgreSQL, agency simulator, SMS outbox) with bot
+// reviewers posting decisions through the API, against a bare workflow of the
+// same shape straight on Temporal, in the same run on the same server.
+//
+//   npm run bench -- [--cases 1000] [--concurrency 100]
+//
+// Prints cases per second for both, their ratio, and the API's p50/p99 for
+// submit and read. Targets (issue #2): ratio >= 0.8; 7,000 cases <= 5 minutes.
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { Client, Connection, WorkflowUpdateFailedError } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { buildApp } from '../api/app';
+import { loadConfig, type Config } from '../config';
+import { migrateDb, openDb } from '../db/client';
+import { httpSmsProvider, SmsDispatcher } from '../integrations/sms';
+import { buildSimulator } from '../simulator/app';
+import { startTemporalDevServer } from '../scripts/temporal';
+import { healthApplication } from '../test/support/fixtures';
+import { createAppWorker } from '../worker';
+import { bareDecisionUpdate } from './bare-workflow';
+
+const { values: args } = parseArgs({
+  options: {
+    cases: { type: 'string', default: '1000' },
+    concurrency: { type: 'string', default: '100' },
+    'poll-ms': { type: 'string', default: '200' },
+  },
+});
+const N = Number(args.cases);
+const CONCURRENCY = Number(args.concurrency);
+/** How often a bot looks whether its case is ready for the next step; the same for both runs. */
+const POLL_MS = Number(args['poll-ms']);
+const ADMIN_URL = process.env.BENCH_ADMIN_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const BENCH_DB = 'tarkhees_bench';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+function latencySummary(name: string, samples: number[]): string {
+  const s = [...samples].sort((a, b) => a - b);
+  return `${name.padEnd(8)} n=${String(s.length).padStart(6)}  p50=${percentile(s, 50).toFixed(1)} ms  p99=${percentile(s, 99).toFixed(1)} ms`;
+}
+
+/** Runs `count` jobs with at most `limit` in flight. */
+async function pool(count: number, limit: number, job: (i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, count) }, async () => {
+      while (next < count) await job(next++);
+    }),
+  );
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc. */
+function cpuSeconds(pid: number | undefined): number {
+  if (!pid) return NaN;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
+function cpuMeter(serverPid: number | undefined) {
+  const start = { server: cpuSeconds(serverPid), app: cpuSeconds(process.pid) };
+  return () => ({ server: cpuSeconds(serverPid) - start.server, app: cpuSeconds(process.pid) - start.app });
+}
+
+async function freshDatabase(): Promise<string> {
+  const admin = new pg.Client({ connectionString: ADMIN_URL });
+  await admin.connect();
+  await admin.query(`drop database if exists ${BENCH_DB} with (force)`);
+  await admin.query(`create database ${BENCH_DB}`);
+  await admin.end();
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/${BENCH_DB}`;
+  return url.toString();
+}
+
+async function timed<T>(samples: number[], f: () => Promise<T>): Promise<T> {
+  const t0 = performance.now();
+  try {
+    return await f();
+  } finally {
+    samples.push(performance.now() - t0);
+  }
+}
+
+async function runApplications(config: Config, apiUrl: string) {
+  const submit: number[] = [];
+  const read: number[] = [];
+  const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+    fetch(apiUrl + path, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  const get = async (id: string) => {
+    const res = await timed(read, () => fetch(`${apiUrl}/applications/${id}`));
+    return (await res.json()) as { stage: string; status: string };
+  };
+
+  const t0 = performance.now();
+  await pool(N, CONCURRENCY, async () => {
+    const res = await timed(submit, () => post('/applications', healthApplication(), { 'idempotency-key': randomUUID() }));
+    if (res.status !== 201) throw new Error(`submit answered ${res.status}: ${await res.text()}`);
+    const { id } = (await res.json()) as { id: string };
+    while ((await get(id)).stage !== 'review') await sleep(POLL_MS);
+    for (const [kind, role] of [
+      ['health', 'healthSpecialist'],
+      ['technical', 'technicalInspector'],
+    ] as const) {
+      const d = await post(`/applications/${id}/reviews`, { kind, reviewer: { id: `bot-${kind}`, role }, decision: 'approve' });
+      if (d.status !== 200) throw new Error(`decision answered ${d.status}: ${await d.text()}`);
+    }
+    for (;;) {
+      const a = await get(id);
+      if (a.status === 'issued') break;
+      if (a.status !== 'in_progress') throw new Error(`${id} ended ${a.status}`);
+      await sleep(POLL_MS);
+    }
+  });
+  const seconds = (performance.now() - t0) / 1000;
+  void config;
+  return { seconds, submit, read };
+}
+
+async function runBare(client: Client, taskQueue: string) {
+  const t0 = performance.now();
+  await pool(N, CONCURRENCY, async (i) => {
+    const handle = await client.workflow.start('bareApplication', { workflowId: `bare-${i}-${randomUUID()}`, taskQueue, args: [] });
+    for (let d = 0; d < 2; d++) {
+      for (;;) {
+        try {
+          await handle.executeUpdate(bareDecisionUpdate, { args: ['approve'] });
+          break;
+        } catch (err) {
+          if (!(err instanceof WorkflowUpdateFailedError)) throw err;
+          await sleep(POLL_MS);
+        }
+      }
+    }
+    await handle.result();
+  });
+  return { seconds: (performance.now() - t0) / 1000 };
+}
+
+async function main() {
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
+  const ownServer = !process.env.TEMPORAL_ADDRESS;
+  const server = ownServer ? await startTemporalDevServer({ port: Number(process.env.BENCH_TEMPORAL_PORT ?? 7399) }) : undefined;
+  const databaseUrl = await freshDatabase();
+
+  const simulator = buildSimulator();
+  await simulator.listen({ host: '127.0.0.1', port: 0 });
+  const simUrl = `http://127.0.0.1:${(simulator.server.address() as AddressInfo).port}`;
+  const config = loadConfig({
+    ...process.env,
+    DATABASE_URL: databaseUrl,
+    TEMPORAL_ADDRESS: server?.address ?? process.env.TEMPORAL_ADDRESS,
+    TEMPORAL_TASK_QUEUE: `bench-app-${randomUUID()}`,
+    LABOR_OFFICE_URL: `${simUrl}/labor`,
+    ZAKAT_URL: `${simUrl}/zakat`,
+    SMS_PROVIDER: 'http',
+    SMS_HTTP_URL: `${simUrl}/sms/v1/messages`,
+    API_PORT: '0',
+    LOG_LEVEL: 'error',
+  });
+  const db = await openDb(config);
+  await migrateDb(db);
+  const connection = await Connection.connect({ address: config.temporal.address });
+  const client = new Client({ connection });
+  const nativeConnection = await NativeConnection.connect({ address: config.temporal.address });
+
+  const app = await buildApp({ config, db: db.db, temporal: client, logger: false });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const apiUrl = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+
+  console.log(`bench: ${N} cases, ${CONCURRENCY} in flight, bots poll every ${POLL_MS} ms, Temporal ${config.temporal.address}`);
+
+  // The baseline first, on its own worker and queue, with nothing else running.
+  const bareQueue = `bench-bare-${randomUUID()}`;
+  const bareWorker = await Worker.create({
+    connection: nativeConnection,
+    taskQueue: bareQueue,
+    workflowsPath: fileURLToPath(new URL('./bare-workflow.ts', import.meta.url)),
+    activities: { async noop() {} },
+  });
+  let meter = cpuMeter(server?.process.pid);
+  const bare = { ...(await bareWorker.runUntil(runBare(client, bareQueue))), cpu: meter() };
+
+  const worker = await createAppWorker({ connection: nativeConnection, config, db: db.db });
+  const dispatcher = new SmsDispatcher(db.db, httpSmsProvider({ url: config.sms.httpUrl! }), 200, () => {});
+  dispatcher.start();
+  meter = cpuMeter(server?.process.pid);
+  const real = { ...(await worker.runUntil(runApplications(config, apiUrl))), cpu: meter() };
+  await dispatcher.stop();
+
+  const appRate = N / real.seconds;
+  const bareRate = N / bare.seconds;
+  const ratio = appRate / bareRate;
+  const yearMinutes = 7000 / appRate / 60;
+  console.log('');
+  console.log(`bare workflow   ${bareRate.toFixed(1).padStart(7)} cases/s  (${bare.seconds.toFixed(1)} s)`);
+  console.log(`application     ${appRate.toFixed(1).padStart(7)} cases/s  (${real.seconds.toFixed(1)} s)`);
+  console.log(`ratio           ${ratio.toFixed(2).padStart(7)}          (target >= 0.80: ${ratio >= 0.8 ? 'met' : 'NOT met'})`);
+  console.log(`7,000 cases     ${yearMinutes.toFixed(1).padStart(7)} min      (target <= 5 min: ${yearMinutes <= 5 ? 'met' : 'NOT met'})`);
+  const perCase = (c: { server: number; app: number }) =>
+    `Temporal ${((c.server / N) * 1000).toFixed(1)} ms, this process ${((c.app / N) * 1000).toFixed(1)} ms`;
+  console.log(`CPU per case    bare: ${perCase(bare.cpu)}; application: ${perCase(real.cpu)}`);
+  console.log(latencySummary('submit', real.submit));
+  console.log(latencySummary('read', real.read));
+
+  await app.close();
+  await connection.close();
+  await nativeConnection.close();
+  await simulator.close();
+  await db.close();
+  await server?.stop();
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
