@@ -2,7 +2,7 @@
 // projection, and hand corrections and decisions to the workflow as Updates.
 import { createHash, randomBytes } from 'node:crypto';
 import { and, asc, desc, eq, lt, or, sql, TransactionRollbackError, type SQL } from 'drizzle-orm';
-import { WorkflowIdConflictPolicy, type Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowIdConflictPolicy, WorkflowIdReusePolicy, type Client } from '@temporalio/client';
 import type { ApplicationData, Correction, ReviewDecisionInput } from '../domain/application';
 import { isValidSaudiId, normalizeSaudiMobile } from '../domain/identifiers';
 import type { Config } from '../config';
@@ -113,7 +113,7 @@ export class ApplicationService {
    * (same key, same body) returns the first case; the workflow start is
    * idempotent too, so a retry after a failed start completes it.
    */
-  async submit(body: ApplicationBody, idempotencyKey?: string): Promise<{ id: string; replayed: boolean }> {
+  async submit(body: ApplicationBody, idempotencyKey?: string): Promise<{ id: string; status: AppRow['status']; replayed: boolean }> {
     const data: ApplicationData = { ...body, applicant: normalizeApplicant(body.applicant, 'body/applicant') };
     const requestHash = createHash('sha256').update(canonical(body)).digest('hex');
 
@@ -121,7 +121,7 @@ export class ApplicationService {
       const existing = await this.findByKey(idempotencyKey, requestHash);
       if (existing) {
         await this.startWorkflow(existing);
-        return { id: existing.id, replayed: true };
+        return { id: existing.id, status: existing.status, replayed: true };
       }
     }
     const now = new Date();
@@ -163,10 +163,10 @@ export class ApplicationService {
       const winner = await this.findByKey(idempotencyKey!, requestHash);
       if (!winner) throw new Error('idempotency key vanished during a concurrent submission');
       await this.startWorkflow(winner);
-      return { id: winner.id, replayed: true };
+      return { id: winner.id, status: winner.status, replayed: true };
     }
     await this.startWorkflow(inserted);
-    return { id, replayed: false };
+    return { id, status: inserted.status, replayed: false };
   }
 
   private async findByKey(key: string, requestHash: string): Promise<AppRow | undefined> {
@@ -189,18 +189,24 @@ export class ApplicationService {
       data: row.data,
       timing: this.config.timing,
     };
+    // A closed case keeps its workflow id for good: a late retry must not start a second run.
+    if (row.status !== 'in_progress') return;
     await this.temporal.workflow.start(WORKFLOW_TYPE, {
       workflowId: workflowIdFor(row.id),
       taskQueue: this.config.temporal.taskQueue,
       args: [input],
       // A retried submission must find the running case, never start a second one.
       workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+      // ...and once it has closed, the id is never reused (the projection may lag the close).
+      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
       typedSearchAttributes: [
         { key: SA_STAGE, value: 'submitted' },
         { key: SA_STATUS, value: 'in_progress' },
         { key: SA_LICENSE_KIND, value: row.licenseKind },
         ...(row.officeId ? [{ key: SA_OFFICE, value: row.officeId }] : []),
       ],
+    }).catch((err: unknown) => {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     });
   }
 

@@ -24,7 +24,8 @@ export async function bareApplication(): Promise<void> {
     bareDecisionUpdate,
     async (_decision: string) => {
       decided++;
-      await local.noop(decided);
+      // As in the application, a write from an update handler is a regular activity.
+      await remote.noop(decided);
     },
     {
       validator: (_decision: string) => {

@@ -11,8 +11,13 @@ export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
 export interface DbHandle {
   db: Db;
   kind: 'postgres' | 'pglite';
+  /** Runs f while holding a database-wide lock (PostgreSQL); PGlite has one process anyway. */
+  exclusively<T>(f: () => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
+
+/** Key of the advisory lock migrations take: a worker and an API starting together must not both migrate. */
+const MIGRATION_LOCK_KEY = 7_402_001;
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations', import.meta.url));
 
@@ -27,7 +32,17 @@ export async function openDb(opts: { databaseUrl?: string; pgliteDir: string }):
     // An idle client losing its connection must not crash the process; the pool replaces it.
     pool.on('error', () => {});
     const db = drizzle(pool, { schema }) as unknown as Db;
-    return { db, kind: 'postgres', close: () => pool.end() };
+    const exclusively = async <T>(f: () => Promise<T>): Promise<T> => {
+      const lock = await pool.connect();
+      try {
+        await lock.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+        return await f();
+      } finally {
+        await lock.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => {});
+        lock.release();
+      }
+    };
+    return { db, kind: 'postgres', exclusively, close: () => pool.end() };
   }
   const { PGlite } = await import('@electric-sql/pglite');
   const { drizzle } = await import('drizzle-orm/pglite');
@@ -35,17 +50,19 @@ export async function openDb(opts: { databaseUrl?: string; pgliteDir: string }):
   mkdirSync(dir, { recursive: true });
   const client = await PGlite.create(dir);
   const db = drizzle(client, { schema }) as unknown as Db;
-  return { db, kind: 'pglite', close: () => client.close() };
+  return { db, kind: 'pglite', exclusively: (f) => f(), close: () => client.close() };
 }
 
 export async function migrateDb(handle: DbHandle): Promise<void> {
-  if (handle.kind === 'postgres') {
-    const { migrate } = await import('drizzle-orm/node-postgres/migrator');
-    await migrate(handle.db as never, { migrationsFolder: MIGRATIONS_DIR });
-  } else {
-    const { migrate } = await import('drizzle-orm/pglite/migrator');
-    await migrate(handle.db as never, { migrationsFolder: MIGRATIONS_DIR });
-  }
-  const { seedRules } = await import('./rules');
-  await seedRules(handle.db);
+  await handle.exclusively(async () => {
+    if (handle.kind === 'postgres') {
+      const { migrate } = await import('drizzle-orm/node-postgres/migrator');
+      await migrate(handle.db as never, { migrationsFolder: MIGRATIONS_DIR });
+    } else {
+      const { migrate } = await import('drizzle-orm/pglite/migrator');
+      await migrate(handle.db as never, { migrationsFolder: MIGRATIONS_DIR });
+    }
+    const { seedRules } = await import('./rules');
+    await seedRules(handle.db);
+  });
 }

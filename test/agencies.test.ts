@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SA_NEEDS_ATTENTION, SA_WAITING_ON } from '../workflows/application/contract';
+import { recheckAgenciesSignal, SA_NEEDS_ATTENTION, SA_WAITING_ON } from '../workflows/application/contract';
 import { startTestEnv, waitFor, type TestEnv } from './support/env';
 import { approveAll, commercialApplication, crNumber, submitOk, waitForApp } from './support/fixtures';
 
@@ -52,6 +52,11 @@ describe('external agency linkage', () => {
     await approveAll(env.api, id);
     const held = await waitForApp(env.api, id, 'on hold', (a) => a.stage === 'on_hold');
     expect(held.waitingOn).toEqual(['zakat']);
+    // Asked again while on hold, and still shown as waiting on Zakat.
+    const rechecked = await waitForApp(env.api, id, 'rechecked', (a) => a.timeline.filter((e: { event: string; details: { state?: string } }) => e.event === 'agency_checked' && e.details.state === 'non_compliant').length >= 2);
+    expect(rechecked.waitingOn).toEqual(['zakat']);
+    const sa = (await env.client.workflow.getHandle(id).describe()).typedSearchAttributes;
+    expect(sa.get(SA_WAITING_ON)).toEqual(['zakat']);
     expect(held.agencies.zakat.state).toBe('non_compliant');
     expect(held.agencies.zakat.reasons).toContain('ZAKAT_CERTIFICATE_EXPIRED');
     expect(held.holdDueAt).toBeTruthy();
@@ -60,6 +65,28 @@ describe('external agency linkage', () => {
     const done = await waitForApp(env.api, id, 'issued', (a) => a.status === 'issued');
     expect(done.agencies.zakat.state).toBe('compliant');
     expect(done.license.number).toBeTruthy();
+  });
+
+  it('an agency refusing the question (4xx) flags the case; after the fix a recheck signal finishes it', async () => {
+    const labor = env.config.agencies.laborOfficeUrl;
+    await env.stopWorker();
+    env.config.agencies.laborOfficeUrl = `${env.simulatorUrl}/no-such-agency`;
+    await env.startWorker();
+    const id = await submitOk(env.api, withCr(2));
+    await approveAll(env.api, id);
+    const flagged = await waitForApp(env.api, id, 'labor refused', (a) => a.agencies.laborOffice?.state === 'unavailable');
+    expect(flagged.agencies.laborOffice.lastError).toMatch(/404/);
+    expect(flagged.timeline.find((e: { event: string }) => e.event === 'agency_unavailable').details.refused).toBe(true);
+    const handle = env.client.workflow.getHandle(id);
+    await waitFor('needs attention indexed', async () => (await handle.describe()).typedSearchAttributes.get(SA_NEEDS_ATTENTION) === true);
+
+    // The operator fixes the configuration, redeploys, and asks the case to try again.
+    await env.stopWorker();
+    env.config.agencies.laborOfficeUrl = labor;
+    await env.startWorker();
+    await handle.signal(recheckAgenciesSignal);
+    const done = await waitForApp(env.api, id, 'issued', (a) => a.status === 'issued');
+    expect(done.agencies.laborOffice.state).toBe('compliant');
   });
 
   it('excludes a case whose non-compliance outlasts the hold deadline', async () => {

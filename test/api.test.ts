@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { count, eq, inArray } from 'drizzle-orm';
 import { applications, smsOutbox } from '../db/schema';
 import { startTestEnv, waitFor, type TestEnv } from './support/env';
-import { commercialApplication, healthApplication, submit, waitForStage } from './support/fixtures';
+import { commercialApplication, healthApplication, submit, waitForApp, waitForStage } from './support/fixtures';
 
 let env: TestEnv;
 beforeAll(async () => {
@@ -104,6 +104,19 @@ describe('idempotent submission', () => {
     const wf = await env.client.workflow.count(`WorkflowId = "${ids[0]}"`);
     expect(wf.count).toBe(1);
     await waitFor('case rows', async () => (await env.db.db.select().from(applications).where(inArray(applications.id, ids))).length === 1);
+  });
+
+  it('does not start a second run when the key is retried after the case closed', async () => {
+    const body = commercialApplication();
+    const key = `late-${body.establishment.crNumber}`;
+    const first = await submit(env.api, { ...body, establishment: { ...body.establishment, areaSqm: 1 } }, key);
+    const id = first.json().id as string;
+    await waitForApp(env.api, id, 'excluded', (a) => a.status === 'excluded');
+    await waitFor('workflow closed', async () => (await env.client.workflow.getHandle(id).describe()).status.name === 'COMPLETED');
+    const late = await submit(env.api, { ...body, establishment: { ...body.establishment, areaSqm: 1 } }, key);
+    expect(late.statusCode).toBe(201);
+    expect(late.json()).toEqual({ id, status: 'excluded' });
+    expect((await env.client.workflow.count(`WorkflowId = "${id}"`)).count).toBe(1);
   });
 
   it('refuses the same key with a different body (409), creating nothing', async () => {

@@ -28,9 +28,9 @@ const applications: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (req, reply) => {
-      const { id, replayed } = await app.service.submit(req.body, req.headers['idempotency-key']);
+      const { id, status, replayed } = await app.service.submit(req.body, req.headers['idempotency-key']);
       if (replayed) reply.header('idempotent-replayed', 'true');
-      return reply.status(201).header('location', `/applications/${id}`).send({ id, status: 'in_progress' });
+      return reply.status(201).header('location', `/applications/${id}`).send({ id, status });
     },
   );
 

@@ -95,22 +95,30 @@ export async function licenseApplication(input: ApplicationWorkflowInput): Promi
   let recheckRequested = false;
 
   let indexed = '';
-  /** Persists the state as it is now, and keeps the search attributes in step. */
+  /**
+   * Brings the search attributes up to date. Called where the case may wait
+   * (for a person, an agency, a timer) and when it closes: those are the states
+   * operators search for. Steps that pass within one workflow task are not
+   * indexed, since each upsert is a history event and a visibility write.
+   */
+  function index(): void {
+    const needsAttention = Object.values(state.agencies).some((a) => a?.state === 'unavailable');
+    const attributes = JSON.stringify([state.stage, state.status, state.waitingOn, needsAttention]);
+    if (attributes === indexed) return;
+    indexed = attributes;
+    upsertSearchAttributes([
+      { key: SA_STAGE, value: state.stage },
+      { key: SA_STATUS, value: state.status },
+      { key: SA_WAITING_ON, value: state.waitingOn },
+      { key: SA_NEEDS_ATTENTION, value: needsAttention },
+    ]);
+  }
+
+  /** Persists the state as it is now: projection, timeline, SMS (see recordTransition). */
   async function transition(event: CaseEvent, extra: Partial<Transition> = {}, fromHandler = false): Promise<void> {
     const { reviews: _reviews, ...snapshot } = state;
-    const needsAttention = Object.values(state.agencies).some((a) => a?.state === 'unavailable');
-    // Each upsert is a history event and a visibility write: only when something changed.
-    const attributes = JSON.stringify([state.stage, state.status, state.waitingOn, needsAttention]);
-    if (attributes !== indexed) {
-      indexed = attributes;
-      upsertSearchAttributes([
-        { key: SA_STAGE, value: state.stage },
-        { key: SA_STATUS, value: state.status },
-        { key: SA_WAITING_ON, value: state.waitingOn },
-        { key: SA_NEEDS_ATTENTION, value: needsAttention },
-      ]);
-    }
-    await (fromHandler ? dbFromHandler : db).recordTransition({ seq: ++seq, event, at: new Date().toISOString(), state: JSON.parse(JSON.stringify(snapshot)) as typeof snapshot, ...extra });
+    const record = { seq: ++seq, event, at: new Date().toISOString(), state: JSON.parse(JSON.stringify(snapshot)) as typeof snapshot, ...extra };
+    await (fromHandler ? dbFromHandler : db).recordTransition(record);
   }
 
   const currentReviewOutcome = () => reviewOutcome;
@@ -133,6 +141,7 @@ export async function licenseApplication(input: ApplicationWorkflowInput): Promi
       };
       state.stage = Stage.completenessCheck;
       state.waitingOn = [];
+      index();
       await transition(CaseEvent.correctionReceived, { actor: c.submittedBy ?? 'applicant', details: { note: c.note } }, true);
       return updateResult();
     },
@@ -155,6 +164,7 @@ export async function licenseApplication(input: ApplicationWorkflowInput): Promi
       if (d.decision !== 'approve' && !reviewOutcome) {
         reviewOutcome = { decision: d.decision, deficiencies: d.deficiencies ?? [] };
       }
+      index();
       await transition(CaseEvent.reviewDecided, {
         actor: d.reviewer.id,
         review: record,
@@ -176,6 +186,7 @@ export async function licenseApplication(input: ApplicationWorkflowInput): Promi
     state.waitingOn = [];
     state.pendingReviews = [];
     state.deficiencies = reasons;
+    index();
     await transition(event, { details: exclusionReason ? { exclusionReason } : {} });
     // An update that was accepted must get its answer before the case closes.
     await condition(allHandlersFinished);
@@ -189,6 +200,7 @@ export async function licenseApplication(input: ApplicationWorkflowInput): Promi
     state.waitingOn = [WaitingOn.applicant];
     state.deficiencies = deficiencies;
     state.correctionDueAt = new Date(Date.now() + timing.correctionDeadlineMs).toISOString();
+    index();
     await transition(event);
     const corrected = await condition(() => correction !== undefined, timing.correctionDeadlineMs);
     state.correctionDueAt = undefined;
@@ -221,6 +233,7 @@ export async function licenseApplication(input: ApplicationWorkflowInput): Promi
     state.waitingOn = state.pendingReviews.map((k) => ROLE_FOR_REVIEW[k]);
     reviewOutcome = undefined;
     await transition(CaseEvent.reviewStarted, { details: { homeVisit: conditions.homeVisit, termMonths: conditions.termMonths } });
+    index();
     await condition(() => state.pendingReviews.length === 0 || reviewOutcome !== undefined);
     // Re-read through a function: TypeScript cannot see the update handler assign it.
     const outcome = currentReviewOutcome();
@@ -254,18 +267,33 @@ export async function licenseApplication(input: ApplicationWorkflowInput): Promi
     return finish(Status.issued, CaseEvent.issued, []);
   }
 
-  /** Checks one agency; an agency that does not answer is shown as such and asked again until it does. */
+  /**
+   * Checks one agency. One that does not answer is shown as waited on and asked
+   * again, with backoff, until it does. One that refuses the question (4xx) will
+   * not change its mind by itself: the case waits, flagged as needing
+   * attention, until an operator fixes the cause and signals a recheck.
+   */
   async function checkAgency(agency: Agency): Promise<AgencyResult> {
     const cr = state.data.establishment.crNumber;
-    let answer;
-    try {
-      answer = await agencyQuick.checkAgency(agency, cr);
-    } catch (err) {
-      if (!(err instanceof ActivityFailure) || isNonRetryable(err)) throw err;
-      state.agencies[agency] = { state: 'unavailable', lastError: err.cause?.message ?? err.message };
-      if (!state.waitingOn.includes(agency)) state.waitingOn = [...state.waitingOn, agency];
-      await transition(CaseEvent.agencyUnavailable, { agency, details: { error: err.cause?.message } });
-      answer = await agencyPatient.checkAgency(agency, cr);
+    let answer: Awaited<ReturnType<Activities['checkAgency']>> | undefined;
+    let patient = false;
+    while (!answer) {
+      try {
+        answer = await (patient ? agencyPatient : agencyQuick).checkAgency(agency, cr);
+      } catch (err) {
+        if (!(err instanceof ActivityFailure)) throw err;
+        const refused = isNonRetryable(err);
+        const error = err.cause?.message ?? err.message;
+        state.agencies[agency] = { state: 'unavailable', lastError: error };
+        if (!state.waitingOn.includes(agency)) state.waitingOn = [...state.waitingOn, agency];
+        index();
+        await transition(CaseEvent.agencyUnavailable, { agency, details: { error, refused } });
+        if (refused) {
+          recheckRequested = false;
+          await condition(() => recheckRequested);
+        }
+        patient = !refused;
+      }
     }
     const result: AgencyResult = {
       state: answer.compliant ? 'compliant' : 'non_compliant',
@@ -274,7 +302,9 @@ export async function licenseApplication(input: ApplicationWorkflowInput): Promi
       checkedAt: answer.checkedAt,
     };
     state.agencies[agency] = result;
-    state.waitingOn = state.waitingOn.filter((w) => w !== agency);
+    // On hold, a still non-compliant agency is still what the case waits on.
+    const stillWaited = result.state !== 'compliant' && state.stage === Stage.onHold;
+    state.waitingOn = state.waitingOn.filter((w) => w !== agency).concat(stillWaited ? [agency] : []);
     await transition(CaseEvent.agencyChecked, { agency, details: { state: result.state } });
     return result;
   }
@@ -285,6 +315,7 @@ export async function licenseApplication(input: ApplicationWorkflowInput): Promi
     state.waitingOn = [];
     state.agencies = Object.fromEntries(AGENCIES.map((a) => [a, { state: 'pending' } satisfies AgencyResult]));
     await transition(CaseEvent.agencyLinkageStarted);
+    index();
     await Promise.all(AGENCIES.map(checkAgency));
 
     const failing = () => AGENCIES.filter((a) => state.agencies[a]?.state !== 'compliant');
@@ -299,6 +330,7 @@ export async function licenseApplication(input: ApplicationWorkflowInput): Promi
       const left = holdEnds - Date.now();
       if (left <= 0) return false;
       recheckRequested = false;
+      index();
       await condition(() => recheckRequested, Math.min(left, timing.agencyRecheckIntervalMs));
       if (Date.now() >= holdEnds && !recheckRequested) return false;
       await Promise.all(failing().map(checkAgency));
