@@ -30,6 +30,8 @@ const { values: args } = parseArgs({
     cases: { type: 'string', default: '1000' },
     concurrency: { type: 'string', default: '100' },
     'poll-ms': { type: 'string', default: '200' },
+    /** For profiling the application alone; the ratio is then not printed. */
+    'skip-bare': { type: 'boolean', default: false },
   },
 });
 const N = Number(args.cases);
@@ -194,7 +196,9 @@ async function main() {
     activities: { async noop() {} },
   });
   let meter = cpuMeter(server?.process.pid);
-  const bare = { ...(await bareWorker.runUntil(runBare(client, bareQueue))), cpu: meter() };
+  const bare = args['skip-bare']
+    ? { seconds: NaN, cpu: { server: NaN, app: NaN } }
+    : { ...(await bareWorker.runUntil(runBare(client, bareQueue))), cpu: meter() };
 
   const worker = await createAppWorker({ connection: nativeConnection, config, db: db.db });
   const dispatcher = new SmsDispatcher(db.db, httpSmsProvider({ url: config.sms.httpUrl! }), 200, () => {});
