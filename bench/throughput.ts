@@ -158,6 +158,8 @@ async function main() {
   Runtime.install({ logger: new DefaultLogger('ERROR') });
   const ownServer = !process.env.TEMPORAL_ADDRESS;
   const server = ownServer ? await startTemporalDevServer({ port: Number(process.env.BENCH_TEMPORAL_PORT ?? 7399) }) : undefined;
+  // The dev server is a child process: take it down with us whatever happens.
+  process.once('exit', () => server?.process.kill('SIGKILL'));
   const databaseUrl = await freshDatabase();
 
   const simulator = buildSimulator();

@@ -2,6 +2,7 @@
 // attributes the workflow uses registered, and waits until it answers.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
+import { connect } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Connection } from '@temporalio/client';
@@ -27,6 +28,17 @@ export function temporalCli(): string {
   }).trim();
 }
 
+function portInUse(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
 export async function startTemporalDevServer(opts: {
   port: number;
   uiPort?: number;
@@ -48,6 +60,11 @@ export async function startTemporalDevServer(opts: {
   // default per-namespace rate limits would throttle a benchmark before the app does.
   args.push('--dynamic-config-value', 'frontend.namespaceRPS=10000', '--dynamic-config-value', 'frontend.namespaceCount=10000');
 
+  // Another server already on the port would answer the readiness check below
+  // while ours exits on the bind error: refuse early, with a clear message.
+  if (await portInUse(opts.port)) {
+    throw new Error(`port ${opts.port} is already in use (a Temporal server left running?); stop it or choose another port`);
+  }
   const child = spawn(temporalCli(), args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (b: Buffer) => {
