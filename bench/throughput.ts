@@ -17,7 +17,7 @@ import pg from 'pg';
 import { Client, Connection, WorkflowUpdateFailedError } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { buildApp } from '../api/app';
-import { loadConfig, type Config } from '../config';
+import { loadConfig } from '../config';
 import { migrateDb, openDb } from '../db/client';
 import { httpSmsProvider, SmsDispatcher } from '../integrations/sms';
 import { buildSimulator } from '../simulator/app';
