@@ -1,7 +1,7 @@
 // The API process: Fastify in front of the projection (PostgreSQL) and Temporal.
 import { pathToFileURL } from 'node:url';
-import { Client, Connection } from '@temporalio/client';
 import { buildApp } from './api/app';
+import { connectTemporalClient } from './api/temporal';
 import { loadConfig } from './config';
 import { migrateDb, openDb } from './db/client';
 
@@ -9,8 +9,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const handle = await openDb(config);
   await migrateDb(handle);
-  const connection = await Connection.connect({ address: config.temporal.address });
-  const temporal = new Client({ connection, namespace: config.temporal.namespace });
+  const { client: temporal, connection } = await connectTemporalClient(config);
   const app = await buildApp({ config, db: handle.db, temporal });
   app.addHook('onClose', async () => {
     await connection.close();

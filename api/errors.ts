@@ -34,9 +34,12 @@ function validationField(err: FastifyError): string | undefined {
 }
 
 function isConnectionError(err: unknown): boolean {
-  const e = err as { code?: number | string; message?: string } | undefined;
-  // gRPC UNAVAILABLE (14) / DEADLINE_EXCEEDED (4), or the connection itself failing.
-  return e?.code === 14 || e?.code === 4 || /UNAVAILABLE|ECONNREFUSED|Failed to connect/i.test(e?.message ?? '');
+  // gRPC UNAVAILABLE (14) / DEADLINE_EXCEEDED (4), or the connection itself failing;
+  // the Temporal client wraps them in a ServiceError whose cause carries the code.
+  for (let e = err as { code?: unknown; message?: string; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
+    if (e.code === 14 || e.code === 4 || /UNAVAILABLE|ECONNREFUSED|Failed to connect/i.test(e.message ?? '')) return true;
+  }
+  return false;
 }
 
 export default fp(async function errorHandler(app: FastifyInstance) {

@@ -3,9 +3,9 @@
 // migrations, the agency simulator, the worker with the SMS dispatcher, and the
 // API. PGlite is in-process, which is why worker and API share this process here.
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { buildApp } from '../api/app';
+import { connectTemporalClient } from '../api/temporal';
 import { loadConfig } from '../config';
 import { migrateDb, openDb } from '../db/client';
 import { SmsDispatcher } from '../integrations/sms';
@@ -57,9 +57,8 @@ async function main() {
     dispatcher.start();
     stops.push(() => dispatcher.stop());
 
-    const connection = await Connection.connect({ address: config.temporal.address });
+    const { client, connection } = await connectTemporalClient(config);
     stops.push(() => connection.close());
-    const client = new Client({ connection, namespace: config.temporal.namespace });
     const app = await buildApp({ config, db: db.db, temporal: client });
     await app.listen({ host: config.api.host, port: config.api.port });
     stops.push(() => app.close());

@@ -130,3 +130,35 @@ describe('idempotent submission', () => {
     expect(await casesOf(body.establishment.crNumber)).toBe(1);
   });
 });
+
+describe('Temporal unreachable', () => {
+  it('answers 503, keeps the application, and a retry with the same key starts it', async () => {
+    const { Client, Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor } = await import('@temporalio/client');
+    const { buildApp } = await import('../api/app');
+    // Nothing listens on port 1: every call fails to connect.
+    const deadConnection = Connection.lazy({
+      address: '127.0.0.1:1',
+      connectTimeout: 500,
+      // One try: the default retries for about 20 s before giving up.
+      interceptors: [makeGrpcRetryInterceptor(defaultGrpcRetryOptions({ maxAttempts: 1 }))],
+    });
+    const dead = await buildApp({ config: env.config, db: env.db.db, temporal: new Client({ connection: deadConnection }), logger: false });
+    try {
+      const body = commercialApplication();
+      const key = `outage-${body.establishment.crNumber}`;
+      const down = await submit(dead, body, key);
+      expect(down.statusCode).toBe(503);
+      expect(down.json().error).toBe('temporarily_unavailable');
+      expect(await casesOf(body.establishment.crNumber)).toBe(1);
+
+      const retried = await submit(env.api, body, key);
+      expect(retried.statusCode).toBe(201);
+      expect(retried.headers['idempotent-replayed']).toBe('true');
+      await waitForStage(env.api, retried.json().id, 'review');
+      expect(await casesOf(body.establishment.crNumber)).toBe(1);
+    } finally {
+      await dead.close();
+      await deadConnection.close().catch(() => {});
+    }
+  });
+});
