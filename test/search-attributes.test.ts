@@ -1,0 +1,13 @@
+// The search attributes are declared once in the contract; the compose stack
+// registers them from its own list. This keeps the two from drifting apart.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { SEARCH_ATTRIBUTES } from '../workflows/application/contract';
+
+describe('search attributes', () => {
+  it('docker-compose.yml registers exactly the contract’s attributes, with their types', () => {
+    const compose = readFileSync(new URL('../docker-compose.yml', import.meta.url), 'utf8');
+    const registered = Object.fromEntries([...compose.matchAll(/^\s+(Tarkhees\w+)=(\w+)\s*$/gm)].map((m) => [m[1], m[2]]));
+    expect(registered).toEqual(SEARCH_ATTRIBUTES);
+  });
+});
