@@ -31,6 +31,8 @@ const { values: args } = parseArgs({
     cases: { type: 'string', default: '1000' },
     concurrency: { type: 'string', default: '100' },
     'poll-ms': { type: 'string', default: '200' },
+    /** inbox: reviewers poll their inbox; per-case: every bot polls its own case. */
+    bots: { type: 'string', default: 'inbox' },
     /** For profiling the application alone; the ratio is then not printed. */
     'skip-bare': { type: 'boolean', default: false },
   },
@@ -143,6 +145,82 @@ function call(base: string, method: string, path: string, body?: unknown, header
   });
 }
 
+/** GET a list endpoint, following nextCursor, timing each page. */
+async function listAll(apiUrl: string, query: string, samples: number[]): Promise<{ id: string; status: string }[]> {
+  const out: { id: string; status: string }[] = [];
+  let cursor: string | null = null;
+  do {
+    const path: string = `/applications?${query}&limit=100${cursor ? `&cursor=${cursor}` : ''}`;
+    const res = await timed(samples, () => call(apiUrl, 'GET', path));
+    if (res.status !== 200) throw new Error(`list answered ${res.status}: ${res.body}`);
+    const page = JSON.parse(res.body) as { items: { id: string; status: string }[]; nextCursor: string | null };
+    out.push(...page.items);
+    cursor = page.nextCursor;
+  } while (cursor);
+  return out;
+}
+
+/**
+ * Bots as people work: two reviewers each poll their inbox (the list filtered
+ * to cases in review waiting on their role) and decide what they find;
+ * submitters keep CONCURRENCY cases in flight and learn that theirs closed
+ * from a watcher polling the list of open cases, then read it once.
+ */
+async function runApplicationsInbox(apiUrl: string) {
+  const submit: number[] = [];
+  const read: number[] = [];
+  const list: number[] = [];
+  let refused = 0;
+  const waiting = new Map<string, { since: number; done: () => void }>();
+  let running = true;
+
+  const reviewer = async (kind: 'health' | 'technical', role: string) => {
+    while (running) {
+      const inbox = await listAll(apiUrl, `stage=review&waitingOn=${role}`, list);
+      await Promise.all(
+        inbox.map(async ({ id }) => {
+          const d = await call(apiUrl, 'POST', `/applications/${id}/reviews`, { kind, reviewer: { id: `bot-${kind}`, role }, decision: 'approve' });
+          // The inbox can lag a decision by a moment: a second one is refused (409), never applied.
+          if (d.status === 409) refused++;
+          else if (d.status !== 200) throw new Error(`decision answered ${d.status}: ${d.body}`);
+        }),
+      );
+      await sleep(POLL_MS);
+    }
+  };
+  const watcher = async () => {
+    while (running) {
+      const asked = performance.now();
+      const open = new Set((await listAll(apiUrl, 'status=in_progress', list)).map((a) => a.id));
+      for (const [id, w] of waiting) {
+        if (w.since < asked && !open.has(id)) {
+          waiting.delete(id);
+          w.done();
+        }
+      }
+      await sleep(POLL_MS);
+    }
+  };
+
+  const t0 = performance.now();
+  const bots = [reviewer('health', 'healthSpecialist'), reviewer('technical', 'technicalInspector'), watcher()];
+  try {
+    await pool(N, CONCURRENCY, async () => {
+      const res = await timed(submit, () => call(apiUrl, 'POST', '/applications', healthApplication(), { 'idempotency-key': randomUUID() }));
+      if (res.status !== 201) throw new Error(`submit answered ${res.status}: ${res.body}`);
+      const { id } = JSON.parse(res.body) as { id: string };
+      await new Promise<void>((done) => waiting.set(id, { since: performance.now(), done }));
+      const detail = await timed(read, () => call(apiUrl, 'GET', `/applications/${id}`));
+      const status = (JSON.parse(detail.body) as { status: string }).status;
+      if (status !== 'issued') throw new Error(`${id} ended ${status}`);
+    });
+  } finally {
+    running = false;
+    await Promise.all(bots);
+  }
+  return { seconds: (performance.now() - t0) / 1000, submit, read, list, refused };
+}
+
 async function runApplications(apiUrl: string) {
   const submit: number[] = [];
   const read: number[] = [];
@@ -229,7 +307,7 @@ async function main() {
   await app.listen({ host: '127.0.0.1', port: 0 });
   const apiUrl = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
 
-  console.log(`bench: ${N} cases, ${CONCURRENCY} in flight, bots poll every ${POLL_MS} ms, Temporal ${config.temporal.address}`);
+  console.log(`bench: ${N} cases, ${CONCURRENCY} in flight, ${args.bots} bots poll every ${POLL_MS} ms, Temporal ${config.temporal.address}`);
 
   // The baseline first, on its own worker and queue, with nothing else running.
   const bareQueue = `bench-bare-${randomUUID()}`;
@@ -248,7 +326,8 @@ async function main() {
   const dispatcher = new SmsDispatcher(db.db, httpSmsProvider({ url: config.sms.httpUrl! }), 200, () => {});
   dispatcher.start();
   meter = cpuMeter(server?.process.pid);
-  const real = { ...(await worker.runUntil(runApplications(apiUrl))), cpu: meter() };
+  const run = args.bots === 'per-case' ? runApplications(apiUrl).then((r) => ({ ...r, list: [] as number[], refused: 0 })) : runApplicationsInbox(apiUrl);
+  const real = { ...(await worker.runUntil(run)), cpu: meter() };
   await dispatcher.stop();
 
   const appRate = N / real.seconds;
@@ -267,6 +346,8 @@ async function main() {
   console.log(`                application: ${perCase(real.cpu)}`);
   console.log(latencySummary('submit', real.submit));
   console.log(latencySummary('read', real.read));
+  if (real.list.length) console.log(latencySummary('list', real.list));
+  if (real.refused) console.log(`decisions refused (409) because an inbox lagged: ${real.refused}`);
 
   await app.close();
   await connection.close();
