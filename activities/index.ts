@@ -31,7 +31,12 @@ export interface Transition {
   details?: Record<string, unknown>;
   review?: ReviewRecord;
   agency?: Agency;
-  state: Omit<CaseState, 'reviews'>;
+  /**
+   * The case as the workflow sees it. `data` (the application itself, a few KB)
+   * is sent only when it changed (submission, a correction); `contact` always.
+   */
+  state: Omit<CaseState, 'reviews' | 'data'> & { data?: CaseState['data'] };
+  contact: { mobile: string; tradeName: string };
 }
 
 const RIYADH_DATE = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Riyadh' });
@@ -39,6 +44,15 @@ const RIYADH_DATE = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Riyadh' }
 /** Calendar date in the municipality's time zone: licenses are dated locally. */
 export function riyadhDate(d: Date): string {
   return RIYADH_DATE.format(d);
+}
+
+/** The projection's copy of the application, rewritten only when the transition carries it. */
+function dataColumns(data: CaseState['data'] | undefined) {
+  if (!data) return sql``;
+  return sql`data = ${JSON.stringify(data)}::jsonb,
+            applicant_mobile = ${data.applicant.mobile}, applicant_name = ${data.applicant.name},
+            trade_name = ${data.establishment.tradeName}, isic_code = ${data.establishment.isicCode},
+            district = ${data.establishment.district},`;
 }
 
 /** A text[] literal: both drivers (pg and PGlite) take it as a plain string parameter. */
@@ -97,10 +111,7 @@ export function createActivities(deps: ActivityDeps) {
             health_review_required = ${s.healthReviewRequired ?? null},
             correction_due_at = ${s.correctionDueAt ? new Date(s.correctionDueAt) : null},
             hold_due_at = ${s.holdDueAt ? new Date(s.holdDueAt) : null},
-            license_number = ${s.license?.number ?? null}, data = ${JSON.stringify(s.data)}::jsonb,
-            applicant_mobile = ${s.data.applicant.mobile}, applicant_name = ${s.data.applicant.name},
-            trade_name = ${s.data.establishment.tradeName}, isic_code = ${s.data.establishment.isicCode},
-            district = ${s.data.establishment.district},
+            license_number = ${s.license?.number ?? null}, ${dataColumns(s.data)}
             transition_seq = ${t.seq}, updated_at = ${at},
             closed_at = ${s.status === 'in_progress' ? null : at}
           where id = ${id} and transition_seq < ${t.seq} and exists (select 1 from ev)
@@ -128,7 +139,7 @@ export function createActivities(deps: ActivityDeps) {
       const sms = SMS_EVENTS.has(t.event)
         ? renderSms(t.event, {
             applicationId: id,
-            tradeName: s.data.establishment.tradeName,
+            tradeName: t.contact.tradeName,
             licenseNumber: s.license?.number,
             expiresOn: s.license?.expiresOn,
             deficiencyCount: s.deficiencies.length,
@@ -138,7 +149,7 @@ export function createActivities(deps: ActivityDeps) {
       if (sms) {
         ctes.push(sql`sms as (
           insert into sms_outbox (application_id, dedupe_key, event, mobile, body_ar, body_en)
-          select ${id}, ${`${id}:${t.seq}`}, ${t.event}, ${s.data.applicant.mobile}, ${sms.ar}, ${sms.en}
+          select ${id}, ${`${id}:${t.seq}`}, ${t.event}, ${t.contact.mobile}, ${sms.ar}, ${sms.en}
           where exists (select 1 from ev)
           on conflict (dedupe_key) do nothing)`);
       }

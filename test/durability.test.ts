@@ -53,6 +53,7 @@ describe('durability', () => {
       seq: last.seq,
       event: 'issued',
       at: last.at,
+      contact: { mobile: '+966500000000', tradeName: 'Replayed Body' },
       state: {
         applicationId: id,
         stage: 'closed',

@@ -95,6 +95,8 @@ export async function licenseApplication(input: ApplicationWorkflowInput): Promi
   let recheckRequested = false;
 
   let indexed = '';
+  /** The application data last sent to the projection (the API stored the submitted one). */
+  let persistedData = input.data;
   /**
    * Brings the search attributes up to date. Called where the case may wait
    * (for a person, an agency, a timer) and when it closes: those are the states
@@ -116,8 +118,20 @@ export async function licenseApplication(input: ApplicationWorkflowInput): Promi
 
   /** Persists the state as it is now: projection, timeline, SMS (see recordTransition). */
   async function transition(event: CaseEvent, extra: Partial<Transition> = {}, fromHandler = false): Promise<void> {
-    const { reviews: _reviews, ...snapshot } = state;
-    const record = { seq: ++seq, event, at: new Date().toISOString(), state: JSON.parse(JSON.stringify(snapshot)) as typeof snapshot, ...extra };
+    const { reviews: _reviews, data, ...snapshot } = state;
+    // The application itself travels only when it changed: it is most of the payload.
+    // A handler's write can land after a later main-loop write and be skipped by the
+    // projection's seq guard, so only a main-loop write counts the data as stored.
+    const withData = data !== persistedData ? { ...snapshot, data } : snapshot;
+    if (!fromHandler) persistedData = data;
+    const record: Transition = {
+      seq: ++seq,
+      event,
+      at: new Date().toISOString(),
+      state: JSON.parse(JSON.stringify(withData)) as Transition['state'],
+      contact: { mobile: data.applicant.mobile, tradeName: data.establishment.tradeName },
+      ...extra,
+    };
     await (fromHandler ? dbFromHandler : db).recordTransition(record);
   }
 
