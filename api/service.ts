@@ -1,7 +1,7 @@
 // What the routes do, one method per route: store and start cases, read the
 // projection, and hand corrections and decisions to the workflow as Updates.
 import { createHash, randomBytes } from 'node:crypto';
-import { and, asc, desc, eq, lt, or, sql, TransactionRollbackError, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, lt, or, sql, type SQL } from 'drizzle-orm';
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdConflictPolicy, WorkflowIdReusePolicy, type Client } from '@temporalio/client';
 import type { ApplicationData, Correction, ReviewDecisionInput } from '../domain/application';
 import { isValidSaudiId, normalizeSaudiMobile } from '../domain/identifiers';
@@ -25,6 +25,8 @@ import { badRequest, conflict, notFound } from './errors';
 import type { ApplicationBody, CorrectionBody, ListQuery, ReviewDecisionBody } from './schemas';
 
 type AppRow = typeof applications.$inferSelect;
+/** What starting a case's workflow needs from its row. */
+type StartableRow = Pick<AppRow, 'id' | 'status' | 'licenseKind' | 'officeId' | 'data' | 'submittedAt'>;
 
 /** Checks JSON Schema cannot make; names the field like the schema errors do. */
 function normalizeApplicant<T extends { nationalId?: string; mobile?: string }>(a: T, base: string): T {
@@ -117,56 +119,38 @@ export class ApplicationService {
     const data: ApplicationData = { ...body, applicant: normalizeApplicant(body.applicant, 'body/applicant') };
     const requestHash = createHash('sha256').update(canonical(body)).digest('hex');
 
-    if (idempotencyKey) {
-      const existing = await this.findByKey(idempotencyKey, requestHash);
-      if (existing) {
-        await this.startWorkflow(existing);
-        return { id: existing.id, status: existing.status, replayed: true };
-      }
-    }
     const now = new Date();
-    const id = newApplicationId(now, randomBytes(6));
-    const inserted = await this.db.transaction(async (tx) => {
-      const [row] = await tx
-        .insert(applications)
-        .values({
-          id,
-          licenseKind: data.licenseKind,
-          officeId: data.officeId ?? null,
-          applicantNationalId: data.applicant.nationalId,
-          applicantName: data.applicant.name,
-          applicantMobile: data.applicant.mobile,
-          crNumber: data.establishment.crNumber,
-          tradeName: data.establishment.tradeName,
-          isicCode: data.establishment.isicCode,
-          district: data.establishment.district,
-          data,
-          submittedAt: now,
-          updatedAt: now,
-        })
-        .returning();
-      if (idempotencyKey) {
-        const claimed = await tx
-          .insert(idempotencyKeys)
-          .values({ key: idempotencyKey, requestHash, applicationId: id })
-          .onConflictDoNothing()
-          .returning({ key: idempotencyKeys.key });
-        // A concurrent request with the same key won the race: drop this case, answer with theirs.
-        if (claimed.length === 0) tx.rollback();
-      }
-      return row!;
-    }).catch(async (err: unknown) => {
-      if (idempotencyKey && err instanceof TransactionRollbackError) return undefined;
-      throw err;
-    });
-    if (!inserted) {
-      const winner = await this.findByKey(idempotencyKey!, requestHash);
-      if (!winner) throw new Error('idempotency key vanished during a concurrent submission');
-      await this.startWorkflow(winner);
-      return { id: winner.id, status: winner.status, replayed: true };
+    const row: StartableRow = {
+      id: newApplicationId(now, randomBytes(6)),
+      status: 'in_progress',
+      licenseKind: data.licenseKind,
+      officeId: data.officeId ?? null,
+      data,
+      submittedAt: now,
+    };
+    const values = sql`${row.id}, ${data.licenseKind}, ${row.officeId}, ${data.applicant.nationalId}, ${data.applicant.name},
+      ${data.applicant.mobile}, ${data.establishment.crNumber}, ${data.establishment.tradeName}, ${data.establishment.isicCode},
+      ${data.establishment.district}, ${JSON.stringify(data)}::jsonb, ${now}, ${now}`;
+    const columns = sql`(id, license_kind, office_id, applicant_national_id, applicant_name, applicant_mobile, cr_number,
+      trade_name, isic_code, district, data, submitted_at, updated_at)`;
+    // One statement either way. With a key, the case is inserted only if this
+    // request claimed the key; a retry or a concurrent twin inserts nothing.
+    const result = (await this.db.execute(
+      idempotencyKey
+        ? sql`with k as (
+                insert into idempotency_keys (key, request_hash, application_id) values (${idempotencyKey}, ${requestHash}, ${row.id})
+                on conflict do nothing returning 1)
+              insert into applications ${columns} select ${values} from k returning id`
+        : sql`insert into applications ${columns} values (${values}) returning id`,
+    )) as unknown as { rows: unknown[] };
+    if (result.rows.length === 0) {
+      const existing = await this.findByKey(idempotencyKey!, requestHash);
+      if (!existing) throw new Error('idempotency key vanished during a concurrent submission');
+      await this.startWorkflow(existing);
+      return { id: existing.id, status: existing.status, replayed: true };
     }
-    await this.startWorkflow(inserted);
-    return { id, status: inserted.status, replayed: false };
+    await this.startWorkflow(row);
+    return { id: row.id, status: row.status, replayed: false };
   }
 
   private async findByKey(key: string, requestHash: string): Promise<AppRow | undefined> {
@@ -182,7 +166,7 @@ export class ApplicationService {
     return hit.app;
   }
 
-  private async startWorkflow(row: AppRow): Promise<void> {
+  private async startWorkflow(row: StartableRow): Promise<void> {
     const input: ApplicationWorkflowInput = {
       applicationId: row.id,
       submittedAt: row.submittedAt.toISOString(),
