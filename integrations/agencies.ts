@@ -1,6 +1,7 @@
 // HTTP clients of the external agencies. Base URLs come from configuration; in
 // development and tests they point at the simulator (simulator/).
 import type { Agency } from '../domain/status';
+import { requestJson } from './http';
 
 export interface AgencyAnswer {
   compliant: boolean;
@@ -31,17 +32,22 @@ function httpClient(agency: Agency, baseUrl: string, timeoutMs: number): AgencyC
   return {
     async check(crNumber) {
       const url = baseUrl + PATHS[agency](crNumber);
-      let res: Response;
+      let res;
       try {
-        res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), headers: { accept: 'application/json' } });
+        res = await requestJson('GET', url, { timeoutMs });
       } catch (err) {
         throw new AgencyUnavailableError(`${agency}: no answer from ${url}: ${(err as Error).message}`);
       }
       if (res.status >= 500 || res.status === 429) {
         throw new AgencyUnavailableError(`${agency}: ${url} answered ${res.status}`);
       }
-      if (!res.ok) throw new AgencyRequestError(`${agency}: ${url} answered ${res.status}: ${await res.text()}`);
-      const body = (await res.json()) as { compliant?: unknown; reference?: unknown; certificateNumber?: unknown; reasons?: unknown };
+      if (res.status < 200 || res.status >= 300) throw new AgencyRequestError(`${agency}: ${url} answered ${res.status}: ${res.body}`);
+      let body: { compliant?: unknown; reference?: unknown; certificateNumber?: unknown; reasons?: unknown };
+      try {
+        body = JSON.parse(res.body) as typeof body;
+      } catch {
+        throw new AgencyUnavailableError(`${agency}: ${url} answered with a body that is not JSON`);
+      }
       if (typeof body.compliant !== 'boolean') {
         throw new AgencyUnavailableError(`${agency}: ${url} answered without a compliant flag`);
       }

@@ -4,6 +4,7 @@
 // the call leaves it 'sending' instead of sending it again: at most once.
 import { asc, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
+import { requestJson } from './http';
 import { smsOutbox } from '../db/schema';
 
 export interface SmsMessage {
@@ -34,17 +35,13 @@ export function httpSmsProvider(opts: { url: string; token?: string; timeoutMs?:
   return {
     name: 'http',
     async send(m) {
-      const res = await fetch(opts.url, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}),
-        },
-        body: JSON.stringify(m),
-        signal: AbortSignal.timeout(opts.timeoutMs ?? 10_000),
+      const res = await requestJson('POST', opts.url, {
+        body: m,
+        headers: opts.token ? { authorization: `Bearer ${opts.token}` } : {},
+        timeoutMs: opts.timeoutMs ?? 10_000,
       });
-      if (!res.ok) throw new Error(`SMS gateway answered ${res.status}`);
-      const body = (await res.json()) as { messageId?: unknown };
+      if (res.status < 200 || res.status >= 300) throw new Error(`SMS gateway answered ${res.status}`);
+      const body = JSON.parse(res.body) as { messageId?: unknown };
       return { messageId: String(body.messageId ?? '') };
     },
   };
