@@ -178,7 +178,8 @@ export async function licenseApplication(input: ApplicationWorkflowInput): Promi
       if (d.decision !== 'approve' && !reviewOutcome) {
         reviewOutcome = { decision: d.decision, deficiencies: d.deficiencies ?? [] };
       }
-      index();
+      // Still waiting on the other reviewer: worth indexing. Otherwise the case moves on at once.
+      if (state.pendingReviews.length > 0 && !reviewOutcome) index();
       await transition(CaseEvent.reviewDecided, {
         actor: d.reviewer.id,
         review: record,
@@ -328,8 +329,8 @@ export async function licenseApplication(input: ApplicationWorkflowInput): Promi
     state.stage = Stage.agencyLinkage;
     state.waitingOn = [];
     state.agencies = Object.fromEntries(AGENCIES.map((a) => [a, { state: 'pending' } satisfies AgencyResult]));
+    // Not indexed here: agencies usually answer at once; one that does not is indexed as it fails.
     await transition(CaseEvent.agencyLinkageStarted);
-    index();
     await Promise.all(AGENCIES.map(checkAgency));
 
     const failing = () => AGENCIES.filter((a) => state.agencies[a]?.state !== 'compliant');
