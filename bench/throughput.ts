@@ -13,7 +13,6 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import { Client, Connection, WorkflowUpdateFailedError } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { buildApp } from '../api/app';
@@ -21,6 +20,7 @@ import { loadConfig } from '../config';
 import { migrateDb, openDb } from '../db/client';
 import { httpSmsProvider, SmsDispatcher } from '../integrations/sms';
 import { buildSimulator } from '../simulator/app';
+import { recreateDatabase } from '../scripts/databases';
 import { startTemporalDevServer } from '../scripts/temporal';
 import { healthApplication } from '../test/support/fixtures';
 import { createAppWorker } from '../worker';
@@ -98,17 +98,6 @@ function cpuMeter(serverPid: number | undefined) {
     // Backends that exit between the two readings are missed: a lower bound.
     pg: Math.max(0, postgresCpuSeconds() - start.pg),
   });
-}
-
-async function freshDatabase(): Promise<string> {
-  const admin = new pg.Client({ connectionString: ADMIN_URL });
-  await admin.connect();
-  await admin.query(`drop database if exists ${BENCH_DB} with (force)`);
-  await admin.query(`create database ${BENCH_DB}`);
-  await admin.end();
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${BENCH_DB}`;
-  return url.toString();
 }
 
 async function timed<T>(samples: number[], f: () => Promise<T>): Promise<T> {
@@ -280,7 +269,7 @@ async function main() {
   const server = ownServer ? await startTemporalDevServer({ port: Number(process.env.BENCH_TEMPORAL_PORT ?? 7399) }) : undefined;
   // The dev server is a child process: take it down with us whatever happens.
   process.once('exit', () => server?.process.kill('SIGKILL'));
-  const databaseUrl = await freshDatabase();
+  const databaseUrl = await recreateDatabase(ADMIN_URL, BENCH_DB);
 
   const simulator = buildSimulator();
   await simulator.listen({ host: '127.0.0.1', port: 0 });

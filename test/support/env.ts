@@ -13,6 +13,7 @@ import { buildApp } from '../../api/app';
 import { loadConfig, type Config } from '../../config';
 import { openDb, type DbHandle } from '../../db/client';
 import { httpSmsProvider, SmsDispatcher } from '../../integrations/sms';
+import { recreateDatabase } from '../../scripts/databases';
 import { buildSimulator } from '../../simulator/app';
 import type { CaseTiming } from '../../workflows/application/contract';
 import { createAppWorker } from '../../worker';
@@ -34,17 +35,8 @@ let runtimeInstalled = false;
  * must not send another file's messages.
  */
 async function cloneTestDatabase(): Promise<string> {
-  const template = new URL(inject('databaseUrl'));
-  const name = `${template.pathname.slice(1)}_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
-  const admin = new pg.Client({ connectionString: inject('adminDatabaseUrl') });
-  await admin.connect();
-  try {
-    await admin.query(`create database ${name} template ${template.pathname.slice(1)}`);
-  } finally {
-    await admin.end();
-  }
-  template.pathname = `/${name}`;
-  return template.toString();
+  const template = new URL(inject('databaseUrl')).pathname.slice(1);
+  return recreateDatabase(inject('adminDatabaseUrl'), `${template}_${randomUUID().replaceAll('-', '').slice(0, 12)}`, template);
 }
 
 async function dropDatabase(url: string): Promise<void> {

@@ -6,6 +6,7 @@ import pg from 'pg';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
 import { migrateDb, openDb } from '../../db/client';
+import { recreateDatabase } from '../../scripts/databases';
 import { startTemporalDevServer, type DevServer } from '../../scripts/temporal';
 import { WORKFLOWS_PATH } from '../../worker';
 
@@ -26,14 +27,7 @@ const TEMPORAL_TEST_PORT = Number(process.env.TEMPORAL_TEST_PORT ?? 7299);
 let server: DevServer | undefined;
 
 export default async function setup(project: TestProject) {
-  const admin = new pg.Client({ connectionString: ADMIN_URL });
-  await admin.connect();
-  await admin.query(`drop database if exists ${TEST_DB} with (force)`);
-  await admin.query(`create database ${TEST_DB}`);
-  await admin.end();
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${TEST_DB}`;
-  const databaseUrl = url.toString();
+  const databaseUrl = await recreateDatabase(ADMIN_URL, TEST_DB);
   const handle = await openDb({ databaseUrl, pgliteDir: '' });
   await migrateDb(handle);
   await handle.close();
