@@ -126,16 +126,6 @@ export function createActivities(deps: ActivityDeps) {
           where exists (select 1 from ev)
           on conflict (application_id, round, kind) do nothing)`);
       }
-      const agency = t.agency ? s.agencies[t.agency] : undefined;
-      if (t.agency && agency) {
-        ctes.push(sql`ag as (
-          insert into agency_checks (application_id, agency, state, reference, reasons, last_error, checked_at)
-          select ${id}, ${t.agency}, ${agency.state}, ${agency.reference ?? null}, ${pgTextArray(agency.reasons ?? [])}::text[],
-                 ${agency.lastError ?? null}, ${new Date(agency.checkedAt ?? t.at)}
-          where exists (select 1 from ev)
-          on conflict (application_id, agency) do update set state = excluded.state, reference = excluded.reference,
-            reasons = excluded.reasons, last_error = excluded.last_error, checked_at = excluded.checked_at)`);
-      }
       const sms = SMS_EVENTS.has(t.event)
         ? renderSms(t.event, {
             applicationId: id,

@@ -20,9 +20,6 @@ export const badRequest = (field: string, message: string) => new HttpError(400,
 export const notFound = (message: string) => new HttpError(404, 'not_found', message);
 export const conflict = (message: string, code = 'conflict') => new HttpError(409, code, message);
 
-/** Temporal could not be reached: the request may be retried (with the same Idempotency-Key). */
-export const unavailable = (message: string) => new HttpError(503, 'temporarily_unavailable', message);
-
 function validationField(err: FastifyError): string | undefined {
   const first = err.validation?.[0];
   if (!first) return undefined;

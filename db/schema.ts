@@ -11,7 +11,6 @@ import {
   pgEnum,
   pgSequence,
   pgTable,
-  primaryKey,
   text,
   timestamp,
   uniqueIndex,
@@ -19,8 +18,6 @@ import {
 import { relations } from 'drizzle-orm';
 import type { AgencyResult, ApplicationData, Deficiency } from '../domain/application';
 import {
-  AGENCIES,
-  AGENCY_STATES,
   CASE_EVENTS,
   EXCLUSION_REASONS,
   LICENSE_KINDS,
@@ -39,8 +36,6 @@ export const caseEventEnum = pgEnum('case_event', CASE_EVENTS);
 export const reviewKindEnum = pgEnum('review_kind', REVIEW_KINDS);
 export const reviewDecisionEnum = pgEnum('review_decision', REVIEW_DECISIONS);
 export const reviewerRoleEnum = pgEnum('reviewer_role', REVIEWER_ROLES);
-export const agencyEnum = pgEnum('agency', AGENCIES);
-export const agencyStateEnum = pgEnum('agency_state', AGENCY_STATES);
 export const smsStatusEnum = pgEnum('sms_status', ['pending', 'sending', 'sent', 'failed']);
 
 const timestamps = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
@@ -132,22 +127,6 @@ export const reviews = pgTable(
     decidedAt: timestamps('decided_at').notNull(),
   },
   (t) => [uniqueIndex('reviews_case_round_kind_uq').on(t.applicationId, t.round, t.kind)],
-);
-
-export const agencyChecks = pgTable(
-  'agency_checks',
-  {
-    applicationId: text('application_id')
-      .notNull()
-      .references(() => applications.id),
-    agency: agencyEnum('agency').notNull(),
-    state: agencyStateEnum('state').notNull(),
-    reference: text('reference'),
-    reasons: text('reasons').array().notNull().default([]),
-    lastError: text('last_error'),
-    checkedAt: timestamps('checked_at').notNull(),
-  },
-  (t) => [primaryKey({ columns: [t.applicationId, t.agency] })],
 );
 
 export const licenseNumberSeq = pgSequence('license_number_seq', { startWith: 1, increment: 1 });

@@ -1,16 +1,30 @@
 // Throwaway PostgreSQL databases for the test run and the benchmark.
 import pg from 'pg';
 
-/** Drops `name` if it exists, creates it empty (or from `template`), and returns its URL. */
-export async function recreateDatabase(adminUrl: string, name: string, template?: string): Promise<string> {
+async function withAdmin<T>(adminUrl: string, f: (admin: pg.Client) => Promise<T>): Promise<T> {
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
   try {
-    await admin.query(`drop database if exists ${name} with (force)`);
-    await admin.query(`create database ${name}${template ? ` template ${template}` : ''}`);
+    return await f(admin);
   } finally {
     await admin.end();
   }
+}
+
+/** Drops every database whose name matches the LIKE pattern (the default: exactly `pattern`). */
+export function dropDatabases(adminUrl: string, pattern: string): Promise<void> {
+  return withAdmin(adminUrl, async (admin) => {
+    const { rows } = await admin.query<{ datname: string }>('select datname from pg_database where datname like $1', [pattern]);
+    for (const { datname } of rows) await admin.query(`drop database if exists ${datname} with (force)`);
+  });
+}
+
+/** Drops `name` if it exists, creates it empty (or from `template`), and returns its URL. */
+export async function recreateDatabase(adminUrl: string, name: string, template?: string): Promise<string> {
+  await withAdmin(adminUrl, async (admin) => {
+    await admin.query(`drop database if exists ${name} with (force)`);
+    await admin.query(`create database ${name}${template ? ` template ${template}` : ''}`);
+  });
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
   return url.toString();

@@ -4,7 +4,6 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import pg from 'pg';
 import { inject } from 'vitest';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
@@ -13,7 +12,7 @@ import { buildApp } from '../../api/app';
 import { loadConfig, type Config } from '../../config';
 import { openDb, type DbHandle } from '../../db/client';
 import { httpSmsProvider, SmsDispatcher } from '../../integrations/sms';
-import { recreateDatabase } from '../../scripts/databases';
+import { dropDatabases, recreateDatabase } from '../../scripts/databases';
 import { buildSimulator } from '../../simulator/app';
 import type { CaseTiming } from '../../workflows/application/contract';
 import { createAppWorker } from '../../worker';
@@ -37,16 +36,6 @@ let runtimeInstalled = false;
 async function cloneTestDatabase(): Promise<string> {
   const template = new URL(inject('databaseUrl')).pathname.slice(1);
   return recreateDatabase(inject('adminDatabaseUrl'), `${template}_${randomUUID().replaceAll('-', '').slice(0, 12)}`, template);
-}
-
-async function dropDatabase(url: string): Promise<void> {
-  const admin = new pg.Client({ connectionString: inject('adminDatabaseUrl') });
-  await admin.connect();
-  try {
-    await admin.query(`drop database if exists ${new URL(url).pathname.slice(1)} with (force)`);
-  } finally {
-    await admin.end();
-  }
 }
 
 export interface TestEnv {
@@ -133,7 +122,7 @@ export async function startTestEnv(opts: { timing?: Partial<CaseTiming>; startWo
       await nativeConnection.close();
       await simulator.close();
       await db.close();
-      await dropDatabase(databaseUrl);
+      await dropDatabases(inject('adminDatabaseUrl'), new URL(databaseUrl).pathname.slice(1));
     },
   };
   if (opts.startWorker !== false) await env.startWorker();

@@ -2,11 +2,10 @@
 // one Temporal dev server, and one workflow bundle shared by every test worker.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import pg from 'pg';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
 import { migrateDb, openDb } from '../../db/client';
-import { recreateDatabase } from '../../scripts/databases';
+import { dropDatabases, recreateDatabase } from '../../scripts/databases';
 import { startTemporalDevServer, type DevServer } from '../../scripts/temporal';
 import { WORKFLOWS_PATH } from '../../worker';
 
@@ -49,10 +48,6 @@ export default async function setup(project: TestProject) {
   return async () => {
     await server?.stop();
     // Databases of environments a crashed test file did not close.
-    const cleanup = new pg.Client({ connectionString: ADMIN_URL });
-    await cleanup.connect();
-    const { rows } = await cleanup.query<{ datname: string }>(`select datname from pg_database where datname like '${TEST_DB}\\_%'`);
-    for (const { datname } of rows) await cleanup.query(`drop database if exists ${datname} with (force)`);
-    await cleanup.end();
+    await dropDatabases(ADMIN_URL, `${TEST_DB}\\_%`);
   };
 }

@@ -102,12 +102,13 @@ export const SA_NEEDS_ATTENTION = defineSearchAttributeKey('TarkheesNeedsAttenti
 export const SA_OFFICE = defineSearchAttributeKey('TarkheesOffice', SearchAttributeType.KEYWORD);
 export const SA_LICENSE_KIND = defineSearchAttributeKey('TarkheesLicenseKind', SearchAttributeType.KEYWORD);
 
+const CLI_TYPE = {
+  [SearchAttributeType.KEYWORD]: 'Keyword',
+  [SearchAttributeType.KEYWORD_LIST]: 'KeywordList',
+  [SearchAttributeType.BOOL]: 'Bool',
+} as const;
+
 /** name → CLI type, for registering them with the dev server and in compose. */
-export const SEARCH_ATTRIBUTES: Record<string, 'Keyword' | 'KeywordList' | 'Bool'> = {
-  TarkheesStage: 'Keyword',
-  TarkheesStatus: 'Keyword',
-  TarkheesWaitingOn: 'KeywordList',
-  TarkheesNeedsAttention: 'Bool',
-  TarkheesOffice: 'Keyword',
-  TarkheesLicenseKind: 'Keyword',
-};
+export const SEARCH_ATTRIBUTES: Record<string, (typeof CLI_TYPE)[keyof typeof CLI_TYPE]> = Object.fromEntries(
+  [SA_STAGE, SA_STATUS, SA_WAITING_ON, SA_NEEDS_ATTENTION, SA_OFFICE, SA_LICENSE_KIND].map((k) => [k.name, CLI_TYPE[k.type]]),
+);
