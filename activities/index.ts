@@ -11,6 +11,9 @@ import type { Db } from '../db/client';
 import { loadRules } from '../db/rules';
 import { AgencyRequestError, type AgencyAnswer, type AgencyClient } from '../integrations/agencies';
 import type { CaseState } from '../workflows/application/contract';
+import { createOfficeActivities } from './offices';
+
+export type { OfficeTransition } from './offices';
 
 export interface ActivityDeps {
   db: Db;
@@ -52,7 +55,7 @@ function dataColumns(data: CaseState['data'] | undefined) {
   return sql`data = ${JSON.stringify(data)}::jsonb,
             applicant_mobile = ${data.applicant.mobile}, applicant_name = ${data.applicant.name},
             trade_name = ${data.establishment.tradeName}, isic_code = ${data.establishment.isicCode},
-            district = ${data.establishment.district},`;
+            district = ${data.establishment.district}, office_id = ${data.officeId ?? null},`;
 }
 
 /** A text[] literal: both drivers (pg and PGlite) take it as a plain string parameter. */
@@ -85,6 +88,8 @@ export function createActivities(deps: ActivityDeps) {
   }
 
   return {
+    ...createOfficeActivities(db),
+
     /**
      * Writes one state change: the timeline row, the projection, the review or
      * agency row it carries, and the applicant's SMS into the outbox. It is one

@@ -14,6 +14,7 @@ import {
   text,
   timestamp,
   uniqueIndex,
+  type AnyPgColumn,
 } from 'drizzle-orm/pg-core';
 import { relations } from 'drizzle-orm';
 import type { AgencyResult, ApplicationData, Deficiency } from '../domain/application';
@@ -27,6 +28,8 @@ import {
   STAGES,
   STATUSES,
 } from '../domain/status';
+import { OFFICE_STATUSES, ROLES, type Operation, type StaffRole } from '../domain/access';
+import type { OfficeApplication } from '../domain/office';
 
 export const stageEnum = pgEnum('stage', STAGES);
 export const statusEnum = pgEnum('status', STATUSES);
@@ -76,7 +79,8 @@ export const applications = pgTable(
     index('applications_stage_idx').on(t.stage, t.submittedAt.desc(), t.id),
     index('applications_submitted_idx').on(t.submittedAt.desc(), t.id),
     index('applications_cr_idx').on(t.crNumber),
-    index('applications_office_idx').on(t.officeId),
+    index('applications_office_status_idx').on(t.officeId, t.status),
+    index('applications_applicant_idx').on(t.applicantNationalId, t.submittedAt.desc(), t.id),
   ],
 );
 
@@ -203,6 +207,134 @@ export const activityRules = pgTable('activity_rules', {
   termMonths: integer('term_months'),
 });
 
+export const officeStatusEnum = pgEnum('office_status', OFFICE_STATUSES);
+export const roleEnum = pgEnum('role', ROLES);
+
+/** Accreditation phases: the municipality admits at most `cap` offices per round. */
+export const accreditationRounds = pgTable('accreditation_rounds', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  cap: integer('cap').notNull(),
+  opensOn: date('opens_on', { mode: 'string' }).notNull(),
+  closesOn: date('closes_on', { mode: 'string' }).notNull(),
+  createdAt: timestamps('created_at').notNull().defaultNow(),
+});
+
+/** The office registry; the accreditation workflow of each office is its source of truth. */
+export const offices = pgTable(
+  'offices',
+  {
+    id: text('id').primaryKey(),
+    name: text('name').notNull(),
+    firmLicenseNumber: text('firm_license_number').notNull(),
+    crNumber: text('cr_number').notNull(),
+    status: officeStatusEnum('status').notNull(),
+    roundId: text('round_id')
+      .notNull()
+      .references((): AnyPgColumn => accreditationRounds.id),
+    data: jsonb('data').$type<OfficeApplication>().notNull(),
+    deficiencies: jsonb('deficiencies').$type<Deficiency[]>().notNull().default([]),
+    /** What the office waits on: documents (the firm), decision (a supervisor), or nothing. */
+    waitingOn: text('waiting_on'),
+    statusReason: text('status_reason'),
+    appliedAt: timestamps('applied_at').notNull(),
+    accreditedAt: timestamps('accredited_at'),
+    updatedAt: timestamps('updated_at').notNull(),
+    /** The workflow's transition counter, as for applications. */
+    transitionSeq: integer('transition_seq').notNull().default(0),
+  },
+  (t) => [
+    uniqueIndex('offices_firm_license_uq').on(t.firmLicenseNumber),
+    index('offices_status_idx').on(t.status),
+    index('offices_round_idx').on(t.roundId),
+  ],
+);
+
+/** The staff an office declared: who may act for it, in which role. */
+export const officeStaff = pgTable(
+  'office_staff',
+  {
+    officeId: text('office_id')
+      .notNull()
+      .references(() => offices.id),
+    /** The person's subject at the identity provider. */
+    userId: text('user_id').notNull(),
+    name: text('name').notNull(),
+    role: roleEnum('role').$type<StaffRole>().notNull(),
+  },
+  (t) => [uniqueIndex('office_staff_uq').on(t.officeId, t.userId, t.role)],
+);
+
+export const officeEvents = pgTable(
+  'office_events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    officeId: text('office_id')
+      .notNull()
+      .references(() => offices.id),
+    seq: integer('seq').notNull(),
+    event: text('event').notNull(),
+    status: officeStatusEnum('status').notNull(),
+    actor: text('actor').notNull().default('system'),
+    details: jsonb('details').$type<Record<string, unknown>>().notNull().default({}),
+    at: timestamps('at').notNull(),
+  },
+  (t) => [uniqueIndex('office_events_office_seq_uq').on(t.officeId, t.seq)],
+);
+
+/** Keys for an office's own software. Only a hash of the secret is kept. */
+export const apiKeys = pgTable(
+  'api_keys',
+  {
+    id: text('id').primaryKey(),
+    officeId: text('office_id')
+      .notNull()
+      .references(() => offices.id),
+    name: text('name').notNull(),
+    /** SHA-256 of the secret: the key is 256 random bits, so a slow hash buys nothing. */
+    secretHash: text('secret_hash').notNull(),
+    scopes: text('scopes').array().$type<Operation[]>().notNull(),
+    createdBy: text('created_by').notNull(),
+    createdAt: timestamps('created_at').notNull().defaultNow(),
+    revokedAt: timestamps('revoked_at'),
+    revokedBy: text('revoked_by'),
+    lastUsedAt: timestamps('last_used_at'),
+  },
+  (t) => [index('api_keys_office_idx').on(t.officeId)],
+);
+
+/**
+ * Who did what, when, from which client: one row per state-changing call.
+ * Append-only: a trigger (migration 0002) refuses UPDATE and DELETE.
+ */
+export const auditLog = pgTable(
+  'audit_log',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    at: timestamps('at').notNull().defaultNow(),
+    actorKind: text('actor_kind').notNull(),
+    actorId: text('actor_id').notNull(),
+    actorName: text('actor_name'),
+    roles: text('roles').array().notNull().default([]),
+    officeId: text('office_id'),
+    client: text('client'),
+    ip: text('ip'),
+    userAgent: text('user_agent'),
+    requestId: text('request_id').notNull(),
+    method: text('method').notNull(),
+    route: text('route').notNull(),
+    operation: text('operation'),
+    targetType: text('target_type'),
+    targetId: text('target_id'),
+    statusCode: integer('status_code').notNull(),
+    details: jsonb('details').$type<Record<string, unknown>>().notNull().default({}),
+  },
+  (t) => [
+    index('audit_log_target_idx').on(t.targetType, t.targetId, t.id),
+    index('audit_log_actor_idx').on(t.actorId, t.id),
+  ],
+);
+
 // Relations for drizzle's relational queries: the case view loads in one SQL statement.
 export const applicationsRelations = relations(applications, ({ many }) => ({
   events: many(applicationEvents),
@@ -214,6 +346,16 @@ export const applicationEventsRelations = relations(applicationEvents, ({ one })
 }));
 export const reviewsRelations = relations(reviews, ({ one }) => ({
   application: one(applications, { fields: [reviews.applicationId], references: [applications.id] }),
+}));
+export const officesRelations = relations(offices, ({ many }) => ({
+  staff: many(officeStaff),
+  events: many(officeEvents),
+}));
+export const officeStaffRelations = relations(officeStaff, ({ one }) => ({
+  office: one(offices, { fields: [officeStaff.officeId], references: [offices.id] }),
+}));
+export const officeEventsRelations = relations(officeEvents, ({ one }) => ({
+  office: one(offices, { fields: [officeEvents.officeId], references: [offices.id] }),
 }));
 export const licensesRelations = relations(licenses, ({ one }) => ({
   application: one(applications, { fields: [licenses.applicationId], references: [applications.id] }),

@@ -41,6 +41,10 @@ const TEMPLATES: Partial<Record<CaseEvent, Template>> = {
     `تم استبعاد طلبكم ${c.applicationId} لعدم استيفاء المتطلبات.`,
     `Application ${c.applicationId} was excluded: the requirements were not met.`,
   ],
+  office_reassigned: (c) => [
+    `نُقل طلبكم ${c.applicationId} إلى مكتب خدمات آخر لمتابعته دون أن يتأثر ما تم فيه.`,
+    `Application ${c.applicationId} was moved to another service office; nothing done so far is lost.`,
+  ],
   rejected: (c) => [`تم رفض طلبكم ${c.applicationId}.`, `Application ${c.applicationId} was rejected.`],
 };
 

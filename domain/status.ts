@@ -114,6 +114,7 @@ export const CaseEvent = {
   issued: 'issued',
   excluded: 'excluded',
   rejected: 'rejected',
+  officeReassigned: 'office_reassigned',
 } as const;
 export type CaseEvent = (typeof CaseEvent)[keyof typeof CaseEvent];
 export const CASE_EVENTS = Object.values(CaseEvent) as [CaseEvent, ...CaseEvent[]];
@@ -132,6 +133,7 @@ export const SMS_EVENTS: ReadonlySet<CaseEvent> = new Set<CaseEvent>([
   CaseEvent.issued,
   CaseEvent.excluded,
   CaseEvent.rejected,
+  CaseEvent.officeReassigned,
 ]);
 
 export const DocumentType = {

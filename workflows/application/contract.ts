@@ -91,6 +91,16 @@ export const submitCorrectionUpdate = defineUpdate<UpdateResult, [Correction]>('
 /** A reviewer's decision on the health or technical review. */
 export const decideReviewUpdate = defineUpdate<UpdateResult, [ReviewDecisionInput]>('decideReview');
 
+export interface OfficeReassignment {
+  officeId: string;
+  reason: string;
+  /** The supervisor's subject. */
+  by: string;
+}
+
+/** A supervisor moves an open case to another office (its own was suspended, or is overloaded). */
+export const reassignOfficeUpdate = defineUpdate<UpdateResult, [OfficeReassignment]>('reassignOffice');
+
 /** An agency told us a case's standing changed: ask it again now instead of at the next recheck. */
 export const recheckAgenciesSignal = defineSignal('recheckAgencies');
 

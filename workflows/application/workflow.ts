@@ -26,8 +26,10 @@ import {
 import {
   decideReviewUpdate,
   getStateQuery,
+  reassignOfficeUpdate,
   recheckAgenciesSignal,
   SA_NEEDS_ATTENTION,
+  SA_OFFICE,
   SA_STAGE,
   SA_STATUS,
   SA_WAITING_ON,
@@ -188,6 +190,23 @@ export async function licenseApplication(input: ApplicationWorkflowInput): Promi
       return updateResult();
     },
     { validator: (d: ReviewDecisionInput) => validateDecision(state, d, reviewOutcome !== undefined) },
+  );
+
+  setHandler(
+    reassignOfficeUpdate,
+    async (r) => {
+      const from = state.data.officeId ?? null;
+      state.data = { ...state.data, officeId: r.officeId };
+      upsertSearchAttributes([{ key: SA_OFFICE, value: r.officeId }]);
+      await transition(CaseEvent.officeReassigned, { actor: r.by, details: { from, to: r.officeId, reason: r.reason } }, true);
+      return updateResult();
+    },
+    {
+      validator: (r) => {
+        if (state.status !== Status.inProgress || state.stage === Stage.closed) throw new Error('the application is closed');
+        if (r.officeId === state.data.officeId) throw new Error(`the application is already with office ${r.officeId}`);
+      },
+    },
   );
 
   setHandler(recheckAgenciesSignal, () => {

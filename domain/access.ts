@@ -1,0 +1,154 @@
+// Who may do what. The roles come from the identity provider's token (or an API
+// key's scope); the operations are what the routes ask for. One table, read by
+// the API's authorization hook, the tests' access matrix and the docs.
+
+export const Role = {
+  applicant: 'applicant',
+  officeClerk: 'office_clerk',
+  healthSpecialist: 'health_specialist',
+  technicalInspector: 'technical_inspector',
+  officeManager: 'office_manager',
+  supervisor: 'supervisor',
+  administrator: 'administrator',
+  auditor: 'auditor',
+} as const;
+export type Role = (typeof Role)[keyof typeof Role];
+export const ROLES = Object.values(Role) as [Role, ...Role[]];
+
+/** Roles whose holder works for one service office and sees only its cases. */
+export const OFFICE_ROLES: ReadonlySet<Role> = new Set<Role>([
+  Role.officeClerk,
+  Role.healthSpecialist,
+  Role.technicalInspector,
+  Role.officeManager,
+]);
+
+/** Roles that see every case and office (the municipality's own staff). */
+export const MUNICIPALITY_ROLES: ReadonlySet<Role> = new Set<Role>([Role.supervisor, Role.administrator, Role.auditor]);
+
+export const Operation = {
+  applicationSubmit: 'application.submit',
+  applicationRead: 'application.read',
+  applicationCorrect: 'application.correct',
+  reviewHealth: 'review.health',
+  reviewTechnical: 'review.technical',
+  applicationReassign: 'application.reassign',
+  officeRead: 'office.read',
+  officeApply: 'office.apply',
+  officeAmend: 'office.amend',
+  officeDecide: 'office.decide',
+  officeStanding: 'office.standing',
+  roundManage: 'round.manage',
+  apiKeyManage: 'api_key.manage',
+  apiKeyRead: 'api_key.read',
+  auditRead: 'audit.read',
+} as const;
+export type Operation = (typeof Operation)[keyof typeof Operation];
+export const OPERATIONS = Object.values(Operation) as [Operation, ...Operation[]];
+
+const O = Operation;
+const R = Role;
+
+/**
+ * The policy. Reviews belong to the office's reviewers alone: neither a
+ * supervisor nor an administrator decides one (separation of duties; escalation
+ * is the workbench's job). Auditors read everything and change nothing.
+ */
+export const ROLE_OPERATIONS: Record<Role, ReadonlySet<Operation>> = {
+  [R.applicant]: new Set([O.applicationSubmit, O.applicationRead, O.applicationCorrect, O.officeRead]),
+  [R.officeClerk]: new Set([O.applicationSubmit, O.applicationRead, O.applicationCorrect, O.officeRead]),
+  [R.healthSpecialist]: new Set([O.applicationRead, O.reviewHealth, O.officeRead]),
+  [R.technicalInspector]: new Set([O.applicationRead, O.reviewTechnical, O.officeRead]),
+  [R.officeManager]: new Set([
+    O.applicationSubmit,
+    O.applicationRead,
+    O.applicationCorrect,
+    O.officeRead,
+    O.officeApply,
+    O.officeAmend,
+    O.apiKeyManage,
+    O.apiKeyRead,
+  ]),
+  [R.supervisor]: new Set([
+    O.applicationRead,
+    O.applicationReassign,
+    O.officeRead,
+    O.officeDecide,
+    O.officeStanding,
+    O.roundManage,
+    O.apiKeyRead,
+    O.auditRead,
+  ]),
+  [R.administrator]: new Set([
+    O.applicationRead,
+    O.applicationReassign,
+    O.officeRead,
+    O.officeApply,
+    O.officeAmend,
+    O.roundManage,
+    O.apiKeyManage,
+    O.apiKeyRead,
+    O.auditRead,
+  ]),
+  [R.auditor]: new Set([O.applicationRead, O.officeRead, O.apiKeyRead, O.auditRead]),
+};
+
+/** What an API key (an office's own software, a portal) may be scoped to. */
+export const API_KEY_OPERATIONS = [O.applicationSubmit, O.applicationRead, O.applicationCorrect, O.officeRead] as const;
+export type ApiKeyOperation = (typeof API_KEY_OPERATIONS)[number];
+
+/** Who is calling: a person from a verified token, or an office's system by API key. */
+export interface Principal {
+  kind: 'user' | 'api_key';
+  /** Token subject, or the API key's id. */
+  id: string;
+  name?: string;
+  roles: Role[];
+  /** The office a member of staff (or a key) works for. */
+  officeId?: string;
+  /** An applicant's own national ID or iqama: the cases they may see are theirs. */
+  nationalId?: string;
+  /** API keys: the operations the key was scoped to. */
+  scopes?: readonly Operation[];
+  /** Which client software made the call (token azp / client_id, or the key's name). */
+  client?: string;
+}
+
+export function can(p: Principal, op: Operation): boolean {
+  if (p.kind === 'api_key') return p.scopes?.includes(op) ?? false;
+  return p.roles.some((r) => ROLE_OPERATIONS[r].has(op));
+}
+
+/** Which cases a caller may see: all, one office's, or one applicant's own. */
+export type CaseScope = { all: true } | { officeId: string } | { nationalId: string } | { none: true };
+
+export function caseScope(p: Principal): CaseScope {
+  if (p.kind === 'api_key') return p.officeId ? { officeId: p.officeId } : { none: true };
+  if (p.roles.some((r) => MUNICIPALITY_ROLES.has(r))) return { all: true };
+  if (p.officeId && p.roles.some((r) => OFFICE_ROLES.has(r))) return { officeId: p.officeId };
+  if (p.nationalId && p.roles.includes(Role.applicant)) return { nationalId: p.nationalId };
+  return { none: true };
+}
+
+export const OfficeStatus = {
+  applying: 'applying',
+  accredited: 'accredited',
+  suspended: 'suspended',
+  revoked: 'revoked',
+  /** The municipality turned the application down (or the firm let it lapse). */
+  refused: 'refused',
+} as const;
+export type OfficeStatus = (typeof OfficeStatus)[keyof typeof OfficeStatus];
+export const OFFICE_STATUSES = Object.values(OfficeStatus) as [OfficeStatus, ...OfficeStatus[]];
+
+/** Staff an office declares; the accreditation check counts the reviewers among them. */
+export const STAFF_ROLES = [Role.officeClerk, Role.healthSpecialist, Role.technicalInspector, Role.officeManager] as const;
+export type StaffRole = (typeof STAFF_ROLES)[number];
+
+export const OfficeDocumentType = {
+  firmLicense: 'firm_license',
+  commercialRegistration: 'commercial_registration',
+  professionalIndemnity: 'professional_indemnity',
+} as const;
+export type OfficeDocumentType = (typeof OfficeDocumentType)[keyof typeof OfficeDocumentType];
+export const OFFICE_DOCUMENT_TYPES = Object.values(OfficeDocumentType) as [OfficeDocumentType, ...OfficeDocumentType[]];
