@@ -40,12 +40,24 @@ export interface Config {
   databaseUrl?: string;
   pgliteDir: string;
   temporal: { address: string; namespace: string; taskQueue: string };
-  api: { host: string; port: number; publicUrl: string };
+  api: { host: string; port: number; publicUrl: string; trustProxy: boolean };
   agencies: { laborOfficeUrl: string; zakatUrl: string; timeoutMs: number };
   simulatorPort: number;
   sms: { provider: 'console' | 'http'; httpUrl?: string; httpToken?: string; pollIntervalMs: number };
   licenseNumberPrefix: string;
   timing: CaseTiming;
+  /** Offices' accreditation files: how long an office has to complete one. */
+  officeAmendmentDeadlineMs: number;
+  auth: {
+    /** The token issuer the API trusts; the built-in one on a single machine. */
+    issuer: string;
+    jwksUrl: string;
+    audience: string;
+    /** Where the start command runs the built-in issuer (when AUTH_ISSUER is not set). */
+    builtInIssuerPort: number;
+    tokenTtlSeconds: number;
+  };
+  rateLimit: { max: number; windowMs: number };
   logLevel: string;
 }
 
@@ -68,8 +80,20 @@ export const DEFAULTS = {
   AGENCY_RECHECK_INTERVAL: '6h',
   AGENCY_RETRY_INITIAL: '5s',
   AGENCY_RETRY_MAX: '10m',
+  OFFICE_AMENDMENT_DEADLINE: '30d',
+  ISSUER_PORT: '4020',
+  AUTH_AUDIENCE: 'tarkhees-api',
+  ISSUER_TOKEN_TTL: '8h',
+  RATE_LIMIT_MAX: '600',
+  RATE_LIMIT_WINDOW: '1m',
   LOG_LEVEL: 'info',
 } as const;
+
+function positiveInt(name: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new ConfigError(`${name}: "${value}" is not a positive whole number`);
+  return n;
+}
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const get = (k: keyof typeof DEFAULTS): string => env[k]?.trim() || DEFAULTS[k];
@@ -80,6 +104,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (smsProvider === 'http' && !smsHttpUrl) throw new ConfigError('SMS_HTTP_URL: required when SMS_PROVIDER=http');
   const prefix = get('LICENSE_NUMBER_PREFIX');
   if (!/^[A-Z]{2,6}$/.test(prefix)) throw new ConfigError(`LICENSE_NUMBER_PREFIX: "${prefix}" must be 2-6 capital letters`);
+  const issuerPort = port('ISSUER_PORT', get('ISSUER_PORT'));
+  const issuer = url('AUTH_ISSUER', env.AUTH_ISSUER?.trim() || `http://127.0.0.1:${issuerPort}`);
   const databaseUrl = env.DATABASE_URL?.trim() || undefined;
   if (databaseUrl) url('DATABASE_URL', databaseUrl);
   return {
@@ -94,6 +120,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       host: apiHost,
       port: apiPort,
       publicUrl: env.API_PUBLIC_URL?.trim() || `http://${apiHost === '0.0.0.0' ? '127.0.0.1' : apiHost}:${apiPort}`,
+      trustProxy: oneOf('API_TRUST_PROXY', env.API_TRUST_PROXY?.trim() || 'false', ['true', 'false'] as const) === 'true',
     },
     agencies: {
       laborOfficeUrl: url('LABOR_OFFICE_URL', get('LABOR_OFFICE_URL')),
@@ -114,6 +141,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       agencyRecheckIntervalMs: parseDuration('AGENCY_RECHECK_INTERVAL', get('AGENCY_RECHECK_INTERVAL')),
       agencyRetryInitialMs: parseDuration('AGENCY_RETRY_INITIAL', get('AGENCY_RETRY_INITIAL')),
       agencyRetryMaxMs: parseDuration('AGENCY_RETRY_MAX', get('AGENCY_RETRY_MAX')),
+    },
+    officeAmendmentDeadlineMs: parseDuration('OFFICE_AMENDMENT_DEADLINE', get('OFFICE_AMENDMENT_DEADLINE')),
+    auth: {
+      issuer,
+      jwksUrl: url('AUTH_JWKS_URL', env.AUTH_JWKS_URL?.trim() || `${issuer}/.well-known/jwks.json`),
+      audience: get('AUTH_AUDIENCE'),
+      builtInIssuerPort: issuerPort,
+      tokenTtlSeconds: Math.round(parseDuration('ISSUER_TOKEN_TTL', get('ISSUER_TOKEN_TTL')) / 1000),
+    },
+    rateLimit: {
+      max: positiveInt('RATE_LIMIT_MAX', get('RATE_LIMIT_MAX')),
+      windowMs: parseDuration('RATE_LIMIT_WINDOW', get('RATE_LIMIT_WINDOW')),
     },
     logLevel: get('LOG_LEVEL'),
   };

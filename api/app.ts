@@ -6,15 +6,24 @@ import type { Client } from '@temporalio/client';
 import type { Config } from '../config';
 import type { Db } from '../db/client';
 import errors from './errors';
+import { OfficeService } from './offices';
+import audit from './plugins/audit';
+import auth from './plugins/auth';
+import security from './plugins/security';
 import swagger from './plugins/swagger';
+import apiKeys from './routes/api-keys';
 import applications from './routes/applications';
+import auditRoutes from './routes/audit';
 import health from './routes/health';
 import licenses from './routes/licenses';
+import offices from './routes/offices';
+import rounds from './routes/rounds';
 import { ApplicationService } from './service';
 
 declare module 'fastify' {
   interface FastifyInstance {
     service: ApplicationService;
+    offices: OfficeService;
     db: Db;
     temporal: Client;
   }
@@ -27,15 +36,25 @@ export async function buildApp(deps: { config: Config; db: Db; temporal: Client;
   const app = Fastify({
     logger: deps.logger ?? { level: deps.config.logLevel },
     bodyLimit: BODY_LIMIT_BYTES,
+    // Behind a proxy, X-Forwarded-For names the caller for rate limits and the audit log.
+    trustProxy: deps.config.api.trustProxy,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.decorate('db', deps.db);
   app.decorate('temporal', deps.temporal);
   app.decorate('service', new ApplicationService(deps.db, deps.temporal, deps.config));
+  app.decorate('offices', new OfficeService(deps.db, deps.temporal, deps.config));
   await app.register(errors);
+  await app.register(auth, deps.config.auth);
+  await app.register(security, deps.config.rateLimit);
+  await app.register(audit);
   await app.register(swagger);
   await app.register(health);
-  await app.register(applications);
   await app.register(licenses);
+  await app.register(applications);
+  await app.register(offices);
+  await app.register(rounds);
+  await app.register(apiKeys);
+  await app.register(auditRoutes);
   return app;
 }

@@ -60,6 +60,12 @@ export default fp(async function errorHandler(app: FastifyInstance) {
       req.log.warn({ err }, 'temporal unavailable');
       return reply.status(503).send({ error: 'temporarily_unavailable', message: 'the workflow service is not reachable; retry with the same Idempotency-Key' });
     }
+    if (err.statusCode === 429) {
+      return reply.status(429).send({ error: 'rate_limited', message: err.message });
+    }
+    if (err.statusCode === 413) {
+      return reply.status(413).send({ error: 'payload_too_large', message: err.message, field: 'body' });
+    }
     if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
       return reply.status(err.statusCode).send({ error: err.code?.toLowerCase() ?? 'bad_request', message: err.message });
     }

@@ -17,6 +17,7 @@ import {
   WAITING_ON,
 } from '../domain/status';
 import { APPLICATION_ID_PATTERN } from '../workflows/application/contract';
+import { OFFICE_ID_PATTERN } from '../workflows/accreditation/contract';
 
 const literals = <T extends string>(values: readonly T[], description?: string) =>
   Type.Union(
@@ -89,7 +90,9 @@ export const ApplicationBody = Type.Object(
     requestedTermYears: Type.Optional(Type.Integer({ minimum: 1, maximum: 5 })),
     documents: Type.Array(DocumentSchema, { maxItems: 20 }),
     workers: Type.Optional(Type.Array(WorkerSchema, { maxItems: 500 })),
-    officeId: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]{1,40}$' })),
+    officeId: Type.Optional(
+      Type.String({ pattern: OFFICE_ID_PATTERN, description: 'An accredited service office; left out, the office with the least open work takes it' }),
+    ),
     homeVisitRequested: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false },
@@ -104,7 +107,6 @@ export const CorrectionBody = Type.Object(
     documents: Type.Optional(Type.Array(DocumentSchema, { maxItems: 20 })),
     workers: Type.Optional(Type.Array(WorkerSchema, { maxItems: 500 })),
     note: Type.Optional(Type.String({ maxLength: 2000 })),
-    submittedBy: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
   },
   { additionalProperties: false, minProperties: 1 },
 );
@@ -119,15 +121,7 @@ export const DeficiencySchema = Type.Object({
 
 export const ReviewDecisionBody = Type.Object(
   {
-    kind: literals(REVIEW_KINDS),
-    reviewer: Type.Object(
-      {
-        id: Type.String({ minLength: 1, maxLength: 100 }),
-        role: literals(REVIEWER_ROLES),
-        name: Type.Optional(Type.String({ maxLength: 120 })),
-      },
-      { additionalProperties: false },
-    ),
+    kind: literals(REVIEW_KINDS, 'The reviewer is the caller: a health specialist decides health, a technical inspector technical'),
     decision: literals(REVIEW_DECISIONS),
     reasons: Type.Optional(Type.Array(Type.String({ pattern: '^[A-Z][A-Z0-9_]{1,59}$' }), { maxItems: 20 })),
     comment: Type.Optional(Type.String({ maxLength: 4000 })),
@@ -234,7 +228,7 @@ export const ListQuery = Type.Object(
     stage: Type.Optional(literals(STAGES)),
     licenseKind: Type.Optional(literals(LICENSE_KINDS)),
     waitingOn: Type.Optional(literals(WAITING_ON)),
-    officeId: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]{1,40}$' })),
+    officeId: Type.Optional(Type.String({ pattern: OFFICE_ID_PATTERN })),
     crNumber: Type.Optional(Type.String({ pattern: '^[0-9]{10}$' })),
     limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
     cursor: Type.Optional(Type.String({ maxLength: 200, description: 'nextCursor of the previous page' })),
@@ -251,6 +245,17 @@ export const ListResponse = Type.Object({
 export const LicenseNumberParam = Type.Object({
   number: Type.String({ pattern: '^[A-Z]{2,6}-[0-9]{4}-[0-9]{6,}$' }),
 });
+
+export const OfficeIdParam = Type.Object({ id: Type.String({ pattern: OFFICE_ID_PATTERN, description: 'Office id, e.g. OFF-000001' }) });
+
+export const ReassignBody = Type.Object(
+  {
+    officeId: Type.String({ pattern: OFFICE_ID_PATTERN, description: 'The accredited office that takes the case' }),
+    reason: Type.String({ minLength: 3, maxLength: 1000 }),
+  },
+  { additionalProperties: false },
+);
+export type ReassignBody = Static<typeof ReassignBody>;
 
 export const IdempotencyHeaders = Type.Object({
   'idempotency-key': Type.Optional(Type.String({ minLength: 8, maxLength: 200, pattern: '^[\\x21-\\x7E]+$' })),

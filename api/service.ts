@@ -4,13 +4,16 @@ import { createHash, randomBytes } from 'node:crypto';
 import { and, asc, desc, eq, lt, or, sql, type SQL } from 'drizzle-orm';
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdConflictPolicy, WorkflowIdReusePolicy, type Client } from '@temporalio/client';
 import type { ApplicationData, Correction, ReviewDecisionInput } from '../domain/application';
+import { can, caseScope, OFFICE_ROLES, Operation, type Principal } from '../domain/access';
+import { ROLE_FOR_REVIEW } from '../domain/status';
 import { isValidSaudiId, normalizeSaudiMobile } from '../domain/identifiers';
 import type { Config } from '../config';
 import type { Db } from '../db/client';
-import { applicationEvents, applications, idempotencyKeys, licenses, reviews } from '../db/schema';
+import { applicationEvents, applications, idempotencyKeys, licenses, offices, reviews } from '../db/schema';
 import {
   decideReviewUpdate,
   newApplicationId,
+  reassignOfficeUpdate,
   SA_LICENSE_KIND,
   SA_OFFICE,
   SA_STAGE,
@@ -21,8 +24,33 @@ import {
   type ApplicationWorkflowInput,
   type UpdateResult,
 } from '../workflows/application/contract';
-import { badRequest, conflict, notFound } from './errors';
-import type { ApplicationBody, CorrectionBody, ListQuery, ReviewDecisionBody } from './schemas';
+import { badRequest, conflict, HttpError, notFound } from './errors';
+import type { ApplicationBody, CorrectionBody, ListQuery, ReassignBody, ReviewDecisionBody } from './schemas';
+
+const forbidden = (message: string, field?: string) => new HttpError(403, 'forbidden', message, field);
+
+/** The cases a caller may see, as a condition on the applications table. */
+export function scopeCondition(p: Principal): SQL | undefined {
+  const scope = caseScope(p);
+  if ('all' in scope) return undefined;
+  if ('officeId' in scope) return eq(applications.officeId, scope.officeId);
+  if ('nationalId' in scope) return eq(applications.applicantNationalId, scope.nationalId);
+  return sql`false`;
+}
+
+function inScope(p: Principal, row: Pick<AppRow, 'officeId' | 'applicantNationalId'>): boolean {
+  const scope = caseScope(p);
+  if ('all' in scope) return true;
+  if ('officeId' in scope) return row.officeId === scope.officeId;
+  if ('nationalId' in scope) return row.applicantNationalId === scope.nationalId;
+  return false;
+}
+
+/** Staff of an office (and its API keys) file for that office and no other. */
+function filesForOwnOffice(p: Principal): string | undefined {
+  if (p.kind === 'api_key') return p.officeId;
+  return p.officeId && p.roles.some((r) => OFFICE_ROLES.has(r)) ? p.officeId : undefined;
+}
 
 type AppRow = typeof applications.$inferSelect;
 /** What starting a case's workflow needs from its row. */
@@ -115,16 +143,36 @@ export class ApplicationService {
    * (same key, same body) returns the first case; the workflow start is
    * idempotent too, so a retry after a failed start completes it.
    */
-  async submit(body: ApplicationBody, idempotencyKey?: string): Promise<{ id: string; status: AppRow['status']; replayed: boolean }> {
-    const data: ApplicationData = { ...body, applicant: normalizeApplicant(body.applicant, 'body/applicant') };
+  async submit(
+    body: ApplicationBody,
+    principal: Principal,
+    idempotencyKey?: string,
+  ): Promise<{ id: string; status: AppRow['status']; replayed: boolean }> {
     const requestHash = createHash('sha256').update(canonical(body)).digest('hex');
+    // A key is the caller's own: another client's identical key is a different request.
+    const scopedKey = idempotencyKey ? `${principal.kind}:${principal.id}:${idempotencyKey}` : undefined;
+    if (scopedKey) {
+      // A retry answers with the first case even if the office has been suspended since.
+      const existing = await this.findByKey(scopedKey, requestHash);
+      if (existing) {
+        await this.startWorkflow(existing);
+        return { id: existing.id, status: existing.status, replayed: true };
+      }
+    }
+    const ownOffice = filesForOwnOffice(principal);
+    const scope = caseScope(principal);
+    if ('nationalId' in scope && body.applicant.nationalId !== scope.nationalId) {
+      throw forbidden('body/applicant/nationalId: an applicant files under their own national ID or iqama', 'body/applicant/nationalId');
+    }
+    const officeId = await this.officeFor(body.officeId, ownOffice);
+    const data: ApplicationData = { ...body, officeId, applicant: normalizeApplicant(body.applicant, 'body/applicant') };
 
     const now = new Date();
     const row: StartableRow = {
       id: newApplicationId(now, randomBytes(6)),
       status: 'in_progress',
       licenseKind: data.licenseKind,
-      officeId: data.officeId ?? null,
+      officeId,
       data,
       submittedAt: now,
     };
@@ -136,21 +184,54 @@ export class ApplicationService {
     // One statement either way. With a key, the case is inserted only if this
     // request claimed the key; a retry or a concurrent twin inserts nothing.
     const result = (await this.db.execute(
-      idempotencyKey
+      scopedKey
         ? sql`with k as (
-                insert into idempotency_keys (key, request_hash, application_id) values (${idempotencyKey}, ${requestHash}, ${row.id})
+                insert into idempotency_keys (key, request_hash, application_id) values (${scopedKey}, ${requestHash}, ${row.id})
                 on conflict do nothing returning 1)
               insert into applications ${columns} select ${values} from k returning id`
         : sql`insert into applications ${columns} values (${values}) returning id`,
     )) as unknown as { rows: unknown[] };
     if (result.rows.length === 0) {
-      const existing = await this.findByKey(idempotencyKey!, requestHash);
+      const existing = await this.findByKey(scopedKey!, requestHash);
       if (!existing) throw new Error('idempotency key vanished during a concurrent submission');
       await this.startWorkflow(existing);
       return { id: existing.id, status: existing.status, replayed: true };
     }
     await this.startWorkflow(row);
     return { id: row.id, status: row.status, replayed: false };
+  }
+
+  /**
+   * The office that takes a new case: the filer's own for office staff, the
+   * applicant's choice among accredited offices, or else the accredited office
+   * with the least open work (ties: the longest accredited).
+   */
+  private async officeFor(requested: string | undefined, ownOffice: string | undefined): Promise<string> {
+    if (ownOffice) {
+      if (requested && requested !== ownOffice) {
+        throw forbidden(`body/officeId: staff of ${ownOffice} file applications for their own office`, 'body/officeId');
+      }
+      const [own] = await this.db.select({ status: offices.status }).from(offices).where(eq(offices.id, ownOffice));
+      if (own?.status !== 'accredited') {
+        throw conflict(`office ${ownOffice} is ${own?.status ?? 'not registered'} and takes no new applications`, 'office_not_accepting');
+      }
+      return ownOffice;
+    }
+    if (requested) {
+      const [chosen] = await this.db.select({ status: offices.status }).from(offices).where(eq(offices.id, requested));
+      if (chosen?.status !== 'accredited') {
+        throw badRequest('body/officeId', `body/officeId: ${requested} is not an accredited service office`);
+      }
+      return requested;
+    }
+    const result = (await this.db.execute(sql`
+      select o.id from offices o
+      where o.status = 'accredited'
+      order by (select count(*) from applications a where a.office_id = o.id and a.status = 'in_progress'), o.accredited_at nulls last, o.id
+      limit 1`)) as unknown as { rows: { id: string }[] };
+    const least = result.rows[0];
+    if (!least) throw conflict('no accredited service office is taking applications', 'no_office_available');
+    return least.id;
   }
 
   private async findByKey(key: string, requestHash: string): Promise<AppRow | undefined> {
@@ -194,15 +275,16 @@ export class ApplicationService {
     });
   }
 
-  private async row(id: string): Promise<AppRow> {
+  /** A case the caller may see; one they may not is answered exactly like one that does not exist. */
+  private async row(id: string, p: Principal): Promise<AppRow> {
     const [row] = await this.db.select().from(applications).where(eq(applications.id, id));
-    if (!row) throw notFound(`no application ${id}`);
+    if (!row || !inScope(p, row)) throw notFound(`no application ${id}`);
     return row;
   }
 
-  async get(id: string) {
+  async get(id: string, p: Principal) {
     const row = await this.caseView.execute({ id });
-    if (!row) throw notFound(`no application ${id}`);
+    if (!row || !inScope(p, row)) throw notFound(`no application ${id}`);
     const license = row.licenses[0];
     return {
       ...summary(row),
@@ -240,8 +322,10 @@ export class ApplicationService {
     };
   }
 
-  async list(q: ListQuery) {
+  async list(q: ListQuery, p: Principal) {
     const where: SQL[] = [];
+    const scope = scopeCondition(p);
+    if (scope) where.push(scope);
     if (q.status) where.push(eq(applications.status, q.status));
     if (q.stage) where.push(eq(applications.stage, q.stage));
     if (q.licenseKind) where.push(eq(applications.licenseKind, q.licenseKind));
@@ -262,25 +346,43 @@ export class ApplicationService {
     return { items: page.map(summary), nextCursor: rows.length > q.limit ? encodeCursor(page[page.length - 1]!) : null };
   }
 
-  async correct(id: string, body: CorrectionBody): Promise<UpdateResult & { id: string }> {
-    const correction: Correction = body.applicant ? { ...body, applicant: normalizeApplicant(body.applicant, 'body/applicant') } : body;
-    await this.requireOpen(id);
+  async correct(id: string, body: CorrectionBody, p: Principal): Promise<UpdateResult & { id: string }> {
+    const correction: Correction = {
+      ...(body.applicant ? { ...body, applicant: normalizeApplicant(body.applicant, 'body/applicant') } : body),
+      submittedBy: p.id,
+    };
+    await this.requireOpen(id, p);
     const result = await this.temporal.workflow.getHandle(workflowIdFor(id)).executeUpdate(submitCorrectionUpdate, { args: [correction] });
     return { id, ...result };
   }
 
-  async decide(id: string, body: ReviewDecisionBody): Promise<UpdateResult & { id: string }> {
+  async decide(id: string, body: ReviewDecisionBody, p: Principal): Promise<UpdateResult & { id: string }> {
     checkDecision(body);
-    await this.requireOpen(id);
-    const decision: ReviewDecisionInput = body;
+    const needed = body.kind === 'health' ? Operation.reviewHealth : Operation.reviewTechnical;
+    if (!can(p, needed)) throw forbidden(`body/kind: the ${body.kind} review is decided by a ${ROLE_FOR_REVIEW[body.kind]}`, 'body/kind');
+    await this.requireOpen(id, p);
+    const decision: ReviewDecisionInput = { ...body, reviewer: { id: p.id, role: ROLE_FOR_REVIEW[body.kind], name: p.name } };
     const result = await this.temporal.workflow.getHandle(workflowIdFor(id)).executeUpdate(decideReviewUpdate, { args: [decision] });
     return { id, ...result };
   }
 
+  /** Moves an open case to another accredited office; the case carries on where it was. */
+  async reassign(id: string, body: ReassignBody, p: Principal): Promise<UpdateResult & { id: string; officeId: string }> {
+    const row = await this.requireOpen(id, p);
+    const [target] = await this.db.select({ status: offices.status }).from(offices).where(eq(offices.id, body.officeId));
+    if (target?.status !== 'accredited') throw badRequest('body/officeId', `body/officeId: ${body.officeId} is not an accredited service office`);
+    if (row.officeId === body.officeId) throw conflict(`the application is already with office ${body.officeId}`, 'refused');
+    const result = await this.temporal.workflow
+      .getHandle(workflowIdFor(id))
+      .executeUpdate(reassignOfficeUpdate, { args: [{ officeId: body.officeId, reason: body.reason, by: p.id }] });
+    return { id, officeId: body.officeId, ...result };
+  }
+
   /** A closed case answers 409 at once instead of a round trip to Temporal. */
-  private async requireOpen(id: string): Promise<void> {
-    const row = await this.row(id);
+  private async requireOpen(id: string, p: Principal): Promise<AppRow> {
+    const row = await this.row(id, p);
     if (row.status !== 'in_progress') throw conflict(`the application is closed (${row.status})`, 'refused');
+    return row;
   }
 
   async license(number: string) {

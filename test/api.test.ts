@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { count, eq, inArray } from 'drizzle-orm';
 import { applications, smsOutbox } from '../db/schema';
-import { startTestEnv, waitFor, type TestEnv } from './support/env';
-import { commercialApplication, healthApplication, submit, waitForApp, waitForStage } from './support/fixtures';
+import { shareCallers, startTestEnv, waitFor, type TestEnv } from './support/env';
+import { call, commercialApplication, healthApplication, submit, waitForApp, waitForStage } from './support/fixtures';
 
 let env: TestEnv;
 beforeAll(async () => {
@@ -37,30 +37,26 @@ describe('malformed requests', () => {
   });
 
   it('answers 400 for a body that is not JSON, and stores nothing', async () => {
-    const res = await env.api.inject({ method: 'POST', url: '/applications', payload: '{"applicant":', headers: { 'content-type': 'application/json' } });
+    const res = await env.api.inject({ method: 'POST', url: '/applications', payload: '{"applicant":', headers: { ...(await env.auth('clerk')), 'content-type': 'application/json' } });
     expect(res.statusCode).toBe(400);
     expect(res.json().error).toBeTruthy();
     expect(await casesOf(base.establishment.crNumber)).toBe(0);
   });
 
   it('answers 400 for a malformed application id and 404 for an unknown one', async () => {
-    expect((await env.api.inject({ method: 'GET', url: '/applications/42' })).json()).toMatchObject({ error: 'validation_failed', field: 'params/id' });
-    expect((await env.api.inject({ method: 'GET', url: '/applications/TRK-20260101-AAAAAA' })).statusCode).toBe(404);
+    expect((await call(env.api, 'clerk', 'GET', '/applications/42')).json()).toMatchObject({ error: 'validation_failed', field: 'params/id' });
+    expect((await call(env.api, 'clerk', 'GET', '/applications/TRK-20260101-AAAAAA')).statusCode).toBe(404);
     expect((await env.api.inject({ method: 'GET', url: '/licenses/AHS-2026-999999' })).statusCode).toBe(404);
   });
 
   it('answers 400 for a decision that misses what it needs, and for bad list filters', async () => {
-    const ret = await env.api.inject({
-      method: 'POST',
-      url: '/applications/TRK-20260101-AAAAAA/reviews',
-      payload: { kind: 'health', reviewer: { id: 'a', role: 'healthSpecialist' }, decision: 'return' },
-    });
+    const ret = await call(env.api, 'health', 'POST', '/applications/TRK-20260101-AAAAAA/reviews', { kind: 'health', decision: 'return' });
     expect(ret.statusCode).toBe(400);
     expect(ret.json().field).toBe('body/deficiencies');
-    const list = await env.api.inject({ method: 'GET', url: '/applications?status=sleeping' });
+    const list = await call(env.api, 'clerk', 'GET', '/applications?status=sleeping');
     expect(list.statusCode).toBe(400);
     expect(list.json().field).toBe('querystring/status');
-    const cursor = await env.api.inject({ method: 'GET', url: '/applications?cursor=bm9wZQ' });
+    const cursor = await call(env.api, 'clerk', 'GET', '/applications?cursor=bm9wZQ');
     expect(cursor.statusCode).toBe(400);
     expect(cursor.json().field).toBe('querystring/cursor');
   });
@@ -69,7 +65,7 @@ describe('malformed requests', () => {
     const body = commercialApplication({ applicant: { ...base.applicant, mobile: '0551234567' } });
     const res = await submit(env.api, body);
     expect(res.statusCode).toBe(201);
-    const detail = (await env.api.inject({ method: 'GET', url: res.headers.location as string })).json();
+    const detail = (await call(env.api, 'clerk', 'GET', res.headers.location as string)).json();
     expect(detail.applicant.mobile).toBe('+966551234567');
   });
 });
@@ -143,6 +139,7 @@ describe('Temporal unreachable', () => {
       interceptors: [makeGrpcRetryInterceptor(defaultGrpcRetryOptions({ maxAttempts: 1 }))],
     });
     const dead = await buildApp({ config: env.config, db: env.db.db, temporal: new Client({ connection: deadConnection }), logger: false });
+    shareCallers(env.api, dead);
     try {
       const body = commercialApplication();
       const key = `outage-${body.establishment.crNumber}`;

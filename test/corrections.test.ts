@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestEnv, type TestEnv } from './support/env';
-import { approve, approveAll, commercialApplication, decide, healthApplication, submitOk, waitForApp, waitForStage } from './support/fixtures';
+import { approve, approveAll, call, commercialApplication, decide, healthApplication, submitOk, waitForApp, waitForStage } from './support/fixtures';
 
 let env: TestEnv;
 let shortDeadline: TestEnv;
@@ -26,10 +26,9 @@ describe('an incomplete application', () => {
       expect.objectContaining({ code: 'DOC_MISSING', field: 'documents/civil_defense', messageAr: expect.stringContaining('الدفاع المدني'), messageEn: expect.stringContaining('civil-defense') }),
     ]);
 
-    const res = await env.api.inject({
-      method: 'POST',
-      url: `/applications/${id}/corrections`,
-      payload: { documents: [{ type: 'civil_defense', reference: 'doc-cd-new', expiresOn: '2099-01-01' }], note: 'attached' },
+    const res = await call(env.api, 'clerk', 'POST', `/applications/${id}/corrections`, {
+      documents: [{ type: 'civil_defense', reference: 'doc-cd-new', expiresOn: '2099-01-01' }],
+      note: 'attached',
     });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({ id, status: 'in_progress' });
@@ -47,10 +46,8 @@ describe('an incomplete application', () => {
     expect(done.stage).toBe('closed');
     expect(done.deficiencies[0].code).toBe('DOC_MISSING');
     // A correction after the case closed is refused.
-    const late = await shortDeadline.api.inject({
-      method: 'POST',
-      url: `/applications/${id}/corrections`,
-      payload: { documents: [{ type: 'civil_defense', reference: 'late' }] },
+    const late = await call(shortDeadline.api, 'clerk', 'POST', `/applications/${id}/corrections`, {
+      documents: [{ type: 'civil_defense', reference: 'late' }],
     });
     expect(late.statusCode).toBe(409);
   });
@@ -58,7 +55,7 @@ describe('an incomplete application', () => {
   it('refuses a correction while the case is not waiting for one', async () => {
     const id = await submitOk(env.api, commercialApplication());
     await waitForStage(env.api, id, 'review');
-    const res = await env.api.inject({ method: 'POST', url: `/applications/${id}/corrections`, payload: { note: 'hello' } });
+    const res = await call(env.api, 'clerk', 'POST', `/applications/${id}/corrections`, { note: 'hello' });
     expect(res.statusCode).toBe(409);
     expect(res.json().message).toMatch(/not awaiting a correction/);
   });
@@ -71,7 +68,6 @@ describe('a reviewer returning the application', () => {
     expect((await decide(env.api, id, approve('technical'))).statusCode).toBe(200);
     const ret = await decide(env.api, id, {
       kind: 'health',
-      reviewer: { id: 'hs-1', role: 'healthSpecialist' },
       decision: 'return',
       comment: 'the kitchen extractor is not shown',
       deficiencies: [{ code: 'PHOTO_KITCHEN', field: 'documents/storefront_photo', messageAr: 'أرفق صورة المطبخ', messageEn: 'Attach a photo of the kitchen' }],
@@ -81,7 +77,7 @@ describe('a reviewer returning the application', () => {
     expect(back.round).toBe(2);
     expect(back.deficiencies[0].code).toBe('PHOTO_KITCHEN');
 
-    await env.api.inject({ method: 'POST', url: `/applications/${id}/corrections`, payload: { documents: [{ type: 'storefront_photo', reference: 'photo-with-kitchen' }] } });
+    await call(env.api, 'clerk', 'POST', `/applications/${id}/corrections`, { documents: [{ type: 'storefront_photo', reference: 'photo-with-kitchen' }] });
     const round2 = await waitForApp(env.api, id, 'round 2 review', (a) => a.stage === 'review' && a.round === 2);
     expect(round2.waitingOn.sort()).toEqual(['healthSpecialist', 'technicalInspector']);
     await approveAll(env.api, id);

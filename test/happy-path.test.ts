@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import { smsOutbox } from '../db/schema';
 import { startTestEnv, waitFor, type TestEnv } from './support/env';
-import { approveAll, commercialApplication, getApp, healthApplication, submitOk, waitForApp } from './support/fixtures';
+import { approveAll, call, commercialApplication, getApp, healthApplication, submitOk, waitForApp } from './support/fixtures';
 
 let env: TestEnv;
 beforeAll(async () => {
@@ -85,12 +85,12 @@ describe('an application that meets every condition', () => {
         ),
       );
     }
-    const first = await env.api.inject({ method: 'GET', url: `/applications?licenseKind=${kind}&limit=2` });
+    const first = await call(env.api, 'clerk', 'GET', `/applications?licenseKind=${kind}&limit=2`);
     expect(first.statusCode).toBe(200);
     const page1 = first.json();
     expect(page1.items).toHaveLength(2);
     expect(page1.nextCursor).toBeTruthy();
-    const second = await env.api.inject({ method: 'GET', url: `/applications?licenseKind=${kind}&limit=2&cursor=${page1.nextCursor}` });
+    const second = await call(env.api, 'clerk', 'GET', `/applications?licenseKind=${kind}&limit=2&cursor=${page1.nextCursor}`);
     const page2 = second.json();
     const seen = [...page1.items, ...page2.items].map((a: { id: string }) => a.id);
     expect(new Set(seen).size).toBe(seen.length);

@@ -8,7 +8,7 @@ import { Worker } from '@temporalio/worker';
 import { execFileSync } from 'node:child_process';
 import { temporalCli } from '../scripts/temporal';
 import { startTestEnv, type TestEnv } from './support/env';
-import { approve, approveAll, commercialApplication, crNumber, decide, healthApplication, submitOk, waitForApp, waitForStage } from './support/fixtures';
+import { approve, approveAll, call, commercialApplication, crNumber, decide, healthApplication, submitOk, waitForApp, waitForStage } from './support/fixtures';
 
 const DIR = path.resolve('test/histories');
 const recording = process.env.RECORD_HISTORIES === '1';
@@ -25,16 +25,15 @@ const scenarios: Record<string, (env: TestEnv) => Promise<string>> = {
     const body = commercialApplication();
     const id = await submitOk(env.api, { ...body, documents: body.documents.slice(1) });
     await waitForStage(env.api, id, 'awaiting_correction');
-    await env.api.inject({ method: 'POST', url: `/applications/${id}/corrections`, payload: { documents: body.documents.slice(0, 1) } });
+    await call(env.api, 'clerk', 'POST', `/applications/${id}/corrections`, { documents: body.documents.slice(0, 1) });
     await waitForStage(env.api, id, 'review');
     await decide(env.api, id, {
       kind: 'technical',
-      reviewer: { id: 'ti-1', role: 'technicalInspector' },
       decision: 'return',
       deficiencies: [{ code: 'SIGNAGE', field: 'documents/storefront_photo', messageAr: 'اللوحة غير واضحة', messageEn: 'Signage not visible' }],
     });
     await waitForApp(env.api, id, 'round 2', (a) => a.stage === 'awaiting_correction' && a.round === 2);
-    await env.api.inject({ method: 'POST', url: `/applications/${id}/corrections`, payload: { documents: [{ type: 'storefront_photo', reference: 'new' }] } });
+    await call(env.api, 'clerk', 'POST', `/applications/${id}/corrections`, { documents: [{ type: 'storefront_photo', reference: 'new' }] });
     await approveAll(env.api, id);
     await waitForApp(env.api, id, 'issued', (a) => a.status === 'issued');
     return id;
@@ -43,7 +42,7 @@ const scenarios: Record<string, (env: TestEnv) => Promise<string>> = {
     const id = await submitOk(env.api, healthApplication());
     await waitForStage(env.api, id, 'review');
     await decide(env.api, id, approve('technical'));
-    await decide(env.api, id, { kind: 'health', reviewer: { id: 'hs', role: 'healthSpecialist' }, decision: 'reject', reasons: ['PEST_CONTROL'] });
+    await decide(env.api, id, { kind: 'health', decision: 'reject', reasons: ['PEST_CONTROL'] });
     await waitForApp(env.api, id, 'rejected', (a) => a.status === 'rejected');
     return id;
   },

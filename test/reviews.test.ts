@@ -3,6 +3,7 @@ import { count, eq } from 'drizzle-orm';
 import { applicationEvents } from '../db/schema';
 import { SA_STAGE } from '../workflows/application/contract';
 import { startTestEnv, waitFor, type TestEnv } from './support/env';
+import type { Who } from './support/env';
 import { approve, commercialApplication, decide, getApp, healthApplication, submitOk, waitForApp, waitForStage } from './support/fixtures';
 
 let env: TestEnv;
@@ -19,7 +20,6 @@ describe('review decisions', () => {
     await waitForStage(env.api, id, 'review');
     const res = await decide(env.api, id, {
       kind: 'health',
-      reviewer: { id: 'hs-7', role: 'healthSpecialist' },
       decision: 'reject',
       reasons: ['UNSANITARY_PREMISES'],
       comment: 'no hand-washing station in the preparation area',
@@ -44,13 +44,14 @@ describe('review decisions', () => {
     const eventCount = async () => (await env.db.db.select({ n: count() }).from(applicationEvents).where(eq(applicationEvents.applicationId, id)))[0]!.n;
     const before = { history: await historyLength(), events: await eventCount() };
 
-    const refusals: [string, Parameters<typeof decide>[2], RegExp][] = [
-      ['a health review the case does not need', approve('health'), /does not need a health review/],
-      ['the wrong role', { ...approve('technical'), reviewer: { id: 'x', role: 'healthSpecialist' } }, /cannot decide the technical review/],
+    const refusals: [string, Parameters<typeof decide>[2], Who, number, RegExp][] = [
+      ['a health review the case does not need', approve('health'), 'health', 409, /does not need a health review/],
+      ['the wrong role', approve('technical'), 'health', 403, /technical review is decided by a technicalInspector/],
+      ["another office's inspector", approve('technical'), 'inspectorB', 404, /no application/],
     ];
-    for (const [what, body, message] of refusals) {
-      const res = await decide(env.api, id, body);
-      expect(res.statusCode, what).toBe(409);
+    for (const [what, body, who, status, message] of refusals) {
+      const res = await decide(env.api, id, body, who);
+      expect(res.statusCode, what).toBe(status);
       expect(res.json().message, what).toMatch(message);
     }
     expect(await historyLength()).toBe(before.history);

@@ -15,8 +15,17 @@ export default fp(async (app) => {
         { name: 'applications', description: 'Submitting and following license applications' },
         { name: 'reviews', description: 'Health and technical review decisions' },
         { name: 'licenses', description: 'Public license verification' },
+        { name: 'offices', description: 'Service offices, their accreditation and rounds' },
+        { name: 'api keys', description: "Keys for an office's own software" },
+        { name: 'audit', description: 'Who did what; who am I' },
         { name: 'operations', description: 'Health of the service' },
       ],
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'A token from the configured issuer (AUTH_ISSUER)' },
+          apiKey: { type: 'apiKey', in: 'header', name: 'X-Api-Key', description: "An office's API key" },
+        },
+      },
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });

@@ -8,6 +8,7 @@ const health: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/health',
     {
+      config: { public: true },
       schema: {
         summary: 'Liveness and dependencies',
         tags: ['operations'],

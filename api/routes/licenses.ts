@@ -5,6 +5,7 @@ const licenses: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/licenses/:number',
     {
+      config: { public: true },
       schema: {
         summary: 'Verify a license by its number (public)',
         tags: ['licenses'],

@@ -16,6 +16,11 @@ import { dropDatabases, recreateDatabase } from '../../scripts/databases';
 import { buildSimulator } from '../../simulator/app';
 import type { CaseTiming } from '../../workflows/application/contract';
 import { createAppWorker } from '../../worker';
+import { withSaudiIdCheckDigit } from '../../domain/identifiers';
+import type { Role } from '../../domain/access';
+import { startIssuer, type Issuer, type TokenClaims } from '../../identity/issuer';
+import { importOffices } from '../../identity/seed';
+import type { OfficeApplication } from '../../domain/office';
 
 /** Seconds, not days: there is no time-skipping server here. */
 export const FAST_TIMING: CaseTiming = {
@@ -38,8 +43,71 @@ async function cloneTestDatabase(): Promise<string> {
   return recreateDatabase(inject('adminDatabaseUrl'), `${template}_${randomUUID().replaceAll('-', '').slice(0, 12)}`, template);
 }
 
+/** The people of a test environment: staff of two offices (a, b) and the municipality. */
+export type Who =
+  | 'applicant'
+  | 'clerk'
+  | 'health'
+  | 'inspector'
+  | 'manager'
+  | 'clerkB'
+  | 'healthB'
+  | 'inspectorB'
+  | 'managerB'
+  | 'supervisor'
+  | 'admin'
+  | 'auditor';
+
+const AUDIENCE = 'tarkhees-api';
+const rand = (n: number) => randomUUID().replaceAll('-', '').toUpperCase().replace(/[ILOU]/g, '7').slice(0, n);
+
+export function officeFile(overrides: Partial<OfficeApplication> = {}): OfficeApplication {
+  const inAYear = new Date(Date.now() + 365 * 86_400_000).toISOString().slice(0, 10);
+  const suffix = rand(6);
+  return {
+    name: `Test Consulting ${suffix}`,
+    firmLicenseNumber: `SCE-T-${suffix}`,
+    crNumber: `22519${String(Math.floor(Math.random() * 1e5)).padStart(5, '0')}`,
+    mobile: '+966500000001',
+    documents: [
+      { type: 'firm_license', reference: `fl-${suffix}`, expiresOn: inAYear },
+      { type: 'commercial_registration', reference: `cr-${suffix}` },
+      { type: 'professional_indemnity', reference: `pi-${suffix}`, expiresOn: inAYear },
+    ],
+    staff: [
+      { userId: `clerk-${suffix}`, name: 'Clerk', role: 'office_clerk' },
+      { userId: `health-${suffix}`, name: 'Health Specialist', role: 'health_specialist' },
+      { userId: `inspector-${suffix}`, name: 'Technical Inspector', role: 'technical_inspector' },
+      { userId: `manager-${suffix}`, name: 'Manager', role: 'office_manager' },
+    ],
+    ...overrides,
+  };
+}
+
+/** Auth headers per API instance, so the fixtures can act as a given person. */
+const callers = new WeakMap<FastifyInstance, (who: Who) => Promise<Record<string, string>>>();
+export function authHeaders(api: FastifyInstance, who: Who): Promise<Record<string, string>> {
+  const f = callers.get(api);
+  if (!f) throw new Error('this API was not built by startTestEnv');
+  return f(who);
+}
+
+/** Lets another API instance (built by a test) act as the environment's people. */
+export function shareCallers(from: FastifyInstance, to: FastifyInstance): void {
+  const f = callers.get(from);
+  if (f) callers.set(to, f);
+}
+
 export interface TestEnv {
   config: Config;
+  issuer: Issuer;
+  /** Two accredited offices, imported at start. */
+  offices: { a: string; b: string };
+  users: Record<Who, TokenClaims>;
+  /** A fresh token for one of the environment's people (or anyone, by claims). */
+  token(who: Who | TokenClaims, opts?: { expiresInSeconds?: number }): Promise<string>;
+  /** `{ authorization: 'Bearer …' }` for one of the environment's people. */
+  auth(who: Who): Promise<Record<string, string>>;
   db: DbHandle;
   client: Client;
   api: FastifyInstance;
@@ -50,7 +118,9 @@ export interface TestEnv {
   close(): Promise<void>;
 }
 
-export async function startTestEnv(opts: { timing?: Partial<CaseTiming>; startWorker?: boolean } = {}): Promise<TestEnv> {
+export async function startTestEnv(
+  opts: { timing?: Partial<CaseTiming>; startWorker?: boolean; rateLimitMax?: number; officeAmendmentDeadline?: string } = {},
+): Promise<TestEnv> {
   if (!runtimeInstalled) {
     // Keep the core SDK quiet unless something is wrong.
     Runtime.install({ logger: new DefaultLogger('ERROR') });
@@ -61,7 +131,11 @@ export async function startTestEnv(opts: { timing?: Partial<CaseTiming>; startWo
   const simulatorUrl = `http://127.0.0.1:${(simulator.server.address() as AddressInfo).port}`;
 
   const databaseUrl = await cloneTestDatabase();
+  const issuer = await startIssuer({ port: 0, audience: AUDIENCE, tokenTtlSeconds: 3600, users: [] });
   const base = loadConfig({
+    AUTH_ISSUER: issuer.url,
+    AUTH_AUDIENCE: AUDIENCE,
+    RATE_LIMIT_MAX: String(opts.rateLimitMax ?? 1_000_000),
     DATABASE_URL: databaseUrl,
     TEMPORAL_ADDRESS: inject('temporalAddress'),
     TEMPORAL_TASK_QUEUE: `test-${randomUUID()}`,
@@ -71,14 +145,47 @@ export async function startTestEnv(opts: { timing?: Partial<CaseTiming>; startWo
     SMS_PROVIDER: 'http',
     SMS_HTTP_URL: `${simulatorUrl}/sms/v1/messages`,
     SMS_POLL_INTERVAL: '100ms',
+    OFFICE_AMENDMENT_DEADLINE: opts.officeAmendmentDeadline ?? '60s',
     LOG_LEVEL: 'warn',
   });
   const config: Config = { ...base, timing: { ...FAST_TIMING, ...opts.timing } };
+  const fileA = officeFile();
+  const fileB = officeFile();
+  const offices = { a: `OFF-${rand(6)}`, b: `OFF-${rand(6)}` };
+  const staff = (file: OfficeApplication, role: Role) => file.staff.find((m) => m.role === role)!.userId;
+  const member = (file: OfficeApplication, officeId: string, role: Role): TokenClaims => ({ sub: staff(file, role), roles: [role], officeId, name: role });
+  const users: Record<Who, TokenClaims> = {
+    applicant: { sub: 'applicant-1', roles: ['applicant'], nationalId: withSaudiIdCheckDigit(`1${String(Math.floor(Math.random() * 1e8)).padStart(8, '0')}`), name: 'Applicant' },
+    clerk: member(fileA, offices.a, 'office_clerk'),
+    health: member(fileA, offices.a, 'health_specialist'),
+    inspector: member(fileA, offices.a, 'technical_inspector'),
+    manager: member(fileA, offices.a, 'office_manager'),
+    clerkB: member(fileB, offices.b, 'office_clerk'),
+    healthB: member(fileB, offices.b, 'health_specialist'),
+    inspectorB: member(fileB, offices.b, 'technical_inspector'),
+    managerB: member(fileB, offices.b, 'office_manager'),
+    supervisor: { sub: 'supervisor-1', roles: ['supervisor'], name: 'Supervisor' },
+    admin: { sub: 'admin-1', roles: ['administrator'], name: 'Administrator' },
+    auditor: { sub: 'auditor-1', roles: ['auditor'], name: 'Auditor' },
+  };
+  const tokens = new Map<Who, Promise<string>>();
+  const token = (who: Who | TokenClaims, o?: { expiresInSeconds?: number }) => {
+    if (typeof who !== 'string') return issuer.sign(who, o);
+    if (o) return issuer.sign(users[who], o);
+    if (!tokens.has(who)) tokens.set(who, issuer.sign(users[who]));
+    return tokens.get(who)!;
+  };
+  const auth = async (who: Who) => ({ authorization: `Bearer ${await token(who)}` });
   const db = await openDb(config);
   const connection = await Connection.connect({ address: config.temporal.address });
   const client = new Client({ connection, namespace: config.temporal.namespace });
   const api = await buildApp({ config, db: db.db, temporal: client, logger: false });
   await api.ready();
+  callers.set(api, auth);
+  await importOffices(db.db, api.offices, [
+    { id: offices.a, application: fileA },
+    { id: offices.b, application: fileB },
+  ]);
   const dispatcher = new SmsDispatcher(db.db, httpSmsProvider({ url: config.sms.httpUrl! }), config.sms.pollIntervalMs, () => {});
   dispatcher.start();
 
@@ -88,6 +195,11 @@ export async function startTestEnv(opts: { timing?: Partial<CaseTiming>; startWo
 
   const env: TestEnv = {
     config,
+    issuer,
+    offices,
+    users,
+    token,
+    auth,
     db,
     client,
     api,
@@ -121,6 +233,7 @@ export async function startTestEnv(opts: { timing?: Partial<CaseTiming>; startWo
       await connection.close();
       await nativeConnection.close();
       await simulator.close();
+      await issuer.close();
       await db.close();
       await dropDatabases(inject('adminDatabaseUrl'), new URL(databaseUrl).pathname.slice(1));
     },

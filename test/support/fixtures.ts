@@ -3,7 +3,7 @@ import { randomInt } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { withSaudiIdCheckDigit } from '../../domain/identifiers';
 import type { ApplicationBody, ReviewDecisionBody } from '../../api/schemas';
-import { waitFor } from './env';
+import { authHeaders, waitFor, type Who } from './env';
 
 const digits = (n: number) => Array.from({ length: n }, () => randomInt(10)).join('');
 
@@ -70,14 +70,26 @@ export function commercialApplication(overrides: Partial<ApplicationBody> = {}):
   };
 }
 
-export async function submit(api: FastifyInstance, body: unknown, idempotencyKey?: string) {
+/** Files as office A's clerk unless told otherwise. */
+export async function submit(api: FastifyInstance, body: unknown, idempotencyKey?: string, who: Who = 'clerk') {
   const res = await api.inject({
     method: 'POST',
     url: '/applications',
     payload: body as object,
-    headers: idempotencyKey ? { 'idempotency-key': idempotencyKey } : {},
+    headers: { ...(await authHeaders(api, who)), ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}) },
   });
   return res;
+}
+
+/** A request as one of the environment's people. */
+export async function call(
+  api: FastifyInstance,
+  who: Who,
+  method: 'GET' | 'POST',
+  url: string,
+  payload?: unknown,
+) {
+  return api.inject({ method, url, headers: await authHeaders(api, who), ...(payload === undefined ? {} : { payload: payload as object }) });
 }
 
 export async function submitOk(api: FastifyInstance, body: ApplicationBody): Promise<string> {
@@ -87,7 +99,8 @@ export async function submitOk(api: FastifyInstance, body: ApplicationBody): Pro
 }
 
 export async function getApp(api: FastifyInstance, id: string) {
-  const res = await api.inject({ method: 'GET', url: `/applications/${id}` });
+  // The supervisor sees every case, wherever it is filed.
+  const res = await call(api, 'supervisor', 'GET', `/applications/${id}`);
   if (res.statusCode !== 200) throw new Error(`GET ${id} answered ${res.statusCode}: ${res.body}`);
   return res.json<Record<string, any>>();
 }
@@ -103,15 +116,12 @@ export function waitForApp(api: FastifyInstance, id: string, what: string, pred:
 export const waitForStage = (api: FastifyInstance, id: string, stage: string, timeoutMs?: number) =>
   waitForApp(api, id, `stage ${stage}`, (a) => a.stage === stage, timeoutMs);
 
-export function decide(api: FastifyInstance, id: string, body: ReviewDecisionBody) {
-  return api.inject({ method: 'POST', url: `/applications/${id}/reviews`, payload: body });
+/** Decides as office A's reviewer of that kind unless told otherwise. */
+export function decide(api: FastifyInstance, id: string, body: ReviewDecisionBody, who: Who = body.kind === 'health' ? 'health' : 'inspector') {
+  return call(api, who, 'POST', `/applications/${id}/reviews`, body);
 }
 
-export const approve = (kind: 'health' | 'technical', reviewerId = `${kind}-reviewer-1`): ReviewDecisionBody => ({
-  kind,
-  reviewer: { id: reviewerId, role: kind === 'health' ? 'healthSpecialist' : 'technicalInspector' },
-  decision: 'approve',
-});
+export const approve = (kind: 'health' | 'technical'): ReviewDecisionBody => ({ kind, decision: 'approve' });
 
 /** Waits for the case to wait on reviewers, then approves every review it needs. */
 export async function approveAll(api: FastifyInstance, id: string): Promise<void> {

@@ -1,0 +1,75 @@
+// The audit log: every state-changing call (allowed or refused) becomes one
+// append-only row: who, in which roles and office, from which client and
+// address, what route and target, and how it ended. It is written before the
+// answer leaves, so a caller that got an answer can rely on the row existing.
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { auditLog } from '../../db/schema';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** What the route's `:id` (or the created resource's id) names, for the audit trail. */
+    target?: 'application' | 'office' | 'api_key' | 'round';
+  }
+}
+
+const CHANGES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/** The id of what the call created, from a JSON answer. */
+function createdId(payload: unknown): string | undefined {
+  if (typeof payload !== 'string' || !payload.startsWith('{')) return undefined;
+  try {
+    const id = (JSON.parse(payload) as { id?: unknown }).id;
+    return typeof id === 'string' ? id : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function errorCode(payload: unknown): string | undefined {
+  if (typeof payload !== 'string' || !payload.startsWith('{')) return undefined;
+  try {
+    const e = (JSON.parse(payload) as { error?: unknown }).error;
+    return typeof e === 'string' ? e : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export default fp(async function audit(app) {
+  app.addHook('onSend', async (req: FastifyRequest, reply: FastifyReply, payload: unknown) => {
+    if (!CHANGES.has(req.method) || !req.routeOptions.url) return payload;
+    const p = req.principal;
+    const config = req.routeOptions.config;
+    const params = req.params as { id?: string; keyId?: string } | undefined;
+    const op = config.operation;
+    const ok = reply.statusCode < 400;
+    try {
+      await app.db.insert(auditLog).values({
+        actorKind: p?.kind ?? 'anonymous',
+        actorId: p?.id ?? 'anonymous',
+        actorName: p?.name ?? null,
+        roles: p?.roles ?? [],
+        officeId: p?.officeId ?? null,
+        client: p?.client ?? null,
+        ip: req.ip,
+        userAgent: req.headers['user-agent'] ?? null,
+        requestId: req.id,
+        method: req.method,
+        route: req.routeOptions.url,
+        operation: op === undefined ? null : typeof op === 'string' ? op : op.join('|'),
+        targetType: config.target ?? null,
+        targetId: params?.keyId ?? params?.id ?? (ok ? createdId(payload) : undefined) ?? null,
+        statusCode: reply.statusCode,
+        details: {
+          ...(ok ? {} : { error: errorCode(payload) }),
+          ...(req.headers['idempotency-key'] ? { idempotencyKey: req.headers['idempotency-key'] } : {}),
+        },
+      });
+    } catch (err) {
+      // The change itself has happened; losing its audit row is logged loudly rather than hidden.
+      req.log.error({ err, route: req.routeOptions.url, actor: p?.id }, 'audit log write failed');
+    }
+    return payload;
+  });
+});

@@ -1,0 +1,132 @@
+// Who is calling, and may they call this route. Every route names the operation
+// it performs (config.operation) or says it is public; the hook authenticates
+// the caller (bearer token from the configured issuer, or an office API key)
+// and checks the operation against the policy in domain/access.ts. Which cases
+// a caller may see is decided by the services (out of scope answers 404).
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { eq, sql } from 'drizzle-orm';
+import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
+import { can, ROLES, type Operation, type Principal, type Role } from '../../domain/access';
+import { apiKeys, offices } from '../../db/schema';
+import { parseApiKey, secretMatches } from '../auth/api-keys';
+import { HttpError } from '../errors';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal?: Principal;
+  }
+  interface FastifyContextConfig {
+    /** What the route does; a caller needs any one of these. */
+    operation?: Operation | readonly Operation[];
+    /** No authentication at all (health, docs, public license verification). */
+    public?: boolean;
+  }
+}
+
+/** The OpenAPI document and its UI are public (the swagger plugin owns those routes). */
+const DOCS_PREFIX = '/docs';
+/** A key's last-used time is written at most this often: not a write per request. */
+const LAST_USED_RESOLUTION = '1 minute';
+/** Tokens from clocks a little ahead are still good. */
+const CLOCK_TOLERANCE_S = 30;
+
+export const unauthenticated = (message: string, code = 'unauthenticated') => new HttpError(401, code, message);
+/** The caller of a route that is not public (the hook has already refused anyone else). */
+export function principalOf(req: FastifyRequest): Principal {
+  if (!req.principal) throw unauthenticated('this route needs a bearer token or an API key');
+  return req.principal;
+}
+
+export const forbidden = (message: string) => new HttpError(403, 'forbidden', message);
+
+function rolesOf(payload: JWTPayload): Role[] {
+  // Our issuer puts them in `roles`; Keycloak in realm_access.roles.
+  const raw = (payload.roles ?? (payload.realm_access as { roles?: unknown } | undefined)?.roles) as unknown;
+  const list = Array.isArray(raw) ? raw : [];
+  return list.filter((r): r is Role => (ROLES as readonly unknown[]).includes(r));
+}
+
+export default fp(async function auth(app, opts: { issuer: string; jwksUrl: string; audience: string }) {
+  const jwks = createRemoteJWKSet(new URL(opts.jwksUrl), { cooldownDuration: 30_000, cacheMaxAge: 10 * 60_000 });
+
+  async function fromToken(token: string): Promise<Principal> {
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, jwks, { issuer: opts.issuer, audience: opts.audience, clockTolerance: CLOCK_TOLERANCE_S }));
+    } catch (err) {
+      if (err instanceof joseErrors.JWTExpired) throw unauthenticated('the token has expired', 'token_expired');
+      if (err instanceof joseErrors.JOSEError && !(err instanceof joseErrors.JWKSTimeout)) {
+        throw unauthenticated(`the token was not accepted (${err.code})`, 'invalid_token');
+      }
+      // The issuer's keys could not be fetched: our problem, not the caller's.
+      throw new HttpError(503, 'temporarily_unavailable', 'the identity provider is not reachable');
+    }
+    if (!payload.sub) throw unauthenticated('the token has no subject', 'invalid_token');
+    return {
+      kind: 'user',
+      id: payload.sub,
+      name: typeof payload.name === 'string' ? payload.name : undefined,
+      roles: rolesOf(payload),
+      officeId: typeof payload.office_id === 'string' ? payload.office_id : undefined,
+      nationalId: typeof payload.national_id === 'string' ? payload.national_id : undefined,
+      client: typeof payload.azp === 'string' ? payload.azp : undefined,
+    };
+  }
+
+  async function fromApiKey(key: string, req: FastifyRequest): Promise<Principal> {
+    const parsed = parseApiKey(key);
+    if (!parsed) throw unauthenticated('not an API key this service issued', 'invalid_api_key');
+    const [row] = await app.db
+      .select({ key: apiKeys, officeName: offices.name })
+      .from(apiKeys)
+      .innerJoin(offices, eq(offices.id, apiKeys.officeId))
+      .where(eq(apiKeys.id, parsed.id));
+    if (!row || !secretMatches(parsed.secret, row.key.secretHash)) throw unauthenticated('unknown API key', 'invalid_api_key');
+    if (row.key.revokedAt) throw unauthenticated('this API key was revoked', 'revoked_api_key');
+    void app.db
+      .execute(sql`update api_keys set last_used_at = now()
+        where id = ${row.key.id} and (last_used_at is null or last_used_at < now() - ${LAST_USED_RESOLUTION}::interval)`)
+      .catch((err: unknown) => req.log.warn({ err }, 'could not record API key use'));
+    return {
+      kind: 'api_key',
+      id: row.key.id,
+      name: `${row.key.name} (${row.officeName})`,
+      roles: [],
+      officeId: row.key.officeId,
+      scopes: row.key.scopes,
+      client: row.key.name,
+    };
+  }
+
+  async function authenticate(req: FastifyRequest): Promise<Principal> {
+    const header = req.headers.authorization;
+    const apiKey = req.headers['x-api-key'];
+    if (typeof apiKey === 'string') return fromApiKey(apiKey, req);
+    if (!header) throw unauthenticated('this route needs a bearer token or an API key');
+    const [scheme, value] = header.split(' ', 2);
+    if (scheme?.toLowerCase() === 'bearer' && value) return fromToken(value);
+    if (scheme?.toLowerCase() === 'apikey' && value) return fromApiKey(value, req);
+    throw unauthenticated('use "Authorization: Bearer <token>" or "Authorization: ApiKey <key>"');
+  }
+
+  app.decorateRequest('principal', undefined);
+  app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
+    const config = req.routeOptions.config;
+    // Unknown routes fall through to the 404 handler; public routes need nobody.
+    if (!req.routeOptions.url || config.public || req.routeOptions.url.startsWith(DOCS_PREFIX)) return;
+    try {
+      req.principal = await authenticate(req);
+    } catch (err) {
+      if (err instanceof HttpError && err.statusCode === 401) reply.header('www-authenticate', `Bearer realm="tarkhees", error="${err.code}"`);
+      throw err;
+    }
+    const ops = config.operation === undefined ? [] : typeof config.operation === 'string' ? [config.operation] : config.operation;
+    if (ops.length === 0) return; // authentication is all the route asks (e.g. GET /me)
+    const principal = req.principal;
+    if (!ops.some((op) => can(principal, op))) {
+      const who = principal.kind === 'api_key' ? 'this API key' : principal.roles.length ? `role ${principal.roles.join(', ')}` : 'a caller without a role';
+      throw forbidden(`${who} may not ${ops.join(' / ')}`);
+    }
+  });
+});

@@ -1,0 +1,92 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Operation } from '../../domain/access';
+import {
+  DecisionBody,
+  OfficeAmendmentBody,
+  OfficeApplicationBody,
+  OfficeDetail,
+  OfficeListQuery,
+  OfficeSummary,
+  OfficeUpdateResultSchema,
+  ReassignCasesBody,
+  ReassignCasesResult,
+  StandingBody,
+} from '../office-schemas';
+import { principalOf } from '../plugins/auth';
+import { ErrorSchema, OfficeIdParam } from '../schemas';
+import { Type } from '@sinclair/typebox';
+
+const denied = { 401: ErrorSchema, 403: ErrorSchema, 429: ErrorSchema };
+const errors = { 400: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema, 503: ErrorSchema, ...denied };
+const security: { [scheme: string]: string[] }[] = [{ bearer: [] }, { apiKey: [] }];
+const tags = ['offices'];
+
+const officeRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.get(
+    '/offices',
+    {
+      config: { operation: Operation.officeRead },
+      schema: { summary: 'Service offices the caller may see (everyone sees the accredited ones)', tags, security, querystring: OfficeListQuery, response: { 200: Type.Object({ items: Type.Array(OfficeSummary) }), 400: ErrorSchema, ...denied } },
+    },
+    async (req) => app.offices.list(req.query, principalOf(req)),
+  );
+
+  app.get(
+    '/offices/:id',
+    {
+      config: { operation: Operation.officeRead },
+      schema: { summary: 'An office; its staff, file and timeline for its own staff and the municipality', tags, security, params: OfficeIdParam, response: { 200: OfficeDetail, 400: ErrorSchema, 404: ErrorSchema, ...denied } },
+    },
+    async (req) => app.offices.get(req.params.id, principalOf(req)),
+  );
+
+  app.post(
+    '/offices',
+    {
+      config: { operation: Operation.officeApply, target: 'office' },
+      schema: { summary: 'A consulting firm applies for accreditation in the round open today', tags, security, body: OfficeApplicationBody, response: { 201: Type.Object({ id: Type.String(), status: Type.String() }), ...errors } },
+    },
+    async (req, reply) => {
+      const { id, status } = await app.offices.apply(req.body, principalOf(req));
+      return reply.status(201).header('location', `/offices/${id}`).send({ id, status });
+    },
+  );
+
+  app.post(
+    '/offices/:id/amendments',
+    {
+      config: { operation: Operation.officeAmend, target: 'office' },
+      schema: { summary: 'Complete an office file that was found lacking', tags, security, params: OfficeIdParam, body: OfficeAmendmentBody, response: { 200: OfficeUpdateResultSchema, ...errors } },
+    },
+    async (req) => app.offices.amend(req.params.id, req.body, principalOf(req)),
+  );
+
+  app.post(
+    '/offices/:id/decision',
+    {
+      config: { operation: Operation.officeDecide, target: 'office' },
+      schema: { summary: 'Approve or refuse an office’s accreditation (supervisors)', tags, security, params: OfficeIdParam, body: DecisionBody, response: { 200: OfficeUpdateResultSchema, ...errors } },
+    },
+    async (req) => app.offices.decide(req.params.id, req.body, principalOf(req)),
+  );
+
+  app.post(
+    '/offices/:id/standing',
+    {
+      config: { operation: Operation.officeStanding, target: 'office' },
+      schema: { summary: 'Suspend, reinstate or revoke an accredited office (supervisors)', tags, security, params: OfficeIdParam, body: StandingBody, response: { 200: OfficeUpdateResultSchema, ...errors } },
+    },
+    async (req) => app.offices.changeStanding(req.params.id, req.body, principalOf(req)),
+  );
+
+  app.post(
+    '/offices/:id/reassign-cases',
+    {
+      config: { operation: Operation.applicationReassign, target: 'office' },
+      schema: { summary: 'Move every open application of an office to accredited offices (supervisors)', tags, security, params: OfficeIdParam, body: ReassignCasesBody, response: { 200: ReassignCasesResult, ...errors } },
+    },
+    async (req) => app.offices.reassignCases(req.params.id, req.body, principalOf(req)),
+  );
+};
+
+export default officeRoutes;
