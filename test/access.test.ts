@@ -1,0 +1,372 @@
+// Who may call what. Every route, with every role and with every way of not
+// being anyone (no token, an expired one, one from another issuer, a revoked
+// API key), against the expected answer written out by hand here: the table
+// is the policy as the municipality would state it, checked against the code.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eq, sql } from 'drizzle-orm';
+import { apiKeys, auditLog } from '../db/schema';
+import { startIssuer, type Issuer } from '../identity/issuer';
+import { startTestEnv, waitFor, type TestEnv, type Who } from './support/env';
+import { call, commercialApplication, submit, waitForStage } from './support/fixtures';
+
+let env: TestEnv;
+let otherIssuer: Issuer;
+/** An incomplete case the applicant filed with office A: it waits for a correction. */
+let caseA: string;
+let keyA: string;
+let revokedKey: string;
+
+function withoutCivilDefense(nationalId: string) {
+  const body = commercialApplication();
+  return { ...body, applicant: { ...body.applicant, nationalId }, documents: body.documents.filter((d) => d.type !== 'civil_defense') };
+}
+
+beforeAll(async () => {
+  env = await startTestEnv();
+  otherIssuer = await startIssuer({ port: 0, audience: 'tarkhees-api', tokenTtlSeconds: 600, users: [] });
+  const res = await submit(env.api, { ...withoutCivilDefense(env.users.applicant.nationalId!), officeId: env.offices.a }, undefined, 'applicant');
+  expect(res.statusCode, res.body).toBe(201);
+  caseA = res.json().id;
+  await waitForStage(env.api, caseA, 'awaiting_correction');
+  const key = await call(env.api, 'manager', 'POST', `/offices/${env.offices.a}/api-keys`, { name: 'front desk', scopes: ['application.submit', 'application.read'] });
+  expect(key.statusCode, key.body).toBe(201);
+  keyA = key.json().key;
+  const doomed = await call(env.api, 'manager', 'POST', `/offices/${env.offices.a}/api-keys`, { name: 'old portal', scopes: ['application.read'] });
+  revokedKey = doomed.json().key;
+  expect((await call(env.api, 'manager', 'POST', `/offices/${env.offices.a}/api-keys/${doomed.json().id}/revoke`)).statusCode).toBe(200);
+});
+afterAll(async () => {
+  await otherIssuer?.close();
+  await env?.close();
+});
+
+type Caller = Who | 'apiKey' | 'anonymous' | 'expired' | 'foreignIssuer' | 'revokedKey';
+const ROLES_CHECKED: Caller[] = ['applicant', 'clerk', 'health', 'inspector', 'manager', 'clerkB', 'managerB', 'supervisor', 'admin', 'auditor', 'apiKey'];
+const NOBODY: Caller[] = ['anonymous', 'expired', 'foreignIssuer', 'revokedKey'];
+
+async function headersFor(who: Caller): Promise<Record<string, string>> {
+  switch (who) {
+    case 'anonymous':
+      return {};
+    case 'apiKey':
+      return { 'x-api-key': keyA };
+    case 'revokedKey':
+      return { authorization: `ApiKey ${revokedKey}` };
+    case 'expired':
+      return { authorization: `Bearer ${await env.token({ ...env.users.supervisor }, { expiresInSeconds: -300 })}` };
+    case 'foreignIssuer':
+      return { authorization: `Bearer ${await otherIssuer.sign(env.users.supervisor)}` };
+    default:
+      return env.auth(who);
+  }
+}
+
+interface RouteCase {
+  name: string;
+  method: 'GET' | 'POST';
+  url: () => string;
+  body?: (who: Caller) => unknown;
+  public?: boolean;
+  /** Expected status per caller; callers left out get `otherwise`. */
+  expect: Partial<Record<Caller, number | number[]>>;
+  otherwise: number;
+}
+
+const everyone = (status: number) => Object.fromEntries(ROLES_CHECKED.map((r) => [r, status])) as Record<Caller, number>;
+const municipality = (status: number) => ({ supervisor: status, admin: status, auditor: status });
+
+const ROUTES: RouteCase[] = [
+  { name: 'health', method: 'GET', url: () => '/health', public: true, expect: {}, otherwise: 200 },
+  { name: 'OpenAPI document', method: 'GET', url: () => '/docs/json', public: true, expect: {}, otherwise: 200 },
+  { name: 'license verification', method: 'GET', url: () => '/licenses/AHS-2026-999999', public: true, expect: {}, otherwise: 404 },
+  {
+    name: 'submit an application',
+    method: 'POST',
+    url: () => '/applications',
+    body: () => ({ ...commercialApplication(), applicant: { ...commercialApplication().applicant, nationalId: env.users.applicant.nationalId! }, officeId: env.offices.a }),
+    // Office B's staff file for their own office only.
+    expect: { applicant: 201, clerk: 201, manager: 201, apiKey: 201 },
+    otherwise: 403,
+  },
+  { name: 'list applications', method: 'GET', url: () => '/applications', expect: everyone(200), otherwise: 403 },
+  {
+    name: 'read an application',
+    method: 'GET',
+    url: () => `/applications/${caseA}`,
+    expect: { ...everyone(200), clerkB: 404, managerB: 404 },
+    otherwise: 403,
+  },
+  {
+    name: 'send a correction',
+    method: 'POST',
+    url: () => `/applications/${caseA}/corrections`,
+    body: () => ({ note: 'matrix' }),
+    // Accepted, or refused by the workflow because the previous caller's correction is being checked.
+    expect: { applicant: [200, 409], clerk: [200, 409], manager: [200, 409], clerkB: 404, managerB: 404 },
+    otherwise: 403,
+  },
+  {
+    name: 'decide a technical review',
+    method: 'POST',
+    url: () => `/applications/${caseA}/reviews`,
+    body: () => ({ kind: 'technical', decision: 'approve' }),
+    // The inspector may; the case is not in review, so the workflow refuses.
+    expect: { inspector: 409, health: 403 },
+    otherwise: 403,
+  },
+  {
+    name: 'move an application to another office',
+    method: 'POST',
+    url: () => `/applications/${caseA}/office`,
+    body: () => ({ officeId: 'OFF-ZZZZZZ', reason: 'matrix' }),
+    expect: { supervisor: 400, admin: 400 },
+    otherwise: 403,
+  },
+  { name: 'list offices', method: 'GET', url: () => '/offices', expect: { ...everyone(200), apiKey: 403 }, otherwise: 403 },
+  { name: 'read an office', method: 'GET', url: () => `/offices/${env.offices.a}`, expect: { ...everyone(200), apiKey: 403 }, otherwise: 403 },
+  { name: 'apply for accreditation', method: 'POST', url: () => '/offices', body: () => ({}), expect: { manager: 400, managerB: 400, admin: 400 }, otherwise: 403 },
+  {
+    name: "amend an office's file",
+    method: 'POST',
+    url: () => `/offices/${env.offices.a}/amendments`,
+    body: () => ({ note: 'matrix' }),
+    // Its own manager may (the accredited office's file is closed: 409); another office's manager finds nothing.
+    expect: { manager: 409, admin: 409, managerB: 404 },
+    otherwise: 403,
+  },
+  { name: 'decide an accreditation', method: 'POST', url: () => `/offices/${env.offices.a}/decision`, body: () => ({ decision: 'approve' }), expect: { supervisor: 409 }, otherwise: 403 },
+  {
+    name: "change an office's standing",
+    method: 'POST',
+    url: () => `/offices/${env.offices.a}/standing`,
+    body: () => ({ action: 'reinstate', reason: 'matrix' }),
+    expect: { supervisor: 409 },
+    otherwise: 403,
+  },
+  {
+    name: "move an office's open cases",
+    method: 'POST',
+    url: () => `/offices/${env.offices.a}/reassign-cases`,
+    body: () => ({ toOfficeId: 'OFF-ZZZZZZ', reason: 'matrix' }),
+    expect: { supervisor: 400, admin: 400 },
+    otherwise: 403,
+  },
+  { name: 'list accreditation rounds', method: 'GET', url: () => '/accreditation-rounds', expect: { ...everyone(200), apiKey: 403 }, otherwise: 403 },
+  { name: 'open an accreditation round', method: 'POST', url: () => '/accreditation-rounds', body: () => ({}), expect: { supervisor: 400, admin: 400 }, otherwise: 403 },
+  {
+    name: 'create an API key',
+    method: 'POST',
+    url: () => `/offices/${env.offices.a}/api-keys`,
+    body: () => ({ name: 'matrix' }),
+    expect: { manager: 400, managerB: 400, admin: 400 },
+    otherwise: 403,
+  },
+  {
+    name: "list an office's API keys",
+    method: 'GET',
+    url: () => `/offices/${env.offices.a}/api-keys`,
+    expect: { manager: 200, managerB: 404, ...municipality(200) },
+    otherwise: 403,
+  },
+  {
+    name: 'revoke an API key',
+    method: 'POST',
+    url: () => `/offices/${env.offices.a}/api-keys/ak_0000000000000000/revoke`,
+    expect: { manager: 404, managerB: 404, admin: 404 },
+    otherwise: 403,
+  },
+  { name: 'read the audit log', method: 'GET', url: () => '/audit', expect: municipality(200), otherwise: 403 },
+  { name: 'who am I', method: 'GET', url: () => '/me', expect: everyone(200), otherwise: 403 },
+];
+
+describe('the access matrix', () => {
+  it.each(ROUTES.map((r) => [r.name, r] as const))('%s', async (_name, route) => {
+    const mismatches: string[] = [];
+    for (const who of [...ROLES_CHECKED, ...NOBODY]) {
+      const res = await env.api.inject({
+        method: route.method,
+        url: route.url(),
+        headers: await headersFor(who),
+        ...(route.method === 'POST' ? { payload: (route.body?.(who) ?? {}) as object } : {}),
+      });
+      const expected = NOBODY.includes(who) ? (route.public ? route.otherwise : 401) : (route.expect[who] ?? route.otherwise);
+      const ok = Array.isArray(expected) ? expected.includes(res.statusCode) : res.statusCode === expected;
+      if (!ok) mismatches.push(`${who}: expected ${String(expected)}, got ${res.statusCode} ${res.body.slice(0, 160)}`);
+      // Every refusal is JSON with a code, never a bare status.
+      if (res.statusCode >= 400) expect(res.json().error, `${route.name} as ${who}`).toEqual(expect.any(String));
+    }
+    expect(mismatches).toEqual([]);
+  });
+});
+
+describe('authentication answers', () => {
+  it('says why a caller was not recognised, and asks for a bearer token', async () => {
+    const url = `/applications/${caseA}`;
+    const anonymous = await env.api.inject({ method: 'GET', url });
+    expect(anonymous.statusCode).toBe(401);
+    expect(anonymous.headers['www-authenticate']).toMatch(/^Bearer realm="tarkhees"/);
+    const expired = await env.api.inject({ method: 'GET', url, headers: await headersFor('expired') });
+    expect(expired.json().error).toBe('token_expired');
+    const foreign = await env.api.inject({ method: 'GET', url, headers: await headersFor('foreignIssuer') });
+    expect(foreign.json().error).toBe('invalid_token');
+    const revoked = await env.api.inject({ method: 'GET', url, headers: await headersFor('revokedKey') });
+    expect(revoked.json().error).toBe('revoked_api_key');
+    const garbage = await env.api.inject({ method: 'GET', url, headers: { authorization: 'Bearer not.a.token' } });
+    expect(garbage.json().error).toBe('invalid_token');
+    const wrongAudience = await env.api.inject({
+      method: 'GET',
+      url,
+      headers: { authorization: `Bearer ${await env.issuer.sign(env.users.supervisor, { audience: 'another-api' })}` },
+    });
+    expect(wrongAudience.json().error).toBe('invalid_token');
+  });
+
+  it('tells a caller who they are and what they may do', async () => {
+    const me = (await call(env.api, 'health', 'GET', '/me')).json();
+    expect(me).toMatchObject({ kind: 'user', roles: ['health_specialist'], officeId: env.offices.a });
+    expect(me.operations).toContain('review.health');
+    expect(me.operations).not.toContain('review.technical');
+    const key = (await env.api.inject({ method: 'GET', url: '/me', headers: { 'x-api-key': keyA } })).json();
+    expect(key).toMatchObject({ kind: 'api_key', officeId: env.offices.a, operations: ['application.submit', 'application.read'] });
+  });
+});
+
+describe('API keys', () => {
+  it('are stored as hashes, scoped to their office, and record when they were last used', async () => {
+    const rows = await env.db.db.select().from(apiKeys).where(eq(apiKeys.officeId, env.offices.a));
+    for (const r of rows) {
+      expect(keyA).not.toContain(r.secretHash);
+      expect(r.secretHash).toMatch(/^[0-9a-f]{64}$/);
+    }
+    const listed = (await call(env.api, 'manager', 'GET', `/offices/${env.offices.a}/api-keys`)).json();
+    expect(JSON.stringify(listed)).not.toContain(keyA.split('.')[1]);
+    const id = keyA.split('.')[0]!;
+    await env.api.inject({ method: 'GET', url: '/applications', headers: { 'x-api-key': keyA } });
+    await waitFor('last used recorded', async () => {
+      const [row] = await env.db.db.select().from(apiKeys).where(eq(apiKeys.id, id));
+      return row?.lastUsedAt ? row : undefined;
+    });
+    // The key files for its own office only, and sees only its office's cases.
+    const elsewhere = await env.api.inject({
+      method: 'POST',
+      url: '/applications',
+      headers: { 'x-api-key': keyA },
+      payload: { ...commercialApplication(), officeId: env.offices.b },
+    });
+    expect(elsewhere.statusCode).toBe(403);
+    expect(elsewhere.json().field).toBe('body/officeId');
+    const filed = await env.api.inject({ method: 'POST', url: '/applications', headers: { 'x-api-key': keyA }, payload: commercialApplication() });
+    expect(filed.statusCode).toBe(201);
+    const mine = await env.api.inject({ method: 'GET', url: `/applications/${filed.json().id}`, headers: { 'x-api-key': keyA } });
+    expect(mine.json().officeId).toBe(env.offices.a);
+  });
+
+  it('stops working the moment it is revoked', async () => {
+    const created = (await call(env.api, 'manager', 'POST', `/offices/${env.offices.a}/api-keys`, { name: 'short lived', scopes: ['application.read'] })).json();
+    const use = () => env.api.inject({ method: 'GET', url: '/applications', headers: { authorization: `ApiKey ${created.key}` } });
+    expect((await use()).statusCode).toBe(200);
+    // Another office's manager cannot revoke it; its own can.
+    expect((await call(env.api, 'managerB', 'POST', `/offices/${env.offices.a}/api-keys/${created.id}/revoke`)).statusCode).toBe(404);
+    expect((await call(env.api, 'manager', 'POST', `/offices/${env.offices.a}/api-keys/${created.id}/revoke`)).json().revokedAt).toBeTruthy();
+    expect((await use()).statusCode).toBe(401);
+  });
+});
+
+describe('across offices', () => {
+  it("office B's staff cannot see or touch office A's cases, and cannot tell them from cases that do not exist", async () => {
+    const id = caseA;
+    const missing = 'TRK-20260101-AAAAAA';
+    for (const target of [id, missing]) {
+      const read = await call(env.api, 'clerkB', 'GET', `/applications/${target}`);
+      expect(read.statusCode).toBe(404);
+      expect(read.json()).toEqual({ error: 'not_found', message: `no application ${target}` });
+    }
+    expect((await call(env.api, 'clerkB', 'POST', `/applications/${id}/corrections`, { note: 'x' })).statusCode).toBe(404);
+    const listB = (await call(env.api, 'clerkB', 'GET', '/applications?limit=100')).json();
+    expect(listB.items.map((a: { id: string }) => a.id)).not.toContain(id);
+    // Filtering by another office's id just finds nothing.
+    const probe = (await call(env.api, 'clerkB', 'GET', `/applications?officeId=${env.offices.a}`)).json();
+    expect(probe.items).toEqual([]);
+    const listA = (await call(env.api, 'clerk', 'GET', '/applications?limit=100')).json();
+    expect(listA.items.every((a: { officeId: string }) => a.officeId === env.offices.a)).toBe(true);
+  });
+
+  it('an applicant sees only their own applications and files only under their own ID', async () => {
+    const own = (await call(env.api, 'applicant', 'GET', '/applications?limit=100')).json();
+    expect(own.items.map((a: { id: string }) => a.id)).toContain(caseA);
+    const someoneElses = await submit(env.api, commercialApplication(), undefined, 'clerk');
+    expect((await call(env.api, 'applicant', 'GET', `/applications/${someoneElses.json().id}`)).statusCode).toBe(404);
+    const impersonating = await submit(env.api, commercialApplication(), undefined, 'applicant');
+    expect(impersonating.statusCode).toBe(403);
+    expect(impersonating.json().field).toBe('body/applicant/nationalId');
+  });
+});
+
+describe('the audit log', () => {
+  it('records who changed what, from which client, including refused attempts, and is queryable by case and by actor', async () => {
+    const body = { documents: [{ type: 'civil_defense', reference: 'audit-cd', expiresOn: '2099-01-01' }] };
+    const headers = { ...(await env.auth('clerk')), 'user-agent': 'office-desk/2.1' };
+    await env.api.inject({ method: 'POST', url: `/applications/${caseA}/corrections`, headers, payload: body });
+    await call(env.api, 'clerkB', 'POST', `/applications/${caseA}/corrections`, body);
+    await env.api.inject({ method: 'POST', url: `/applications/${caseA}/corrections`, payload: body });
+
+    const byCase = (await call(env.api, 'auditor', 'GET', `/audit?applicationId=${caseA}&limit=200`)).json();
+    const rows = byCase.items as { actor: { id: string; roles: string[]; officeId: string | null }; statusCode: number; userAgent: string; route: string; client: string }[];
+    const clerk = rows.find((r) => r.actor.id === env.users.clerk.sub && r.userAgent === 'office-desk/2.1');
+    expect(clerk).toMatchObject({ route: '/applications/:id/corrections', actor: { roles: ['office_clerk'], officeId: env.offices.a }, client: 'tarkhees-cli' });
+    expect(rows.find((r) => r.actor.id === env.users.clerkB.sub)?.statusCode).toBe(404);
+    expect(rows.find((r) => r.actor.id === 'anonymous')?.statusCode).toBe(401);
+
+    const byActor = (await call(env.api, 'auditor', 'GET', `/audit?actorId=${env.users.manager.sub}`)).json();
+    expect(byActor.items.map((r: { route: string }) => r.route)).toContain('/offices/:id/api-keys/:keyId/revoke');
+    // Reads are not audited: the log is for changes (and the matrix above read a lot).
+    const reads = await env.db.db.select({ n: sql<number>`count(*)::int` }).from(auditLog).where(eq(auditLog.method, 'GET'));
+    expect(reads[0]!.n).toBe(0);
+    expect(rows.length).toBeGreaterThan(3);
+  });
+
+  it('cannot be rewritten, not even by the application’s own database role', async () => {
+    // drizzle wraps the database's error; the trigger's message is its cause.
+    const refusal = async (q: Promise<unknown>) => q.then(() => 'no error', (e: { cause?: Error }) => String(e.cause?.message ?? e));
+    expect(await refusal(env.db.db.execute(sql`update audit_log set actor_id = 'someone-else'`))).toMatch(/append-only \(UPDATE refused\)/);
+    expect(await refusal(env.db.db.delete(auditLog))).toMatch(/append-only \(DELETE refused\)/);
+    expect(await refusal(env.db.db.execute(sql`truncate audit_log`))).toMatch(/append-only \(TRUNCATE refused\)/);
+  });
+});
+
+describe('protections', () => {
+  it('sends security headers', async () => {
+    const res = await call(env.api, 'clerk', 'GET', '/applications');
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.headers['content-security-policy']).toContain("default-src 'none'");
+    expect(res.headers['strict-transport-security']).toBeTruthy();
+    expect(res.headers['x-frame-options']).toBe('SAMEORIGIN');
+  });
+
+  it('refuses a body over the size limit with 413', async () => {
+    const huge = { ...commercialApplication(), establishment: { ...commercialApplication().establishment, tradeName: 'x'.repeat(2 * 1024 * 1024) } };
+    const res = await submit(env.api, huge);
+    expect(res.statusCode).toBe(413);
+    expect(res.json().error).toBe('payload_too_large');
+  });
+});
+
+describe('rate limits', () => {
+  let limited: TestEnv;
+  beforeAll(async () => {
+    limited = await startTestEnv({ rateLimitMax: 5, startWorker: false });
+  });
+  afterAll(async () => {
+    await limited?.close();
+  });
+
+  it('limits each client on its own: one client over its budget gets 429, another is unaffected', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 7; i++) statuses.push((await call(limited.api, 'clerk', 'GET', '/applications')).statusCode);
+    expect(statuses.slice(0, 5)).toEqual([200, 200, 200, 200, 200]);
+    expect(statuses.slice(5)).toEqual([429, 429]);
+    const limitedRes = await call(limited.api, 'clerk', 'GET', '/applications');
+    expect(limitedRes.json().error).toBe('rate_limited');
+    expect((await call(limited.api, 'supervisor', 'GET', '/applications')).statusCode).toBe(200);
+  });
+});
