@@ -65,17 +65,22 @@ export function createOfficeActivities(db: Db) {
      */
     async accreditOffice(input: { officeId: string; roundId: string }): Promise<{ accreditedAt: string }> {
       return db.transaction(async (tx) => {
-        type Round = { cap: number; taken: number; name: string };
-        const round = ((await tx.execute(sql`
-          select r.cap, r.name, (select count(*)::int from offices o where o.round_id = r.id and o.accredited_at is not null and o.id <> ${input.officeId}) as taken
-          from accreditation_rounds r where r.id = ${input.roundId} for update`)) as unknown as { rows: Round[] }).rows[0];
+        type Round = { cap: number; name: string };
+        const round = ((await tx.execute(sql`select cap, name from accreditation_rounds where id = ${input.roundId} for update`)) as unknown as {
+          rows: Round[];
+        }).rows[0];
         if (!round) throw ApplicationFailure.nonRetryable(`no accreditation round ${input.roundId}`, 'RoundFull');
+        // Counted in its own statement, after the lock: a statement that waited for
+        // the lock would still see the count from before the other approval committed.
+        const [{ taken }] = ((await tx.execute(sql`
+          select count(*)::int as taken from offices
+          where round_id = ${input.roundId} and accredited_at is not null and id <> ${input.officeId}`)) as unknown as { rows: [{ taken: number }] }).rows;
         const [row] = ((await tx.execute(sql`select accredited_at from offices where id = ${input.officeId}`)) as unknown as {
           rows: { accredited_at: Date | string | null }[];
         }).rows;
         if (!row) throw ApplicationFailure.nonRetryable(`office ${input.officeId} has no row`, 'MissingOfficeRow');
         if (row.accredited_at) return { accreditedAt: new Date(row.accredited_at).toISOString() };
-        if (round.taken >= round.cap) {
+        if (taken >= round.cap) {
           throw ApplicationFailure.nonRetryable(`accreditation round "${round.name}" is full: ${round.cap} offices already accredited`, 'RoundFull');
         }
         const at = new Date();

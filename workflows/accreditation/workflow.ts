@@ -1,7 +1,9 @@
 // One service office's accreditation and working life. Orchestration only:
 // the check of the file is a pure function, every write is an activity.
 import {
+  ActivityFailure,
   allHandlersFinished,
+  ApplicationFailure,
   condition,
   continueAsNew,
   proxyActivities,
@@ -44,11 +46,19 @@ export async function officeAccreditation(input: AccreditationInput): Promise<Of
   /** One handler at a time changes the office: a second concurrent call is refused by the validators. */
   let busy = false;
   let amended = false;
+  /**
+   * The file as last sent from the main loop. A handler's write can land after a
+   * later main-loop write and be skipped by the registry's seq guard, so the
+   * main loop sends the file again until one of its own writes carried it.
+   */
+  let persistedApplication = input.resume ? state.application : undefined;
 
   const result = (): OfficeUpdateResult => ({ status: state.status, stage: state.stage });
 
-  async function record(event: string, actor: string, details: Record<string, unknown> = {}, withApplication = false) {
+  async function record(event: string, actor: string, details: Record<string, unknown> = {}, fromHandler = false) {
     const { application, seq: _seq, ...rest } = state;
+    const withApplication = application !== persistedApplication;
+    if (!fromHandler) persistedApplication = application;
     const t: OfficeTransition = {
       officeId: state.officeId,
       seq: ++state.seq,
@@ -94,17 +104,22 @@ export async function officeAccreditation(input: AccreditationInput): Promise<Of
       try {
         if (d.decision === 'approve') {
           // Fails with RoundFull (the update with it, nothing changed) when the round's cap is reached.
-          const { accreditedAt } = await acts.accreditOffice({ officeId: state.officeId, roundId: state.roundId });
+          const { accreditedAt } = await acts.accreditOffice({ officeId: state.officeId, roundId: state.roundId }).catch((err: unknown) => {
+            if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === 'RoundFull') {
+              throw ApplicationFailure.create({ message: err.cause.message, type: 'RoundFull', nonRetryable: true });
+            }
+            throw err;
+          });
           state.status = OfficeStatus.accredited;
           state.stage = OfficeStage.active;
           state.accreditedAt = accreditedAt;
           state.statusReason = d.reason;
-          await record('accredited', d.by, { reason: d.reason });
+          await record('accredited', d.by, { reason: d.reason }, true);
         } else {
           state.status = OfficeStatus.refused;
           state.stage = OfficeStage.closed;
           state.statusReason = d.reason;
-          await record('refused', d.by, { reason: d.reason });
+          await record('refused', d.by, { reason: d.reason }, true);
         }
         return result();
       } finally {
@@ -129,7 +144,7 @@ export async function officeAccreditation(input: AccreditationInput): Promise<Of
         state.status = c.action === 'suspend' ? OfficeStatus.suspended : c.action === 'reinstate' ? OfficeStatus.accredited : OfficeStatus.revoked;
         if (c.action === 'revoke') state.stage = OfficeStage.closed;
         state.statusReason = c.reason;
-        await record(c.action === 'suspend' ? 'suspended' : c.action === 'reinstate' ? 'reinstated' : 'revoked', c.by, { reason: c.reason });
+        await record(c.action === 'suspend' ? 'suspended' : c.action === 'reinstate' ? 'reinstated' : 'revoked', c.by, { reason: c.reason }, true);
         return result();
       } finally {
         busy = false;
@@ -147,7 +162,7 @@ export async function officeAccreditation(input: AccreditationInput): Promise<Of
     },
   );
 
-  if (!input.resume) await record(input.imported ? 'imported' : 'applied', input.actor, {}, true);
+  if (!input.resume) await record(input.imported ? 'imported' : 'applied', input.actor);
 
   while (state.stage === OfficeStage.documentCheck) {
     const deficiencies = checkOfficeApplication(state.application, new Date(Date.now() + RIYADH_OFFSET_MS).toISOString().slice(0, 10));
