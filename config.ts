@@ -55,7 +55,12 @@ export interface Config {
     audience: string;
     /** Where the start command runs the built-in issuer (when AUTH_ISSUER is not set). */
     builtInIssuerPort: number;
+    builtInIssuerHost: string;
+    /** The built-in issuer's signing key, kept so tokens survive a restart. */
+    builtInIssuerKeyFile: string;
     tokenTtlSeconds: number;
+    /** True when AUTH_ISSUER is unset: the single-machine start runs the built-in issuer and seeds its people's offices. */
+    builtIn: boolean;
   };
   rateLimit: { max: number; windowMs: number };
   logLevel: string;
@@ -69,8 +74,6 @@ export const DEFAULTS = {
   API_HOST: '127.0.0.1',
   API_PORT: '3000',
   SIMULATOR_PORT: '4010',
-  LABOR_OFFICE_URL: 'http://127.0.0.1:4010/labor',
-  ZAKAT_URL: 'http://127.0.0.1:4010/zakat',
   AGENCY_TIMEOUT: '10s',
   SMS_PROVIDER: 'console',
   SMS_POLL_INTERVAL: '1s',
@@ -82,6 +85,8 @@ export const DEFAULTS = {
   AGENCY_RETRY_MAX: '10m',
   OFFICE_AMENDMENT_DEADLINE: '30d',
   ISSUER_PORT: '4020',
+  ISSUER_HOST: '127.0.0.1',
+  ISSUER_KEY_FILE: '.data/issuer/key.json',
   AUTH_AUDIENCE: 'tarkhees-api',
   ISSUER_TOKEN_TTL: '8h',
   RATE_LIMIT_MAX: '600',
@@ -105,6 +110,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const prefix = get('LICENSE_NUMBER_PREFIX');
   if (!/^[A-Z]{2,6}$/.test(prefix)) throw new ConfigError(`LICENSE_NUMBER_PREFIX: "${prefix}" must be 2-6 capital letters`);
   const issuerPort = port('ISSUER_PORT', get('ISSUER_PORT'));
+  // Unset, the agencies are the simulator the single-machine start runs.
+  const simulatorPort = port('SIMULATOR_PORT', get('SIMULATOR_PORT'));
+  const simulator = `http://127.0.0.1:${simulatorPort}`;
   const issuer = url('AUTH_ISSUER', env.AUTH_ISSUER?.trim() || `http://127.0.0.1:${issuerPort}`);
   const databaseUrl = env.DATABASE_URL?.trim() || undefined;
   if (databaseUrl) url('DATABASE_URL', databaseUrl);
@@ -123,11 +131,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       trustProxy: oneOf('API_TRUST_PROXY', env.API_TRUST_PROXY?.trim() || 'false', ['true', 'false'] as const) === 'true',
     },
     agencies: {
-      laborOfficeUrl: url('LABOR_OFFICE_URL', get('LABOR_OFFICE_URL')),
-      zakatUrl: url('ZAKAT_URL', get('ZAKAT_URL')),
+      laborOfficeUrl: url('LABOR_OFFICE_URL', env.LABOR_OFFICE_URL?.trim() || `${simulator}/labor`),
+      zakatUrl: url('ZAKAT_URL', env.ZAKAT_URL?.trim() || `${simulator}/zakat`),
       timeoutMs: parseDuration('AGENCY_TIMEOUT', get('AGENCY_TIMEOUT')),
     },
-    simulatorPort: port('SIMULATOR_PORT', get('SIMULATOR_PORT')),
+    simulatorPort,
     sms: {
       provider: smsProvider,
       httpUrl: smsHttpUrl,
@@ -148,6 +156,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       jwksUrl: url('AUTH_JWKS_URL', env.AUTH_JWKS_URL?.trim() || `${issuer}/.well-known/jwks.json`),
       audience: get('AUTH_AUDIENCE'),
       builtInIssuerPort: issuerPort,
+      builtInIssuerHost: get('ISSUER_HOST'),
+      builtInIssuerKeyFile: get('ISSUER_KEY_FILE'),
+      builtIn: !env.AUTH_ISSUER?.trim(),
       tokenTtlSeconds: Math.round(parseDuration('ISSUER_TOKEN_TTL', get('ISSUER_TOKEN_TTL')) / 1000),
     },
     rateLimit: {

@@ -11,6 +11,9 @@ import { migrateDb, openDb } from '../db/client';
 import { SmsDispatcher } from '../integrations/sms';
 import { buildSimulator } from '../simulator/app';
 import { createAppWorker, smsProviderFor } from '../worker';
+import { startIssuer, type Issuer } from '../identity/issuer';
+import { importOffices, openDevRound } from '../identity/seed';
+import { SEED_OFFICES } from '../identity/users';
 import { startTemporalDevServer, type DevServer } from './temporal';
 
 const TEMPORAL_UI_PORT = Number(process.env.TEMPORAL_UI_PORT ?? 8233);
@@ -32,6 +35,20 @@ async function main() {
         namespace: config.temporal.namespace,
       });
       stops.push(() => temporal!.stop());
+    }
+
+    // The built-in token issuer, unless AUTH_ISSUER names a real identity provider.
+    let issuer: Issuer | undefined;
+    if (config.auth.builtIn) {
+      issuer = await startIssuer({
+        url: config.auth.issuer,
+        host: config.auth.builtInIssuerHost,
+        port: config.auth.builtInIssuerPort,
+        audience: config.auth.audience,
+        tokenTtlSeconds: config.auth.tokenTtlSeconds,
+        keyFile: path.resolve(config.auth.builtInIssuerKeyFile),
+      });
+      stops.push(() => issuer!.close());
     }
 
     const db = await openDb(config);
@@ -62,6 +79,11 @@ async function main() {
     const app = await buildApp({ config, db: db.db, temporal: client });
     await app.listen({ host: config.api.host, port: config.api.port });
     stops.push(() => app.close());
+    if (issuer) {
+      // The built-in issuer's people work for these offices: make sure they exist, accredited.
+      await importOffices(db.db, app.offices, SEED_OFFICES);
+      await openDevRound(db.db);
+    }
 
     const api = config.api.publicUrl;
     console.log(
@@ -74,6 +96,10 @@ async function main() {
         `  Temporal gRPC     ${config.temporal.address}`,
         `  Agency simulator  ${ownSimulator ? `http://127.0.0.1:${config.simulatorPort}` : '(external agencies)'}`,
         `  Database          ${db.kind === 'pglite' ? `embedded PGlite in ${config.pgliteDir}` : 'PostgreSQL at DATABASE_URL'}`,
+        `  Token issuer      ${issuer ? `${issuer.url} (built-in; users: ${issuer.url}/users, password "tarkhees")` : config.auth.issuer}`,
+        ...(issuer
+          ? [`  Get a token       curl -s ${issuer.url}/token -d username=clerk.ahsa -d password=tarkhees`]
+          : []),
         'Press Ctrl+C to stop.',
         '',
       ].join('\n'),

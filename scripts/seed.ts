@@ -1,0 +1,29 @@
+// Seeds what the built-in issuer's people need: their two offices (imported as
+// accredited, each with its accreditation workflow) and an open accreditation
+// round. Idempotent. The single-machine start does this by itself; compose runs
+// it once as the `seed` service.
+import { OfficeService } from '../api/offices';
+import { connectTemporalClient } from '../api/temporal';
+import { loadConfig } from '../config';
+import { openDb } from '../db/client';
+import { importOffices, openDevRound } from '../identity/seed';
+import { SEED_OFFICES } from '../identity/users';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const handle = await openDb(config);
+  const { client, connection } = await connectTemporalClient(config);
+  try {
+    await importOffices(handle.db, new OfficeService(handle.db, client, config), SEED_OFFICES);
+    await openDevRound(handle.db);
+    console.log(`seeded ${SEED_OFFICES.map((o) => o.id).join(', ')} and an open accreditation round`);
+  } finally {
+    await connection.close();
+    await handle.close();
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
