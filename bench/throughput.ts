@@ -25,6 +25,9 @@ import { startTemporalDevServer } from '../scripts/temporal';
 import { healthApplication } from '../test/support/fixtures';
 import { createAppWorker } from '../worker';
 import { bareDecisionUpdate } from './bare-workflow';
+import { startIssuer } from '../identity/issuer';
+import { importOffices } from '../identity/seed';
+import { officeFile } from '../test/support/env';
 
 const { values: args } = parseArgs({
   options: {
@@ -115,8 +118,12 @@ async function timed<T>(samples: number[], f: () => Promise<T>): Promise<T> {
  * another machine would cost this one (fetch costs several times more).
  */
 const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
-function call(base: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+/** Who each bot is: an office clerk files and follows cases; the office's two reviewers decide them. */
+type Bot = 'clerk' | 'health' | 'inspector';
+const tokens: Record<Bot, string> = { clerk: '', health: '', inspector: '' };
+function call(base: string, method: string, path: string, body?: unknown, extra: Record<string, string> = {}, as: Bot = 'clerk') {
   const payload = body === undefined ? undefined : JSON.stringify(body);
+  const headers = { authorization: `Bearer ${tokens[as]}`, ...extra };
   return new Promise<{ status: number; body: string }>((resolve, reject) => {
     const req = http.request(
       base + path,
@@ -135,12 +142,12 @@ function call(base: string, method: string, path: string, body?: unknown, header
 }
 
 /** GET a list endpoint, following nextCursor, timing each page. */
-async function listAll(apiUrl: string, query: string, samples: number[]): Promise<{ id: string; status: string }[]> {
+async function listAll(apiUrl: string, query: string, samples: number[], as: Bot = 'clerk'): Promise<{ id: string; status: string }[]> {
   const out: { id: string; status: string }[] = [];
   let cursor: string | null = null;
   do {
     const path: string = `/applications?${query}&limit=100${cursor ? `&cursor=${cursor}` : ''}`;
-    const res = await timed(samples, () => call(apiUrl, 'GET', path));
+    const res = await timed(samples, () => call(apiUrl, 'GET', path, undefined, {}, as));
     if (res.status !== 200) throw new Error(`list answered ${res.status}: ${res.body}`);
     const page = JSON.parse(res.body) as { items: { id: string; status: string }[]; nextCursor: string | null };
     out.push(...page.items);
@@ -164,11 +171,12 @@ async function runApplicationsInbox(apiUrl: string) {
   let running = true;
 
   const reviewer = async (kind: 'health' | 'technical', role: string) => {
+    const as: Bot = kind === 'health' ? 'health' : 'inspector';
     while (running) {
-      const inbox = await listAll(apiUrl, `stage=review&waitingOn=${role}`, list);
+      const inbox = await listAll(apiUrl, `stage=review&waitingOn=${role}`, list, as);
       await Promise.all(
         inbox.map(async ({ id }) => {
-          const d = await call(apiUrl, 'POST', `/applications/${id}/reviews`, { kind, reviewer: { id: `bot-${kind}`, role }, decision: 'approve' });
+          const d = await call(apiUrl, 'POST', `/applications/${id}/reviews`, { kind, decision: 'approve' }, {}, as);
           // The inbox can lag a decision by a moment: a second one is refused (409), never applied.
           if (d.status === 409) refused++;
           else if (d.status !== 200) throw new Error(`decision answered ${d.status}: ${d.body}`);
@@ -225,11 +233,11 @@ async function runApplications(apiUrl: string) {
     if (res.status !== 201) throw new Error(`submit answered ${res.status}: ${res.body}`);
     const { id } = JSON.parse(res.body) as { id: string };
     while ((await get(id)).stage !== 'review') await sleep(POLL_MS);
-    for (const [kind, role] of [
-      ['health', 'healthSpecialist'],
-      ['technical', 'technicalInspector'],
+    for (const [kind, as] of [
+      ['health', 'health'],
+      ['technical', 'inspector'],
     ] as const) {
-      const d = await post(`/applications/${id}/reviews`, { kind, reviewer: { id: `bot-${kind}`, role }, decision: 'approve' });
+      const d = await call(apiUrl, 'POST', `/applications/${id}/reviews`, { kind, decision: 'approve' }, {}, as);
       if (d.status !== 200) throw new Error(`decision answered ${d.status}: ${d.body}`);
     }
     for (;;) {
@@ -274,8 +282,13 @@ async function main() {
   const simulator = buildSimulator();
   await simulator.listen({ host: '127.0.0.1', port: 0 });
   const simUrl = `http://127.0.0.1:${(simulator.server.address() as AddressInfo).port}`;
+  // Every call is authenticated as in production: tokens from an issuer, checked against its JWKS.
+  const issuer = await startIssuer({ port: 0, audience: 'tarkhees-api', tokenTtlSeconds: 24 * 3600, users: [] });
   const config = loadConfig({
     ...process.env,
+    AUTH_ISSUER: issuer.url,
+    // The bots are three clients polling hard; the limit is not what is measured.
+    RATE_LIMIT_MAX: '100000000',
     DATABASE_URL: databaseUrl,
     TEMPORAL_ADDRESS: server?.address ?? process.env.TEMPORAL_ADDRESS,
     TEMPORAL_TASK_QUEUE: `bench-app-${randomUUID()}`,
@@ -295,6 +308,14 @@ async function main() {
   const app = await buildApp({ config, db: db.db, temporal: client, logger: false });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const apiUrl = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  const officeId = 'OFF-BENCH1';
+  const file = officeFile();
+  await importOffices(db.db, app.offices, [{ id: officeId, application: file }]);
+  const member = (role: 'office_clerk' | 'health_specialist' | 'technical_inspector') =>
+    issuer.sign({ sub: file.staff.find((m) => m.role === role)!.userId, roles: [role], officeId });
+  tokens.clerk = await member('office_clerk');
+  tokens.health = await member('health_specialist');
+  tokens.inspector = await member('technical_inspector');
 
   console.log(`bench: ${N} cases, ${CONCURRENCY} in flight, ${args.bots} bots poll every ${POLL_MS} ms, Temporal ${config.temporal.address}`);
 
@@ -342,6 +363,7 @@ async function main() {
   await connection.close();
   await nativeConnection.close();
   await simulator.close();
+  await issuer.close();
   await db.close();
   await server?.stop();
 }

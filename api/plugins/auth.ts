@@ -28,6 +28,8 @@ declare module 'fastify' {
 const DOCS_PREFIX = '/docs';
 /** A key's last-used time is written at most this often: not a write per request. */
 const LAST_USED_RESOLUTION = '1 minute';
+/** Verified tokens remembered (until they expire): a reviewer's inbox polls with the same one all day. */
+const VERIFIED_CACHE_SIZE = 10_000;
 /** Tokens from clocks a little ahead are still good. */
 const CLOCK_TOLERANCE_S = 30;
 
@@ -50,7 +52,16 @@ function rolesOf(payload: JWTPayload): Role[] {
 export default fp(async function auth(app, opts: { issuer: string; jwksUrl: string; audience: string }) {
   const jwks = createRemoteJWKSet(new URL(opts.jwksUrl), { cooldownDuration: 30_000, cacheMaxAge: 10 * 60_000 });
 
+  const verified = new Map<string, { principal: Principal; expiresAt: number }>();
+
   async function fromToken(token: string): Promise<Principal> {
+    const hit = verified.get(token);
+    if (hit && hit.expiresAt > Date.now()) return hit.principal;
+    if (hit) verified.delete(token);
+    return verifyToken(token);
+  }
+
+  async function verifyToken(token: string): Promise<Principal> {
     let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(token, jwks, { issuer: opts.issuer, audience: opts.audience, clockTolerance: CLOCK_TOLERANCE_S }));
@@ -63,7 +74,7 @@ export default fp(async function auth(app, opts: { issuer: string; jwksUrl: stri
       throw new HttpError(503, 'temporarily_unavailable', 'the identity provider is not reachable');
     }
     if (!payload.sub) throw unauthenticated('the token has no subject', 'invalid_token');
-    return {
+    const principal: Principal = {
       kind: 'user',
       id: payload.sub,
       name: typeof payload.name === 'string' ? payload.name : undefined,
@@ -72,6 +83,12 @@ export default fp(async function auth(app, opts: { issuer: string; jwksUrl: stri
       nationalId: typeof payload.national_id === 'string' ? payload.national_id : undefined,
       client: typeof payload.azp === 'string' ? payload.azp : undefined,
     };
+    if (payload.exp) {
+      // Oldest first out: a Map iterates in insertion order.
+      if (verified.size >= VERIFIED_CACHE_SIZE) verified.delete(verified.keys().next().value!);
+      verified.set(token, { principal, expiresAt: payload.exp * 1000 });
+    }
+    return principal;
   }
 
   async function fromApiKey(key: string, req: FastifyRequest): Promise<Principal> {
