@@ -151,87 +151,74 @@ export class ApplicationService {
     const requestHash = createHash('sha256').update(canonical(body)).digest('hex');
     // A key is the caller's own: another client's identical key is a different request.
     const scopedKey = idempotencyKey ? `${principal.kind}:${principal.id}:${idempotencyKey}` : undefined;
-    if (scopedKey) {
-      // A retry answers with the first case even if the office has been suspended since.
-      const existing = await this.findByKey(scopedKey, requestHash);
-      if (existing) {
-        await this.startWorkflow(existing);
-        return { id: existing.id, status: existing.status, replayed: true };
-      }
-    }
     const ownOffice = filesForOwnOffice(principal);
     const scope = caseScope(principal);
     if ('nationalId' in scope && body.applicant.nationalId !== scope.nationalId) {
       throw forbidden('body/applicant/nationalId: an applicant files under their own national ID or iqama', 'body/applicant/nationalId');
     }
-    const officeId = await this.officeFor(body.officeId, ownOffice);
-    const data: ApplicationData = { ...body, officeId, applicant: normalizeApplicant(body.applicant, 'body/applicant') };
+    if (ownOffice && body.officeId && body.officeId !== ownOffice) {
+      throw forbidden(`body/officeId: staff of ${ownOffice} file applications for their own office`, 'body/officeId');
+    }
+    const applicant = normalizeApplicant(body.applicant, 'body/applicant');
+    const named = ownOffice ?? body.officeId;
+    // The office that takes it: the one named (the filer's own, or the
+    // applicant's choice) if accredited, else the accredited office with the
+    // least open work (ties: the longest accredited).
+    const office = named
+      ? sql`select id from offices where id = ${named} and status = 'accredited'`
+      : sql`select o.id from offices o where o.status = 'accredited'
+            order by (select count(*) from applications a where a.office_id = o.id and a.status = 'in_progress'), o.accredited_at nulls last, o.id
+            limit 1`;
 
     const now = new Date();
-    const row: StartableRow = {
-      id: newApplicationId(now, randomBytes(6)),
-      status: 'in_progress',
-      licenseKind: data.licenseKind,
-      officeId,
-      data,
-      submittedAt: now,
-    };
-    const values = sql`${row.id}, ${data.licenseKind}, ${row.officeId}, ${data.applicant.nationalId}, ${data.applicant.name},
-      ${data.applicant.mobile}, ${data.establishment.crNumber}, ${data.establishment.tradeName}, ${data.establishment.isicCode},
-      ${data.establishment.district}, ${JSON.stringify(data)}::jsonb, ${now}, ${now}`;
+    const id = newApplicationId(now, randomBytes(6));
+    const data: Omit<ApplicationData, 'officeId'> = { ...body, applicant };
+    delete (data as ApplicationData).officeId;
+    const values = sql`${id}, ${data.licenseKind}, o.id, ${applicant.nationalId}, ${applicant.name},
+      ${applicant.mobile}, ${data.establishment.crNumber}, ${data.establishment.tradeName}, ${data.establishment.isicCode},
+      ${data.establishment.district}, jsonb_set(${JSON.stringify(data)}::jsonb, '{officeId}', to_jsonb(o.id)), ${now}, ${now}`;
     const columns = sql`(id, license_kind, office_id, applicant_national_id, applicant_name, applicant_mobile, cr_number,
       trade_name, isic_code, district, data, submitted_at, updated_at)`;
-    // One statement either way. With a key, the case is inserted only if this
-    // request claimed the key; a retry or a concurrent twin inserts nothing.
+    // One statement: choose the office, claim the key (if any) and insert the
+    // case. Nothing is inserted when no office takes it, or when a retry or a
+    // concurrent twin already claimed the key; the slower path below says which.
     const result = (await this.db.execute(
       scopedKey
-        ? sql`with k as (
-                insert into idempotency_keys (key, request_hash, application_id) values (${scopedKey}, ${requestHash}, ${row.id})
+        ? sql`with o as (${office}), k as (
+                insert into idempotency_keys (key, request_hash, application_id)
+                select ${scopedKey}, ${requestHash}, ${id} from o
                 on conflict do nothing returning 1)
-              insert into applications ${columns} select ${values} from k returning id`
-        : sql`insert into applications ${columns} values (${values}) returning id`,
-    )) as unknown as { rows: unknown[] };
-    if (result.rows.length === 0) {
-      const existing = await this.findByKey(scopedKey!, requestHash);
-      if (!existing) throw new Error('idempotency key vanished during a concurrent submission');
-      await this.startWorkflow(existing);
-      return { id: existing.id, status: existing.status, replayed: true };
+              insert into applications ${columns} select ${values} from o, k returning office_id`
+        : sql`with o as (${office}) insert into applications ${columns} select ${values} from o returning office_id`,
+    )) as unknown as { rows: { office_id: string }[] };
+    const inserted = result.rows[0];
+    if (!inserted) {
+      // A retry answers with the first case, even if its office has been suspended since.
+      const existing = scopedKey ? await this.findByKey(scopedKey, requestHash) : undefined;
+      if (existing) {
+        await this.startWorkflow(existing);
+        return { id: existing.id, status: existing.status, replayed: true };
+      }
+      throw await this.noOffice(named, ownOffice);
     }
+    const row: StartableRow = {
+      id,
+      status: 'in_progress',
+      licenseKind: data.licenseKind,
+      officeId: inserted.office_id,
+      data: { ...data, officeId: inserted.office_id },
+      submittedAt: now,
+    };
     await this.startWorkflow(row);
     return { id: row.id, status: row.status, replayed: false };
   }
 
-  /**
-   * The office that takes a new case: the filer's own for office staff, the
-   * applicant's choice among accredited offices, or else the accredited office
-   * with the least open work (ties: the longest accredited).
-   */
-  private async officeFor(requested: string | undefined, ownOffice: string | undefined): Promise<string> {
-    if (ownOffice) {
-      if (requested && requested !== ownOffice) {
-        throw forbidden(`body/officeId: staff of ${ownOffice} file applications for their own office`, 'body/officeId');
-      }
-      const [own] = await this.db.select({ status: offices.status }).from(offices).where(eq(offices.id, ownOffice));
-      if (own?.status !== 'accredited') {
-        throw conflict(`office ${ownOffice} is ${own?.status ?? 'not registered'} and takes no new applications`, 'office_not_accepting');
-      }
-      return ownOffice;
-    }
-    if (requested) {
-      const [chosen] = await this.db.select({ status: offices.status }).from(offices).where(eq(offices.id, requested));
-      if (chosen?.status !== 'accredited') {
-        throw badRequest('body/officeId', `body/officeId: ${requested} is not an accredited service office`);
-      }
-      return requested;
-    }
-    const result = (await this.db.execute(sql`
-      select o.id from offices o
-      where o.status = 'accredited'
-      order by (select count(*) from applications a where a.office_id = o.id and a.status = 'in_progress'), o.accredited_at nulls last, o.id
-      limit 1`)) as unknown as { rows: { id: string }[] };
-    const least = result.rows[0];
-    if (!least) throw conflict('no accredited service office is taking applications', 'no_office_available');
-    return least.id;
+  /** Why no office took a new case: the answer for the caller. */
+  private async noOffice(named: string | undefined, ownOffice: string | undefined): Promise<HttpError> {
+    if (!named) return conflict('no accredited service office is taking applications', 'no_office_available');
+    const [o] = await this.db.select({ status: offices.status }).from(offices).where(eq(offices.id, named));
+    if (ownOffice) return conflict(`office ${ownOffice} is ${o?.status ?? 'not registered'} and takes no new applications`, 'office_not_accepting');
+    return badRequest('body/officeId', `body/officeId: ${named} is not an accredited service office`);
   }
 
   private async findByKey(key: string, requestHash: string): Promise<AppRow | undefined> {

@@ -11,11 +11,11 @@ const local = proxyLocalActivities<Noop>({ startToCloseTimeout: '15s' });
 const remote = proxyActivities<Noop>({ startToCloseTimeout: '15s' });
 
 /**
- * A health case issued on first submission: 6 database steps before review
- * (4 transitions, 2 checks), 1 per decision, then a transition, the two agency
+ * A health case issued on first submission: 4 database steps before review
+ * (2 transitions, 2 checks), 1 per decision, then a transition, the two agency
  * calls in parallel each followed by a transition, issuance and a last transition.
  */
-export const BARE_SHAPE = { before: 6, decisions: 2, lastSteps: 2 } as const;
+export const BARE_SHAPE = { before: 4, decisions: 2, lastSteps: 2 } as const;
 
 export async function bareApplication(): Promise<void> {
   let decided = 0;

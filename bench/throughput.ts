@@ -321,16 +321,18 @@ async function main() {
 
   // The baseline first, on its own worker and queue, with nothing else running.
   const bareQueue = `bench-bare-${randomUUID()}`;
-  const bareWorker = await Worker.create({
-    connection: nativeConnection,
-    taskQueue: bareQueue,
-    workflowsPath: fileURLToPath(new URL('./bare-workflow.ts', import.meta.url)),
-    activities: { async noop() {} },
-  });
+  const bareWorker = args['skip-bare']
+    ? undefined
+    : await Worker.create({
+        connection: nativeConnection,
+        taskQueue: bareQueue,
+        workflowsPath: fileURLToPath(new URL('./bare-workflow.ts', import.meta.url)),
+        activities: { async noop() {} },
+      });
   let meter = cpuMeter(server?.process.pid);
-  const bare = args['skip-bare']
-    ? { seconds: NaN, cpu: { server: NaN, app: NaN, pg: NaN } }
-    : { ...(await bareWorker.runUntil(runBare(client, bareQueue))), cpu: meter() };
+  const bare = bareWorker
+    ? { ...(await bareWorker.runUntil(runBare(client, bareQueue))), cpu: meter() }
+    : { seconds: NaN, cpu: { server: NaN, app: NaN, pg: NaN } };
 
   const worker = await createAppWorker({ connection: nativeConnection, config, db: db.db });
   const dispatcher = new SmsDispatcher(db.db, httpSmsProvider({ url: config.sms.httpUrl! }), 200, () => {});

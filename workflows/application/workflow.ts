@@ -5,6 +5,7 @@ import {
   allHandlersFinished,
   ApplicationFailure,
   condition,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -48,6 +49,8 @@ const DB_RETRY = { initialInterval: '500ms', backoffCoefficient: 2, maximumInter
 const DB_LOCAL_RETRY_THRESHOLD = '10s';
 /** One agency call; the HTTP client gives up sooner, this only catches a hung worker. */
 const AGENCY_CALL_TIMEOUT = '30s';
+/** Patch id: the two `*_check_started` transitions are no longer written. */
+const PATCH_NO_CHECK_STARTED = 'no-check-started-transitions';
 /** A blip should not show on the case; after this many tries it is reported as waiting. */
 const AGENCY_QUICK_ATTEMPTS = 3;
 
@@ -246,7 +249,10 @@ export async function licenseApplication(input: ApplicationWorkflowInput): Promi
   for (;;) {
     state.stage = Stage.completenessCheck;
     state.waitingOn = [];
-    await transition(CaseEvent.completenessCheckStarted);
+    // The checks take milliseconds: their start is not worth a write (and an
+    // SMS-free timeline row) per case. Cases started before this change
+    // replay the write they recorded.
+    if (!patched(PATCH_NO_CHECK_STARTED)) await transition(CaseEvent.completenessCheckStarted);
     const completeness = await db.checkCompleteness(state.data);
     if (!completeness.complete) {
       if (!(await awaitCorrection(CaseEvent.correctionRequested, completeness.deficiencies))) {
@@ -257,7 +263,7 @@ export async function licenseApplication(input: ApplicationWorkflowInput): Promi
 
     state.stage = Stage.conditionsCheck;
     state.deficiencies = [];
-    await transition(CaseEvent.conditionsCheckStarted);
+    if (!patched(PATCH_NO_CHECK_STARTED)) await transition(CaseEvent.conditionsCheckStarted);
     const conditions = await db.checkConditions(state.data);
     if (!conditions.met) return finish(Status.excluded, CaseEvent.excluded, conditions.reasons, 'conditions');
     state.healthReviewRequired = conditions.healthReviewRequired;
