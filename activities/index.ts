@@ -12,6 +12,7 @@ import { loadRules } from '../db/rules';
 import { AgencyRequestError, type AgencyAnswer, type AgencyClient } from '../integrations/agencies';
 import type { CaseState } from '../workflows/application/contract';
 import { createOfficeActivities } from './offices';
+import { TransitionWriter, transitionRow } from './transitions';
 
 export type { OfficeTransition } from './offices';
 
@@ -49,20 +50,6 @@ export function riyadhDate(d: Date): string {
   return RIYADH_DATE.format(d);
 }
 
-/** The projection's copy of the application, rewritten only when the transition carries it. */
-function dataColumns(data: CaseState['data'] | undefined) {
-  if (!data) return sql``;
-  return sql`data = ${JSON.stringify(data)}::jsonb,
-            applicant_mobile = ${data.applicant.mobile}, applicant_name = ${data.applicant.name},
-            trade_name = ${data.establishment.tradeName}, isic_code = ${data.establishment.isicCode},
-            district = ${data.establishment.district}, office_id = ${data.officeId ?? null},`;
-}
-
-/** A text[] literal: both drivers (pg and PGlite) take it as a plain string parameter. */
-function pgTextArray(values: readonly string[]): string {
-  return `{${values.map((v) => `"${v.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`).join(',')}}`;
-}
-
 export function addMonths(isoDate: string, months: number): string {
   const [y, m, d] = isoDate.split('-').map(Number) as [number, number, number];
   const target = new Date(Date.UTC(y, m - 1 + months, 1));
@@ -76,6 +63,7 @@ export function createActivities(deps: ActivityDeps) {
   const now = deps.now ?? (() => new Date());
   const rulesCacheMs = deps.rulesCacheMs ?? 10_000;
   let rulesCache: { at: number; rules: Promise<RuleSet> } | undefined;
+  const transitions = new TransitionWriter(db);
 
   function rules(): Promise<RuleSet> {
     const t = Date.now();
@@ -91,49 +79,18 @@ export function createActivities(deps: ActivityDeps) {
     ...createOfficeActivities(db),
 
     /**
-     * Writes one state change: the timeline row, the projection, the review or
-     * agency row it carries, and the applicant's SMS into the outbox. It is one
-     * SQL statement (data-modifying CTEs), so it is atomic without a
-     * transaction and costs one round trip: it runs on every step of every case.
-     * Every write hangs off the timeline insert, whose (application, seq) key
-     * makes a retry a no-op.
+     * Writes one state change: the timeline row, the projection, the review row
+     * it carries, and the applicant's SMS into the outbox. It is one SQL
+     * statement (data-modifying CTEs), so it is atomic without a transaction,
+     * shared with the other cases' transitions of the moment (see
+     * transitions.ts). Every write hangs off the timeline insert, whose
+     * (application, seq) key makes a retry a no-op.
      */
     async recordTransition(t: Transition): Promise<void> {
       const s = t.state;
-      const id = s.applicationId;
-      const at = new Date(t.at);
-      const ctes = [
-        sql`ev as (
-          insert into application_events (application_id, seq, event, stage, status, actor, details, at)
-          values (${id}, ${t.seq}, ${t.event}, ${s.stage}, ${s.status}, ${t.actor ?? 'system'}, ${JSON.stringify(t.details ?? {})}::jsonb, ${at})
-          on conflict (application_id, seq) do nothing
-          returning 1)`,
-        sql`app as (
-          update applications set
-            stage = ${s.stage}, status = ${s.status}, exclusion_reason = ${s.exclusionReason ?? null},
-            waiting_on = ${pgTextArray(s.waitingOn)}::text[], round = ${s.round},
-            deficiencies = ${JSON.stringify(s.deficiencies)}::jsonb, agencies = ${JSON.stringify(s.agencies)}::jsonb,
-            health_review_required = ${s.healthReviewRequired ?? null},
-            correction_due_at = ${s.correctionDueAt ? new Date(s.correctionDueAt) : null},
-            hold_due_at = ${s.holdDueAt ? new Date(s.holdDueAt) : null},
-            license_number = ${s.license?.number ?? null}, ${dataColumns(s.data)}
-            transition_seq = ${t.seq}, updated_at = ${at},
-            closed_at = ${s.status === 'in_progress' ? null : at}
-          where id = ${id} and transition_seq < ${t.seq} and exists (select 1 from ev)
-          returning 1)`,
-      ];
-      if (t.review) {
-        const r = t.review;
-        ctes.push(sql`rv as (
-          insert into reviews (application_id, round, kind, decision, reviewer_id, reviewer_role, reasons, comment, deficiencies, decided_at)
-          select ${id}, ${r.round}, ${r.kind}, ${r.decision}, ${r.reviewer.id}, ${r.reviewer.role}, ${pgTextArray(r.reasons ?? [])}::text[],
-                 ${r.comment ?? null}, ${JSON.stringify(r.deficiencies ?? [])}::jsonb, ${new Date(r.decidedAt)}
-          where exists (select 1 from ev)
-          on conflict (application_id, round, kind) do nothing)`);
-      }
       const sms = SMS_EVENTS.has(t.event)
         ? renderSms(t.event, {
-            applicationId: id,
+            applicationId: s.applicationId,
             tradeName: t.contact.tradeName,
             licenseNumber: s.license?.number,
             expiresOn: s.license?.expiresOn,
@@ -141,22 +98,7 @@ export function createActivities(deps: ActivityDeps) {
             dueDate: s.correctionDueAt ? riyadhDate(new Date(s.correctionDueAt)) : undefined,
           })
         : undefined;
-      if (sms) {
-        ctes.push(sql`sms as (
-          insert into sms_outbox (application_id, dedupe_key, event, mobile, body_ar, body_en)
-          select ${id}, ${`${id}:${t.seq}`}, ${t.event}, ${t.contact.mobile}, ${sms.ar}, ${sms.en}
-          where exists (select 1 from ev)
-          on conflict (dedupe_key) do nothing)`);
-      }
-      try {
-        await db.execute(sql`with ${sql.join(ctes, sql`, `)} select 1`);
-      } catch (err) {
-        // The timeline row's foreign key: the API never stored this case, and retrying will not store it.
-        if ((err as { code?: string }).code === '23503' || (err as { cause?: { code?: string } }).cause?.code === '23503') {
-          throw ApplicationFailure.nonRetryable(`application ${id} has no row`, 'MissingApplicationRow');
-        }
-        throw err;
-      }
+      await transitions.write(transitionRow(t, sms));
     },
 
     async checkCompleteness(data: CaseState['data']): Promise<CompletenessResult> {

@@ -1,0 +1,198 @@
+// Writes case transitions with group commit. Every step of every case is a
+// transition, and each used to be its own statement: a round trip, a commit
+// and a WAL flush. Transitions that arrive while a write is in flight wait and
+// go together in the next one: one statement, one commit, whatever the number
+// of cases. Under light load a batch is one transition, as before.
+//
+// The statement keeps every guarantee of the single write: the timeline row's
+// (application, seq) key makes a retried transition write nothing, the
+// projection moves only forward (transition_seq), and the review and SMS rows
+// are written only with a fresh timeline row.
+import { ApplicationFailure } from '@temporalio/common';
+import { sql } from 'drizzle-orm';
+import type { ReviewRecord } from '../domain/application';
+import type { Db } from '../db/client';
+import type { Transition } from './index';
+
+/** One transition as the batch statement reads it (jsonb_to_recordset columns). */
+export interface TransitionRow {
+  application_id: string;
+  seq: number;
+  event: string;
+  stage: string;
+  status: string;
+  actor: string;
+  details: Record<string, unknown>;
+  at: string;
+  exclusion_reason: string | null;
+  waiting_on: string[];
+  round: number;
+  deficiencies: unknown[];
+  agencies: Record<string, unknown>;
+  health_review_required: boolean | null;
+  correction_due_at: string | null;
+  hold_due_at: string | null;
+  license_number: string | null;
+  /** The application, only when this transition changed it; the columns below go with it. */
+  data: unknown | null;
+  applicant_mobile: string | null;
+  applicant_name: string | null;
+  trade_name: string | null;
+  isic_code: string | null;
+  district: string | null;
+  office_id: string | null;
+  review: ReviewRecord | null;
+  sms_mobile: string | null;
+  sms_ar: string | null;
+  sms_en: string | null;
+}
+
+/** Most transitions in one statement: bounds the statement's size and its lock set. */
+const MAX_BATCH = 200;
+/** Batches in flight at once: one slow statement does not hold up every case. */
+const MAX_IN_FLIGHT = 2;
+
+const STATEMENT = (rows: string) => sql`
+  with input as (
+    select * from jsonb_to_recordset(${rows}::jsonb) as x(
+      application_id text, seq int, event case_event, stage stage, status status, actor text, details jsonb, at timestamptz,
+      exclusion_reason exclusion_reason, waiting_on text[], round int, deficiencies jsonb, agencies jsonb,
+      health_review_required boolean, correction_due_at timestamptz, hold_due_at timestamptz, license_number text,
+      data jsonb, applicant_mobile text, applicant_name text, trade_name text, isic_code text, district text, office_id text,
+      review jsonb, sms_mobile text, sms_ar text, sms_en text)
+  ), ev as (
+    insert into application_events (application_id, seq, event, stage, status, actor, details, at)
+    select application_id, seq, event, stage, status, actor, details, at from input
+    on conflict (application_id, seq) do nothing
+    returning application_id, seq
+  ), fresh as (
+    select i.* from input i join ev on ev.application_id = i.application_id and ev.seq = i.seq
+  ), app as (
+    update applications a set
+      stage = f.stage, status = f.status, exclusion_reason = f.exclusion_reason, waiting_on = f.waiting_on, round = f.round,
+      deficiencies = f.deficiencies, agencies = f.agencies, health_review_required = f.health_review_required,
+      correction_due_at = f.correction_due_at, hold_due_at = f.hold_due_at, license_number = f.license_number,
+      data = coalesce(f.data, a.data),
+      applicant_mobile = coalesce(f.applicant_mobile, a.applicant_mobile), applicant_name = coalesce(f.applicant_name, a.applicant_name),
+      trade_name = coalesce(f.trade_name, a.trade_name), isic_code = coalesce(f.isic_code, a.isic_code),
+      district = coalesce(f.district, a.district),
+      office_id = case when f.data is null then a.office_id else f.office_id end,
+      transition_seq = f.seq, updated_at = f.at,
+      closed_at = case when f.status = 'in_progress' then null else f.at end
+    from fresh f
+    where a.id = f.application_id and a.transition_seq < f.seq
+  ), rv as (
+    insert into reviews (application_id, round, kind, decision, reviewer_id, reviewer_role, reasons, comment, deficiencies, decided_at)
+    select f.application_id, (f.review->>'round')::int, (f.review->>'kind')::review_kind, (f.review->>'decision')::review_decision,
+           f.review->'reviewer'->>'id', (f.review->'reviewer'->>'role')::reviewer_role,
+           array(select jsonb_array_elements_text(coalesce(f.review->'reasons', '[]'::jsonb))),
+           f.review->>'comment', coalesce(f.review->'deficiencies', '[]'::jsonb), (f.review->>'decidedAt')::timestamptz
+    from fresh f where f.review is not null
+    on conflict (application_id, round, kind) do nothing
+  ), sms as (
+    insert into sms_outbox (application_id, dedupe_key, event, mobile, body_ar, body_en)
+    select f.application_id, f.application_id || ':' || f.seq, f.event, f.sms_mobile, f.sms_ar, f.sms_en
+    from fresh f where f.sms_ar is not null
+    on conflict (dedupe_key) do nothing
+  )
+  select 1`;
+
+function isMissingRow(err: unknown): boolean {
+  const e = err as { code?: string; cause?: { code?: string } };
+  return e.code === '23503' || e.cause?.code === '23503';
+}
+
+interface Pending {
+  row: TransitionRow;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+export class TransitionWriter {
+  private queue: Pending[] = [];
+  private inFlight = 0;
+
+  constructor(private readonly db: Db) {}
+
+  write(row: TransitionRow): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ row, resolve, reject });
+      if (this.inFlight < MAX_IN_FLIGHT) void this.pump();
+    });
+  }
+
+  private async pump(): Promise<void> {
+    this.inFlight++;
+    try {
+      while (this.queue.length > 0) {
+        // One transition per case per batch: two for one case go in order, in two batches.
+        const batch: Pending[] = [];
+        const later: Pending[] = [];
+        const cases = new Set<string>();
+        for (const p of this.queue) {
+          if (batch.length >= MAX_BATCH || cases.has(p.row.application_id)) later.push(p);
+          else {
+            cases.add(p.row.application_id);
+            batch.push(p);
+          }
+        }
+        this.queue = later;
+        await this.flush(batch);
+      }
+    } finally {
+      this.inFlight--;
+    }
+  }
+
+  private async flush(batch: Pending[]): Promise<void> {
+    try {
+      await this.db.execute(STATEMENT(JSON.stringify(batch.map((p) => p.row))));
+      for (const p of batch) p.resolve();
+    } catch (err) {
+      if (batch.length === 1) {
+        // The timeline row's foreign key: the API never stored this case, and retrying will not store it.
+        const id = batch[0]!.row.application_id;
+        batch[0]!.reject(isMissingRow(err) ? ApplicationFailure.nonRetryable(`application ${id} has no row`, 'MissingApplicationRow') : err);
+        return;
+      }
+      // One bad transition must not fail the others: write them one by one.
+      for (const p of batch) await this.flush([p]);
+    }
+  }
+}
+
+/** The row the batch statement reads for one transition, with its SMS already rendered. */
+export function transitionRow(t: Transition, sms: { ar: string; en: string } | undefined): TransitionRow {
+  const s = t.state;
+  const d = s.data;
+  return {
+    application_id: s.applicationId,
+    seq: t.seq,
+    event: t.event,
+    stage: s.stage,
+    status: s.status,
+    actor: t.actor ?? 'system',
+    details: t.details ?? {},
+    at: t.at,
+    exclusion_reason: s.exclusionReason ?? null,
+    waiting_on: s.waitingOn,
+    round: s.round,
+    deficiencies: s.deficiencies,
+    agencies: s.agencies,
+    health_review_required: s.healthReviewRequired ?? null,
+    correction_due_at: s.correctionDueAt ?? null,
+    hold_due_at: s.holdDueAt ?? null,
+    license_number: s.license?.number ?? null,
+    data: d ?? null,
+    applicant_mobile: d?.applicant.mobile ?? null,
+    applicant_name: d?.applicant.name ?? null,
+    trade_name: d?.establishment.tradeName ?? null,
+    isic_code: d?.establishment.isicCode ?? null,
+    district: d?.establishment.district ?? null,
+    office_id: d?.officeId ?? null,
+    review: t.review ?? null,
+    sms_mobile: sms ? t.contact.mobile : null,
+    sms_ar: sms?.ar ?? null,
+    sms_en: sms?.en ?? null,
+  };
+}
