@@ -12,7 +12,7 @@ import { loadRules } from '../db/rules';
 import { AgencyRequestError, type AgencyAnswer, type AgencyClient } from '../integrations/agencies';
 import type { CaseState } from '../workflows/application/contract';
 import { createOfficeActivities } from './offices';
-import { TransitionWriter, transitionRow } from './transitions';
+import { transitionRow, transitionWriter } from './transitions';
 
 export type { OfficeTransition } from './offices';
 
@@ -63,7 +63,7 @@ export function createActivities(deps: ActivityDeps) {
   const now = deps.now ?? (() => new Date());
   const rulesCacheMs = deps.rulesCacheMs ?? 10_000;
   let rulesCache: { at: number; rules: Promise<RuleSet> } | undefined;
-  const transitions = new TransitionWriter(db);
+  const transitions = transitionWriter(db);
 
   function rules(): Promise<RuleSet> {
     const t = Date.now();

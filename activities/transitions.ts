@@ -12,6 +12,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { sql } from 'drizzle-orm';
 import type { ReviewRecord } from '../domain/application';
 import type { Db } from '../db/client';
+import { GroupCommit } from '../db/group-commit';
 import type { Transition } from './index';
 
 /** One transition as the batch statement reads it (jsonb_to_recordset columns). */
@@ -46,11 +47,6 @@ export interface TransitionRow {
   sms_ar: string | null;
   sms_en: string | null;
 }
-
-/** Most transitions in one statement: bounds the statement's size and its lock set. */
-const MAX_BATCH = 200;
-/** Batches in flight at once: one slow statement does not hold up every case. */
-const MAX_IN_FLIGHT = 2;
 
 const STATEMENT = (rows: string) => sql`
   with input as (
@@ -102,63 +98,22 @@ function isMissingRow(err: unknown): boolean {
   return e.code === '23503' || e.cause?.code === '23503';
 }
 
-interface Pending {
-  row: TransitionRow;
-  resolve: () => void;
-  reject: (err: unknown) => void;
-}
-
-export class TransitionWriter {
-  private queue: Pending[] = [];
-  private inFlight = 0;
-
-  constructor(private readonly db: Db) {}
-
-  write(row: TransitionRow): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.queue.push({ row, resolve, reject });
-      if (this.inFlight < MAX_IN_FLIGHT) void this.pump();
-    });
-  }
-
-  private async pump(): Promise<void> {
-    this.inFlight++;
-    try {
-      while (this.queue.length > 0) {
-        // One transition per case per batch: two for one case go in order, in two batches.
-        const batch: Pending[] = [];
-        const later: Pending[] = [];
-        const cases = new Set<string>();
-        for (const p of this.queue) {
-          if (batch.length >= MAX_BATCH || cases.has(p.row.application_id)) later.push(p);
-          else {
-            cases.add(p.row.application_id);
-            batch.push(p);
-          }
-        }
-        this.queue = later;
-        await this.flush(batch);
-      }
-    } finally {
-      this.inFlight--;
-    }
-  }
-
-  private async flush(batch: Pending[]): Promise<void> {
-    try {
-      await this.db.execute(STATEMENT(JSON.stringify(batch.map((p) => p.row))));
-      for (const p of batch) p.resolve();
-    } catch (err) {
-      if (batch.length === 1) {
+/** Writes transitions with group commit, one per case per batch so each case's commit in order. */
+export function transitionWriter(db: Db): GroupCommit<TransitionRow> {
+  return new GroupCommit<TransitionRow>({
+    keyOf: (row) => row.application_id,
+    flush: async (rows) => {
+      try {
+        await db.execute(STATEMENT(JSON.stringify(rows)));
+      } catch (err) {
         // The timeline row's foreign key: the API never stored this case, and retrying will not store it.
-        const id = batch[0]!.row.application_id;
-        batch[0]!.reject(isMissingRow(err) ? ApplicationFailure.nonRetryable(`application ${id} has no row`, 'MissingApplicationRow') : err);
-        return;
+        if (rows.length === 1 && isMissingRow(err)) {
+          throw ApplicationFailure.nonRetryable(`application ${rows[0]!.application_id} has no row`, 'MissingApplicationRow');
+        }
+        throw err;
       }
-      // One bad transition must not fail the others: write them one by one.
-      for (const p of batch) await this.flush([p]);
-    }
-  }
+    },
+  });
 }
 
 /** The row the batch statement reads for one transition, with its SMS already rendered. */

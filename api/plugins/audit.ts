@@ -4,6 +4,7 @@
 // answer leaves, so a caller that got an answer can rely on the row existing.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { GroupCommit } from '../../db/group-commit';
 import { auditLog } from '../../db/schema';
 
 declare module 'fastify' {
@@ -37,6 +38,8 @@ function errorCode(payload: unknown): string | undefined {
 }
 
 export default fp(async function audit(app) {
+  // Concurrent calls' rows share one insert (group commit); each answer still waits for its own row.
+  const rows = new GroupCommit<typeof auditLog.$inferInsert>({ flush: async (items) => void (await app.db.insert(auditLog).values(items)) });
   app.addHook('onSend', async (req: FastifyRequest, reply: FastifyReply, payload: unknown) => {
     if (!CHANGES.has(req.method) || !req.routeOptions.url) return payload;
     const p = req.principal;
@@ -45,7 +48,7 @@ export default fp(async function audit(app) {
     const op = config.operation;
     const ok = reply.statusCode < 400;
     try {
-      await app.db.insert(auditLog).values({
+      await rows.write({
         actorKind: p?.kind ?? 'anonymous',
         actorId: p?.id ?? 'anonymous',
         actorName: p?.name ?? null,
