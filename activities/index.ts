@@ -37,10 +37,11 @@ export interface Transition {
   agency?: Agency;
   /**
    * The case as the workflow sees it. `data` (the application itself, a few KB)
-   * is sent only when it changed (submission, a correction); `contact` always.
+   * is sent only when it changed (submission, a correction); `contact` with
+   * the events that send an SMS.
    */
   state: Omit<CaseState, 'reviews' | 'data'> & { data?: CaseState['data'] };
-  contact: { mobile: string; tradeName: string };
+  contact?: { mobile: string; tradeName: string };
 }
 
 const RIYADH_DATE = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Riyadh' });
@@ -88,7 +89,7 @@ export function createActivities(deps: ActivityDeps) {
      */
     async recordTransition(t: Transition): Promise<void> {
       const s = t.state;
-      const sms = SMS_EVENTS.has(t.event)
+      const sms = SMS_EVENTS.has(t.event) && t.contact
         ? renderSms(t.event, {
             applicationId: s.applicationId,
             tradeName: t.contact.tradeName,

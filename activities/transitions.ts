@@ -146,7 +146,7 @@ export function transitionRow(t: Transition, sms: { ar: string; en: string } | u
     district: d?.establishment.district ?? null,
     office_id: d?.officeId ?? null,
     review: t.review ?? null,
-    sms_mobile: sms ? t.contact.mobile : null,
+    sms_mobile: sms && t.contact ? t.contact.mobile : null,
     sms_ar: sms?.ar ?? null,
     sms_en: sms?.en ?? null,
   };

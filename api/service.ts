@@ -263,8 +263,12 @@ export class ApplicationService {
   }
 
   /** A case the caller may see; one they may not is answered exactly like one that does not exist. */
-  private async row(id: string, p: Principal): Promise<AppRow> {
-    const [row] = await this.db.select().from(applications).where(eq(applications.id, id));
+  private async row(id: string, p: Principal): Promise<Pick<AppRow, 'id' | 'status' | 'officeId' | 'applicantNationalId'>> {
+    // Only what scope and state need: this runs before every decision and correction.
+    const [row] = await this.db
+      .select({ id: applications.id, status: applications.status, officeId: applications.officeId, applicantNationalId: applications.applicantNationalId })
+      .from(applications)
+      .where(eq(applications.id, id));
     if (!row || !inScope(p, row)) throw notFound(`no application ${id}`);
     return row;
   }
@@ -366,7 +370,7 @@ export class ApplicationService {
   }
 
   /** A closed case answers 409 at once instead of a round trip to Temporal. */
-  private async requireOpen(id: string, p: Principal): Promise<AppRow> {
+  private async requireOpen(id: string, p: Principal) {
     const row = await this.row(id, p);
     if (row.status !== 'in_progress') throw conflict(`the application is closed (${row.status})`, 'refused');
     return row;

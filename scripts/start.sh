@@ -11,4 +11,6 @@ if [ -z "${TEMPORAL_ADDRESS:-}" ]; then
   TEMPORAL_CLI="$(bash scripts/install-temporal.sh)"
   export TEMPORAL_CLI
 fi
-exec node --import tsx scripts/start.ts "$@"
+# A larger young generation: the worker and API allocate per activation and
+# per request, and the default (16 MB) makes V8 scavenge several times as often.
+exec node --max-semi-space-size=32 --import tsx scripts/start.ts "$@"

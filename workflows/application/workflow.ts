@@ -17,6 +17,7 @@ import {
   AGENCIES,
   CaseEvent,
   ROLE_FOR_REVIEW,
+  SMS_EVENTS,
   Stage,
   Status,
   WaitingOn,
@@ -134,7 +135,8 @@ export async function licenseApplication(input: ApplicationWorkflowInput): Promi
       event,
       at: new Date().toISOString(),
       state: JSON.parse(JSON.stringify(withData)) as Transition['state'],
-      contact: { mobile: data.applicant.mobile, tradeName: data.establishment.tradeName },
+      // Who to text, only with the events that send one.
+      ...(SMS_EVENTS.has(event) ? { contact: { mobile: data.applicant.mobile, tradeName: data.establishment.tradeName } } : {}),
       ...extra,
     };
     await (fromHandler ? dbFromHandler : db).recordTransition(record);
