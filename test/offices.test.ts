@@ -204,4 +204,27 @@ describe('suspension', () => {
     const [row] = await env.db.db.select().from(applications).where(eq(applications.id, id));
     expect(row!.officeId).toBe(env.offices.b);
   });
+
+  it('an application left to the system goes to the accredited office with the least open work', async () => {
+    const balanced = await startTestEnv();
+    try {
+      const openAt = async (office: string) =>
+        (await balanced.db.db.select({ id: applications.id }).from(applications).where(and(eq(applications.officeId, office), eq(applications.status, 'in_progress')))).length;
+      // Office A gets two more open cases than B.
+      for (let i = 0; i < 2; i++) expect((await submit(balanced.api, commercialApplication(), undefined, 'clerk')).statusCode).toBe(201);
+      const own = () => ({ ...commercialApplication(), applicant: { ...commercialApplication().applicant, nationalId: balanced.users.applicant.nationalId! } });
+      const first = await submit(balanced.api, own(), undefined, 'applicant');
+      expect((await getApp(balanced.api, first.json().id)).officeId).toBe(balanced.offices.b);
+      const second = await submit(balanced.api, own(), undefined, 'applicant');
+      expect((await getApp(balanced.api, second.json().id)).officeId).toBe(balanced.offices.b);
+      // Now level (two each): the tie goes to the office accredited first, and the work stays even.
+      expect(await openAt(balanced.offices.a)).toBe(await openAt(balanced.offices.b));
+      const third = await submit(balanced.api, own(), undefined, 'applicant');
+      const fourth = await submit(balanced.api, own(), undefined, 'applicant');
+      const placed = [(await getApp(balanced.api, third.json().id)).officeId, (await getApp(balanced.api, fourth.json().id)).officeId];
+      expect(placed.sort()).toEqual([balanced.offices.a, balanced.offices.b].sort());
+    } finally {
+      await balanced.close();
+    }
+  });
 });
