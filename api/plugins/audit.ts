@@ -16,22 +16,12 @@ declare module 'fastify' {
 
 const CHANGES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
-/** The id of what the call created, from a JSON answer. */
-function createdId(payload: unknown): string | undefined {
+/** A string field of a JSON answer: the id of what a call created, or the error code of a refusal. */
+function answerField(payload: unknown, field: 'id' | 'error'): string | undefined {
   if (typeof payload !== 'string' || !payload.startsWith('{')) return undefined;
   try {
-    const id = (JSON.parse(payload) as { id?: unknown }).id;
-    return typeof id === 'string' ? id : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function errorCode(payload: unknown): string | undefined {
-  if (typeof payload !== 'string' || !payload.startsWith('{')) return undefined;
-  try {
-    const e = (JSON.parse(payload) as { error?: unknown }).error;
-    return typeof e === 'string' ? e : undefined;
+    const value = (JSON.parse(payload) as Record<string, unknown>)[field];
+    return typeof value === 'string' ? value : undefined;
   } catch {
     return undefined;
   }
@@ -62,10 +52,10 @@ export default fp(async function audit(app) {
         route: req.routeOptions.url,
         operation: op === undefined ? null : typeof op === 'string' ? op : op.join('|'),
         targetType: config.target ?? null,
-        targetId: params?.keyId ?? params?.id ?? (ok ? createdId(payload) : undefined) ?? null,
+        targetId: params?.keyId ?? params?.id ?? (ok ? answerField(payload, 'id') : undefined) ?? null,
         statusCode: reply.statusCode,
         details: {
-          ...(ok ? {} : { error: errorCode(payload) }),
+          ...(ok ? {} : { error: answerField(payload, 'error') }),
           ...(req.headers['idempotency-key'] ? { idempotencyKey: req.headers['idempotency-key'] } : {}),
         },
       });
