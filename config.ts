@@ -83,6 +83,7 @@ export const DEFAULTS = {
   AGENCY_RECHECK_INTERVAL: '6h',
   AGENCY_RETRY_INITIAL: '5s',
   AGENCY_RETRY_MAX: '10m',
+  REVIEW_SLA: '5d',
   OFFICE_AMENDMENT_DEADLINE: '30d',
   ISSUER_PORT: '4020',
   ISSUER_HOST: '127.0.0.1',
@@ -149,6 +150,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       agencyRecheckIntervalMs: parseDuration('AGENCY_RECHECK_INTERVAL', get('AGENCY_RECHECK_INTERVAL')),
       agencyRetryInitialMs: parseDuration('AGENCY_RETRY_INITIAL', get('AGENCY_RETRY_INITIAL')),
       agencyRetryMaxMs: parseDuration('AGENCY_RETRY_MAX', get('AGENCY_RETRY_MAX')),
+      reviewSlaMs: parseDuration('REVIEW_SLA', get('REVIEW_SLA')),
     },
     officeAmendmentDeadlineMs: parseDuration('OFFICE_AMENDMENT_DEADLINE', get('OFFICE_AMENDMENT_DEADLINE')),
     auth: {

@@ -6,7 +6,8 @@ import { sql } from 'drizzle-orm';
 import type { CompletenessResult, ConditionsResult, IssuedLicense, ReviewRecord } from '../domain/application';
 import { checkCompleteness as evaluateCompleteness, checkConditions as evaluateConditions, type RuleSet } from '../domain/rules';
 import { renderSms } from '../domain/sms';
-import { SMS_EVENTS, type Agency, type CaseEvent, type LicenseKind } from '../domain/status';
+import { SMS_EVENTS, type Agency, type CaseEvent, type LicenseKind, type TaskKind } from '../domain/status';
+import type { Role } from '../domain/access';
 import type { Db } from '../db/client';
 import { loadRules } from '../db/rules';
 import { AgencyRequestError, type AgencyAnswer, type AgencyClient } from '../integrations/agencies';
@@ -25,6 +26,16 @@ export interface ActivityDeps {
   now?: () => Date;
 }
 
+/** What a transition does to the case's tasks (the inbox's read model). */
+export interface TaskChanges {
+  open?: { id: string; kind: TaskKind; requiredRole: Role; round: number; dueAt: string }[];
+  close?: { id: string; status: 'completed' | 'cancelled'; decision?: string; reasons?: string[]; comment?: string }[];
+  /** A claim (assignee) or a release (null). */
+  assign?: { id: string; assignee: string | null };
+  /** The case moved to this office: its open tasks go back to that office's inbox. */
+  retarget?: string;
+}
+
 /** One state change of a case, as the workflow saw it. */
 export interface Transition {
   /** The workflow's own counter: (application, seq) identifies the change across retries. */
@@ -35,12 +46,13 @@ export interface Transition {
   details?: Record<string, unknown>;
   review?: ReviewRecord;
   agency?: Agency;
+  tasks?: TaskChanges;
   /**
    * The case as the workflow sees it. `data` (the application itself, a few KB)
    * is sent only when it changed (submission, a correction); `contact` with
    * the events that send an SMS.
    */
-  state: Omit<CaseState, 'reviews' | 'data'> & { data?: CaseState['data'] };
+  state: Omit<CaseState, 'reviews' | 'data' | 'tasks' | 'correctedBy' | 'filedBy'> & { data?: CaseState['data'] };
   contact?: { mobile: string; tradeName: string };
 }
 

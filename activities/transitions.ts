@@ -13,7 +13,7 @@ import { sql } from 'drizzle-orm';
 import type { ReviewRecord } from '../domain/application';
 import type { Db } from '../db/client';
 import { GroupCommit } from '../db/group-commit';
-import type { Transition } from './index';
+import type { TaskChanges, Transition } from './index';
 
 /** One transition as the batch statement reads it (jsonb_to_recordset columns). */
 export interface TransitionRow {
@@ -43,6 +43,7 @@ export interface TransitionRow {
   district: string | null;
   office_id: string | null;
   review: ReviewRecord | null;
+  tasks: TaskChanges | null;
   sms_mobile: string | null;
   sms_ar: string | null;
   sms_en: string | null;
@@ -55,7 +56,7 @@ const STATEMENT = (rows: string) => sql`
       exclusion_reason exclusion_reason, waiting_on text[], round int, deficiencies jsonb, agencies jsonb,
       health_review_required boolean, correction_due_at timestamptz, hold_due_at timestamptz, license_number text,
       data jsonb, applicant_mobile text, applicant_name text, trade_name text, isic_code text, district text, office_id text,
-      review jsonb, sms_mobile text, sms_ar text, sms_en text)
+      review jsonb, tasks jsonb, sms_mobile text, sms_ar text, sms_en text)
   ), ev as (
     insert into application_events (application_id, seq, event, stage, status, actor, details, at)
     select application_id, seq, event, stage, status, actor, details, at from input
@@ -85,6 +86,29 @@ const STATEMENT = (rows: string) => sql`
            f.review->>'comment', coalesce(f.review->'deficiencies', '[]'::jsonb), (f.review->>'decidedAt')::timestamptz
     from fresh f where f.review is not null
     on conflict (application_id, round, kind) do nothing
+  ), task_open as (
+    insert into tasks (id, application_id, kind, required_role, office_id, status, round, created_at, due_at, license_kind, trade_name, cr_number, seq)
+    select t->>'id', f.application_id, (t->>'kind')::task_kind, (t->>'requiredRole')::role,
+           coalesce(case when f.data is null then null else f.office_id end, a.office_id), 'open', (t->>'round')::int, f.at,
+           (t->>'dueAt')::timestamptz, a.license_kind, coalesce(f.trade_name, a.trade_name), a.cr_number, f.seq
+    from fresh f cross join lateral jsonb_array_elements(coalesce(f.tasks->'open', '[]'::jsonb)) t
+    join applications a on a.id = f.application_id
+    on conflict (id) do nothing
+  ), task_close as (
+    update tasks k set status = (c->>'status')::task_status, decided_at = f.at, decision = c->>'decision',
+      reasons = array(select jsonb_array_elements_text(coalesce(c->'reasons', '[]'::jsonb))), comment = c->>'comment', seq = f.seq
+    from fresh f cross join lateral jsonb_array_elements(coalesce(f.tasks->'close', '[]'::jsonb)) c
+    where k.id = c->>'id' and k.status in ('open', 'claimed')
+  ), task_assign as (
+    update tasks k set assignee = f.tasks->'assign'->>'assignee',
+      status = case when f.tasks->'assign'->>'assignee' is null then 'open'::task_status else 'claimed'::task_status end,
+      claimed_at = case when f.tasks->'assign'->>'assignee' is null then null else f.at end, seq = f.seq
+    from fresh f
+    where f.tasks ? 'assign' and k.id = f.tasks->'assign'->>'id' and k.status in ('open', 'claimed') and k.seq < f.seq
+  ), task_retarget as (
+    update tasks k set office_id = f.tasks->>'retarget', assignee = null, status = 'open', claimed_at = null, seq = f.seq
+    from fresh f
+    where f.tasks ? 'retarget' and k.application_id = f.application_id and k.status in ('open', 'claimed') and k.seq < f.seq
   ), sms as (
     insert into sms_outbox (application_id, dedupe_key, event, mobile, body_ar, body_en)
     select f.application_id, f.application_id || ':' || f.seq, f.event, f.sms_mobile, f.sms_ar, f.sms_en
@@ -146,6 +170,7 @@ export function transitionRow(t: Transition, sms: { ar: string; en: string } | u
     district: d?.establishment.district ?? null,
     office_id: d?.officeId ?? null,
     review: t.review ?? null,
+    tasks: t.tasks ?? null,
     sms_mobile: sms && t.contact ? t.contact.mobile : null,
     sms_ar: sms?.ar ?? null,
     sms_en: sms?.en ?? null,

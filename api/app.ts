@@ -18,12 +18,15 @@ import health from './routes/health';
 import licenses from './routes/licenses';
 import offices from './routes/offices';
 import rounds from './routes/rounds';
+import taskRoutes from './routes/tasks';
+import { TaskService } from './tasks';
 import { ApplicationService } from './service';
 
 declare module 'fastify' {
   interface FastifyInstance {
     service: ApplicationService;
     offices: OfficeService;
+    tasks: TaskService;
     db: Db;
     temporal: Client;
   }
@@ -42,7 +45,9 @@ export async function buildApp(deps: { config: Config; db: Db; temporal: Client;
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.decorate('db', deps.db);
   app.decorate('temporal', deps.temporal);
-  app.decorate('service', new ApplicationService(deps.db, deps.temporal, deps.config));
+  const service = new ApplicationService(deps.db, deps.temporal, deps.config);
+  app.decorate('service', service);
+  app.decorate('tasks', new TaskService(deps.db, deps.temporal, service));
   app.decorate('offices', new OfficeService(deps.db, deps.temporal, deps.config));
   await app.register(errors);
   await app.register(auth, deps.config.auth);
@@ -56,5 +61,6 @@ export async function buildApp(deps: { config: Config; db: Db; temporal: Client;
   await app.register(rounds);
   await app.register(apiKeys);
   await app.register(auditRoutes);
+  await app.register(taskRoutes);
   return app;
 }

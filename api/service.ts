@@ -369,6 +369,11 @@ export class ApplicationService {
     return { id, officeId: body.officeId, ...result };
   }
 
+  /** 404 unless the caller may see the case (comments, tasks). */
+  async visible(id: string, p: Principal): Promise<void> {
+    await this.row(id, p);
+  }
+
   /** A closed case answers 409 at once instead of a round trip to Temporal. */
   private async requireOpen(id: string, p: Principal) {
     const row = await this.row(id, p);

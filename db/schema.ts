@@ -16,7 +16,7 @@ import {
   uniqueIndex,
   type AnyPgColumn,
 } from 'drizzle-orm/pg-core';
-import { relations } from 'drizzle-orm';
+import { relations, sql } from 'drizzle-orm';
 import type { AgencyResult, ApplicationData, Deficiency } from '../domain/application';
 import {
   CASE_EVENTS,
@@ -27,6 +27,8 @@ import {
   REVIEWER_ROLES,
   STAGES,
   STATUSES,
+  TASK_KINDS,
+  TASK_STATUSES,
 } from '../domain/status';
 import { OFFICE_STATUSES, ROLES, type Operation, type StaffRole } from '../domain/access';
 import type { OfficeApplication } from '../domain/office';
@@ -333,6 +335,68 @@ export const auditLog = pgTable(
     index('audit_log_target_idx').on(t.targetType, t.targetId, t.id),
     index('audit_log_actor_idx').on(t.actorId, t.id),
   ],
+);
+
+export const taskKindEnum = pgEnum('task_kind', TASK_KINDS);
+export const taskStatusEnum = pgEnum('task_status', TASK_STATUSES);
+
+/**
+ * The inbox: every human step of a case. Written by the case workflow (with
+ * its transitions, in the same statement), never by the API: the workflow is
+ * the source of truth, this is its read model.
+ */
+export const tasks = pgTable(
+  'tasks',
+  {
+    id: text('id').primaryKey(),
+    applicationId: text('application_id')
+      .notNull()
+      .references(() => applications.id),
+    kind: taskKindEnum('kind').notNull(),
+    requiredRole: roleEnum('required_role').notNull(),
+    officeId: text('office_id'),
+    status: taskStatusEnum('status').notNull().default('open'),
+    assignee: text('assignee'),
+    priority: integer('priority').notNull().default(0),
+    round: integer('round').notNull(),
+    createdAt: timestamps('created_at').notNull(),
+    dueAt: timestamps('due_at').notNull(),
+    claimedAt: timestamps('claimed_at'),
+    decidedAt: timestamps('decided_at'),
+    decision: text('decision'),
+    reasons: text('reasons').array().notNull().default([]),
+    comment: text('comment'),
+    /** Copied from the case for the inbox's filters and search. */
+    licenseKind: licenseKindEnum('license_kind').notNull(),
+    tradeName: text('trade_name').notNull(),
+    crNumber: text('cr_number').notNull(),
+    /** The case transition that last changed this row: a late write of an older one changes nothing. */
+    seq: integer('seq').notNull(),
+  },
+  (t) => [
+    // Active tasks are a small slice of a large table: the inbox's indexes cover only them.
+    index('tasks_inbox_due_idx').on(t.officeId, t.requiredRole, t.dueAt, t.id).where(sql`status in ('open', 'claimed')`),
+    index('tasks_inbox_created_idx').on(t.officeId, t.requiredRole, t.createdAt, t.id).where(sql`status in ('open', 'claimed')`),
+    index('tasks_assignee_idx').on(t.assignee, t.dueAt, t.id).where(sql`status = 'claimed'`),
+    index('tasks_application_idx').on(t.applicationId),
+  ],
+);
+
+/** Staff's notes on a case, in order; not shown to the applicant. */
+export const caseComments = pgTable(
+  'case_comments',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    applicationId: text('application_id')
+      .notNull()
+      .references(() => applications.id),
+    authorId: text('author_id').notNull(),
+    authorName: text('author_name'),
+    authorRoles: text('author_roles').array().notNull().default([]),
+    body: text('body').notNull(),
+    at: timestamps('at').notNull().defaultNow(),
+  },
+  (t) => [index('case_comments_application_idx').on(t.applicationId, t.id)],
 );
 
 // Relations for drizzle's relational queries: the case view loads in one SQL statement.

@@ -1,3 +1,5 @@
+import type { TaskKind } from './status';
+
 // Who may do what. The roles come from the identity provider's token (or an API
 // key's scope); the operations are what the routes ask for. One table, read by
 // the API's authorization hook, the tests' access matrix and the docs.
@@ -42,6 +44,11 @@ export const Operation = {
   apiKeyManage: 'api_key.manage',
   apiKeyRead: 'api_key.read',
   auditRead: 'audit.read',
+  taskRead: 'task.read',
+  taskClaim: 'task.claim',
+  taskReassign: 'task.reassign',
+  commentRead: 'comment.read',
+  commentWrite: 'comment.write',
 } as const;
 export type Operation = (typeof Operation)[keyof typeof Operation];
 export const OPERATIONS = Object.values(Operation) as [Operation, ...Operation[]];
@@ -56,9 +63,9 @@ const R = Role;
  */
 export const ROLE_OPERATIONS: Record<Role, ReadonlySet<Operation>> = {
   [R.applicant]: new Set([O.applicationSubmit, O.applicationRead, O.applicationCorrect, O.officeRead]),
-  [R.officeClerk]: new Set([O.applicationSubmit, O.applicationRead, O.applicationCorrect, O.officeRead]),
-  [R.healthSpecialist]: new Set([O.applicationRead, O.reviewHealth, O.officeRead]),
-  [R.technicalInspector]: new Set([O.applicationRead, O.reviewTechnical, O.officeRead]),
+  [R.officeClerk]: new Set([O.applicationSubmit, O.applicationRead, O.applicationCorrect, O.officeRead, O.taskRead, O.commentRead, O.commentWrite]),
+  [R.healthSpecialist]: new Set([O.applicationRead, O.reviewHealth, O.officeRead, O.taskRead, O.taskClaim, O.commentRead, O.commentWrite]),
+  [R.technicalInspector]: new Set([O.applicationRead, O.reviewTechnical, O.officeRead, O.taskRead, O.taskClaim, O.commentRead, O.commentWrite]),
   [R.officeManager]: new Set([
     O.applicationSubmit,
     O.applicationRead,
@@ -68,6 +75,9 @@ export const ROLE_OPERATIONS: Record<Role, ReadonlySet<Operation>> = {
     O.officeAmend,
     O.apiKeyManage,
     O.apiKeyRead,
+    O.taskRead,
+    O.commentRead,
+    O.commentWrite,
   ]),
   [R.supervisor]: new Set([
     O.applicationRead,
@@ -78,6 +88,10 @@ export const ROLE_OPERATIONS: Record<Role, ReadonlySet<Operation>> = {
     O.roundManage,
     O.apiKeyRead,
     O.auditRead,
+    O.taskRead,
+    O.taskReassign,
+    O.commentRead,
+    O.commentWrite,
   ]),
   [R.administrator]: new Set([
     O.applicationRead,
@@ -89,8 +103,11 @@ export const ROLE_OPERATIONS: Record<Role, ReadonlySet<Operation>> = {
     O.apiKeyManage,
     O.apiKeyRead,
     O.auditRead,
+    O.taskRead,
+    O.commentRead,
+    O.commentWrite,
   ]),
-  [R.auditor]: new Set([O.applicationRead, O.officeRead, O.apiKeyRead, O.auditRead]),
+  [R.auditor]: new Set([O.applicationRead, O.officeRead, O.apiKeyRead, O.auditRead, O.taskRead, O.commentRead]),
 };
 
 /** What an API key (an office's own software, a portal) may be scoped to. */
@@ -129,6 +146,13 @@ export function caseScope(p: Principal): CaseScope {
   if (p.nationalId && p.roles.includes(Role.applicant)) return { nationalId: p.nationalId };
   return { none: true };
 }
+
+/** Who works a task of each kind. */
+export const TASK_ROLE: Record<TaskKind, Role> = {
+  health_review: Role.healthSpecialist,
+  technical_review: Role.technicalInspector,
+  applicant_correction: Role.applicant,
+};
 
 export const OfficeStatus = {
   applying: 'applying',

@@ -115,6 +115,9 @@ export const CaseEvent = {
   excluded: 'excluded',
   rejected: 'rejected',
   officeReassigned: 'office_reassigned',
+  taskClaimed: 'task_claimed',
+  taskReleased: 'task_released',
+  taskReassigned: 'task_reassigned',
 } as const;
 export type CaseEvent = (typeof CaseEvent)[keyof typeof CaseEvent];
 export const CASE_EVENTS = Object.values(CaseEvent) as [CaseEvent, ...CaseEvent[]];
@@ -135,6 +138,34 @@ export const SMS_EVENTS: ReadonlySet<CaseEvent> = new Set<CaseEvent>([
   CaseEvent.rejected,
   CaseEvent.officeReassigned,
 ]);
+
+/** The human steps of a case: each is a task in someone's inbox. */
+export const TaskKind = {
+  healthReview: 'health_review',
+  technicalReview: 'technical_review',
+  /** The applicant's correction: supervisors see what waits on applicants. */
+  correction: 'applicant_correction',
+} as const;
+export type TaskKind = (typeof TaskKind)[keyof typeof TaskKind];
+export const TASK_KINDS = Object.values(TaskKind) as [TaskKind, ...TaskKind[]];
+
+export const TaskStatus = {
+  open: 'open',
+  claimed: 'claimed',
+  completed: 'completed',
+  cancelled: 'cancelled',
+} as const;
+export type TaskStatus = (typeof TaskStatus)[keyof typeof TaskStatus];
+export const TASK_STATUSES = Object.values(TaskStatus) as [TaskStatus, ...TaskStatus[]];
+
+export const TASK_KIND_FOR_REVIEW: Record<ReviewKind, TaskKind> = {
+  health: TaskKind.healthReview,
+  technical: TaskKind.technicalReview,
+};
+
+/** A task's id: one per review kind and round, one per correction request (by the transition that asked). */
+export const reviewTaskId = (applicationId: string, kind: ReviewKind, round: number) => `${applicationId}:${kind}:${round}`;
+export const correctionTaskId = (applicationId: string, seq: number) => `${applicationId}:correction:${seq}`;
 
 export const DocumentType = {
   storefrontPhoto: 'storefront_photo',

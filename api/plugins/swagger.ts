@@ -17,6 +17,7 @@ export default fp(async (app) => {
         { name: 'licenses', description: 'Public license verification' },
         { name: 'offices', description: 'Service offices, their accreditation and rounds' },
         { name: 'api keys', description: "Keys for an office's own software" },
+        { name: 'tasks', description: "The reviewer workbench: the inbox, claiming, deciding; comments on a case" },
         { name: 'audit', description: 'Who did what; who am I' },
         { name: 'operations', description: 'Health of the service' },
       ],

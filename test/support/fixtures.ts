@@ -116,8 +116,19 @@ export function waitForApp(api: FastifyInstance, id: string, what: string, pred:
 export const waitForStage = (api: FastifyInstance, id: string, stage: string, timeoutMs?: number) =>
   waitForApp(api, id, `stage ${stage}`, (a) => a.stage === stage, timeoutMs);
 
-/** Decides as office A's reviewer of that kind unless told otherwise. */
-export function decide(api: FastifyInstance, id: string, body: ReviewDecisionBody, who: Who = body.kind === 'health' ? 'health' : 'inspector') {
+/** The review task of that kind in the case's current round. */
+export async function reviewTask(api: FastifyInstance, id: string, kind: 'health' | 'technical'): Promise<string> {
+  const round = await getApp(api, id).then((a) => a.round as number, () => 1);
+  return `${id}:${kind}:${round}`;
+}
+
+/**
+ * Claims the review task, then decides it, as office A's reviewer of that kind
+ * unless told otherwise. A claim the workflow refuses is left for the decision
+ * to report (the tests of refusals read the decision's answer).
+ */
+export async function decide(api: FastifyInstance, id: string, body: ReviewDecisionBody, who: Who = body.kind === 'health' ? 'health' : 'inspector') {
+  await call(api, who, 'POST', `/tasks/${await reviewTask(api, id, body.kind)}/claim`);
   return call(api, who, 'POST', `/applications/${id}/reviews`, body);
 }
 

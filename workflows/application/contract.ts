@@ -12,7 +12,7 @@ import type {
   ReviewDecisionInput,
   ReviewRecord,
 } from '../../domain/application';
-import type { Agency, ExclusionReason, ReviewKind, Stage, Status, WaitingOn } from '../../domain/status';
+import type { Agency, ExclusionReason, ReviewKind, Stage, Status, TaskKind, WaitingOn } from '../../domain/status';
 
 export const TASK_QUEUE = 'tarkhees-applications';
 export const WORKFLOW_TYPE = 'licenseApplication';
@@ -42,13 +42,26 @@ export interface CaseTiming {
   /** Backoff for an agency that does not answer (outage, 5xx, timeout). */
   agencyRetryInitialMs: number;
   agencyRetryMaxMs: number;
+  /** How long a review task may take before it is overdue (cases started before this existed use the default). */
+  reviewSlaMs?: number;
 }
+
+/** A review task's time when the case's timing does not say. */
+export const DEFAULT_REVIEW_SLA_MS = 5 * 86_400_000;
 
 export interface ApplicationWorkflowInput {
   applicationId: string;
   submittedAt: string;
   data: ApplicationData;
   timing: CaseTiming;
+  /** Who filed it (token subject or API key): they may not review it. */
+  filedBy?: string;
+}
+
+/** An open task of the case, and who holds it. */
+export interface OpenTask {
+  kind: TaskKind;
+  holder?: string;
 }
 
 export interface CaseState {
@@ -68,6 +81,11 @@ export interface CaseState {
   holdDueAt?: string;
   license?: IssuedLicense;
   data: ApplicationData;
+  /** Open tasks by id (see reviewTaskId, correctionTaskId). */
+  tasks: Record<string, OpenTask>;
+  /** Who filed and who corrected the case: separation of duties keeps them from reviewing it. */
+  filedBy?: string;
+  correctedBy: string[];
 }
 
 export interface CaseOutcome {
@@ -100,6 +118,20 @@ export interface OfficeReassignment {
 
 /** A supervisor moves an open case to another office (its own was suspended, or is overloaded). */
 export const reassignOfficeUpdate = defineUpdate<UpdateResult, [OfficeReassignment]>('reassignOffice');
+
+export interface TaskActor {
+  /** Token subject of the person acting. */
+  id: string;
+  /** A supervisor acting on someone else's claim. */
+  supervisor?: boolean;
+}
+
+/** A reviewer takes a task: one holder at a time, and only the holder decides. */
+export const claimTaskUpdate = defineUpdate<OpenTask & { id: string }, [{ taskId: string; by: TaskActor }]>('claimTask');
+/** The holder (or a supervisor) puts a task back in the office's inbox. */
+export const releaseTaskUpdate = defineUpdate<OpenTask & { id: string }, [{ taskId: string; by: TaskActor }]>('releaseTask');
+/** A supervisor gives a task to a named reviewer. */
+export const reassignTaskUpdate = defineUpdate<OpenTask & { id: string }, [{ taskId: string; to: string; by: TaskActor }]>('reassignTask');
 
 /** An agency told us a case's standing changed: ask it again now instead of at the next recheck. */
 export const recheckAgenciesSignal = defineSignal('recheckAgencies');

@@ -11,7 +11,8 @@ import {
   setHandler,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
-import type { Activities, Transition } from '../../activities';
+import type { Activities, TaskChanges, Transition } from '../../activities';
+import { TASK_ROLE } from '../../domain/access';
 import type { AgencyResult, Correction, Deficiency, ReviewDecisionInput } from '../../domain/application';
 import {
   AGENCIES,
@@ -20,14 +21,22 @@ import {
   SMS_EVENTS,
   Stage,
   Status,
+  TASK_KIND_FOR_REVIEW,
+  TaskKind,
   WaitingOn,
+  correctionTaskId,
+  reviewTaskId,
   type Agency,
   type ExclusionReason,
   type ReviewKind,
 } from '../../domain/status';
 import {
+  claimTaskUpdate,
+  DEFAULT_REVIEW_SLA_MS,
   decideReviewUpdate,
   getStateQuery,
+  reassignTaskUpdate,
+  releaseTaskUpdate,
   reassignOfficeUpdate,
   recheckAgenciesSignal,
   SA_NEEDS_ATTENTION,
@@ -39,6 +48,7 @@ import {
   type ApplicationWorkflowInput,
   type CaseOutcome,
   type CaseState,
+  type OpenTask,
   type UpdateResult,
 } from './contract';
 
@@ -94,6 +104,9 @@ export async function licenseApplication(input: ApplicationWorkflowInput): Promi
     reviews: [],
     agencies: {},
     data: input.data,
+    tasks: {},
+    filedBy: input.filedBy,
+    correctedBy: [],
   };
   let seq = 0;
   let correction: Correction | undefined;
@@ -124,7 +137,7 @@ export async function licenseApplication(input: ApplicationWorkflowInput): Promi
 
   /** Persists the state as it is now: projection, timeline, SMS (see recordTransition). */
   async function transition(event: CaseEvent, extra: Partial<Transition> = {}, fromHandler = false): Promise<void> {
-    const { reviews: _reviews, data, ...snapshot } = state;
+    const { reviews: _reviews, data, tasks: _tasks, correctedBy: _c, filedBy: _f, ...snapshot } = state;
     // The application itself travels only when it changed: it is most of the payload.
     // A handler's write can land after a later main-loop write and be skipped by the
     // projection's seq guard, so only a main-loop write counts the data as stored.
@@ -141,6 +154,101 @@ export async function licenseApplication(input: ApplicationWorkflowInput): Promi
     };
     await (fromHandler ? dbFromHandler : db).recordTransition(record);
   }
+
+  /** Takes open tasks out of the case's state and says how they closed, for the next transition. */
+  function closeTasks(
+    which: (t: OpenTask, id: string) => boolean,
+    status: 'completed' | 'cancelled',
+    how: { decision?: string; reasons?: string[]; comment?: string } = {},
+  ) {
+    const closed: NonNullable<TaskChanges['close']> = [];
+    for (const [id, t] of Object.entries(state.tasks)) {
+      if (!which(t, id)) continue;
+      delete state.tasks[id];
+      closed.push({ ...how, id, status });
+    }
+    return closed;
+  }
+
+  function openTask(id: string, kind: TaskKind, dueAt: string): NonNullable<TaskChanges['open']>[number] {
+    state.tasks[id] = { kind };
+    return { id, kind, requiredRole: TASK_ROLE[kind], round: state.round, dueAt };
+  }
+
+  /** Separation of duties: who may not take (or decide) a review of this case. */
+  function conflictOfDuty(person: string, kind: TaskKind): string | undefined {
+    if (kind === TaskKind.correction) return undefined;
+    if (person === state.filedBy) return `${person} filed this application and cannot review it`;
+    if (state.correctedBy.includes(person)) return `${person} corrected this application and cannot review it`;
+    const other = Object.values(state.tasks).find((t) => t.kind !== kind && t.kind !== TaskKind.correction && t.holder === person);
+    const decidedOther = state.reviews.some((r) => r.round === state.round && TASK_KIND_FOR_REVIEW[r.kind] !== kind && r.reviewer.id === person);
+    if (other || decidedOther) return `${person} takes part in the other review of this case; one person cannot make both decisions`;
+    return undefined;
+  }
+
+  function taskFor(taskId: string): OpenTask {
+    const task = state.tasks[taskId];
+    if (!task) throw new Error(`task ${taskId} is not open: the case no longer waits for it`);
+    return task;
+  }
+
+  setHandler(
+    claimTaskUpdate,
+    async ({ taskId, by }) => {
+      const task = taskFor(taskId);
+      if (task.holder === by.id) return { id: taskId, ...task };
+      task.holder = by.id;
+      await transition(CaseEvent.taskClaimed, { actor: by.id, details: { taskId }, tasks: { assign: { id: taskId, assignee: by.id } } }, true);
+      return { id: taskId, ...task };
+    },
+    {
+      validator: ({ taskId, by }) => {
+        const task = taskFor(taskId);
+        if (task.kind === TaskKind.correction) throw new Error('a correction task waits for the applicant; it is not claimed');
+        if (task.holder && task.holder !== by.id) throw new Error(`task ${taskId} is held by ${task.holder}`);
+        const conflict = conflictOfDuty(by.id, task.kind);
+        if (conflict) throw new Error(conflict);
+      },
+    },
+  );
+
+  setHandler(
+    releaseTaskUpdate,
+    async ({ taskId, by }) => {
+      const task = taskFor(taskId);
+      const holder = task.holder;
+      task.holder = undefined;
+      await transition(CaseEvent.taskReleased, { actor: by.id, details: { taskId, holder }, tasks: { assign: { id: taskId, assignee: null } } }, true);
+      return { id: taskId, ...task };
+    },
+    {
+      validator: ({ taskId, by }) => {
+        const task = taskFor(taskId);
+        if (!task.holder) throw new Error(`task ${taskId} is not held by anyone`);
+        if (task.holder !== by.id && !by.supervisor) throw new Error(`task ${taskId} is held by ${task.holder}; only they or a supervisor can release it`);
+      },
+    },
+  );
+
+  setHandler(
+    reassignTaskUpdate,
+    async ({ taskId, to, by }) => {
+      const task = taskFor(taskId);
+      const from = task.holder;
+      task.holder = to;
+      await transition(CaseEvent.taskReassigned, { actor: by.id, details: { taskId, from, to }, tasks: { assign: { id: taskId, assignee: to } } }, true);
+      return { id: taskId, ...task };
+    },
+    {
+      validator: ({ taskId, to, by }) => {
+        const task = taskFor(taskId);
+        if (!by.supervisor) throw new Error('only a supervisor reassigns a task');
+        if (task.kind === TaskKind.correction) throw new Error('a correction task waits for the applicant; it is not assigned');
+        const conflict = conflictOfDuty(to, task.kind);
+        if (conflict) throw new Error(conflict);
+      },
+    },
+  );
 
   const currentReviewOutcome = () => reviewOutcome;
   const updateResult = (): UpdateResult => ({ stage: state.stage, status: state.status, round: state.round });
@@ -162,8 +270,10 @@ export async function licenseApplication(input: ApplicationWorkflowInput): Promi
       };
       state.stage = Stage.completenessCheck;
       state.waitingOn = [];
+      if (c.submittedBy && !state.correctedBy.includes(c.submittedBy)) state.correctedBy.push(c.submittedBy);
+      const close = closeTasks((t) => t.kind === TaskKind.correction, 'completed', { decision: 'corrected' });
       index();
-      await transition(CaseEvent.correctionReceived, { actor: c.submittedBy ?? 'applicant', details: { note: c.note } }, true);
+      await transition(CaseEvent.correctionReceived, { actor: c.submittedBy ?? 'applicant', details: { note: c.note }, tasks: { close } }, true);
       return updateResult();
     },
     {
@@ -182,6 +292,8 @@ export async function licenseApplication(input: ApplicationWorkflowInput): Promi
       state.waitingOn = state.waitingOn.filter((w) => w !== ROLE_FOR_REVIEW[d.kind]);
       const record = { ...d, round: state.round, decidedAt: new Date().toISOString() };
       state.reviews.push(record);
+      const taskId = reviewTaskId(state.applicationId, d.kind, state.round);
+      const close = closeTasks((_t, id) => id === taskId, 'completed', { decision: d.decision, reasons: d.reasons, comment: d.comment });
       if (d.decision !== 'approve' && !reviewOutcome) {
         reviewOutcome = { decision: d.decision, deficiencies: d.deficiencies ?? [] };
       }
@@ -191,10 +303,23 @@ export async function licenseApplication(input: ApplicationWorkflowInput): Promi
         actor: d.reviewer.id,
         review: record,
         details: { kind: d.kind, decision: d.decision },
+        tasks: { close },
       }, true);
       return updateResult();
     },
-    { validator: (d: ReviewDecisionInput) => validateDecision(state, d, reviewOutcome !== undefined) },
+    {
+      validator: (d: ReviewDecisionInput) => {
+        validateDecision(state, d, reviewOutcome !== undefined);
+        // Only the task's holder decides it.
+        const taskId = reviewTaskId(state.applicationId, d.kind, state.round);
+        const holder = state.tasks[taskId]?.holder;
+        if (holder !== d.reviewer.id) {
+          throw new Error(holder ? `the ${d.kind} review is held by ${holder}` : `claim the ${d.kind} review (task ${taskId}) before deciding it`);
+        }
+        const conflict = conflictOfDuty(d.reviewer.id, TASK_KIND_FOR_REVIEW[d.kind]);
+        if (conflict) throw new Error(conflict);
+      },
+    },
   );
 
   setHandler(
@@ -203,7 +328,9 @@ export async function licenseApplication(input: ApplicationWorkflowInput): Promi
       const from = state.data.officeId ?? null;
       state.data = { ...state.data, officeId: r.officeId };
       upsertSearchAttributes([{ key: SA_OFFICE, value: r.officeId }]);
-      await transition(CaseEvent.officeReassigned, { actor: r.by, details: { from, to: r.officeId, reason: r.reason } }, true);
+      // The old office's reviewers no longer hold anything here.
+      for (const t of Object.values(state.tasks)) t.holder = undefined;
+      await transition(CaseEvent.officeReassigned, { actor: r.by, details: { from, to: r.officeId, reason: r.reason }, tasks: { retarget: r.officeId } }, true);
       return updateResult();
     },
     {
@@ -225,8 +352,9 @@ export async function licenseApplication(input: ApplicationWorkflowInput): Promi
     state.waitingOn = [];
     state.pendingReviews = [];
     state.deficiencies = reasons;
+    const close = closeTasks(() => true, 'cancelled');
     index();
-    await transition(event, { details: exclusionReason ? { exclusionReason } : {} });
+    await transition(event, { details: exclusionReason ? { exclusionReason } : {}, tasks: { close } });
     // An update that was accepted must get its answer before the case closes.
     await condition(allHandlersFinished);
     return { status, exclusionReason, license: state.license, reasons };
@@ -239,8 +367,11 @@ export async function licenseApplication(input: ApplicationWorkflowInput): Promi
     state.waitingOn = [WaitingOn.applicant];
     state.deficiencies = deficiencies;
     state.correctionDueAt = new Date(Date.now() + timing.correctionDeadlineMs).toISOString();
+    // A review the other reviewer had not decided is moot: the next round reviews afresh.
+    const close = closeTasks((t) => t.kind !== TaskKind.correction, 'cancelled');
+    const open = [openTask(correctionTaskId(state.applicationId, seq + 1), TaskKind.correction, state.correctionDueAt)];
     index();
-    await transition(event);
+    await transition(event, { tasks: { open, close } });
     const corrected = await condition(() => correction !== undefined, timing.correctionDeadlineMs);
     state.correctionDueAt = undefined;
     return corrected;
@@ -274,7 +405,9 @@ export async function licenseApplication(input: ApplicationWorkflowInput): Promi
     state.pendingReviews = conditions.healthReviewRequired ? ['health', 'technical'] : ['technical'];
     state.waitingOn = state.pendingReviews.map((k) => ROLE_FOR_REVIEW[k]);
     reviewOutcome = undefined;
-    await transition(CaseEvent.reviewStarted, { details: { homeVisit: conditions.homeVisit, termMonths: conditions.termMonths } });
+    const reviewDue = new Date(Date.now() + (timing.reviewSlaMs ?? DEFAULT_REVIEW_SLA_MS)).toISOString();
+    const open = state.pendingReviews.map((k) => openTask(reviewTaskId(state.applicationId, k, state.round), TASK_KIND_FOR_REVIEW[k], reviewDue));
+    await transition(CaseEvent.reviewStarted, { details: { homeVisit: conditions.homeVisit, termMonths: conditions.termMonths }, tasks: { open } });
     index();
     await condition(() => state.pendingReviews.length === 0 || reviewOutcome !== undefined);
     // Re-read through a function: TypeScript cannot see the update handler assign it.

@@ -1,0 +1,107 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import { Operation } from '../../domain/access';
+import { principalOf } from '../plugins/auth';
+import { ApplicationIdParam, ErrorSchema } from '../schemas';
+import {
+  CommentBody,
+  CommentSchema,
+  ReassignTaskBody,
+  TaskCounts,
+  TaskCountsQuery,
+  TaskDecisionBody,
+  TaskIdParam,
+  TaskListQuery,
+  TaskPage,
+  TaskSchema,
+} from '../task-schemas';
+
+const denied = { 401: ErrorSchema, 403: ErrorSchema, 429: ErrorSchema };
+const errors = { 400: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema, 503: ErrorSchema, ...denied };
+const security: { [scheme: string]: string[] }[] = [{ bearer: [] }];
+const tags = ['tasks'];
+
+const taskRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.get(
+    '/tasks',
+    {
+      config: { operation: Operation.taskRead },
+      schema: { summary: 'The task inbox: filters, sorting and keyset paging', tags, security, querystring: TaskListQuery, response: { 200: TaskPage, 400: ErrorSchema, ...denied } },
+    },
+    async (req) => app.tasks.list(req.query, principalOf(req)),
+  );
+
+  app.get(
+    '/tasks/counts',
+    {
+      config: { operation: Operation.taskRead },
+      schema: { summary: 'Counts of active tasks for the inbox badges', tags, security, querystring: TaskCountsQuery, response: { 200: TaskCounts, 400: ErrorSchema, ...denied } },
+    },
+    async (req) => app.tasks.counts(req.query, principalOf(req)),
+  );
+
+  app.get(
+    '/tasks/:id',
+    {
+      config: { operation: Operation.taskRead },
+      schema: { summary: 'One task', tags, security, params: TaskIdParam, response: { 200: TaskSchema, 400: ErrorSchema, 404: ErrorSchema, ...denied } },
+    },
+    async (req) => app.tasks.get(req.params.id, principalOf(req)),
+  );
+
+  app.post(
+    '/tasks/:id/claim',
+    {
+      config: { operation: Operation.taskClaim, target: 'application' },
+      schema: { summary: 'Take a task: one holder at a time (409 names the holder)', tags, security, params: TaskIdParam, response: { 200: TaskSchema, ...errors } },
+    },
+    async (req) => app.tasks.claim(req.params.id, principalOf(req)),
+  );
+
+  app.post(
+    '/tasks/:id/release',
+    {
+      config: { operation: [Operation.taskClaim, Operation.taskReassign], target: 'application' },
+      schema: { summary: 'Put a task back in the inbox (its holder, or a supervisor)', tags, security, params: TaskIdParam, response: { 200: TaskSchema, ...errors } },
+    },
+    async (req) => app.tasks.release(req.params.id, principalOf(req)),
+  );
+
+  app.post(
+    '/tasks/:id/reassign',
+    {
+      config: { operation: Operation.taskReassign, target: 'application' },
+      schema: { summary: "Give a task to a named reviewer of the task's office (supervisors)", tags, security, params: TaskIdParam, body: ReassignTaskBody, response: { 200: TaskSchema, ...errors } },
+    },
+    async (req) => app.tasks.reassign(req.params.id, req.body, principalOf(req)),
+  );
+
+  app.post(
+    '/tasks/:id/decision',
+    {
+      config: { operation: [Operation.reviewHealth, Operation.reviewTechnical], target: 'application' },
+      schema: { summary: 'Decide a review task the caller holds', tags, security, params: TaskIdParam, body: TaskDecisionBody, response: { 200: TaskSchema, ...errors } },
+    },
+    async (req) => app.tasks.decide(req.params.id, req.body, principalOf(req)),
+  );
+
+  app.get(
+    '/applications/:id/comments',
+    {
+      config: { operation: Operation.commentRead },
+      schema: { summary: "Staff's comments on a case, in order", tags, security, params: ApplicationIdParam, response: { 200: Type.Object({ items: Type.Array(CommentSchema) }), 400: ErrorSchema, 404: ErrorSchema, ...denied } },
+    },
+    async (req) => app.tasks.comments(req.params.id, principalOf(req)),
+  );
+
+  app.post(
+    '/applications/:id/comments',
+    {
+      config: { operation: Operation.commentWrite, target: 'application' },
+      schema: { summary: 'Comment on a case (staff only; the applicant does not see it)', tags, security, params: ApplicationIdParam, body: CommentBody, response: { 201: CommentSchema, 400: ErrorSchema, 404: ErrorSchema, ...denied } },
+    },
+    async (req, reply) => reply.status(201).send(await app.tasks.comment(req.params.id, req.body, principalOf(req))),
+  );
+};
+
+export default taskRoutes;

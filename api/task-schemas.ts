@@ -1,0 +1,105 @@
+// Schemas of the reviewer workbench: the task inbox, its counts, claiming and
+// deciding, and comments on a case.
+import { Type, type Static } from '@sinclair/typebox';
+import { LICENSE_KINDS, REVIEW_DECISIONS, TASK_KINDS, TASK_STATUSES } from '../domain/status';
+import { ROLES } from '../domain/access';
+import { OFFICE_ID_PATTERN } from '../workflows/accreditation/contract';
+import { DeficiencySchema } from './schemas';
+
+const literals = <T extends string>(values: readonly T[]) => Type.Union(values.map((v) => Type.Literal(v)));
+const IsoDateTime = Type.String({ format: 'date-time' });
+const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
+
+export const TASK_ID_PATTERN = '^TRK-[0-9]{8}-[0-9A-HJKMNP-TV-Z]{6}:(health|technical|correction):[0-9]{1,6}$';
+export const TaskIdParam = Type.Object({ id: Type.String({ pattern: TASK_ID_PATTERN, description: 'e.g. TRK-20261128-7KQ2MX:health:1' }) });
+
+const TaskFilters = {
+  kind: Type.Optional(literals(TASK_KINDS)),
+  role: Type.Optional(literals(ROLES)),
+  officeId: Type.Optional(Type.String({ pattern: OFFICE_ID_PATTERN })),
+  licenseKind: Type.Optional(literals(LICENSE_KINDS)),
+  /** Trade name (part of it), application number (its start) or CR number. */
+  q: Type.Optional(Type.String({ minLength: 2, maxLength: 100 })),
+};
+
+export const TaskListQuery = Type.Object(
+  {
+    ...TaskFilters,
+    status: Type.Union([literals(TASK_STATUSES), Type.Literal('active')], { default: 'active', description: 'active = open or claimed' }),
+    assignee: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: '"me", "unassigned", or a user id' })),
+    overdue: Type.Optional(Type.Boolean()),
+    dueBefore: Type.Optional(IsoDateTime),
+    sort: Type.Union([Type.Literal('due'), Type.Literal('created'), Type.Literal('priority')], { default: 'due' }),
+    limit: Type.Integer({ minimum: 1, maximum: 100, default: 25 }),
+    cursor: Type.Optional(Type.String({ maxLength: 300 })),
+  },
+  { additionalProperties: false },
+);
+export type TaskListQuery = Static<typeof TaskListQuery>;
+
+export const TaskCountsQuery = Type.Object(TaskFilters, { additionalProperties: false });
+export type TaskCountsQuery = Static<typeof TaskCountsQuery>;
+
+export const TaskSchema = Type.Object({
+  id: Type.String(),
+  applicationId: Type.String(),
+  kind: literals(TASK_KINDS),
+  requiredRole: literals(ROLES),
+  officeId: Nullable(Type.String()),
+  status: literals(TASK_STATUSES),
+  assignee: Nullable(Type.String()),
+  priority: Type.Integer(),
+  round: Type.Integer(),
+  createdAt: IsoDateTime,
+  dueAt: IsoDateTime,
+  overdue: Type.Boolean(),
+  claimedAt: Nullable(IsoDateTime),
+  decidedAt: Nullable(IsoDateTime),
+  decision: Nullable(Type.String()),
+  reasons: Type.Array(Type.String()),
+  comment: Nullable(Type.String()),
+  licenseKind: literals(LICENSE_KINDS),
+  tradeName: Type.String(),
+  crNumber: Type.String(),
+});
+
+export const TaskPage = Type.Object({ items: Type.Array(TaskSchema), nextCursor: Type.Union([Type.String(), Type.Null()]) });
+
+export const TaskCounts = Type.Object({
+  active: Type.Integer(),
+  open: Type.Integer(),
+  claimed: Type.Integer(),
+  mine: Type.Integer(),
+  unassigned: Type.Integer(),
+  overdue: Type.Integer(),
+  byKind: Type.Record(Type.String(), Type.Integer()),
+});
+
+export const ReassignTaskBody = Type.Object(
+  { assignee: Type.String({ minLength: 1, maxLength: 200, description: "A reviewer of the task's office with the task's role" }) },
+  { additionalProperties: false },
+);
+export type ReassignTaskBody = Static<typeof ReassignTaskBody>;
+
+export const TaskDecisionBody = Type.Object(
+  {
+    decision: literals(REVIEW_DECISIONS),
+    reasons: Type.Optional(Type.Array(Type.String({ pattern: '^[A-Z][A-Z0-9_]{1,59}$' }), { maxItems: 20 })),
+    comment: Type.Optional(Type.String({ maxLength: 4000 })),
+    deficiencies: Type.Optional(Type.Array(DeficiencySchema, { maxItems: 50 })),
+  },
+  { additionalProperties: false },
+);
+export type TaskDecisionBody = Static<typeof TaskDecisionBody>;
+
+export const CommentBody = Type.Object({ body: Type.String({ minLength: 1, maxLength: 4000 }) }, { additionalProperties: false });
+export type CommentBody = Static<typeof CommentBody>;
+
+export const CommentSchema = Type.Object({
+  id: Type.Integer(),
+  authorId: Type.String(),
+  authorName: Nullable(Type.String()),
+  authorRoles: Type.Array(Type.String()),
+  body: Type.String(),
+  at: IsoDateTime,
+});

@@ -1,0 +1,219 @@
+// The reviewer workbench: the task inbox (a read model the case workflows
+// write), its badge counts, and claiming, releasing, reassigning and deciding
+// tasks, each delivered to the case workflow as an Update so the workflow stays
+// the judge of who holds what. Comments on a case live here too.
+import { and, asc, desc, eq, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
+import type { Client } from '@temporalio/client';
+import { MUNICIPALITY_ROLES, OFFICE_ROLES, Role, type Principal } from '../domain/access';
+import type { Db } from '../db/client';
+import { caseComments, officeStaff, tasks } from '../db/schema';
+import { claimTaskUpdate, reassignTaskUpdate, releaseTaskUpdate, workflowIdFor } from '../workflows/application/contract';
+import { badRequest, conflict, HttpError, notFound } from './errors';
+import type { ApplicationService } from './service';
+import type { CommentBody, ReassignTaskBody, TaskCountsQuery, TaskDecisionBody, TaskListQuery } from './task-schemas';
+
+type TaskRow = typeof tasks.$inferSelect;
+const ACTIVE = ['open', 'claimed'] as const;
+const forbidden = (message: string) => new HttpError(403, 'forbidden', message);
+const isSupervisor = (p: Principal) => p.kind === 'user' && p.roles.includes(Role.supervisor);
+
+/** LIKE pattern text with its wildcards taken literally. */
+const likeText = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+function encodeCursor(parts: (string | number)[]): string {
+  return Buffer.from(JSON.stringify(parts)).toString('base64url');
+}
+
+function decodeCursor(cursor: string, length: number): (string | number)[] {
+  try {
+    const parts = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    if (Array.isArray(parts) && parts.length === length && parts.every((x) => typeof x === 'string' || typeof x === 'number')) return parts;
+  } catch {
+    // fall through
+  }
+  throw badRequest('querystring/cursor', 'querystring/cursor: not a cursor this API issued for this sort');
+}
+
+export class TaskService {
+  constructor(
+    private readonly db: Db,
+    private readonly temporal: Client,
+    private readonly applications: ApplicationService,
+  ) {}
+
+  /** Office staff see their office's tasks; the municipality sees all. */
+  private scope(p: Principal): SQL | undefined {
+    if (p.kind === 'user' && p.roles.some((r) => MUNICIPALITY_ROLES.has(r))) return undefined;
+    if (p.officeId && p.roles.some((r) => OFFICE_ROLES.has(r))) return eq(tasks.officeId, p.officeId);
+    return sql`false`;
+  }
+
+  private filters(q: TaskCountsQuery, p: Principal): SQL[] {
+    const where: SQL[] = [];
+    const scope = this.scope(p);
+    if (scope) where.push(scope);
+    if (q.kind) where.push(eq(tasks.kind, q.kind));
+    if (q.role) where.push(eq(tasks.requiredRole, q.role));
+    if (q.officeId) where.push(eq(tasks.officeId, q.officeId));
+    if (q.licenseKind) where.push(eq(tasks.licenseKind, q.licenseKind));
+    if (q.q) {
+      const text = q.q.trim();
+      where.push(
+        or(
+          sql`${tasks.tradeName} ilike ${`%${likeText(text)}%`}`,
+          sql`${tasks.applicationId} like ${`${likeText(text.toUpperCase())}%`}`,
+          eq(tasks.crNumber, text),
+        )!,
+      );
+    }
+    return where;
+  }
+
+  async list(q: TaskListQuery, p: Principal) {
+    const where = this.filters(q, p);
+    where.push(q.status === 'active' ? inArray(tasks.status, [...ACTIVE]) : eq(tasks.status, q.status));
+    if (q.assignee === 'me') where.push(eq(tasks.assignee, p.id));
+    else if (q.assignee === 'unassigned') where.push(sql`${tasks.assignee} is null`);
+    else if (q.assignee) where.push(eq(tasks.assignee, q.assignee));
+    if (q.overdue !== undefined) where.push(q.overdue ? sql`${tasks.dueAt} < now()` : sql`${tasks.dueAt} >= now()`);
+    if (q.dueBefore) where.push(lt(tasks.dueAt, new Date(q.dueBefore)));
+
+    let order: SQL[];
+    let cursorOf: (t: TaskRow) => (string | number)[];
+    if (q.sort === 'priority') {
+      order = [desc(tasks.priority), asc(tasks.dueAt), asc(tasks.id)];
+      cursorOf = (t) => [t.priority, t.dueAt.toISOString(), t.id];
+      if (q.cursor) {
+        const [pr, due, id] = decodeCursor(q.cursor, 3) as [number, string, string];
+        where.push(sql`(${tasks.priority} < ${pr} or (${tasks.priority} = ${pr} and (${tasks.dueAt}, ${tasks.id}) > (${new Date(due)}, ${id})))`);
+      }
+    } else {
+      const column = q.sort === 'created' ? tasks.createdAt : tasks.dueAt;
+      order = [asc(column), asc(tasks.id)];
+      cursorOf = (t) => [(q.sort === 'created' ? t.createdAt : t.dueAt).toISOString(), t.id];
+      if (q.cursor) {
+        const [at, id] = decodeCursor(q.cursor, 2) as [string, string];
+        where.push(sql`(${column}, ${tasks.id}) > (${new Date(at)}, ${id})`);
+      }
+    }
+    const rows = await this.db.select().from(tasks).where(and(...where)).orderBy(...order).limit(q.limit + 1);
+    const page = rows.slice(0, q.limit);
+    return { items: page.map((t) => this.view(t)), nextCursor: rows.length > q.limit ? encodeCursor(cursorOf(page[page.length - 1]!)) : null };
+  }
+
+  /** The inbox badges in one pass over the caller's active tasks. */
+  async counts(q: TaskCountsQuery, p: Principal) {
+    const where = [...this.filters(q, p), inArray(tasks.status, [...ACTIVE])];
+    const [row] = (await this.db
+      .select({
+        active: sql<number>`count(*)::int`,
+        open: sql<number>`count(*) filter (where ${tasks.status} = 'open')::int`,
+        claimed: sql<number>`count(*) filter (where ${tasks.status} = 'claimed')::int`,
+        mine: sql<number>`count(*) filter (where ${tasks.assignee} = ${p.id})::int`,
+        unassigned: sql<number>`count(*) filter (where ${tasks.assignee} is null)::int`,
+        overdue: sql<number>`count(*) filter (where ${tasks.dueAt} < now())::int`,
+        health: sql<number>`count(*) filter (where ${tasks.kind} = 'health_review')::int`,
+        technical: sql<number>`count(*) filter (where ${tasks.kind} = 'technical_review')::int`,
+        correction: sql<number>`count(*) filter (where ${tasks.kind} = 'applicant_correction')::int`,
+      })
+      .from(tasks)
+      .where(and(...where)))!;
+    const { health, technical, correction, ...rest } = row!;
+    return { ...rest, byKind: { health_review: health, technical_review: technical, applicant_correction: correction } };
+  }
+
+  async get(id: string, p: Principal) {
+    return this.view(await this.task(id, p));
+  }
+
+  private async task(id: string, p: Principal): Promise<TaskRow> {
+    const scope = this.scope(p);
+    const [row] = await this.db.select().from(tasks).where(and(eq(tasks.id, id), ...(scope ? [scope] : [])));
+    if (!row) throw notFound(`no task ${id}`);
+    return row;
+  }
+
+  private requireOpen(t: TaskRow): void {
+    if (!ACTIVE.includes(t.status as (typeof ACTIVE)[number])) throw conflict(`task ${t.id} is ${t.status}`, 'refused');
+  }
+
+  async claim(id: string, p: Principal) {
+    const t = await this.task(id, p);
+    if (!p.roles.includes(t.requiredRole)) throw forbidden(`task ${id} is worked by a ${t.requiredRole}`);
+    this.requireOpen(t);
+    await this.temporal.workflow.getHandle(workflowIdFor(t.applicationId)).executeUpdate(claimTaskUpdate, { args: [{ taskId: id, by: { id: p.id } }] });
+    return this.get(id, p);
+  }
+
+  async release(id: string, p: Principal) {
+    const t = await this.task(id, p);
+    this.requireOpen(t);
+    await this.temporal.workflow
+      .getHandle(workflowIdFor(t.applicationId))
+      .executeUpdate(releaseTaskUpdate, { args: [{ taskId: id, by: { id: p.id, supervisor: isSupervisor(p) } }] });
+    return this.get(id, p);
+  }
+
+  async reassign(id: string, body: ReassignTaskBody, p: Principal) {
+    const t = await this.task(id, p);
+    this.requireOpen(t);
+    const [member] = await this.db
+      .select()
+      .from(officeStaff)
+      .where(and(eq(officeStaff.officeId, t.officeId ?? ''), eq(officeStaff.userId, body.assignee), eq(officeStaff.role, t.requiredRole as never)));
+    if (!member) throw badRequest('body/assignee', `body/assignee: ${body.assignee} is not a ${t.requiredRole} of office ${t.officeId}`);
+    await this.temporal.workflow
+      .getHandle(workflowIdFor(t.applicationId))
+      .executeUpdate(reassignTaskUpdate, { args: [{ taskId: id, to: body.assignee, by: { id: p.id, supervisor: isSupervisor(p) } }] });
+    return this.get(id, p);
+  }
+
+  async decide(id: string, body: TaskDecisionBody, p: Principal) {
+    const t = await this.task(id, p);
+    if (t.kind === 'applicant_correction') throw conflict('a correction task is completed by the applicant’s correction', 'refused');
+    this.requireOpen(t);
+    await this.applications.decide(t.applicationId, { ...body, kind: t.kind === 'health_review' ? 'health' : 'technical' }, p);
+    return this.get(id, p);
+  }
+
+  async comments(applicationId: string, p: Principal) {
+    await this.applications.visible(applicationId, p);
+    const rows = await this.db.select().from(caseComments).where(eq(caseComments.applicationId, applicationId)).orderBy(asc(caseComments.id));
+    return { items: rows.map((c) => ({ id: c.id, authorId: c.authorId, authorName: c.authorName, authorRoles: c.authorRoles, body: c.body, at: c.at.toISOString() })) };
+  }
+
+  async comment(applicationId: string, body: CommentBody, p: Principal) {
+    await this.applications.visible(applicationId, p);
+    const [c] = await this.db
+      .insert(caseComments)
+      .values({ applicationId, authorId: p.id, authorName: p.name ?? null, authorRoles: p.roles, body: body.body })
+      .returning();
+    return { id: c!.id, authorId: c!.authorId, authorName: c!.authorName, authorRoles: c!.authorRoles, body: c!.body, at: c!.at.toISOString() };
+  }
+
+  private view(t: TaskRow) {
+    return {
+      id: t.id,
+      applicationId: t.applicationId,
+      kind: t.kind,
+      requiredRole: t.requiredRole,
+      officeId: t.officeId,
+      status: t.status,
+      assignee: t.assignee,
+      priority: t.priority,
+      round: t.round,
+      createdAt: t.createdAt.toISOString(),
+      dueAt: t.dueAt.toISOString(),
+      overdue: ACTIVE.includes(t.status as (typeof ACTIVE)[number]) && t.dueAt.getTime() < Date.now(),
+      claimedAt: t.claimedAt?.toISOString() ?? null,
+      decidedAt: t.decidedAt?.toISOString() ?? null,
+      decision: t.decision,
+      reasons: t.reasons,
+      comment: t.comment,
+      licenseKind: t.licenseKind,
+      tradeName: t.tradeName,
+      crNumber: t.crNumber,
+    };
+  }
+}
+
