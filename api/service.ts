@@ -196,7 +196,7 @@ export class ApplicationService {
       // A retry answers with the first case, even if its office has been suspended since.
       const existing = scopedKey ? await this.findByKey(scopedKey, requestHash) : undefined;
       if (existing) {
-        await this.startWorkflow(existing);
+        await this.startWorkflow(existing, principal.id);
         return { id: existing.id, status: existing.status, replayed: true };
       }
       throw await this.noOffice(named, ownOffice);
@@ -209,7 +209,7 @@ export class ApplicationService {
       data: { ...data, officeId: inserted.office_id },
       submittedAt: now,
     };
-    await this.startWorkflow(row);
+    await this.startWorkflow(row, principal.id);
     return { id: row.id, status: row.status, replayed: false };
   }
 
@@ -234,12 +234,14 @@ export class ApplicationService {
     return hit.app;
   }
 
-  private async startWorkflow(row: StartableRow): Promise<void> {
+  /** `filedBy`: the caller; a retry with the same key is the same caller, since keys are per client. */
+  private async startWorkflow(row: StartableRow, filedBy: string): Promise<void> {
     const input: ApplicationWorkflowInput = {
       applicationId: row.id,
       submittedAt: row.submittedAt.toISOString(),
       data: row.data,
       timing: this.config.timing,
+      filedBy,
     };
     // A closed case keeps its workflow id for good: a late retry must not start a second run.
     if (row.status !== 'in_progress') return;

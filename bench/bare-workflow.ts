@@ -4,6 +4,7 @@
 import { condition, defineUpdate, proxyActivities, proxyLocalActivities, setHandler } from '@temporalio/workflow';
 
 export const bareDecisionUpdate = defineUpdate<void, [string]>('decide');
+export const bareClaimUpdate = defineUpdate<void, [string]>('claim');
 
 type Noop = { noop(n: number): Promise<void> };
 // As in the application: database steps are local activities, the two agency calls regular ones.
@@ -19,7 +20,21 @@ export const BARE_SHAPE = { before: 4, decisions: 2, lastSteps: 2 } as const;
 
 export async function bareApplication(): Promise<void> {
   let decided = 0;
+  let claimed = 0;
   let ready = false;
+  setHandler(
+    bareClaimUpdate,
+    async (_who: string) => {
+      claimed++;
+      // As in the application: a claim is a write from an update handler.
+      await remote.noop(100 + claimed);
+    },
+    {
+      validator: (_who: string) => {
+        if (!ready) throw new Error('not in review yet');
+      },
+    },
+  );
   setHandler(
     bareDecisionUpdate,
     async (_decision: string) => {

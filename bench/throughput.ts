@@ -24,7 +24,7 @@ import { recreateDatabase } from '../scripts/databases';
 import { startTemporalDevServer } from '../scripts/temporal';
 import { healthApplication } from '../test/support/fixtures';
 import { createAppWorker } from '../worker';
-import { bareDecisionUpdate } from './bare-workflow';
+import { bareClaimUpdate, bareDecisionUpdate } from './bare-workflow';
 import { startIssuer } from '../identity/issuer';
 import { importOffices } from '../identity/seed';
 import { officeFile } from '../test/support/env';
@@ -156,6 +156,21 @@ async function listAll(apiUrl: string, query: string, samples: number[], as: Bot
   return out;
 }
 
+/** GET the task inbox, following nextCursor, timing each page. */
+async function listTasks(apiUrl: string, query: string, samples: number[], as: Bot): Promise<{ id: string }[]> {
+  const out: { id: string }[] = [];
+  let cursor: string | null = null;
+  do {
+    const path: string = `/tasks?${query}&limit=100${cursor ? `&cursor=${cursor}` : ''}`;
+    const res = await timed(samples, () => call(apiUrl, 'GET', path, undefined, {}, as));
+    if (res.status !== 200) throw new Error(`task list answered ${res.status}: ${res.body}`);
+    const page = JSON.parse(res.body) as { items: { id: string }[]; nextCursor: string | null };
+    out.push(...page.items);
+    cursor = page.nextCursor;
+  } while (cursor);
+  return out;
+}
+
 /**
  * Bots as people work: two reviewers each poll their inbox (the list filtered
  * to cases in review waiting on their role) and decide what they find;
@@ -170,16 +185,18 @@ async function runApplicationsInbox(apiUrl: string) {
   const waiting = new Map<string, { since: number; done: () => void }>();
   let running = true;
 
-  const reviewer = async (kind: 'health' | 'technical', role: string) => {
+  // A reviewer works the task inbox: unassigned tasks of their kind, claim, decide.
+  const reviewer = async (kind: 'health' | 'technical') => {
     const as: Bot = kind === 'health' ? 'health' : 'inspector';
     while (running) {
-      const inbox = await listAll(apiUrl, `stage=review&waitingOn=${role}`, list, as);
+      const inbox = await listTasks(apiUrl, `kind=${kind}_review&assignee=unassigned`, list, as);
       await Promise.all(
         inbox.map(async ({ id }) => {
-          const d = await call(apiUrl, 'POST', `/applications/${id}/reviews`, { kind, decision: 'approve' }, {}, as);
-          // The inbox can lag a decision by a moment: a second one is refused (409), never applied.
+          const c = await call(apiUrl, 'POST', `/tasks/${id}/claim`, undefined, {}, as);
+          const d = c.status === 200 ? await call(apiUrl, 'POST', `/tasks/${id}/decision`, { decision: 'approve' }, {}, as) : c;
+          // The inbox can lag a claim or decision by a moment: a second one is refused (409), never applied.
           if (d.status === 409) refused++;
-          else if (d.status !== 200) throw new Error(`decision answered ${d.status}: ${d.body}`);
+          else if (d.status !== 200) throw new Error(`claim or decision answered ${d.status}: ${d.body}`);
         }),
       );
       await sleep(POLL_MS);
@@ -200,7 +217,7 @@ async function runApplicationsInbox(apiUrl: string) {
   };
 
   const t0 = performance.now();
-  const bots = [reviewer('health', 'healthSpecialist'), reviewer('technical', 'technicalInspector'), watcher()];
+  const bots = [reviewer('health'), reviewer('technical'), watcher()];
   try {
     await pool(N, CONCURRENCY, async () => {
       const res = await timed(submit, () => call(apiUrl, 'POST', '/applications', healthApplication(), { 'idempotency-key': randomUUID() }));
@@ -237,6 +254,7 @@ async function runApplications(apiUrl: string) {
       ['health', 'health'],
       ['technical', 'inspector'],
     ] as const) {
+      await call(apiUrl, 'POST', `/tasks/${id}:${kind}:1/claim`, undefined, {}, as);
       const d = await call(apiUrl, 'POST', `/applications/${id}/reviews`, { kind, decision: 'approve' }, {}, as);
       if (d.status !== 200) throw new Error(`decision answered ${d.status}: ${d.body}`);
     }
@@ -258,6 +276,8 @@ async function runBare(client: Client, taskQueue: string) {
     for (let d = 0; d < 2; d++) {
       for (;;) {
         try {
+          // As a reviewer does: claim the task, then decide it.
+          await handle.executeUpdate(bareClaimUpdate, { args: ['bot'] });
           await handle.executeUpdate(bareDecisionUpdate, { args: ['approve'] });
           break;
         } catch (err) {

@@ -74,6 +74,8 @@ interface RouteCase {
 
 const everyone = (status: number) => Object.fromEntries(ROLES_CHECKED.map((r) => [r, status])) as Record<Caller, number>;
 const municipality = (status: number) => ({ supervisor: status, admin: status, auditor: status });
+/** Everyone who works cases: office staff of both offices and the municipality (not applicants, not API keys). */
+const staff = (status: number) => ({ ...everyone(status), applicant: 403, apiKey: 403 });
 
 const ROUTES: RouteCase[] = [
   { name: 'health', method: 'GET', url: () => '/health', public: true, expect: {}, otherwise: 200 },
@@ -176,6 +178,43 @@ const ROUTES: RouteCase[] = [
     otherwise: 403,
   },
   { name: 'read the audit log', method: 'GET', url: () => '/audit', expect: municipality(200), otherwise: 403 },
+  { name: 'list tasks', method: 'GET', url: () => '/tasks', expect: staff(200), otherwise: 403 },
+  { name: 'count tasks', method: 'GET', url: () => '/tasks/counts', expect: staff(200), otherwise: 403 },
+  // No such task: whoever may look gets 404.
+  { name: 'read a task', method: 'GET', url: () => `/tasks/${caseA}:technical:1`, expect: staff(404), otherwise: 403 },
+  { name: 'claim a task', method: 'POST', url: () => `/tasks/${caseA}:technical:1/claim`, expect: { health: 404, inspector: 404 }, otherwise: 403 },
+  { name: 'release a task', method: 'POST', url: () => `/tasks/${caseA}:technical:1/release`, expect: { health: 404, inspector: 404, supervisor: 404 }, otherwise: 403 },
+  {
+    name: 'reassign a task',
+    method: 'POST',
+    url: () => `/tasks/${caseA}:technical:1/reassign`,
+    body: () => ({ assignee: 'someone' }),
+    expect: { supervisor: 404 },
+    otherwise: 403,
+  },
+  {
+    name: 'decide a task',
+    method: 'POST',
+    url: () => `/tasks/${caseA}:technical:1/decision`,
+    body: () => ({ decision: 'approve' }),
+    expect: { health: 404, inspector: 404 },
+    otherwise: 403,
+  },
+  {
+    name: "read a case's comments",
+    method: 'GET',
+    url: () => `/applications/${caseA}/comments`,
+    expect: { ...staff(200), clerkB: 404, managerB: 404 },
+    otherwise: 403,
+  },
+  {
+    name: 'comment on a case',
+    method: 'POST',
+    url: () => `/applications/${caseA}/comments`,
+    body: (who) => ({ body: `a note from ${who}` }),
+    expect: { clerk: 201, health: 201, inspector: 201, manager: 201, supervisor: 201, admin: 201, clerkB: 404, managerB: 404 },
+    otherwise: 403,
+  },
   { name: 'who am I', method: 'GET', url: () => '/me', expect: everyone(200), otherwise: 403 },
 ];
 

@@ -1,0 +1,270 @@
+// The reviewer workbench on the real Temporal server and PostgreSQL: the inbox
+// agrees with the workflow after every step, one holder per task, only the
+// holder decides, separation of duties, the inbox's filters, counts and paging.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eq } from 'drizzle-orm';
+import { tasks } from '../db/schema';
+import type { Role } from '../domain/access';
+import type { TokenClaims } from '../identity/issuer';
+import { getStateQuery } from '../workflows/application/contract';
+import { startTestEnv, waitFor, type TestEnv } from './support/env';
+import { call, commercialApplication, healthApplication, submit, submitOk, waitForApp, waitForStage } from './support/fixtures';
+
+let env: TestEnv;
+beforeAll(async () => {
+  env = await startTestEnv();
+});
+afterAll(async () => {
+  await env?.close();
+});
+
+type Task = { id: string; kind: string; status: string; assignee: string | null; requiredRole: string; officeId: string; dueAt: string; decision: string | null };
+
+/** Someone of office A with these roles (a token the identity provider would issue). */
+const person = (sub: string, ...roles: Role[]): TokenClaims => ({ sub, roles, officeId: env.offices.a, name: sub });
+async function as(claims: TokenClaims, method: 'GET' | 'POST', url: string, payload?: unknown) {
+  return env.api.inject({ method, url, headers: { authorization: `Bearer ${await env.token(claims)}` }, ...(payload === undefined ? {} : { payload: payload as object }) });
+}
+
+const tasksOf = async (id: string): Promise<Task[]> =>
+  (await call(env.api, 'supervisor', 'GET', `/tasks?status=active&q=${id}&limit=100`)).json().items;
+const allTasksOf = async (id: string) => (await env.db.db.select().from(tasks).where(eq(tasks.applicationId, id))).sort((a, b) => a.id.localeCompare(b.id));
+
+/** The inbox and the workflow agree: the same open tasks, the same holders. */
+async function agrees(id: string): Promise<void> {
+  await waitFor(`${id}: inbox agrees with the workflow`, async () => {
+    const state = await env.client.workflow.getHandle(id).query(getStateQuery);
+    const inbox = await tasksOf(id);
+    const fromWorkflow = Object.entries(state.tasks).map(([tid, t]) => `${tid}=${t.holder ?? '-'}`).sort();
+    const fromInbox = inbox.map((t) => `${t.id}=${t.assignee ?? '-'}`).sort();
+    return JSON.stringify(fromWorkflow) === JSON.stringify(fromInbox) ? true : undefined;
+  });
+}
+
+describe('the inbox follows the case', () => {
+  it('agrees with the workflow after every step, from correction to issuance', async () => {
+    const body = healthApplication();
+    const id = await submitOk(env.api, { ...body, documents: body.documents.filter((d) => d.type !== 'civil_defense') });
+    await waitForStage(env.api, id, 'awaiting_correction');
+    await agrees(id);
+    const [correction] = await tasksOf(id);
+    expect(correction).toMatchObject({ kind: 'applicant_correction', requiredRole: 'applicant', status: 'open', assignee: null, officeId: env.offices.a });
+    const detail = await call(env.api, 'supervisor', 'GET', `/applications/${id}`);
+    expect(correction!.dueAt).toBe(detail.json().correctionDueAt);
+
+    await call(env.api, 'clerk', 'POST', `/applications/${id}/corrections`, { documents: body.documents });
+    await waitForStage(env.api, id, 'review');
+    await agrees(id);
+    const reviews = await tasksOf(id);
+    expect(reviews.map((t) => t.kind).sort()).toEqual(['health_review', 'technical_review']);
+    expect(reviews.every((t) => t.status === 'open' && new Date(t.dueAt) > new Date())).toBe(true);
+    expect((await allTasksOf(id)).find((t) => t.kind === 'applicant_correction')).toMatchObject({ status: 'completed', decision: 'corrected' });
+
+    const health = `${id}:health:1`;
+    const claimed = await call(env.api, 'health', 'POST', `/tasks/${health}/claim`);
+    expect(claimed.json()).toMatchObject({ status: 'claimed', assignee: env.users.health.sub });
+    await agrees(id);
+    const decided = await call(env.api, 'health', 'POST', `/tasks/${health}/decision`, { decision: 'approve', comment: 'kitchen fine' });
+    expect(decided.statusCode, decided.body).toBe(200);
+    expect(decided.json()).toMatchObject({ status: 'completed', decision: 'approve', comment: 'kitchen fine' });
+    await agrees(id);
+
+    const technical = `${id}:technical:1`;
+    await call(env.api, 'inspector', 'POST', `/tasks/${technical}/claim`);
+    await call(env.api, 'inspector', 'POST', `/tasks/${technical}/decision`, { decision: 'approve' });
+    await waitForApp(env.api, id, 'issued', (a) => a.status === 'issued');
+    await agrees(id);
+    expect(await tasksOf(id)).toEqual([]);
+    expect((await allTasksOf(id)).map((t) => `${t.kind}:${t.status}`)).toEqual([
+      'applicant_correction:completed',
+      'health_review:completed',
+      'technical_review:completed',
+    ]);
+  });
+
+  it('cancels the other review when one rejects, and moves open tasks with the case to another office', async () => {
+    const id = await submitOk(env.api, healthApplication());
+    await waitForStage(env.api, id, 'review');
+    await call(env.api, 'inspector', 'POST', `/tasks/${id}:technical:1/claim`);
+    await call(env.api, 'supervisor', 'POST', `/applications/${id}/office`, { officeId: env.offices.b, reason: 'balancing' });
+    await agrees(id);
+    const moved = await tasksOf(id);
+    expect(moved.every((t) => t.officeId === env.offices.b && t.assignee === null && t.status === 'open')).toBe(true);
+    // Office A's inspector held it; now only office B sees it.
+    expect((await call(env.api, 'inspector', 'GET', `/tasks/${id}:technical:1`)).statusCode).toBe(404);
+    expect((await call(env.api, 'inspectorB', 'GET', `/tasks/${id}:technical:1`)).statusCode).toBe(200);
+
+    await call(env.api, 'healthB', 'POST', `/tasks/${id}:health:1/claim`);
+    await call(env.api, 'healthB', 'POST', `/tasks/${id}:health:1/decision`, { decision: 'reject', reasons: ['PEST_CONTROL'] });
+    await waitForApp(env.api, id, 'rejected', (a) => a.status === 'rejected');
+    expect((await allTasksOf(id)).map((t) => `${t.kind}:${t.status}`)).toEqual(['health_review:completed', 'technical_review:cancelled']);
+    const late = await call(env.api, 'inspectorB', 'POST', `/tasks/${id}:technical:1/claim`);
+    expect(late.statusCode).toBe(409);
+  });
+});
+
+describe('holding a task', () => {
+  it('lets exactly one of twenty concurrent claimers win; the others learn who holds it', async () => {
+    const id = await submitOk(env.api, commercialApplication());
+    await waitForStage(env.api, id, 'review');
+    const task = `${id}:technical:1`;
+    const claimers = Array.from({ length: 20 }, (_, i) => person(`inspector-${i}`, 'technical_inspector'));
+    const answers = await Promise.all(claimers.map((c) => as(c, 'POST', `/tasks/${task}/claim`)));
+    const winners = answers.filter((a) => a.statusCode === 200);
+    expect(winners).toHaveLength(1);
+    const holder = winners[0]!.json().assignee as string;
+    for (const a of answers.filter((x) => x.statusCode !== 200)) {
+      expect(a.statusCode).toBe(409);
+      expect(a.json().message).toContain(`held by ${holder}`);
+    }
+    await agrees(id);
+  });
+
+  it('only the holder decides; the holder or a supervisor releases; a supervisor reassigns', async () => {
+    const id = await submitOk(env.api, commercialApplication());
+    await waitForStage(env.api, id, 'review');
+    const task = `${id}:technical:1`;
+    const other = person('inspector-other', 'technical_inspector');
+
+    const unclaimed = await call(env.api, 'inspector', 'POST', `/tasks/${task}/decision`, { decision: 'approve' });
+    expect(unclaimed.statusCode).toBe(409);
+    expect(unclaimed.json().message).toMatch(/claim the technical review/);
+
+    await call(env.api, 'inspector', 'POST', `/tasks/${task}/claim`);
+    const notMine = await as(other, 'POST', `/tasks/${task}/decision`, { decision: 'approve' });
+    expect(notMine.statusCode).toBe(409);
+    expect(notMine.json().message).toContain(`held by ${env.users.inspector.sub}`);
+    expect((await as(other, 'POST', `/tasks/${task}/release`)).statusCode).toBe(409);
+    // A claim by the holder again is harmless.
+    expect((await call(env.api, 'inspector', 'POST', `/tasks/${task}/claim`)).statusCode).toBe(200);
+
+    const released = await call(env.api, 'inspector', 'POST', `/tasks/${task}/release`);
+    expect(released.json()).toMatchObject({ status: 'open', assignee: null });
+    await agrees(id);
+
+    // Reassignment: supervisors only, to a reviewer of the task's office with the task's role.
+    expect((await call(env.api, 'manager', 'POST', `/tasks/${task}/reassign`, { assignee: env.users.inspector.sub })).statusCode).toBe(403);
+    const stranger = await call(env.api, 'supervisor', 'POST', `/tasks/${task}/reassign`, { assignee: 'somebody-else' });
+    expect(stranger.statusCode).toBe(400);
+    expect(stranger.json().field).toBe('body/assignee');
+    const given = await call(env.api, 'supervisor', 'POST', `/tasks/${task}/reassign`, { assignee: env.users.inspector.sub });
+    expect(given.json()).toMatchObject({ status: 'claimed', assignee: env.users.inspector.sub });
+    // A supervisor may also take a claim back.
+    expect((await call(env.api, 'supervisor', 'POST', `/tasks/${task}/release`)).json()).toMatchObject({ status: 'open', assignee: null });
+    await agrees(id);
+
+    await call(env.api, 'inspector', 'POST', `/tasks/${task}/claim`);
+    const wrongRole = await call(env.api, 'health', 'POST', `/tasks/${task}/claim`);
+    expect(wrongRole.statusCode).toBe(403);
+    expect((await call(env.api, 'inspector', 'POST', `/tasks/${task}/decision`, { decision: 'approve' })).statusCode).toBe(200);
+    await waitForApp(env.api, id, 'issued', (a) => a.status === 'issued');
+  });
+});
+
+describe('separation of duties', () => {
+  it('whoever filed or corrected a case cannot review it, and one person cannot make both decisions', async () => {
+    // One person with several hats, as small offices have.
+    const filer = person('clerk-and-inspector', 'office_clerk', 'technical_inspector');
+    const body = healthApplication();
+    const filed = await as(filer, 'POST', '/applications', { ...body, documents: body.documents.filter((d) => d.type !== 'civil_defense') });
+    expect(filed.statusCode, filed.body).toBe(201);
+    const id = filed.json().id as string;
+    await waitForStage(env.api, id, 'awaiting_correction');
+    const corrector = person('clerk-and-specialist', 'office_clerk', 'health_specialist');
+    expect((await as(corrector, 'POST', `/applications/${id}/corrections`, { documents: body.documents })).statusCode).toBe(200);
+    await waitForStage(env.api, id, 'review');
+
+    const byFiler = await as(filer, 'POST', `/tasks/${id}:technical:1/claim`);
+    expect(byFiler.statusCode).toBe(409);
+    expect(byFiler.json().message).toMatch(/filed this application/);
+    const byCorrector = await as(corrector, 'POST', `/tasks/${id}:health:1/claim`);
+    expect(byCorrector.statusCode).toBe(409);
+    expect(byCorrector.json().message).toMatch(/corrected this application/);
+
+    const both = person('both-hats', 'health_specialist', 'technical_inspector');
+    expect((await as(both, 'POST', `/tasks/${id}:health:1/claim`)).statusCode).toBe(200);
+    const second = await as(both, 'POST', `/tasks/${id}:technical:1/claim`);
+    expect(second.statusCode).toBe(409);
+    expect(second.json().message).toMatch(/one person cannot make both decisions/);
+    // Nor can a supervisor hand it to them.
+    const handed = await call(env.api, 'supervisor', 'POST', `/tasks/${id}:technical:1/reassign`, { assignee: 'both-hats' });
+    expect([400, 409]).toContain(handed.statusCode);
+    await agrees(id);
+  });
+});
+
+describe('the inbox', () => {
+  it('filters, sorts, pages and counts what a reviewer sees', async () => {
+    const mark = `Workbench ${Date.now().toString(36)}`;
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const b = commercialApplication();
+      ids.push(await submitOk(env.api, { ...b, establishment: { ...b.establishment, tradeName: `${mark} ${i}` } }));
+    }
+    for (const id of ids) await waitForStage(env.api, id, 'review');
+    await call(env.api, 'inspector', 'POST', `/tasks/${ids[0]}:technical:1/claim`);
+
+    const list = async (who: 'inspector' | 'inspectorB' | 'supervisor', query: string) => (await call(env.api, who, 'GET', `/tasks?${query}`)).json();
+    const search = `q=${encodeURIComponent(mark)}`;
+    expect((await list('inspector', `${search}&limit=100`)).items).toHaveLength(5);
+    expect((await list('inspectorB', `${search}&limit=100`)).items).toHaveLength(0);
+    expect((await list('inspector', `${search}&assignee=me`)).items.map((t: Task) => t.id)).toEqual([`${ids[0]}:technical:1`]);
+    expect((await list('inspector', `${search}&assignee=unassigned&limit=100`)).items).toHaveLength(4);
+    expect((await list('inspector', `q=${ids[3]}`)).items.map((t: Task) => t.id)).toEqual([`${ids[3]}:technical:1`]);
+
+    // Keyset pages by creation time: every task once, in order.
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: { items: Task[]; nextCursor: string | null } = await list('inspector', `${search}&sort=created&limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+      seen.push(...page.items.map((t) => t.id));
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(seen).toEqual(ids.map((id) => `${id}:technical:1`));
+    const byPriority = await list('inspector', `${search}&sort=priority&limit=3`);
+    expect(byPriority.items).toHaveLength(3);
+    const rest = await list('inspector', `${search}&sort=priority&limit=3&cursor=${byPriority.nextCursor}`);
+    expect(new Set([...byPriority.items, ...rest.items].map((t: Task) => t.id)).size).toBe(5);
+
+    const counts = (await call(env.api, 'inspector', 'GET', `/tasks/counts?${search}`)).json();
+    expect(counts).toMatchObject({ active: 5, open: 4, claimed: 1, mine: 1, unassigned: 4, overdue: 0, byKind: { technical_review: 5, health_review: 0 } });
+    expect((await call(env.api, 'inspector', 'GET', `/tasks?${search}&overdue=true`)).json().items).toEqual([]);
+  });
+
+  it('answers 400 naming the bad filter', async () => {
+    const cases: [string, string][] = [
+      ['status=sleeping', 'querystring/status'],
+      ['sort=alphabetical', 'querystring/sort'],
+      ['kind=inspection', 'querystring/kind'],
+      ['q=x', 'querystring/q'],
+      ['limit=1000', 'querystring/limit'],
+      ['dueBefore=tomorrow', 'querystring/dueBefore'],
+      ['cursor=bm9wZQ', 'querystring/cursor'],
+      ['officeId=office-1', 'querystring/officeId'],
+    ];
+    for (const [query, field] of cases) {
+      const res = await call(env.api, 'supervisor', 'GET', `/tasks?${query}`);
+      expect(res.statusCode, query).toBe(400);
+      expect(res.json().field, query).toBe(field);
+    }
+    expect((await call(env.api, 'supervisor', 'GET', '/tasks/not-a-task')).json().field).toBe('params/id');
+  });
+});
+
+describe('comments', () => {
+  it('keeps staff comments on a case in order, out of the applicant’s and other offices’ sight', async () => {
+    const own = { ...commercialApplication().applicant, nationalId: env.users.applicant.nationalId! };
+    const res = await submit(env.api, { ...commercialApplication(), applicant: own, officeId: env.offices.a }, undefined, 'applicant');
+    const id = res.json().id as string;
+    expect((await call(env.api, 'inspector', 'POST', `/applications/${id}/comments`, { body: 'storefront photo is blurry' })).statusCode).toBe(201);
+    expect((await call(env.api, 'supervisor', 'POST', `/applications/${id}/comments`, { body: 'ask for a new one' })).statusCode).toBe(201);
+    const listed = (await call(env.api, 'clerk', 'GET', `/applications/${id}/comments`)).json().items;
+    expect(listed.map((c: { body: string; authorId: string }) => [c.authorId, c.body])).toEqual([
+      [env.users.inspector.sub, 'storefront photo is blurry'],
+      [env.users.supervisor.sub, 'ask for a new one'],
+    ]);
+    expect((await call(env.api, 'applicant', 'GET', `/applications/${id}/comments`)).statusCode).toBe(403);
+    expect((await call(env.api, 'clerkB', 'GET', `/applications/${id}/comments`)).statusCode).toBe(404);
+    expect((await call(env.api, 'auditor', 'POST', `/applications/${id}/comments`, { body: 'x' })).statusCode).toBe(403);
+  });
+});
