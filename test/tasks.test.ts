@@ -213,14 +213,16 @@ describe('the inbox', () => {
     expect((await list('inspector', `q=${ids[3]}`)).items.map((t: Task) => t.id)).toEqual([`${ids[3]}:technical:1`]);
 
     // Keyset pages by creation time: every task once, in order.
-    const seen: string[] = [];
+    const seen: (Task & { createdAt: string })[] = [];
     let cursor: string | null = null;
     do {
-      const page: { items: Task[]; nextCursor: string | null } = await list('inspector', `${search}&sort=created&limit=2${cursor ? `&cursor=${cursor}` : ''}`);
-      seen.push(...page.items.map((t) => t.id));
+      const page: { items: (Task & { createdAt: string })[]; nextCursor: string | null } = await list('inspector', `${search}&sort=created&limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+      seen.push(...page.items);
       cursor = page.nextCursor;
     } while (cursor);
-    expect(seen).toEqual(ids.map((id) => `${id}:technical:1`));
+    expect(seen.map((t) => t.id).sort()).toEqual(ids.map((id) => `${id}:technical:1`).sort());
+    const order = seen.map((t) => `${t.createdAt}|${t.id}`);
+    expect(order).toEqual([...order].sort());
     const byPriority = await list('inspector', `${search}&sort=priority&limit=3`);
     expect(byPriority.items).toHaveLength(3);
     const rest = await list('inspector', `${search}&sort=priority&limit=3&cursor=${byPriority.nextCursor}`);
