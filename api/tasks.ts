@@ -2,7 +2,7 @@
 // write), its badge counts, and claiming, releasing, reassigning and deciding
 // tasks, each delivered to the case workflow as an Update so the workflow stays
 // the judge of who holds what. Comments on a case live here too.
-import { and, asc, desc, eq, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { Client } from '@temporalio/client';
 import { MUNICIPALITY_ROLES, OFFICE_ROLES, Role, type Principal } from '../domain/access';
 import type { Db } from '../db/client';
@@ -81,7 +81,7 @@ export class TaskService {
     let order: SQL[];
     let cursorOf: (t: TaskRow) => (string | number)[];
     if (q.sort === 'priority') {
-      order = [desc(tasks.priority), asc(tasks.dueAt), asc(tasks.id)];
+      order = [sql`${tasks.priority} desc nulls last`, asc(tasks.dueAt), asc(tasks.id)];
       cursorOf = (t) => [t.priority, t.dueAt.toISOString(), t.id];
       if (q.cursor) {
         const [pr, due, id] = decodeCursor(q.cursor, 3) as [number, string, string];

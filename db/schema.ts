@@ -378,6 +378,12 @@ export const tasks = pgTable(
     index('tasks_inbox_due_idx').on(t.officeId, t.requiredRole, t.dueAt, t.id).where(sql`status in ('open', 'claimed')`),
     index('tasks_inbox_created_idx').on(t.officeId, t.requiredRole, t.createdAt, t.id).where(sql`status in ('open', 'claimed')`),
     index('tasks_assignee_idx').on(t.assignee, t.dueAt, t.id).where(sql`status = 'claimed'`),
+    // The municipality's views span every office: their own orderings over active tasks...
+    index('tasks_active_due_idx').on(t.dueAt, t.id).where(sql`status in ('open', 'claimed')`),
+    index('tasks_active_created_idx').on(t.createdAt, t.id).where(sql`status in ('open', 'claimed')`),
+    index('tasks_active_priority_idx').on(t.priority.desc(), t.dueAt, t.id).where(sql`status in ('open', 'claimed')`),
+    // ...and the badge counts, answered from the index alone (index-only scan).
+    index('tasks_active_counts_idx').on(t.kind, t.officeId, t.status, t.assignee, t.dueAt).where(sql`status in ('open', 'claimed')`),
     index('tasks_application_idx').on(t.applicationId),
   ],
 );
