@@ -2,6 +2,7 @@
 // Every variable and its default is listed in the README.
 import type { CaseTiming } from './workflows/application/contract';
 import { TASK_QUEUE } from './workflows/application/contract';
+import { parseWorkWeek } from './domain/calendar';
 
 export class ConfigError extends Error {}
 
@@ -63,6 +64,8 @@ export interface Config {
     builtIn: boolean;
   };
   rateLimit: { max: number; windowMs: number };
+  /** Working days of the week for task SLAs (0 = Sunday). */
+  workDays: ReadonlySet<number>;
   logLevel: string;
 }
 
@@ -83,7 +86,7 @@ export const DEFAULTS = {
   AGENCY_RECHECK_INTERVAL: '6h',
   AGENCY_RETRY_INITIAL: '5s',
   AGENCY_RETRY_MAX: '10m',
-  REVIEW_SLA: '5d',
+  WORK_WEEK: '0,1,2,3,4',
   OFFICE_AMENDMENT_DEADLINE: '30d',
   ISSUER_PORT: '4020',
   ISSUER_HOST: '127.0.0.1',
@@ -150,7 +153,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       agencyRecheckIntervalMs: parseDuration('AGENCY_RECHECK_INTERVAL', get('AGENCY_RECHECK_INTERVAL')),
       agencyRetryInitialMs: parseDuration('AGENCY_RETRY_INITIAL', get('AGENCY_RETRY_INITIAL')),
       agencyRetryMaxMs: parseDuration('AGENCY_RETRY_MAX', get('AGENCY_RETRY_MAX')),
-      reviewSlaMs: parseDuration('REVIEW_SLA', get('REVIEW_SLA')),
     },
     officeAmendmentDeadlineMs: parseDuration('OFFICE_AMENDMENT_DEADLINE', get('OFFICE_AMENDMENT_DEADLINE')),
     auth: {
@@ -167,6 +169,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       max: positiveInt('RATE_LIMIT_MAX', get('RATE_LIMIT_MAX')),
       windowMs: parseDuration('RATE_LIMIT_WINDOW', get('RATE_LIMIT_WINDOW')),
     },
+    workDays: (() => {
+      try {
+        return parseWorkWeek(get('WORK_WEEK'));
+      } catch (err) {
+        throw new ConfigError(`WORK_WEEK: ${(err as Error).message}`);
+      }
+    })(),
     logLevel: get('LOG_LEVEL'),
   };
 }

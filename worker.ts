@@ -36,6 +36,7 @@ export async function createAppWorker(opts: AppWorkerOptions): Promise<Worker> {
       db: opts.db,
       agencies: httpAgencyClients(config.agencies),
       licenseNumberPrefix: config.licenseNumberPrefix,
+      workDays: config.workDays,
     }),
     ...opts.workerOptions,
   });

@@ -13,6 +13,8 @@ import { loadRules } from '../db/rules';
 import { AgencyRequestError, type AgencyAnswer, type AgencyClient } from '../integrations/agencies';
 import type { CaseState } from '../workflows/application/contract';
 import { createOfficeActivities } from './offices';
+import { createSlaActivities } from './sla';
+import { SUNDAY_TO_THURSDAY } from '../domain/calendar';
 import { transitionRow, transitionWriter } from './transitions';
 
 export type { OfficeTransition } from './offices';
@@ -21,6 +23,8 @@ export interface ActivityDeps {
   db: Db;
   agencies: Record<Agency, AgencyClient>;
   licenseNumberPrefix: string;
+  /** Working days of the week for SLAs (0 = Sunday); Sunday to Thursday unless told. */
+  workDays?: ReadonlySet<number>;
   /** How long loaded rules are reused; edits to the rules tables show up after this. */
   rulesCacheMs?: number;
   now?: () => Date;
@@ -30,6 +34,8 @@ export interface ActivityDeps {
 export interface TaskChanges {
   open?: { id: string; kind: TaskKind; requiredRole: Role; round: number; dueAt: string }[];
   close?: { id: string; status: 'completed' | 'cancelled'; decision?: string; reasons?: string[]; comment?: string }[];
+  /** A task past its SLA: its priority goes up to this. */
+  escalate?: { id: string; priority: number };
   /** A claim (assignee) or a release (null). */
   assign?: { id: string; assignee: string | null };
   /** The case moved to this office: its open tasks go back to that office's inbox. */
@@ -52,7 +58,7 @@ export interface Transition {
    * is sent only when it changed (submission, a correction); `contact` with
    * the events that send an SMS.
    */
-  state: Omit<CaseState, 'reviews' | 'data' | 'tasks' | 'correctedBy' | 'filedBy'> & { data?: CaseState['data'] };
+  state: Omit<CaseState, 'reviews' | 'data' | 'tasks' | 'correctedBy' | 'filedBy' | 'overdueTasks'> & { data?: CaseState['data']; overdue?: boolean };
   contact?: { mobile: string; tradeName: string };
 }
 
@@ -90,6 +96,7 @@ export function createActivities(deps: ActivityDeps) {
 
   return {
     ...createOfficeActivities(db),
+    ...createSlaActivities(db, deps.workDays ?? SUNDAY_TO_THURSDAY, rulesCacheMs),
 
     /**
      * Writes one state change: the timeline row, the projection, the review row

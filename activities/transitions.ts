@@ -34,6 +34,7 @@ export interface TransitionRow {
   correction_due_at: string | null;
   hold_due_at: string | null;
   license_number: string | null;
+  overdue: boolean;
   /** The application, only when this transition changed it; the columns below go with it. */
   data: unknown | null;
   applicant_mobile: string | null;
@@ -54,7 +55,7 @@ const STATEMENT = (rows: string) => sql`
     select * from jsonb_to_recordset(${rows}::jsonb) as x(
       application_id text, seq int, event case_event, stage stage, status status, actor text, details jsonb, at timestamptz,
       exclusion_reason exclusion_reason, waiting_on text[], round int, deficiencies jsonb, agencies jsonb,
-      health_review_required boolean, correction_due_at timestamptz, hold_due_at timestamptz, license_number text,
+      health_review_required boolean, correction_due_at timestamptz, hold_due_at timestamptz, license_number text, overdue boolean,
       data jsonb, applicant_mobile text, applicant_name text, trade_name text, isic_code text, district text, office_id text,
       review jsonb, tasks jsonb, sms_mobile text, sms_ar text, sms_en text)
   ), ev as (
@@ -69,6 +70,7 @@ const STATEMENT = (rows: string) => sql`
       stage = f.stage, status = f.status, exclusion_reason = f.exclusion_reason, waiting_on = f.waiting_on, round = f.round,
       deficiencies = f.deficiencies, agencies = f.agencies, health_review_required = f.health_review_required,
       correction_due_at = f.correction_due_at, hold_due_at = f.hold_due_at, license_number = f.license_number,
+      overdue = f.overdue,
       data = coalesce(f.data, a.data),
       applicant_mobile = coalesce(f.applicant_mobile, a.applicant_mobile), applicant_name = coalesce(f.applicant_name, a.applicant_name),
       trade_name = coalesce(f.trade_name, a.trade_name), isic_code = coalesce(f.isic_code, a.isic_code),
@@ -105,6 +107,10 @@ const STATEMENT = (rows: string) => sql`
       claimed_at = case when f.tasks->'assign'->>'assignee' is null then null else f.at end, seq = f.seq
     from fresh f
     where f.tasks ? 'assign' and k.id = f.tasks->'assign'->>'id' and k.status in ('open', 'claimed') and k.seq < f.seq
+  ), task_escalate as (
+    update tasks k set priority = greatest(k.priority, (f.tasks->'escalate'->>'priority')::int), seq = f.seq
+    from fresh f
+    where f.tasks ? 'escalate' and k.id = f.tasks->'escalate'->>'id' and k.status in ('open', 'claimed') and k.seq < f.seq
   ), task_retarget as (
     update tasks k set office_id = f.tasks->>'retarget', assignee = null, status = 'open', claimed_at = null, seq = f.seq
     from fresh f
@@ -162,6 +168,7 @@ export function transitionRow(t: Transition, sms: { ar: string; en: string } | u
     correction_due_at: s.correctionDueAt ?? null,
     hold_due_at: s.holdDueAt ?? null,
     license_number: s.license?.number ?? null,
+    overdue: s.overdue ?? false,
     data: d ?? null,
     applicant_mobile: d?.applicant.mobile ?? null,
     applicant_name: d?.applicant.name ?? null,

@@ -5,6 +5,7 @@ import {
   bigserial,
   boolean,
   date,
+  doublePrecision,
   index,
   integer,
   jsonb,
@@ -75,6 +76,8 @@ export const applications = pgTable(
     submittedAt: timestamps('submitted_at').notNull(),
     updatedAt: timestamps('updated_at').notNull(),
     closedAt: timestamps('closed_at'),
+    /** A task of the case is past its SLA: the operations view lists these. */
+    overdue: boolean('overdue').notNull().default(false),
   },
   (t) => [
     index('applications_status_submitted_idx').on(t.status, t.submittedAt.desc(), t.id),
@@ -387,6 +390,19 @@ export const tasks = pgTable(
     index('tasks_application_idx').on(t.applicationId),
   ],
 );
+
+/** The time each kind of task has, in working days, and when to remind (share of that time gone). */
+export const taskSlas = pgTable('task_slas', {
+  kind: taskKindEnum('kind').primaryKey(),
+  workingDays: doublePrecision('working_days').notNull(),
+  remindAtShare: doublePrecision('remind_at_share').notNull().default(0.8),
+});
+
+/** Public holidays: not working days for any SLA. */
+export const holidays = pgTable('holidays', {
+  date: date('date', { mode: 'string' }).primaryKey(),
+  name: text('name').notNull(),
+});
 
 /** Staff's notes on a case, in order; not shown to the applicant. */
 export const caseComments = pgTable(

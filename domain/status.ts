@@ -118,6 +118,10 @@ export const CaseEvent = {
   taskClaimed: 'task_claimed',
   taskReleased: 'task_released',
   taskReassigned: 'task_reassigned',
+  /** The office was reminded that a task is nearly due (an SMS to the office, not the applicant). */
+  taskReminder: 'task_reminder',
+  /** A task passed its SLA: escalated, the office told, the case marked overdue. */
+  taskOverdue: 'task_overdue',
 } as const;
 export type CaseEvent = (typeof CaseEvent)[keyof typeof CaseEvent];
 export const CASE_EVENTS = Object.values(CaseEvent) as [CaseEvent, ...CaseEvent[]];

@@ -2,8 +2,8 @@
 // agrees with the workflow after every step, one holder per task, only the
 // holder decides, separation of duties, the inbox's filters, counts and paging.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eq } from 'drizzle-orm';
-import { tasks } from '../db/schema';
+import { and, eq, sql } from 'drizzle-orm';
+import { applications, offices, smsOutbox, tasks } from '../db/schema';
 import type { Role } from '../domain/access';
 import type { TokenClaims } from '../identity/issuer';
 import { getStateQuery } from '../workflows/application/contract';
@@ -268,5 +268,63 @@ describe('comments', () => {
     expect((await call(env.api, 'applicant', 'GET', `/applications/${id}/comments`)).statusCode).toBe(403);
     expect((await call(env.api, 'clerkB', 'GET', `/applications/${id}/comments`)).statusCode).toBe(404);
     expect((await call(env.api, 'auditor', 'POST', `/applications/${id}/comments`, { body: 'x' })).statusCode).toBe(403);
+  });
+});
+
+describe('time', () => {
+  let timed: TestEnv;
+  beforeAll(async () => {
+    timed = await startTestEnv();
+    // SLAs of seconds: 6 s for a review, a reminder when half of it is gone (every day is a working day here).
+    await timed.db.db.execute(sql`update task_slas set working_days = ${6 / 86_400}, remind_at_share = 0.5`);
+  });
+  afterAll(async () => {
+    await timed?.close();
+  });
+
+  it('reminds the office, then escalates an overdue review: priority up, the office told, the case overdue', async () => {
+    const id = await submitOk(timed.api, healthApplication());
+    const opened = await waitForStage(timed.api, id, 'review');
+    const officeMobile = (await timed.db.db.select().from(offices).where(eq(offices.id, timed.offices.a)))[0]!.data.mobile;
+    const review = (await call(timed.api, 'supervisor', 'GET', `/tasks?q=${id}`)).json().items as Task[];
+    // Due six seconds after the review opened, not after submission.
+    const reviewStarted = opened.timeline.find((e: { event: string }) => e.event === 'review_started').at as string;
+    for (const t of review) expect(Math.abs(Date.parse(t.dueAt) - Date.parse(reviewStarted) - 6_000)).toBeLessThan(1_000);
+
+    await call(timed.api, 'inspector', 'POST', `/tasks/${id}:technical:1/claim`);
+    const sms = () => timed.db.db.select().from(smsOutbox).where(and(eq(smsOutbox.applicationId, id), eq(smsOutbox.mobile, officeMobile)));
+    await waitFor('reminders to the office', async () => ((await sms()).filter((m) => m.event === 'task_reminder').length === 2 ? true : undefined), { timeoutMs: 20_000 });
+    expect((await sms()).every((m) => m.bodyEn.includes(id))).toBe(true);
+    // Deciding the technical review in time stops its clock.
+    await call(timed.api, 'inspector', 'POST', `/tasks/${id}:technical:1/decision`, { decision: 'approve' });
+
+    const overdue = await waitForApp(timed.api, id, 'overdue', (a) => a.timeline.some((e: { event: string }) => e.event === 'task_overdue'), 20_000);
+    expect(overdue.timeline.filter((e: { event: string }) => e.event === 'task_overdue').map((e: { details: { taskId: string } }) => e.details.taskId)).toEqual([`${id}:health:1`]);
+    const [health] = (await call(timed.api, 'health', 'GET', `/tasks?q=${id}&overdue=true`)).json().items as (Task & { priority: number; overdue: boolean })[];
+    expect(health).toMatchObject({ id: `${id}:health:1`, priority: 2, overdue: true });
+    await waitFor('the case marked overdue', async () => ((await timed.db.db.select().from(applications).where(eq(applications.id, id)))[0]!.overdue ? true : undefined));
+    expect((await sms()).filter((m) => m.event === 'task_overdue').map((m) => m.dedupeKey)).toEqual([`${id}:health:1:overdue`]);
+    const counts = (await call(timed.api, 'health', 'GET', `/tasks/counts?q=${id}`)).json();
+    expect(counts.overdue).toBe(1);
+
+    // Late, but decided: the case is no longer overdue and goes on.
+    await call(timed.api, 'health', 'POST', `/tasks/${id}:health:1/claim`);
+    await call(timed.api, 'health', 'POST', `/tasks/${id}:health:1/decision`, { decision: 'approve' });
+    await waitForApp(timed.api, id, 'issued', (a) => a.status === 'issued');
+    expect((await timed.db.db.select().from(applications).where(eq(applications.id, id)))[0]!.overdue).toBe(false);
+  });
+
+  it('does not count the applicant’s time against the office: a review’s clock starts when the review does', async () => {
+    const body = commercialApplication();
+    const id = await submitOk(timed.api, { ...body, documents: body.documents.filter((d) => d.type !== 'civil_defense') });
+    await waitForStage(timed.api, id, 'awaiting_correction');
+    // The applicant takes longer than the whole review SLA to answer.
+    await new Promise((r) => setTimeout(r, 7_000));
+    await call(timed.api, 'clerk', 'POST', `/applications/${id}/corrections`, { documents: body.documents });
+    const opened = await waitForStage(timed.api, id, 'review');
+    const [task] = (await call(timed.api, 'supervisor', 'GET', `/tasks?q=${id}&kind=technical_review`)).json().items as Task[];
+    const reviewStarted = opened.timeline.filter((e: { event: string }) => e.event === 'review_started').pop().at as string;
+    expect(Date.parse(task!.dueAt)).toBeGreaterThan(Date.now());
+    expect(Math.abs(Date.parse(task!.dueAt) - Date.parse(reviewStarted) - 6_000)).toBeLessThan(1_000);
   });
 });

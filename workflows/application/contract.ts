@@ -42,7 +42,7 @@ export interface CaseTiming {
   /** Backoff for an agency that does not answer (outage, 5xx, timeout). */
   agencyRetryInitialMs: number;
   agencyRetryMaxMs: number;
-  /** How long a review task may take before it is overdue (cases started before this existed use the default). */
+  /** Cases started before working-day SLAs (task_slas) gave review tasks this flat time. */
   reviewSlaMs?: number;
 }
 
@@ -86,6 +86,8 @@ export interface CaseState {
   /** Who filed and who corrected the case: separation of duties keeps them from reviewing it. */
   filedBy?: string;
   correctedBy: string[];
+  /** Tasks past their SLA and still open: the case shows as overdue while there are any. */
+  overdueTasks: string[];
 }
 
 export interface CaseOutcome {

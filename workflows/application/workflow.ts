@@ -12,6 +12,7 @@ import {
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { Activities, TaskChanges, Transition } from '../../activities';
+import type { TaskSchedule } from '../../activities/sla';
 import { TASK_ROLE } from '../../domain/access';
 import type { AgencyResult, Correction, Deficiency, ReviewDecisionInput } from '../../domain/application';
 import {
@@ -60,6 +61,10 @@ const DB_RETRY = { initialInterval: '500ms', backoffCoefficient: 2, maximumInter
 const DB_LOCAL_RETRY_THRESHOLD = '10s';
 /** One agency call; the HTTP client gives up sooner, this only catches a hung worker. */
 const AGENCY_CALL_TIMEOUT = '30s';
+/** Patch id: review tasks get due times in working days and are watched (reminder, escalation). */
+const PATCH_TASK_SLA = 'task-sla-working-days';
+/** An overdue task's priority: above anything set by hand (0–1). */
+const ESCALATED_PRIORITY = 2;
 /** Patch id: the two `*_check_started` transitions are no longer written. */
 const PATCH_NO_CHECK_STARTED = 'no-check-started-transitions';
 /** A blip should not show on the case; after this many tries it is reported as waiting. */
@@ -107,6 +112,7 @@ export async function licenseApplication(input: ApplicationWorkflowInput): Promi
     tasks: {},
     filedBy: input.filedBy,
     correctedBy: [],
+    overdueTasks: [],
   };
   let seq = 0;
   let correction: Correction | undefined;
@@ -137,7 +143,8 @@ export async function licenseApplication(input: ApplicationWorkflowInput): Promi
 
   /** Persists the state as it is now: projection, timeline, SMS (see recordTransition). */
   async function transition(event: CaseEvent, extra: Partial<Transition> = {}, fromHandler = false): Promise<void> {
-    const { reviews: _reviews, data, tasks: _tasks, correctedBy: _c, filedBy: _f, ...snapshot } = state;
+    const { reviews: _reviews, data, tasks: _tasks, correctedBy: _c, filedBy: _f, overdueTasks, ...rest } = state;
+    const snapshot = { ...rest, overdue: overdueTasks.length > 0 };
     // The application itself travels only when it changed: it is most of the payload.
     // A handler's write can land after a later main-loop write and be skipped by the
     // projection's seq guard, so only a main-loop write counts the data as stored.
@@ -165,6 +172,7 @@ export async function licenseApplication(input: ApplicationWorkflowInput): Promi
     for (const [id, t] of Object.entries(state.tasks)) {
       if (!which(t, id)) continue;
       delete state.tasks[id];
+      state.overdueTasks = state.overdueTasks.filter((o) => o !== id);
       closed.push({ ...how, id, status });
     }
     return closed;
@@ -249,6 +257,22 @@ export async function licenseApplication(input: ApplicationWorkflowInput): Promi
       },
     },
   );
+
+  /**
+   * Keeps time on one task: a reminder to the office when most of its time is
+   * gone, and on breach an escalation (priority raised, the office told, the
+   * case marked overdue). Ends as soon as the task closes.
+   */
+  async function watchTask(id: string, kind: TaskKind, s: TaskSchedule): Promise<void> {
+    const closed = () => !state.tasks[id];
+    const until = (iso: string) => Math.max(1, Date.parse(iso) - Date.now());
+    if (await condition(closed, until(s.remindAt))) return;
+    await db.notifyOffice({ applicationId: state.applicationId, taskId: id, kind, what: 'reminder', dueAt: s.dueAt });
+    if (await condition(closed, until(s.dueAt))) return;
+    state.overdueTasks = [...state.overdueTasks, id];
+    await transition(CaseEvent.taskOverdue, { details: { taskId: id, dueAt: s.dueAt }, tasks: { escalate: { id, priority: ESCALATED_PRIORITY } } });
+    await db.notifyOffice({ applicationId: state.applicationId, taskId: id, kind, what: 'overdue', dueAt: s.dueAt });
+  }
 
   const currentReviewOutcome = () => reviewOutcome;
   const updateResult = (): UpdateResult => ({ stage: state.stage, status: state.status, round: state.round });
@@ -405,9 +429,16 @@ export async function licenseApplication(input: ApplicationWorkflowInput): Promi
     state.pendingReviews = conditions.healthReviewRequired ? ['health', 'technical'] : ['technical'];
     state.waitingOn = state.pendingReviews.map((k) => ROLE_FOR_REVIEW[k]);
     reviewOutcome = undefined;
-    const reviewDue = new Date(Date.now() + (timing.reviewSlaMs ?? DEFAULT_REVIEW_SLA_MS)).toISOString();
-    const open = state.pendingReviews.map((k) => openTask(reviewTaskId(state.applicationId, k, state.round), TASK_KIND_FOR_REVIEW[k], reviewDue));
+    // Due and reminder times in working days (task_slas, holidays). Cases started
+    // before SLAs existed keep the flat time they were given.
+    const kinds = state.pendingReviews.map((k) => TASK_KIND_FOR_REVIEW[k]);
+    const schedules = patched(PATCH_TASK_SLA) ? await db.taskSchedules({ kinds, from: new Date().toISOString() }) : undefined;
+    const flatDue = new Date(Date.now() + (timing.reviewSlaMs ?? DEFAULT_REVIEW_SLA_MS)).toISOString();
+    const open = state.pendingReviews.map((k) =>
+      openTask(reviewTaskId(state.applicationId, k, state.round), TASK_KIND_FOR_REVIEW[k], schedules?.[TASK_KIND_FOR_REVIEW[k]]?.dueAt ?? flatDue),
+    );
     await transition(CaseEvent.reviewStarted, { details: { homeVisit: conditions.homeVisit, termMonths: conditions.termMonths }, tasks: { open } });
+    if (schedules) for (const task of open) void watchTask(task.id, task.kind, schedules[task.kind]!);
     index();
     await condition(() => state.pendingReviews.length === 0 || reviewOutcome !== undefined);
     // Re-read through a function: TypeScript cannot see the update handler assign it.

@@ -1,0 +1,68 @@
+// Task SLAs: when a task is due and when to remind, in working days from the
+// task_slas and holidays tables; and the notes to the office that a task is
+// nearly due or overdue (an SMS to the office's registered mobile).
+import { sql } from 'drizzle-orm';
+import { addWorkingDays, type WorkCalendar } from '../domain/calendar';
+import type { TaskKind } from '../domain/status';
+import type { Db } from '../db/client';
+import { holidays, taskSlas } from '../db/schema';
+
+export interface TaskSchedule {
+  dueAt: string;
+  remindAt: string;
+}
+
+const KIND_NAMES: Record<string, [ar: string, en: string]> = {
+  health_review: ['المراجعة الصحية', 'health review'],
+  technical_review: ['المراجعة الفنية', 'technical review'],
+};
+
+export function createSlaActivities(db: Db, workDays: ReadonlySet<number>, cacheMs: number) {
+  let cache: { at: number; value: Promise<{ slas: Map<string, { days: number; share: number }>; cal: WorkCalendar }> } | undefined;
+  function calendar() {
+    if (!cache || Date.now() - cache.at > cacheMs) {
+      const value = Promise.all([db.select().from(taskSlas), db.select().from(holidays)]).then(([s, h]) => ({
+        slas: new Map(s.map((r) => [r.kind as string, { days: r.workingDays, share: r.remindAtShare }])),
+        cal: { workDays, holidays: new Set(h.map((r) => r.date)) },
+      }));
+      value.catch(() => (cache = undefined));
+      cache = { at: Date.now(), value };
+    }
+    return cache.value;
+  }
+
+  return {
+    /** Due and reminder times for tasks opening at `from`: pure given the tables, so a retry gives the same answer. */
+    async taskSchedules(input: { kinds: TaskKind[]; from: string }): Promise<Record<string, TaskSchedule>> {
+      const { slas, cal } = await calendar();
+      const from = new Date(input.from);
+      const out: Record<string, TaskSchedule> = {};
+      for (const kind of input.kinds) {
+        const sla = slas.get(kind);
+        if (!sla) throw new Error(`no SLA for task kind ${kind} in task_slas`);
+        out[kind] = {
+          dueAt: addWorkingDays(from, sla.days, cal).toISOString(),
+          remindAt: addWorkingDays(from, sla.days * sla.share, cal).toISOString(),
+        };
+      }
+      return out;
+    },
+
+    /** Texts the case's office about one of its tasks; once per task and kind of note, whatever retries. */
+    async notifyOffice(input: { applicationId: string; taskId: string; kind: TaskKind; what: 'reminder' | 'overdue'; dueAt: string }): Promise<void> {
+      const [ar, en] = KIND_NAMES[input.kind] ?? [input.kind, input.kind];
+      const due = new Date(Date.parse(input.dueAt) + 3 * 3_600_000).toISOString().slice(0, 16).replace('T', ' ');
+      const body =
+        input.what === 'reminder'
+          ? { ar: `تذكير: ${ar} للطلب ${input.applicationId} مستحقة في ${due}.`, en: `Reminder: the ${en} of application ${input.applicationId} is due ${due}.` }
+          : { ar: `تأخير: ${ar} للطلب ${input.applicationId} تجاوزت موعدها (${due}) وصُعّدت.`, en: `Overdue: the ${en} of application ${input.applicationId} passed its due time (${due}) and was escalated.` };
+      await db.execute(sql`
+        insert into sms_outbox (application_id, dedupe_key, event, mobile, body_ar, body_en)
+        select a.id, ${`${input.taskId}:${input.what}`}, ${input.what === 'reminder' ? 'task_reminder' : 'task_overdue'}::case_event,
+               o.data->>'mobile', ${body.ar}, ${body.en}
+        from applications a join offices o on o.id = a.office_id
+        where a.id = ${input.applicationId}
+        on conflict (dedupe_key) do nothing`);
+    },
+  };
+}
