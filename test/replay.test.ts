@@ -4,6 +4,7 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
+import { sql } from 'drizzle-orm';
 import { Worker } from '@temporalio/worker';
 import { execFileSync } from 'node:child_process';
 import { temporalCli } from '../scripts/temporal';
@@ -91,6 +92,21 @@ const scenarios: Record<string, (env: TestEnv) => Promise<string>> = {
     await call(env.api, 'supervisor', 'POST', `/offices/${officeId}/standing`, { action: 'revoke', reason: 'firm dissolved' });
     await waitFor('revoked', async () => (await office()).status === 'revoked');
     return `office-${officeId}`;
+  },
+  'workbench-claims-reminder-overdue-issued': async (env) => {
+    // SLAs of seconds so the reminder and the escalation happen in the recording.
+    await env.db.db.execute(sql`update task_slas set working_days = ${4 / 86_400}, remind_at_share = 0.5`);
+    const id = await submitOk(env.api, healthApplication());
+    await waitForStage(env.api, id, 'review');
+    await call(env.api, 'inspector', 'POST', `/tasks/${id}:technical:1/claim`);
+    await call(env.api, 'inspector', 'POST', `/tasks/${id}:technical:1/release`);
+    await call(env.api, 'supervisor', 'POST', `/tasks/${id}:technical:1/reassign`, { assignee: env.users.inspector.sub });
+    await call(env.api, 'inspector', 'POST', `/tasks/${id}:technical:1/decision`, { decision: 'approve' });
+    await waitForApp(env.api, id, 'overdue', (a) => a.timeline.some((e: { event: string }) => e.event === 'task_overdue'), 20_000);
+    await call(env.api, 'health', 'POST', `/tasks/${id}:health:1/claim`);
+    await call(env.api, 'health', 'POST', `/tasks/${id}:health:1/decision`, { decision: 'approve' });
+    await waitForApp(env.api, id, 'issued', (a) => a.status === 'issued');
+    return id;
   },
   'excluded-conditions': async (env) => {
     const body = commercialApplication();
