@@ -87,6 +87,7 @@ export const DEFAULTS = {
   AGENCY_RETRY_INITIAL: '5s',
   AGENCY_RETRY_MAX: '10m',
   WORK_WEEK: '0,1,2,3,4',
+  VISIT_REMINDER_BEFORE: '1d',
   OFFICE_AMENDMENT_DEADLINE: '30d',
   ISSUER_PORT: '4020',
   ISSUER_HOST: '127.0.0.1',
@@ -153,6 +154,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       agencyRecheckIntervalMs: parseDuration('AGENCY_RECHECK_INTERVAL', get('AGENCY_RECHECK_INTERVAL')),
       agencyRetryInitialMs: parseDuration('AGENCY_RETRY_INITIAL', get('AGENCY_RETRY_INITIAL')),
       agencyRetryMaxMs: parseDuration('AGENCY_RETRY_MAX', get('AGENCY_RETRY_MAX')),
+      visitReminderBeforeMs: parseDuration('VISIT_REMINDER_BEFORE', get('VISIT_REMINDER_BEFORE')),
     },
     officeAmendmentDeadlineMs: parseDuration('OFFICE_AMENDMENT_DEADLINE', get('OFFICE_AMENDMENT_DEADLINE')),
     auth: {

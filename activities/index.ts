@@ -69,6 +69,11 @@ export function riyadhDate(d: Date): string {
   return RIYADH_DATE.format(d);
 }
 
+/** Local date and time, to the minute: "2026-11-30 10:30". */
+export function riyadhDateTime(d: Date): string {
+  return new Date(d.getTime() + 3 * 3_600_000).toISOString().slice(0, 16).replace('T', ' ');
+}
+
 export function addMonths(isoDate: string, months: number): string {
   const [y, m, d] = isoDate.split('-').map(Number) as [number, number, number];
   const target = new Date(Date.UTC(y, m - 1 + months, 1));
@@ -116,6 +121,7 @@ export function createActivities(deps: ActivityDeps) {
             expiresOn: s.license?.expiresOn,
             deficiencyCount: s.deficiencies.length,
             dueDate: s.correctionDueAt ? riyadhDate(new Date(s.correctionDueAt)) : undefined,
+            visitAt: s.visit?.slot ? riyadhDateTime(new Date(s.visit.slot)) : undefined,
           })
         : undefined;
       await transitions.write(transitionRow(t, sms));

@@ -35,6 +35,7 @@ export interface TransitionRow {
   hold_due_at: string | null;
   license_number: string | null;
   overdue: boolean;
+  visit: unknown | null;
   /** The application, only when this transition changed it; the columns below go with it. */
   data: unknown | null;
   applicant_mobile: string | null;
@@ -55,7 +56,7 @@ const STATEMENT = (rows: string) => sql`
     select * from jsonb_to_recordset(${rows}::jsonb) as x(
       application_id text, seq int, event case_event, stage stage, status status, actor text, details jsonb, at timestamptz,
       exclusion_reason exclusion_reason, waiting_on text[], round int, deficiencies jsonb, agencies jsonb,
-      health_review_required boolean, correction_due_at timestamptz, hold_due_at timestamptz, license_number text, overdue boolean,
+      health_review_required boolean, correction_due_at timestamptz, hold_due_at timestamptz, license_number text, overdue boolean, visit jsonb,
       data jsonb, applicant_mobile text, applicant_name text, trade_name text, isic_code text, district text, office_id text,
       review jsonb, tasks jsonb, sms_mobile text, sms_ar text, sms_en text)
   ), ev as (
@@ -70,7 +71,7 @@ const STATEMENT = (rows: string) => sql`
       stage = f.stage, status = f.status, exclusion_reason = f.exclusion_reason, waiting_on = f.waiting_on, round = f.round,
       deficiencies = f.deficiencies, agencies = f.agencies, health_review_required = f.health_review_required,
       correction_due_at = f.correction_due_at, hold_due_at = f.hold_due_at, license_number = f.license_number,
-      overdue = f.overdue,
+      overdue = f.overdue, visit = f.visit,
       data = coalesce(f.data, a.data),
       applicant_mobile = coalesce(f.applicant_mobile, a.applicant_mobile), applicant_name = coalesce(f.applicant_name, a.applicant_name),
       trade_name = coalesce(f.trade_name, a.trade_name), isic_code = coalesce(f.isic_code, a.isic_code),
@@ -169,6 +170,7 @@ export function transitionRow(t: Transition, sms: { ar: string; en: string } | u
     hold_due_at: s.holdDueAt ?? null,
     license_number: s.license?.number ?? null,
     overdue: s.overdue ?? false,
+    visit: s.visit ?? null,
     data: d ?? null,
     applicant_mobile: d?.applicant.mobile ?? null,
     applicant_name: d?.applicant.name ?? null,

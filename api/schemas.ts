@@ -182,6 +182,22 @@ export const ApplicationSummarySchema = Type.Object({
   updatedAt: IsoDateTime,
 });
 
+export const VisitSchema = Type.Object({
+  slot: Type.Optional(IsoDateTime),
+  status: Type.Union([Type.Literal('to_schedule'), Type.Literal('proposed'), Type.Literal('confirmed')]),
+  proposedBy: Type.Optional(Type.String()),
+  confirmedBy: Type.Optional(Type.String()),
+});
+
+export const VisitAnswerBody = Type.Union(
+  [
+    Type.Object({ confirm: Type.Literal(true) }, { additionalProperties: false }),
+    Type.Object({ slot: Type.String({ format: 'date-time', description: 'Another time for the visit' }) }, { additionalProperties: false }),
+  ],
+  { description: 'Confirm the proposed slot, or move the visit to another time' },
+);
+export type VisitAnswerBody = Static<typeof VisitAnswerBody>;
+
 export const ApplicationDetailSchema = Type.Composite([
   ApplicationSummarySchema,
   Type.Object({
@@ -191,6 +207,8 @@ export const ApplicationDetailSchema = Type.Composite([
     documents: Type.Array(DocumentSchema),
     deficiencies: Type.Array(DeficiencySchema),
     healthReviewRequired: Nullable(Type.Boolean()),
+    overdue: Type.Boolean(),
+    visit: Type.Union([VisitSchema, Type.Null()]),
     correctionDueAt: Nullable(IsoDateTime),
     holdDueAt: Nullable(IsoDateTime),
     reviews: Type.Array(

@@ -14,6 +14,7 @@ import {
   decideReviewUpdate,
   newApplicationId,
   reassignOfficeUpdate,
+  answerVisitUpdate,
   SA_LICENSE_KIND,
   SA_OFFICE,
   SA_STAGE,
@@ -25,7 +26,7 @@ import {
   type UpdateResult,
 } from '../workflows/application/contract';
 import { badRequest, conflict, HttpError, notFound } from './errors';
-import type { ApplicationBody, CorrectionBody, ListQuery, ReassignBody, ReviewDecisionBody } from './schemas';
+import type { ApplicationBody, CorrectionBody, ListQuery, ReassignBody, ReviewDecisionBody, VisitAnswerBody } from './schemas';
 
 const forbidden = (message: string, field?: string) => new HttpError(403, 'forbidden', message, field);
 
@@ -287,6 +288,8 @@ export class ApplicationService {
       documents: row.data.documents,
       deficiencies: row.deficiencies,
       healthReviewRequired: row.healthReviewRequired,
+      overdue: row.overdue,
+      visit: row.visit ?? null,
       correctionDueAt: row.correctionDueAt?.toISOString() ?? null,
       holdDueAt: row.holdDueAt?.toISOString() ?? null,
       reviews: row.reviews.map((r) => ({
@@ -369,6 +372,14 @@ export class ApplicationService {
       .getHandle(workflowIdFor(id))
       .executeUpdate(reassignOfficeUpdate, { args: [{ officeId: body.officeId, reason: body.reason, by: p.id }] });
     return { id, officeId: body.officeId, ...result };
+  }
+
+  /** The applicant (or their office) confirms the inspector's proposed visit, or moves it. */
+  async answerVisit(id: string, body: VisitAnswerBody, p: Principal) {
+    await this.requireOpen(id, p);
+    const answer = 'slot' in body ? { slot: new Date(body.slot).toISOString(), by: p.id } : { confirm: true as const, by: p.id };
+    const visit = await this.temporal.workflow.getHandle(workflowIdFor(id)).executeUpdate(answerVisitUpdate, { args: [answer] });
+    return { id, visit };
   }
 
   /** 404 unless the caller may see the case (comments, tasks). */

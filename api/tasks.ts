@@ -7,7 +7,7 @@ import type { Client } from '@temporalio/client';
 import { MUNICIPALITY_ROLES, OFFICE_ROLES, Role, type Principal } from '../domain/access';
 import type { Db } from '../db/client';
 import { caseComments, officeStaff, tasks } from '../db/schema';
-import { claimTaskUpdate, reassignTaskUpdate, releaseTaskUpdate, workflowIdFor } from '../workflows/application/contract';
+import { claimTaskUpdate, proposeVisitUpdate, reassignTaskUpdate, releaseTaskUpdate, workflowIdFor } from '../workflows/application/contract';
 import { badRequest, conflict, HttpError, notFound } from './errors';
 import type { ApplicationService } from './service';
 import type { CommentBody, ReassignTaskBody, TaskCountsQuery, TaskDecisionBody, TaskListQuery } from './task-schemas';
@@ -174,6 +174,17 @@ export class TaskService {
     this.requireOpen(t);
     await this.applications.decide(t.applicationId, { ...body, kind: t.kind === 'health_review' ? 'health' : 'technical' }, p);
     return this.get(id, p);
+  }
+
+  /** The inspector holding a home-visit case's technical review proposes a time. */
+  async proposeVisit(id: string, slot: string, p: Principal) {
+    const t = await this.task(id, p);
+    if (t.kind !== 'technical_review') throw conflict('only a technical review is a home visit', 'refused');
+    this.requireOpen(t);
+    const visit = await this.temporal.workflow
+      .getHandle(workflowIdFor(t.applicationId))
+      .executeUpdate(proposeVisitUpdate, { args: [{ slot: new Date(slot).toISOString(), by: p.id }] });
+    return { id: t.applicationId, visit };
   }
 
   async comments(applicationId: string, p: Principal) {

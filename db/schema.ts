@@ -19,6 +19,7 @@ import {
 } from 'drizzle-orm/pg-core';
 import { relations, sql } from 'drizzle-orm';
 import type { AgencyResult, ApplicationData, Deficiency } from '../domain/application';
+import type { HomeVisit } from '../workflows/application/contract';
 import {
   CASE_EVENTS,
   EXCLUSION_REASONS,
@@ -78,6 +79,8 @@ export const applications = pgTable(
     closedAt: timestamps('closed_at'),
     /** A task of the case is past its SLA: the operations view lists these. */
     overdue: boolean('overdue').notNull().default(false),
+    /** The home visit, when the technical review is one. */
+    visit: jsonb('visit').$type<HomeVisit>(),
   },
   (t) => [
     index('applications_status_submitted_idx').on(t.status, t.submittedAt.desc(), t.id),

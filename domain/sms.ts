@@ -8,6 +8,8 @@ export interface SmsContext {
   expiresOn?: string;
   deficiencyCount?: number;
   dueDate?: string;
+  /** A home visit's time, local. */
+  visitAt?: string;
 }
 
 type Template = (c: SmsContext) => [ar: string, en: string];
@@ -44,6 +46,18 @@ const TEMPLATES: Partial<Record<CaseEvent, Template>> = {
   office_reassigned: (c) => [
     `نُقل طلبكم ${c.applicationId} إلى مكتب خدمات آخر لمتابعته دون أن يتأثر ما تم فيه.`,
     `Application ${c.applicationId} was moved to another service office; nothing done so far is lost.`,
+  ],
+  visit_proposed: (c) => [
+    `يقترح المراقب الفني زيارة منشأتكم (${c.tradeName}) للطلب ${c.applicationId} في ${c.visitAt}. يرجى التأكيد أو اقتراح موعد آخر.`,
+    `The technical inspector proposes to visit "${c.tradeName}" (application ${c.applicationId}) on ${c.visitAt}. Please confirm or propose another time.`,
+  ],
+  visit_confirmed: (c) => [
+    `تم تأكيد زيارة المراقب الفني للطلب ${c.applicationId} في ${c.visitAt}.`,
+    `The inspector's visit for application ${c.applicationId} is confirmed for ${c.visitAt}.`,
+  ],
+  visit_reminder: (c) => [
+    `تذكير: زيارة المراقب الفني لمنشأتكم (${c.tradeName}) في ${c.visitAt}.`,
+    `Reminder: the inspector visits "${c.tradeName}" on ${c.visitAt}.`,
   ],
   rejected: (c) => [`تم رفض طلبكم ${c.applicationId}.`, `Application ${c.applicationId} was rejected.`],
 };

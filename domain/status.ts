@@ -122,6 +122,10 @@ export const CaseEvent = {
   taskReminder: 'task_reminder',
   /** A task passed its SLA: escalated, the office told, the case marked overdue. */
   taskOverdue: 'task_overdue',
+  /** Home visits: the inspector proposes a slot, the applicant confirms or moves it, a reminder before it. */
+  visitProposed: 'visit_proposed',
+  visitConfirmed: 'visit_confirmed',
+  visitReminder: 'visit_reminder',
 } as const;
 export type CaseEvent = (typeof CaseEvent)[keyof typeof CaseEvent];
 export const CASE_EVENTS = Object.values(CaseEvent) as [CaseEvent, ...CaseEvent[]];
@@ -141,6 +145,9 @@ export const SMS_EVENTS: ReadonlySet<CaseEvent> = new Set<CaseEvent>([
   CaseEvent.excluded,
   CaseEvent.rejected,
   CaseEvent.officeReassigned,
+  CaseEvent.visitProposed,
+  CaseEvent.visitConfirmed,
+  CaseEvent.visitReminder,
 ]);
 
 /** The human steps of a case: each is a task in someone's inbox. */

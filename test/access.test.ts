@@ -200,6 +200,16 @@ const ROUTES: RouteCase[] = [
     expect: { health: 404, inspector: 404 },
     otherwise: 403,
   },
+  { name: 'propose a home visit', method: 'POST', url: () => `/tasks/${caseA}:technical:1/visit`, body: () => ({ slot: '2099-01-01T10:00:00Z' }), expect: { health: 404, inspector: 404 }, otherwise: 403 },
+  {
+    name: 'confirm or move a home visit',
+    method: 'POST',
+    url: () => `/applications/${caseA}/visit`,
+    body: () => ({ confirm: true }),
+    // Allowed, but this case has no visit: the workflow refuses.
+    expect: { applicant: 409, clerk: 409, manager: 409, clerkB: 404, managerB: 404 },
+    otherwise: 403,
+  },
   {
     name: "read a case's comments",
     method: 'GET',

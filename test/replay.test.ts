@@ -108,6 +108,18 @@ const scenarios: Record<string, (env: TestEnv) => Promise<string>> = {
     await waitForApp(env.api, id, 'issued', (a) => a.status === 'issued');
     return id;
   },
+  'home-visit-proposed-moved-decided': async (env) => {
+    const b = commercialApplication();
+    const id = await submitOk(env.api, { ...b, establishment: { ...b.establishment, establishmentsOwned: 7 } });
+    await waitForStage(env.api, id, 'review');
+    const task = `${id}:technical:1`;
+    await call(env.api, 'inspector', 'POST', `/tasks/${task}/claim`);
+    await call(env.api, 'inspector', 'POST', `/tasks/${task}/visit`, { slot: new Date(Date.now() + 60_000).toISOString() });
+    await call(env.api, 'clerk', 'POST', `/applications/${id}/visit`, { slot: new Date(Date.now() + 2_000).toISOString() });
+    await waitFor('after the visit', async () => (await call(env.api, 'inspector', 'POST', `/tasks/${task}/decision`, { decision: 'approve' })).statusCode === 200, { timeoutMs: 15_000, intervalMs: 250 });
+    await waitForApp(env.api, id, 'issued', (a) => a.status === 'issued');
+    return id;
+  },
   'excluded-conditions': async (env) => {
     const body = commercialApplication();
     const id = await submitOk(env.api, { ...body, establishment: { ...body.establishment, areaSqm: 2 } });

@@ -274,7 +274,7 @@ describe('comments', () => {
 describe('time', () => {
   let timed: TestEnv;
   beforeAll(async () => {
-    timed = await startTestEnv();
+    timed = await startTestEnv({ timing: { visitReminderBeforeMs: 2_000 } });
     // SLAs of seconds: 6 s for a review, a reminder when half of it is gone (every day is a working day here).
     await timed.db.db.execute(sql`update task_slas set working_days = ${6 / 86_400}, remind_at_share = 0.5`);
   });
@@ -326,5 +326,48 @@ describe('time', () => {
     const reviewStarted = opened.timeline.filter((e: { event: string }) => e.event === 'review_started').pop().at as string;
     expect(Date.parse(task!.dueAt)).toBeGreaterThan(Date.now());
     expect(Math.abs(Date.parse(task!.dueAt) - Date.parse(reviewStarted) - 6_000)).toBeLessThan(1_000);
+  });
+
+  it('turns the technical review of an owner of five or more shops into a home visit, proposed, moved, reminded, then decided', async () => {
+    const b = commercialApplication();
+    const id = await submitOk(timed.api, { ...b, establishment: { ...b.establishment, establishmentsOwned: 6 } });
+    const inReview = await waitForStage(timed.api, id, 'review');
+    expect(inReview.visit).toEqual({ status: 'to_schedule' });
+    const task = `${id}:technical:1`;
+    await call(timed.api, 'inspector', 'POST', `/tasks/${task}/claim`);
+    const tooEarly = await call(timed.api, 'inspector', 'POST', `/tasks/${task}/decision`, { decision: 'approve' });
+    expect(tooEarly.statusCode).toBe(409);
+    expect(tooEarly.json().message).toMatch(/schedule the home visit/);
+    expect((await call(timed.api, 'clerk', 'POST', `/applications/${id}/visit`, { confirm: true })).json().message).toMatch(/not proposed a visit yet/);
+    const notHolder = await timed.api.inject({
+      method: 'POST',
+      url: `/tasks/${task}/visit`,
+      headers: { authorization: `Bearer ${await timed.token({ sub: 'another-inspector', roles: ['technical_inspector'], officeId: timed.offices.a })}` },
+      payload: { slot: new Date(Date.now() + 60_000).toISOString() },
+    });
+    expect(notHolder.statusCode).toBe(409);
+
+    const proposed = await call(timed.api, 'inspector', 'POST', `/tasks/${task}/visit`, { slot: new Date(Date.now() + 60_000).toISOString() });
+    expect(proposed.json().visit).toMatchObject({ status: 'proposed', proposedBy: timed.users.inspector.sub });
+    // The applicant's office moves it to sooner; that confirms it.
+    const slot = new Date(Date.now() + 4_000).toISOString();
+    const moved = await call(timed.api, 'clerk', 'POST', `/applications/${id}/visit`, { slot });
+    expect(moved.json().visit).toMatchObject({ status: 'confirmed', slot, confirmedBy: timed.users.clerk.sub });
+    const before = await call(timed.api, 'inspector', 'POST', `/tasks/${task}/decision`, { decision: 'approve' });
+    expect(before.statusCode).toBe(409);
+    expect(before.json().message).toMatch(/decide after it/);
+
+    const mobile = inReview.applicant.mobile as string;
+    const texts = () => timed.db.db.select().from(smsOutbox).where(and(eq(smsOutbox.applicationId, id), eq(smsOutbox.mobile, mobile)));
+    await waitFor('the visit reminder', async () => ((await texts()).some((m) => m.event === 'visit_reminder') ? true : undefined), { timeoutMs: 15_000 });
+    expect((await texts()).map((m) => m.event)).toEqual(expect.arrayContaining(['visit_proposed', 'visit_confirmed', 'visit_reminder']));
+    expect((await texts()).find((m) => m.event === 'visit_confirmed')!.bodyEn).toContain(new Date(Date.parse(slot) + 3 * 3_600_000).toISOString().slice(0, 16).replace('T', ' '));
+
+    // After the visit, its outcome is the technical decision.
+    await waitFor('the decision after the visit', async () => {
+      const r = await call(timed.api, 'inspector', 'POST', `/tasks/${task}/decision`, { decision: 'approve' });
+      return r.statusCode === 200 ? true : undefined;
+    }, { timeoutMs: 15_000, intervalMs: 250 });
+    await waitForApp(timed.api, id, 'issued', (a) => a.status === 'issued');
   });
 });

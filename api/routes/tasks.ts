@@ -2,7 +2,9 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { Operation } from '../../domain/access';
 import { principalOf } from '../plugins/auth';
-import { ApplicationIdParam, ErrorSchema } from '../schemas';
+import { ApplicationIdParam, ErrorSchema, VisitAnswerBody, VisitSchema } from '../schemas';
+
+const VisitResult = Type.Object({ id: Type.String(), visit: VisitSchema });
 import {
   CommentBody,
   CommentSchema,
@@ -83,6 +85,38 @@ const taskRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: { summary: 'Decide a review task the caller holds', tags, security, params: TaskIdParam, body: TaskDecisionBody, response: { 200: TaskSchema, ...errors } },
     },
     async (req) => app.tasks.decide(req.params.id, req.body, principalOf(req)),
+  );
+
+  app.post(
+    '/tasks/:id/visit',
+    {
+      config: { operation: Operation.taskClaim, target: 'application' },
+      schema: {
+        summary: 'Propose a home-visit time (the inspector holding the technical review)',
+        tags,
+        security,
+        params: TaskIdParam,
+        body: Type.Object({ slot: Type.String({ format: 'date-time' }) }, { additionalProperties: false }),
+        response: { 200: VisitResult, ...errors },
+      },
+    },
+    async (req) => app.tasks.proposeVisit(req.params.id, req.body.slot, principalOf(req)),
+  );
+
+  app.post(
+    '/applications/:id/visit',
+    {
+      config: { operation: Operation.applicationCorrect, target: 'application' },
+      schema: {
+        summary: "Confirm the inspector's proposed visit, or move it (the applicant or their office)",
+        tags,
+        security,
+        params: ApplicationIdParam,
+        body: VisitAnswerBody,
+        response: { 200: VisitResult, ...errors },
+      },
+    },
+    async (req) => app.service.answerVisit(req.params.id, req.body, principalOf(req)),
   );
 
   app.get(

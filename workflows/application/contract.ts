@@ -42,9 +42,27 @@ export interface CaseTiming {
   /** Backoff for an agency that does not answer (outage, 5xx, timeout). */
   agencyRetryInitialMs: number;
   agencyRetryMaxMs: number;
+  /** How long before a home visit the applicant is reminded. */
+  visitReminderBeforeMs?: number;
   /** Cases started before working-day SLAs (task_slas) gave review tasks this flat time. */
   reviewSlaMs?: number;
 }
+
+export const DEFAULT_VISIT_REMINDER_BEFORE_MS = 86_400_000;
+
+/** A home visit: the technical review of an owner of five or more establishments (or on request). */
+export interface HomeVisit {
+  /** ISO time of the appointment. */
+  slot?: string;
+  status: 'to_schedule' | 'proposed' | 'confirmed';
+  proposedBy?: string;
+  confirmedBy?: string;
+}
+
+/** The inspector holding the technical review proposes a slot. */
+export const proposeVisitUpdate = defineUpdate<HomeVisit, [{ slot: string; by: string }]>('proposeVisit');
+/** The applicant (or their office) confirms the slot, or moves it to another time. */
+export const answerVisitUpdate = defineUpdate<HomeVisit, [{ confirm: true; by: string } | { slot: string; by: string }]>('answerVisit');
 
 /** A review task's time when the case's timing does not say. */
 export const DEFAULT_REVIEW_SLA_MS = 5 * 86_400_000;
@@ -88,6 +106,8 @@ export interface CaseState {
   correctedBy: string[];
   /** Tasks past their SLA and still open: the case shows as overdue while there are any. */
   overdueTasks: string[];
+  /** Set when the technical review is a home visit. */
+  visit?: HomeVisit;
 }
 
 export interface CaseOutcome {

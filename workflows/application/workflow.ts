@@ -32,8 +32,11 @@ import {
   type ReviewKind,
 } from '../../domain/status';
 import {
+  answerVisitUpdate,
   claimTaskUpdate,
   DEFAULT_REVIEW_SLA_MS,
+  DEFAULT_VISIT_REMINDER_BEFORE_MS,
+  proposeVisitUpdate,
   decideReviewUpdate,
   getStateQuery,
   reassignTaskUpdate,
@@ -274,6 +277,50 @@ export async function licenseApplication(input: ApplicationWorkflowInput): Promi
     await db.notifyOffice({ applicationId: state.applicationId, taskId: id, kind, what: 'overdue', dueAt: s.dueAt });
   }
 
+  const technicalTask = () => reviewTaskId(state.applicationId, 'technical', state.round);
+
+  setHandler(
+    proposeVisitUpdate,
+    async ({ slot, by }) => {
+      state.visit = { slot, status: 'proposed', proposedBy: by };
+      await transition(CaseEvent.visitProposed, { actor: by, details: { slot } }, true);
+      return state.visit;
+    },
+    {
+      validator: ({ slot, by }) => {
+        if (!state.visit || state.stage !== Stage.review) throw new Error('this application has no home visit to schedule');
+        if (state.tasks[technicalTask()]?.holder !== by) throw new Error('only the inspector holding the technical review schedules its visit');
+        if (!(Date.parse(slot) > Date.now())) throw new Error('a visit is proposed for a time still to come');
+      },
+    },
+  );
+
+  setHandler(
+    answerVisitUpdate,
+    async (a) => {
+      const slot = 'slot' in a ? a.slot : state.visit!.slot!;
+      state.visit = { ...state.visit!, slot, status: 'confirmed', confirmedBy: a.by };
+      await transition(CaseEvent.visitConfirmed, { actor: a.by, details: { slot, moved: 'slot' in a } }, true);
+      void remindVisit(slot);
+      return state.visit;
+    },
+    {
+      validator: (a) => {
+        if (!state.visit || state.stage !== Stage.review) throw new Error('this application has no home visit to confirm');
+        if (state.visit.status === 'to_schedule') throw new Error('the inspector has not proposed a visit yet');
+        if ('slot' in a && !(Date.parse(a.slot) > Date.now())) throw new Error('a visit is moved to a time still to come');
+      },
+    },
+  );
+
+  /** Reminds the applicant of a confirmed visit, unless it moves or the review ends first. */
+  async function remindVisit(slot: string): Promise<void> {
+    const before = timing.visitReminderBeforeMs ?? DEFAULT_VISIT_REMINDER_BEFORE_MS;
+    const changed = () => state.visit?.slot !== slot || state.visit?.status !== 'confirmed' || state.stage !== Stage.review;
+    if (await condition(changed, Math.max(1, Date.parse(slot) - before - Date.now()))) return;
+    await transition(CaseEvent.visitReminder, { details: { slot } });
+  }
+
   const currentReviewOutcome = () => reviewOutcome;
   const updateResult = (): UpdateResult => ({ stage: state.stage, status: state.status, round: state.round });
 
@@ -342,6 +389,11 @@ export async function licenseApplication(input: ApplicationWorkflowInput): Promi
         }
         const conflict = conflictOfDuty(d.reviewer.id, TASK_KIND_FOR_REVIEW[d.kind]);
         if (conflict) throw new Error(conflict);
+        // A home visit's outcome is the technical decision: it comes after the visit.
+        if (d.kind === 'technical' && state.visit) {
+          if (state.visit.status !== 'confirmed') throw new Error('schedule the home visit, and have it confirmed, before deciding');
+          if (Date.now() < Date.parse(state.visit.slot!)) throw new Error(`the home visit is on ${state.visit.slot}; decide after it`);
+        }
       },
     },
   );
@@ -434,6 +486,8 @@ export async function licenseApplication(input: ApplicationWorkflowInput): Promi
     const kinds = state.pendingReviews.map((k) => TASK_KIND_FOR_REVIEW[k]);
     const schedules = patched(PATCH_TASK_SLA) ? await db.taskSchedules({ kinds, from: new Date().toISOString() }) : undefined;
     const flatDue = new Date(Date.now() + (timing.reviewSlaMs ?? DEFAULT_REVIEW_SLA_MS)).toISOString();
+    // An owner of five or more establishments (or one who asked) gets the inspector at home.
+    if (conditions.homeVisit && state.pendingReviews.includes('technical')) state.visit = { status: 'to_schedule' };
     const open = state.pendingReviews.map((k) =>
       openTask(reviewTaskId(state.applicationId, k, state.round), TASK_KIND_FOR_REVIEW[k], schedules?.[TASK_KIND_FOR_REVIEW[k]]?.dueAt ?? flatDue),
     );
