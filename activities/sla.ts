@@ -56,13 +56,26 @@ export function createSlaActivities(db: Db, workDays: ReadonlySet<number>, cache
         input.what === 'reminder'
           ? { ar: `تذكير: ${ar} للطلب ${input.applicationId} مستحقة في ${due}.`, en: `Reminder: the ${en} of application ${input.applicationId} is due ${due}.` }
           : { ar: `تأخير: ${ar} للطلب ${input.applicationId} تجاوزت موعدها (${due}) وصُعّدت.`, en: `Overdue: the ${en} of application ${input.applicationId} passed its due time (${due}) and was escalated.` };
+      const key = `${input.taskId}:${input.what}`;
+      // An escalation also goes to the municipality's supervisors and the office's manager, in one statement.
+      const escalation =
+        input.what === 'overdue'
+          ? sql`, note as (
+              insert into notifications (dedupe_key, audience, office_id, application_id, task_id, kind, message_ar, message_en)
+              select ${key}::text || ':' || r.audience, r.audience::role, a.office_id, a.id, ${input.taskId}, 'task_overdue', ${body.ar}, ${body.en}
+              from applications a cross join (values ('supervisor'), ('office_manager')) r(audience)
+              where a.id = ${input.applicationId}
+              on conflict (dedupe_key) do nothing)`
+          : sql``;
       await db.execute(sql`
-        insert into sms_outbox (application_id, dedupe_key, event, mobile, body_ar, body_en)
-        select a.id, ${`${input.taskId}:${input.what}`}, ${input.what === 'reminder' ? 'task_reminder' : 'task_overdue'}::case_event,
-               o.data->>'mobile', ${body.ar}, ${body.en}
-        from applications a join offices o on o.id = a.office_id
-        where a.id = ${input.applicationId}
-        on conflict (dedupe_key) do nothing`);
+        with sms as (
+          insert into sms_outbox (application_id, dedupe_key, event, mobile, body_ar, body_en)
+          select a.id, ${key}, ${input.what === 'reminder' ? 'task_reminder' : 'task_overdue'}::case_event,
+                 o.data->>'mobile', ${body.ar}, ${body.en}
+          from applications a join offices o on o.id = a.office_id
+          where a.id = ${input.applicationId}
+          on conflict (dedupe_key) do nothing)${escalation}
+        select 1`);
     },
   };
 }

@@ -2,11 +2,11 @@
 // write), its badge counts, and claiming, releasing, reassigning and deciding
 // tasks, each delivered to the case workflow as an Update so the workflow stays
 // the judge of who holds what. Comments on a case live here too.
-import { and, asc, eq, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { Client } from '@temporalio/client';
 import { MUNICIPALITY_ROLES, OFFICE_ROLES, Role, type Principal } from '../domain/access';
 import type { Db } from '../db/client';
-import { caseComments, officeStaff, tasks } from '../db/schema';
+import { caseComments, notifications, officeStaff, tasks } from '../db/schema';
 import { claimTaskUpdate, proposeVisitUpdate, reassignTaskUpdate, releaseTaskUpdate, workflowIdFor } from '../workflows/application/contract';
 import { badRequest, conflict, HttpError, notFound } from './errors';
 import type { ApplicationService } from './service';
@@ -185,6 +185,43 @@ export class TaskService {
       .getHandle(workflowIdFor(t.applicationId))
       .executeUpdate(proposeVisitUpdate, { args: [{ slot: new Date(slot).toISOString(), by: p.id }] });
     return { id: t.applicationId, visit };
+  }
+
+  /** Escalations for the caller: the municipality's supervisors see every office's, a manager their office's. */
+  async notifications(q: { unacknowledged?: boolean; limit: number }, p: Principal) {
+    const municipal = p.kind === 'user' && p.roles.some((r) => MUNICIPALITY_ROLES.has(r));
+    const where: SQL[] = [
+      municipal ? eq(notifications.audience, 'supervisor') : and(eq(notifications.audience, 'office_manager'), eq(notifications.officeId, p.officeId ?? ''))!,
+    ];
+    if (q.unacknowledged) where.push(sql`${notifications.acknowledgedAt} is null`);
+    const rows = await this.db.select().from(notifications).where(and(...where)).orderBy(desc(notifications.id)).limit(q.limit);
+    return { items: rows.map((n) => this.notificationView(n)) };
+  }
+
+  async acknowledge(id: number, p: Principal) {
+    const { items } = await this.notifications({ limit: 1_000 }, p);
+    if (!items.some((n) => n.id === id)) throw notFound(`no notification ${id}`);
+    const [row] = await this.db
+      .update(notifications)
+      .set({ acknowledgedAt: sql`coalesce(${notifications.acknowledgedAt}, now())`, acknowledgedBy: sql`coalesce(${notifications.acknowledgedBy}, ${p.id})` })
+      .where(eq(notifications.id, id))
+      .returning();
+    return this.notificationView(row!);
+  }
+
+  private notificationView(n: typeof notifications.$inferSelect) {
+    return {
+      id: n.id,
+      kind: n.kind,
+      officeId: n.officeId,
+      applicationId: n.applicationId,
+      taskId: n.taskId,
+      messageAr: n.messageAr,
+      messageEn: n.messageEn,
+      createdAt: n.createdAt.toISOString(),
+      acknowledgedAt: n.acknowledgedAt?.toISOString() ?? null,
+      acknowledgedBy: n.acknowledgedBy,
+    };
   }
 
   async comments(applicationId: string, p: Principal) {

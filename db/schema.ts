@@ -407,6 +407,35 @@ export const holidays = pgTable('holidays', {
   name: text('name').notNull(),
 });
 
+/**
+ * Notes for the municipality's supervisors and office managers: an escalation
+ * lands here (staff have no phone numbers on record), next to the office's SMS.
+ */
+export const notifications = pgTable(
+  'notifications',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    /** One per escalation, whatever retries. */
+    dedupeKey: text('dedupe_key').notNull(),
+    audience: roleEnum('audience').notNull(),
+    officeId: text('office_id'),
+    applicationId: text('application_id')
+      .notNull()
+      .references(() => applications.id),
+    taskId: text('task_id'),
+    kind: text('kind').notNull(),
+    messageAr: text('message_ar').notNull(),
+    messageEn: text('message_en').notNull(),
+    createdAt: timestamps('created_at').notNull().defaultNow(),
+    acknowledgedAt: timestamps('acknowledged_at'),
+    acknowledgedBy: text('acknowledged_by'),
+  },
+  (t) => [
+    uniqueIndex('notifications_dedupe_uq').on(t.dedupeKey),
+    index('notifications_inbox_idx').on(t.audience, t.officeId, t.id).where(sql`acknowledged_at is null`),
+  ],
+);
+
 /** Staff's notes on a case, in order; not shown to the applicant. */
 export const caseComments = pgTable(
   'case_comments',

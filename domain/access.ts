@@ -49,6 +49,7 @@ export const Operation = {
   taskReassign: 'task.reassign',
   commentRead: 'comment.read',
   commentWrite: 'comment.write',
+  notificationRead: 'notification.read',
 } as const;
 export type Operation = (typeof Operation)[keyof typeof Operation];
 export const OPERATIONS = Object.values(Operation) as [Operation, ...Operation[]];
@@ -78,6 +79,7 @@ export const ROLE_OPERATIONS: Record<Role, ReadonlySet<Operation>> = {
     O.taskRead,
     O.commentRead,
     O.commentWrite,
+    O.notificationRead,
   ]),
   [R.supervisor]: new Set([
     O.applicationRead,
@@ -92,6 +94,7 @@ export const ROLE_OPERATIONS: Record<Role, ReadonlySet<Operation>> = {
     O.taskReassign,
     O.commentRead,
     O.commentWrite,
+    O.notificationRead,
   ]),
   [R.administrator]: new Set([
     O.applicationRead,

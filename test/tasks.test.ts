@@ -306,6 +306,15 @@ describe('time', () => {
     expect((await sms()).filter((m) => m.event === 'task_overdue').map((m) => m.dedupeKey)).toEqual([`${id}:health:1:overdue`]);
     const counts = (await call(timed.api, 'health', 'GET', `/tasks/counts?q=${id}`)).json();
     expect(counts.overdue).toBe(1);
+    // The municipality's supervisors and the office's manager are told; another office's manager is not.
+    const forSupervisor = (await call(timed.api, 'supervisor', 'GET', '/notifications?unacknowledged=true')).json().items as { id: number; taskId: string }[];
+    const note = forSupervisor.find((n) => n.taskId === `${id}:health:1`)!;
+    expect(note).toBeTruthy();
+    expect((await call(timed.api, 'manager', 'GET', '/notifications')).json().items.map((n: { taskId: string }) => n.taskId)).toContain(`${id}:health:1`);
+    expect((await call(timed.api, 'managerB', 'GET', '/notifications')).json().items).toEqual([]);
+    expect((await call(timed.api, 'supervisor', 'POST', `/notifications/${note.id}/acknowledge`)).json()).toMatchObject({ acknowledgedBy: timed.users.supervisor.sub });
+    expect((await call(timed.api, 'supervisor', 'GET', '/notifications?unacknowledged=true')).json().items.some((n: { id: number }) => n.id === note.id)).toBe(false);
+    expect((await call(timed.api, 'managerB', 'POST', `/notifications/${note.id}/acknowledge`)).statusCode).toBe(404);
 
     // Late, but decided: the case is no longer overdue and goes on.
     await call(timed.api, 'health', 'POST', `/tasks/${id}:health:1/claim`);

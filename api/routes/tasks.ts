@@ -5,6 +5,18 @@ import { principalOf } from '../plugins/auth';
 import { ApplicationIdParam, ErrorSchema, VisitAnswerBody, VisitSchema } from '../schemas';
 
 const VisitResult = Type.Object({ id: Type.String(), visit: VisitSchema });
+const NotificationSchema = Type.Object({
+  id: Type.Integer(),
+  kind: Type.String(),
+  officeId: Type.Union([Type.String(), Type.Null()]),
+  applicationId: Type.String(),
+  taskId: Type.Union([Type.String(), Type.Null()]),
+  messageAr: Type.String(),
+  messageEn: Type.String(),
+  createdAt: Type.String({ format: 'date-time' }),
+  acknowledgedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  acknowledgedBy: Type.Union([Type.String(), Type.Null()]),
+});
 import {
   CommentBody,
   CommentSchema,
@@ -117,6 +129,39 @@ const taskRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (req) => app.service.answerVisit(req.params.id, req.body, principalOf(req)),
+  );
+
+  app.get(
+    '/notifications',
+    {
+      config: { operation: Operation.notificationRead },
+      schema: {
+        summary: "Escalations: overdue tasks, for the municipality's supervisors and each office's manager",
+        tags,
+        security,
+        querystring: Type.Object(
+          { unacknowledged: Type.Optional(Type.Boolean()), limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }) },
+          { additionalProperties: false },
+        ),
+        response: { 200: Type.Object({ items: Type.Array(NotificationSchema) }), 400: ErrorSchema, ...denied },
+      },
+    },
+    async (req) => app.tasks.notifications(req.query, principalOf(req)),
+  );
+
+  app.post(
+    '/notifications/:id/acknowledge',
+    {
+      config: { operation: Operation.notificationRead },
+      schema: {
+        summary: 'Mark an escalation as seen (once; the first to acknowledge is kept)',
+        tags,
+        security,
+        params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
+        response: { 200: NotificationSchema, 400: ErrorSchema, 404: ErrorSchema, ...denied },
+      },
+    },
+    async (req) => app.tasks.acknowledge(req.params.id, principalOf(req)),
   );
 
   app.get(
