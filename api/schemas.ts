@@ -278,3 +278,11 @@ export type ReassignBody = Static<typeof ReassignBody>;
 export const IdempotencyHeaders = Type.Object({
   'idempotency-key': Type.Optional(Type.String({ minLength: 8, maxLength: 200, pattern: '^[\\x21-\\x7E]+$' })),
 });
+
+/** Answers every authenticated route may give: no or a bad credential, a role that may not, too many requests. */
+export const DENIED = { 401: ErrorSchema, 403: ErrorSchema, 429: ErrorSchema };
+/** ...and those of a route that changes a case or an office. */
+export const CHANGE_ERRORS = { 400: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema, 503: ErrorSchema, ...DENIED };
+/** OpenAPI security: a bearer token, or (where offices' software may call) an API key. */
+export const BEARER: { [scheme: string]: string[] }[] = [{ bearer: [] }];
+export const BEARER_OR_KEY: { [scheme: string]: string[] }[] = [{ bearer: [] }, { apiKey: [] }];

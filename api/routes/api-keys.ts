@@ -3,10 +3,8 @@ import { Type } from '@sinclair/typebox';
 import { Operation } from '../../domain/access';
 import { ApiKeyBody, ApiKeyParams, ApiKeySchema, NewApiKeySchema } from '../office-schemas';
 import { principalOf } from '../plugins/auth';
-import { ErrorSchema, OfficeIdParam } from '../schemas';
+import { BEARER, DENIED, ErrorSchema, OfficeIdParam } from '../schemas';
 
-const denied = { 401: ErrorSchema, 403: ErrorSchema, 429: ErrorSchema };
-const security: { [scheme: string]: string[] }[] = [{ bearer: [] }];
 const tags = ['api keys'];
 
 const apiKeyRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -14,7 +12,7 @@ const apiKeyRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/offices/:id/api-keys',
     {
       config: { operation: Operation.apiKeyManage, target: 'office' },
-      schema: { summary: "Create an API key for the office's own software (the key is shown once)", tags, security, params: OfficeIdParam, body: ApiKeyBody, response: { 201: NewApiKeySchema, 400: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema, ...denied } },
+      schema: { summary: "Create an API key for the office's own software (the key is shown once)", tags, security: BEARER, params: OfficeIdParam, body: ApiKeyBody, response: { 201: NewApiKeySchema, 400: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema, ...DENIED } },
     },
     async (req, reply) => reply.status(201).send(await app.offices.createApiKey(req.params.id, req.body, principalOf(req))),
   );
@@ -23,7 +21,7 @@ const apiKeyRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/offices/:id/api-keys',
     {
       config: { operation: Operation.apiKeyRead },
-      schema: { summary: "An office's API keys (never their secrets)", tags, security, params: OfficeIdParam, response: { 200: Type.Object({ items: Type.Array(ApiKeySchema) }), 400: ErrorSchema, 404: ErrorSchema, ...denied } },
+      schema: { summary: "An office's API keys (never their secrets)", tags, security: BEARER, params: OfficeIdParam, response: { 200: Type.Object({ items: Type.Array(ApiKeySchema) }), 400: ErrorSchema, 404: ErrorSchema, ...DENIED } },
     },
     async (req) => app.offices.listApiKeys(req.params.id, principalOf(req)),
   );
@@ -32,7 +30,7 @@ const apiKeyRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/offices/:id/api-keys/:keyId/revoke',
     {
       config: { operation: Operation.apiKeyManage, target: 'api_key' },
-      schema: { summary: 'Revoke an API key at once', tags, security, params: ApiKeyParams, response: { 200: ApiKeySchema, 400: ErrorSchema, 404: ErrorSchema, ...denied } },
+      schema: { summary: 'Revoke an API key at once', tags, security: BEARER, params: ApiKeyParams, response: { 200: ApiKeySchema, 400: ErrorSchema, 404: ErrorSchema, ...DENIED } },
     },
     async (req) => app.offices.revokeApiKey(req.params.id, req.params.keyId, principalOf(req)),
   );

@@ -6,7 +6,10 @@ import {
   ApplicationBody,
   ApplicationDetailSchema,
   ApplicationIdParam,
+  BEARER_OR_KEY,
+  CHANGE_ERRORS,
   CorrectionBody,
+  DENIED,
   ErrorSchema,
   IdempotencyHeaders,
   ListQuery,
@@ -16,9 +19,6 @@ import {
   UpdateResultSchema,
 } from '../schemas';
 
-const denied = { 401: ErrorSchema, 403: ErrorSchema, 429: ErrorSchema };
-const errors = { 400: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema, 503: ErrorSchema, ...denied };
-const bearer: { [scheme: string]: string[] }[] = [{ bearer: [] }, { apiKey: [] }];
 
 const applications: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
@@ -29,10 +29,10 @@ const applications: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Submit a license application',
         description: 'Office staff and API keys file for their own office; an applicant files for themself and may choose an accredited office.',
         tags: ['applications'],
-        security: bearer,
+        security: BEARER_OR_KEY,
         headers: IdempotencyHeaders,
         body: ApplicationBody,
-        response: { 201: Type.Object({ id: Type.String(), status: Type.String() }), ...errors },
+        response: { 201: Type.Object({ id: Type.String(), status: Type.String() }), ...CHANGE_ERRORS },
       },
     },
     async (req, reply) => {
@@ -49,9 +49,9 @@ const applications: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         summary: 'List the applications the caller may see, newest first',
         tags: ['applications'],
-        security: bearer,
+        security: BEARER_OR_KEY,
         querystring: ListQuery,
-        response: { 200: ListResponse, 400: ErrorSchema, ...denied },
+        response: { 200: ListResponse, 400: ErrorSchema, ...DENIED },
       },
     },
     async (req) => app.service.list(req.query, principalOf(req)),
@@ -64,9 +64,9 @@ const applications: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         summary: 'An application: status, stage, deficiencies, reviews, agency results, license and timeline',
         tags: ['applications'],
-        security: bearer,
+        security: BEARER_OR_KEY,
         params: ApplicationIdParam,
-        response: { 200: ApplicationDetailSchema, 400: ErrorSchema, 404: ErrorSchema, ...denied },
+        response: { 200: ApplicationDetailSchema, 400: ErrorSchema, 404: ErrorSchema, ...DENIED },
       },
     },
     async (req) => app.service.get(req.params.id, principalOf(req)),
@@ -79,10 +79,10 @@ const applications: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         summary: 'Send corrections for an application awaiting them',
         tags: ['applications'],
-        security: bearer,
+        security: BEARER_OR_KEY,
         params: ApplicationIdParam,
         body: CorrectionBody,
-        response: { 200: UpdateResultSchema, ...errors },
+        response: { 200: UpdateResultSchema, ...CHANGE_ERRORS },
       },
     },
     async (req) => app.service.correct(req.params.id, req.body, principalOf(req)),
@@ -95,10 +95,10 @@ const applications: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         summary: 'Decide the health or technical review of an application (the caller is the reviewer)',
         tags: ['reviews'],
-        security: bearer,
+        security: BEARER_OR_KEY,
         params: ApplicationIdParam,
         body: ReviewDecisionBody,
-        response: { 200: UpdateResultSchema, ...errors },
+        response: { 200: UpdateResultSchema, ...CHANGE_ERRORS },
       },
     },
     async (req) => app.service.decide(req.params.id, req.body, principalOf(req)),
@@ -111,10 +111,10 @@ const applications: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         summary: 'Move an open application to another accredited office (supervisors)',
         tags: ['applications'],
-        security: bearer,
+        security: BEARER_OR_KEY,
         params: ApplicationIdParam,
         body: ReassignBody,
-        response: { 200: Type.Composite([UpdateResultSchema, Type.Object({ officeId: Type.String() })]), ...errors },
+        response: { 200: Type.Composite([UpdateResultSchema, Type.Object({ officeId: Type.String() })]), ...CHANGE_ERRORS },
       },
     },
     async (req) => app.service.reassign(req.params.id, req.body, principalOf(req)),

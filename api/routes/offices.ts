@@ -13,12 +13,9 @@ import {
   StandingBody,
 } from '../office-schemas';
 import { principalOf } from '../plugins/auth';
-import { ErrorSchema, OfficeIdParam } from '../schemas';
+import { BEARER_OR_KEY, CHANGE_ERRORS, DENIED, ErrorSchema, OfficeIdParam } from '../schemas';
 import { Type } from '@sinclair/typebox';
 
-const denied = { 401: ErrorSchema, 403: ErrorSchema, 429: ErrorSchema };
-const errors = { 400: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema, 503: ErrorSchema, ...denied };
-const security: { [scheme: string]: string[] }[] = [{ bearer: [] }, { apiKey: [] }];
 const tags = ['offices'];
 
 const officeRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -26,7 +23,7 @@ const officeRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/offices',
     {
       config: { operation: Operation.officeRead },
-      schema: { summary: 'Service offices the caller may see (everyone sees the accredited ones)', tags, security, querystring: OfficeListQuery, response: { 200: Type.Object({ items: Type.Array(OfficeSummary) }), 400: ErrorSchema, ...denied } },
+      schema: { summary: 'Service offices the caller may see (everyone sees the accredited ones)', tags, security: BEARER_OR_KEY, querystring: OfficeListQuery, response: { 200: Type.Object({ items: Type.Array(OfficeSummary) }), 400: ErrorSchema, ...DENIED } },
     },
     async (req) => app.offices.list(req.query, principalOf(req)),
   );
@@ -35,7 +32,7 @@ const officeRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/offices/:id',
     {
       config: { operation: Operation.officeRead },
-      schema: { summary: 'An office; its staff, file and timeline for its own staff and the municipality', tags, security, params: OfficeIdParam, response: { 200: OfficeDetail, 400: ErrorSchema, 404: ErrorSchema, ...denied } },
+      schema: { summary: 'An office; its staff, file and timeline for its own staff and the municipality', tags, security: BEARER_OR_KEY, params: OfficeIdParam, response: { 200: OfficeDetail, 400: ErrorSchema, 404: ErrorSchema, ...DENIED } },
     },
     async (req) => app.offices.get(req.params.id, principalOf(req)),
   );
@@ -44,7 +41,7 @@ const officeRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/offices',
     {
       config: { operation: Operation.officeApply, target: 'office' },
-      schema: { summary: 'A consulting firm applies for accreditation in the round open today', tags, security, body: OfficeApplicationBody, response: { 201: Type.Object({ id: Type.String(), status: Type.String() }), ...errors } },
+      schema: { summary: 'A consulting firm applies for accreditation in the round open today', tags, security: BEARER_OR_KEY, body: OfficeApplicationBody, response: { 201: Type.Object({ id: Type.String(), status: Type.String() }), ...CHANGE_ERRORS } },
     },
     async (req, reply) => {
       const { id, status } = await app.offices.apply(req.body, principalOf(req));
@@ -56,7 +53,7 @@ const officeRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/offices/:id/amendments',
     {
       config: { operation: Operation.officeAmend, target: 'office' },
-      schema: { summary: 'Complete an office file that was found lacking', tags, security, params: OfficeIdParam, body: OfficeAmendmentBody, response: { 200: OfficeUpdateResultSchema, ...errors } },
+      schema: { summary: 'Complete an office file that was found lacking', tags, security: BEARER_OR_KEY, params: OfficeIdParam, body: OfficeAmendmentBody, response: { 200: OfficeUpdateResultSchema, ...CHANGE_ERRORS } },
     },
     async (req) => app.offices.amend(req.params.id, req.body, principalOf(req)),
   );
@@ -65,7 +62,7 @@ const officeRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/offices/:id/decision',
     {
       config: { operation: Operation.officeDecide, target: 'office' },
-      schema: { summary: 'Approve or refuse an office’s accreditation (supervisors)', tags, security, params: OfficeIdParam, body: DecisionBody, response: { 200: OfficeUpdateResultSchema, ...errors } },
+      schema: { summary: 'Approve or refuse an office’s accreditation (supervisors)', tags, security: BEARER_OR_KEY, params: OfficeIdParam, body: DecisionBody, response: { 200: OfficeUpdateResultSchema, ...CHANGE_ERRORS } },
     },
     async (req) => app.offices.decide(req.params.id, req.body, principalOf(req)),
   );
@@ -74,7 +71,7 @@ const officeRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/offices/:id/standing',
     {
       config: { operation: Operation.officeStanding, target: 'office' },
-      schema: { summary: 'Suspend, reinstate or revoke an accredited office (supervisors)', tags, security, params: OfficeIdParam, body: StandingBody, response: { 200: OfficeUpdateResultSchema, ...errors } },
+      schema: { summary: 'Suspend, reinstate or revoke an accredited office (supervisors)', tags, security: BEARER_OR_KEY, params: OfficeIdParam, body: StandingBody, response: { 200: OfficeUpdateResultSchema, ...CHANGE_ERRORS } },
     },
     async (req) => app.offices.changeStanding(req.params.id, req.body, principalOf(req)),
   );
@@ -83,7 +80,7 @@ const officeRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/offices/:id/reassign-cases',
     {
       config: { operation: Operation.applicationReassign, target: 'office' },
-      schema: { summary: 'Move every open application of an office to accredited offices (supervisors)', tags, security, params: OfficeIdParam, body: ReassignCasesBody, response: { 200: ReassignCasesResult, ...errors } },
+      schema: { summary: 'Move every open application of an office to accredited offices (supervisors)', tags, security: BEARER_OR_KEY, params: OfficeIdParam, body: ReassignCasesBody, response: { 200: ReassignCasesResult, ...CHANGE_ERRORS } },
     },
     async (req) => app.offices.reassignCases(req.params.id, req.body, principalOf(req)),
   );

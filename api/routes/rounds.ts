@@ -2,17 +2,15 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { Operation } from '../../domain/access';
 import { RoundBody, RoundSchema } from '../office-schemas';
-import { ErrorSchema } from '../schemas';
+import { BEARER, DENIED, ErrorSchema } from '../schemas';
 
-const denied = { 401: ErrorSchema, 403: ErrorSchema, 429: ErrorSchema };
-const security: { [scheme: string]: string[] }[] = [{ bearer: [] }];
 
 const rounds: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/accreditation-rounds',
     {
       config: { operation: Operation.officeRead },
-      schema: { summary: 'Accreditation rounds, newest first, with how many offices each admitted', tags: ['offices'], security, response: { 200: Type.Object({ items: Type.Array(RoundSchema) }), ...denied } },
+      schema: { summary: 'Accreditation rounds, newest first, with how many offices each admitted', tags: ['offices'], security: BEARER, response: { 200: Type.Object({ items: Type.Array(RoundSchema) }), ...DENIED } },
     },
     async () => app.offices.rounds(),
   );
@@ -21,7 +19,7 @@ const rounds: FastifyPluginAsyncTypebox = async (app) => {
     '/accreditation-rounds',
     {
       config: { operation: Operation.roundManage, target: 'round' },
-      schema: { summary: 'Open an accreditation round with a cap on offices', tags: ['offices'], security, body: RoundBody, response: { 201: RoundSchema, 400: ErrorSchema, 409: ErrorSchema, ...denied } },
+      schema: { summary: 'Open an accreditation round with a cap on offices', tags: ['offices'], security: BEARER, body: RoundBody, response: { 201: RoundSchema, 400: ErrorSchema, 409: ErrorSchema, ...DENIED } },
     },
     async (req, reply) => reply.status(201).send(await app.offices.createRound(req.body)),
   );

@@ -2,7 +2,15 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { Operation } from '../../domain/access';
 import { principalOf } from '../plugins/auth';
-import { ApplicationIdParam, ErrorSchema, VisitAnswerBody, VisitSchema } from '../schemas';
+import {
+  ApplicationIdParam,
+  BEARER,
+  CHANGE_ERRORS,
+  DENIED,
+  ErrorSchema,
+  VisitAnswerBody,
+  VisitSchema,
+} from '../schemas';
 
 const VisitResult = Type.Object({ id: Type.String(), visit: VisitSchema });
 const NotificationSchema = Type.Object({
@@ -30,9 +38,6 @@ import {
   TaskSchema,
 } from '../task-schemas';
 
-const denied = { 401: ErrorSchema, 403: ErrorSchema, 429: ErrorSchema };
-const errors = { 400: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema, 503: ErrorSchema, ...denied };
-const security: { [scheme: string]: string[] }[] = [{ bearer: [] }];
 const tags = ['tasks'];
 
 const taskRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -40,7 +45,7 @@ const taskRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/tasks',
     {
       config: { operation: Operation.taskRead },
-      schema: { summary: 'The task inbox: filters, sorting and keyset paging', tags, security, querystring: TaskListQuery, response: { 200: TaskPage, 400: ErrorSchema, ...denied } },
+      schema: { summary: 'The task inbox: filters, sorting and keyset paging', tags, security: BEARER, querystring: TaskListQuery, response: { 200: TaskPage, 400: ErrorSchema, ...DENIED } },
     },
     async (req) => app.tasks.list(req.query, principalOf(req)),
   );
@@ -49,7 +54,7 @@ const taskRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/tasks/counts',
     {
       config: { operation: Operation.taskRead },
-      schema: { summary: 'Counts of active tasks for the inbox badges', tags, security, querystring: TaskCountsQuery, response: { 200: TaskCounts, 400: ErrorSchema, ...denied } },
+      schema: { summary: 'Counts of active tasks for the inbox badges', tags, security: BEARER, querystring: TaskCountsQuery, response: { 200: TaskCounts, 400: ErrorSchema, ...DENIED } },
     },
     async (req) => app.tasks.counts(req.query, principalOf(req)),
   );
@@ -58,7 +63,7 @@ const taskRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/tasks/:id',
     {
       config: { operation: Operation.taskRead },
-      schema: { summary: 'One task', tags, security, params: TaskIdParam, response: { 200: TaskSchema, 400: ErrorSchema, 404: ErrorSchema, ...denied } },
+      schema: { summary: 'One task', tags, security: BEARER, params: TaskIdParam, response: { 200: TaskSchema, 400: ErrorSchema, 404: ErrorSchema, ...DENIED } },
     },
     async (req) => app.tasks.get(req.params.id, principalOf(req)),
   );
@@ -67,7 +72,7 @@ const taskRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/tasks/:id/claim',
     {
       config: { operation: Operation.taskClaim, target: 'application' },
-      schema: { summary: 'Take a task: one holder at a time (409 names the holder)', tags, security, params: TaskIdParam, response: { 200: TaskSchema, ...errors } },
+      schema: { summary: 'Take a task: one holder at a time (409 names the holder)', tags, security: BEARER, params: TaskIdParam, response: { 200: TaskSchema, ...CHANGE_ERRORS } },
     },
     async (req) => app.tasks.claim(req.params.id, principalOf(req)),
   );
@@ -76,7 +81,7 @@ const taskRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/tasks/:id/release',
     {
       config: { operation: [Operation.taskClaim, Operation.taskReassign], target: 'application' },
-      schema: { summary: 'Put a task back in the inbox (its holder, or a supervisor)', tags, security, params: TaskIdParam, response: { 200: TaskSchema, ...errors } },
+      schema: { summary: 'Put a task back in the inbox (its holder, or a supervisor)', tags, security: BEARER, params: TaskIdParam, response: { 200: TaskSchema, ...CHANGE_ERRORS } },
     },
     async (req) => app.tasks.release(req.params.id, principalOf(req)),
   );
@@ -85,7 +90,7 @@ const taskRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/tasks/:id/reassign',
     {
       config: { operation: Operation.taskReassign, target: 'application' },
-      schema: { summary: "Give a task to a named reviewer of the task's office (supervisors)", tags, security, params: TaskIdParam, body: ReassignTaskBody, response: { 200: TaskSchema, ...errors } },
+      schema: { summary: "Give a task to a named reviewer of the task's office (supervisors)", tags, security: BEARER, params: TaskIdParam, body: ReassignTaskBody, response: { 200: TaskSchema, ...CHANGE_ERRORS } },
     },
     async (req) => app.tasks.reassign(req.params.id, req.body, principalOf(req)),
   );
@@ -94,7 +99,7 @@ const taskRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/tasks/:id/decision',
     {
       config: { operation: [Operation.reviewHealth, Operation.reviewTechnical], target: 'application' },
-      schema: { summary: 'Decide a review task the caller holds', tags, security, params: TaskIdParam, body: TaskDecisionBody, response: { 200: TaskSchema, ...errors } },
+      schema: { summary: 'Decide a review task the caller holds', tags, security: BEARER, params: TaskIdParam, body: TaskDecisionBody, response: { 200: TaskSchema, ...CHANGE_ERRORS } },
     },
     async (req) => app.tasks.decide(req.params.id, req.body, principalOf(req)),
   );
@@ -106,10 +111,10 @@ const taskRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         summary: 'Propose a home-visit time (the inspector holding the technical review)',
         tags,
-        security,
+        security: BEARER,
         params: TaskIdParam,
         body: Type.Object({ slot: Type.String({ format: 'date-time' }) }, { additionalProperties: false }),
-        response: { 200: VisitResult, ...errors },
+        response: { 200: VisitResult, ...CHANGE_ERRORS },
       },
     },
     async (req) => app.tasks.proposeVisit(req.params.id, req.body.slot, principalOf(req)),
@@ -122,10 +127,10 @@ const taskRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         summary: "Confirm the inspector's proposed visit, or move it (the applicant or their office)",
         tags,
-        security,
+        security: BEARER,
         params: ApplicationIdParam,
         body: VisitAnswerBody,
-        response: { 200: VisitResult, ...errors },
+        response: { 200: VisitResult, ...CHANGE_ERRORS },
       },
     },
     async (req) => app.service.answerVisit(req.params.id, req.body, principalOf(req)),
@@ -138,12 +143,12 @@ const taskRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         summary: "Escalations: overdue tasks, for the municipality's supervisors and each office's manager",
         tags,
-        security,
+        security: BEARER,
         querystring: Type.Object(
           { unacknowledged: Type.Optional(Type.Boolean()), limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }) },
           { additionalProperties: false },
         ),
-        response: { 200: Type.Object({ items: Type.Array(NotificationSchema) }), 400: ErrorSchema, ...denied },
+        response: { 200: Type.Object({ items: Type.Array(NotificationSchema) }), 400: ErrorSchema, ...DENIED },
       },
     },
     async (req) => app.tasks.notifications(req.query, principalOf(req)),
@@ -156,9 +161,9 @@ const taskRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         summary: 'Mark an escalation as seen (once; the first to acknowledge is kept)',
         tags,
-        security,
+        security: BEARER,
         params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
-        response: { 200: NotificationSchema, 400: ErrorSchema, 404: ErrorSchema, ...denied },
+        response: { 200: NotificationSchema, 400: ErrorSchema, 404: ErrorSchema, ...DENIED },
       },
     },
     async (req) => app.tasks.acknowledge(req.params.id, principalOf(req)),
@@ -168,7 +173,7 @@ const taskRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/applications/:id/comments',
     {
       config: { operation: Operation.commentRead },
-      schema: { summary: "Staff's comments on a case, in order", tags, security, params: ApplicationIdParam, response: { 200: Type.Object({ items: Type.Array(CommentSchema) }), 400: ErrorSchema, 404: ErrorSchema, ...denied } },
+      schema: { summary: "Staff's comments on a case, in order", tags, security: BEARER, params: ApplicationIdParam, response: { 200: Type.Object({ items: Type.Array(CommentSchema) }), 400: ErrorSchema, 404: ErrorSchema, ...DENIED } },
     },
     async (req) => app.tasks.comments(req.params.id, principalOf(req)),
   );
@@ -177,7 +182,7 @@ const taskRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/applications/:id/comments',
     {
       config: { operation: Operation.commentWrite, target: 'application' },
-      schema: { summary: 'Comment on a case (staff only; the applicant does not see it)', tags, security, params: ApplicationIdParam, body: CommentBody, response: { 201: CommentSchema, 400: ErrorSchema, 404: ErrorSchema, ...denied } },
+      schema: { summary: 'Comment on a case (staff only; the applicant does not see it)', tags, security: BEARER, params: ApplicationIdParam, body: CommentBody, response: { 201: CommentSchema, 400: ErrorSchema, 404: ErrorSchema, ...DENIED } },
     },
     async (req, reply) => reply.status(201).send(await app.tasks.comment(req.params.id, req.body, principalOf(req))),
   );
