@@ -381,10 +381,9 @@ export const tasks = pgTable(
   },
   (t) => [
     // Active tasks are a small slice of a large table: the inbox's indexes cover only them.
-    index('tasks_inbox_due_idx').on(t.officeId, t.requiredRole, t.dueAt, t.id).where(sql`status in ('open', 'claimed')`),
-    index('tasks_inbox_created_idx').on(t.officeId, t.requiredRole, t.createdAt, t.id).where(sql`status in ('open', 'claimed')`),
     index('tasks_assignee_idx').on(t.assignee, t.dueAt, t.id).where(sql`status = 'claimed'`),
-    // The municipality's views span every office: their own orderings over active tasks...
+    // One ordering each over all active tasks; an office's inbox walks it and keeps its rows (every task
+    // write updates every index, so no second, office-first copy of each)...
     index('tasks_active_due_idx').on(t.dueAt, t.id).where(sql`status in ('open', 'claimed')`),
     index('tasks_active_created_idx').on(t.createdAt, t.id).where(sql`status in ('open', 'claimed')`),
     index('tasks_active_priority_idx').on(t.priority.desc(), t.dueAt, t.id).where(sql`status in ('open', 'claimed')`),
