@@ -32,8 +32,11 @@ describe('external agency linkage', () => {
       expect(waiting.stage).toBe('agency_linkage');
       expect(waiting.waitingOn).toContain('laborOffice');
       expect(waiting.agencies.laborOffice.lastError).toMatch(/503/);
-      const sa = (await env.client.workflow.getHandle(id).describe()).typedSearchAttributes;
-      expect(sa.get(SA_NEEDS_ATTENTION)).toBe(true);
+      // The projection can run ahead of the workflow task that upserts the search attributes.
+      const sa = await waitFor('search attributes upserted', async () => {
+        const attrs = (await env.client.workflow.getHandle(id).describe()).typedSearchAttributes;
+        return attrs.get(SA_NEEDS_ATTENTION) === true ? attrs : undefined;
+      });
       expect(sa.get(SA_WAITING_ON)).toContain('laborOffice');
 
       await control(env, '/labor', { outage: false });

@@ -261,20 +261,50 @@ export async function licenseApplication(input: ApplicationWorkflowInput): Promi
     },
   );
 
+  /** Tasks whose time is kept: a reminder when most of it is gone, an escalation on breach. */
+  const watched = new Map<string, { kind: TaskKind; s: TaskSchedule; reminded: boolean }>();
+  let watching = false;
+  let newlyWatched = false;
+
+  function watchTask(id: string, kind: TaskKind, s: TaskSchedule): void {
+    watched.set(id, { kind, s, reminded: false });
+    newlyWatched = true;
+    if (!watching) {
+      watching = true;
+      void keepTime();
+    }
+  }
+
   /**
-   * Keeps time on one task: a reminder to the office when most of its time is
-   * gone, and on breach an escalation (priority raised, the office told, the
-   * case marked overdue). Ends as soon as the task closes.
+   * One clock for all the case's tasks: it sleeps until the earliest reminder
+   * or due time and acts on what is still open then. A task that closes does
+   * not wake it (no timer to cancel per task, which is most cases); a newly
+   * opened task does, in case it is due sooner.
    */
-  async function watchTask(id: string, kind: TaskKind, s: TaskSchedule): Promise<void> {
-    const closed = () => !state.tasks[id];
-    const until = (iso: string) => Math.max(1, Date.parse(iso) - Date.now());
-    if (await condition(closed, until(s.remindAt))) return;
-    await db.notifyOffice({ applicationId: state.applicationId, taskId: id, kind, what: 'reminder', dueAt: s.dueAt });
-    if (await condition(closed, until(s.dueAt))) return;
-    state.overdueTasks = [...state.overdueTasks, id];
-    await transition(CaseEvent.taskOverdue, { details: { taskId: id, dueAt: s.dueAt }, tasks: { escalate: { id, priority: ESCALATED_PRIORITY } } });
-    await db.notifyOffice({ applicationId: state.applicationId, taskId: id, kind, what: 'overdue', dueAt: s.dueAt });
+  async function keepTime(): Promise<void> {
+    for (;;) {
+      for (const id of watched.keys()) if (!state.tasks[id]) watched.delete(id);
+      if (watched.size === 0) {
+        watching = false;
+        return;
+      }
+      const next = Math.min(...[...watched.values()].map((w) => Date.parse(w.reminded ? w.s.dueAt : w.s.remindAt)));
+      newlyWatched = false;
+      await condition(() => newlyWatched, Math.max(1, next - Date.now()));
+      for (const [id, w] of [...watched]) {
+        if (!state.tasks[id]) continue;
+        if (!w.reminded && Date.now() >= Date.parse(w.s.remindAt)) {
+          w.reminded = true;
+          await db.notifyOffice({ applicationId: state.applicationId, taskId: id, kind: w.kind, what: 'reminder', dueAt: w.s.dueAt });
+        }
+        if (w.reminded && Date.now() >= Date.parse(w.s.dueAt) && state.tasks[id]) {
+          watched.delete(id);
+          state.overdueTasks = [...state.overdueTasks, id];
+          await transition(CaseEvent.taskOverdue, { details: { taskId: id, dueAt: w.s.dueAt }, tasks: { escalate: { id, priority: ESCALATED_PRIORITY } } });
+          await db.notifyOffice({ applicationId: state.applicationId, taskId: id, kind: w.kind, what: 'overdue', dueAt: w.s.dueAt });
+        }
+      }
+    }
   }
 
   const technicalTask = () => reviewTaskId(state.applicationId, 'technical', state.round);
@@ -492,7 +522,7 @@ export async function licenseApplication(input: ApplicationWorkflowInput): Promi
       openTask(reviewTaskId(state.applicationId, k, state.round), TASK_KIND_FOR_REVIEW[k], schedules?.[TASK_KIND_FOR_REVIEW[k]]?.dueAt ?? flatDue),
     );
     await transition(CaseEvent.reviewStarted, { details: { homeVisit: conditions.homeVisit, termMonths: conditions.termMonths }, tasks: { open } });
-    if (schedules) for (const task of open) void watchTask(task.id, task.kind, schedules[task.kind]!);
+    if (schedules) for (const task of open) watchTask(task.id, task.kind, schedules[task.kind]!);
     index();
     await condition(() => state.pendingReviews.length === 0 || reviewOutcome !== undefined);
     // Re-read through a function: TypeScript cannot see the update handler assign it.
