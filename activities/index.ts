@@ -53,6 +53,8 @@ export interface Transition {
   review?: ReviewRecord;
   agency?: Agency;
   tasks?: TaskChanges;
+  /** False for changes that touch only tasks (claims): the case's projection row is left as it is. */
+  touchesCase?: boolean;
   /**
    * The case as the workflow sees it. `data` (the application itself, a few KB)
    * is sent only when it changed (submission, a correction); `contact` with

@@ -36,6 +36,7 @@ export interface TransitionRow {
   license_number: string | null;
   overdue: boolean;
   visit: unknown | null;
+  touches_case: boolean;
   /** The application, only when this transition changed it; the columns below go with it. */
   data: unknown | null;
   applicant_mobile: string | null;
@@ -56,7 +57,7 @@ const STATEMENT = (rows: string) => sql`
     select * from jsonb_to_recordset(${rows}::jsonb) as x(
       application_id text, seq int, event case_event, stage stage, status status, actor text, details jsonb, at timestamptz,
       exclusion_reason exclusion_reason, waiting_on text[], round int, deficiencies jsonb, agencies jsonb,
-      health_review_required boolean, correction_due_at timestamptz, hold_due_at timestamptz, license_number text, overdue boolean, visit jsonb,
+      health_review_required boolean, correction_due_at timestamptz, hold_due_at timestamptz, license_number text, overdue boolean, visit jsonb, touches_case boolean,
       data jsonb, applicant_mobile text, applicant_name text, trade_name text, isic_code text, district text, office_id text,
       review jsonb, tasks jsonb, sms_mobile text, sms_ar text, sms_en text)
   ), ev as (
@@ -80,7 +81,7 @@ const STATEMENT = (rows: string) => sql`
       transition_seq = f.seq, updated_at = f.at,
       closed_at = case when f.status = 'in_progress' then null else f.at end
     from fresh f
-    where a.id = f.application_id and a.transition_seq < f.seq
+    where a.id = f.application_id and a.transition_seq < f.seq and f.touches_case
   ), rv as (
     insert into reviews (application_id, round, kind, decision, reviewer_id, reviewer_role, reasons, comment, deficiencies, decided_at)
     select f.application_id, (f.review->>'round')::int, (f.review->>'kind')::review_kind, (f.review->>'decision')::review_decision,
@@ -171,6 +172,7 @@ export function transitionRow(t: Transition, sms: { ar: string; en: string } | u
     license_number: s.license?.number ?? null,
     overdue: s.overdue ?? false,
     visit: s.visit ?? null,
+    touches_case: t.touchesCase ?? true,
     data: d ?? null,
     applicant_mobile: d?.applicant.mobile ?? null,
     applicant_name: d?.applicant.name ?? null,

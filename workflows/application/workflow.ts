@@ -209,7 +209,7 @@ export async function licenseApplication(input: ApplicationWorkflowInput): Promi
       const task = taskFor(taskId);
       if (task.holder === by.id) return { id: taskId, ...task };
       task.holder = by.id;
-      await transition(CaseEvent.taskClaimed, { actor: by.id, details: { taskId }, tasks: { assign: { id: taskId, assignee: by.id } } }, true);
+      await transition(CaseEvent.taskClaimed, { touchesCase: false, actor: by.id, details: { taskId }, tasks: { assign: { id: taskId, assignee: by.id } } }, true);
       return { id: taskId, ...task };
     },
     {
@@ -229,7 +229,7 @@ export async function licenseApplication(input: ApplicationWorkflowInput): Promi
       const task = taskFor(taskId);
       const holder = task.holder;
       task.holder = undefined;
-      await transition(CaseEvent.taskReleased, { actor: by.id, details: { taskId, holder }, tasks: { assign: { id: taskId, assignee: null } } }, true);
+      await transition(CaseEvent.taskReleased, { touchesCase: false, actor: by.id, details: { taskId, holder }, tasks: { assign: { id: taskId, assignee: null } } }, true);
       return { id: taskId, ...task };
     },
     {
@@ -247,7 +247,7 @@ export async function licenseApplication(input: ApplicationWorkflowInput): Promi
       const task = taskFor(taskId);
       const from = task.holder;
       task.holder = to;
-      await transition(CaseEvent.taskReassigned, { actor: by.id, details: { taskId, from, to }, tasks: { assign: { id: taskId, assignee: to } } }, true);
+      await transition(CaseEvent.taskReassigned, { touchesCase: false, actor: by.id, details: { taskId, from, to }, tasks: { assign: { id: taskId, assignee: to } } }, true);
       return { id: taskId, ...task };
     },
     {
