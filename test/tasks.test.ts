@@ -303,7 +303,12 @@ describe('time', () => {
     const [health] = (await call(timed.api, 'health', 'GET', `/tasks?q=${id}&overdue=true`)).json().items as (Task & { priority: number; overdue: boolean })[];
     expect(health).toMatchObject({ id: `${id}:health:1`, priority: 2, overdue: true });
     await waitFor('the case marked overdue', async () => ((await timed.db.db.select().from(applications).where(eq(applications.id, id)))[0]!.overdue ? true : undefined));
-    expect((await sms()).filter((m) => m.event === 'task_overdue').map((m) => m.dedupeKey)).toEqual([`${id}:health:1:overdue`]);
+    // The office's text and the supervisors' notification follow the escalation (one statement).
+    const escalated = await waitFor('the office told', async () => {
+      const texts = (await sms()).filter((m) => m.event === 'task_overdue');
+      return texts.length > 0 ? texts : undefined;
+    });
+    expect(escalated.map((m) => m.dedupeKey)).toEqual([`${id}:health:1:overdue`]);
     const counts = (await call(timed.api, 'health', 'GET', `/tasks/counts?q=${id}`)).json();
     expect(counts.overdue).toBe(1);
     // The municipality's supervisors and the office's manager are told; another office's manager is not.
