@@ -75,6 +75,10 @@ describe('the inbox follows the case', () => {
     await waitForApp(env.api, id, 'issued', (a) => a.status === 'issued');
     await agrees(id);
     expect(await tasksOf(id)).toEqual([]);
+    // The case's audit trail has its tasks' claims and decisions, each naming the task.
+    const trail = (await call(env.api, 'auditor', 'GET', `/audit?applicationId=${id}&limit=100`)).json().items as { route: string; details: { taskId?: string } }[];
+    expect(trail.filter((r) => r.route === '/tasks/:id/claim').map((r) => r.details.taskId).sort()).toEqual([health, technical]);
+    expect(trail.filter((r) => r.route === '/tasks/:id/decision')).toHaveLength(2);
     expect((await allTasksOf(id)).map((t) => `${t.kind}:${t.status}`)).toEqual([
       'applicant_correction:completed',
       'health_review:completed',

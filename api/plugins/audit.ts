@@ -10,7 +10,8 @@ import { auditLog } from '../../db/schema';
 declare module 'fastify' {
   interface FastifyContextConfig {
     /** What the route's `:id` (or the created resource's id) names, for the audit trail. */
-    target?: 'application' | 'office' | 'api_key' | 'round';
+    /** `task`: recorded against the task's case, with the task in the details. */
+    target?: 'application' | 'office' | 'api_key' | 'round' | 'task';
   }
 }
 
@@ -51,12 +52,14 @@ export default fp(async function audit(app) {
         method: req.method,
         route: req.routeOptions.url,
         operation: op === undefined ? null : typeof op === 'string' ? op : op.join('|'),
-        targetType: config.target ?? null,
-        targetId: params?.keyId ?? params?.id ?? (ok ? answerField(payload, 'id') : undefined) ?? null,
+        // A task's actions belong to its case's trail: the task id is `<application id>:<kind>:<n>`.
+        targetType: config.target === 'task' ? 'application' : (config.target ?? null),
+        targetId: (config.target === 'task' ? params?.id?.split(':')[0] : undefined) ?? params?.keyId ?? params?.id ?? (ok ? answerField(payload, 'id') : undefined) ?? null,
         statusCode: reply.statusCode,
         details: {
           ...(ok ? {} : { error: answerField(payload, 'error') }),
           ...(req.headers['idempotency-key'] ? { idempotencyKey: req.headers['idempotency-key'] } : {}),
+          ...(config.target === 'task' ? { taskId: params?.id } : {}),
         },
       });
     } catch (err) {

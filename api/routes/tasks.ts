@@ -71,7 +71,7 @@ const taskRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/tasks/:id/claim',
     {
-      config: { operation: Operation.taskClaim, target: 'application' },
+      config: { operation: Operation.taskClaim, target: 'task' },
       schema: { summary: 'Take a task: one holder at a time (409 names the holder)', tags, security: BEARER, params: TaskIdParam, response: { 200: TaskSchema, ...CHANGE_ERRORS } },
     },
     async (req) => app.tasks.claim(req.params.id, principalOf(req)),
@@ -80,7 +80,7 @@ const taskRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/tasks/:id/release',
     {
-      config: { operation: [Operation.taskClaim, Operation.taskReassign], target: 'application' },
+      config: { operation: [Operation.taskClaim, Operation.taskReassign], target: 'task' },
       schema: { summary: 'Put a task back in the inbox (its holder, or a supervisor)', tags, security: BEARER, params: TaskIdParam, response: { 200: TaskSchema, ...CHANGE_ERRORS } },
     },
     async (req) => app.tasks.release(req.params.id, principalOf(req)),
@@ -89,7 +89,7 @@ const taskRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/tasks/:id/reassign',
     {
-      config: { operation: Operation.taskReassign, target: 'application' },
+      config: { operation: Operation.taskReassign, target: 'task' },
       schema: { summary: "Give a task to a named reviewer of the task's office (supervisors)", tags, security: BEARER, params: TaskIdParam, body: ReassignTaskBody, response: { 200: TaskSchema, ...CHANGE_ERRORS } },
     },
     async (req) => app.tasks.reassign(req.params.id, req.body, principalOf(req)),
@@ -98,7 +98,7 @@ const taskRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/tasks/:id/decision',
     {
-      config: { operation: [Operation.reviewHealth, Operation.reviewTechnical], target: 'application' },
+      config: { operation: [Operation.reviewHealth, Operation.reviewTechnical], target: 'task' },
       schema: { summary: 'Decide a review task the caller holds', tags, security: BEARER, params: TaskIdParam, body: TaskDecisionBody, response: { 200: TaskSchema, ...CHANGE_ERRORS } },
     },
     async (req) => app.tasks.decide(req.params.id, req.body, principalOf(req)),
@@ -107,7 +107,7 @@ const taskRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/tasks/:id/visit',
     {
-      config: { operation: Operation.taskClaim, target: 'application' },
+      config: { operation: Operation.taskClaim, target: 'task' },
       schema: {
         summary: 'Propose a home-visit time (the inspector holding the technical review)',
         tags,
