@@ -19,6 +19,8 @@ import licenses from './routes/licenses';
 import offices from './routes/offices';
 import rounds from './routes/rounds';
 import taskRoutes from './routes/tasks';
+import reportRoutes from './routes/reports';
+import { ReportService } from './reports';
 import { TaskService } from './tasks';
 import { ApplicationService } from './service';
 
@@ -27,6 +29,7 @@ declare module 'fastify' {
     service: ApplicationService;
     offices: OfficeService;
     tasks: TaskService;
+    reports: ReportService;
     db: Db;
     temporal: Client;
   }
@@ -48,6 +51,7 @@ export async function buildApp(deps: { config: Config; db: Db; temporal: Client;
   const service = new ApplicationService(deps.db, deps.temporal, deps.config);
   app.decorate('service', service);
   app.decorate('tasks', new TaskService(deps.db, deps.temporal, service));
+  app.decorate('reports', new ReportService(deps.db));
   app.decorate('offices', new OfficeService(deps.db, deps.temporal, deps.config));
   await app.register(errors);
   await app.register(auth, deps.config.auth);
@@ -62,5 +66,6 @@ export async function buildApp(deps: { config: Config; db: Db; temporal: Client;
   await app.register(apiKeys);
   await app.register(auditRoutes);
   await app.register(taskRoutes);
+  await app.register(reportRoutes);
   return app;
 }

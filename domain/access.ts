@@ -50,6 +50,7 @@ export const Operation = {
   commentRead: 'comment.read',
   commentWrite: 'comment.write',
   notificationRead: 'notification.read',
+  reportRead: 'report.read',
 } as const;
 export type Operation = (typeof Operation)[keyof typeof Operation];
 export const OPERATIONS = Object.values(Operation) as [Operation, ...Operation[]];
@@ -95,6 +96,7 @@ export const ROLE_OPERATIONS: Record<Role, ReadonlySet<Operation>> = {
     O.commentRead,
     O.commentWrite,
     O.notificationRead,
+    O.reportRead,
   ]),
   [R.administrator]: new Set([
     O.applicationRead,
@@ -109,8 +111,9 @@ export const ROLE_OPERATIONS: Record<Role, ReadonlySet<Operation>> = {
     O.taskRead,
     O.commentRead,
     O.commentWrite,
+    O.reportRead,
   ]),
-  [R.auditor]: new Set([O.applicationRead, O.officeRead, O.apiKeyRead, O.auditRead, O.taskRead, O.commentRead]),
+  [R.auditor]: new Set([O.applicationRead, O.officeRead, O.apiKeyRead, O.auditRead, O.taskRead, O.commentRead, O.reportRead]),
 };
 
 /** What an API key (an office's own software, a portal) may be scoped to. */

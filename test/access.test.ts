@@ -201,6 +201,8 @@ const ROUTES: RouteCase[] = [
     otherwise: 403,
   },
   // Escalations are the supervisors' and managers' business; administrators find stuck cases elsewhere (#5).
+  { name: 'the summary report', method: 'GET', url: () => '/reports/summary?from=2025-01-01&to=2025-01-31', expect: municipality(200), otherwise: 403 },
+  { name: 'the offices report', method: 'GET', url: () => '/reports/offices?from=2025-01-01&to=2025-01-31', expect: municipality(200), otherwise: 403 },
   { name: 'read notifications', method: 'GET', url: () => '/notifications', expect: { manager: 200, managerB: 200, supervisor: 200 }, otherwise: 403 },
   { name: 'acknowledge a notification', method: 'POST', url: () => '/notifications/999999/acknowledge', expect: { manager: 404, managerB: 404, supervisor: 404 }, otherwise: 403 },
   { name: 'propose a home visit', method: 'POST', url: () => `/tasks/${caseA}:technical:1/visit`, body: () => ({ slot: '2099-01-01T10:00:00Z' }), expect: { health: 404, inspector: 404 }, otherwise: 403 },

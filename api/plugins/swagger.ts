@@ -18,6 +18,7 @@ export default fp(async (app) => {
         { name: 'offices', description: 'Service offices, their accreditation and rounds' },
         { name: 'api keys', description: "Keys for an office's own software" },
         { name: 'tasks', description: "The reviewer workbench: the inbox, claiming, deciding; comments on a case" },
+        { name: 'reports', description: "The municipality's figures and the offices' performance, as JSON or CSV" },
         { name: 'audit', description: 'Who did what; who am I' },
         { name: 'operations', description: 'Health of the service' },
       ],

@@ -1,0 +1,143 @@
+// The published figures against a seeded month with known answers, including
+// the Riyadh-midnight edges of the period.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'drizzle-orm';
+import { startTestEnv, type TestEnv } from './support/env';
+import { call } from './support/fixtures';
+import { toCsv } from '../api/reports';
+
+let env: TestEnv;
+
+interface Seed {
+  id: string;
+  office: 'a' | 'b';
+  kind: 'commercial' | 'health' | 'professional';
+  /** Riyadh local time. */
+  submitted: string;
+  status: 'in_progress' | 'issued' | 'excluded' | 'rejected';
+  reason?: 'incomplete' | 'conditions';
+  closed?: string;
+  corrected?: boolean;
+  /** Completed review tasks: decided on time or late. */
+  reviews?: ('on_time' | 'late')[];
+}
+
+const SEED: Seed[] = [
+  { id: 'TRK-20250302-RPA001', office: 'a', kind: 'commercial', submitted: '2025-03-02T10:00', status: 'issued', closed: '2025-03-04T10:00', reviews: ['on_time'] },
+  { id: 'TRK-20250305-RPA002', office: 'a', kind: 'health', submitted: '2025-03-05T09:00', status: 'issued', closed: '2025-03-11T09:00', corrected: true, reviews: ['late'] },
+  { id: 'TRK-20250306-RPA003', office: 'a', kind: 'commercial', submitted: '2025-03-06T12:00', status: 'excluded', reason: 'incomplete', closed: '2025-03-20T12:00', corrected: true },
+  { id: 'TRK-20250320-RPA004', office: 'a', kind: 'commercial', submitted: '2025-03-20T08:00', status: 'in_progress' },
+  { id: 'TRK-20250310-RPB001', office: 'b', kind: 'commercial', submitted: '2025-03-10T10:00', status: 'issued', closed: '2025-03-11T10:00', reviews: ['on_time'] },
+  { id: 'TRK-20250312-RPB002', office: 'b', kind: 'professional', submitted: '2025-03-12T10:00', status: 'excluded', reason: 'conditions', closed: '2025-03-12T10:05' },
+  { id: 'TRK-20250314-RPB003', office: 'b', kind: 'health', submitted: '2025-03-14T10:00', status: 'rejected', closed: '2025-03-18T10:00' },
+  // Inside the period: 23:30 on March 31st in Riyadh (20:30 UTC).
+  { id: 'TRK-20250331-RPB004', office: 'b', kind: 'commercial', submitted: '2025-03-31T23:30', status: 'in_progress' },
+  // Outside it by minutes, on either side.
+  { id: 'TRK-20250228-RPX001', office: 'a', kind: 'commercial', submitted: '2025-02-28T23:30', status: 'issued', closed: '2025-03-01T10:00' },
+  { id: 'TRK-20250401-RPX002', office: 'b', kind: 'commercial', submitted: '2025-04-01T00:30', status: 'issued', closed: '2025-04-02T10:00' },
+];
+
+const at = (local: string) => new Date(`${local}:00+03:00`);
+
+beforeAll(async () => {
+  env = await startTestEnv({ startWorker: false });
+  for (const s of SEED) {
+    const office = env.offices[s.office];
+    const closed = s.closed ? at(s.closed) : null;
+    await env.db.db.execute(sql`
+      insert into applications (id, status, stage, exclusion_reason, license_kind, office_id, applicant_national_id, applicant_name,
+        applicant_mobile, cr_number, trade_name, isic_code, district, data, submitted_at, updated_at, closed_at)
+      values (${s.id}, ${s.status}, ${s.status === 'in_progress' ? 'review' : 'closed'}, ${s.reason ?? null}, ${s.kind}, ${office},
+        '1000000008', 'Seeded', '+966500000000', '2250000000', ${`Shop ${s.id}`}, '477101', 'Al-Hofuf', '{}'::jsonb,
+        ${at(s.submitted)}, ${closed ?? at(s.submitted)}, ${closed})`);
+    if (s.corrected) {
+      await env.db.db.execute(sql`insert into application_events (application_id, seq, event, stage, status, at)
+        values (${s.id}, 1, 'correction_requested', 'awaiting_correction', 'in_progress', ${at(s.submitted)})`);
+    }
+    for (const [i, r] of (s.reviews ?? []).entries()) {
+      const due = new Date(at(s.submitted).getTime() + 86_400_000);
+      const decided = new Date(due.getTime() + (r === 'on_time' ? -3_600_000 : 3_600_000));
+      await env.db.db.execute(sql`insert into tasks (id, application_id, kind, required_role, office_id, status, round, created_at, due_at,
+          decided_at, decision, license_kind, trade_name, cr_number, seq)
+        values (${`${s.id}:technical:${i + 1}`}, ${s.id}, 'technical_review', 'technical_inspector', ${office}, 'completed', ${i + 1},
+          ${at(s.submitted)}, ${due}, ${decided}, 'approve', ${s.kind}, 'Seeded', '2250000000', 1)`);
+    }
+  }
+  // An open review task does not count towards SLA compliance yet.
+  await env.db.db.execute(sql`insert into tasks (id, application_id, kind, required_role, office_id, status, round, created_at, due_at,
+      license_kind, trade_name, cr_number, seq)
+    values ('TRK-20250320-RPA004:technical:1', 'TRK-20250320-RPA004', 'technical_review', 'technical_inspector', ${env.offices.a}, 'open', 1,
+      now() - interval '30 days', now() - interval '20 days', 'commercial', 'Seeded', '2250000000', 1)`);
+});
+afterAll(async () => {
+  await env?.close();
+});
+
+const MARCH = 'from=2025-03-01&to=2025-03-31';
+
+describe('reports', () => {
+  it("publishes the month's figures: received, issued, excluded by reason, rejected, still open; per kind and office", async () => {
+    const res = await call(env.api, 'auditor', 'GET', `/reports/summary?${MARCH}`);
+    expect(res.statusCode, res.body).toBe(200);
+    const r = res.json();
+    expect(r.total).toEqual({ received: 8, issued: 3, excludedIncomplete: 1, excludedConditions: 1, rejected: 1, open: 2 });
+    expect(r.byLicenseKind).toEqual([
+      { licenseKind: 'commercial', received: 5, issued: 2, excludedIncomplete: 1, excludedConditions: 0, rejected: 0, open: 2 },
+      { licenseKind: 'health', received: 2, issued: 1, excludedIncomplete: 0, excludedConditions: 0, rejected: 1, open: 0 },
+      { licenseKind: 'professional', received: 1, issued: 0, excludedIncomplete: 0, excludedConditions: 1, rejected: 0, open: 0 },
+    ]);
+    const byOffice = Object.fromEntries(r.byOffice.map((o: { officeId: string }) => [o.officeId, o]));
+    expect(byOffice[env.offices.a]).toMatchObject({ received: 4, issued: 2, excludedIncomplete: 1, open: 1 });
+    expect(byOffice[env.offices.b]).toMatchObject({ received: 4, issued: 1, excludedConditions: 1, rejected: 1, open: 1 });
+  });
+
+  it('shows each office what offices compete on', async () => {
+    const r = (await call(env.api, 'supervisor', 'GET', `/reports/offices?${MARCH}`)).json();
+    const byOffice = Object.fromEntries(r.offices.map((o: { officeId: string }) => [o.officeId, o]));
+    expect(byOffice[env.offices.a]).toMatchObject({
+      received: 4,
+      issued: 2,
+      medianDaysToIssue: 4,
+      p90DaysToIssue: 5.6,
+      firstTimeCompleteShare: 0.5,
+      reviewsDecided: 2,
+      slaComplianceShare: 0.5,
+      excludedIncomplete: 1,
+    });
+    expect(byOffice[env.offices.b]).toMatchObject({
+      received: 4,
+      issued: 1,
+      medianDaysToIssue: 1,
+      p90DaysToIssue: 1,
+      firstTimeCompleteShare: 1,
+      reviewsDecided: 1,
+      slaComplianceShare: 1,
+      excludedConditions: 1,
+    });
+  });
+
+  it('exports each report as CSV', async () => {
+    const res = await call(env.api, 'auditor', 'GET', `/reports/offices?${MARCH}&format=csv`);
+    expect(res.headers['content-type']).toMatch(/^text\/csv/);
+    expect(res.headers['content-disposition']).toContain('tarkhees-offices-2025-03-01-2025-03-31.csv');
+    const lines = res.body.trimEnd().split('\r\n');
+    expect(lines[0]).toBe(
+      'officeId,officeName,received,issued,excludedIncomplete,excludedConditions,rejected,open,medianDaysToIssue,p90DaysToIssue,firstTimeCompleteShare,reviewsDecided,slaComplianceShare',
+    );
+    expect(lines).toHaveLength(3);
+    const summary = await call(env.api, 'auditor', 'GET', `/reports/summary?${MARCH}&format=csv`);
+    const rows = summary.body.trimEnd().split('\r\n');
+    expect(rows[0]).toBe('scope,key,name,received,issued,excludedIncomplete,excludedConditions,rejected,open');
+    expect(rows[1]).toBe('total,,,8,3,1,1,1,2');
+    expect(rows.filter((l) => l.startsWith('office,'))).toHaveLength(2);
+    // A cell with a comma, a quote or a line break is quoted.
+    expect(toCsv([{ name: 'Al-Ahsa, "North"', n: 1 }])).toBe('name,n\r\n"Al-Ahsa, ""North""",1\r\n');
+  });
+
+  it('answers 400 for a period that is not one, and 403 to office staff', async () => {
+    expect((await call(env.api, 'auditor', 'GET', '/reports/summary?from=2025-03-31&to=2025-03-01')).json().field).toBe('querystring/to');
+    expect((await call(env.api, 'auditor', 'GET', '/reports/summary?from=March&to=2025-03-01')).json().field).toBe('querystring/from');
+    expect((await call(env.api, 'auditor', 'GET', '/reports/summary?to=2025-03-01')).json().field).toBe('querystring/from');
+    expect((await call(env.api, 'clerk', 'GET', `/reports/summary?${MARCH}`)).statusCode).toBe(403);
+  });
+});
