@@ -20,6 +20,8 @@ import offices from './routes/offices';
 import rounds from './routes/rounds';
 import taskRoutes from './routes/tasks';
 import reportRoutes from './routes/reports';
+import operationsRoutes from './routes/operations';
+import { OperationsService } from './operations';
 import { ReportService } from './reports';
 import { TaskService } from './tasks';
 import { ApplicationService } from './service';
@@ -30,6 +32,7 @@ declare module 'fastify' {
     offices: OfficeService;
     tasks: TaskService;
     reports: ReportService;
+    operations: OperationsService;
     db: Db;
     temporal: Client;
   }
@@ -52,6 +55,7 @@ export async function buildApp(deps: { config: Config; db: Db; temporal: Client;
   app.decorate('service', service);
   app.decorate('tasks', new TaskService(deps.db, deps.temporal, service));
   app.decorate('reports', new ReportService(deps.db));
+  app.decorate('operations', new OperationsService(deps.db, deps.temporal, deps.config));
   app.decorate('offices', new OfficeService(deps.db, deps.temporal, deps.config));
   await app.register(errors);
   await app.register(auth, deps.config.auth);
@@ -67,5 +71,6 @@ export async function buildApp(deps: { config: Config; db: Db; temporal: Client;
   await app.register(auditRoutes);
   await app.register(taskRoutes);
   await app.register(reportRoutes);
+  await app.register(operationsRoutes);
   return app;
 }

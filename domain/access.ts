@@ -51,6 +51,7 @@ export const Operation = {
   commentWrite: 'comment.write',
   notificationRead: 'notification.read',
   reportRead: 'report.read',
+  operationsRead: 'operations.read',
 } as const;
 export type Operation = (typeof Operation)[keyof typeof Operation];
 export const OPERATIONS = Object.values(Operation) as [Operation, ...Operation[]];
@@ -97,6 +98,7 @@ export const ROLE_OPERATIONS: Record<Role, ReadonlySet<Operation>> = {
     O.commentWrite,
     O.notificationRead,
     O.reportRead,
+    O.operationsRead,
   ]),
   [R.administrator]: new Set([
     O.applicationRead,
@@ -112,6 +114,7 @@ export const ROLE_OPERATIONS: Record<Role, ReadonlySet<Operation>> = {
     O.commentRead,
     O.commentWrite,
     O.reportRead,
+    O.operationsRead,
   ]),
   [R.auditor]: new Set([O.applicationRead, O.officeRead, O.apiKeyRead, O.auditRead, O.taskRead, O.commentRead, O.reportRead]),
 };

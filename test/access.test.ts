@@ -201,6 +201,8 @@ const ROUTES: RouteCase[] = [
     otherwise: 403,
   },
   // Escalations are the supervisors' and managers' business; administrators find stuck cases elsewhere (#5).
+  { name: 'stuck cases', method: 'GET', url: () => '/operations/stuck', expect: { supervisor: 200, admin: 200 }, otherwise: 403 },
+  { name: "a case's diagnosis", method: 'GET', url: () => '/operations/cases/TRK-20260101-AAAAAA', expect: { supervisor: 404, admin: 404 }, otherwise: 403 },
   { name: 'the summary report', method: 'GET', url: () => '/reports/summary?from=2025-01-01&to=2025-01-31', expect: municipality(200), otherwise: 403 },
   { name: 'the offices report', method: 'GET', url: () => '/reports/offices?from=2025-01-01&to=2025-01-31', expect: municipality(200), otherwise: 403 },
   { name: 'read notifications', method: 'GET', url: () => '/notifications', expect: { manager: 200, managerB: 200, supervisor: 200 }, otherwise: 403 },

@@ -1,0 +1,153 @@
+// Finding stuck cases and saying why. The projection answers most of it in one
+// query (who or what a case waits on, since when); Temporal is asked only for
+// what it alone knows: whether any worker polls the task queue, and, for one
+// case at a time, its pending activities and last events.
+import { sql } from 'drizzle-orm';
+import type { Client } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
+import type { Config } from '../config';
+import type { Db } from '../db/client';
+import { notFound } from './errors';
+
+export const StuckReason = {
+  /** A task past its SLA, or a correction past its deadline that did not end the case. */
+  waitingOnPerson: 'waiting_on_person',
+  /** An agency call retrying (or refused, waiting for a recheck signal), or a case on hold for an agency. */
+  waitingOnAgency: 'waiting_on_agency',
+  /** Nobody and nothing is waited on, yet the case has not moved: no worker, or a failing workflow task. */
+  notMoving: 'not_moving',
+} as const;
+export type StuckReason = (typeof StuckReason)[keyof typeof StuckReason];
+
+export interface StuckQuery {
+  olderThan: string;
+  reason?: StuckReason;
+  officeId?: string;
+  licenseKind?: string;
+  limit: number;
+}
+
+const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
+const seconds = (d: string) => Number(d.slice(0, -1)) * UNITS[d.slice(-1)]!;
+
+export class OperationsService {
+  constructor(
+    private readonly db: Db,
+    private readonly temporalClient: Client,
+    private readonly config: Config,
+  ) {}
+
+  private async pollers(): Promise<{ workflow: number; activity: number }> {
+    const ask = (type: temporal.api.enums.v1.TaskQueueType) =>
+      this.temporalClient.workflowService
+        .describeTaskQueue({ namespace: this.config.temporal.namespace, taskQueue: { name: this.config.temporal.taskQueue }, taskQueueType: type })
+        .then((r) => r.pollers?.length ?? 0);
+    const [workflow, activity] = await Promise.all([
+      ask(temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW),
+      ask(temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY),
+    ]);
+    return { workflow, activity };
+  }
+
+  async stuck(q: StuckQuery) {
+    const age = seconds(q.olderThan);
+    type Row = { id: string; reason: StuckReason; stage: string; waiting_on: string[]; office_id: string | null; license_kind: string; since: Date };
+    const rows = ((await this.db.execute(sql`
+      with open_cases as (
+        select a.*, case
+            when a.overdue or (a.stage = 'awaiting_correction' and a.correction_due_at < now()) then 'waiting_on_person'
+            when a.stage in ('agency_linkage', 'on_hold') then 'waiting_on_agency'
+            when cardinality(a.waiting_on) = 0 then 'not_moving'
+          end as reason
+        from applications a
+        where a.status = 'in_progress' and a.updated_at < now() - make_interval(secs => ${age})
+      )
+      select id, reason, stage::text as stage, waiting_on, office_id, license_kind::text as license_kind, updated_at as since
+      from open_cases
+      where reason is not null
+        ${q.reason ? sql`and reason = ${q.reason}` : sql``}
+        ${q.officeId ? sql`and office_id = ${q.officeId}` : sql``}
+        ${q.licenseKind ? sql`and license_kind = ${q.licenseKind}::license_kind` : sql``}
+      order by updated_at
+      limit ${q.limit}`)) as unknown as { rows: Row[] }).rows;
+    const counts: Record<string, number> = Object.fromEntries(Object.values(StuckReason).map((r) => [r, 0]));
+    for (const r of rows) counts[r.reason] = (counts[r.reason] ?? 0) + 1;
+    const pollers = await this.pollers().catch(() => undefined);
+    const noWorker = pollers !== undefined && (pollers.workflow === 0 || pollers.activity === 0);
+    return {
+      olderThan: q.olderThan,
+      workers: pollers ?? null,
+      // With nobody polling, nothing moves: that is the first thing to fix.
+      diagnosis: noWorker ? 'no worker is polling the task queue: start one before repairing cases' : null,
+      counts,
+      items: rows.map((r) => ({
+        id: r.id,
+        reason: r.reason,
+        cause: r.reason === 'not_moving' && noWorker ? 'no_worker' : null,
+        stage: r.stage,
+        waitingOn: r.waiting_on,
+        officeId: r.office_id,
+        licenseKind: r.license_kind,
+        since: new Date(r.since).toISOString(),
+        ageSeconds: Math.round((Date.now() - new Date(r.since).getTime()) / 1000),
+      })),
+    };
+  }
+
+  /** One case, fully: its projection, open tasks, what Temporal says it is doing, its last events, the pollers. */
+  async diagnose(id: string) {
+    const [row] = ((await this.db.execute(sql`
+      select id, status::text as status, stage::text as stage, waiting_on, agencies, overdue, updated_at from applications where id = ${id}`)) as unknown as {
+      rows: { id: string; status: string; stage: string; waiting_on: string[]; agencies: unknown; overdue: boolean; updated_at: Date }[];
+    }).rows;
+    if (!row) throw notFound(`no application ${id}`);
+    const openTasks = ((await this.db.execute(sql`
+      select id, kind::text as kind, status::text as status, assignee, due_at from tasks where application_id = ${id} and status in ('open', 'claimed') order by id`)) as unknown as {
+      rows: { id: string; kind: string; status: string; assignee: string | null; due_at: Date }[];
+    }).rows;
+    const handle = this.temporalClient.workflow.getHandle(id);
+    const [description, history, pollers] = await Promise.all([
+      handle.describe().catch((err: Error) => ({ error: err.message }) as const),
+      handle.fetchHistory().catch(() => undefined),
+      this.pollers().catch(() => undefined),
+    ]);
+    const EventType = temporal.api.enums.v1.EventType;
+    const events = history?.events ?? [];
+    const workflow =
+      'error' in description
+        ? { found: false, error: description.error }
+        : {
+            found: true,
+            status: description.status.name,
+            historyLength: description.historyLength,
+            pendingActivities: (description.raw.pendingActivities ?? []).map((a) => ({
+              activityType: a.activityType?.name ?? null,
+              attempt: a.attempt ?? 0,
+              state: a.state !== undefined && a.state !== null ? temporal.api.enums.v1.PendingActivityState[a.state] : null,
+              lastFailure: a.lastFailure?.message ?? null,
+              nextAttemptAt: a.nextAttemptScheduleTime?.seconds ? new Date(Number(a.nextAttemptScheduleTime.seconds) * 1000).toISOString() : null,
+            })),
+          };
+    return {
+      id,
+      projection: {
+        status: row.status,
+        stage: row.stage,
+        waitingOn: row.waiting_on,
+        agencies: row.agencies,
+        overdue: row.overdue,
+        updatedAt: new Date(row.updated_at).toISOString(),
+      },
+      openTasks: openTasks.map(({ due_at, ...t }) => ({ ...t, dueAt: new Date(due_at).toISOString() })),
+      workflow,
+      // The projection says open, Temporal says otherwise: the read model and the workflow disagree.
+      inconsistent: workflow.found ? (row.status === 'in_progress') !== (workflow.status === 'RUNNING') : row.status === 'in_progress',
+      lastEvents: events.slice(-10).map((e) => ({
+        id: Number(e.eventId ?? 0),
+        type: EventType[e.eventType ?? 0]?.replace(/^EVENT_TYPE_/, '') ?? String(e.eventType),
+        at: e.eventTime?.seconds ? new Date(Number(e.eventTime.seconds) * 1000).toISOString() : null,
+      })),
+      workers: pollers ?? null,
+    };
+  }
+}

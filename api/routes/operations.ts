@@ -1,0 +1,102 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import { Operation } from '../../domain/access';
+import { LICENSE_KINDS } from '../../domain/status';
+import { OFFICE_ID_PATTERN } from '../../workflows/accreditation/contract';
+import { StuckReason } from '../operations';
+import { ApplicationIdParam, BEARER, DENIED, ErrorSchema } from '../schemas';
+
+const literals = <T extends string>(values: readonly T[]) => Type.Union(values.map((v) => Type.Literal(v)));
+const StuckQuery = Type.Object(
+  {
+    olderThan: Type.String({ pattern: '^[0-9]{1,6}[smhd]$', default: '1h', description: 'How long without a change makes a case stuck, e.g. 30m, 2h, 3d' }),
+    reason: Type.Optional(literals(Object.values(StuckReason))),
+    officeId: Type.Optional(Type.String({ pattern: OFFICE_ID_PATTERN })),
+    licenseKind: Type.Optional(literals(LICENSE_KINDS)),
+    limit: Type.Integer({ minimum: 1, maximum: 500, default: 100 }),
+  },
+  { additionalProperties: false },
+);
+const tags = ['operations'];
+const Str = Type.String();
+const NullableStr = Type.Union([Type.String(), Type.Null()]);
+const Workers = Type.Union([Type.Object({ workflow: Type.Integer(), activity: Type.Integer() }), Type.Null()]);
+const StuckPage = Type.Object({
+  olderThan: Str,
+  workers: Workers,
+  diagnosis: NullableStr,
+  counts: Type.Record(Type.String(), Type.Integer()),
+  items: Type.Array(
+    Type.Object({
+      id: Str,
+      reason: literals(Object.values(StuckReason)),
+      cause: NullableStr,
+      stage: Str,
+      waitingOn: Type.Array(Str),
+      officeId: NullableStr,
+      licenseKind: Str,
+      since: Str,
+      ageSeconds: Type.Integer(),
+    }),
+  ),
+});
+const Diagnosis = Type.Object({
+  id: Str,
+  projection: Type.Object({
+    status: Str,
+    stage: Str,
+    waitingOn: Type.Array(Str),
+    agencies: Type.Unknown(),
+    overdue: Type.Boolean(),
+    updatedAt: Str,
+  }),
+  openTasks: Type.Array(Type.Object({ id: Str, kind: Str, status: Str, assignee: NullableStr, dueAt: Str })),
+  workflow: Type.Object({
+    found: Type.Boolean(),
+    error: Type.Optional(Str),
+    status: Type.Optional(Str),
+    historyLength: Type.Optional(Type.Integer()),
+    pendingActivities: Type.Optional(
+      Type.Array(
+        Type.Object({ activityType: NullableStr, attempt: Type.Integer(), state: NullableStr, lastFailure: NullableStr, nextAttemptAt: NullableStr }),
+      ),
+    ),
+  }),
+  inconsistent: Type.Boolean(),
+  lastEvents: Type.Array(Type.Object({ id: Type.Integer(), type: Str, at: NullableStr })),
+  workers: Workers,
+});
+
+const operations: FastifyPluginAsyncTypebox = async (app) => {
+  app.get(
+    '/operations/stuck',
+    {
+      config: { operation: Operation.operationsRead },
+      schema: {
+        summary: 'Cases that have not moved for longer than a threshold, with the reason, counts per reason and whether workers are polling',
+        tags,
+        security: BEARER,
+        querystring: StuckQuery,
+        response: { 200: StuckPage, 400: ErrorSchema, ...DENIED },
+      },
+    },
+    async (req) => app.operations.stuck(req.query),
+  );
+
+  app.get(
+    '/operations/cases/:id',
+    {
+      config: { operation: Operation.operationsRead },
+      schema: {
+        summary: "A case's diagnosis: projection, open tasks, pending activities with attempts and last failure, last events, pollers",
+        tags,
+        security: BEARER,
+        params: ApplicationIdParam,
+        response: { 200: Diagnosis, 400: ErrorSchema, 404: ErrorSchema, ...DENIED },
+      },
+    },
+    async (req) => app.operations.diagnose(req.params.id),
+  );
+};
+
+export default operations;

@@ -1,0 +1,109 @@
+// Finding stuck cases and diagnosing them, with cases stuck for real: an agency
+// down, a review past its SLA, no worker polling, a row with no workflow.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'drizzle-orm';
+import { startTestEnv, waitFor, type TestEnv } from './support/env';
+import { approveAll, call, commercialApplication, healthApplication, submitOk, waitForApp, waitForStage } from './support/fixtures';
+
+type Stuck = { items: { id: string; reason: string; cause: string | null; ageSeconds: number }[]; counts: Record<string, number>; workers: { workflow: number; activity: number } | null; diagnosis: string | null };
+
+const stuckOf = (env: TestEnv, query = 'olderThan=1s') => call(env.api, 'admin', 'GET', `/operations/stuck?${query}`).then((r) => r.json() as Stuck);
+const findStuck = (env: TestEnv, id: string, reason: string) =>
+  waitFor(`${id} listed as ${reason}`, async () => {
+    const page = await stuckOf(env);
+    const item = page.items.find((i) => i.id === id);
+    return item?.reason === reason ? { page, item } : undefined;
+  });
+
+describe('with workers running', () => {
+  let env: TestEnv;
+  beforeAll(async () => {
+    env = await startTestEnv();
+    await env.db.db.execute(sql`update task_slas set working_days = ${3 / 86_400}`);
+  });
+  afterAll(async () => {
+    await fetch(`${env.simulatorUrl}/_control/labor`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{"outage":false}' });
+    await env?.close();
+  });
+
+  it('finds a case waiting on an agency that is down, and shows the retrying call', async () => {
+    await fetch(`${env.simulatorUrl}/_control/labor`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{"outage":true}' });
+    const id = await submitOk(env.api, commercialApplication());
+    await approveAll(env.api, id);
+    await waitForApp(env.api, id, 'labor unavailable', (a) => a.agencies.laborOffice?.state === 'unavailable');
+    const { page } = await findStuck(env, id, 'waiting_on_agency');
+    expect(page.counts.waiting_on_agency).toBeGreaterThanOrEqual(1);
+    expect(page.workers!.workflow).toBeGreaterThan(0);
+    expect(page.diagnosis).toBeNull();
+
+    const d = (await call(env.api, 'admin', 'GET', `/operations/cases/${id}`)).json();
+    expect(d.projection).toMatchObject({ status: 'in_progress', stage: 'agency_linkage' });
+    expect(d.workflow).toMatchObject({ found: true, status: 'RUNNING' });
+    const pending = d.workflow.pendingActivities.find((a: { activityType: string }) => a.activityType === 'checkAgency');
+    expect(pending.attempt).toBeGreaterThanOrEqual(1);
+    expect(pending.lastFailure).toMatch(/laborOffice/);
+    expect(d.inconsistent).toBe(false);
+    expect(d.lastEvents.length).toBeGreaterThan(0);
+
+    await fetch(`${env.simulatorUrl}/_control/labor`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{"outage":false}' });
+    await waitForApp(env.api, id, 'issued', (a) => a.status === 'issued');
+    expect((await stuckOf(env)).items.some((i) => i.id === id)).toBe(false);
+  });
+
+  it('finds a case whose review is past its SLA', async () => {
+    const id = await submitOk(env.api, healthApplication());
+    await waitForStage(env.api, id, 'review');
+    await findStuck(env, id, 'waiting_on_person');
+    const d = (await call(env.api, 'supervisor', 'GET', `/operations/cases/${id}`)).json();
+    expect(d.projection.overdue).toBe(true);
+    expect(d.openTasks.map((t: { kind: string }) => t.kind).sort()).toEqual(['health_review', 'technical_review']);
+    // Filters narrow the list to what an operator asks for.
+    expect((await stuckOf(env, `olderThan=1s&reason=waiting_on_person&officeId=${env.offices.a}`)).items.map((i) => i.id)).toContain(id);
+    expect((await stuckOf(env, `olderThan=1s&officeId=${env.offices.b}`)).items.map((i) => i.id)).not.toContain(id);
+    expect((await stuckOf(env, 'olderThan=2d')).items.map((i) => i.id)).not.toContain(id);
+  });
+
+  it('flags a case the read model shows open but Temporal has never heard of', async () => {
+    const id = 'TRK-20260101-0RPHAN';
+    await env.db.db.execute(sql`insert into applications (id, license_kind, office_id, applicant_national_id, applicant_name, applicant_mobile,
+        cr_number, trade_name, isic_code, district, data, submitted_at, updated_at)
+      values (${id}, 'commercial', ${env.offices.a}, '1000000008', 'Orphan', '+966500000000', '2250000000', 'Orphan', '477101', 'Hofuf',
+        '{}'::jsonb, now() - interval '2 hours', now() - interval '2 hours')`);
+    expect((await stuckOf(env, 'olderThan=1h')).items.find((i) => i.id === id)?.reason).toBe('not_moving');
+    const d = (await call(env.api, 'admin', 'GET', `/operations/cases/${id}`)).json();
+    expect(d.workflow.found).toBe(false);
+    expect(d.inconsistent).toBe(true);
+  });
+
+  it('answers 400 for a bad threshold and 403 to office staff', async () => {
+    expect((await call(env.api, 'admin', 'GET', '/operations/stuck?olderThan=soon')).json().field).toBe('querystring/olderThan');
+    expect((await call(env.api, 'admin', 'GET', '/operations/stuck?reason=bored')).json().field).toBe('querystring/reason');
+    expect((await call(env.api, 'clerk', 'GET', '/operations/stuck')).statusCode).toBe(403);
+    expect((await call(env.api, 'admin', 'GET', '/operations/cases/TRK-20260101-AAAAAA')).statusCode).toBe(404);
+  });
+});
+
+describe('with no worker', () => {
+  let env: TestEnv;
+  beforeAll(async () => {
+    env = await startTestEnv({ startWorker: false });
+  });
+  afterAll(async () => {
+    await env?.close();
+  });
+
+  it('says no worker is polling, and lists the cases that therefore do not move', async () => {
+    const id = await submitOk(env.api, commercialApplication());
+    const { page, item } = await findStuck(env, id, 'not_moving');
+    expect(item.cause).toBe('no_worker');
+    expect(page.workers).toEqual({ workflow: 0, activity: 0 });
+    expect(page.diagnosis).toMatch(/no worker is polling/);
+    const d = (await call(env.api, 'admin', 'GET', `/operations/cases/${id}`)).json();
+    expect(d.workflow).toMatchObject({ found: true, status: 'RUNNING' });
+    expect(d.lastEvents.map((e: { type: string }) => e.type)).toContain('WORKFLOW_TASK_SCHEDULED');
+    // A worker coming back is the repair: the case moves on, and off the list.
+    await env.startWorker();
+    await waitForStage(env.api, id, 'review');
+    expect((await stuckOf(env)).items.some((i) => i.id === id)).toBe(false);
+  });
+});
