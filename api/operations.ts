@@ -7,7 +7,22 @@ import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import type { Config } from '../config';
 import type { Db } from '../db/client';
-import { notFound } from './errors';
+import { conflict, notFound } from './errors';
+import { recheckAgenciesSignal, workflowIdFor } from '../workflows/application/contract';
+
+export const RepairAction = {
+  /** Ask the agencies again now (after an outage, or once a refused question's cause is fixed). */
+  recheckAgencies: 'recheck_agencies',
+  /** Close the case as cancelled; the applicant is told by SMS. */
+  cancel: 'cancel',
+} as const;
+export type RepairAction = (typeof RepairAction)[keyof typeof RepairAction];
+
+/** How long a repair waits to see the case move before it reports that it did not. */
+const RECHECK_TIMEOUT_MS = 10_000;
+/** Bulk repairs go one case at a time, at most this many a second: the agencies and Temporal take the load. */
+const BULK_PER_SECOND = 10;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export const StuckReason = {
   /** A task past its SLA, or a correction past its deadline that did not end the case. */
@@ -92,6 +107,52 @@ export class OperationsService {
         ageSeconds: Math.round((Date.now() - new Date(r.since).getTime()) / 1000),
       })),
     };
+  }
+
+  private async snapshot(id: string): Promise<{ status: string; seq: number } | undefined> {
+    const [row] = ((await this.db.execute(sql`select status::text as status, transition_seq as seq from applications where id = ${id}`)) as unknown as {
+      rows: { status: string; seq: number }[];
+    }).rows;
+    return row;
+  }
+
+  /**
+   * Runs one repair and then checks that the case actually moved (a new
+   * transition in the projection), instead of only that Temporal took the call.
+   */
+  async repair(id: string, action: RepairAction) {
+    const before = await this.snapshot(id);
+    if (!before) throw notFound(`no application ${id}`);
+    if (before.status !== 'in_progress') throw conflict(`the application is closed (${before.status})`, 'refused');
+    const handle = this.temporalClient.workflow.getHandle(workflowIdFor(id));
+    if (action === RepairAction.recheckAgencies) await handle.signal(recheckAgenciesSignal);
+    else await handle.cancel();
+    const deadline = Date.now() + RECHECK_TIMEOUT_MS;
+    let after = before;
+    while (Date.now() < deadline) {
+      after = (await this.snapshot(id)) ?? after;
+      if (after.seq > before.seq) break;
+      await sleep(200);
+    }
+    return { id, action, accepted: true, moved: after.seq > before.seq, status: after.status };
+  }
+
+  /** A repair over every stuck case a filter finds: a dry run lists them; a real run repairs them one by one. */
+  async bulk(filter: StuckQuery, action: RepairAction, dryRun: boolean) {
+    const { items } = await this.stuck(filter);
+    if (dryRun) return { dryRun, action, cases: items.map((i) => ({ id: i.id, reason: i.reason, stage: i.stage })), results: [] };
+    const results: { id: string; ok: boolean; moved: boolean; status: string | null; error: string | null }[] = [];
+    for (const item of items) {
+      const started = Date.now();
+      try {
+        const r = await this.repair(item.id, action);
+        results.push({ id: item.id, ok: true, moved: r.moved, status: r.status, error: null });
+      } catch (err) {
+        results.push({ id: item.id, ok: false, moved: false, status: null, error: (err as Error).message });
+      }
+      await sleep(Math.max(0, 1000 / BULK_PER_SECOND - (Date.now() - started)));
+    }
+    return { dryRun, action, cases: items.map((i) => ({ id: i.id, reason: i.reason, stage: i.stage })), results };
   }
 
   /** One case, fully: its projection, open tasks, what Temporal says it is doing, its last events, the pollers. */

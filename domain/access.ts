@@ -52,6 +52,7 @@ export const Operation = {
   notificationRead: 'notification.read',
   reportRead: 'report.read',
   operationsRead: 'operations.read',
+  operationsRepair: 'operations.repair',
 } as const;
 export type Operation = (typeof Operation)[keyof typeof Operation];
 export const OPERATIONS = Object.values(Operation) as [Operation, ...Operation[]];
@@ -115,6 +116,7 @@ export const ROLE_OPERATIONS: Record<Role, ReadonlySet<Operation>> = {
     O.commentWrite,
     O.reportRead,
     O.operationsRead,
+    O.operationsRepair,
   ]),
   [R.auditor]: new Set([O.applicationRead, O.officeRead, O.apiKeyRead, O.auditRead, O.taskRead, O.commentRead, O.reportRead]),
 };

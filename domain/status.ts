@@ -21,6 +21,8 @@ export const Status = {
   issued: 'issued',
   excluded: 'excluded',
   rejected: 'rejected',
+  /** Closed by an administrator (a duplicate, a case filed in error, a withdrawal). */
+  cancelled: 'cancelled',
 } as const;
 export type Status = (typeof Status)[keyof typeof Status];
 export const STATUSES = Object.values(Status) as [Status, ...Status[]];
@@ -126,6 +128,7 @@ export const CaseEvent = {
   visitProposed: 'visit_proposed',
   visitConfirmed: 'visit_confirmed',
   visitReminder: 'visit_reminder',
+  cancelled: 'cancelled',
 } as const;
 export type CaseEvent = (typeof CaseEvent)[keyof typeof CaseEvent];
 export const CASE_EVENTS = Object.values(CaseEvent) as [CaseEvent, ...CaseEvent[]];
@@ -148,6 +151,7 @@ export const SMS_EVENTS: ReadonlySet<CaseEvent> = new Set<CaseEvent>([
   CaseEvent.visitProposed,
   CaseEvent.visitConfirmed,
   CaseEvent.visitReminder,
+  CaseEvent.cancelled,
 ]);
 
 /** The human steps of a case: each is a task in someone's inbox. */

@@ -203,6 +203,22 @@ const ROUTES: RouteCase[] = [
   // Escalations are the supervisors' and managers' business; administrators find stuck cases elsewhere (#5).
   { name: 'stuck cases', method: 'GET', url: () => '/operations/stuck', expect: { supervisor: 200, admin: 200 }, otherwise: 403 },
   { name: "a case's diagnosis", method: 'GET', url: () => '/operations/cases/TRK-20260101-AAAAAA', expect: { supervisor: 404, admin: 404 }, otherwise: 403 },
+  {
+    name: 'repair a case',
+    method: 'POST',
+    url: () => `/operations/cases/TRK-20260101-AAAAAA/repair`,
+    body: () => ({ action: 'recheck_agencies', reason: 'matrix' }),
+    expect: { admin: 404 },
+    otherwise: 403,
+  },
+  {
+    name: 'a bulk repair (dry run)',
+    method: 'POST',
+    url: () => '/operations/bulk',
+    body: () => ({ action: 'cancel', reason: 'matrix', filter: { olderThan: '999d' } }),
+    expect: { admin: 200 },
+    otherwise: 403,
+  },
   { name: 'the summary report', method: 'GET', url: () => '/reports/summary?from=2025-01-01&to=2025-01-31', expect: municipality(200), otherwise: 403 },
   { name: 'the offices report', method: 'GET', url: () => '/reports/offices?from=2025-01-01&to=2025-01-31', expect: municipality(200), otherwise: 403 },
   { name: 'read notifications', method: 'GET', url: () => '/notifications', expect: { manager: 200, managerB: 200, supervisor: 200 }, otherwise: 403 },

@@ -75,6 +75,64 @@ describe('with workers running', () => {
     expect(d.inconsistent).toBe(true);
   });
 
+  it('repairs a case whose agency refused the question: recheck now, and the case is seen to move', async () => {
+    const labor = env.config.agencies.laborOfficeUrl;
+    await env.stopWorker();
+    env.config.agencies.laborOfficeUrl = `${env.simulatorUrl}/no-such-agency`;
+    await env.startWorker();
+    const id = await submitOk(env.api, commercialApplication());
+    await approveAll(env.api, id);
+    await waitForApp(env.api, id, 'labor refused', (a) => a.agencies.laborOffice?.state === 'unavailable');
+    await findStuck(env, id, 'waiting_on_agency');
+    // The operator fixes the cause (the agency's address), then repairs the case.
+    await env.stopWorker();
+    env.config.agencies.laborOfficeUrl = labor;
+    await env.startWorker();
+    const repaired = await call(env.api, 'admin', 'POST', `/operations/cases/${id}/repair`, { action: 'recheck_agencies', reason: 'labor office URL fixed' });
+    expect(repaired.statusCode, repaired.body).toBe(200);
+    expect(repaired.json()).toMatchObject({ accepted: true, moved: true });
+    await waitForApp(env.api, id, 'issued', (a) => a.status === 'issued');
+    const trail = (await call(env.api, 'auditor', 'GET', `/audit?applicationId=${id}`)).json().items;
+    expect(trail.find((r: { route: string }) => r.route === '/operations/cases/:id/repair')).toMatchObject({
+      actor: { id: env.users.admin.sub },
+      details: { reason: 'labor office URL fixed' },
+    });
+  });
+
+  it('cancels stuck cases in bulk: a dry run lists them, the real run cancels each, texts the applicant, and reports per case', async () => {
+    const b = commercialApplication();
+    const ids = [
+      await submitOk(env.api, { ...b, documents: b.documents.filter((d) => d.type !== 'civil_defense') }),
+      await submitOk(env.api, { ...commercialApplication(), documents: [] }),
+    ];
+    for (const id of ids) await waitForStage(env.api, id, 'awaiting_correction');
+    // Waiting for the applicant within the deadline is not stuck: mark them overdue (as a lapsed task would)
+    // and move them to an office and kind of their own, so the filter finds exactly these two.
+    await env.db.db.execute(sql`update applications set office_id = ${env.offices.b}, license_kind = 'professional' where id in (${sql.join(ids.map((i) => sql`${i}`), sql`, `)})`);
+    await env.db.db.execute(sql`update applications set overdue = true where id in (${sql.join(ids.map((i) => sql`${i}`), sql`, `)})`);
+    const filter = { olderThan: '1s', officeId: env.offices.b, licenseKind: 'professional' };
+    const dry = await waitFor('both listed', async () => {
+      const r = (await call(env.api, 'admin', 'POST', '/operations/bulk', { action: 'cancel', reason: 'filed twice by mistake', filter })).json();
+      return r.cases.length === 2 ? r : undefined;
+    });
+    expect(dry).toMatchObject({ dryRun: true, results: [] });
+    for (const id of ids) expect((await call(env.api, 'admin', 'GET', `/applications/${id}`)).json().status).toBe('in_progress');
+
+    const run = (await call(env.api, 'admin', 'POST', '/operations/bulk', { action: 'cancel', reason: 'filed twice by mistake', filter, dryRun: false })).json();
+    expect(run.results.map((r: { id: string; ok: boolean; moved: boolean; status: string }) => [r.id, r.ok, r.moved, r.status]).sort()).toEqual(
+      ids.map((id) => [id, true, true, 'cancelled']).sort(),
+    );
+    for (const id of ids) {
+      const a = (await call(env.api, 'admin', 'GET', `/applications/${id}`)).json();
+      expect(a).toMatchObject({ status: 'cancelled', stage: 'closed' });
+      const texts = await env.db.db.execute(sql`select event::text as event from sms_outbox where application_id = ${id}`);
+      expect((texts as unknown as { rows: { event: string }[] }).rows.map((r) => r.event)).toContain('cancelled');
+      expect((await call(env.api, 'supervisor', 'GET', `/tasks?q=${id}`)).json().items).toEqual([]);
+    }
+    // A closed case is not repaired again.
+    expect((await call(env.api, 'admin', 'POST', `/operations/cases/${ids[0]}/repair`, { action: 'cancel', reason: 'again' })).statusCode).toBe(409);
+  });
+
   it('answers 400 for a bad threshold and 403 to office staff', async () => {
     expect((await call(env.api, 'admin', 'GET', '/operations/stuck?olderThan=soon')).json().field).toBe('querystring/olderThan');
     expect((await call(env.api, 'admin', 'GET', '/operations/stuck?reason=bored')).json().field).toBe('querystring/reason');

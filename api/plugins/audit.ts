@@ -60,6 +60,8 @@ export default fp(async function audit(app) {
           ...(ok ? {} : { error: answerField(payload, 'error') }),
           ...(req.headers['idempotency-key'] ? { idempotencyKey: req.headers['idempotency-key'] } : {}),
           ...(config.target === 'task' ? { taskId: params?.id } : {}),
+          // Operators' actions say why; the log keeps it with who and when.
+          ...(typeof (req.body as { reason?: unknown } | undefined)?.reason === 'string' ? { reason: (req.body as { reason: string }).reason } : {}),
         },
       });
     } catch (err) {

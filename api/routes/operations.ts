@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox';
 import { Operation } from '../../domain/access';
 import { LICENSE_KINDS } from '../../domain/status';
 import { OFFICE_ID_PATTERN } from '../../workflows/accreditation/contract';
-import { StuckReason } from '../operations';
+import { RepairAction, StuckReason } from '../operations';
 import { ApplicationIdParam, BEARER, DENIED, ErrorSchema } from '../schemas';
 
 const literals = <T extends string>(values: readonly T[]) => Type.Union(values.map((v) => Type.Literal(v)));
@@ -18,6 +18,49 @@ const StuckQuery = Type.Object(
   { additionalProperties: false },
 );
 const tags = ['operations'];
+const RepairBody = Type.Object(
+  { action: literals(Object.values(RepairAction)), reason: Type.String({ minLength: 3, maxLength: 1000, description: 'Why: kept in the audit log' }) },
+  { additionalProperties: false },
+);
+const RepairResult = Type.Object({
+  id: Type.String(),
+  action: Type.String(),
+  accepted: Type.Boolean(),
+  moved: Type.Boolean({ description: 'The case made a new step after the repair (checked, not assumed)' }),
+  status: Type.String(),
+});
+const BulkBody = Type.Object(
+  {
+    action: literals(Object.values(RepairAction)),
+    reason: Type.String({ minLength: 3, maxLength: 1000 }),
+    filter: Type.Object(
+      {
+        olderThan: Type.String({ pattern: '^[0-9]{1,6}[smhd]$', default: '1h' }),
+        reason: Type.Optional(literals(Object.values(StuckReason))),
+        officeId: Type.Optional(Type.String({ pattern: OFFICE_ID_PATTERN })),
+        licenseKind: Type.Optional(literals(LICENSE_KINDS)),
+        limit: Type.Integer({ minimum: 1, maximum: 500, default: 100 }),
+      },
+      { additionalProperties: false },
+    ),
+    dryRun: Type.Boolean({ default: true, description: 'true (the default) only lists the cases it would touch' }),
+  },
+  { additionalProperties: false },
+);
+const BulkResult = Type.Object({
+  dryRun: Type.Boolean(),
+  action: Type.String(),
+  cases: Type.Array(Type.Object({ id: Type.String(), reason: Type.String(), stage: Type.String() })),
+  results: Type.Array(
+    Type.Object({
+      id: Type.String(),
+      ok: Type.Boolean(),
+      moved: Type.Boolean(),
+      status: Type.Union([Type.String(), Type.Null()]),
+      error: Type.Union([Type.String(), Type.Null()]),
+    }),
+  ),
+});
 const Str = Type.String();
 const NullableStr = Type.Union([Type.String(), Type.Null()]);
 const Workers = Type.Union([Type.Object({ workflow: Type.Integer(), activity: Type.Integer() }), Type.Null()]);
@@ -96,6 +139,37 @@ const operations: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (req) => app.operations.diagnose(req.params.id),
+  );
+
+  app.post(
+    '/operations/cases/:id/repair',
+    {
+      config: { operation: Operation.operationsRepair, target: 'application' },
+      schema: {
+        summary: 'Repair one case (recheck its agencies now, or cancel it), then report whether it moved',
+        tags,
+        security: BEARER,
+        params: ApplicationIdParam,
+        body: RepairBody,
+        response: { 200: RepairResult, 400: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema, 503: ErrorSchema, ...DENIED },
+      },
+    },
+    async (req) => app.operations.repair(req.params.id, req.body.action),
+  );
+
+  app.post(
+    '/operations/bulk',
+    {
+      config: { operation: Operation.operationsRepair },
+      schema: {
+        summary: 'One repair over every stuck case a filter finds: a dry run (the default) lists them first; a real run gives a result per case',
+        tags,
+        security: BEARER,
+        body: BulkBody,
+        response: { 200: BulkResult, 400: ErrorSchema, ...DENIED },
+      },
+    },
+    async (req) => app.operations.bulk(req.body.filter, req.body.action, req.body.dryRun),
   );
 };
 

@@ -4,7 +4,9 @@ import {
   ActivityFailure,
   allHandlersFinished,
   ApplicationFailure,
+  CancellationScope,
   condition,
+  isCancellation,
   patched,
   proxyActivities,
   proxyLocalActivities,
@@ -483,78 +485,89 @@ export async function licenseApplication(input: ApplicationWorkflowInput): Promi
     return corrected;
   }
 
-  await transition(CaseEvent.submitted, { actor: input.data.applicant.nationalId });
+  try {
+    return await run();
+  } catch (err) {
+    if (!isCancellation(err)) throw err;
+    // An administrator cancelled the case: it closes as cancelled, whatever was in
+    // flight, and the applicant is told. Nothing below may be cancelled again.
+    return await CancellationScope.nonCancellable(() => finish(Status.cancelled, CaseEvent.cancelled, []));
+  }
 
-  for (;;) {
-    state.stage = Stage.completenessCheck;
-    state.waitingOn = [];
-    // The checks take milliseconds: their start is not worth a write (and an
-    // SMS-free timeline row) per case. Cases started before this change
-    // replay the write they recorded.
-    if (!patched(PATCH_NO_CHECK_STARTED)) await transition(CaseEvent.completenessCheckStarted);
-    const completeness = await db.checkCompleteness(state.data);
-    if (!completeness.complete) {
-      if (!(await awaitCorrection(CaseEvent.correctionRequested, completeness.deficiencies))) {
-        return finish(Status.excluded, CaseEvent.excluded, state.deficiencies, 'incomplete');
+  async function run(): Promise<CaseOutcome> {
+    await transition(CaseEvent.submitted, { actor: input.data.applicant.nationalId });
+
+    for (;;) {
+      state.stage = Stage.completenessCheck;
+      state.waitingOn = [];
+      // The checks take milliseconds: their start is not worth a write (and an
+      // SMS-free timeline row) per case. Cases started before this change
+      // replay the write they recorded.
+      if (!patched(PATCH_NO_CHECK_STARTED)) await transition(CaseEvent.completenessCheckStarted);
+      const completeness = await db.checkCompleteness(state.data);
+      if (!completeness.complete) {
+        if (!(await awaitCorrection(CaseEvent.correctionRequested, completeness.deficiencies))) {
+          return finish(Status.excluded, CaseEvent.excluded, state.deficiencies, 'incomplete');
+        }
+        continue;
       }
-      continue;
-    }
 
-    state.stage = Stage.conditionsCheck;
-    state.deficiencies = [];
-    if (!patched(PATCH_NO_CHECK_STARTED)) await transition(CaseEvent.conditionsCheckStarted);
-    const conditions = await db.checkConditions(state.data);
-    if (!conditions.met) return finish(Status.excluded, CaseEvent.excluded, conditions.reasons, 'conditions');
-    state.healthReviewRequired = conditions.healthReviewRequired;
+      state.stage = Stage.conditionsCheck;
+      state.deficiencies = [];
+      if (!patched(PATCH_NO_CHECK_STARTED)) await transition(CaseEvent.conditionsCheckStarted);
+      const conditions = await db.checkConditions(state.data);
+      if (!conditions.met) return finish(Status.excluded, CaseEvent.excluded, conditions.reasons, 'conditions');
+      state.healthReviewRequired = conditions.healthReviewRequired;
 
-    state.stage = Stage.review;
-    state.pendingReviews = conditions.healthReviewRequired ? ['health', 'technical'] : ['technical'];
-    state.waitingOn = state.pendingReviews.map((k) => ROLE_FOR_REVIEW[k]);
-    reviewOutcome = undefined;
-    // Due and reminder times in working days (task_slas, holidays). Cases started
-    // before SLAs existed keep the flat time they were given.
-    const kinds = state.pendingReviews.map((k) => TASK_KIND_FOR_REVIEW[k]);
-    const schedules = patched(PATCH_TASK_SLA) ? await db.taskSchedules({ kinds, from: new Date().toISOString() }) : undefined;
-    const flatDue = new Date(Date.now() + (timing.reviewSlaMs ?? DEFAULT_REVIEW_SLA_MS)).toISOString();
-    // An owner of five or more establishments (or one who asked) gets the inspector at home.
-    if (conditions.homeVisit && state.pendingReviews.includes('technical')) state.visit = { status: 'to_schedule' };
-    const open = state.pendingReviews.map((k) =>
-      openTask(reviewTaskId(state.applicationId, k, state.round), TASK_KIND_FOR_REVIEW[k], schedules?.[TASK_KIND_FOR_REVIEW[k]]?.dueAt ?? flatDue),
-    );
-    await transition(CaseEvent.reviewStarted, { details: { homeVisit: conditions.homeVisit, termMonths: conditions.termMonths }, tasks: { open } });
-    if (schedules) for (const task of open) watchTask(task.id, task.kind, schedules[task.kind]!);
-    index();
-    await condition(() => state.pendingReviews.length === 0 || reviewOutcome !== undefined);
-    // Re-read through a function: TypeScript cannot see the update handler assign it.
-    const outcome = currentReviewOutcome();
+      state.stage = Stage.review;
+      state.pendingReviews = conditions.healthReviewRequired ? ['health', 'technical'] : ['technical'];
+      state.waitingOn = state.pendingReviews.map((k) => ROLE_FOR_REVIEW[k]);
+      reviewOutcome = undefined;
+      // Due and reminder times in working days (task_slas, holidays). Cases started
+      // before SLAs existed keep the flat time they were given.
+      const kinds = state.pendingReviews.map((k) => TASK_KIND_FOR_REVIEW[k]);
+      const schedules = patched(PATCH_TASK_SLA) ? await db.taskSchedules({ kinds, from: new Date().toISOString() }) : undefined;
+      const flatDue = new Date(Date.now() + (timing.reviewSlaMs ?? DEFAULT_REVIEW_SLA_MS)).toISOString();
+      // An owner of five or more establishments (or one who asked) gets the inspector at home.
+      if (conditions.homeVisit && state.pendingReviews.includes('technical')) state.visit = { status: 'to_schedule' };
+      const open = state.pendingReviews.map((k) =>
+        openTask(reviewTaskId(state.applicationId, k, state.round), TASK_KIND_FOR_REVIEW[k], schedules?.[TASK_KIND_FOR_REVIEW[k]]?.dueAt ?? flatDue),
+      );
+      await transition(CaseEvent.reviewStarted, { details: { homeVisit: conditions.homeVisit, termMonths: conditions.termMonths }, tasks: { open } });
+      if (schedules) for (const task of open) watchTask(task.id, task.kind, schedules[task.kind]!);
+      index();
+      await condition(() => state.pendingReviews.length === 0 || reviewOutcome !== undefined);
+      // Re-read through a function: TypeScript cannot see the update handler assign it.
+      const outcome = currentReviewOutcome();
 
-    if (outcome?.decision === 'reject') {
-      const reasons = state.reviews
-        .filter((r) => r.round === state.round && r.decision === 'reject')
-        .flatMap((r) => (r.reasons ?? []).map((code) => rejection(code, r.comment)));
-      return finish(Status.rejected, CaseEvent.rejected, reasons);
-    }
-    if (outcome?.decision === 'return') {
-      // A correction may change anything the other reviewer looked at, so the next round reviews afresh.
-      state.round += 1;
-      state.pendingReviews = [];
-      if (!(await awaitCorrection(CaseEvent.returnedForCorrection, outcome.deficiencies))) {
-        return finish(Status.excluded, CaseEvent.excluded, state.deficiencies, 'incomplete');
+      if (outcome?.decision === 'reject') {
+        const reasons = state.reviews
+          .filter((r) => r.round === state.round && r.decision === 'reject')
+          .flatMap((r) => (r.reasons ?? []).map((code) => rejection(code, r.comment)));
+        return finish(Status.rejected, CaseEvent.rejected, reasons);
       }
-      continue;
+      if (outcome?.decision === 'return') {
+        // A correction may change anything the other reviewer looked at, so the next round reviews afresh.
+        state.round += 1;
+        state.pendingReviews = [];
+        if (!(await awaitCorrection(CaseEvent.returnedForCorrection, outcome.deficiencies))) {
+          return finish(Status.excluded, CaseEvent.excluded, state.deficiencies, 'incomplete');
+        }
+        continue;
+      }
+
+      const linked = await linkAgencies();
+      if (!linked) return finish(Status.excluded, CaseEvent.excluded, agencyReasons(state.agencies), 'conditions');
+
+      state.stage = Stage.issuance;
+      state.waitingOn = [];
+      state.license = await db.issueLicense({
+        applicationId: input.applicationId,
+        licenseKind: state.data.licenseKind,
+        termMonths: conditions.termMonths,
+      });
+      return finish(Status.issued, CaseEvent.issued, []);
     }
-
-    const linked = await linkAgencies();
-    if (!linked) return finish(Status.excluded, CaseEvent.excluded, agencyReasons(state.agencies), 'conditions');
-
-    state.stage = Stage.issuance;
-    state.waitingOn = [];
-    state.license = await db.issueLicense({
-      applicationId: input.applicationId,
-      licenseKind: state.data.licenseKind,
-      termMonths: conditions.termMonths,
-    });
-    return finish(Status.issued, CaseEvent.issued, []);
   }
 
   /**
