@@ -120,6 +120,14 @@ const scenarios: Record<string, (env: TestEnv) => Promise<string>> = {
     await waitForApp(env.api, id, 'issued', (a) => a.status === 'issued');
     return id;
   },
+  'cancelled-by-administrator': async (env) => {
+    const id = await submitOk(env.api, healthApplication());
+    await waitForStage(env.api, id, 'review');
+    await call(env.api, 'inspector', 'POST', `/tasks/${id}:technical:1/claim`);
+    await call(env.api, 'admin', 'POST', `/operations/cases/${id}/repair`, { action: 'cancel', reason: 'filed in error' });
+    await waitForApp(env.api, id, 'cancelled', (a) => a.status === 'cancelled');
+    return id;
+  },
   'excluded-conditions': async (env) => {
     const body = commercialApplication();
     const id = await submitOk(env.api, { ...body, establishment: { ...body.establishment, areaSqm: 2 } });
