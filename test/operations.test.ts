@@ -133,6 +133,17 @@ describe('with workers running', () => {
     expect((await call(env.api, 'admin', 'POST', `/operations/cases/${ids[0]}/repair`, { action: 'cancel', reason: 'again' })).statusCode).toBe(409);
   });
 
+  it('cancels a case in review with its clocks running: its tasks are cancelled and the applicant told', async () => {
+    const id = await submitOk(env.api, healthApplication());
+    await waitForStage(env.api, id, 'review');
+    await call(env.api, 'inspector', 'POST', `/tasks/${id}:technical:1/claim`);
+    const res = await call(env.api, 'admin', 'POST', `/operations/cases/${id}/repair`, { action: 'cancel', reason: 'withdrawn by the owner' });
+    expect(res.json()).toMatchObject({ moved: true, status: 'cancelled' });
+    const tasks = await env.db.db.execute(sql`select status::text as status from tasks where application_id = ${id}`);
+    expect((tasks as unknown as { rows: { status: string }[] }).rows.map((t) => t.status)).toEqual(['cancelled', 'cancelled']);
+    expect((await env.client.workflow.getHandle(id).describe()).status.name).toBe('COMPLETED');
+  });
+
   it('answers 400 for a bad threshold and 403 to office staff', async () => {
     expect((await call(env.api, 'admin', 'GET', '/operations/stuck?olderThan=soon')).json().field).toBe('querystring/olderThan');
     expect((await call(env.api, 'admin', 'GET', '/operations/stuck?reason=bored')).json().field).toBe('querystring/reason');

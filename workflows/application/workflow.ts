@@ -263,6 +263,18 @@ export async function licenseApplication(input: ApplicationWorkflowInput): Promi
     },
   );
 
+  /**
+   * A background coroutine ends quietly when the case is cancelled: the main
+   * path closes the case, and an unhandled rejection would fail the workflow task.
+   */
+  async function quietOnCancel(work: Promise<void>): Promise<void> {
+    try {
+      await work;
+    } catch (err) {
+      if (!isCancellation(err)) throw err;
+    }
+  }
+
   /** Tasks whose time is kept: a reminder when most of it is gone, an escalation on breach. */
   const watched = new Map<string, { kind: TaskKind; s: TaskSchedule; reminded: boolean }>();
   let watching = false;
@@ -273,7 +285,7 @@ export async function licenseApplication(input: ApplicationWorkflowInput): Promi
     newlyWatched = true;
     if (!watching) {
       watching = true;
-      void keepTime();
+      void quietOnCancel(keepTime());
     }
   }
 
@@ -333,7 +345,7 @@ export async function licenseApplication(input: ApplicationWorkflowInput): Promi
       const slot = 'slot' in a ? a.slot : state.visit!.slot!;
       state.visit = { ...state.visit!, slot, status: 'confirmed', confirmedBy: a.by };
       await transition(CaseEvent.visitConfirmed, { actor: a.by, details: { slot, moved: 'slot' in a } }, true);
-      void remindVisit(slot);
+      void quietOnCancel(remindVisit(slot));
       return state.visit;
     },
     {
