@@ -1,7 +1,7 @@
 // The worker process: runs the application workflows and their activities, and
 // the SMS dispatcher that drains the outbox.
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from './activities';
 import { loadConfig, type Config } from './config';
 import { migrateDb, openDb, type Db } from './db/client';
@@ -44,6 +44,9 @@ export async function createAppWorker(opts: AppWorkerOptions): Promise<Worker> {
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  // The Temporal SDK's own metrics (task latencies, slots, pollers, activity failures) for Prometheus.
+  const metricsAddress = process.env.WORKER_METRICS_ADDRESS?.trim();
+  if (metricsAddress) Runtime.install({ telemetryOptions: { metrics: { prometheus: { bindAddress: metricsAddress } } } });
   const handle = await openDb(config);
   await migrateDb(handle);
   const connection = await NativeConnection.connect({ address: config.temporal.address });

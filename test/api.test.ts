@@ -159,3 +159,18 @@ describe('Temporal unreachable', () => {
     }
   });
 });
+
+describe('metrics', () => {
+  it('exposes request counts and latency per route, open cases per stage and the SMS outbox, for Prometheus', async () => {
+    await submit(env.api, commercialApplication());
+    await call(env.api, 'clerk', 'GET', '/applications?status=sleeping');
+    const res = await env.api.inject({ method: 'GET', url: '/metrics' });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^text\/plain/);
+    expect(res.body).toMatch(/tarkhees_http_requests_total\{route="\/applications",method="POST",status="201"\} [1-9]/);
+    expect(res.body).toMatch(/tarkhees_http_requests_total\{route="\/applications",method="GET",status="400"\} [1-9]/);
+    expect(res.body).toMatch(/tarkhees_http_request_duration_seconds_bucket\{le="0.1",route="\/applications",method="POST"\}/);
+    expect(res.body).toMatch(/tarkhees_cases_open\{stage="[a-z_]+"\} [1-9]/);
+    expect(res.body).toMatch(/tarkhees_sms_outbox\{status="(pending|sending|sent)"\} [1-9]/);
+  });
+});

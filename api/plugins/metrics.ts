@@ -1,0 +1,68 @@
+// Prometheus metrics of the API: requests by route, method and status, with
+// latency; and, read from the projection when scraped, the open cases per stage
+// and the SMS outbox by status. GET /metrics, public like /health: it carries
+// counts only, no case data. Keep it on the internal network.
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { sql } from 'drizzle-orm';
+import client from 'prom-client';
+
+/** Buckets for an API that answers reads in milliseconds and writes through Temporal in tens. */
+const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+
+export default fp(async function metrics(app: FastifyInstance) {
+  const registry = new client.Registry();
+  client.collectDefaultMetrics({ register: registry, prefix: 'tarkhees_api_' });
+  const requests = new client.Counter({
+    name: 'tarkhees_http_requests_total',
+    help: 'API requests by route, method and status code',
+    labelNames: ['route', 'method', 'status'] as const,
+    registers: [registry],
+  });
+  const latency = new client.Histogram({
+    name: 'tarkhees_http_request_duration_seconds',
+    help: 'API request latency by route and method',
+    labelNames: ['route', 'method'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [registry],
+  });
+  const db = app.db;
+  new client.Gauge({
+    name: 'tarkhees_cases_open',
+    help: 'Open cases by stage (from the projection, when scraped)',
+    labelNames: ['stage'] as const,
+    registers: [registry],
+    async collect() {
+      const r = (await db.execute(sql`select stage::text as stage, count(*)::int as n from applications where status = 'in_progress' group by stage`)) as unknown as {
+        rows: { stage: string; n: number }[];
+      };
+      this.reset();
+      for (const row of r.rows) this.set({ stage: row.stage }, row.n);
+    },
+  });
+  new client.Gauge({
+    name: 'tarkhees_sms_outbox',
+    help: 'SMS outbox rows by status (pending, sending, sent, failed)',
+    labelNames: ['status'] as const,
+    registers: [registry],
+    async collect() {
+      const r = (await db.execute(sql`select status::text as status, count(*)::int as n from sms_outbox group by status`)) as unknown as {
+        rows: { status: string; n: number }[];
+      };
+      this.reset();
+      for (const row of r.rows) this.set({ status: row.status }, row.n);
+    },
+  });
+
+  app.addHook('onResponse', async (req, reply) => {
+    // Unknown routes are counted under one label, not one per URL a scanner tried.
+    const route = req.routeOptions.url ?? 'unmatched';
+    requests.inc({ route, method: req.method, status: String(reply.statusCode) });
+    latency.observe({ route, method: req.method }, reply.elapsedTime / 1000);
+  });
+
+  app.get('/metrics', { config: { public: true }, schema: { hide: true } }, async (_req, reply) => {
+    reply.header('content-type', registry.contentType);
+    return registry.metrics();
+  });
+});
