@@ -5,7 +5,7 @@
 import { sql } from 'drizzle-orm';
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import type { Config } from '../config';
+import { parseDuration, type Config } from '../config';
 import type { Db } from '../db/client';
 import { conflict, notFound } from './errors';
 import { recheckAgenciesSignal, workflowIdFor } from '../workflows/application/contract';
@@ -42,8 +42,6 @@ export interface StuckQuery {
   limit: number;
 }
 
-const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
-const seconds = (d: string) => Number(d.slice(0, -1)) * UNITS[d.slice(-1)]!;
 
 export class OperationsService {
   constructor(
@@ -65,7 +63,7 @@ export class OperationsService {
   }
 
   async stuck(q: StuckQuery) {
-    const age = seconds(q.olderThan);
+    const age = parseDuration('querystring/olderThan', q.olderThan) / 1000;
     type Row = { id: string; reason: StuckReason; stage: string; waiting_on: string[]; office_id: string | null; license_kind: string; since: Date };
     const rows = ((await this.db.execute(sql`
       with open_cases as (
