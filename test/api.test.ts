@@ -174,3 +174,23 @@ describe('metrics', () => {
     expect(res.body).toMatch(/tarkhees_sms_outbox\{status="(pending|sending|sent)"\} [1-9]/);
   });
 });
+
+describe('logs', () => {
+  it('are JSON, and every line about a case names it', async () => {
+    const { buildApp } = await import('../api/app');
+    const lines: Record<string, unknown>[] = [];
+    const stream = { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) };
+    const logged = await buildApp({ config: env.config, db: env.db.db, temporal: env.client, logger: { level: 'info', stream } });
+    shareCallers(env.api, logged);
+    try {
+      const id = (await submit(logged, commercialApplication())).json().id as string;
+      await call(logged, 'clerk', 'GET', `/applications/${id}`);
+      await call(logged, 'inspector', 'GET', `/tasks/${id}:technical:1`);
+      const about = lines.filter((l) => l.applicationId === id);
+      // The read and the task read: their completion lines carry the case.
+      expect(about.filter((l) => l.msg === 'request completed')).toHaveLength(2);
+    } finally {
+      await logged.close();
+    }
+  });
+});
