@@ -34,6 +34,8 @@ export interface ActivityDeps {
 export interface TaskChanges {
   open?: { id: string; kind: TaskKind; requiredRole: Role; round: number; dueAt: string }[];
   close?: { id: string; status: 'completed' | 'cancelled'; decision?: string; reasons?: string[]; comment?: string }[];
+  /** A task's due time moved (a deadline extended). */
+  due?: { id: string; dueAt: string };
   /** A task past its SLA: its priority goes up to this. */
   escalate?: { id: string; priority: number };
   /** A claim (assignee) or a release (null). */

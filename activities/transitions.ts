@@ -109,6 +109,10 @@ const STATEMENT = (rows: string) => sql`
       claimed_at = case when f.tasks->'assign'->>'assignee' is null then null else f.at end, seq = f.seq
     from fresh f
     where f.tasks ? 'assign' and k.id = f.tasks->'assign'->>'id' and k.status in ('open', 'claimed') and k.seq < f.seq
+  ), task_due as (
+    update tasks k set due_at = (f.tasks->'due'->>'dueAt')::timestamptz, seq = f.seq
+    from fresh f
+    where f.tasks ? 'due' and k.id = f.tasks->'due'->>'id' and k.status in ('open', 'claimed') and k.seq < f.seq
   ), task_escalate as (
     update tasks k set priority = greatest(k.priority, (f.tasks->'escalate'->>'priority')::int), seq = f.seq
     from fresh f

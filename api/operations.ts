@@ -7,14 +7,16 @@ import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { parseDuration, type Config } from '../config';
 import type { Db } from '../db/client';
-import { conflict, notFound } from './errors';
-import { recheckAgenciesSignal, workflowIdFor } from '../workflows/application/contract';
+import { badRequest, conflict, notFound } from './errors';
+import { extendDeadlineUpdate, recheckAgenciesSignal, workflowIdFor } from '../workflows/application/contract';
 
 export const RepairAction = {
   /** Ask the agencies again now (after an outage, or once a refused question's cause is fixed). */
   recheckAgencies: 'recheck_agencies',
   /** Close the case as cancelled; the applicant is told by SMS. */
   cancel: 'cancel',
+  /** Give the applicant until `until` to correct; they are told by SMS. */
+  extendDeadline: 'extend_deadline',
 } as const;
 export type RepairAction = (typeof RepairAction)[keyof typeof RepairAction];
 
@@ -118,13 +120,16 @@ export class OperationsService {
    * Runs one repair and then checks that the case actually moved (a new
    * transition in the projection), instead of only that Temporal took the call.
    */
-  async repair(id: string, action: RepairAction) {
+  async repair(id: string, action: RepairAction, opts: { until?: string; reason?: string; by?: string } = {}) {
+    if (action === RepairAction.extendDeadline && !opts.until) throw badRequest('body/until', 'body/until: extending a deadline needs the new one');
     const before = await this.snapshot(id);
     if (!before) throw notFound(`no application ${id}`);
     if (before.status !== 'in_progress') throw conflict(`the application is closed (${before.status})`, 'refused');
     const handle = this.temporalClient.workflow.getHandle(workflowIdFor(id));
     if (action === RepairAction.recheckAgencies) await handle.signal(recheckAgenciesSignal);
-    else await handle.cancel();
+    else if (action === RepairAction.extendDeadline) {
+      await handle.executeUpdate(extendDeadlineUpdate, { args: [{ until: new Date(opts.until!).toISOString(), by: opts.by ?? 'operations', reason: opts.reason ?? '' }] });
+    } else await handle.cancel();
     const deadline = Date.now() + RECHECK_TIMEOUT_MS;
     let after = before;
     while (Date.now() < deadline) {
@@ -136,14 +141,15 @@ export class OperationsService {
   }
 
   /** A repair over every stuck case a filter finds: a dry run lists them; a real run repairs them one by one. */
-  async bulk(filter: StuckQuery, action: RepairAction, dryRun: boolean) {
+  async bulk(filter: StuckQuery, action: RepairAction, dryRun: boolean, opts: { until?: string; reason?: string; by?: string } = {}) {
+    if (action === RepairAction.extendDeadline && !opts.until) throw badRequest('body/until', 'body/until: extending a deadline needs the new one');
     const { items } = await this.stuck(filter);
     if (dryRun) return { dryRun, action, cases: items.map((i) => ({ id: i.id, reason: i.reason, stage: i.stage })), results: [] };
     const results: { id: string; ok: boolean; moved: boolean; status: string | null; error: string | null }[] = [];
     for (const item of items) {
       const started = Date.now();
       try {
-        const r = await this.repair(item.id, action);
+        const r = await this.repair(item.id, action, opts);
         results.push({ id: item.id, ok: true, moved: r.moved, status: r.status, error: null });
       } catch (err) {
         results.push({ id: item.id, ok: false, moved: false, status: null, error: (err as Error).message });

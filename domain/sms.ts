@@ -59,6 +59,10 @@ const TEMPLATES: Partial<Record<CaseEvent, Template>> = {
     `تذكير: زيارة المراقب الفني لمنشأتكم (${c.tradeName}) في ${c.visitAt}.`,
     `Reminder: the inspector visits "${c.tradeName}" on ${c.visitAt}.`,
   ],
+  deadline_extended: (c) => [
+    `مُدّدت مهلة استكمال طلبكم ${c.applicationId} حتى ${c.dueDate}.`,
+    `The deadline to complete application ${c.applicationId} was extended to ${c.dueDate}.`,
+  ],
   cancelled: (c) => [
     `أُلغي طلبكم ${c.applicationId} من قبل الأمانة. للاستفسار راجعوا مكتب الخدمات.`,
     `Application ${c.applicationId} was cancelled by the municipality. Your service office can tell you more.`,

@@ -129,6 +129,7 @@ export const CaseEvent = {
   visitConfirmed: 'visit_confirmed',
   visitReminder: 'visit_reminder',
   cancelled: 'cancelled',
+  deadlineExtended: 'deadline_extended',
 } as const;
 export type CaseEvent = (typeof CaseEvent)[keyof typeof CaseEvent];
 export const CASE_EVENTS = Object.values(CaseEvent) as [CaseEvent, ...CaseEvent[]];
@@ -152,6 +153,7 @@ export const SMS_EVENTS: ReadonlySet<CaseEvent> = new Set<CaseEvent>([
   CaseEvent.visitConfirmed,
   CaseEvent.visitReminder,
   CaseEvent.cancelled,
+  CaseEvent.deadlineExtended,
 ]);
 
 /** The human steps of a case: each is a task in someone's inbox. */

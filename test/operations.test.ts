@@ -176,3 +176,39 @@ describe('with no worker', () => {
     expect((await stuckOf(env)).items.some((i) => i.id === id)).toBe(false);
   });
 });
+
+describe('extending a deadline', () => {
+  let env: TestEnv;
+  beforeAll(async () => {
+    env = await startTestEnv({ timing: { correctionDeadlineMs: 4_000 } });
+  });
+  afterAll(async () => {
+    await env?.close();
+  });
+
+  it('gives the applicant more time: the case outlives its first deadline, the applicant is told, and a correction then goes through', async () => {
+    const body = commercialApplication();
+    const id = await submitOk(env.api, { ...body, documents: body.documents.filter((d) => d.type !== 'civil_defense') });
+    const waiting = await waitForStage(env.api, id, 'awaiting_correction');
+    const until = new Date(Date.now() + 60_000).toISOString();
+    expect((await call(env.api, 'admin', 'POST', `/operations/cases/${id}/repair`, { action: 'extend_deadline', reason: 'office closed for Eid' })).json().field).toBe('body/until');
+    const earlier = await call(env.api, 'admin', 'POST', `/operations/cases/${id}/repair`, { action: 'extend_deadline', reason: 'typo', until: new Date(Date.now() - 60_000).toISOString() });
+    expect(earlier.statusCode).toBe(409);
+    expect(earlier.json().message).toMatch(/must be after the current one/);
+
+    const extended = await call(env.api, 'admin', 'POST', `/operations/cases/${id}/repair`, { action: 'extend_deadline', reason: 'office closed for Eid', until });
+    expect(extended.json()).toMatchObject({ moved: true, status: 'in_progress' });
+    const after = (await call(env.api, 'admin', 'GET', `/applications/${id}`)).json();
+    expect(after.correctionDueAt).toBe(until);
+    const [task] = (await call(env.api, 'supervisor', 'GET', `/tasks?q=${id}`)).json().items;
+    expect(task.dueAt).toBe(until);
+    const texts = await env.db.db.execute(sql`select event::text as event from sms_outbox where application_id = ${id}`);
+    expect((texts as unknown as { rows: { event: string }[] }).rows.map((r) => r.event)).toContain('deadline_extended');
+
+    // Past the first deadline (time has to pass for that), the case still waits.
+    await new Promise((r) => setTimeout(r, Math.max(0, Date.parse(waiting.correctionDueAt) - Date.now()) + 1_500));
+    expect((await call(env.api, 'admin', 'GET', `/applications/${id}`)).json()).toMatchObject({ status: 'in_progress', stage: 'awaiting_correction' });
+    await call(env.api, 'clerk', 'POST', `/applications/${id}/corrections`, { documents: body.documents });
+    await waitForStage(env.api, id, 'review');
+  });
+});

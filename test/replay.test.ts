@@ -128,6 +128,16 @@ const scenarios: Record<string, (env: TestEnv) => Promise<string>> = {
     await waitForApp(env.api, id, 'cancelled', (a) => a.status === 'cancelled');
     return id;
   },
+  'deadline-extended-then-corrected': async (env) => {
+    const body = commercialApplication();
+    const id = await submitOk(env.api, { ...body, documents: body.documents.slice(1) });
+    await waitForStage(env.api, id, 'awaiting_correction');
+    await call(env.api, 'admin', 'POST', `/operations/cases/${id}/repair`, { action: 'extend_deadline', reason: 'asked for time', until: new Date(Date.now() + 120_000).toISOString() });
+    await call(env.api, 'clerk', 'POST', `/applications/${id}/corrections`, { documents: body.documents.slice(0, 1) });
+    await approveAll(env.api, id);
+    await waitForApp(env.api, id, 'issued', (a) => a.status === 'issued');
+    return id;
+  },
   'excluded-conditions': async (env) => {
     const body = commercialApplication();
     const id = await submitOk(env.api, { ...body, establishment: { ...body.establishment, areaSqm: 2 } });

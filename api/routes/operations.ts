@@ -4,6 +4,7 @@ import { Operation } from '../../domain/access';
 import { LICENSE_KINDS } from '../../domain/status';
 import { OFFICE_ID_PATTERN } from '../../workflows/accreditation/contract';
 import { RepairAction, StuckReason } from '../operations';
+import { principalOf } from '../plugins/auth';
 import { ApplicationIdParam, BEARER, DENIED, ErrorSchema } from '../schemas';
 
 const literals = <T extends string>(values: readonly T[]) => Type.Union(values.map((v) => Type.Literal(v)));
@@ -19,7 +20,11 @@ const StuckQuery = Type.Object(
 );
 const tags = ['operations'];
 const RepairBody = Type.Object(
-  { action: literals(Object.values(RepairAction)), reason: Type.String({ minLength: 3, maxLength: 1000, description: 'Why: kept in the audit log' }) },
+  {
+    action: literals(Object.values(RepairAction)),
+    reason: Type.String({ minLength: 3, maxLength: 1000, description: 'Why: kept in the audit log' }),
+    until: Type.Optional(Type.String({ format: 'date-time', description: 'extend_deadline: the new deadline' })),
+  },
   { additionalProperties: false },
 );
 const RepairResult = Type.Object({
@@ -33,6 +38,7 @@ const BulkBody = Type.Object(
   {
     action: literals(Object.values(RepairAction)),
     reason: Type.String({ minLength: 3, maxLength: 1000 }),
+    until: Type.Optional(Type.String({ format: 'date-time' })),
     filter: Type.Object(
       {
         olderThan: Type.String({ pattern: '^[0-9]{1,6}[smhd]$', default: '1h' }),
@@ -154,7 +160,7 @@ const operations: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: RepairResult, 400: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema, 503: ErrorSchema, ...DENIED },
       },
     },
-    async (req) => app.operations.repair(req.params.id, req.body.action),
+    async (req) => app.operations.repair(req.params.id, req.body.action, { until: req.body.until, reason: req.body.reason, by: principalOf(req).id }),
   );
 
   app.post(
@@ -169,7 +175,8 @@ const operations: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: BulkResult, 400: ErrorSchema, ...DENIED },
       },
     },
-    async (req) => app.operations.bulk(req.body.filter, req.body.action, req.body.dryRun),
+    async (req) =>
+      app.operations.bulk(req.body.filter, req.body.action, req.body.dryRun, { until: req.body.until, reason: req.body.reason, by: principalOf(req).id }),
   );
 };
 

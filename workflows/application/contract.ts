@@ -59,6 +59,9 @@ export interface HomeVisit {
   confirmedBy?: string;
 }
 
+/** An administrator gives the applicant more time to correct (the applicant asked, or the office was closed). */
+export const extendDeadlineUpdate = defineUpdate<UpdateResult, [{ until: string; by: string; reason: string }]>('extendDeadline');
+
 /** The inspector holding the technical review proposes a slot. */
 export const proposeVisitUpdate = defineUpdate<HomeVisit, [{ slot: string; by: string }]>('proposeVisit');
 /** The applicant (or their office) confirms the slot, or moves it to another time. */

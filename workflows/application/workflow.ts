@@ -36,6 +36,7 @@ import {
 import {
   answerVisitUpdate,
   claimTaskUpdate,
+  extendDeadlineUpdate,
   DEFAULT_REVIEW_SLA_MS,
   DEFAULT_VISIT_REMINDER_BEFORE_MS,
   proposeVisitUpdate,
@@ -66,6 +67,8 @@ const DB_RETRY = { initialInterval: '500ms', backoffCoefficient: 2, maximumInter
 const DB_LOCAL_RETRY_THRESHOLD = '10s';
 /** One agency call; the HTTP client gives up sooner, this only catches a hung worker. */
 const AGENCY_CALL_TIMEOUT = '30s';
+/** Patch id: the correction deadline is waited on as it stands, so it can be extended. */
+const PATCH_EXTENDABLE_DEADLINE = 'extendable-correction-deadline';
 /** Patch id: review tasks get due times in working days and are watched (reminder, escalation). */
 const PATCH_TASK_SLA = 'task-sla-working-days';
 /** An overdue task's priority: above anything set by hand (0–1). */
@@ -322,6 +325,26 @@ export async function licenseApplication(input: ApplicationWorkflowInput): Promi
   }
 
   const technicalTask = () => reviewTaskId(state.applicationId, 'technical', state.round);
+  let deadlineMoved = false;
+  let correctionTask: string | undefined;
+
+  setHandler(
+    extendDeadlineUpdate,
+    async ({ until, by, reason }) => {
+      const from = state.correctionDueAt;
+      state.correctionDueAt = until;
+      deadlineMoved = true;
+      const due = correctionTask && state.tasks[correctionTask] ? { id: correctionTask, dueAt: until } : undefined;
+      await transition(CaseEvent.deadlineExtended, { actor: by, details: { from, to: until, reason }, tasks: due ? { due } : {} }, true);
+      return updateResult();
+    },
+    {
+      validator: ({ until }) => {
+        if (state.stage !== Stage.awaitingCorrection || !state.correctionDueAt) throw new Error(`the application is at stage ${state.stage}, not awaiting a correction`);
+        if (!(Date.parse(until) > Date.parse(state.correctionDueAt))) throw new Error(`the new deadline must be after the current one (${state.correctionDueAt})`);
+      },
+    },
+  );
 
   setHandler(
     proposeVisitUpdate,
@@ -492,7 +515,27 @@ export async function licenseApplication(input: ApplicationWorkflowInput): Promi
     const open = [openTask(correctionTaskId(state.applicationId, seq + 1), TaskKind.correction, state.correctionDueAt)];
     index();
     await transition(event, { tasks: { open, close } });
-    const corrected = await condition(() => correction !== undefined, timing.correctionDeadlineMs);
+    correctionTask = open[0]!.id;
+    let corrected: boolean;
+    if (patched(PATCH_EXTENDABLE_DEADLINE)) {
+      // The deadline can move (extendDeadline): wait for the correction or for the deadline as it stands.
+      for (;;) {
+        const left = Date.parse(state.correctionDueAt) - Date.now();
+        if (left <= 0) {
+          corrected = correction !== undefined;
+          break;
+        }
+        deadlineMoved = false;
+        if (await condition(() => correction !== undefined || deadlineMoved, left)) {
+          if (correction !== undefined) {
+            corrected = true;
+            break;
+          }
+        }
+      }
+    } else {
+      corrected = await condition(() => correction !== undefined, timing.correctionDeadlineMs);
+    }
     state.correctionDueAt = undefined;
     return corrected;
   }

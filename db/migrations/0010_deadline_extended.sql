@@ -1,0 +1,1 @@
+ALTER TYPE "public"."case_event" ADD VALUE 'deadline_extended';
