@@ -4,7 +4,8 @@
 // case at a time, its pending activities and last events.
 import { sql } from 'drizzle-orm';
 import type { Client } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
+// A CommonJS package: Node's ESM loader sees only its default export (types come by name).
+import proto, { type temporal as TemporalProto } from '@temporalio/proto';
 import { parseDuration, type Config } from '../config';
 import type { Db } from '../db/client';
 import { badRequest, conflict, notFound } from './errors';
@@ -25,6 +26,8 @@ const RECHECK_TIMEOUT_MS = 10_000;
 /** Bulk repairs go one case at a time, at most this many a second: the agencies and Temporal take the load. */
 const BULK_PER_SECOND = 10;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const { temporal } = proto;
 
 export const StuckReason = {
   /** A task past its SLA, or a correction past its deadline that did not end the case. */
@@ -53,7 +56,7 @@ export class OperationsService {
   ) {}
 
   private async pollers(): Promise<{ workflow: number; activity: number }> {
-    const ask = (type: temporal.api.enums.v1.TaskQueueType) =>
+    const ask = (type: TemporalProto.api.enums.v1.TaskQueueType) =>
       this.temporalClient.workflowService
         .describeTaskQueue({ namespace: this.config.temporal.namespace, taskQueue: { name: this.config.temporal.taskQueue }, taskQueueType: type })
         .then((r) => r.pollers?.length ?? 0);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { temporal } from '@temporalio/proto';
+import proto from '@temporalio/proto';
 import { count, eq } from 'drizzle-orm';
 import { applicationEvents } from '../db/schema';
 import { SA_STAGE } from '../workflows/application/contract';
@@ -58,7 +58,7 @@ describe('review decisions', () => {
     // Nothing about the refused decisions is in history: no update accepted or rejected, no command. The
     // server may persist the rejected update's (otherwise speculative) workflow task when the case has a
     // timer running, as it has now for the review's SLA; that is bookkeeping, not the decision.
-    const EventType = temporal.api.enums.v1.EventType;
+    const EventType = proto.temporal.api.enums.v1.EventType;
     const added = ((await handle.fetchHistory()).events ?? []).slice(before.history).map((e) => EventType[e.eventType ?? 0]);
     expect(added.filter((t) => !/^EVENT_TYPE_WORKFLOW_TASK_(SCHEDULED|STARTED|COMPLETED)$/.test(t ?? ''))).toEqual([]);
     expect(await eventCount()).toBe(before.events);
