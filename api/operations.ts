@@ -18,6 +18,12 @@ export const RepairAction = {
   cancel: 'cancel',
   /** Give the applicant until `until` to correct; they are told by SMS. */
   extendDeadline: 'extend_deadline',
+  /**
+   * The last resort for a workflow that cannot go on (a bug, a history it can
+   * no longer replay): Temporal stops it without running any of its code, and
+   * the API closes the case in the read model, since the workflow cannot.
+   */
+  terminate: 'terminate',
 } as const;
 export type RepairAction = (typeof RepairAction)[keyof typeof RepairAction];
 
@@ -130,7 +136,10 @@ export class OperationsService {
     if (before.status !== 'in_progress') throw conflict(`the application is closed (${before.status})`, 'refused');
     const handle = this.temporalClient.workflow.getHandle(workflowIdFor(id));
     if (action === RepairAction.recheckAgencies) await handle.signal(recheckAgenciesSignal);
-    else if (action === RepairAction.extendDeadline) {
+    else if (action === RepairAction.terminate) {
+      await handle.terminate(opts.reason ?? 'terminated by an administrator');
+      await this.closeTerminated(id, before.seq, opts.by ?? 'operations', opts.reason ?? '');
+    } else if (action === RepairAction.extendDeadline) {
       await handle.executeUpdate(extendDeadlineUpdate, { args: [{ until: new Date(opts.until!).toISOString(), by: opts.by ?? 'operations', reason: opts.reason ?? '' }] });
     } else await handle.cancel();
     const deadline = Date.now() + RECHECK_TIMEOUT_MS;
@@ -141,6 +150,26 @@ export class OperationsService {
       await sleep(200);
     }
     return { id, action, accepted: true, moved: after.seq > before.seq, status: after.status };
+  }
+
+  /**
+   * Closes a terminated case in the read model, in one statement: the timeline
+   * row (after the workflow's last), the projection, and its open tasks.
+   */
+  private async closeTerminated(id: string, lastSeq: number, by: string, reason: string): Promise<void> {
+    await this.db.execute(sql`
+      with ev as (
+        insert into application_events (application_id, seq, event, stage, status, actor, details, at)
+        values (${id}, ${lastSeq + 1}, 'cancelled', 'closed', 'cancelled', ${by}, ${JSON.stringify({ terminated: true, reason })}::jsonb, now())
+        on conflict (application_id, seq) do nothing
+        returning 1
+      ), app as (
+        update applications set status = 'cancelled', stage = 'closed', waiting_on = '{}', transition_seq = ${lastSeq + 1},
+          updated_at = now(), closed_at = now()
+        where id = ${id} and status = 'in_progress'
+      )
+      update tasks set status = 'cancelled', decided_at = now()
+      where application_id = ${id} and status in ('open', 'claimed')`);
   }
 
   /** A repair over every stuck case a filter finds: a dry run lists them; a real run repairs them one by one. */

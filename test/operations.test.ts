@@ -170,6 +170,17 @@ describe('with no worker', () => {
     const d = (await call(env.api, 'admin', 'GET', `/operations/cases/${id}`)).json();
     expect(d.workflow).toMatchObject({ found: true, status: 'RUNNING' });
     expect(d.lastEvents.map((e: { type: string }) => e.type)).toContain('WORKFLOW_TASK_SCHEDULED');
+    // Terminating is the last resort: the workflow stops, and the read model closes the case.
+    const other = await submitOk(env.api, commercialApplication());
+    await findStuck(env, other, 'not_moving');
+    const ended = await call(env.api, 'admin', 'POST', `/operations/cases/${other}/repair`, { action: 'terminate', reason: 'duplicate of a paper file' });
+    expect(ended.json()).toMatchObject({ moved: true, status: 'cancelled' });
+    expect((await env.client.workflow.getHandle(other).describe()).status.name).toBe('TERMINATED');
+    const closed = (await call(env.api, 'admin', 'GET', `/applications/${other}`)).json();
+    expect(closed).toMatchObject({ status: 'cancelled', stage: 'closed' });
+    expect(closed.timeline.at(-1)).toMatchObject({ event: 'cancelled', actor: env.users.admin.sub, details: { terminated: true, reason: 'duplicate of a paper file' } });
+    expect((await call(env.api, 'admin', 'GET', `/operations/cases/${other}`)).json().inconsistent).toBe(false);
+
     // A worker coming back is the repair: the case moves on, and off the list.
     await env.startWorker();
     await waitForStage(env.api, id, 'review');
