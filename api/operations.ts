@@ -31,6 +31,8 @@ export type RepairAction = (typeof RepairAction)[keyof typeof RepairAction];
 const RECHECK_TIMEOUT_MS = 10_000;
 /** Bulk repairs go one case at a time, at most this many a second: the agencies and Temporal take the load. */
 const BULK_PER_SECOND = 10;
+/** At most this many quiet cases are described one by one in a stuck list. */
+const MAX_DESCRIBED = 50;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const { temporal } = proto;
@@ -98,6 +100,12 @@ export class OperationsService {
     for (const r of rows) counts[r.reason] = (counts[r.reason] ?? 0) + 1;
     const pollers = await this.pollers().catch(() => undefined);
     const noWorker = pollers !== undefined && (pollers.workflow === 0 || pollers.activity === 0);
+    // Cases that do not move while workers poll are few: ask Temporal about each of them (and only them).
+    const causes = new Map<string, string>();
+    if (!noWorker) {
+      const quiet = rows.filter((r) => r.reason === StuckReason.notMoving).slice(0, MAX_DESCRIBED);
+      await Promise.all(quiet.map(async (r) => causes.set(r.id, await this.cause(r.id))));
+    }
     return {
       olderThan: q.olderThan,
       workers: pollers ?? null,
@@ -107,7 +115,7 @@ export class OperationsService {
       items: rows.map((r) => ({
         id: r.id,
         reason: r.reason,
-        cause: r.reason === 'not_moving' && noWorker ? 'no_worker' : null,
+        cause: r.reason === 'not_moving' ? (noWorker ? 'no_worker' : (causes.get(r.id) ?? null)) : null,
         stage: r.stage,
         waitingOn: r.waiting_on,
         officeId: r.office_id,
@@ -116,6 +124,19 @@ export class OperationsService {
         ageSeconds: Math.round((Date.now() - new Date(r.since).getTime()) / 1000),
       })),
     };
+  }
+
+  /** Why a case that nobody waits on does not move, as Temporal sees it. */
+  private async cause(id: string): Promise<string> {
+    try {
+      const d = await this.temporalClient.workflow.getHandle(workflowIdFor(id)).describe();
+      if (d.status.name !== 'RUNNING') return 'workflow_closed';
+      if ((d.raw.pendingWorkflowTask?.attempt ?? 0) > 1) return 'workflow_task_failing';
+      if ((d.raw.pendingActivities ?? []).some((a) => (a.attempt ?? 0) > 1)) return 'activity_retrying';
+      return 'unknown';
+    } catch {
+      return 'no_workflow';
+    }
   }
 
   private async snapshot(id: string): Promise<{ status: string; seq: number } | undefined> {
@@ -217,6 +238,13 @@ export class OperationsService {
             found: true,
             status: description.status.name,
             historyLength: description.historyLength,
+            // A workflow task failing again and again: a bug, or code that no longer replays this history.
+            workflowTask: description.raw.pendingWorkflowTask
+              ? {
+                  attempt: description.raw.pendingWorkflowTask.attempt ?? 0,
+                  failing: (description.raw.pendingWorkflowTask.attempt ?? 0) > 1,
+                }
+              : null,
             pendingActivities: (description.raw.pendingActivities ?? []).map((a) => ({
               activityType: a.activityType?.name ?? null,
               attempt: a.attempt ?? 0,

@@ -69,7 +69,7 @@ describe('with workers running', () => {
         cr_number, trade_name, isic_code, district, data, submitted_at, updated_at)
       values (${id}, 'commercial', ${env.offices.a}, '1000000008', 'Orphan', '+966500000000', '2250000000', 'Orphan', '477101', 'Hofuf',
         '{}'::jsonb, now() - interval '2 hours', now() - interval '2 hours')`);
-    expect((await stuckOf(env, 'olderThan=1h')).items.find((i) => i.id === id)?.reason).toBe('not_moving');
+    expect((await stuckOf(env, 'olderThan=1h')).items.find((i) => i.id === id)).toMatchObject({ reason: 'not_moving', cause: 'no_workflow' });
     const d = (await call(env.api, 'admin', 'GET', `/operations/cases/${id}`)).json();
     expect(d.workflow.found).toBe(false);
     expect(d.inconsistent).toBe(true);
@@ -142,6 +142,25 @@ describe('with workers running', () => {
     const tasks = await env.db.db.execute(sql`select status::text as status from tasks where application_id = ${id}`);
     expect((tasks as unknown as { rows: { status: string }[] }).rows.map((t) => t.status)).toEqual(['cancelled', 'cancelled']);
     expect((await env.client.workflow.getHandle(id).describe()).status.name).toBe('COMPLETED');
+  });
+
+  it('names a workflow task that keeps failing (a bug) as the cause, and terminating ends it', async () => {
+    const id = 'TRK-20260101-BVGGY1';
+    await env.db.db.execute(sql`insert into applications (id, license_kind, office_id, applicant_national_id, applicant_name, applicant_mobile,
+        cr_number, trade_name, isic_code, district, data, submitted_at, updated_at)
+      values (${id}, 'commercial', ${env.offices.a}, '1000000008', 'Buggy', '+966500000000', '2250000000', 'Buggy', '477101', 'Hofuf',
+        '{}'::jsonb, now() - interval '2 hours', now() - interval '2 hours')`);
+    // Input the workflow's code cannot handle: its first workflow task throws, and Temporal retries it forever.
+    await env.client.workflow.start('licenseApplication', { workflowId: id, taskQueue: env.config.temporal.taskQueue, args: [{ applicationId: id, data: {} }] });
+    const { item } = await waitFor('the failing workflow task named', async () => {
+      const found = (await stuckOf(env, 'olderThan=1h')).items.find((i) => i.id === id);
+      return found?.cause === 'workflow_task_failing' ? { item: found } : undefined;
+    });
+    expect(item.reason).toBe('not_moving');
+    const d = (await call(env.api, 'admin', 'GET', `/operations/cases/${id}`)).json();
+    expect(d.workflow.workflowTask).toMatchObject({ failing: true });
+    expect(d.lastEvents.map((e: { type: string }) => e.type)).toContain('WORKFLOW_TASK_FAILED');
+    expect((await call(env.api, 'admin', 'POST', `/operations/cases/${id}/repair`, { action: 'terminate', reason: 'bad input from a migration' })).json()).toMatchObject({ moved: true, status: 'cancelled' });
   });
 
   it('answers 400 for a bad threshold and 403 to office staff', async () => {

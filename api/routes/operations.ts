@@ -105,6 +105,7 @@ const Diagnosis = Type.Object({
     error: Type.Optional(Str),
     status: Type.Optional(Str),
     historyLength: Type.Optional(Type.Integer()),
+    workflowTask: Type.Optional(Type.Union([Type.Object({ attempt: Type.Integer(), failing: Type.Boolean() }), Type.Null()])),
     pendingActivities: Type.Optional(
       Type.Array(
         Type.Object({ activityType: NullableStr, attempt: Type.Integer(), state: NullableStr, lastFailure: NullableStr, nextAttemptAt: NullableStr }),
