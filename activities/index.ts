@@ -14,7 +14,7 @@ import { AgencyRequestError, type AgencyAnswer, type AgencyClient } from '../int
 import type { CaseState } from '../workflows/application/contract';
 import { createOfficeActivities } from './offices';
 import { createSlaActivities } from './sla';
-import { SUNDAY_TO_THURSDAY } from '../domain/calendar';
+import { riyadhDate, riyadhDateTime, SUNDAY_TO_THURSDAY } from '../domain/calendar';
 import { transitionRow, transitionWriter } from './transitions';
 
 export type { OfficeTransition } from './offices';
@@ -64,18 +64,6 @@ export interface Transition {
    */
   state: Omit<CaseState, 'reviews' | 'data' | 'tasks' | 'correctedBy' | 'filedBy' | 'overdueTasks'> & { data?: CaseState['data']; overdue?: boolean };
   contact?: { mobile: string; tradeName: string };
-}
-
-const RIYADH_DATE = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Riyadh' });
-
-/** Calendar date in the municipality's time zone: licenses are dated locally. */
-export function riyadhDate(d: Date): string {
-  return RIYADH_DATE.format(d);
-}
-
-/** Local date and time, to the minute: "2026-11-30 10:30". */
-export function riyadhDateTime(d: Date): string {
-  return new Date(d.getTime() + 3 * 3_600_000).toISOString().slice(0, 16).replace('T', ' ');
 }
 
 export function addMonths(isoDate: string, months: number): string {

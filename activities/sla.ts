@@ -2,7 +2,7 @@
 // task_slas and holidays tables; and the notes to the office that a task is
 // nearly due or overdue (an SMS to the office's registered mobile).
 import { sql } from 'drizzle-orm';
-import { addWorkingDays, type WorkCalendar } from '../domain/calendar';
+import { addWorkingDays, riyadhDateTime, type WorkCalendar } from '../domain/calendar';
 import type { TaskKind } from '../domain/status';
 import type { Db } from '../db/client';
 import { holidays, taskSlas } from '../db/schema';
@@ -51,7 +51,7 @@ export function createSlaActivities(db: Db, workDays: ReadonlySet<number>, cache
     /** Texts the case's office about one of its tasks; once per task and kind of note, whatever retries. */
     async notifyOffice(input: { applicationId: string; taskId: string; kind: TaskKind; what: 'reminder' | 'overdue'; dueAt: string }): Promise<void> {
       const [ar, en] = KIND_NAMES[input.kind] ?? [input.kind, input.kind];
-      const due = new Date(Date.parse(input.dueAt) + 3 * 3_600_000).toISOString().slice(0, 16).replace('T', ' ');
+      const due = riyadhDateTime(new Date(input.dueAt));
       const body =
         input.what === 'reminder'
           ? { ar: `تذكير: ${ar} للطلب ${input.applicationId} مستحقة في ${due}.`, en: `Reminder: the ${en} of application ${input.applicationId} is due ${due}.` }

@@ -19,6 +19,7 @@ export class HttpError extends Error {
 export const badRequest = (field: string, message: string) => new HttpError(400, 'validation_failed', message, field);
 export const notFound = (message: string) => new HttpError(404, 'not_found', message);
 export const conflict = (message: string, code = 'conflict') => new HttpError(409, code, message);
+export const forbidden = (message: string, field?: string) => new HttpError(403, 'forbidden', message, field);
 
 function validationField(err: FastifyError): string | undefined {
   const first = err.validation?.[0];

@@ -5,10 +5,8 @@ import { API_KEY_OPERATIONS, OFFICE_DOCUMENT_TYPES, OFFICE_STATUSES, OPERATIONS,
 import { SAUDI_MOBILE_PATTERN } from '../domain/identifiers';
 import { APPLICATION_ID_PATTERN } from '../workflows/application/contract';
 import { OFFICE_ID_PATTERN } from '../workflows/accreditation/contract';
-import { DeficiencySchema } from './schemas';
+import { DeficiencySchema, literals, Nullable } from './schemas';
 
-const literals = <T extends string>(values: readonly T[]) => Type.Union(values.map((v) => Type.Literal(v)));
-const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
 const IsoDate = Type.String({ format: 'date', description: 'YYYY-MM-DD' });
 const IsoDateTime = Type.String({ format: 'date-time' });
 

@@ -4,7 +4,8 @@
 import { randomBytes } from 'node:crypto';
 import { and, asc, desc, eq, inArray, lt, sql, type SQL } from 'drizzle-orm';
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdConflictPolicy, type Client } from '@temporalio/client';
-import { can, MUNICIPALITY_ROLES, Operation, OfficeStatus, type Principal } from '../domain/access';
+import { can, isMunicipality, Operation, OfficeStatus, type Principal } from '../domain/access';
+import { riyadhDate } from '../domain/calendar';
 import type { OfficeApplication } from '../domain/office';
 import type { Config } from '../config';
 import type { Db } from '../db/client';
@@ -36,9 +37,6 @@ import type {
 
 type OfficeRow = typeof offices.$inferSelect;
 
-const isMunicipality = (p: Principal) => p.kind === 'user' && p.roles.some((r) => MUNICIPALITY_ROLES.has(r));
-/** Riyadh is UTC+3 all year. */
-const riyadhToday = () => new Date(Date.now() + 3 * 3_600_000).toISOString().slice(0, 10);
 
 const officeSummary = (o: OfficeRow) => ({
   id: o.id,
@@ -111,7 +109,7 @@ export class OfficeService {
    * workflow if an earlier attempt stored it but could not reach Temporal).
    */
   async apply(body: OfficeApplicationBody, p: Principal): Promise<{ id: string; status: OfficeStatus; replayed: boolean }> {
-    const today = riyadhToday();
+    const today = riyadhDate(new Date());
     const [round] = await this.db
       .select()
       .from(accreditationRounds)

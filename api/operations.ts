@@ -7,7 +7,7 @@ import type { Client } from '@temporalio/client';
 // A CommonJS package: Node's ESM loader sees only its default export (types come by name).
 import proto, { type temporal as TemporalProto } from '@temporalio/proto';
 import { parseDuration, type Config } from '../config';
-import type { Db } from '../db/client';
+import { rowsOf, type Db } from '../db/client';
 import { badRequest, conflict, notFound } from './errors';
 import { extendDeadlineUpdate, recheckAgenciesSignal, workflowIdFor } from '../workflows/application/contract';
 
@@ -78,7 +78,7 @@ export class OperationsService {
   async stuck(q: StuckQuery) {
     const age = parseDuration('querystring/olderThan', q.olderThan) / 1000;
     type Row = { id: string; reason: StuckReason; stage: string; waiting_on: string[]; office_id: string | null; license_kind: string; since: Date };
-    const rows = ((await this.db.execute(sql`
+    const rows = await rowsOf<Row>(this.db, sql`
       with open_cases as (
         select a.*, case
             when a.overdue or (a.stage = 'awaiting_correction' and a.correction_due_at < now()) then 'waiting_on_person'
@@ -95,7 +95,7 @@ export class OperationsService {
         ${q.officeId ? sql`and office_id = ${q.officeId}` : sql``}
         ${q.licenseKind ? sql`and license_kind = ${q.licenseKind}::license_kind` : sql``}
       order by updated_at
-      limit ${q.limit}`)) as unknown as { rows: Row[] }).rows;
+      limit ${q.limit}`);
     const counts: Record<string, number> = Object.fromEntries(Object.values(StuckReason).map((r) => [r, 0]));
     for (const r of rows) counts[r.reason] = (counts[r.reason] ?? 0) + 1;
     const pollers = await this.pollers().catch(() => undefined);
@@ -140,9 +140,7 @@ export class OperationsService {
   }
 
   private async snapshot(id: string): Promise<{ status: string; seq: number } | undefined> {
-    const [row] = ((await this.db.execute(sql`select status::text as status, transition_seq as seq from applications where id = ${id}`)) as unknown as {
-      rows: { status: string; seq: number }[];
-    }).rows;
+    const [row] = await rowsOf<{ status: string; seq: number }>(this.db, sql`select status::text as status, transition_seq as seq from applications where id = ${id}`);
     return row;
   }
 
@@ -214,15 +212,14 @@ export class OperationsService {
 
   /** One case, fully: its projection, open tasks, what Temporal says it is doing, its last events, the pollers. */
   async diagnose(id: string) {
-    const [row] = ((await this.db.execute(sql`
-      select id, status::text as status, stage::text as stage, waiting_on, agencies, overdue, updated_at from applications where id = ${id}`)) as unknown as {
-      rows: { id: string; status: string; stage: string; waiting_on: string[]; agencies: unknown; overdue: boolean; updated_at: Date }[];
-    }).rows;
+    type CaseRow = { id: string; status: string; stage: string; waiting_on: string[]; agencies: unknown; overdue: boolean; updated_at: Date };
+    type TaskRow = { id: string; kind: string; status: string; assignee: string | null; due_at: Date };
+    const [row] = await rowsOf<CaseRow>(this.db, sql`
+      select id, status::text as status, stage::text as stage, waiting_on, agencies, overdue, updated_at from applications where id = ${id}`);
     if (!row) throw notFound(`no application ${id}`);
-    const openTasks = ((await this.db.execute(sql`
-      select id, kind::text as kind, status::text as status, assignee, due_at from tasks where application_id = ${id} and status in ('open', 'claimed') order by id`)) as unknown as {
-      rows: { id: string; kind: string; status: string; assignee: string | null; due_at: Date }[];
-    }).rows;
+    const openTasks = await rowsOf<TaskRow>(this.db, sql`
+      select id, kind::text as kind, status::text as status, assignee, due_at from tasks
+      where application_id = ${id} and status in ('open', 'claimed') order by id`);
     const handle = this.temporalClient.workflow.getHandle(id);
     const [description, history, pollers] = await Promise.all([
       handle.describe().catch((err: Error) => ({ error: err.message }) as const),

@@ -4,7 +4,7 @@
 // annual figures count them ("received 7,000; issued 6,284; excluded 687; the
 // rest still open").
 import { sql } from 'drizzle-orm';
-import type { Db } from '../db/client';
+import { rowsOf, type Db } from '../db/client';
 import { badRequest } from './errors';
 
 export interface Period {
@@ -44,14 +44,10 @@ const round = (x: number | null, digits = 3) => (x === null ? null : Math.round(
 export class ReportService {
   constructor(private readonly db: Db) {}
 
-  private rows<T>(q: ReturnType<typeof sql>): Promise<T[]> {
-    return (this.db.execute(q) as unknown as Promise<{ rows: T[] }>).then((r) => r.rows);
-  }
-
   /** Received, issued, excluded (incomplete / conditions), rejected and still open: in all, per license kind, per office. */
   async summary(p: Period) {
     const { start, end } = bounds(p);
-    const rows = await this.rows<Outcomes & { license_kind: string | null; office_id: string | null; office_name: string | null; g: number }>(sql`
+    const rows = await rowsOf<Outcomes & { license_kind: string | null; office_id: string | null; office_name: string | null; g: number }>(this.db, sql`
       select a.license_kind::text as license_kind, a.office_id, max(o.name) as office_name,
              grouping(a.license_kind, a.office_id) as g, ${OUTCOMES}
       from applications a left join offices o on o.id = a.office_id
@@ -84,7 +80,7 @@ export class ReportService {
       reviews_decided: number;
       reviews_on_time: number;
     };
-    const rows = await this.rows<Row>(sql`
+    const rows = await rowsOf<Row>(this.db, sql`
       with cohort as (
         select a.* from applications a where a.submitted_at >= ${start} and a.submitted_at < ${end}
       ), corrected as (

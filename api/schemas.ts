@@ -19,7 +19,7 @@ import {
 import { APPLICATION_ID_PATTERN } from '../workflows/application/contract';
 import { OFFICE_ID_PATTERN } from '../workflows/accreditation/contract';
 
-const literals = <T extends string>(values: readonly T[], description?: string) =>
+export const literals = <T extends string>(values: readonly T[], description?: string) =>
   Type.Union(
     values.map((v) => Type.Literal(v)),
     description ? { description } : {},
@@ -144,7 +144,7 @@ export const ErrorSchema = Type.Object({
   field: Type.Optional(Type.String({ description: 'The offending field, e.g. body/establishment/crNumber' })),
 });
 
-const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
+export const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 
 export const AgencyResultSchema = Type.Object({
   state: literals(AGENCY_STATES),

@@ -25,10 +25,9 @@ import {
   type ApplicationWorkflowInput,
   type UpdateResult,
 } from '../workflows/application/contract';
-import { badRequest, conflict, HttpError, notFound } from './errors';
+import { badRequest, conflict, forbidden, HttpError, notFound } from './errors';
 import type { ApplicationBody, CorrectionBody, ListQuery, ReassignBody, ReviewDecisionBody, VisitAnswerBody } from './schemas';
 
-const forbidden = (message: string, field?: string) => new HttpError(403, 'forbidden', message, field);
 
 /** The cases a caller may see, as a condition on the applications table. */
 export function scopeCondition(p: Principal): SQL | undefined {
@@ -173,8 +172,9 @@ export class ApplicationService {
 
     const now = new Date();
     const id = newApplicationId(now, randomBytes(6));
-    const data: Omit<ApplicationData, 'officeId'> = { ...body, applicant };
-    delete (data as ApplicationData).officeId;
+    // The office is chosen in the statement below; the stored application gets it there.
+    const { officeId: _named, ...filed } = body;
+    const data: Omit<ApplicationData, 'officeId'> = { ...filed, applicant };
     const values = sql`${id}, ${data.licenseKind}, o.id, ${applicant.nationalId}, ${applicant.name},
       ${applicant.mobile}, ${data.establishment.crNumber}, ${data.establishment.tradeName}, ${data.establishment.isicCode},
       ${data.establishment.district}, jsonb_set(${JSON.stringify(data)}::jsonb, '{officeId}', to_jsonb(o.id)), ${now}, ${now}`;

@@ -4,11 +4,9 @@ import { Type, type Static } from '@sinclair/typebox';
 import { LICENSE_KINDS, REVIEW_DECISIONS, TASK_KINDS, TASK_STATUSES } from '../domain/status';
 import { ROLES } from '../domain/access';
 import { OFFICE_ID_PATTERN } from '../workflows/accreditation/contract';
-import { DeficiencySchema } from './schemas';
+import { DeficiencySchema, literals, Nullable } from './schemas';
 
-const literals = <T extends string>(values: readonly T[]) => Type.Union(values.map((v) => Type.Literal(v)));
 const IsoDateTime = Type.String({ format: 'date-time' });
-const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
 
 export const TASK_ID_PATTERN = '^TRK-[0-9]{8}-[0-9A-HJKMNP-TV-Z]{6}:(health|technical|correction):[0-9]{1,6}$';
 export const TaskIdParam = Type.Object({ id: Type.String({ pattern: TASK_ID_PATTERN, description: 'e.g. TRK-20261128-7KQ2MX:health:1' }) });

@@ -4,17 +4,17 @@
 // the judge of who holds what. Comments on a case live here too.
 import { and, asc, desc, eq, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { Client } from '@temporalio/client';
-import { MUNICIPALITY_ROLES, OFFICE_ROLES, Role, type Principal } from '../domain/access';
+import { caseScope, isMunicipality, Role, type Principal } from '../domain/access';
 import type { Db } from '../db/client';
 import { caseComments, notifications, officeStaff, tasks } from '../db/schema';
 import { claimTaskUpdate, proposeVisitUpdate, reassignTaskUpdate, releaseTaskUpdate, workflowIdFor } from '../workflows/application/contract';
-import { badRequest, conflict, HttpError, notFound } from './errors';
+import { badRequest, conflict, forbidden, notFound } from './errors';
 import type { ApplicationService } from './service';
 import type { CommentBody, ReassignTaskBody, TaskCountsQuery, TaskDecisionBody, TaskListQuery } from './task-schemas';
 
 type TaskRow = typeof tasks.$inferSelect;
 const ACTIVE = ['open', 'claimed'] as const;
-const forbidden = (message: string) => new HttpError(403, 'forbidden', message);
+const isActive = (t: TaskRow) => (ACTIVE as readonly string[]).includes(t.status);
 const isSupervisor = (p: Principal) => p.kind === 'user' && p.roles.includes(Role.supervisor);
 
 /** LIKE pattern text with its wildcards taken literally. */
@@ -41,11 +41,11 @@ export class TaskService {
     private readonly applications: ApplicationService,
   ) {}
 
-  /** Office staff see their office's tasks; the municipality sees all. */
+  /** Office staff see their office's tasks, as they see its cases; the municipality sees all. */
   private scope(p: Principal): SQL | undefined {
-    if (p.kind === 'user' && p.roles.some((r) => MUNICIPALITY_ROLES.has(r))) return undefined;
-    if (p.officeId && p.roles.some((r) => OFFICE_ROLES.has(r))) return eq(tasks.officeId, p.officeId);
-    return sql`false`;
+    const scope = caseScope(p);
+    if ('all' in scope) return undefined;
+    return 'officeId' in scope ? eq(tasks.officeId, scope.officeId) : sql`false`;
   }
 
   private filters(q: TaskCountsQuery, p: Principal): SQL[] {
@@ -134,7 +134,7 @@ export class TaskService {
   }
 
   private requireOpen(t: TaskRow): void {
-    if (!ACTIVE.includes(t.status as (typeof ACTIVE)[number])) throw conflict(`task ${t.id} is ${t.status}`, 'refused');
+    if (!isActive(t)) throw conflict(`task ${t.id} is ${t.status}`, 'refused');
   }
 
   async claim(id: string, p: Principal) {
@@ -188,25 +188,28 @@ export class TaskService {
   }
 
   /** Escalations for the caller: the municipality's supervisors see every office's, a manager their office's. */
+  private notificationScope(p: Principal): SQL {
+    return isMunicipality(p)
+      ? eq(notifications.audience, 'supervisor')
+      : and(eq(notifications.audience, 'office_manager'), eq(notifications.officeId, p.officeId ?? ''))!;
+  }
+
   async notifications(q: { unacknowledged?: boolean; limit: number }, p: Principal) {
-    const municipal = p.kind === 'user' && p.roles.some((r) => MUNICIPALITY_ROLES.has(r));
-    const where: SQL[] = [
-      municipal ? eq(notifications.audience, 'supervisor') : and(eq(notifications.audience, 'office_manager'), eq(notifications.officeId, p.officeId ?? ''))!,
-    ];
+    const where: SQL[] = [this.notificationScope(p)];
     if (q.unacknowledged) where.push(sql`${notifications.acknowledgedAt} is null`);
     const rows = await this.db.select().from(notifications).where(and(...where)).orderBy(desc(notifications.id)).limit(q.limit);
     return { items: rows.map((n) => this.notificationView(n)) };
   }
 
+  /** One statement: a notification outside the caller's sight is not found, exactly like a missing one. */
   async acknowledge(id: number, p: Principal) {
-    const { items } = await this.notifications({ limit: 1_000 }, p);
-    if (!items.some((n) => n.id === id)) throw notFound(`no notification ${id}`);
     const [row] = await this.db
       .update(notifications)
       .set({ acknowledgedAt: sql`coalesce(${notifications.acknowledgedAt}, now())`, acknowledgedBy: sql`coalesce(${notifications.acknowledgedBy}, ${p.id})` })
-      .where(eq(notifications.id, id))
+      .where(and(eq(notifications.id, id), this.notificationScope(p)))
       .returning();
-    return this.notificationView(row!);
+    if (!row) throw notFound(`no notification ${id}`);
+    return this.notificationView(row);
   }
 
   private notificationView(n: typeof notifications.$inferSelect) {
@@ -252,7 +255,7 @@ export class TaskService {
       round: t.round,
       createdAt: t.createdAt.toISOString(),
       dueAt: t.dueAt.toISOString(),
-      overdue: ACTIVE.includes(t.status as (typeof ACTIVE)[number]) && t.dueAt.getTime() < Date.now(),
+      overdue: isActive(t) && t.dueAt.getTime() < Date.now(),
       claimedAt: t.claimedAt?.toISOString() ?? null,
       decidedAt: t.decidedAt?.toISOString() ?? null,
       decision: t.decision,

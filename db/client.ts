@@ -3,6 +3,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { SQL } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import * as schema from './schema';
 
@@ -23,6 +24,11 @@ export const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations', import.meta.
 
 /** Pool size: API and worker share one process in the single-machine start. */
 const POOL_MAX = 10;
+
+/** The rows of a raw SQL statement, as both drivers (pg and PGlite) return them. */
+export async function rowsOf<T>(db: Db, query: SQL): Promise<T[]> {
+  return ((await db.execute(query)) as unknown as { rows: T[] }).rows;
+}
 
 export async function openDb(opts: { databaseUrl?: string; pgliteDir: string }): Promise<DbHandle> {
   if (opts.databaseUrl) {

@@ -142,6 +142,11 @@ export interface Principal {
   client?: string;
 }
 
+/** The municipality's own staff: they see every office and case. */
+export function isMunicipality(p: Principal): boolean {
+  return p.kind === 'user' && p.roles.some((r) => MUNICIPALITY_ROLES.has(r));
+}
+
 export function can(p: Principal, op: Operation): boolean {
   if (p.kind === 'api_key') return p.scopes?.includes(op) ?? false;
   return p.roles.some((r) => ROLE_OPERATIONS[r].has(op));
@@ -152,7 +157,7 @@ export type CaseScope = { all: true } | { officeId: string } | { nationalId: str
 
 export function caseScope(p: Principal): CaseScope {
   if (p.kind === 'api_key') return p.officeId ? { officeId: p.officeId } : { none: true };
-  if (p.roles.some((r) => MUNICIPALITY_ROLES.has(r))) return { all: true };
+  if (isMunicipality(p)) return { all: true };
   if (p.officeId && p.roles.some((r) => OFFICE_ROLES.has(r))) return { officeId: p.officeId };
   if (p.nationalId && p.roles.includes(Role.applicant)) return { nationalId: p.nationalId };
   return { none: true };

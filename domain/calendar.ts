@@ -11,7 +11,18 @@ export interface WorkCalendar {
 }
 
 const DAY_MS = 86_400_000;
-const RIYADH_OFFSET_MS = 3 * 3_600_000;
+/** Riyadh keeps UTC+3 all year (no daylight saving). */
+export const RIYADH_OFFSET_MS = 3 * 3_600_000;
+
+/** The local date in Riyadh, YYYY-MM-DD: licenses, deadlines and documents are dated locally. */
+export function riyadhDate(d: Date): string {
+  return new Date(d.getTime() + RIYADH_OFFSET_MS).toISOString().slice(0, 10);
+}
+
+/** Local date and time in Riyadh, to the minute: "2026-11-30 10:30". */
+export function riyadhDateTime(d: Date): string {
+  return new Date(d.getTime() + RIYADH_OFFSET_MS).toISOString().slice(0, 16).replace('T', ' ');
+}
 
 export const SUNDAY_TO_THURSDAY: ReadonlySet<number> = new Set([0, 1, 2, 3, 4]);
 

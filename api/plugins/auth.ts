@@ -10,7 +10,7 @@ import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload } 
 import { can, ROLES, type Operation, type Principal, type Role } from '../../domain/access';
 import { apiKeys, offices } from '../../db/schema';
 import { parseApiKey, secretMatches } from '../auth/api-keys';
-import { HttpError } from '../errors';
+import { forbidden, HttpError } from '../errors';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -40,7 +40,7 @@ export function principalOf(req: FastifyRequest): Principal {
   return req.principal;
 }
 
-export const forbidden = (message: string) => new HttpError(403, 'forbidden', message);
+
 
 function rolesOf(payload: JWTPayload): Role[] {
   // Our issuer puts them in `roles`; Keycloak in realm_access.roles.

@@ -5,9 +5,8 @@ import { LICENSE_KINDS } from '../../domain/status';
 import { OFFICE_ID_PATTERN } from '../../workflows/accreditation/contract';
 import { RepairAction, StuckReason } from '../operations';
 import { principalOf } from '../plugins/auth';
-import { ApplicationIdParam, BEARER, DENIED, ErrorSchema } from '../schemas';
+import { ApplicationIdParam, BEARER, DENIED, ErrorSchema, literals } from '../schemas';
 
-const literals = <T extends string>(values: readonly T[]) => Type.Union(values.map((v) => Type.Literal(v)));
 const StuckQuery = Type.Object(
   {
     olderThan: Type.String({ pattern: '^[0-9]{1,6}[smhd]$', default: '1h', description: 'How long without a change makes a case stuck, e.g. 30m, 2h, 3d' }),

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { Operation } from '../../domain/access';
 import { toCsv } from '../reports';
-import { BEARER, DENIED, ErrorSchema } from '../schemas';
+import { BEARER, DENIED, ErrorSchema, Nullable } from '../schemas';
 
 const IsoDate = Type.String({ format: 'date', description: 'YYYY-MM-DD, a Riyadh date' });
 const ReportQuery = Type.Object(
@@ -21,7 +21,6 @@ const Outcomes = {
   rejected: Type.Integer(),
   open: Type.Integer(),
 };
-const Nullable = <T extends ReturnType<typeof Type.Number | typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
 const Period = Type.Object({ from: Type.String(), to: Type.String() });
 const SummarySchema = Type.Object({
   period: Period,

@@ -12,6 +12,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities, OfficeTransition } from '../../activities';
 import { OfficeStatus } from '../../domain/access';
+import { riyadhDate } from '../../domain/calendar';
 import { amendOfficeApplication, checkOfficeApplication } from '../../domain/office';
 import {
   amendOfficeUpdate,
@@ -28,8 +29,6 @@ import {
 const DB_ACTIVITY_TIMEOUT = '15s';
 /** The database coming back must resume the office's file, never fail it. */
 const DB_RETRY = { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '30s', nonRetryableErrorTypes: ['RoundFull'] };
-/** Riyadh is UTC+3 all year: documents expire on the local date. */
-const RIYADH_OFFSET_MS = 3 * 3_600_000;
 
 const acts = proxyActivities<Activities>({ startToCloseTimeout: DB_ACTIVITY_TIMEOUT, retry: DB_RETRY });
 
@@ -165,7 +164,8 @@ export async function officeAccreditation(input: AccreditationInput): Promise<Of
   if (!input.resume) await record(input.imported ? 'imported' : 'applied', input.actor);
 
   while (state.stage === OfficeStage.documentCheck) {
-    const deficiencies = checkOfficeApplication(state.application, new Date(Date.now() + RIYADH_OFFSET_MS).toISOString().slice(0, 10));
+    // Documents expire on the local date.
+    const deficiencies = checkOfficeApplication(state.application, riyadhDate(new Date()));
     state.deficiencies = deficiencies;
     if (deficiencies.length === 0) {
       state.stage = OfficeStage.awaitingDecision;
