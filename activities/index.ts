@@ -6,14 +6,14 @@ import { sql } from 'drizzle-orm';
 import type { CompletenessResult, ConditionsResult, IssuedLicense, ReviewRecord } from '../domain/application';
 import { checkCompleteness as evaluateCompleteness, checkConditions as evaluateConditions, type RuleSet } from '../domain/rules';
 import { renderSms } from '../domain/sms';
-import { SMS_EVENTS, type Agency, type CaseEvent, type LicenseKind, type TaskKind } from '../domain/status';
+import { SMS_EVENTS, TaskKind, type Agency, type CaseEvent, type LicenseKind } from '../domain/status';
 import type { Role } from '../domain/access';
 import type { Db } from '../db/client';
 import { loadRules } from '../db/rules';
 import { AgencyRequestError, type AgencyAnswer, type AgencyClient } from '../integrations/agencies';
 import type { CaseState } from '../workflows/application/contract';
 import { createOfficeActivities } from './offices';
-import { createSlaActivities } from './sla';
+import { createSlaActivities, type TaskSchedule } from './sla';
 import { riyadhDate, riyadhDateTime, SUNDAY_TO_THURSDAY } from '../domain/calendar';
 import { transitionRow, transitionWriter } from './transitions';
 
@@ -91,9 +91,11 @@ export function createActivities(deps: ActivityDeps) {
     return rulesCache.rules;
   }
 
+  const sla = createSlaActivities(db, deps.workDays ?? SUNDAY_TO_THURSDAY, rulesCacheMs);
+
   return {
     ...createOfficeActivities(db),
-    ...createSlaActivities(db, deps.workDays ?? SUNDAY_TO_THURSDAY, rulesCacheMs),
+    ...sla,
 
     /**
      * Writes one state change: the timeline row, the projection, the review row
@@ -123,8 +125,16 @@ export function createActivities(deps: ActivityDeps) {
       return evaluateCompleteness(await rules(), data, riyadhDate(now()));
     },
 
-    async checkConditions(data: CaseState['data']): Promise<ConditionsResult> {
-      return evaluateConditions(await rules(), data);
+    /**
+     * With `scheduleFrom`, a case that meets the conditions also gets the due
+     * and reminder times of the reviews it opens next: one local activity
+     * instead of two on every case's way into review.
+     */
+    async checkConditions(data: CaseState['data'], opts?: { scheduleFrom: string }): Promise<ConditionsResult & { schedules?: Record<string, TaskSchedule> }> {
+      const result = evaluateConditions(await rules(), data);
+      if (!opts || !result.met) return result;
+      const schedules = await sla.taskSchedules({ kinds: [TaskKind.healthReview, TaskKind.technicalReview], from: opts.scheduleFrom });
+      return { ...result, schedules };
     },
 
     /** Throws AgencyUnavailableError (retried by Temporal) when the agency does not answer. */

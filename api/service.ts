@@ -353,10 +353,27 @@ export class ApplicationService {
   }
 
   async decide(id: string, body: ReviewDecisionBody, p: Principal): Promise<UpdateResult & { id: string }> {
+    this.checkDecider(body, p);
+    await this.requireOpen(id, p);
+    return this.sendDecision(id, body, p);
+  }
+
+  /**
+   * A decision from the task inbox: the task, read within the caller's sight
+   * and still active, already shows the case is open and visible.
+   */
+  async decideTask(id: string, body: ReviewDecisionBody, p: Principal): Promise<UpdateResult & { id: string }> {
+    this.checkDecider(body, p);
+    return this.sendDecision(id, body, p);
+  }
+
+  private checkDecider(body: ReviewDecisionBody, p: Principal): void {
     checkDecision(body);
     const needed = body.kind === 'health' ? Operation.reviewHealth : Operation.reviewTechnical;
     if (!can(p, needed)) throw forbidden(`body/kind: the ${body.kind} review is decided by a ${ROLE_FOR_REVIEW[body.kind]}`, 'body/kind');
-    await this.requireOpen(id, p);
+  }
+
+  private async sendDecision(id: string, body: ReviewDecisionBody, p: Principal): Promise<UpdateResult & { id: string }> {
     const decision: ReviewDecisionInput = { ...body, reviewer: { id: p.id, role: ROLE_FOR_REVIEW[body.kind], name: p.name } };
     const result = await this.temporal.workflow.getHandle(workflowIdFor(id)).executeUpdate(decideReviewUpdate, { args: [decision] });
     return { id, ...result };

@@ -7,7 +7,7 @@ import type { Client } from '@temporalio/client';
 import { caseScope, isMunicipality, Role, type Principal } from '../domain/access';
 import type { Db } from '../db/client';
 import { caseComments, notifications, officeStaff, tasks } from '../db/schema';
-import { claimTaskUpdate, proposeVisitUpdate, reassignTaskUpdate, releaseTaskUpdate, workflowIdFor } from '../workflows/application/contract';
+import { claimTaskUpdate, proposeVisitUpdate, reassignTaskUpdate, releaseTaskUpdate, workflowIdFor, type TaskChange } from '../workflows/application/contract';
 import { badRequest, conflict, forbidden, notFound } from './errors';
 import type { ApplicationService } from './service';
 import type { CommentBody, ReassignTaskBody, TaskCountsQuery, TaskDecisionBody, TaskListQuery } from './task-schemas';
@@ -137,21 +137,36 @@ export class TaskService {
     if (!isActive(t)) throw conflict(`task ${t.id} is ${t.status}`, 'refused');
   }
 
+  /**
+   * The task as the change left it. The case workflow wrote the change and
+   * says when; the row is otherwise the one read before, so there is no need
+   * to read it back. Without a time (nothing changed, an older worker) it is read.
+   */
+  private async after(t: TaskRow, p: Principal, at: string | undefined, change: Partial<TaskRow>) {
+    return at ? this.view({ ...t, ...change }) : this.get(t.id, p);
+  }
+
+  private afterHolder(t: TaskRow, p: Principal, result: TaskChange) {
+    const holder = result.holder ?? null;
+    const at = result.at ? new Date(result.at) : null;
+    return this.after(t, p, result.at, { assignee: holder, status: holder ? 'claimed' : 'open', claimedAt: holder ? at : null });
+  }
+
   async claim(id: string, p: Principal) {
     const t = await this.task(id, p);
     if (!p.roles.includes(t.requiredRole)) throw forbidden(`task ${id} is worked by a ${t.requiredRole}`);
     this.requireOpen(t);
-    await this.temporal.workflow.getHandle(workflowIdFor(t.applicationId)).executeUpdate(claimTaskUpdate, { args: [{ taskId: id, by: { id: p.id } }] });
-    return this.get(id, p);
+    const result = await this.temporal.workflow.getHandle(workflowIdFor(t.applicationId)).executeUpdate(claimTaskUpdate, { args: [{ taskId: id, by: { id: p.id } }] });
+    return this.afterHolder(t, p, result);
   }
 
   async release(id: string, p: Principal) {
     const t = await this.task(id, p);
     this.requireOpen(t);
-    await this.temporal.workflow
+    const result = await this.temporal.workflow
       .getHandle(workflowIdFor(t.applicationId))
       .executeUpdate(releaseTaskUpdate, { args: [{ taskId: id, by: { id: p.id, supervisor: isSupervisor(p) } }] });
-    return this.get(id, p);
+    return this.afterHolder(t, p, result);
   }
 
   async reassign(id: string, body: ReassignTaskBody, p: Principal) {
@@ -162,18 +177,24 @@ export class TaskService {
       .from(officeStaff)
       .where(and(eq(officeStaff.officeId, t.officeId ?? ''), eq(officeStaff.userId, body.assignee), eq(officeStaff.role, t.requiredRole as never)));
     if (!member) throw badRequest('body/assignee', `body/assignee: ${body.assignee} is not a ${t.requiredRole} of office ${t.officeId}`);
-    await this.temporal.workflow
+    const result = await this.temporal.workflow
       .getHandle(workflowIdFor(t.applicationId))
       .executeUpdate(reassignTaskUpdate, { args: [{ taskId: id, to: body.assignee, by: { id: p.id, supervisor: isSupervisor(p) } }] });
-    return this.get(id, p);
+    return this.afterHolder(t, p, result);
   }
 
   async decide(id: string, body: TaskDecisionBody, p: Principal) {
     const t = await this.task(id, p);
     if (t.kind === 'applicant_correction') throw conflict('a correction task is completed by the applicant’s correction', 'refused');
     this.requireOpen(t);
-    await this.applications.decide(t.applicationId, { ...body, kind: t.kind === 'health_review' ? 'health' : 'technical' }, p);
-    return this.get(id, p);
+    const result = await this.applications.decideTask(t.applicationId, { ...body, kind: t.kind === 'health_review' ? 'health' : 'technical' }, p);
+    return this.after(t, p, result.at, {
+      status: 'completed',
+      decision: body.decision,
+      reasons: body.reasons ?? [],
+      comment: body.comment ?? null,
+      decidedAt: result.at ? new Date(result.at) : null,
+    });
   }
 
   /** The inspector holding a home-visit case's technical review proposes a time. */

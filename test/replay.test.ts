@@ -108,6 +108,17 @@ const scenarios: Record<string, (env: TestEnv) => Promise<string>> = {
     await waitForApp(env.api, id, 'issued', (a) => a.status === 'issued');
     return id;
   },
+  'inbox-claims-and-decisions-issued': async (env) => {
+    // The SLA schedule comes with the conditions check; the task Updates answer with their time.
+    const id = await submitOk(env.api, healthApplication());
+    await waitForStage(env.api, id, 'review');
+    for (const [who, kind] of [['health', 'health'], ['inspector', 'technical']] as const) {
+      await call(env.api, who, 'POST', `/tasks/${id}:${kind}:1/claim`);
+      await call(env.api, who, 'POST', `/tasks/${id}:${kind}:1/decision`, { decision: 'approve' });
+    }
+    await waitForApp(env.api, id, 'issued', (a) => a.status === 'issued');
+    return id;
+  },
   'home-visit-proposed-moved-decided': async (env) => {
     const b = commercialApplication();
     const id = await submitOk(env.api, { ...b, establishment: { ...b.establishment, establishmentsOwned: 7 } });

@@ -30,6 +30,9 @@ const tasksOf = async (id: string): Promise<Task[]> =>
   (await call(env.api, 'supervisor', 'GET', `/tasks?status=active&q=${id}&limit=100`)).json().items;
 const allTasksOf = async (id: string) => (await env.db.db.select().from(tasks).where(eq(tasks.applicationId, id))).sort((a, b) => a.id.localeCompare(b.id));
 
+/** The task as stored, read by a supervisor. */
+const stored = async (taskId: string) => (await call(env.api, 'supervisor', 'GET', `/tasks/${taskId}`)).json();
+
 /** The inbox and the workflow agree: the same open tasks, the same holders. */
 async function agrees(id: string): Promise<void> {
   await waitFor(`${id}: inbox agrees with the workflow`, async () => {
@@ -63,15 +66,19 @@ describe('the inbox follows the case', () => {
     const health = `${id}:health:1`;
     const claimed = await call(env.api, 'health', 'POST', `/tasks/${health}/claim`);
     expect(claimed.json()).toMatchObject({ status: 'claimed', assignee: env.users.health.sub });
+    // The answer is built from the change the workflow wrote, not read back: it must be the stored task.
+    expect(claimed.json()).toEqual(await stored(health));
     await agrees(id);
     const decided = await call(env.api, 'health', 'POST', `/tasks/${health}/decision`, { decision: 'approve', comment: 'kitchen fine' });
     expect(decided.statusCode, decided.body).toBe(200);
     expect(decided.json()).toMatchObject({ status: 'completed', decision: 'approve', comment: 'kitchen fine' });
+    expect(decided.json()).toEqual(await stored(health));
     await agrees(id);
 
     const technical = `${id}:technical:1`;
     await call(env.api, 'inspector', 'POST', `/tasks/${technical}/claim`);
-    await call(env.api, 'inspector', 'POST', `/tasks/${technical}/decision`, { decision: 'approve' });
+    const approved = await call(env.api, 'inspector', 'POST', `/tasks/${technical}/decision`, { decision: 'approve', reasons: ['SITE_OK'] });
+    expect(approved.json()).toEqual(await stored(technical));
     await waitForApp(env.api, id, 'issued', (a) => a.status === 'issued');
     await agrees(id);
     expect(await tasksOf(id)).toEqual([]);
@@ -143,7 +150,8 @@ describe('holding a task', () => {
     expect((await call(env.api, 'inspector', 'POST', `/tasks/${task}/claim`)).statusCode).toBe(200);
 
     const released = await call(env.api, 'inspector', 'POST', `/tasks/${task}/release`);
-    expect(released.json()).toMatchObject({ status: 'open', assignee: null });
+    expect(released.json()).toMatchObject({ status: 'open', assignee: null, claimedAt: null });
+    expect(released.json()).toEqual(await stored(task));
     await agrees(id);
 
     // Reassignment: supervisors only, to a reviewer of the task's office with the task's role.
@@ -153,6 +161,7 @@ describe('holding a task', () => {
     expect(stranger.json().field).toBe('body/assignee');
     const given = await call(env.api, 'supervisor', 'POST', `/tasks/${task}/reassign`, { assignee: env.users.inspector.sub });
     expect(given.json()).toMatchObject({ status: 'claimed', assignee: env.users.inspector.sub });
+    expect(given.json()).toEqual(await stored(task));
     // A supervisor may also take a claim back.
     expect((await call(env.api, 'supervisor', 'POST', `/tasks/${task}/release`)).json()).toMatchObject({ status: 'open', assignee: null });
     await agrees(id);

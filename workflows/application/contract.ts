@@ -124,6 +124,8 @@ export interface UpdateResult {
   stage: Stage;
   status: Status;
   round: number;
+  /** When the change was written (the timeline row's time); absent from workers older than this field. */
+  at?: string;
 }
 
 export const getStateQuery = defineQuery<CaseState>('getState');
@@ -151,12 +153,19 @@ export interface TaskActor {
   supervisor?: boolean;
 }
 
+/**
+ * A task after a claim, release or reassignment. `at` is when the change was
+ * written, so the API can answer without reading the task back; it is absent
+ * when nothing changed (a holder claiming again) and from older workers.
+ */
+export type TaskChange = OpenTask & { id: string; at?: string };
+
 /** A reviewer takes a task: one holder at a time, and only the holder decides. */
-export const claimTaskUpdate = defineUpdate<OpenTask & { id: string }, [{ taskId: string; by: TaskActor }]>('claimTask');
+export const claimTaskUpdate = defineUpdate<TaskChange, [{ taskId: string; by: TaskActor }]>('claimTask');
 /** The holder (or a supervisor) puts a task back in the office's inbox. */
-export const releaseTaskUpdate = defineUpdate<OpenTask & { id: string }, [{ taskId: string; by: TaskActor }]>('releaseTask');
+export const releaseTaskUpdate = defineUpdate<TaskChange, [{ taskId: string; by: TaskActor }]>('releaseTask');
 /** A supervisor gives a task to a named reviewer. */
-export const reassignTaskUpdate = defineUpdate<OpenTask & { id: string }, [{ taskId: string; to: string; by: TaskActor }]>('reassignTask');
+export const reassignTaskUpdate = defineUpdate<TaskChange, [{ taskId: string; to: string; by: TaskActor }]>('reassignTask');
 
 /** An agency told us a case's standing changed: ask it again now instead of at the next recheck. */
 export const recheckAgenciesSignal = defineSignal('recheckAgencies');

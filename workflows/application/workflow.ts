@@ -75,6 +75,8 @@ const PATCH_TASK_SLA = 'task-sla-working-days';
 const ESCALATED_PRIORITY = 2;
 /** Patch id: the two `*_check_started` transitions are no longer written. */
 const PATCH_NO_CHECK_STARTED = 'no-check-started-transitions';
+/** Patch id: the review tasks' SLA schedule comes with the conditions check, not from its own local activity. */
+const PATCH_SLA_WITH_CONDITIONS = 'sla-with-conditions-check';
 /** A blip should not show on the case; after this many tries it is reported as waiting. */
 const AGENCY_QUICK_ATTEMPTS = 3;
 
@@ -149,8 +151,8 @@ export async function licenseApplication(input: ApplicationWorkflowInput): Promi
     ]);
   }
 
-  /** Persists the state as it is now: projection, timeline, SMS (see recordTransition). */
-  async function transition(event: CaseEvent, extra: Partial<Transition> = {}, fromHandler = false): Promise<void> {
+  /** Persists the state as it is now: projection, timeline, SMS (see recordTransition). Resolves to the row's time. */
+  async function transition(event: CaseEvent, extra: Partial<Transition> = {}, fromHandler = false): Promise<string> {
     const { reviews: _reviews, data, tasks: _tasks, correctedBy: _c, filedBy: _f, overdueTasks, ...rest } = state;
     const snapshot = { ...rest, overdue: overdueTasks.length > 0 };
     // The application itself travels only when it changed: it is most of the payload.
@@ -168,6 +170,7 @@ export async function licenseApplication(input: ApplicationWorkflowInput): Promi
       ...extra,
     };
     await (fromHandler ? dbFromHandler : db).recordTransition(record);
+    return record.at;
   }
 
   /** Takes open tasks out of the case's state and says how they closed, for the next transition. */
@@ -214,8 +217,8 @@ export async function licenseApplication(input: ApplicationWorkflowInput): Promi
       const task = taskFor(taskId);
       if (task.holder === by.id) return { id: taskId, ...task };
       task.holder = by.id;
-      await transition(CaseEvent.taskClaimed, { touchesCase: false, actor: by.id, details: { taskId }, tasks: { assign: { id: taskId, assignee: by.id } } }, true);
-      return { id: taskId, ...task };
+      const at = await transition(CaseEvent.taskClaimed, { touchesCase: false, actor: by.id, details: { taskId }, tasks: { assign: { id: taskId, assignee: by.id } } }, true);
+      return { id: taskId, ...task, at };
     },
     {
       validator: ({ taskId, by }) => {
@@ -234,8 +237,8 @@ export async function licenseApplication(input: ApplicationWorkflowInput): Promi
       const task = taskFor(taskId);
       const holder = task.holder;
       task.holder = undefined;
-      await transition(CaseEvent.taskReleased, { touchesCase: false, actor: by.id, details: { taskId, holder }, tasks: { assign: { id: taskId, assignee: null } } }, true);
-      return { id: taskId, ...task };
+      const at = await transition(CaseEvent.taskReleased, { touchesCase: false, actor: by.id, details: { taskId, holder }, tasks: { assign: { id: taskId, assignee: null } } }, true);
+      return { id: taskId, ...task, at };
     },
     {
       validator: ({ taskId, by }) => {
@@ -252,8 +255,8 @@ export async function licenseApplication(input: ApplicationWorkflowInput): Promi
       const task = taskFor(taskId);
       const from = task.holder;
       task.holder = to;
-      await transition(CaseEvent.taskReassigned, { touchesCase: false, actor: by.id, details: { taskId, from, to }, tasks: { assign: { id: taskId, assignee: to } } }, true);
-      return { id: taskId, ...task };
+      const at = await transition(CaseEvent.taskReassigned, { touchesCase: false, actor: by.id, details: { taskId, from, to }, tasks: { assign: { id: taskId, assignee: to } } }, true);
+      return { id: taskId, ...task, at };
     },
     {
       validator: ({ taskId, to, by }) => {
@@ -437,13 +440,13 @@ export async function licenseApplication(input: ApplicationWorkflowInput): Promi
       }
       // Still waiting on the other reviewer: worth indexing. Otherwise the case moves on at once.
       if (state.pendingReviews.length > 0 && !reviewOutcome) index();
-      await transition(CaseEvent.reviewDecided, {
+      const at = await transition(CaseEvent.reviewDecided, {
         actor: d.reviewer.id,
         review: record,
         details: { kind: d.kind, decision: d.decision },
         tasks: { close },
       }, true);
-      return updateResult();
+      return { ...updateResult(), at };
     },
     {
       validator: (d: ReviewDecisionInput) => {
@@ -570,7 +573,8 @@ export async function licenseApplication(input: ApplicationWorkflowInput): Promi
       state.stage = Stage.conditionsCheck;
       state.deficiencies = [];
       if (!patched(PATCH_NO_CHECK_STARTED)) await transition(CaseEvent.conditionsCheckStarted);
-      const conditions = await db.checkConditions(state.data);
+      const slaWithConditions = patched(PATCH_SLA_WITH_CONDITIONS);
+      const conditions = await db.checkConditions(state.data, ...(slaWithConditions ? [{ scheduleFrom: new Date().toISOString() }] : []));
       if (!conditions.met) return finish(Status.excluded, CaseEvent.excluded, conditions.reasons, 'conditions');
       state.healthReviewRequired = conditions.healthReviewRequired;
 
@@ -581,7 +585,11 @@ export async function licenseApplication(input: ApplicationWorkflowInput): Promi
       // Due and reminder times in working days (task_slas, holidays). Cases started
       // before SLAs existed keep the flat time they were given.
       const kinds = state.pendingReviews.map((k) => TASK_KIND_FOR_REVIEW[k]);
-      const schedules = patched(PATCH_TASK_SLA) ? await db.taskSchedules({ kinds, from: new Date().toISOString() }) : undefined;
+      const schedules = slaWithConditions
+        ? conditions.schedules
+        : patched(PATCH_TASK_SLA)
+          ? await db.taskSchedules({ kinds, from: new Date().toISOString() })
+          : undefined;
       const flatDue = new Date(Date.now() + (timing.reviewSlaMs ?? DEFAULT_REVIEW_SLA_MS)).toISOString();
       // An owner of five or more establishments (or one who asked) gets the inspector at home.
       if (conditions.homeVisit && state.pendingReviews.includes('technical')) state.visit = { status: 'to_schedule' };
