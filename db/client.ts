@@ -30,6 +30,19 @@ export async function rowsOf<T>(db: Db, query: SQL): Promise<T[]> {
   return ((await db.execute(query)) as unknown as { rows: T[] }).rows;
 }
 
+/**
+ * Runs a statement the server parses and plans once per connection (a named
+ * prepared statement) instead of on every call: for the large statements that
+ * run on every step of every case, planning cost more than running. PGlite
+ * runs in this process and takes it as a plain query.
+ */
+export async function executeNamed<T>(db: Db, name: string, text: string, values: unknown[]): Promise<T[]> {
+  const client = (db as unknown as { $client: { query: (...args: unknown[]) => Promise<{ rows: T[] }> } }).$client;
+  const isPool = typeof (client as { connect?: unknown; totalCount?: unknown }).totalCount === 'number';
+  const result = isPool ? await client.query({ name, text, values }) : await client.query(text, values);
+  return result.rows;
+}
+
 export async function openDb(opts: { databaseUrl?: string; pgliteDir: string }): Promise<DbHandle> {
   if (opts.databaseUrl) {
     const { default: pg } = await import('pg');
