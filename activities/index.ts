@@ -8,7 +8,7 @@ import { checkCompleteness as evaluateCompleteness, checkConditions as evaluateC
 import { renderSms } from '../domain/sms';
 import { SMS_EVENTS, TaskKind, type Agency, type CaseEvent, type LicenseKind } from '../domain/status';
 import type { Role } from '../domain/access';
-import type { Db } from '../db/client';
+import { executeNamed, type Db } from '../db/client';
 import { loadRules } from '../db/rules';
 import { AgencyRequestError, type AgencyAnswer, type AgencyClient } from '../integrations/agencies';
 import type { CaseState } from '../workflows/application/contract';
@@ -171,9 +171,9 @@ export function createActivities(deps: ActivityDeps) {
         )
         select * from existing union all select * from created`;
       type Row = { number: string; issued_on: string; expires_on: string };
-      let rows = ((await db.execute(statement)) as unknown as { rows: Row[] }).rows;
+      let rows = await executeNamed<Row>(db, 'issue_license', statement);
       // A concurrent attempt inserted first: its row is committed now, read it.
-      if (rows.length === 0) rows = ((await db.execute(statement)) as unknown as { rows: Row[] }).rows;
+      if (rows.length === 0) rows = await executeNamed<Row>(db, 'issue_license', statement);
       const row = rows[0];
       if (!row) throw ApplicationFailure.nonRetryable(`application ${input.applicationId} has no row`, 'MissingApplicationRow');
       return { number: row.number, issuedOn: row.issued_on, expiresOn: row.expires_on };

@@ -9,6 +9,7 @@
 // projection moves only forward (transition_seq), and the review and SMS rows
 // are written only with a fresh timeline row.
 import { ApplicationFailure } from '@temporalio/common';
+import { sql } from 'drizzle-orm';
 import type { ReviewRecord } from '../domain/application';
 import { executeNamed, type Db } from '../db/client';
 import { GroupCommit } from '../db/group-commit';
@@ -51,9 +52,9 @@ export interface TransitionRow {
   sms_en: string | null;
 }
 
-const STATEMENT = `
+const STATEMENT = (rows: string) => sql`
   with input as (
-    select * from jsonb_to_recordset($1::jsonb) as x(
+    select * from jsonb_to_recordset(${rows}::jsonb) as x(
       application_id text, seq int, event case_event, stage stage, status status, actor text, details jsonb, at timestamptz,
       exclusion_reason exclusion_reason, waiting_on text[], round int, deficiencies jsonb, agencies jsonb,
       health_review_required boolean, correction_due_at timestamptz, hold_due_at timestamptz, license_number text, overdue boolean, visit jsonb, touches_case boolean,
@@ -139,7 +140,7 @@ export function transitionWriter(db: Db): GroupCommit<TransitionRow> {
     keyOf: (row) => row.application_id,
     flush: async (rows) => {
       try {
-        await executeNamed(db, 'record_transitions', STATEMENT, [JSON.stringify(rows)]);
+        await executeNamed(db, 'record_transitions', STATEMENT(JSON.stringify(rows)));
       } catch (err) {
         // The timeline row's foreign key: the API never stored this case, and retrying will not store it.
         if (rows.length === 1 && isMissingRow(err)) {

@@ -8,7 +8,7 @@ import { can, caseScope, OFFICE_ROLES, Operation, type Principal } from '../doma
 import { ROLE_FOR_REVIEW } from '../domain/status';
 import { isValidSaudiId, normalizeSaudiMobile } from '../domain/identifiers';
 import type { Config } from '../config';
-import type { Db } from '../db/client';
+import { executeNamed, type Db } from '../db/client';
 import { applicationEvents, applications, idempotencyKeys, licenses, offices, reviews } from '../db/schema';
 import {
   decideReviewUpdate,
@@ -183,7 +183,9 @@ export class ApplicationService {
     // One statement: choose the office, claim the key (if any) and insert the
     // case. Nothing is inserted when no office takes it, or when a retry or a
     // concurrent twin already claimed the key; the slower path below says which.
-    const result = (await this.db.execute(
+    const [inserted] = await executeNamed<{ office_id: string }>(
+      this.db,
+      'submit',
       scopedKey
         ? sql`with o as (${office}), k as (
                 insert into idempotency_keys (key, request_hash, application_id)
@@ -191,8 +193,7 @@ export class ApplicationService {
                 on conflict do nothing returning 1)
               insert into applications ${columns} select ${values} from o, k returning office_id`
         : sql`with o as (${office}) insert into applications ${columns} select ${values} from o returning office_id`,
-    )) as unknown as { rows: { office_id: string }[] };
-    const inserted = result.rows[0];
+    );
     if (!inserted) {
       // A retry answers with the first case, even if its office has been suspended since.
       const existing = scopedKey ? await this.findByKey(scopedKey, requestHash) : undefined;

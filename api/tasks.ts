@@ -35,11 +35,22 @@ function decodeCursor(cursor: string, length: number): (string | number)[] {
 }
 
 export class TaskService {
+  // Prepared: every claim and decision starts with one of these.
+  private readonly taskById;
+  private readonly taskByIdInOffice;
+
   constructor(
     private readonly db: Db,
     private readonly temporal: Client,
     private readonly applications: ApplicationService,
-  ) {}
+  ) {
+    this.taskById = db.select().from(tasks).where(eq(tasks.id, sql.placeholder('id'))).prepare('task_by_id');
+    this.taskByIdInOffice = db
+      .select()
+      .from(tasks)
+      .where(and(eq(tasks.id, sql.placeholder('id')), eq(tasks.officeId, sql.placeholder('officeId'))))
+      .prepare('task_by_id_in_office');
+  }
 
   /** Office staff see their office's tasks, as they see its cases; the municipality sees all. */
   private scope(p: Principal): SQL | undefined {
@@ -127,8 +138,13 @@ export class TaskService {
   }
 
   private async task(id: string, p: Principal): Promise<TaskRow> {
-    const scope = this.scope(p);
-    const [row] = await this.db.select().from(tasks).where(and(eq(tasks.id, id), ...(scope ? [scope] : [])));
+    const scope = caseScope(p);
+    const [row] =
+      'all' in scope
+        ? await this.taskById.execute({ id })
+        : 'officeId' in scope
+          ? await this.taskByIdInOffice.execute({ id, officeId: scope.officeId })
+          : [];
     if (!row) throw notFound(`no task ${id}`);
     return row;
   }

@@ -3,7 +3,9 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createHash } from 'node:crypto';
 import type { SQL } from 'drizzle-orm';
+import { PgDialect } from 'drizzle-orm/pg-core';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import * as schema from './schema';
 
@@ -30,17 +32,22 @@ export async function rowsOf<T>(db: Db, query: SQL): Promise<T[]> {
   return ((await db.execute(query)) as unknown as { rows: T[] }).rows;
 }
 
+const dialect = new PgDialect();
+
 /**
  * Runs a statement the server parses and plans once per connection (a named
  * prepared statement) instead of on every call: for the large statements that
- * run on every step of every case, planning cost more than running. PGlite
- * runs in this process and takes it as a plain query.
+ * run on every step of every case, planning cost more than running. The name
+ * carries a hash of the text, so two shapes of one statement never share a
+ * name. PGlite runs in this process and takes it as a plain query.
  */
-export async function executeNamed<T>(db: Db, name: string, text: string, values: unknown[]): Promise<T[]> {
+export async function executeNamed<T>(db: Db, label: string, query: SQL): Promise<T[]> {
+  const { sql: text, params } = dialect.sqlToQuery(query);
   const client = (db as unknown as { $client: { query: (...args: unknown[]) => Promise<{ rows: T[] }> } }).$client;
-  const isPool = typeof (client as { connect?: unknown; totalCount?: unknown }).totalCount === 'number';
-  const result = isPool ? await client.query({ name, text, values }) : await client.query(text, values);
-  return result.rows;
+  const isPool = typeof (client as { totalCount?: unknown }).totalCount === 'number';
+  if (!isPool) return (await client.query(text, params)).rows;
+  const name = `${label}_${createHash('sha1').update(text).digest('base64url').slice(0, 12)}`;
+  return (await client.query({ name, text, values: params })).rows;
 }
 
 export async function openDb(opts: { databaseUrl?: string; pgliteDir: string }): Promise<DbHandle> {

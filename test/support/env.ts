@@ -2,7 +2,9 @@
 // dev server, its own agency simulator on a free port, its own task queue and
 // worker, the API (Fastify, exercised through inject) and the SMS dispatcher.
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { inject } from 'vitest';
 import { Client, Connection } from '@temporalio/client';
@@ -10,7 +12,7 @@ import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporal
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../api/app';
 import { loadConfig, type Config } from '../../config';
-import { openDb, type DbHandle } from '../../db/client';
+import { migrateDb, openDb, type DbHandle } from '../../db/client';
 import { httpSmsProvider, SmsDispatcher } from '../../integrations/sms';
 import { dropDatabases, recreateDatabase } from '../../scripts/databases';
 import { buildSimulator } from '../../simulator/app';
@@ -119,7 +121,14 @@ export interface TestEnv {
 }
 
 export async function startTestEnv(
-  opts: { timing?: Partial<CaseTiming>; startWorker?: boolean; rateLimitMax?: number; officeAmendmentDeadline?: string } = {},
+  opts: {
+    timing?: Partial<CaseTiming>;
+    startWorker?: boolean;
+    rateLimitMax?: number;
+    officeAmendmentDeadline?: string;
+    /** The embedded store (PGlite in a fresh folder), as `npm start` runs without DATABASE_URL. */
+    embedded?: boolean;
+  } = {},
 ): Promise<TestEnv> {
   if (!runtimeInstalled) {
     // Keep the core SDK quiet unless something is wrong.
@@ -130,13 +139,14 @@ export async function startTestEnv(
   await simulator.listen({ host: '127.0.0.1', port: 0 });
   const simulatorUrl = `http://127.0.0.1:${(simulator.server.address() as AddressInfo).port}`;
 
-  const databaseUrl = await cloneTestDatabase();
+  const databaseUrl = opts.embedded ? undefined : await cloneTestDatabase();
+  const pgliteDir = opts.embedded ? mkdtempSync(path.join(tmpdir(), 'tarkhees-pglite-')) : undefined;
   const issuer = await startIssuer({ port: 0, audience: AUDIENCE, tokenTtlSeconds: 3600, users: [] });
   const base = loadConfig({
     AUTH_ISSUER: issuer.url,
     AUTH_AUDIENCE: AUDIENCE,
     RATE_LIMIT_MAX: String(opts.rateLimitMax ?? 1_000_000),
-    DATABASE_URL: databaseUrl,
+    ...(databaseUrl ? { DATABASE_URL: databaseUrl } : { PGLITE_DIR: pgliteDir }),
     TEMPORAL_ADDRESS: inject('temporalAddress'),
     TEMPORAL_TASK_QUEUE: `test-${randomUUID()}`,
     LABOR_OFFICE_URL: `${simulatorUrl}/labor`,
@@ -179,6 +189,8 @@ export async function startTestEnv(
   };
   const auth = async (who: Who) => ({ authorization: `Bearer ${await token(who)}` });
   const db = await openDb(config);
+  // The cloned server database comes migrated; the embedded one starts empty, as on a fresh machine.
+  if (opts.embedded) await migrateDb(db);
   const connection = await Connection.connect({ address: config.temporal.address });
   const client = new Client({ connection, namespace: config.temporal.namespace });
   const api = await buildApp({ config, db: db.db, temporal: client, logger: false });
@@ -237,7 +249,8 @@ export async function startTestEnv(
       await simulator.close();
       await issuer.close();
       await db.close();
-      await dropDatabases(inject('adminDatabaseUrl'), new URL(databaseUrl).pathname.slice(1));
+      if (databaseUrl) await dropDatabases(inject('adminDatabaseUrl'), new URL(databaseUrl).pathname.slice(1));
+      if (pgliteDir) rmSync(pgliteDir, { recursive: true, force: true });
     },
   };
   if (opts.startWorker !== false) await env.startWorker();
