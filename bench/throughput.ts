@@ -177,7 +177,7 @@ async function listTasks(apiUrl: string, query: string, samples: number[], as: B
  * submitters keep CONCURRENCY cases in flight and learn that theirs closed
  * from a watcher polling the list of open cases, then read it once.
  */
-async function runApplicationsInbox(apiUrl: string) {
+async function runApplicationsInbox(apiUrl: string, count: number) {
   const submit: number[] = [];
   const read: number[] = [];
   const list: number[] = [];
@@ -219,7 +219,7 @@ async function runApplicationsInbox(apiUrl: string) {
   const t0 = performance.now();
   const bots = [reviewer('health'), reviewer('technical'), watcher()];
   try {
-    await pool(N, CONCURRENCY, async () => {
+    await pool(count, CONCURRENCY, async () => {
       const res = await timed(submit, () => call(apiUrl, 'POST', '/applications', healthApplication(), { 'idempotency-key': randomUUID() }));
       if (res.status !== 201) throw new Error(`submit answered ${res.status}: ${res.body}`);
       const { id } = JSON.parse(res.body) as { id: string };
@@ -235,7 +235,7 @@ async function runApplicationsInbox(apiUrl: string) {
   return { seconds: (performance.now() - t0) / 1000, submit, read, list, refused };
 }
 
-async function runApplications(apiUrl: string) {
+async function runApplications(apiUrl: string, count: number) {
   const submit: number[] = [];
   const read: number[] = [];
   const post = (path: string, body: unknown, headers: Record<string, string> = {}) => call(apiUrl, 'POST', path, body, headers);
@@ -245,7 +245,7 @@ async function runApplications(apiUrl: string) {
   };
 
   const t0 = performance.now();
-  await pool(N, CONCURRENCY, async () => {
+  await pool(count, CONCURRENCY, async () => {
     const res = await timed(submit, () => post('/applications', healthApplication(), { 'idempotency-key': randomUUID() }));
     if (res.status !== 201) throw new Error(`submit answered ${res.status}: ${res.body}`);
     const { id } = JSON.parse(res.body) as { id: string };
@@ -339,7 +339,10 @@ async function main() {
 
   console.log(`bench: ${N} cases, ${CONCURRENCY} in flight, ${args.bots} bots poll every ${POLL_MS} ms, Temporal ${config.temporal.address}`);
 
-  // The baseline first, on its own worker and queue, with nothing else running.
+  // Both workers run throughout; one phase's load at a time. The application
+  // runs half its cases before the baseline and half after: a machine whose
+  // speed drifts during the run weighs on both alike, and the split costs the
+  // application (two ramp-downs instead of one), never the baseline.
   const bareQueue = `bench-bare-${randomUUID()}`;
   const bareWorker = args['skip-bare']
     ? undefined
@@ -349,17 +352,37 @@ async function main() {
         workflowsPath: fileURLToPath(new URL('./bare-workflow.ts', import.meta.url)),
         activities: { async noop() {} },
       });
-  let meter = cpuMeter(server?.process.pid);
-  const bare = bareWorker
-    ? { ...(await bareWorker.runUntil(runBare(client, bareQueue))), cpu: meter() }
-    : { seconds: NaN, cpu: { server: NaN, app: NaN, pg: NaN } };
-
   const worker = await createAppWorker({ connection: nativeConnection, config, db: db.db });
   const dispatcher = new SmsDispatcher(db.db, httpSmsProvider({ url: config.sms.httpUrl! }), 200, () => {});
   dispatcher.start();
-  meter = cpuMeter(server?.process.pid);
-  const run = args.bots === 'per-case' ? runApplications(apiUrl).then((r) => ({ ...r, list: [] as number[], refused: 0 })) : runApplicationsInbox(apiUrl);
-  const real = { ...(await worker.runUntil(run)), cpu: meter() };
+
+  type Cpu = { server: number; app: number; pg: number };
+  const addCpu = (a: Cpu, b: Cpu): Cpu => ({ server: a.server + b.server, app: a.app + b.app, pg: a.pg + b.pg });
+  const runApp = async (count: number) => {
+    const meter = cpuMeter(server?.process.pid);
+    const r = args.bots === 'per-case' ? await runApplications(apiUrl, count).then((x) => ({ ...x, list: [] as number[], refused: 0 })) : await runApplicationsInbox(apiUrl, count);
+    return { ...r, cpu: meter() };
+  };
+  const phases = (async () => {
+    const firstHalf = Math.floor(N / 2);
+    const a1 = await runApp(firstHalf);
+    let bare = { seconds: NaN, cpu: { server: NaN, app: NaN, pg: NaN } };
+    if (bareWorker) {
+      const meter = cpuMeter(server?.process.pid);
+      bare = { ...(await runBare(client, bareQueue)), cpu: meter() };
+    }
+    const a2 = await runApp(N - firstHalf);
+    const real = {
+      seconds: a1.seconds + a2.seconds,
+      cpu: addCpu(a1.cpu, a2.cpu),
+      submit: [...a1.submit, ...a2.submit],
+      read: [...a1.read, ...a2.read],
+      list: [...a1.list, ...a2.list],
+      refused: a1.refused + a2.refused,
+    };
+    return { bare, real };
+  })();
+  const { bare, real } = (await Promise.all([worker.runUntil(phases), bareWorker?.runUntil(phases), phases]))[2];
   await dispatcher.stop();
 
   const appRate = N / real.seconds;

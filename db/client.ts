@@ -46,9 +46,19 @@ export async function executeNamed<T>(db: Db, label: string, query: SQL): Promis
   const client = (db as unknown as { $client: { query: (...args: unknown[]) => Promise<{ rows: T[] }> } }).$client;
   const isPool = typeof (client as { totalCount?: unknown }).totalCount === 'number';
   if (!isPool) return (await client.query(text, params)).rows;
-  const name = `${label}_${createHash('sha1').update(text).digest('base64url').slice(0, 12)}`;
-  return (await client.query({ name, text, values: params })).rows;
+  let name = statementNames.get(text);
+  if (!name && statementNames.size < MAX_NAMED_STATEMENTS) {
+    name = `${label}_${createHash('sha1').update(text).digest('base64url').slice(0, 12)}`;
+    statementNames.set(text, name);
+  }
+  // Past the cap a caller is building texts on the fly: those run unnamed rather than fill every connection.
+  return (await client.query(name ? { name, text, values: params } : { text, values: params })).rows;
 }
+
+/** Statement text to its name: hashing the text on every call cost more than the lookup. */
+const statementNames = new Map<string, string>();
+/** A handful of statement shapes use executeNamed; this only bounds a mistake. */
+const MAX_NAMED_STATEMENTS = 64;
 
 export async function openDb(opts: { databaseUrl?: string; pgliteDir: string }): Promise<DbHandle> {
   if (opts.databaseUrl) {
