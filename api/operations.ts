@@ -24,6 +24,13 @@ export const RepairAction = {
    * the API closes the case in the read model, since the workflow cannot.
    */
   terminate: 'terminate',
+  /**
+   * For a workflow task that fails after a bad release ran it: Temporal starts
+   * a new run from the case's last completed workflow task, dropping what that
+   * task decided, and today's code decides it again. Signals received after it
+   * are kept. (Temporal's own "reset to last workflow task".)
+   */
+  reset: 'reset',
 } as const;
 export type RepairAction = (typeof RepairAction)[keyof typeof RepairAction];
 
@@ -129,7 +136,9 @@ export class OperationsService {
   /** Why a case that nobody waits on does not move, as Temporal sees it. */
   private async cause(id: string): Promise<string> {
     try {
-      const d = await this.temporalClient.workflow.getHandle(workflowIdFor(id)).describe();
+      const handle = this.temporalClient.workflow.getHandle(workflowIdFor(id));
+      const d = await handle.describe();
+      if (d.status.name === 'FAILED') return (await this.failedBy(handle)) ?? 'workflow_failed';
       if (d.status.name !== 'RUNNING') return 'workflow_closed';
       if ((d.raw.pendingWorkflowTask?.attempt ?? 0) > 1) return 'workflow_task_failing';
       if ((d.raw.pendingActivities ?? []).some((a) => (a.attempt ?? 0) > 1)) return 'activity_retrying';
@@ -137,6 +146,23 @@ export class OperationsService {
     } catch {
       return 'no_workflow';
     }
+  }
+
+  /**
+   * What a failed workflow failed on: an activity that failed for good (not
+   * retryable, or out of attempts) is named as such, since its fix is in the
+   * activity's world (data, an agency), not in the workflow's code.
+   */
+  private async failedBy(handle: ReturnType<Client['workflow']['getHandle']>): Promise<string | undefined> {
+    const history = await handle.fetchHistory().catch(() => undefined);
+    const last = history?.events?.at(-1);
+    const failure = last?.workflowExecutionFailedEventAttributes?.failure;
+    if (!failure) return undefined;
+    // The application workflow never throws a non-retryable failure of its own: one in the chain came from an activity.
+    for (let f: typeof failure | null | undefined = failure; f; f = f.cause) {
+      if (f.activityFailureInfo || f.applicationFailureInfo?.nonRetryable) return 'activity_failed';
+    }
+    return 'workflow_failed';
   }
 
   private async snapshot(id: string): Promise<{ status: string; seq: number } | undefined> {
@@ -154,6 +180,7 @@ export class OperationsService {
     if (!before) throw notFound(`no application ${id}`);
     if (before.status !== 'in_progress') throw conflict(`the application is closed (${before.status})`, 'refused');
     const handle = this.temporalClient.workflow.getHandle(workflowIdFor(id));
+    if (action === RepairAction.reset) return { id, action, ...(await this.reset(id, opts.reason ?? 'reset by an administrator')) };
     if (action === RepairAction.recheckAgencies) await handle.signal(recheckAgenciesSignal);
     else if (action === RepairAction.terminate) {
       await handle.terminate(opts.reason ?? 'terminated by an administrator');
@@ -169,6 +196,41 @@ export class OperationsService {
       await sleep(200);
     }
     return { id, action, accepted: true, moved: after.seq > before.seq, status: after.status };
+  }
+
+  /**
+   * Resets the case's workflow to its last completed workflow task, then
+   * checks that the new run completes a workflow task of its own: that is the
+   * case moving again, whether or not the step it takes writes anything yet.
+   */
+  private async reset(id: string, reason: string) {
+    const handle = this.temporalClient.workflow.getHandle(workflowIdFor(id));
+    const description = await handle.describe();
+    if (description.status.name !== 'RUNNING') throw conflict(`the workflow is ${description.status.name.toLowerCase()}; only a running one is reset`, 'refused');
+    const EventType = temporal.api.enums.v1.EventType;
+    const events = (await handle.fetchHistory()).events ?? [];
+    const lastGood = events.filter((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED).at(-1);
+    if (!lastGood?.eventId) throw conflict('the workflow has not completed a workflow task yet: there is nothing to reset to', 'refused');
+    const resetTo = Number(lastGood.eventId);
+    const { runId } = await this.temporalClient.workflowService.resetWorkflowExecution({
+      namespace: this.config.temporal.namespace,
+      workflowExecution: { workflowId: workflowIdFor(id), runId: description.runId },
+      reason,
+      workflowTaskFinishEventId: lastGood.eventId,
+      // The same reset asked twice (a retried request) is done once.
+      requestId: `reset:${description.runId}:${resetTo}`,
+      resetReapplyType: temporal.api.enums.v1.ResetReapplyType.RESET_REAPPLY_TYPE_SIGNAL,
+    });
+    const newRun = this.temporalClient.workflow.getHandle(workflowIdFor(id), runId ?? undefined);
+    const deadline = Date.now() + RECHECK_TIMEOUT_MS;
+    let moved = false;
+    while (!moved && Date.now() < deadline) {
+      const after = (await newRun.fetchHistory().catch(() => undefined))?.events ?? [];
+      moved = after.some((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED && Number(e.eventId) > resetTo);
+      if (!moved) await sleep(200);
+    }
+    const status = (await this.snapshot(id))?.status ?? 'in_progress';
+    return { accepted: true, moved, status, runId: runId ?? null, resetToEventId: resetTo };
   }
 
   /**

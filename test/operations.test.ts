@@ -4,6 +4,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { startTestEnv, waitFor, type TestEnv } from './support/env';
 import { approveAll, call, commercialApplication, healthApplication, submitOk, waitForApp, waitForStage } from './support/fixtures';
+import { fileURLToPath } from 'node:url';
+import { bundleWorkflowCode, NativeConnection } from '@temporalio/worker';
+import proto from '@temporalio/proto';
+import { createAppWorker } from '../worker';
+import { recheckAgenciesSignal } from '../workflows/application/contract';
+import { BAD_TIMER_MS } from './support/bad-release/workflows';
+
+/** The bundler's own progress lines are noise in a test run. */
+const quietBundler = { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} } as never;
 
 type Stuck = { items: { id: string; reason: string; cause: string | null; ageSeconds: number }[]; counts: Record<string, number>; workers: { workflow: number; activity: number } | null; diagnosis: string | null };
 
@@ -14,6 +23,13 @@ const findStuck = (env: TestEnv, id: string, reason: string) =>
     const item = page.items.find((i) => i.id === id);
     return item?.reason === reason ? { page, item } : undefined;
   });
+
+/** A case row as the API writes it, two hours old, with no workflow started for it (the test starts one, or not). */
+const insertCaseRow = (env: TestEnv, id: string, name: string) =>
+  env.db.db.execute(sql`insert into applications (id, license_kind, office_id, applicant_national_id, applicant_name, applicant_mobile,
+      cr_number, trade_name, isic_code, district, data, submitted_at, updated_at)
+    values (${id}, 'commercial', ${env.offices.a}, '1000000008', ${name}, '+966500000000', '2250000000', ${name}, '477101', 'Hofuf',
+      '{}'::jsonb, now() - interval '2 hours', now() - interval '2 hours')`);
 
 describe('with workers running', () => {
   let env: TestEnv;
@@ -65,10 +81,7 @@ describe('with workers running', () => {
 
   it('flags a case the read model shows open but Temporal has never heard of', async () => {
     const id = 'TRK-20260101-0RPHAN';
-    await env.db.db.execute(sql`insert into applications (id, license_kind, office_id, applicant_national_id, applicant_name, applicant_mobile,
-        cr_number, trade_name, isic_code, district, data, submitted_at, updated_at)
-      values (${id}, 'commercial', ${env.offices.a}, '1000000008', 'Orphan', '+966500000000', '2250000000', 'Orphan', '477101', 'Hofuf',
-        '{}'::jsonb, now() - interval '2 hours', now() - interval '2 hours')`);
+    await insertCaseRow(env, id, 'Orphan');
     expect((await stuckOf(env, 'olderThan=1h')).items.find((i) => i.id === id)).toMatchObject({ reason: 'not_moving', cause: 'no_workflow' });
     const d = (await call(env.api, 'admin', 'GET', `/operations/cases/${id}`)).json();
     expect(d.workflow.found).toBe(false);
@@ -146,10 +159,7 @@ describe('with workers running', () => {
 
   it('names a workflow task that keeps failing (a bug) as the cause, and terminating ends it', async () => {
     const id = 'TRK-20260101-BVGGY1';
-    await env.db.db.execute(sql`insert into applications (id, license_kind, office_id, applicant_national_id, applicant_name, applicant_mobile,
-        cr_number, trade_name, isic_code, district, data, submitted_at, updated_at)
-      values (${id}, 'commercial', ${env.offices.a}, '1000000008', 'Buggy', '+966500000000', '2250000000', 'Buggy', '477101', 'Hofuf',
-        '{}'::jsonb, now() - interval '2 hours', now() - interval '2 hours')`);
+    await insertCaseRow(env, id, 'Buggy');
     // Input the workflow's code cannot handle: its first workflow task throws, and Temporal retries it forever.
     await env.client.workflow.start('licenseApplication', { workflowId: id, taskQueue: env.config.temporal.taskQueue, args: [{ applicationId: id, data: {} }] });
     const { item } = await waitFor('the failing workflow task named', async () => {
@@ -161,6 +171,75 @@ describe('with workers running', () => {
     expect(d.workflow.workflowTask).toMatchObject({ failing: true });
     expect(d.lastEvents.map((e: { type: string }) => e.type)).toContain('WORKFLOW_TASK_FAILED');
     expect((await call(env.api, 'admin', 'POST', `/operations/cases/${id}/repair`, { action: 'terminate', reason: 'bad input from a migration' })).json()).toMatchObject({ moved: true, status: 'cancelled' });
+  });
+
+  it('resets a case a bad release broke to its last good workflow task, and the case goes on to its license', async () => {
+    const id = await submitOk(env.api, commercialApplication());
+    await waitForStage(env.api, id, 'review');
+    const handle = env.client.workflow.getHandle(id);
+    const EventType = proto.temporal.api.enums.v1.EventType;
+    const badTimers = async () =>
+      ((await handle.fetchHistory()).events ?? []).filter(
+        (e) => e.eventType === EventType.EVENT_TYPE_TIMER_STARTED && Number(e.timerStartedEventAttributes?.startToFireTimeout?.seconds) === BAD_TIMER_MS / 1000,
+      ).length;
+
+    // The bad release takes over the task queue and runs one workflow task of the case.
+    await env.stopWorker();
+    const connection = await NativeConnection.connect({ address: env.config.temporal.address });
+    const badBundle = await bundleWorkflowCode({ workflowsPath: fileURLToPath(new URL('./support/bad-release/workflows.ts', import.meta.url)), logger: quietBundler });
+    const bad = await createAppWorker({ connection, config: env.config, db: env.db.db, workflowBundle: badBundle });
+    await bad.runUntil(async () => {
+      await handle.signal(recheckAgenciesSignal);
+      await waitFor('the bad release decided a workflow task', async () => ((await badTimers()) > 0 ? true : undefined));
+    });
+    await connection.close();
+
+    // Rolled back: today's code cannot replay what the bad release decided, so every workflow task of the case fails.
+    await env.startWorker();
+    await handle.signal(recheckAgenciesSignal);
+    await waitFor('the workflow task failing', async () => {
+      const d = (await call(env.api, 'admin', 'GET', `/operations/cases/${id}`)).json();
+      return d.workflow.workflowTask?.failing ? true : undefined;
+    });
+    expect((await call(env.api, 'admin', 'POST', `/tasks/${id}:technical:1/claim`)).statusCode).not.toBe(200);
+
+    const brokenRun = (await handle.describe()).runId;
+    const reset = await call(env.api, 'admin', 'POST', `/operations/cases/${id}/repair`, { action: 'reset', reason: 'release 1.4.2 started a stray timer' });
+    expect(reset.statusCode, reset.body).toBe(200);
+    expect(reset.json()).toMatchObject({ action: 'reset', accepted: true, moved: true, status: 'in_progress' });
+    expect(reset.json().runId).not.toBe(brokenRun);
+    expect((await handle.describe()).runId).toBe(reset.json().runId);
+    // The new run has today's decisions only, and the case goes on.
+    expect(await badTimers()).toBe(0);
+    await call(env.api, 'inspector', 'POST', `/tasks/${id}:technical:1/claim`);
+    expect((await call(env.api, 'inspector', 'POST', `/tasks/${id}:technical:1/decision`, { decision: 'approve' })).statusCode).toBe(200);
+    await waitForApp(env.api, id, 'issued', (a) => a.status === 'issued');
+    const audit = (await call(env.api, 'auditor', 'GET', `/audit?applicationId=${id}&limit=100`)).json().items as { route: string; reason?: string; details: Record<string, unknown> }[];
+    expect(audit.some((r) => r.route === '/operations/cases/:id/repair')).toBe(true);
+    // Nothing left to reset to on a closed case.
+    expect((await call(env.api, 'admin', 'POST', `/operations/cases/${id}/repair`, { action: 'reset', reason: 'again' })).statusCode).toBe(409);
+  }, 60_000);
+
+  it('names an activity that failed for good as the cause of a case whose workflow failed', async () => {
+    const id = 'TRK-20260101-FAGD11';
+    await insertCaseRow(env, id, 'Orphan');
+    // A workflow whose case row is missing (a bad migration copied the id wrong): its first write fails for good.
+    const data = { ...commercialApplication(), officeId: env.offices.a };
+    await env.client.workflow.start('licenseApplication', {
+      workflowId: id,
+      taskQueue: env.config.temporal.taskQueue,
+      args: [{ applicationId: 'TRK-20260101-NOROW1', submittedAt: new Date().toISOString(), data, timing: env.config.timing }],
+    });
+    const { item } = await waitFor('the failed activity named', async () => {
+      const found = (await stuckOf(env, 'olderThan=1h')).items.find((i) => i.id === id);
+      return found?.cause === 'activity_failed' ? { item: found } : undefined;
+    });
+    expect(item.reason).toBe('not_moving');
+    const d = (await call(env.api, 'admin', 'GET', `/operations/cases/${id}`)).json();
+    expect(d.workflow).toMatchObject({ found: true, status: 'FAILED' });
+    expect(d.inconsistent).toBe(true);
+    // A failed workflow cannot be reset to go on from here (its input is wrong), but it can be closed.
+    expect((await call(env.api, 'admin', 'POST', `/operations/cases/${id}/repair`, { action: 'reset', reason: 'try again' })).statusCode).toBe(409);
   });
 
   it('answers 400 for a bad threshold and 403 to office staff', async () => {

@@ -5,7 +5,7 @@ import { LICENSE_KINDS } from '../../domain/status';
 import { OFFICE_ID_PATTERN } from '../../workflows/accreditation/contract';
 import { RepairAction, StuckReason } from '../operations';
 import { principalOf } from '../plugins/auth';
-import { ApplicationIdParam, BEARER, DENIED, ErrorSchema, literals } from '../schemas';
+import { ApplicationIdParam, BEARER, DENIED, ErrorSchema, literals, Nullable } from '../schemas';
 
 const StuckQuery = Type.Object(
   {
@@ -32,6 +32,8 @@ const RepairResult = Type.Object({
   accepted: Type.Boolean(),
   moved: Type.Boolean({ description: 'The case made a new step after the repair (checked, not assumed)' }),
   status: Type.String(),
+  runId: Type.Optional(Nullable(Type.String({ description: 'reset: the new run' }))),
+  resetToEventId: Type.Optional(Type.Integer({ description: 'reset: the workflow task completion the new run starts from' })),
 });
 const BulkBody = Type.Object(
   {
@@ -152,7 +154,7 @@ const operations: FastifyPluginAsyncTypebox = async (app) => {
     {
       config: { operation: Operation.operationsRepair, target: 'application' },
       schema: {
-        summary: 'Repair one case (recheck its agencies now, or cancel it), then report whether it moved',
+        summary: 'Repair one case (recheck its agencies, extend its deadline, cancel, terminate, or reset its workflow to the last good workflow task), then report whether it moved',
         tags,
         security: BEARER,
         params: ApplicationIdParam,
