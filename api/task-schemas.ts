@@ -74,7 +74,10 @@ export const TaskCounts = Type.Object({
 });
 
 export const ReassignTaskBody = Type.Object(
-  { assignee: Type.String({ minLength: 1, maxLength: 200, description: "A reviewer of the task's office with the task's role" }) },
+  {
+    assignee: Type.String({ minLength: 1, maxLength: 200, description: "A reviewer of the task's office with the task's role" }),
+    reason: Type.Optional(Type.String({ minLength: 3, maxLength: 1000, description: 'Why (kept in the audit log and on the case timeline)' })),
+  },
   { additionalProperties: false },
 );
 export type ReassignTaskBody = Static<typeof ReassignTaskBody>;

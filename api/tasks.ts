@@ -195,7 +195,7 @@ export class TaskService {
     if (!member) throw badRequest('body/assignee', `body/assignee: ${body.assignee} is not a ${t.requiredRole} of office ${t.officeId}`);
     const result = await this.temporal.workflow
       .getHandle(workflowIdFor(t.applicationId))
-      .executeUpdate(reassignTaskUpdate, { args: [{ taskId: id, to: body.assignee, by: { id: p.id, supervisor: isSupervisor(p) } }] });
+      .executeUpdate(reassignTaskUpdate, { args: [{ taskId: id, to: body.assignee, by: { id: p.id, supervisor: isSupervisor(p) }, reason: body.reason }] });
     return this.afterHolder(t, p, result);
   }
 

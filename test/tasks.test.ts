@@ -159,8 +159,13 @@ describe('holding a task', () => {
     const stranger = await call(env.api, 'supervisor', 'POST', `/tasks/${task}/reassign`, { assignee: 'somebody-else' });
     expect(stranger.statusCode).toBe(400);
     expect(stranger.json().field).toBe('body/assignee');
-    const given = await call(env.api, 'supervisor', 'POST', `/tasks/${task}/reassign`, { assignee: env.users.inspector.sub });
+    const given = await call(env.api, 'supervisor', 'POST', `/tasks/${task}/reassign`, { assignee: env.users.inspector.sub, reason: 'the other inspector is on leave' });
     expect(given.json()).toMatchObject({ status: 'claimed', assignee: env.users.inspector.sub });
+    // Who and why: in the audit log and on the case's timeline.
+    const trail = (await call(env.api, 'auditor', 'GET', `/audit?applicationId=${id}&limit=100`)).json().items as { route: string; statusCode: number; actor: { id: string }; details: { reason?: string } }[];
+    expect(trail.find((r) => r.route === '/tasks/:id/reassign' && r.statusCode === 200)).toMatchObject({ details: { reason: 'the other inspector is on leave' }, actor: { id: env.users.supervisor.sub } });
+    const timeline = (await call(env.api, 'supervisor', 'GET', `/applications/${id}`)).json().timeline as { event: string; details: { reason?: string } }[];
+    expect(timeline.find((e) => e.event === 'task_reassigned')?.details.reason).toBe('the other inspector is on leave');
     expect(given.json()).toEqual(await stored(task));
     // A supervisor may also take a claim back.
     expect((await call(env.api, 'supervisor', 'POST', `/tasks/${task}/release`)).json()).toMatchObject({ status: 'open', assignee: null });

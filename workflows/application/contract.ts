@@ -165,7 +165,7 @@ export const claimTaskUpdate = defineUpdate<TaskChange, [{ taskId: string; by: T
 /** The holder (or a supervisor) puts a task back in the office's inbox. */
 export const releaseTaskUpdate = defineUpdate<TaskChange, [{ taskId: string; by: TaskActor }]>('releaseTask');
 /** A supervisor gives a task to a named reviewer. */
-export const reassignTaskUpdate = defineUpdate<TaskChange, [{ taskId: string; to: string; by: TaskActor }]>('reassignTask');
+export const reassignTaskUpdate = defineUpdate<TaskChange, [{ taskId: string; to: string; by: TaskActor; reason?: string }]>('reassignTask');
 
 /** An agency told us a case's standing changed: ask it again now instead of at the next recheck. */
 export const recheckAgenciesSignal = defineSignal('recheckAgencies');

@@ -251,11 +251,11 @@ export async function licenseApplication(input: ApplicationWorkflowInput): Promi
 
   setHandler(
     reassignTaskUpdate,
-    async ({ taskId, to, by }) => {
+    async ({ taskId, to, by, reason }) => {
       const task = taskFor(taskId);
       const from = task.holder;
       task.holder = to;
-      const at = await transition(CaseEvent.taskReassigned, { touchesCase: false, actor: by.id, details: { taskId, from, to }, tasks: { assign: { id: taskId, assignee: to } } }, true);
+      const at = await transition(CaseEvent.taskReassigned, { touchesCase: false, actor: by.id, details: { taskId, from, to, reason }, tasks: { assign: { id: taskId, assignee: to } } }, true);
       return { id: taskId, ...task, at };
     },
     {
