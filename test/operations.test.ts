@@ -66,7 +66,7 @@ describe('with workers running', () => {
     expect((await stuckOf(env)).items.some((i) => i.id === id)).toBe(false);
   });
 
-  it('finds a case whose review is past its SLA', async () => {
+  it('finds a case whose review is past its SLA, and the supervisor repairs it by reassigning the reviews', async () => {
     const id = await submitOk(env.api, healthApplication());
     await waitForStage(env.api, id, 'review');
     await findStuck(env, id, 'waiting_on_person');
@@ -77,6 +77,15 @@ describe('with workers running', () => {
     expect((await stuckOf(env, `olderThan=1s&reason=waiting_on_person&officeId=${env.offices.a}`)).items.map((i) => i.id)).toContain(id);
     expect((await stuckOf(env, `olderThan=1s&officeId=${env.offices.b}`)).items.map((i) => i.id)).not.toContain(id);
     expect((await stuckOf(env, 'olderThan=2d')).items.map((i) => i.id)).not.toContain(id);
+
+    // The matching repair: the supervisor gives the overdue reviews to reviewers who are in, saying why; they decide.
+    for (const [kind, who] of [['health', 'health'], ['technical', 'inspector']] as const) {
+      const given = await call(env.api, 'supervisor', 'POST', `/tasks/${id}:${kind}:1/reassign`, { assignee: env.users[who].sub, reason: 'overdue: the first reviewer is away' });
+      expect(given.statusCode, given.body).toBe(200);
+      expect((await call(env.api, who, 'POST', `/tasks/${id}:${kind}:1/decision`, { decision: 'approve' })).statusCode).toBe(200);
+    }
+    await waitForApp(env.api, id, 'issued', (a) => a.status === 'issued' && a.overdue === false);
+    expect((await stuckOf(env)).items.some((i) => i.id === id)).toBe(false);
   });
 
   it('flags a case the read model shows open but Temporal has never heard of', async () => {
