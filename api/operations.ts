@@ -59,6 +59,7 @@ export interface StuckQuery {
   reason?: StuckReason;
   officeId?: string;
   licenseKind?: string;
+  agency?: string;
   limit: number;
 }
 
@@ -101,6 +102,7 @@ export class OperationsService {
         ${q.reason ? sql`and reason = ${q.reason}` : sql``}
         ${q.officeId ? sql`and office_id = ${q.officeId}` : sql``}
         ${q.licenseKind ? sql`and license_kind = ${q.licenseKind}::license_kind` : sql``}
+        ${q.agency ? sql`and ${q.agency} = any(waiting_on)` : sql``}
       order by updated_at
       limit ${q.limit}`);
     const counts: Record<string, number> = Object.fromEntries(Object.values(StuckReason).map((r) => [r, 0]));

@@ -49,6 +49,9 @@ describe('with workers running', () => {
     await waitForApp(env.api, id, 'labor unavailable', (a) => a.agencies.laborOffice?.state === 'unavailable');
     const { page } = await findStuck(env, id, 'waiting_on_agency');
     expect(page.counts.waiting_on_agency).toBeGreaterThanOrEqual(1);
+    // By agency: the one that is down, not the other.
+    expect((await stuckOf(env, 'olderThan=1s&agency=laborOffice')).items.map((i) => i.id)).toContain(id);
+    expect((await stuckOf(env, 'olderThan=1s&agency=zakat')).items.map((i) => i.id)).not.toContain(id);
     expect(page.workers!.workflow).toBeGreaterThan(0);
     expect(page.diagnosis).toBeNull();
 
@@ -254,6 +257,7 @@ describe('with workers running', () => {
   it('answers 400 for a bad threshold and 403 to office staff', async () => {
     expect((await call(env.api, 'admin', 'GET', '/operations/stuck?olderThan=soon')).json().field).toBe('querystring/olderThan');
     expect((await call(env.api, 'admin', 'GET', '/operations/stuck?reason=bored')).json().field).toBe('querystring/reason');
+    expect((await call(env.api, 'admin', 'GET', '/operations/stuck?agency=police')).json().field).toBe('querystring/agency');
     expect((await call(env.api, 'clerk', 'GET', '/operations/stuck')).statusCode).toBe(403);
     expect((await call(env.api, 'admin', 'GET', '/operations/cases/TRK-20260101-AAAAAA')).statusCode).toBe(404);
   });

@@ -1,22 +1,22 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { Operation } from '../../domain/access';
-import { LICENSE_KINDS } from '../../domain/status';
+import { AGENCIES, LICENSE_KINDS } from '../../domain/status';
 import { OFFICE_ID_PATTERN } from '../../workflows/accreditation/contract';
 import { RepairAction, StuckReason } from '../operations';
 import { principalOf } from '../plugins/auth';
 import { ApplicationIdParam, BEARER, DENIED, ErrorSchema, literals, Nullable } from '../schemas';
 
-const StuckQuery = Type.Object(
-  {
-    olderThan: Type.String({ pattern: '^[0-9]{1,6}[smhd]$', default: '1h', description: 'How long without a change makes a case stuck, e.g. 30m, 2h, 3d' }),
-    reason: Type.Optional(literals(Object.values(StuckReason))),
-    officeId: Type.Optional(Type.String({ pattern: OFFICE_ID_PATTERN })),
-    licenseKind: Type.Optional(literals(LICENSE_KINDS)),
-    limit: Type.Integer({ minimum: 1, maximum: 500, default: 100 }),
-  },
-  { additionalProperties: false },
-);
+/** Which stuck cases: the list's query and a bulk repair's filter are the same. */
+const stuckFilter = {
+  olderThan: Type.String({ pattern: '^[0-9]{1,6}[smhd]$', default: '1h', description: 'How long without a change makes a case stuck, e.g. 30m, 2h, 3d' }),
+  reason: Type.Optional(literals(Object.values(StuckReason))),
+  officeId: Type.Optional(Type.String({ pattern: OFFICE_ID_PATTERN })),
+  licenseKind: Type.Optional(literals(LICENSE_KINDS)),
+  agency: Type.Optional(literals(AGENCIES, 'Cases waiting on this agency (down, refusing, or not compliant)')),
+  limit: Type.Integer({ minimum: 1, maximum: 500, default: 100 }),
+};
+const StuckQuery = Type.Object(stuckFilter, { additionalProperties: false });
 const tags = ['operations'];
 const RepairBody = Type.Object(
   {
@@ -40,16 +40,7 @@ const BulkBody = Type.Object(
     action: literals(Object.values(RepairAction)),
     reason: Type.String({ minLength: 3, maxLength: 1000 }),
     until: Type.Optional(Type.String({ format: 'date-time' })),
-    filter: Type.Object(
-      {
-        olderThan: Type.String({ pattern: '^[0-9]{1,6}[smhd]$', default: '1h' }),
-        reason: Type.Optional(literals(Object.values(StuckReason))),
-        officeId: Type.Optional(Type.String({ pattern: OFFICE_ID_PATTERN })),
-        licenseKind: Type.Optional(literals(LICENSE_KINDS)),
-        limit: Type.Integer({ minimum: 1, maximum: 500, default: 100 }),
-      },
-      { additionalProperties: false },
-    ),
+    filter: Type.Object(stuckFilter, { additionalProperties: false }),
     dryRun: Type.Boolean({ default: true, description: 'true (the default) only lists the cases it would touch' }),
   },
   { additionalProperties: false },
