@@ -29,6 +29,13 @@ function url(name: string, value: string): string {
   }
 }
 
+/** "host:port" (a bracketed IPv6 host too) → the parts a listener takes. */
+function hostPort(name: string, value: string): { host: string; port: number } {
+  const m = /^(\[[^\]]+\]|[^:\s]+):(\d+)$/.exec(value);
+  if (!m) throw new ConfigError(`${name}: "${value}" is not host:port, e.g. 0.0.0.0:9464`);
+  return { host: m[1]!.replace(/^\[|\]$/g, ''), port: port(name, m[2]!) };
+}
+
 function oneOf<T extends string>(name: string, value: string, allowed: readonly T[]): T {
   if (!(allowed as readonly string[]).includes(value)) {
     throw new ConfigError(`${name}: "${value}" is not one of ${allowed.join(', ')}`);
@@ -67,6 +74,12 @@ export interface Config {
   /** Working days of the week for task SLAs (0 = Sunday). */
   workDays: ReadonlySet<number>;
   logLevel: string;
+  telemetry: {
+    /** Where the worker serves the Temporal SDK's own Prometheus metrics (the SDK's core binds it). */
+    workerSdkMetricsAddress?: string;
+    /** Where the worker serves Tarkhees's metrics (agency calls, SMS sends). */
+    workerAppMetrics?: { host: string; port: number };
+  };
 }
 
 export const DEFAULTS = {
@@ -179,5 +192,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       }
     })(),
     logLevel: get('LOG_LEVEL'),
+    telemetry: {
+      // Checked here so a typo stops the process by name; the SDK's core parses it again itself.
+      workerSdkMetricsAddress: optional(env.WORKER_METRICS_ADDRESS, (v) => {
+        hostPort('WORKER_METRICS_ADDRESS', v);
+        return v;
+      }),
+      workerAppMetrics: optional(env.WORKER_APP_METRICS_ADDRESS, (v) => hostPort('WORKER_APP_METRICS_ADDRESS', v)),
+    },
   };
+}
+
+/** An unset or blank variable is undefined; a set one is parsed. */
+function optional<T>(value: string | undefined, parse: (v: string) => T): T | undefined {
+  const v = value?.trim();
+  return v ? parse(v) : undefined;
 }

@@ -1,19 +1,23 @@
 // The worker process: runs the application workflows and their activities, and
-// the SMS dispatcher that drains the outbox.
+// the SMS dispatcher that drains the outbox; serves its metrics when configured to.
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
+import type { Registry } from 'prom-client';
 import { createActivities } from './activities';
 import { loadConfig, type Config } from './config';
 import { migrateDb, openDb, type Db } from './db/client';
 import { httpAgencyClients } from './integrations/agencies';
+import { meteredAgencyClients, meteredSmsProvider, startWorkerMetrics } from './integrations/metrics';
 import { consoleSmsProvider, httpSmsProvider, SmsDispatcher, type SmsProvider } from './integrations/sms';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
 
-export function smsProviderFor(config: Config): SmsProvider {
-  return config.sms.provider === 'http'
+/** With a registry, each send is counted by outcome (see integrations/metrics.ts). */
+export function smsProviderFor(config: Config, metrics?: Registry): SmsProvider {
+  const provider = config.sms.provider === 'http'
     ? httpSmsProvider({ url: config.sms.httpUrl!, token: config.sms.httpToken })
     : consoleSmsProvider();
+  return metrics ? meteredSmsProvider(provider, metrics) : provider;
 }
 
 export interface AppWorkerOptions {
@@ -23,10 +27,13 @@ export interface AppWorkerOptions {
   /** Tests pass a prebuilt bundle so each worker does not re-bundle the workflows. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   workerOptions?: Partial<WorkerOptions>;
+  /** Agency calls are counted and timed in this registry. */
+  metrics?: Registry;
 }
 
 export async function createAppWorker(opts: AppWorkerOptions): Promise<Worker> {
   const { config } = opts;
+  const agencies = httpAgencyClients(config.agencies);
   return Worker.create({
     connection: opts.connection,
     namespace: config.temporal.namespace,
@@ -34,7 +41,7 @@ export async function createAppWorker(opts: AppWorkerOptions): Promise<Worker> {
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     activities: createActivities({
       db: opts.db,
-      agencies: httpAgencyClients(config.agencies),
+      agencies: opts.metrics ? meteredAgencyClients(agencies, opts.metrics) : agencies,
       licenseNumberPrefix: config.licenseNumberPrefix,
       workDays: config.workDays,
     }),
@@ -44,21 +51,23 @@ export async function createAppWorker(opts: AppWorkerOptions): Promise<Worker> {
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  const sdkMetricsAddress = config.telemetry.workerSdkMetricsAddress;
   // The Temporal SDK's own metrics (task latencies, slots, pollers, activity failures) for Prometheus.
-  const metricsAddress = process.env.WORKER_METRICS_ADDRESS?.trim();
-  if (metricsAddress) Runtime.install({ telemetryOptions: { metrics: { prometheus: { bindAddress: metricsAddress } } } });
+  if (sdkMetricsAddress) Runtime.install({ telemetryOptions: { metrics: { prometheus: { bindAddress: sdkMetricsAddress } } } });
+  const metrics = await startWorkerMetrics(config.telemetry.workerAppMetrics);
   const handle = await openDb(config);
   await migrateDb(handle);
   const connection = await NativeConnection.connect({ address: config.temporal.address });
-  const worker = await createAppWorker({ connection, config, db: handle.db });
-  const dispatcher = new SmsDispatcher(handle.db, smsProviderFor(config), config.sms.pollIntervalMs);
+  const worker = await createAppWorker({ connection, config, db: handle.db, metrics: metrics?.registry });
+  const dispatcher = new SmsDispatcher(handle.db, smsProviderFor(config, metrics?.registry), config.sms.pollIntervalMs);
   dispatcher.start();
-  console.log(`worker polling ${config.temporal.taskQueue} on ${config.temporal.address}`);
+  console.log(`worker polling ${config.temporal.taskQueue} on ${config.temporal.address}${metrics ? `; metrics at ${metrics.url}` : ''}`);
   // Worker.run() stops on SIGINT/SIGTERM by itself; then drain the rest.
   await worker.run();
   await dispatcher.stop();
   await connection.close();
   await handle.close();
+  await metrics?.close();
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

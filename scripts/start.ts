@@ -8,6 +8,7 @@ import { buildApp } from '../api/app';
 import { connectTemporalClient } from '../api/temporal';
 import { loadConfig } from '../config';
 import { migrateDb, openDb } from '../db/client';
+import { startWorkerMetrics } from '../integrations/metrics';
 import { SmsDispatcher } from '../integrations/sms';
 import { buildSimulator } from '../simulator/app';
 import { createAppWorker, smsProviderFor } from '../worker';
@@ -62,15 +63,18 @@ async function main() {
       stops.push(() => simulator.close());
     }
 
+    const metrics = await startWorkerMetrics(config.telemetry.workerAppMetrics);
+    if (metrics) stops.push(() => metrics.close());
+
     const nativeConnection = await NativeConnection.connect({ address: config.temporal.address });
     stops.push(() => nativeConnection.close());
-    const worker = await createAppWorker({ connection: nativeConnection, config, db: db.db });
+    const worker = await createAppWorker({ connection: nativeConnection, config, db: db.db, metrics: metrics?.registry });
     const workerDone = worker.run();
     stops.push(async () => {
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await workerDone;
     });
-    const dispatcher = new SmsDispatcher(db.db, smsProviderFor(config), config.sms.pollIntervalMs);
+    const dispatcher = new SmsDispatcher(db.db, smsProviderFor(config, metrics?.registry), config.sms.pollIntervalMs);
     dispatcher.start();
     stops.push(() => dispatcher.stop());
 
@@ -94,6 +98,7 @@ async function main() {
         `  OpenAPI docs      ${api}/docs`,
         `  Temporal Web UI   ${temporal?.uiUrl ?? '(external Temporal: its own UI)'}`,
         `  Temporal gRPC     ${config.temporal.address}`,
+        ...(metrics ? [`  Worker metrics    ${metrics.url}`] : []),
         `  Agency simulator  ${ownSimulator ? `http://127.0.0.1:${config.simulatorPort}` : '(external agencies)'}`,
         `  Database          ${db.kind === 'pglite' ? `embedded PGlite in ${config.pgliteDir}` : 'PostgreSQL at DATABASE_URL'}`,
         `  Token issuer      ${issuer ? `${issuer.url} (built-in; users: ${issuer.url}/users, password "tarkhees")` : config.auth.issuer}`,

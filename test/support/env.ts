@@ -13,6 +13,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../api/app';
 import { loadConfig, type Config } from '../../config';
 import { migrateDb, openDb, type DbHandle } from '../../db/client';
+import { meteredSmsProvider, startWorkerMetrics } from '../../integrations/metrics';
 import { httpSmsProvider, SmsDispatcher } from '../../integrations/sms';
 import { dropDatabases, recreateDatabase } from '../../scripts/databases';
 import { buildSimulator } from '../../simulator/app';
@@ -115,6 +116,8 @@ export interface TestEnv {
   api: FastifyInstance;
   simulatorUrl: string;
   worker: Worker;
+  /** With `workerMetrics`: where the worker's own metrics are served. */
+  workerMetricsUrl?: string;
   startWorker(): Promise<void>;
   stopWorker(): Promise<void>;
   close(): Promise<void>;
@@ -128,6 +131,8 @@ export async function startTestEnv(
     officeAmendmentDeadline?: string;
     /** The embedded store (PGlite in a fresh folder), as `npm start` runs without DATABASE_URL. */
     embedded?: boolean;
+    /** Serve the worker's metrics (agency calls, SMS sends) on a free port, as WORKER_APP_METRICS_ADDRESS does. */
+    workerMetrics?: boolean;
   } = {},
 ): Promise<TestEnv> {
   if (!runtimeInstalled) {
@@ -191,6 +196,7 @@ export async function startTestEnv(
   const db = await openDb(config);
   // The cloned server database comes migrated; the embedded one starts empty, as on a fresh machine.
   if (opts.embedded) await migrateDb(db);
+  const metrics = await startWorkerMetrics(opts.workerMetrics ? { host: '127.0.0.1', port: 0 } : undefined);
   const connection = await Connection.connect({ address: config.temporal.address });
   const client = new Client({ connection, namespace: config.temporal.namespace });
   const api = await buildApp({ config, db: db.db, temporal: client, logger: false });
@@ -200,7 +206,8 @@ export async function startTestEnv(
     { id: offices.a, application: fileA },
     { id: offices.b, application: fileB },
   ]);
-  const dispatcher = new SmsDispatcher(db.db, httpSmsProvider({ url: config.sms.httpUrl! }), config.sms.pollIntervalMs, () => {});
+  const smsProvider = httpSmsProvider({ url: config.sms.httpUrl! });
+  const dispatcher = new SmsDispatcher(db.db, metrics ? meteredSmsProvider(smsProvider, metrics.registry) : smsProvider, config.sms.pollIntervalMs, () => {});
   dispatcher.start();
 
   const workflowBundle = { code: readFileSync(inject('workflowBundlePath'), 'utf8') };
@@ -218,6 +225,7 @@ export async function startTestEnv(
     client,
     api,
     simulatorUrl,
+    workerMetricsUrl: metrics?.url,
     get worker() {
       if (!running) throw new Error('no worker running');
       return running.worker;
@@ -230,6 +238,7 @@ export async function startTestEnv(
         db: db.db,
         workflowBundle,
         workerOptions: { shutdownGraceTime: '1s' },
+        metrics: metrics?.registry,
       });
       running = { worker, done: worker.run() };
     },
@@ -248,6 +257,7 @@ export async function startTestEnv(
       await nativeConnection.close();
       await simulator.close();
       await issuer.close();
+      await metrics?.close();
       await db.close();
       if (databaseUrl) await dropDatabases(inject('adminDatabaseUrl'), new URL(databaseUrl).pathname.slice(1));
       if (pgliteDir) rmSync(pgliteDir, { recursive: true, force: true });
