@@ -75,6 +75,8 @@ export interface Config {
   workDays: ReadonlySet<number>;
   logLevel: string;
   telemetry: {
+    /** OTLP/HTTP base URL traces go to (`/v1/traces` is appended); unset, nothing is traced. */
+    otlpEndpoint?: string;
     /** Where the worker serves the Temporal SDK's own Prometheus metrics (the SDK's core binds it). */
     workerSdkMetricsAddress?: string;
     /** Where the worker serves Tarkhees's metrics (agency calls, SMS sends). */
@@ -193,6 +195,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     })(),
     logLevel: get('LOG_LEVEL'),
     telemetry: {
+      otlpEndpoint: optional(env.OTEL_EXPORTER_OTLP_ENDPOINT, (v) => url('OTEL_EXPORTER_OTLP_ENDPOINT', v)),
       // Checked here so a typo stops the process by name; the SDK's core parses it again itself.
       workerSdkMetricsAddress: optional(env.WORKER_METRICS_ADDRESS, (v) => {
         hostPort('WORKER_METRICS_ADDRESS', v);

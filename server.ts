@@ -4,16 +4,19 @@ import { buildApp } from './api/app';
 import { connectTemporalClient } from './api/temporal';
 import { loadConfig } from './config';
 import { migrateDb, openDb } from './db/client';
+import { tracingFromConfig } from './integrations/tracing';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const handle = await openDb(config);
   await migrateDb(handle);
-  const { client: temporal, connection } = await connectTemporalClient(config);
-  const app = await buildApp({ config, db: handle.db, temporal });
+  const tracing = tracingFromConfig(config, 'tarkhees-api');
+  const { client: temporal, connection } = await connectTemporalClient(config, tracing);
+  const app = await buildApp({ config, db: handle.db, temporal, tracing });
   app.addHook('onClose', async () => {
     await connection.close();
     await handle.close();
+    await tracing?.shutdown();
   });
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void app.close());
   await app.listen({ host: config.api.host, port: config.api.port });

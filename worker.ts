@@ -1,5 +1,6 @@
 // The worker process: runs the application workflows and their activities, and
-// the SMS dispatcher that drains the outbox; serves its metrics when configured to.
+// the SMS dispatcher that drains the outbox; serves its metrics and exports
+// traces when configured to.
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Registry } from 'prom-client';
@@ -9,8 +10,11 @@ import { migrateDb, openDb, type Db } from './db/client';
 import { httpAgencyClients } from './integrations/agencies';
 import { meteredAgencyClients, meteredSmsProvider, startWorkerMetrics } from './integrations/metrics';
 import { consoleSmsProvider, httpSmsProvider, SmsDispatcher, type SmsProvider } from './integrations/sms';
+import { tracingFromConfig, workerTracing, type Tracing } from './integrations/tracing';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
+/** Bundled with the workflows: whoever builds a bundle (the worker, the tests' global setup) passes these. */
+export const WORKFLOW_INTERCEPTOR_MODULES = [fileURLToPath(new URL('./workflows/tracing.ts', import.meta.url))];
 
 /** With a registry, each send is counted by outcome (see integrations/metrics.ts). */
 export function smsProviderFor(config: Config, metrics?: Registry): SmsProvider {
@@ -27,6 +31,8 @@ export interface AppWorkerOptions {
   /** Tests pass a prebuilt bundle so each worker does not re-bundle the workflows. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   workerOptions?: Partial<WorkerOptions>;
+  /** On: activities are spans, and the workflows' spans are exported. */
+  tracing?: Tracing;
   /** Agency calls are counted and timed in this registry. */
   metrics?: Registry;
 }
@@ -34,11 +40,18 @@ export interface AppWorkerOptions {
 export async function createAppWorker(opts: AppWorkerOptions): Promise<Worker> {
   const { config } = opts;
   const agencies = httpAgencyClients(config.agencies);
+  const tracing = workerTracing(opts.tracing);
   return Worker.create({
     connection: opts.connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    interceptors: {
+      // A prebuilt bundle has its interceptor modules inside already.
+      ...(opts.workflowBundle ? {} : { workflowModules: WORKFLOW_INTERCEPTOR_MODULES }),
+      activity: tracing.activity,
+    },
+    sinks: tracing.sinks,
     activities: createActivities({
       db: opts.db,
       agencies: opts.metrics ? meteredAgencyClients(agencies, opts.metrics) : agencies,
@@ -55,10 +68,11 @@ async function main(): Promise<void> {
   // The Temporal SDK's own metrics (task latencies, slots, pollers, activity failures) for Prometheus.
   if (sdkMetricsAddress) Runtime.install({ telemetryOptions: { metrics: { prometheus: { bindAddress: sdkMetricsAddress } } } });
   const metrics = await startWorkerMetrics(config.telemetry.workerAppMetrics);
+  const tracing = tracingFromConfig(config, 'tarkhees-worker');
   const handle = await openDb(config);
   await migrateDb(handle);
   const connection = await NativeConnection.connect({ address: config.temporal.address });
-  const worker = await createAppWorker({ connection, config, db: handle.db, metrics: metrics?.registry });
+  const worker = await createAppWorker({ connection, config, db: handle.db, tracing, metrics: metrics?.registry });
   const dispatcher = new SmsDispatcher(handle.db, smsProviderFor(config, metrics?.registry), config.sms.pollIntervalMs);
   dispatcher.start();
   console.log(`worker polling ${config.temporal.taskQueue} on ${config.temporal.address}${metrics ? `; metrics at ${metrics.url}` : ''}`);
@@ -68,6 +82,7 @@ async function main(): Promise<void> {
   await connection.close();
   await handle.close();
   await metrics?.close();
+  await tracing?.shutdown();
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

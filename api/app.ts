@@ -5,6 +5,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Client } from '@temporalio/client';
 import type { Config } from '../config';
 import type { Db } from '../db/client';
+import type { Tracing } from '../integrations/tracing';
 import errors from './errors';
 import { OfficeService } from './offices';
 import audit from './plugins/audit';
@@ -12,6 +13,7 @@ import metrics from './plugins/metrics';
 import caseLogging from './plugins/case-logging';
 import auth from './plugins/auth';
 import security from './plugins/security';
+import tracing from './plugins/tracing';
 import swagger from './plugins/swagger';
 import apiKeys from './routes/api-keys';
 import applications from './routes/applications';
@@ -43,7 +45,7 @@ declare module 'fastify' {
 /** Applications carry document references, not files: 1 MiB is generous. */
 const BODY_LIMIT_BYTES = 1024 * 1024;
 
-export async function buildApp(deps: { config: Config; db: Db; temporal: Client; logger?: FastifyServerOptions['logger'] }) {
+export async function buildApp(deps: { config: Config; db: Db; temporal: Client; logger?: FastifyServerOptions['logger']; tracing?: Tracing }) {
   const app = Fastify({
     logger: deps.logger ?? { level: deps.config.logLevel },
     bodyLimit: BODY_LIMIT_BYTES,
@@ -59,6 +61,8 @@ export async function buildApp(deps: { config: Config; db: Db; temporal: Client;
   app.decorate('reports', new ReportService(deps.db));
   app.decorate('operations', new OperationsService(deps.db, deps.temporal, deps.config));
   app.decorate('offices', new OfficeService(deps.db, deps.temporal, deps.config));
+  // First, so its span covers every other hook of a request.
+  if (deps.tracing) await app.register(tracing, { tracing: deps.tracing });
   await app.register(errors);
   await app.register(auth, deps.config.auth);
   await app.register(security, deps.config.rateLimit);

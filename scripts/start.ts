@@ -10,6 +10,7 @@ import { loadConfig } from '../config';
 import { migrateDb, openDb } from '../db/client';
 import { startWorkerMetrics } from '../integrations/metrics';
 import { SmsDispatcher } from '../integrations/sms';
+import { tracingFromConfig } from '../integrations/tracing';
 import { buildSimulator } from '../simulator/app';
 import { createAppWorker, smsProviderFor } from '../worker';
 import { startIssuer, type Issuer } from '../identity/issuer';
@@ -63,12 +64,15 @@ async function main() {
       stops.push(() => simulator.close());
     }
 
+    // One process runs the worker and the API here: one tracer, one service name.
+    const tracing = tracingFromConfig(config, 'tarkhees');
+    if (tracing) stops.push(() => tracing.shutdown());
     const metrics = await startWorkerMetrics(config.telemetry.workerAppMetrics);
     if (metrics) stops.push(() => metrics.close());
 
     const nativeConnection = await NativeConnection.connect({ address: config.temporal.address });
     stops.push(() => nativeConnection.close());
-    const worker = await createAppWorker({ connection: nativeConnection, config, db: db.db, metrics: metrics?.registry });
+    const worker = await createAppWorker({ connection: nativeConnection, config, db: db.db, tracing, metrics: metrics?.registry });
     const workerDone = worker.run();
     stops.push(async () => {
       if (worker.getState() === 'RUNNING') worker.shutdown();
@@ -78,9 +82,9 @@ async function main() {
     dispatcher.start();
     stops.push(() => dispatcher.stop());
 
-    const { client, connection } = await connectTemporalClient(config);
+    const { client, connection } = await connectTemporalClient(config, tracing);
     stops.push(() => connection.close());
-    const app = await buildApp({ config, db: db.db, temporal: client });
+    const app = await buildApp({ config, db: db.db, temporal: client, tracing });
     await app.listen({ host: config.api.host, port: config.api.port });
     stops.push(() => app.close());
     if (issuer) {
@@ -99,6 +103,7 @@ async function main() {
         `  Temporal Web UI   ${temporal?.uiUrl ?? '(external Temporal: its own UI)'}`,
         `  Temporal gRPC     ${config.temporal.address}`,
         ...(metrics ? [`  Worker metrics    ${metrics.url}`] : []),
+        ...(tracing ? [`  Traces to         ${config.telemetry.otlpEndpoint}`] : []),
         `  Agency simulator  ${ownSimulator ? `http://127.0.0.1:${config.simulatorPort}` : '(external agencies)'}`,
         `  Database          ${db.kind === 'pglite' ? `embedded PGlite in ${config.pgliteDir}` : 'PostgreSQL at DATABASE_URL'}`,
         `  Token issuer      ${issuer ? `${issuer.url} (built-in; users: ${issuer.url}/users, password "tarkhees")` : config.auth.issuer}`,

@@ -10,11 +10,13 @@ import { inject } from 'vitest';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
+import { SimpleSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { buildApp } from '../../api/app';
 import { loadConfig, type Config } from '../../config';
 import { migrateDb, openDb, type DbHandle } from '../../db/client';
 import { meteredSmsProvider, startWorkerMetrics } from '../../integrations/metrics';
 import { httpSmsProvider, SmsDispatcher } from '../../integrations/sms';
+import { clientInterceptors, startTracing, type Tracing } from '../../integrations/tracing';
 import { dropDatabases, recreateDatabase } from '../../scripts/databases';
 import { buildSimulator } from '../../simulator/app';
 import type { CaseTiming } from '../../workflows/application/contract';
@@ -118,6 +120,8 @@ export interface TestEnv {
   worker: Worker;
   /** With `workerMetrics`: where the worker's own metrics are served. */
   workerMetricsUrl?: string;
+  /** With `spanExporter`: the tracing the API, its Temporal client and the worker share. */
+  tracing?: Tracing;
   startWorker(): Promise<void>;
   stopWorker(): Promise<void>;
   close(): Promise<void>;
@@ -133,6 +137,8 @@ export async function startTestEnv(
     embedded?: boolean;
     /** Serve the worker's metrics (agency calls, SMS sends) on a free port, as WORKER_APP_METRICS_ADDRESS does. */
     workerMetrics?: boolean;
+    /** Trace, exporting every span here as it ends (tracing is process-wide: one such env per test file). */
+    spanExporter?: SpanExporter;
   } = {},
 ): Promise<TestEnv> {
   if (!runtimeInstalled) {
@@ -196,10 +202,11 @@ export async function startTestEnv(
   const db = await openDb(config);
   // The cloned server database comes migrated; the embedded one starts empty, as on a fresh machine.
   if (opts.embedded) await migrateDb(db);
+  const tracing = opts.spanExporter ? startTracing({ serviceName: 'tarkhees-test', spanProcessor: new SimpleSpanProcessor(opts.spanExporter) }) : undefined;
   const metrics = await startWorkerMetrics(opts.workerMetrics ? { host: '127.0.0.1', port: 0 } : undefined);
   const connection = await Connection.connect({ address: config.temporal.address });
-  const client = new Client({ connection, namespace: config.temporal.namespace });
-  const api = await buildApp({ config, db: db.db, temporal: client, logger: false });
+  const client = new Client({ connection, namespace: config.temporal.namespace, interceptors: clientInterceptors(tracing) });
+  const api = await buildApp({ config, db: db.db, temporal: client, logger: false, tracing });
   await api.ready();
   callers.set(api, auth);
   await importOffices(db.db, api.offices, [
@@ -226,6 +233,7 @@ export async function startTestEnv(
     api,
     simulatorUrl,
     workerMetricsUrl: metrics?.url,
+    tracing,
     get worker() {
       if (!running) throw new Error('no worker running');
       return running.worker;
@@ -238,6 +246,7 @@ export async function startTestEnv(
         db: db.db,
         workflowBundle,
         workerOptions: { shutdownGraceTime: '1s' },
+        tracing,
         metrics: metrics?.registry,
       });
       running = { worker, done: worker.run() };
@@ -258,6 +267,7 @@ export async function startTestEnv(
       await simulator.close();
       await issuer.close();
       await metrics?.close();
+      await tracing?.shutdown();
       await db.close();
       if (databaseUrl) await dropDatabases(inject('adminDatabaseUrl'), new URL(databaseUrl).pathname.slice(1));
       if (pgliteDir) rmSync(pgliteDir, { recursive: true, force: true });

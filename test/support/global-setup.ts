@@ -7,7 +7,7 @@ import type { TestProject } from 'vitest/node';
 import { migrateDb, openDb } from '../../db/client';
 import { dropDatabases, recreateDatabase } from '../../scripts/databases';
 import { startTemporalDevServer, type DevServer } from '../../scripts/temporal';
-import { WORKFLOWS_PATH } from '../../worker';
+import { WORKFLOW_INTERCEPTOR_MODULES, WORKFLOWS_PATH } from '../../worker';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -33,7 +33,11 @@ export default async function setup(project: TestProject) {
 
   const [dev, bundle] = await Promise.all([
     process.env.TEMPORAL_TEST_ADDRESS ? undefined : startTemporalDevServer({ port: TEMPORAL_TEST_PORT }),
-    bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { log() {}, trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error } }),
+    bundleWorkflowCode({
+      workflowsPath: WORKFLOWS_PATH,
+      workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
+      logger: { log() {}, trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error },
+    }),
   ]);
   server = dev;
   const bundlePath = path.resolve('.data/test/workflow-bundle.js');
