@@ -11,6 +11,7 @@ import { httpAgencyClients } from './integrations/agencies';
 import { meteredAgencyClients, meteredSmsProvider, startWorkerMetrics } from './integrations/metrics';
 import { consoleSmsProvider, httpSmsProvider, SmsDispatcher, type SmsProvider } from './integrations/sms';
 import { tracingFromConfig, workerTracing, type Tracing } from './integrations/tracing';
+import { workerRuntimeLogging } from './integrations/worker-logging';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
 /** Bundled with the workflows: whoever builds a bundle (the worker, the tests' global setup) passes these. */
@@ -65,8 +66,15 @@ export async function createAppWorker(opts: AppWorkerOptions): Promise<Worker> {
 async function main(): Promise<void> {
   const config = loadConfig();
   const sdkMetricsAddress = config.telemetry.workerSdkMetricsAddress;
-  // The Temporal SDK's own metrics (task latencies, slots, pollers, activity failures) for Prometheus.
-  if (sdkMetricsAddress) Runtime.install({ telemetryOptions: { metrics: { prometheus: { bindAddress: sdkMetricsAddress } } } });
+  const { logger, logging } = workerRuntimeLogging(config.logLevel);
+  Runtime.install({
+    logger,
+    telemetryOptions: {
+      logging,
+      // The Temporal SDK's own metrics (task latencies, slots, pollers, activity failures) for Prometheus.
+      ...(sdkMetricsAddress ? { metrics: { prometheus: { bindAddress: sdkMetricsAddress } } } : {}),
+    },
+  });
   const metrics = await startWorkerMetrics(config.telemetry.workerAppMetrics);
   const tracing = tracingFromConfig(config, 'tarkhees-worker');
   const handle = await openDb(config);
@@ -75,7 +83,7 @@ async function main(): Promise<void> {
   const worker = await createAppWorker({ connection, config, db: handle.db, tracing, metrics: metrics?.registry });
   const dispatcher = new SmsDispatcher(handle.db, smsProviderFor(config, metrics?.registry), config.sms.pollIntervalMs);
   dispatcher.start();
-  console.log(`worker polling ${config.temporal.taskQueue} on ${config.temporal.address}${metrics ? `; metrics at ${metrics.url}` : ''}`);
+  logger.info('worker polling', { taskQueue: config.temporal.taskQueue, address: config.temporal.address, metrics: metrics?.url ?? null });
   // Worker.run() stops on SIGINT/SIGTERM by itself; then drain the rest.
   await worker.run();
   await dispatcher.stop();

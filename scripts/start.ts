@@ -3,7 +3,8 @@
 // migrations, the agency simulator, the worker with the SMS dispatcher, and the
 // API. PGlite is in-process, which is why worker and API share this process here.
 import path from 'node:path';
-import { NativeConnection } from '@temporalio/worker';
+import { NativeConnection, Runtime } from '@temporalio/worker';
+import { workerRuntimeLogging } from '../integrations/worker-logging';
 import { buildApp } from '../api/app';
 import { connectTemporalClient } from '../api/temporal';
 import { loadConfig } from '../config';
@@ -70,6 +71,9 @@ async function main() {
     const metrics = await startWorkerMetrics(config.telemetry.workerAppMetrics);
     if (metrics) stops.push(() => metrics.close());
 
+    // The worker's lines as JSON next to the API's, each about a case carrying its applicationId.
+    const { logger, logging } = workerRuntimeLogging(config.logLevel);
+    Runtime.install({ logger, telemetryOptions: { logging } });
     const nativeConnection = await NativeConnection.connect({ address: config.temporal.address });
     stops.push(() => nativeConnection.close());
     const worker = await createAppWorker({ connection: nativeConnection, config, db: db.db, tracing, metrics: metrics?.registry });
