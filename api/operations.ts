@@ -9,7 +9,8 @@ import proto, { type temporal as TemporalProto } from '@temporalio/proto';
 import { parseDuration, type Config } from '../config';
 import { rowsOf, type Db } from '../db/client';
 import { badRequest, conflict, notFound } from './errors';
-import { extendDeadlineUpdate, recheckAgenciesSignal, workflowIdFor } from '../workflows/application/contract';
+import { extendDeadlineUpdate, recheckAgenciesSignal, SA_STATUS, WORKFLOW_TYPE, workflowIdFor } from '../workflows/application/contract';
+import { Status } from '../domain/status';
 
 export const RepairAction = {
   /** Ask the agencies again now (after an outage, or once a refused question's cause is fixed). */
@@ -51,6 +52,8 @@ export const StuckReason = {
   waitingOnAgency: 'waiting_on_agency',
   /** Nobody and nothing is waited on, yet the case has not moved: no worker, or a failing workflow task. */
   notMoving: 'not_moving',
+  /** The read model shows the case open, but Temporal has closed its workflow (failed, terminated, timed out). */
+  inconsistent: 'inconsistent',
 } as const;
 export type StuckReason = (typeof StuckReason)[keyof typeof StuckReason];
 
@@ -83,12 +86,35 @@ export class OperationsService {
     return { workflow, activity };
   }
 
+  /**
+   * Workflows Temporal has closed while their case still shows open. A case
+   * that ends normally indexes its outcome as it closes, so a closed workflow
+   * still indexed `in_progress` ended some other way: one visibility query,
+   * not a look at every case.
+   */
+  private async closedWhileOpen(): Promise<Map<string, string>> {
+    const found = new Map<string, string>();
+    const query = `WorkflowType = '${WORKFLOW_TYPE}' AND ExecutionStatus != 'Running' AND ${SA_STATUS.name} = '${Status.inProgress}'`;
+    try {
+      for await (const w of this.temporalClient.workflow.list({ query, pageSize: MAX_DESCRIBED })) {
+        found.set(w.workflowId, w.status.name);
+        if (found.size >= MAX_DESCRIBED) break;
+      }
+    } catch {
+      // Visibility down: the projection's own reasons still stand.
+    }
+    return found;
+  }
+
   async stuck(q: StuckQuery) {
     const age = parseDuration('querystring/olderThan', q.olderThan) / 1000;
+    const closed = await this.closedWhileOpen();
+    const closedIds = `{${[...closed.keys()].map((id) => JSON.stringify(id)).join(',')}}`;
     type Row = { id: string; reason: StuckReason; stage: string; waiting_on: string[]; office_id: string | null; license_kind: string; since: Date };
     const rows = await rowsOf<Row>(this.db, sql`
       with open_cases as (
         select a.*, case
+            when a.id = any(${closedIds}::text[]) then 'inconsistent'
             when a.overdue or (a.stage = 'awaiting_correction' and a.correction_due_at < now()) then 'waiting_on_person'
             when a.stage in ('agency_linkage', 'on_hold') then 'waiting_on_agency'
             when cardinality(a.waiting_on) = 0 then 'not_moving'
@@ -115,6 +141,9 @@ export class OperationsService {
       const quiet = rows.filter((r) => r.reason === StuckReason.notMoving).slice(0, MAX_DESCRIBED);
       await Promise.all(quiet.map(async (r) => causes.set(r.id, await this.cause(r.id))));
     }
+    // A failed workflow: say whether an activity failed for good or the workflow's own code did.
+    const failed = rows.filter((r) => r.reason === StuckReason.inconsistent && closed.get(r.id) === 'FAILED');
+    await Promise.all(failed.map(async (r) => causes.set(r.id, await this.cause(r.id))));
     return {
       olderThan: q.olderThan,
       workers: pollers ?? null,
@@ -124,7 +153,14 @@ export class OperationsService {
       items: rows.map((r) => ({
         id: r.id,
         reason: r.reason,
-        cause: r.reason === 'not_moving' ? (noWorker ? 'no_worker' : (causes.get(r.id) ?? null)) : null,
+        cause:
+          r.reason === StuckReason.inconsistent
+            ? (causes.get(r.id) ?? `workflow_${closed.get(r.id)?.toLowerCase() ?? 'closed'}`)
+            : r.reason === StuckReason.notMoving
+              ? noWorker
+                ? 'no_worker'
+                : (causes.get(r.id) ?? null)
+              : null,
         stage: r.stage,
         waitingOn: r.waiting_on,
         officeId: r.office_id,

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, NativeConnection } from '@temporalio/worker';
 import proto from '@temporalio/proto';
 import { createAppWorker } from '../worker';
-import { recheckAgenciesSignal } from '../workflows/application/contract';
+import { recheckAgenciesSignal, SA_STATUS } from '../workflows/application/contract';
 import { BAD_TIMER_MS } from './support/bad-release/workflows';
 
 /** The bundler's own progress lines are noise in a test run. */
@@ -241,17 +241,31 @@ describe('with workers running', () => {
       workflowId: id,
       taskQueue: env.config.temporal.taskQueue,
       args: [{ applicationId: 'TRK-20260101-NOROW1', submittedAt: new Date().toISOString(), data, timing: env.config.timing }],
+      // Indexed as the API starts every case.
+      typedSearchAttributes: [{ key: SA_STATUS, value: 'in_progress' }],
     });
     const { item } = await waitFor('the failed activity named', async () => {
       const found = (await stuckOf(env, 'olderThan=1h')).items.find((i) => i.id === id);
-      return found?.cause === 'activity_failed' ? { item: found } : undefined;
+      // Temporal has closed the workflow (failed) while the read model shows the case open.
+      return found?.cause === 'activity_failed' && found.reason === 'inconsistent' ? { item: found } : undefined;
     });
-    expect(item.reason).toBe('not_moving');
+    expect(item).toMatchObject({ reason: 'inconsistent', cause: 'activity_failed' });
     const d = (await call(env.api, 'admin', 'GET', `/operations/cases/${id}`)).json();
     expect(d.workflow).toMatchObject({ found: true, status: 'FAILED' });
     expect(d.inconsistent).toBe(true);
     // A failed workflow cannot be reset to go on from here (its input is wrong), but it can be closed.
     expect((await call(env.api, 'admin', 'POST', `/operations/cases/${id}/repair`, { action: 'reset', reason: 'try again' })).statusCode).toBe(409);
+  });
+
+  it('finds a case in review whose workflow was terminated behind the API’s back: the read model and Temporal disagree', async () => {
+    const id = await submitOk(env.api, commercialApplication());
+    await waitForStage(env.api, id, 'review');
+    // Someone used the Temporal CLI or Web UI: the workflow stops, the projection still says in review.
+    await env.client.workflow.getHandle(id).terminate('by hand in the Web UI');
+    const { page, item } = await findStuck(env, id, 'inconsistent');
+    expect(item.cause).toBe('workflow_terminated');
+    expect(page.counts.inconsistent).toBeGreaterThanOrEqual(1);
+    expect((await call(env.api, 'admin', 'GET', `/operations/cases/${id}`)).json()).toMatchObject({ inconsistent: true, workflow: { status: 'TERMINATED' } });
   });
 
   it('answers 400 for a bad threshold and 403 to office staff', async () => {
