@@ -3,7 +3,7 @@
 // what it alone knows: whether any worker polls the task queue, and, for one
 // case at a time, its pending activities and last events.
 import { sql } from 'drizzle-orm';
-import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 // A CommonJS package: Node's ESM loader sees only its default export (types come by name).
 import proto, { type temporal as TemporalProto } from '@temporalio/proto';
 import { parseDuration, type Config } from '../config';
@@ -221,7 +221,10 @@ export class OperationsService {
     if (action === RepairAction.reset) return { id, action, ...(await this.reset(id, opts.reason ?? 'reset by an administrator')) };
     if (action === RepairAction.recheckAgencies) await handle.signal(recheckAgenciesSignal);
     else if (action === RepairAction.terminate) {
-      await handle.terminate(opts.reason ?? 'terminated by an administrator');
+      await handle.terminate(opts.reason ?? 'terminated by an administrator').catch((err: unknown) => {
+        // Already closed in Temporal (an inconsistent case): closing the read model is what is left to do.
+        if (!(err instanceof WorkflowNotFoundError)) throw err;
+      });
       await this.closeTerminated(id, before.seq, opts.by ?? 'operations', opts.reason ?? '');
     } else if (action === RepairAction.extendDeadline) {
       await handle.executeUpdate(extendDeadlineUpdate, { args: [{ until: new Date(opts.until!).toISOString(), by: opts.by ?? 'operations', reason: opts.reason ?? '' }] });

@@ -266,6 +266,11 @@ describe('with workers running', () => {
     expect(item.cause).toBe('workflow_terminated');
     expect(page.counts.inconsistent).toBeGreaterThanOrEqual(1);
     expect((await call(env.api, 'admin', 'GET', `/operations/cases/${id}`)).json()).toMatchObject({ inconsistent: true, workflow: { status: 'TERMINATED' } });
+    // The repair: terminate closes the case in the read model too (Temporal has nothing left to stop).
+    const closed = await call(env.api, 'admin', 'POST', `/operations/cases/${id}/repair`, { action: 'terminate', reason: 'close what the Web UI stopped' });
+    expect(closed.json()).toMatchObject({ moved: true, status: 'cancelled' });
+    expect((await call(env.api, 'admin', 'GET', `/operations/cases/${id}`)).json().inconsistent).toBe(false);
+    expect((await call(env.api, 'supervisor', 'GET', `/tasks?status=active&q=${id}`)).json().items).toEqual([]);
   });
 
   it('answers 400 for a bad threshold and 403 to office staff', async () => {
