@@ -318,6 +318,40 @@ describe('with no worker', () => {
   });
 });
 
+describe('retrying a blocked step now', () => {
+  let env: TestEnv;
+  const labor = (outage: boolean) =>
+    fetch(`${env.simulatorUrl}/_control/labor`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ outage }) });
+  beforeAll(async () => {
+    // Backoff of 10 s and more: long enough to tell a recheck from the next scheduled attempt.
+    env = await startTestEnv({ timing: { agencyRetryInitialMs: 10_000, agencyRetryMaxMs: 60_000 } });
+  });
+  afterAll(async () => {
+    await labor(false);
+    await env?.close();
+  });
+
+  it('asks an agency again at once when the operator rechecks after an outage, instead of waiting out the backoff', async () => {
+    await labor(true);
+    const id = await submitOk(env.api, commercialApplication());
+    await approveAll(env.api, id);
+    await waitForApp(env.api, id, 'labor unavailable', (a) => a.agencies.laborOffice?.state === 'unavailable', 60_000);
+    const next = await waitFor('the next attempt scheduled well ahead', async () => {
+      const d = (await call(env.api, 'admin', 'GET', `/operations/cases/${id}`)).json();
+      const pending = d.workflow.pendingActivities?.find((a: { activityType: string }) => a.activityType === 'checkAgency');
+      const at = pending?.nextAttemptAt ? Date.parse(pending.nextAttemptAt) : NaN;
+      return at - Date.now() > 4_000 ? at : undefined;
+    }, { timeoutMs: 30_000, intervalMs: 250 });
+
+    await labor(false);
+    const repaired = await call(env.api, 'admin', 'POST', `/operations/cases/${id}/repair`, { action: 'recheck_agencies', reason: 'labor office back up' });
+    expect(repaired.json()).toMatchObject({ accepted: true, moved: true });
+    await waitForApp(env.api, id, 'issued', (a) => a.status === 'issued', 15_000);
+    // Issued before the attempt the backoff had scheduled would even have run.
+    expect(Date.now()).toBeLessThan(next);
+  }, 120_000);
+});
+
 describe('extending a deadline', () => {
   let env: TestEnv;
   beforeAll(async () => {

@@ -66,6 +66,21 @@ const scenarios: Record<string, (env: TestEnv) => Promise<string>> = {
     await waitForApp(env.api, id, 'issued', (a) => a.status === 'issued');
     return id;
   },
+  'agency-outage-recheck-cuts-backoff-issued': async (env) => {
+    // Rechecks during the outage cut the backoff short (the retrying call is cancelled and asked again).
+    const ctl = (b: unknown) => fetch(`${env.simulatorUrl}/_control/labor`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(b) });
+    await ctl({ outage: true });
+    const id = await submitOk(env.api, commercialApplication());
+    await approveAll(env.api, id);
+    await waitForApp(env.api, id, 'labor unavailable', (a) => a.agencies.laborOffice?.state === 'unavailable');
+    for (let i = 0; i < 3; i++) {
+      await call(env.api, 'admin', 'POST', `/operations/cases/${id}/repair`, { action: 'recheck_agencies', reason: 'still down?' });
+    }
+    await ctl({ outage: false });
+    await call(env.api, 'admin', 'POST', `/operations/cases/${id}/repair`, { action: 'recheck_agencies', reason: 'back up' });
+    await waitForApp(env.api, id, 'issued', (a) => a.status === 'issued');
+    return id;
+  },
   'office-reassigned-then-issued': async (env) => {
     const id = await submitOk(env.api, commercialApplication());
     await waitForStage(env.api, id, 'review');

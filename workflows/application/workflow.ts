@@ -75,6 +75,8 @@ const PATCH_TASK_SLA = 'task-sla-working-days';
 const ESCALATED_PRIORITY = 2;
 /** Patch id: the two `*_check_started` transitions are no longer written. */
 const PATCH_NO_CHECK_STARTED = 'no-check-started-transitions';
+/** Patch id: an operator's recheck cuts short an agency call's retry backoff and asks again at once. */
+const PATCH_RECHECK_CUTS_BACKOFF = 'recheck-cuts-agency-backoff';
 /** Patch id: the review tasks' SLA schedule comes with the conditions check, not from its own local activity. */
 const PATCH_SLA_WITH_CONDITIONS = 'sla-with-conditions-check';
 /** A blip should not show on the case; after this many tries it is reported as waiting. */
@@ -645,6 +647,11 @@ export async function licenseApplication(input: ApplicationWorkflowInput): Promi
     let patient = false;
     while (!answer) {
       try {
+        if (patient && patched(PATCH_RECHECK_CUTS_BACKOFF)) {
+          // Retrying with backoff after an outage: an operator's recheck asks again now, not at the next attempt.
+          answer = await untilRecheck(() => agencyPatient.checkAgency(agency, cr));
+          continue;
+        }
         answer = await (patient ? agencyPatient : agencyQuick).checkAgency(agency, cr);
       } catch (err) {
         if (!(err instanceof ActivityFailure)) throw err;
@@ -673,6 +680,27 @@ export async function licenseApplication(input: ApplicationWorkflowInput): Promi
     state.waitingOn = state.waitingOn.filter((w) => w !== agency).concat(stillWaited ? [agency] : []);
     await transition(CaseEvent.agencyChecked, { agency, details: { state: result.state } });
     return result;
+  }
+
+  /**
+   * Runs a retrying call until it settles or an operator asks for a recheck;
+   * on a recheck the call (waiting out its backoff) is cancelled and nothing
+   * is returned, so the caller asks again at once.
+   */
+  async function untilRecheck<T>(call: () => Promise<T>): Promise<T | undefined> {
+    recheckRequested = false;
+    let settled = false;
+    const scope = new CancellationScope();
+    const attempt = scope.run(call).finally(() => {
+      settled = true;
+    });
+    await condition(() => settled || recheckRequested);
+    if (settled) return attempt;
+    scope.cancel();
+    await attempt.catch((err: unknown) => {
+      if (!isCancellation(err)) throw err;
+    });
+    return undefined;
   }
 
   /** Both agencies in parallel; non-compliance puts the case on hold until fixed or the deadline. */
