@@ -255,6 +255,11 @@ describe('with workers running', () => {
     expect(d.inconsistent).toBe(true);
     // A failed workflow cannot be reset to go on from here (its input is wrong), but it can be closed.
     expect((await call(env.api, 'admin', 'POST', `/operations/cases/${id}/repair`, { action: 'reset', reason: 'try again' })).statusCode).toBe(409);
+    expect((await call(env.api, 'admin', 'POST', `/operations/cases/${id}/repair`, { action: 'terminate', reason: 'migrated with a wrong id' })).json()).toMatchObject({
+      moved: true,
+      status: 'cancelled',
+    });
+    expect((await stuckOf(env, 'olderThan=1h')).items.some((i) => i.id === id)).toBe(false);
   });
 
   it('finds a case in review whose workflow was terminated behind the API’s back: the read model and Temporal disagree', async () => {
