@@ -98,7 +98,25 @@ function decodeCursor(cursor: string): { submittedAt: Date; id: string } {
   return { submittedAt, id };
 }
 
-const summary = (r: AppRow) => ({
+/** What a list row shows: the list reads only these columns, not the application's data or the case's details. */
+const SUMMARY_COLUMNS = {
+  id: applications.id,
+  status: applications.status,
+  stage: applications.stage,
+  exclusionReason: applications.exclusionReason,
+  waitingOn: applications.waitingOn,
+  licenseKind: applications.licenseKind,
+  tradeName: applications.tradeName,
+  crNumber: applications.crNumber,
+  isicCode: applications.isicCode,
+  officeId: applications.officeId,
+  licenseNumber: applications.licenseNumber,
+  submittedAt: applications.submittedAt,
+  updatedAt: applications.updatedAt,
+};
+type SummaryRow = Pick<AppRow, keyof typeof SUMMARY_COLUMNS>;
+
+const summary = (r: SummaryRow) => ({
   id: r.id,
   status: r.status,
   stage: r.stage,
@@ -334,7 +352,7 @@ export class ApplicationService {
       where.push(or(lt(applications.submittedAt, c.submittedAt), and(eq(applications.submittedAt, c.submittedAt), lt(applications.id, c.id)))!);
     }
     const rows = await this.db
-      .select()
+      .select(SUMMARY_COLUMNS)
       .from(applications)
       .where(and(...where))
       .orderBy(desc(applications.submittedAt), desc(applications.id))
