@@ -66,7 +66,6 @@ export interface StuckQuery {
   limit: number;
 }
 
-
 export class OperationsService {
   constructor(
     private readonly db: Db,
@@ -143,7 +142,12 @@ export class OperationsService {
     }
     // A failed workflow: say whether an activity failed for good or the workflow's own code did.
     const failed = rows.filter((r) => r.reason === StuckReason.inconsistent && closed.get(r.id) === 'FAILED');
-    await Promise.all(failed.map(async (r) => causes.set(r.id, await this.cause(r.id))));
+    await Promise.all(failed.map(async (r) => causes.set(r.id, await this.failedBy(this.temporalClient.workflow.getHandle(workflowIdFor(r.id))))));
+    const causeOf = (r: Row): string | null => {
+      if (r.reason === StuckReason.inconsistent) return causes.get(r.id) ?? `workflow_${closed.get(r.id)!.toLowerCase()}`;
+      if (r.reason !== StuckReason.notMoving) return null;
+      return noWorker ? 'no_worker' : (causes.get(r.id) ?? null);
+    };
     return {
       olderThan: q.olderThan,
       workers: pollers ?? null,
@@ -153,14 +157,7 @@ export class OperationsService {
       items: rows.map((r) => ({
         id: r.id,
         reason: r.reason,
-        cause:
-          r.reason === StuckReason.inconsistent
-            ? (causes.get(r.id) ?? `workflow_${closed.get(r.id)?.toLowerCase() ?? 'closed'}`)
-            : r.reason === StuckReason.notMoving
-              ? noWorker
-                ? 'no_worker'
-                : (causes.get(r.id) ?? null)
-              : null,
+        cause: causeOf(r),
         stage: r.stage,
         waitingOn: r.waiting_on,
         officeId: r.office_id,
@@ -176,7 +173,7 @@ export class OperationsService {
     try {
       const handle = this.temporalClient.workflow.getHandle(workflowIdFor(id));
       const d = await handle.describe();
-      if (d.status.name === 'FAILED') return (await this.failedBy(handle)) ?? 'workflow_failed';
+      if (d.status.name === 'FAILED') return this.failedBy(handle);
       if (d.status.name !== 'RUNNING') return 'workflow_closed';
       if ((d.raw.pendingWorkflowTask?.attempt ?? 0) > 1) return 'workflow_task_failing';
       if ((d.raw.pendingActivities ?? []).some((a) => (a.attempt ?? 0) > 1)) return 'activity_retrying';
@@ -191,11 +188,9 @@ export class OperationsService {
    * retryable, or out of attempts) is named as such, since its fix is in the
    * activity's world (data, an agency), not in the workflow's code.
    */
-  private async failedBy(handle: ReturnType<Client['workflow']['getHandle']>): Promise<string | undefined> {
+  private async failedBy(handle: ReturnType<Client['workflow']['getHandle']>): Promise<'activity_failed' | 'workflow_failed'> {
     const history = await handle.fetchHistory().catch(() => undefined);
-    const last = history?.events?.at(-1);
-    const failure = last?.workflowExecutionFailedEventAttributes?.failure;
-    if (!failure) return undefined;
+    const failure = history?.events?.at(-1)?.workflowExecutionFailedEventAttributes?.failure;
     // The application workflow never throws a non-retryable failure of its own: one in the chain came from an activity.
     for (let f: typeof failure | null | undefined = failure; f; f = f.cause) {
       if (f.activityFailureInfo || f.applicationFailureInfo?.nonRetryable) return 'activity_failed';

@@ -158,14 +158,12 @@ export class TaskService {
    * says when; the row is otherwise the one read before, so there is no need
    * to read it back. Without a time (nothing changed, an older worker) it is read.
    */
-  private async after(t: TaskRow, p: Principal, at: string | undefined, change: Partial<TaskRow>) {
-    return at ? this.view({ ...t, ...change }) : this.get(t.id, p);
+  private async after(t: TaskRow, p: Principal, at: string | undefined, change: (at: Date) => Partial<TaskRow>) {
+    return at ? this.view({ ...t, ...change(new Date(at)) }) : this.get(t.id, p);
   }
 
-  private afterHolder(t: TaskRow, p: Principal, result: TaskChange) {
-    const holder = result.holder ?? null;
-    const at = result.at ? new Date(result.at) : null;
-    return this.after(t, p, result.at, { assignee: holder, status: holder ? 'claimed' : 'open', claimedAt: holder ? at : null });
+  private afterHolder(t: TaskRow, p: Principal, { holder, at }: TaskChange) {
+    return this.after(t, p, at, (when) => ({ assignee: holder ?? null, status: holder ? 'claimed' : 'open', claimedAt: holder ? when : null }));
   }
 
   async claim(id: string, p: Principal) {
@@ -204,13 +202,13 @@ export class TaskService {
     if (t.kind === 'applicant_correction') throw conflict('a correction task is completed by the applicant’s correction', 'refused');
     this.requireOpen(t);
     const result = await this.applications.decideTask(t.applicationId, { ...body, kind: t.kind === 'health_review' ? 'health' : 'technical' }, p);
-    return this.after(t, p, result.at, {
+    return this.after(t, p, result.at, (when) => ({
       status: 'completed',
       decision: body.decision,
       reasons: body.reasons ?? [],
       comment: body.comment ?? null,
-      decidedAt: result.at ? new Date(result.at) : null,
-    });
+      decidedAt: when,
+    }));
   }
 
   /** The inspector holding a home-visit case's technical review proposes a time. */

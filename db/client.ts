@@ -34,6 +34,11 @@ export async function rowsOf<T>(db: Db, query: SQL): Promise<T[]> {
 
 const dialect = new PgDialect();
 
+/** Statement text to its name: hashing the text on every call cost more than the lookup. */
+const statementNames = new Map<string, string>();
+/** A handful of statement shapes use executeNamed; this only bounds a mistake. */
+const MAX_NAMED_STATEMENTS = 64;
+
 /**
  * Runs a statement the server parses and plans once per connection (a named
  * prepared statement) instead of on every call: for the large statements that
@@ -54,11 +59,6 @@ export async function executeNamed<T>(db: Db, label: string, query: SQL): Promis
   // Past the cap a caller is building texts on the fly: those run unnamed rather than fill every connection.
   return (await client.query(name ? { name, text, values: params } : { text, values: params })).rows;
 }
-
-/** Statement text to its name: hashing the text on every call cost more than the lookup. */
-const statementNames = new Map<string, string>();
-/** A handful of statement shapes use executeNamed; this only bounds a mistake. */
-const MAX_NAMED_STATEMENTS = 64;
 
 export async function openDb(opts: { databaseUrl?: string; pgliteDir: string }): Promise<DbHandle> {
   if (opts.databaseUrl) {

@@ -83,9 +83,10 @@ export interface WorkerTracing {
 }
 
 /**
- * With tracing off here the sink is still there, as a no-op: a workflow
- * started by an API that traces hands it spans all the same, and a missing
- * sink is logged as an error on every workflow task.
+ * With tracing off here the sink is still there, as a no-op: a prebuilt
+ * bundle carries the interceptors whatever this worker does (the tests'
+ * bundle does), a workflow started by an API that traces then hands it
+ * spans, and a missing sink is logged as an error on every workflow task.
  */
 export function workerTracing(tracing: Tracing | undefined): WorkerTracing {
   if (!tracing) return { sinks: { exporter: { export: { fn() {} } } }, activity: [] };

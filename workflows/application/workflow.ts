@@ -586,11 +586,10 @@ export async function licenseApplication(input: ApplicationWorkflowInput): Promi
       reviewOutcome = undefined;
       // Due and reminder times in working days (task_slas, holidays). Cases started
       // before SLAs existed keep the flat time they were given.
-      const kinds = state.pendingReviews.map((k) => TASK_KIND_FOR_REVIEW[k]);
       const schedules = slaWithConditions
         ? conditions.schedules
         : patched(PATCH_TASK_SLA)
-          ? await db.taskSchedules({ kinds, from: new Date().toISOString() })
+          ? await db.taskSchedules({ kinds: state.pendingReviews.map((k) => TASK_KIND_FOR_REVIEW[k]), from: new Date().toISOString() })
           : undefined;
       const flatDue = new Date(Date.now() + (timing.reviewSlaMs ?? DEFAULT_REVIEW_SLA_MS)).toISOString();
       // An owner of five or more establishments (or one who asked) gets the inspector at home.
