@@ -27,9 +27,11 @@ export const RepairAction = {
   terminate: 'terminate',
   /**
    * For a workflow task that fails after a bad release ran it: Temporal starts
-   * a new run from the case's last completed workflow task, dropping what that
-   * task decided, and today's code decides it again. Signals received after it
-   * are kept. (Temporal's own "reset to last workflow task".)
+   * a new run from the last workflow task completed before the first event
+   * today's code cannot replay (named by the nondeterminism failure; without
+   * one, the last completed task), dropping everything the bad release decided
+   * from there on, and today's code decides it again. Signals received since
+   * are kept.
    */
   reset: 'reset',
 } as const;
@@ -44,6 +46,27 @@ const MAX_DESCRIBED = 50;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const { temporal } = proto;
+
+/** How the SDK's nondeterminism failure names the first event the code did not replay. */
+const DIVERGING_EVENT = /HistoryEvent\(id: (\d+)/;
+
+/**
+ * Where a reset starts the new run: the last workflow task completed before
+ * the first event today's code does not replay. A bad release may have run
+ * several of the case's tasks (a timer fired while it was deployed); resetting
+ * only its last one would keep its other decisions and fail again. When the
+ * failure does not name an event (or there is none), the last completed task.
+ */
+export function resetPoint(events: TemporalProto.api.history.v1.IHistoryEvent[]): TemporalProto.api.history.v1.IHistoryEvent | undefined {
+  const { EventType, WorkflowTaskFailedCause } = temporal.api.enums.v1;
+  const completed = events.filter((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED);
+  const failure = events
+    .filter((e) => e.workflowTaskFailedEventAttributes?.cause === WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_NON_DETERMINISTIC_ERROR)
+    .at(-1);
+  const named = DIVERGING_EVENT.exec(failure?.workflowTaskFailedEventAttributes?.failure?.message ?? '');
+  if (!named) return completed.at(-1);
+  return completed.filter((e) => Number(e.eventId) < Number(named[1])).at(-1);
+}
 
 export const StuckReason = {
   /** A task past its SLA, or a correction past its deadline that did not end the case. */
@@ -235,24 +258,24 @@ export class OperationsService {
   }
 
   /**
-   * Resets the case's workflow to its last completed workflow task, then
-   * checks that the new run completes a workflow task of its own: that is the
-   * case moving again, whether or not the step it takes writes anything yet.
+   * Resets the case's workflow to before what a bad release decided (see
+   * resetPoint), then checks that the new run completes a workflow task of its
+   * own: that is the case moving again, whether or not the step it takes
+   * writes anything yet.
    */
   private async reset(id: string, reason: string) {
     const handle = this.temporalClient.workflow.getHandle(workflowIdFor(id));
     const description = await handle.describe();
     if (description.status.name !== 'RUNNING') throw conflict(`the workflow is ${description.status.name.toLowerCase()}; only a running one is reset`, 'refused');
     const EventType = temporal.api.enums.v1.EventType;
-    const events = (await handle.fetchHistory()).events ?? [];
-    const lastGood = events.filter((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED).at(-1);
-    if (!lastGood?.eventId) throw conflict('the workflow has not completed a workflow task yet: there is nothing to reset to', 'refused');
-    const resetTo = Number(lastGood.eventId);
+    const point = resetPoint((await handle.fetchHistory()).events ?? []);
+    if (!point?.eventId) throw conflict('the workflow has no completed workflow task to reset to (before the first event its code cannot replay)', 'refused');
+    const resetTo = Number(point.eventId);
     const { runId } = await this.temporalClient.workflowService.resetWorkflowExecution({
       namespace: this.config.temporal.namespace,
       workflowExecution: { workflowId: workflowIdFor(id), runId: description.runId },
       reason,
-      workflowTaskFinishEventId: lastGood.eventId,
+      workflowTaskFinishEventId: point.eventId,
       // The same reset asked twice (a retried request) is done once.
       requestId: `reset:${description.runId}:${resetTo}`,
       resetReapplyType: temporal.api.enums.v1.ResetReapplyType.RESET_REAPPLY_TYPE_SIGNAL,

@@ -10,6 +10,7 @@ import proto from '@temporalio/proto';
 import { createAppWorker } from '../worker';
 import { recheckAgenciesSignal, SA_STATUS } from '../workflows/application/contract';
 import { BAD_TIMER_MS } from './support/bad-release/workflows';
+import { resetPoint } from '../api/operations';
 
 /** The bundler's own progress lines are noise in a test run. */
 const quietBundler = { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} } as never;
@@ -185,7 +186,7 @@ describe('with workers running', () => {
     expect((await call(env.api, 'admin', 'POST', `/operations/cases/${id}/repair`, { action: 'terminate', reason: 'bad input from a migration' })).json()).toMatchObject({ moved: true, status: 'cancelled' });
   });
 
-  it('resets a case a bad release broke to its last good workflow task, and the case goes on to its license', async () => {
+  it('resets a case a bad release broke to before that release\'s first decision, and the case goes on to its license', async () => {
     const id = await submitOk(env.api, commercialApplication());
     await waitForStage(env.api, id, 'review');
     const handle = env.client.workflow.getHandle(id);
@@ -200,9 +201,14 @@ describe('with workers running', () => {
     const connection = await NativeConnection.connect({ address: env.config.temporal.address });
     const badBundle = await bundleWorkflowCode({ workflowsPath: fileURLToPath(new URL('./support/bad-release/workflows.ts', import.meta.url)), logger: quietBundler });
     const bad = await createAppWorker({ connection, config: env.config, db: env.db.db, workflowBundle: badBundle });
+    const completedTasks = async () => ((await handle.fetchHistory()).events ?? []).filter((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED).length;
     await bad.runUntil(async () => {
       await handle.signal(recheckAgenciesSignal);
       await waitFor('the bad release decided a workflow task', async () => ((await badTimers()) > 0 ? true : undefined));
+      // And a later one, as a release deployed for a while does: the reset must go back before both.
+      const before = await completedTasks();
+      await handle.signal(recheckAgenciesSignal);
+      await waitFor('the bad release completed another workflow task', async () => ((await completedTasks()) > before ? true : undefined));
     });
     await connection.close();
 
@@ -216,10 +222,15 @@ describe('with workers running', () => {
     expect((await call(env.api, 'admin', 'POST', `/tasks/${id}:technical:1/claim`)).statusCode).not.toBe(200);
 
     const brokenRun = (await handle.describe()).runId;
+    const firstBadTimer = ((await handle.fetchHistory()).events ?? []).find(
+      (e) => e.eventType === EventType.EVENT_TYPE_TIMER_STARTED && Number(e.timerStartedEventAttributes?.startToFireTimeout?.seconds) === BAD_TIMER_MS / 1000,
+    );
     const reset = await call(env.api, 'admin', 'POST', `/operations/cases/${id}/repair`, { action: 'reset', reason: 'release 1.4.2 started a stray timer' });
     expect(reset.statusCode, reset.body).toBe(200);
     expect(reset.json()).toMatchObject({ action: 'reset', accepted: true, moved: true, status: 'in_progress' });
     expect(reset.json().runId).not.toBe(brokenRun);
+    // Back to before the bad release's first decision, not only its last task.
+    expect(reset.json().resetToEventId).toBeLessThan(Number(firstBadTimer?.eventId));
     expect((await handle.describe()).runId).toBe(reset.json().runId);
     // The new run has today's decisions only, and the case goes on.
     expect(await badTimers()).toBe(0);
@@ -390,5 +401,31 @@ describe('extending a deadline', () => {
     expect((await call(env.api, 'admin', 'GET', `/applications/${id}`)).json()).toMatchObject({ status: 'in_progress', stage: 'awaiting_correction' });
     await call(env.api, 'clerk', 'POST', `/applications/${id}/corrections`, { documents: body.documents });
     await waitForStage(env.api, id, 'review');
+  });
+});
+
+describe('where a reset starts the new run', () => {
+  const { EventType, WorkflowTaskFailedCause } = proto.temporal.api.enums.v1;
+  const completed = (id: number) => ({ eventId: id, eventType: EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED });
+  const nondeterminism = (id: number, message: string) => ({
+    eventId: id,
+    eventType: EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED,
+    workflowTaskFailedEventAttributes: { cause: WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_NON_DETERMINISTIC_ERROR, failure: { message } },
+  });
+  const at = (events: object[]) => Number(resetPoint(events as never)?.eventId);
+
+  it('goes back before the first event the code does not replay, past later tasks the bad release completed', () => {
+    const history = [completed(4), completed(18), completed(23), nondeterminism(27, '[TMPRL1100] Nondeterminism error: No command scheduled for event HistoryEvent(id: 19, TimerStarted)')];
+    expect(at(history)).toBe(18);
+  });
+
+  it('takes the last completed task when the failure names no event, or when there is no failure', () => {
+    expect(at([completed(4), completed(18), nondeterminism(20, 'Activity type of scheduled event does not match')])).toBe(18);
+    expect(at([completed(4), completed(18)])).toBe(18);
+  });
+
+  it('has nothing to reset to when no task completed before the diverging event', () => {
+    expect(resetPoint([completed(4), nondeterminism(9, 'No command scheduled for event HistoryEvent(id: 3, TimerStarted)')] as never)).toBeUndefined();
+    expect(resetPoint([] as never)).toBeUndefined();
   });
 });
