@@ -6,8 +6,10 @@ import { connect } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Connection } from '@temporalio/client';
+import proto from '@temporalio/proto';
 import { SEARCH_ATTRIBUTES } from '../workflows/application/contract';
 
+const { temporal } = proto;
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** The dev server with SQLite needs a few seconds; a cold machine sometimes more. */
 const READY_TIMEOUT_MS = 60_000;
@@ -37,6 +39,35 @@ function portInUse(port: number): Promise<boolean> {
     });
     socket.once('error', () => resolve(false));
   });
+}
+
+const INDEXED_TYPE = {
+  Keyword: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+  KeywordList: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD_LIST,
+  Bool: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_BOOL,
+} as const;
+
+/**
+ * The CLI registers `--search-attribute`s only when it creates the namespace.
+ * A data folder from an earlier release keeps its namespace, so an attribute
+ * added since would be unknown and every workflow task setting it would fail:
+ * add what is missing.
+ */
+export async function registerMissingSearchAttributes(address: string, namespace: string): Promise<string[]> {
+  const conn = await Connection.connect({ address });
+  try {
+    const { customAttributes } = await conn.operatorService.listSearchAttributes({ namespace });
+    const missing = Object.entries(SEARCH_ATTRIBUTES).filter(([name]) => !customAttributes?.[name]);
+    if (missing.length > 0) {
+      await conn.operatorService.addSearchAttributes({
+        namespace,
+        searchAttributes: Object.fromEntries(missing.map(([name, type]) => [name, INDEXED_TYPE[type]])),
+      });
+    }
+    return missing.map(([name]) => name);
+  } finally {
+    await conn.close();
+  }
 }
 
 export async function startTemporalDevServer(opts: {
@@ -94,6 +125,7 @@ export async function startTemporalDevServer(opts: {
       await new Promise((r) => setTimeout(r, 250));
     }
   }
+  await registerMissingSearchAttributes(address, opts.namespace ?? 'default');
   return {
     address,
     uiUrl: opts.uiPort ? `http://127.0.0.1:${opts.uiPort}` : undefined,
