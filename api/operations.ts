@@ -3,7 +3,7 @@
 // what it alone knows: whether any worker polls the task queue, and, for one
 // case at a time, its pending activities and last events.
 import { sql } from 'drizzle-orm';
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
 // A CommonJS package: Node's ESM loader sees only its default export (types come by name).
 import proto, { type temporal as TemporalProto } from '@temporalio/proto';
 import { parseDuration, type Config } from '../config';
@@ -211,7 +211,7 @@ export class OperationsService {
    * retryable, or out of attempts) is named as such, since its fix is in the
    * activity's world (data, an agency), not in the workflow's code.
    */
-  private async failedBy(handle: ReturnType<Client['workflow']['getHandle']>): Promise<'activity_failed' | 'workflow_failed'> {
+  private async failedBy(handle: WorkflowHandle): Promise<'activity_failed' | 'workflow_failed'> {
     const history = await handle.fetchHistory().catch(() => undefined);
     const failure = history?.events?.at(-1)?.workflowExecutionFailedEventAttributes?.failure;
     // The application workflow never throws a non-retryable failure of its own: one in the chain came from an activity.
@@ -236,7 +236,7 @@ export class OperationsService {
     if (!before) throw notFound(`no application ${id}`);
     if (before.status !== 'in_progress') throw conflict(`the application is closed (${before.status})`, 'refused');
     const handle = this.temporalClient.workflow.getHandle(workflowIdFor(id));
-    if (action === RepairAction.reset) return { id, action, ...(await this.reset(id, opts.reason ?? 'reset by an administrator')) };
+    if (action === RepairAction.reset) return { id, action, ...(await this.reset(id, handle, opts.reason ?? 'reset by an administrator')) };
     if (action === RepairAction.recheckAgencies) await handle.signal(recheckAgenciesSignal);
     else if (action === RepairAction.terminate) {
       await handle.terminate(opts.reason ?? 'terminated by an administrator').catch((err: unknown) => {
@@ -263,8 +263,7 @@ export class OperationsService {
    * own: that is the case moving again, whether or not the step it takes
    * writes anything yet.
    */
-  private async reset(id: string, reason: string) {
-    const handle = this.temporalClient.workflow.getHandle(workflowIdFor(id));
+  private async reset(id: string, handle: WorkflowHandle, reason: string) {
     const description = await handle.describe();
     if (description.status.name !== 'RUNNING') throw conflict(`the workflow is ${description.status.name.toLowerCase()}; only a running one is reset`, 'refused');
     const EventType = temporal.api.enums.v1.EventType;
@@ -273,14 +272,14 @@ export class OperationsService {
     const resetTo = Number(point.eventId);
     const { runId } = await this.temporalClient.workflowService.resetWorkflowExecution({
       namespace: this.config.temporal.namespace,
-      workflowExecution: { workflowId: workflowIdFor(id), runId: description.runId },
+      workflowExecution: { workflowId: handle.workflowId, runId: description.runId },
       reason,
       workflowTaskFinishEventId: point.eventId,
       // The same reset asked twice (a retried request) is done once.
       requestId: `reset:${description.runId}:${resetTo}`,
       resetReapplyType: temporal.api.enums.v1.ResetReapplyType.RESET_REAPPLY_TYPE_SIGNAL,
     });
-    const newRun = this.temporalClient.workflow.getHandle(workflowIdFor(id), runId ?? undefined);
+    const newRun = this.temporalClient.workflow.getHandle(handle.workflowId, runId ?? undefined);
     const deadline = Date.now() + RECHECK_TIMEOUT_MS;
     let moved = false;
     while (!moved && Date.now() < deadline) {

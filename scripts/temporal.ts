@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Connection } from '@temporalio/client';
 import proto from '@temporalio/proto';
-import { SEARCH_ATTRIBUTES } from '../workflows/application/contract';
+import { SEARCH_ATTRIBUTE_KEYS, SEARCH_ATTRIBUTES } from '../workflows/application/contract';
 
 const { temporal } = proto;
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -41,33 +41,21 @@ function portInUse(port: number): Promise<boolean> {
   });
 }
 
-const INDEXED_TYPE = {
-  Keyword: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
-  KeywordList: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD_LIST,
-  Bool: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_BOOL,
-} as const;
-
 /**
  * The CLI registers `--search-attribute`s only when it creates the namespace.
  * A data folder from an earlier release keeps its namespace, so an attribute
  * added since would be unknown and every workflow task setting it would fail:
  * add what is missing.
  */
-export async function registerMissingSearchAttributes(address: string, namespace: string): Promise<string[]> {
-  const conn = await Connection.connect({ address });
-  try {
-    const { customAttributes } = await conn.operatorService.listSearchAttributes({ namespace });
-    const missing = Object.entries(SEARCH_ATTRIBUTES).filter(([name]) => !customAttributes?.[name]);
-    if (missing.length > 0) {
-      await conn.operatorService.addSearchAttributes({
-        namespace,
-        searchAttributes: Object.fromEntries(missing.map(([name, type]) => [name, INDEXED_TYPE[type]])),
-      });
-    }
-    return missing.map(([name]) => name);
-  } finally {
-    await conn.close();
-  }
+async function registerMissingSearchAttributes(conn: Connection, namespace: string): Promise<void> {
+  const { customAttributes } = await conn.operatorService.listSearchAttributes({ namespace });
+  const missing = SEARCH_ATTRIBUTE_KEYS.filter((k) => !customAttributes?.[k.name]);
+  if (missing.length === 0) return;
+  await conn.operatorService.addSearchAttributes({
+    namespace,
+    // The SDK's attribute types are the proto enum's names without its prefix.
+    searchAttributes: Object.fromEntries(missing.map((k) => [k.name, temporal.api.enums.v1.IndexedValueType[`INDEXED_VALUE_TYPE_${k.type}`]])),
+  });
 }
 
 export async function startTemporalDevServer(opts: {
@@ -114,8 +102,12 @@ export async function startTemporalDevServer(opts: {
     if (child.exitCode !== null) throw new Error(`temporal dev server exited (${child.exitCode}): ${stderr}`);
     try {
       const conn = await Connection.connect({ address, connectTimeout: 1_000 });
-      await conn.workflowService.getSystemInfo({});
-      await conn.close();
+      try {
+        await conn.workflowService.getSystemInfo({});
+        await registerMissingSearchAttributes(conn, opts.namespace ?? 'default');
+      } finally {
+        await conn.close();
+      }
       break;
     } catch (err) {
       if (Date.now() > deadline) {
@@ -125,7 +117,6 @@ export async function startTemporalDevServer(opts: {
       await new Promise((r) => setTimeout(r, 250));
     }
   }
-  await registerMissingSearchAttributes(address, opts.namespace ?? 'default');
   return {
     address,
     uiUrl: opts.uiPort ? `http://127.0.0.1:${opts.uiPort}` : undefined,

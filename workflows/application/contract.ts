@@ -184,7 +184,10 @@ const CLI_TYPE = {
   [SearchAttributeType.BOOL]: 'Bool',
 } as const;
 
+/** Every attribute the workflow sets. */
+export const SEARCH_ATTRIBUTE_KEYS = [SA_STAGE, SA_STATUS, SA_WAITING_ON, SA_NEEDS_ATTENTION, SA_OFFICE, SA_LICENSE_KIND] as const;
+
 /** name → CLI type, for registering them with the dev server and in compose. */
 export const SEARCH_ATTRIBUTES: Record<string, (typeof CLI_TYPE)[keyof typeof CLI_TYPE]> = Object.fromEntries(
-  [SA_STAGE, SA_STATUS, SA_WAITING_ON, SA_NEEDS_ATTENTION, SA_OFFICE, SA_LICENSE_KIND].map((k) => [k.name, CLI_TYPE[k.type]]),
+  SEARCH_ATTRIBUTE_KEYS.map((k) => [k.name, CLI_TYPE[k.type]]),
 );
