@@ -1,7 +1,7 @@
 // The baseline: a workflow of the application's shape (the same number of
 // activities and updates, in the same order) whose activities do nothing. What
 // the real workflow costs on top of this is the application's own work.
-import { condition, defineUpdate, proxyActivities, proxyLocalActivities, setHandler } from '@temporalio/workflow';
+import { allHandlersFinished, condition, defineUpdate, proxyActivities, proxyLocalActivities, setHandler } from '@temporalio/workflow';
 
 export const bareDecisionUpdate = defineUpdate<void, [string]>('decide');
 export const bareClaimUpdate = defineUpdate<void, [string]>('claim');
@@ -54,4 +54,6 @@ export async function bareApplication(): Promise<void> {
   await local.noop(-1);
   await Promise.all([remote.noop(-2).then(() => local.noop(-4)), remote.noop(-3).then(() => local.noop(-5))]);
   for (let i = 0; i < BARE_SHAPE.lastSteps; i++) await local.noop(100 + i);
+  // As in the application: an Update whose write is still in flight must finish before the case closes.
+  await condition(allHandlersFinished);
 }

@@ -325,7 +325,8 @@ async function main() {
   const client = new Client({ connection });
   const nativeConnection = await NativeConnection.connect({ address: config.temporal.address });
 
-  const app = await buildApp({ config, db: db.db, temporal: client, logger: false });
+  // Errors only: a request the API fails shows its cause here, and a run pays for the logger as production does.
+  const app = await buildApp({ config, db: db.db, temporal: client, logger: { level: 'error' } });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const apiUrl = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
   const officeId = 'OFF-BENCH1';
