@@ -18,6 +18,7 @@ import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/wo
 import { buildApp } from '../api/app';
 import { loadConfig } from '../config';
 import { migrateDb, openDb } from '../db/client';
+import { requestJson } from '../integrations/http';
 import { httpSmsProvider, SmsDispatcher } from '../integrations/sms';
 import { buildSimulator } from '../simulator/app';
 import { recreateDatabase } from '../scripts/databases';
@@ -80,6 +81,17 @@ function cpuSeconds(pid: number | undefined): number {
   }
 }
 
+/** A process's peak resident memory in MiB (VmHWM), or NaN when it cannot be read. */
+function peakMemoryMiB(pid: number | undefined): number {
+  if (!pid) return NaN;
+  try {
+    const kb = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return kb ? Number(kb) / 1024 : NaN;
+  } catch {
+    return NaN;
+  }
+}
+
 /** CPU seconds of every PostgreSQL process on this machine (the server's backends included). */
 function postgresCpuSeconds(): number {
   let total = 0;
@@ -118,27 +130,13 @@ async function timed<T>(samples: number[], f: () => Promise<T>): Promise<T> {
  * another machine would cost this one (fetch costs several times more).
  */
 const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+/** Far above any answer's time under load: a bot waits rather than counting a slow answer as a failure. */
+const BOT_TIMEOUT_MS = 120_000;
 /** Who each bot is: an office clerk files and follows cases; the office's two reviewers decide them. */
 type Bot = 'clerk' | 'health' | 'inspector';
 const tokens: Record<Bot, string> = { clerk: '', health: '', inspector: '' };
-function call(base: string, method: string, path: string, body?: unknown, extra: Record<string, string> = {}, as: Bot = 'clerk') {
-  const payload = body === undefined ? undefined : JSON.stringify(body);
-  const headers = { authorization: `Bearer ${tokens[as]}`, ...extra };
-  return new Promise<{ status: number; body: string }>((resolve, reject) => {
-    const req = http.request(
-      base + path,
-      { method, agent, headers: payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), ...headers } : headers },
-      (res) => {
-        let data = '';
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => (data += c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: data }));
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(payload);
-  });
+function call(base: string, method: 'GET' | 'POST', path: string, body?: unknown, extra: Record<string, string> = {}, as: Bot = 'clerk') {
+  return requestJson(method, base + path, { body, headers: { authorization: `Bearer ${tokens[as]}`, ...extra }, timeoutMs: BOT_TIMEOUT_MS, agent });
 }
 
 /** GET a list endpoint, following nextCursor, timing each page. */
@@ -352,6 +350,8 @@ async function main() {
         taskQueue: bareQueue,
         workflowsPath: fileURLToPath(new URL('./bare-workflow.ts', import.meta.url)),
         activities: { async noop() {} },
+        // The baseline runs on a worker set up as the application's.
+        workflowThreadPoolSize: config.temporal.workflowThreads,
       });
   const worker = await createAppWorker({ connection: nativeConnection, config, db: db.db });
   const dispatcher = new SmsDispatcher(db.db, httpSmsProvider({ url: config.sms.httpUrl! }), 200, () => {});
@@ -400,6 +400,7 @@ async function main() {
     `Temporal ${ms(c.server)}, this process ${ms(c.app)}, PostgreSQL ${ms(c.pg)}, total ${ms(c.server + c.app + c.pg)}`;
   console.log(`CPU per case    bare:        ${perCase(bare.cpu)}`);
   console.log(`                application: ${perCase(real.cpu)}`);
+  console.log(`peak memory     Temporal server ${peakMemoryMiB(server?.process.pid).toFixed(0)} MiB, this process ${peakMemoryMiB(process.pid).toFixed(0)} MiB`);
   console.log(latencySummary('submit', real.submit));
   console.log(latencySummary('read', real.read));
   if (real.list.length) console.log(latencySummary('list', real.list));

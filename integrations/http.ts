@@ -15,11 +15,35 @@ export class HttpTimeoutError extends Error {
   override name = 'HttpTimeoutError';
 }
 
-export function requestJson(
-  method: 'GET' | 'POST',
-  url: string,
-  opts: { body?: unknown; headers?: Record<string, string>; timeoutMs: number },
-): Promise<JsonResponse> {
+export interface RequestJsonOptions {
+  body?: unknown;
+  headers?: Record<string, string>;
+  timeoutMs: number;
+  /** Another keep-alive pool than the shared one (the bench's bots keep theirs apart). */
+  agent?: http.Agent;
+}
+
+/**
+ * One JSON request. A kept-alive connection the server closed just as it was
+ * reused fails before the request was read (ECONNRESET on a reused socket, no
+ * answer): that one is sent again once, on a new connection, as Node's HTTP
+ * docs advise. Anything else is the caller's to retry.
+ */
+export async function requestJson(method: 'GET' | 'POST', url: string, opts: RequestJsonOptions): Promise<JsonResponse> {
+  try {
+    return await requestOnce(method, url, opts);
+  } catch (err) {
+    if (!(err instanceof StaleConnectionError)) throw err;
+    // Safe for the callers here: agency checks are reads, and an SMS carries the reference gateways dedupe on.
+    return requestOnce(method, url, opts).catch((again: unknown) => {
+      throw again instanceof StaleConnectionError ? again.cause : again;
+    });
+  }
+}
+
+class StaleConnectionError extends Error {}
+
+function requestOnce(method: 'GET' | 'POST', url: string, opts: RequestJsonOptions): Promise<JsonResponse> {
   const target = new URL(url);
   const payload = opts.body === undefined ? undefined : JSON.stringify(opts.body);
   const transport = target.protocol === 'https:' ? https : http;
@@ -28,7 +52,7 @@ export function requestJson(
       target,
       {
         method,
-        agent: agents[target.protocol as 'http:' | 'https:'],
+        agent: opts.agent ?? agents[target.protocol as 'http:' | 'https:'],
         headers: {
           accept: 'application/json',
           ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}),
@@ -44,7 +68,11 @@ export function requestJson(
       },
     );
     req.setTimeout(opts.timeoutMs, () => req.destroy(new HttpTimeoutError(`no answer from ${url} within ${opts.timeoutMs} ms`)));
-    req.on('error', reject);
+    let answered = false;
+    req.on('response', () => (answered = true));
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      reject(!answered && req.reusedSocket && err.code === 'ECONNRESET' ? new StaleConnectionError(err.message, { cause: err }) : err);
+    });
     req.end(payload);
   });
 }
