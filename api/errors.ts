@@ -31,14 +31,30 @@ function validationField(err: FastifyError): string | undefined {
   return base;
 }
 
-function isConnectionError(err: unknown): boolean {
-  // gRPC UNAVAILABLE (14) / DEADLINE_EXCEEDED (4), or the connection itself failing;
-  // the Temporal client wraps them in a ServiceError whose cause carries the code.
+/** gRPC codes under which the workflow service cannot take a call now but may soon. */
+const GRPC_TRANSIENT = {
+  /** DEADLINE_EXCEEDED: no answer in time. */
+  4: 'the workflow service did not answer in time',
+  /** RESOURCE_EXHAUSTED: a rate limit, or one case busy with other calls, still so after the client's retries. */
+  8: 'the workflow service is busy',
+  /** UNAVAILABLE: not reachable. */
+  14: 'the workflow service is not reachable',
+} as const;
+
+/**
+ * Why the workflow service could not take the call, when that is transient.
+ * The Temporal client wraps gRPC errors in a ServiceError whose cause carries the code.
+ */
+function transientTemporalError(err: unknown): string | undefined {
   for (let e = err as { code?: unknown; message?: string; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
-    if (e.code === 14 || e.code === 4 || /UNAVAILABLE|ECONNREFUSED|Failed to connect/i.test(e.message ?? '')) return true;
+    if (typeof e.code === 'number' && e.code in GRPC_TRANSIENT) return GRPC_TRANSIENT[e.code as keyof typeof GRPC_TRANSIENT];
+    if (/UNAVAILABLE|ECONNREFUSED|Failed to connect/i.test(e.message ?? '')) return GRPC_TRANSIENT[14];
   }
-  return false;
+  return undefined;
 }
+
+/** Seconds a caller should wait before retrying a call the workflow service could not take. */
+const RETRY_AFTER_S = 1;
 
 export default fp(async function errorHandler(app: FastifyInstance) {
   app.setErrorHandler((err: FastifyError, req, reply) => {
@@ -57,9 +73,13 @@ export default fp(async function errorHandler(app: FastifyInstance) {
     if (err instanceof WorkflowNotFoundError) {
       return reply.status(409).send({ error: 'closed', message: 'the application is no longer open for this action' });
     }
-    if (isConnectionError(err)) {
+    const transient = transientTemporalError(err);
+    if (transient) {
       req.log.warn({ err }, 'temporal unavailable');
-      return reply.status(503).send({ error: 'temporarily_unavailable', message: 'the workflow service is not reachable; retry with the same Idempotency-Key' });
+      return reply
+        .status(503)
+        .header('retry-after', String(RETRY_AFTER_S))
+        .send({ error: 'temporarily_unavailable', message: `${transient}; retry (a submission with the same Idempotency-Key)` });
     }
     if (err.statusCode === 429) {
       return reply.status(429).send({ error: 'rate_limited', message: err.message });
