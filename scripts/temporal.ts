@@ -58,6 +58,14 @@ async function registerMissingSearchAttributes(conn: Connection, namespace: stri
   });
 }
 
+/**
+ * The dev server's Go runtime: garbage collected at a quarter of its default
+ * pace, its CPU a case fell 10-15 % in the bench for about 300 MiB more at its
+ * peak; the soft memory limit has it collect harder before it grows past that.
+ * A GOGC or GOMEMLIMIT in the environment wins.
+ */
+const GO_RUNTIME_DEFAULTS = { GOGC: '400', GOMEMLIMIT: '1GiB' };
+
 export async function startTemporalDevServer(opts: {
   port: number;
   uiPort?: number;
@@ -89,7 +97,7 @@ export async function startTemporalDevServer(opts: {
   if (await portInUse(opts.port)) {
     throw new Error(`port ${opts.port} is already in use (a Temporal server left running?); stop it or choose another port`);
   }
-  const child = spawn(temporalCli(), args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(temporalCli(), args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...GO_RUNTIME_DEFAULTS, ...process.env } });
   let stderr = '';
   child.stderr?.on('data', (b: Buffer) => {
     stderr = (stderr + b.toString()).slice(-4000);
