@@ -9,6 +9,7 @@
 // submit and read. Targets (issue #2): ratio >= 0.8; 7,000 cases <= 5 minutes.
 import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -105,13 +106,65 @@ function postgresCpuSeconds(): number {
   return total;
 }
 
+/** CPU seconds of each of this process's threads, by thread id, with the thread's name (Linux). */
+function threadCpu(): Map<number, { name: string; cpu: number }> {
+  const out = new Map<number, { name: string; cpu: number }>();
+  let tids: string[] = [];
+  try {
+    tids = readdirSync('/proc/self/task');
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    try {
+      const name = readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim();
+      const fields = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      out.set(Number(tid), { name, cpu: (Number(fields[11]) + Number(fields[12])) / 100 });
+    } catch {
+      // the thread ended between listing and reading
+    }
+  }
+  return out;
+}
+
+/** Node's threads from before the workers started: V8's helpers (GC, compiler) and libuv's pool. */
+let helperThreads = new Set<number>();
+async function noteHelperThreads(): Promise<void> {
+  // libuv starts its whole pool on the first job given to it.
+  await stat(process.cwd());
+  helperThreads = new Set(threadCpu().keys());
+}
+type ThreadCpu = { main: number; workflow: number; core: number; helpers: number };
+
+/**
+ * Where this process's CPU went: the main thread (API, bots, activities, the
+ * SDK's JavaScript side), the threads running workflow code (Node threads the
+ * workers started), the SDK's Rust core, and V8's and libuv's helper threads.
+ */
+function threadMeter(): () => ThreadCpu {
+  const start = threadCpu();
+  return () => {
+    const sum: ThreadCpu = { main: 0, workflow: 0, core: 0, helpers: 0 };
+    for (const [tid, { name, cpu }] of threadCpu()) {
+      const used = cpu - (start.get(tid)?.cpu ?? 0);
+      if (tid === process.pid) sum.main += used;
+      else if (name !== 'node') sum.core += used;
+      else if (helperThreads.has(tid)) sum.helpers += used;
+      else sum.workflow += used;
+    }
+    return sum;
+  };
+}
+
 function cpuMeter(serverPid: number | undefined) {
   const start = { server: cpuSeconds(serverPid), app: cpuSeconds(process.pid), pg: postgresCpuSeconds() };
+  const threads = threadMeter();
   return () => ({
     server: cpuSeconds(serverPid) - start.server,
     app: cpuSeconds(process.pid) - start.app,
     // Backends that exit between the two readings are missed: a lower bound.
     pg: Math.max(0, postgresCpuSeconds() - start.pg),
+    threads: threads(),
   });
 }
 
@@ -184,21 +237,29 @@ async function runApplicationsInbox(apiUrl: string, count: number) {
   let running = true;
 
   // A reviewer works the task inbox: unassigned tasks of their kind, claim, decide.
+  // Each task is worked as soon as a poll shows it, not after the previous
+  // poll's batch: a team of reviewers does not wait for its slowest member.
   const reviewer = async (kind: 'health' | 'technical') => {
     const as: Bot = kind === 'health' ? 'health' : 'inspector';
+    const working = new Map<string, Promise<void>>();
+    let failure: unknown;
+    const work = async (id: string) => {
+      const c = await call(apiUrl, 'POST', `/tasks/${id}/claim`, undefined, {}, as);
+      const d = c.status === 200 ? await call(apiUrl, 'POST', `/tasks/${id}/decision`, { decision: 'approve' }, {}, as) : c;
+      // The inbox can lag a claim or decision by a moment: a second one is refused (409), never applied.
+      if (d.status === 409) refused++;
+      else if (d.status !== 200) throw new Error(`claim or decision answered ${d.status}: ${d.body}`);
+    };
     while (running) {
-      const inbox = await listTasks(apiUrl, `kind=${kind}_review&assignee=unassigned`, list, as);
-      await Promise.all(
-        inbox.map(async ({ id }) => {
-          const c = await call(apiUrl, 'POST', `/tasks/${id}/claim`, undefined, {}, as);
-          const d = c.status === 200 ? await call(apiUrl, 'POST', `/tasks/${id}/decision`, { decision: 'approve' }, {}, as) : c;
-          // The inbox can lag a claim or decision by a moment: a second one is refused (409), never applied.
-          if (d.status === 409) refused++;
-          else if (d.status !== 200) throw new Error(`claim or decision answered ${d.status}: ${d.body}`);
-        }),
-      );
+      if (failure !== undefined) throw failure;
+      for (const { id } of await listTasks(apiUrl, `kind=${kind}_review&assignee=unassigned`, list, as)) {
+        if (working.has(id)) continue;
+        working.set(id, work(id).catch((err: unknown) => void (failure ??= err)).finally(() => working.delete(id)));
+      }
       await sleep(POLL_MS);
     }
+    await Promise.all(working.values());
+    if (failure !== undefined) throw failure;
   };
   const watcher = async () => {
     while (running) {
@@ -342,6 +403,7 @@ async function main() {
   // runs half its cases before the baseline and half after: a machine whose
   // speed drifts during the run weighs on both alike, and the split costs the
   // application (two ramp-downs instead of one), never the baseline.
+  await noteHelperThreads();
   const bareQueue = `bench-bare-${randomUUID()}`;
   const bareWorker = args['skip-bare']
     ? undefined
@@ -350,15 +412,23 @@ async function main() {
         taskQueue: bareQueue,
         workflowsPath: fileURLToPath(new URL('./bare-workflow.ts', import.meta.url)),
         activities: { async noop() {} },
-        // The baseline runs on a worker set up as the application's.
-        workflowThreadPoolSize: config.temporal.workflowThreads,
       });
   const worker = await createAppWorker({ connection: nativeConnection, config, db: db.db });
   const dispatcher = new SmsDispatcher(db.db, httpSmsProvider({ url: config.sms.httpUrl! }), 200, () => {});
   dispatcher.start();
 
-  type Cpu = { server: number; app: number; pg: number };
-  const addCpu = (a: Cpu, b: Cpu): Cpu => ({ server: a.server + b.server, app: a.app + b.app, pg: a.pg + b.pg });
+  type Cpu = ReturnType<ReturnType<typeof cpuMeter>>;
+  const addCpu = (a: Cpu, b: Cpu): Cpu => ({
+    server: a.server + b.server,
+    app: a.app + b.app,
+    pg: a.pg + b.pg,
+    threads: {
+      main: a.threads.main + b.threads.main,
+      workflow: a.threads.workflow + b.threads.workflow,
+      core: a.threads.core + b.threads.core,
+      helpers: a.threads.helpers + b.threads.helpers,
+    },
+  });
   const runApp = async (count: number) => {
     const meter = cpuMeter(server?.process.pid);
     const r = args.bots === 'per-case' ? await runApplications(apiUrl, count).then((x) => ({ ...x, list: [] as number[], refused: 0 })) : await runApplicationsInbox(apiUrl, count);
@@ -367,7 +437,7 @@ async function main() {
   const phases = (async () => {
     const firstHalf = Math.floor(N / 2);
     const a1 = await runApp(firstHalf);
-    let bare = { seconds: NaN, cpu: { server: NaN, app: NaN, pg: NaN } };
+    let bare: { seconds: number; cpu: Cpu } = { seconds: NaN, cpu: { server: NaN, app: NaN, pg: NaN, threads: { main: NaN, workflow: NaN, core: NaN, helpers: NaN } } };
     if (bareWorker) {
       const meter = cpuMeter(server?.process.pid);
       bare = { ...(await runBare(client, bareQueue)), cpu: meter() };
@@ -396,10 +466,12 @@ async function main() {
   console.log(`ratio           ${ratio.toFixed(2).padStart(7)}          (target >= 0.80: ${ratio >= 0.8 ? 'met' : 'NOT met'})`);
   console.log(`7,000 cases     ${yearMinutes.toFixed(1).padStart(7)} min      (target <= 5 min: ${yearMinutes <= 5 ? 'met' : 'NOT met'})`);
   const ms = (seconds: number) => `${((seconds / N) * 1000).toFixed(1)} ms`;
-  const perCase = (c: { server: number; app: number; pg: number }) =>
-    `Temporal ${ms(c.server)}, this process ${ms(c.app)}, PostgreSQL ${ms(c.pg)}, total ${ms(c.server + c.app + c.pg)}`;
+  const perCase = (c: Cpu) => `Temporal ${ms(c.server)}, this process ${ms(c.app)}, PostgreSQL ${ms(c.pg)}, total ${ms(c.server + c.app + c.pg)}`;
+  const byThread = ({ threads: t }: Cpu) => `main ${ms(t.main)}, workflow threads ${ms(t.workflow)}, SDK core ${ms(t.core)}, V8 and libuv helpers ${ms(t.helpers)}`;
   console.log(`CPU per case    bare:        ${perCase(bare.cpu)}`);
   console.log(`                application: ${perCase(real.cpu)}`);
+  console.log(`this process    bare:        ${byThread(bare.cpu)}`);
+  console.log(`                application: ${byThread(real.cpu)}`);
   console.log(`peak memory     Temporal server ${peakMemoryMiB(server?.process.pid).toFixed(0)} MiB, this process ${peakMemoryMiB(process.pid).toFixed(0)} MiB`);
   console.log(latencySummary('submit', real.submit));
   console.log(latencySummary('read', real.read));
