@@ -79,7 +79,7 @@ export default fp(async function errorHandler(app: FastifyInstance) {
       return reply
         .status(503)
         .header('retry-after', String(RETRY_AFTER_S))
-        .send({ error: 'temporarily_unavailable', message: `${transient}; retry (a submission with the same Idempotency-Key)` });
+        .send({ error: 'temporarily_unavailable', message: `${transient}; retry shortly (a submission retried with the same Idempotency-Key starts no second case)` });
     }
     if (err.statusCode === 429) {
       return reply.status(429).send({ error: 'rate_limited', message: err.message });
