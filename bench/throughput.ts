@@ -71,12 +71,17 @@ async function pool(count: number, limit: number, job: (i: number) => Promise<vo
   );
 }
 
+/** CPU seconds (user + system) in a /proc `stat` file: a process's, or one thread's. */
+function statCpuSeconds(statFile: string): number {
+  const fields = readFileSync(statFile, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 /** CPU seconds (user + system) a process has used so far, from /proc. */
 function cpuSeconds(pid: number | undefined): number {
   if (!pid) return NaN;
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
+    return statCpuSeconds(`/proc/${pid}/stat`);
   } catch {
     return NaN;
   }
@@ -118,8 +123,7 @@ function threadCpu(): Map<number, { name: string; cpu: number }> {
   for (const tid of tids) {
     try {
       const name = readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim();
-      const fields = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      out.set(Number(tid), { name, cpu: (Number(fields[11]) + Number(fields[12])) / 100 });
+      out.set(Number(tid), { name, cpu: statCpuSeconds(`/proc/self/task/${tid}/stat`) });
     } catch {
       // the thread ended between listing and reading
     }
@@ -418,17 +422,8 @@ async function main() {
   dispatcher.start();
 
   type Cpu = ReturnType<ReturnType<typeof cpuMeter>>;
-  const addCpu = (a: Cpu, b: Cpu): Cpu => ({
-    server: a.server + b.server,
-    app: a.app + b.app,
-    pg: a.pg + b.pg,
-    threads: {
-      main: a.threads.main + b.threads.main,
-      workflow: a.threads.workflow + b.threads.workflow,
-      core: a.threads.core + b.threads.core,
-      helpers: a.threads.helpers + b.threads.helpers,
-    },
-  });
+  const add = <T extends Record<string, number>>(a: T, b: T): T => Object.fromEntries(Object.keys(a).map((k) => [k, a[k]! + b[k]!])) as T;
+  const addCpu = ({ threads: at, ...a }: Cpu, { threads: bt, ...b }: Cpu): Cpu => ({ ...add(a, b), threads: add(at, bt) });
   const runApp = async (count: number) => {
     const meter = cpuMeter(server?.process.pid);
     const r = args.bots === 'per-case' ? await runApplications(apiUrl, count).then((x) => ({ ...x, list: [] as number[], refused: 0 })) : await runApplicationsInbox(apiUrl, count);

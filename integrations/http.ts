@@ -48,6 +48,7 @@ function requestOnce(method: 'GET' | 'POST', url: string, opts: RequestJsonOptio
   const payload = opts.body === undefined ? undefined : JSON.stringify(opts.body);
   const transport = target.protocol === 'https:' ? https : http;
   return new Promise((resolve, reject) => {
+    let answered = false;
     const req = transport.request(
       target,
       {
@@ -60,6 +61,7 @@ function requestOnce(method: 'GET' | 'POST', url: string, opts: RequestJsonOptio
         },
       },
       (res) => {
+        answered = true;
         let body = '';
         res.setEncoding('utf8');
         res.on('data', (chunk: string) => (body += chunk));
@@ -68,8 +70,6 @@ function requestOnce(method: 'GET' | 'POST', url: string, opts: RequestJsonOptio
       },
     );
     req.setTimeout(opts.timeoutMs, () => req.destroy(new HttpTimeoutError(`no answer from ${url} within ${opts.timeoutMs} ms`)));
-    let answered = false;
-    req.on('response', () => (answered = true));
     req.on('error', (err: NodeJS.ErrnoException) => {
       reject(!answered && req.reusedSocket && err.code === 'ECONNRESET' ? new StaleConnectionError(err.message, { cause: err }) : err);
     });
