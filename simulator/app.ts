@@ -54,7 +54,22 @@ export interface AgencyControlState {
 export interface ControlState {
   labor: AgencyControlState;
   zakat: AgencyControlState;
-  sms: { outage: boolean; received: number };
+  /** `received`: distinct messages (one per reference); `requests`: every send that reached the gateway, retries included. */
+  sms: SmsSwitches & { received: number; requests: number };
+}
+
+/** The gateway's switches: the agencies' three, so a test can slow it, break it or take it down. */
+export type SmsSwitches = AgencySwitches;
+
+/** One send request as the gateway saw it, kept even when it repeats a reference or is refused. */
+export interface SmsRequest {
+  reference: string;
+  to: string;
+  receivedAt: string;
+  /** What the gateway answered: 202 taken, 503 outage, 500 a failEvery failure. */
+  status: number;
+  /** A second request for a reference it had already taken (acknowledged, not delivered again). */
+  repeat: boolean;
 }
 
 export interface SmsMessage {
@@ -163,7 +178,14 @@ const notFound = (reply: FastifyReply, message: string) => reply.code(404).send(
 export function buildSimulator(opts: { logger?: boolean } = {}): FastifyInstance {
   const app = Fastify({ logger: opts.logger ?? false });
   let agencies: Record<AgencyName, AgencyState> = { labor: freshAgency(), zakat: freshAgency() };
-  let sms = { outage: false, messages: [] as SmsMessage[], byReference: new Map<string, SmsMessage>() };
+  const freshSms = () => ({
+    switches: { outage: false, latencyMs: 0, failEvery: 0 } as SmsSwitches,
+    sinceFailEvery: 0,
+    messages: [] as SmsMessage[],
+    requests: [] as SmsRequest[],
+    byReference: new Map<string, SmsMessage>(),
+  });
+  let sms = freshSms();
   // Cuts simulated latency short on close, so a long latencyMs cannot hold up shutdown.
   const closing = new AbortController();
   app.addHook('preClose', async () => closing.abort());
@@ -204,12 +226,16 @@ export function buildSimulator(opts: { logger?: boolean } = {}): FastifyInstance
       calls: a.calls,
       callsByCr: Object.fromEntries(a.callsByCr),
     });
-    return { labor: view(agencies.labor), zakat: view(agencies.zakat), sms: { outage: sms.outage, received: sms.messages.length } };
+    return {
+      labor: view(agencies.labor),
+      zakat: view(agencies.zakat),
+      sms: { ...sms.switches, received: sms.messages.length, requests: sms.requests.length },
+    };
   });
 
   app.delete('/_control', async () => {
     agencies = { labor: freshAgency(), zakat: freshAgency() };
-    sms = { outage: false, messages: [], byReference: new Map() };
+    sms = freshSms();
     return { ok: true };
   });
 
@@ -247,7 +273,6 @@ export function buildSimulator(opts: { logger?: boolean } = {}): FastifyInstance
   });
 
   app.post('/sms/v1/messages', async (req, reply) => {
-    if (sms.outage) return reply.code(503).send({ error: 'unavailable' } satisfies ErrorBody);
     const auth = req.headers.authorization;
     if (auth !== undefined && !/^Bearer \S+$/.test(auth)) {
       return reply.code(401).send({ error: 'unauthorized', message: 'authorization must be "Bearer <token>"' } satisfies ErrorBody);
@@ -256,25 +281,38 @@ export function buildSimulator(opts: { logger?: boolean } = {}): FastifyInstance
     if (!isObject(b) || !nonEmptyString(b.to) || !nonEmptyString(b.body) || !nonEmptyString(b.reference)) {
       return badRequest(reply, 'body must be { to, body, reference } with non-empty strings');
     }
+    const request: SmsRequest = { reference: b.reference, to: b.to, receivedAt: new Date().toISOString(), status: 202, repeat: false };
+    sms.requests.push(request);
+    sms.sinceFailEvery += 1;
+    // Decided on arrival, as for the agencies, so a switch flipped during the latency does not change this request's fate.
+    const { outage, latencyMs, failEvery } = sms.switches;
+    const failNow = failEvery > 0 && sms.sinceFailEvery % failEvery === 0;
+    if (latencyMs > 0) await sleep(latencyMs, undefined, { signal: closing.signal }).catch(() => undefined);
+    if (outage || failNow) {
+      request.status = outage ? 503 : 500;
+      return reply.code(request.status).send({ error: outage ? 'unavailable' : 'internal' } satisfies ErrorBody);
+    }
     // Same reference = the client retrying a send whose answer it lost: acknowledge, don't deliver twice.
     const seen = sms.byReference.get(b.reference);
-    if (seen) return reply.code(202).send({ messageId: seen.messageId } satisfies SmsAccepted);
-    const message: SmsMessage = { messageId: randomUUID(), to: b.to, body: b.body, reference: b.reference, receivedAt: new Date().toISOString() };
+    if (seen) {
+      request.repeat = true;
+      return reply.code(202).send({ messageId: seen.messageId } satisfies SmsAccepted);
+    }
+    const message: SmsMessage = { messageId: randomUUID(), to: b.to, body: b.body, reference: b.reference, receivedAt: request.receivedAt };
     sms.messages.push(message);
     sms.byReference.set(message.reference, message);
     return reply.code(202).send({ messageId: message.messageId } satisfies SmsAccepted);
   });
 
-  app.get('/_control/sms', async () => ({ messages: sms.messages.map((m) => ({ ...m })) }));
+  // `messages`: what reached the phones, one per reference; `requests`: every send, in arrival order, repeats and refusals included.
+  app.get('/_control/sms', async () => ({ messages: sms.messages.map((m) => ({ ...m })), requests: sms.requests.map((r) => ({ ...r })) }));
 
   app.put('/_control/sms', async (req, reply) => {
-    const body = req.body ?? {};
-    if (!isObject(body)) return badRequest(reply, 'body must be a JSON object');
-    const unknown = Object.keys(body).find((k) => k !== 'outage');
-    if (unknown !== undefined) return badRequest(reply, `unknown field "${unknown}"`);
-    if (body.outage !== undefined && typeof body.outage !== 'boolean') return badRequest(reply, 'outage must be a boolean');
-    if (body.outage !== undefined) sms.outage = body.outage;
-    return { outage: sms.outage };
+    const parsed = parseSwitches(req.body ?? {});
+    if (typeof parsed === 'string') return badRequest(reply, parsed);
+    Object.assign(sms.switches, parsed);
+    if (parsed.failEvery !== undefined) sms.sinceFailEvery = 0;
+    return { ...sms.switches };
   });
 
   return app;

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { buildSimulator, type ControlState, type LaborEstablishment, type SmsMessage, type ZakatCertificate } from '../simulator/app';
+import { buildSimulator, type ControlState, type LaborEstablishment, type SmsMessage, type SmsRequest, type ZakatCertificate } from '../simulator/app';
 
 let app: FastifyInstance;
 beforeEach(() => {
@@ -226,7 +226,33 @@ describe('sms gateway', () => {
     const other = (await sendSms({ ...msg, reference: 'app-1:issued' })).json<{ messageId: string }>().messageId;
     expect(other).not.toBe(first);
     expect((await inbox()).map((m) => m.reference)).toEqual(['app-1:submitted', 'app-1:issued']);
-    expect((await control()).sms.received).toBe(2);
+    expect((await control()).sms).toMatchObject({ received: 2, requests: 3 });
+  });
+
+  it('records every request, repeats and refusals included, beside the delivered messages', async () => {
+    await sendSms(msg);
+    await put('/_control/sms', { outage: true });
+    await sendSms({ ...msg, reference: 'app-1:issued' });
+    await put('/_control/sms', { outage: false, failEvery: 2 });
+    await sendSms({ ...msg, reference: 'app-1:issued' });
+    await sendSms({ ...msg, reference: 'app-1:issued' });
+    await sendSms(msg);
+    const { messages, requests } = (await app.inject({ method: 'GET', url: '/_control/sms' })).json<{ messages: SmsMessage[]; requests: SmsRequest[] }>();
+    expect(messages.map((m) => m.reference)).toEqual(['app-1:submitted', 'app-1:issued']);
+    expect(requests.map((r) => [r.reference, r.status, r.repeat])).toEqual([
+      ['app-1:submitted', 202, false],
+      ['app-1:issued', 503, false],
+      ['app-1:issued', 202, false],
+      ['app-1:issued', 500, false],
+      ['app-1:submitted', 202, true],
+    ]);
+  });
+
+  it('answers after the latency switch', async () => {
+    await put('/_control/sms', { latencyMs: 150 });
+    const started = performance.now();
+    expect((await sendSms(msg)).statusCode).toBe(202);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(140);
   });
 
   it('keeps arrival order', async () => {
@@ -235,12 +261,12 @@ describe('sms gateway', () => {
   });
 
   it('outage: answers 503 and records nothing', async () => {
-    expect((await put('/_control/sms', { outage: true })).json()).toEqual({ outage: true });
+    expect((await put('/_control/sms', { outage: true })).json()).toEqual({ outage: true, latencyMs: 0, failEvery: 0 });
     const res = await sendSms(msg);
     expect(res.statusCode).toBe(503);
     expect(res.json()).toEqual({ error: 'unavailable' });
     expect(await inbox()).toEqual([]);
-    expect((await put('/_control/sms', {})).json()).toEqual({ outage: true });
+    expect((await put('/_control/sms', {})).json()).toEqual({ outage: true, latencyMs: 0, failEvery: 0 });
     await put('/_control/sms', { outage: false });
     expect((await sendSms(msg)).statusCode).toBe(202);
   });
@@ -266,7 +292,7 @@ describe('reset', () => {
 
     expect((await app.inject({ method: 'DELETE', url: '/_control' })).statusCode).toBe(200);
     const fresh = { switches: { outage: false, latencyMs: 0, failEvery: 0 }, overrides: {}, calls: 0, callsByCr: {} };
-    expect(await control()).toEqual({ labor: fresh, zakat: fresh, sms: { outage: false, received: 0 } });
+    expect(await control()).toEqual({ labor: fresh, zakat: fresh, sms: { outage: false, latencyMs: 0, failEvery: 0, received: 0, requests: 0 } });
     expect(await inbox()).toEqual([]);
     expect((await zakat('1010123451')).json<ZakatCertificate>().compliant).toBe(true);
   });
@@ -279,7 +305,7 @@ describe('isolation', () => {
       await put('/_control/labor', { outage: true });
       await sendSms({ to: '+966500000001', body: 'x', reference: 'r1' });
       expect((await other.inject({ method: 'GET', url: '/labor/v1/establishments/1010123451' })).statusCode).toBe(200);
-      expect((await other.inject({ method: 'GET', url: '/_control/sms' })).json()).toEqual({ messages: [] });
+      expect((await other.inject({ method: 'GET', url: '/_control/sms' })).json()).toEqual({ messages: [], requests: [] });
     } finally {
       await other.close();
     }
