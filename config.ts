@@ -3,6 +3,7 @@
 import type { CaseTiming } from './workflows/application/contract';
 import { TASK_QUEUE } from './workflows/application/contract';
 import { parseWorkWeek } from './domain/calendar';
+import type { SmsDeliveryOptions } from './integrations/sms/dispatcher';
 
 export class ConfigError extends Error {}
 
@@ -51,7 +52,7 @@ export interface Config {
   api: { host: string; port: number; publicUrl: string; trustProxy: boolean };
   agencies: { laborOfficeUrl: string; zakatUrl: string; timeoutMs: number };
   simulatorPort: number;
-  sms: { provider: 'console' | 'http'; httpUrl?: string; httpToken?: string; pollIntervalMs: number };
+  sms: { provider: 'console' | 'http'; httpUrl?: string; httpToken?: string } & SmsDeliveryOptions;
   licenseNumberPrefix: string;
   timing: CaseTiming;
   /** Offices' accreditation files: how long an office has to complete one. */
@@ -95,6 +96,12 @@ export const DEFAULTS = {
   AGENCY_TIMEOUT: '10s',
   SMS_PROVIDER: 'console',
   SMS_POLL_INTERVAL: '1s',
+  SMS_SEND_TIMEOUT: '10s',
+  SMS_CONCURRENCY: '4',
+  SMS_RETRY_INITIAL: '5s',
+  SMS_RETRY_MAX: '10m',
+  // An outage of a day, or a gateway misconfigured overnight, loses nothing.
+  SMS_RETRY_HORIZON: '24h',
   LICENSE_NUMBER_PREFIX: 'AHS',
   CORRECTION_DEADLINE: '14d',
   AGENCY_HOLD_DEADLINE: '30d',
@@ -161,6 +168,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       httpUrl: smsHttpUrl,
       httpToken: env.SMS_HTTP_TOKEN || undefined,
       pollIntervalMs: parseDuration('SMS_POLL_INTERVAL', get('SMS_POLL_INTERVAL')),
+      sendTimeoutMs: parseDuration('SMS_SEND_TIMEOUT', get('SMS_SEND_TIMEOUT')),
+      concurrency: positiveInt('SMS_CONCURRENCY', get('SMS_CONCURRENCY')),
+      retry: {
+        initialMs: parseDuration('SMS_RETRY_INITIAL', get('SMS_RETRY_INITIAL')),
+        maxMs: parseDuration('SMS_RETRY_MAX', get('SMS_RETRY_MAX')),
+        horizonMs: parseDuration('SMS_RETRY_HORIZON', get('SMS_RETRY_HORIZON')),
+      },
     },
     licenseNumberPrefix: prefix,
     timing: {

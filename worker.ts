@@ -9,7 +9,8 @@ import { loadConfig, type Config } from './config';
 import { migrateDb, openDb, type Db } from './db/client';
 import { httpAgencyClients } from './integrations/agencies';
 import { meteredAgencyClients, meteredSmsProvider, startWorkerMetrics } from './integrations/metrics';
-import { consoleSmsProvider, httpSmsProvider, SmsDispatcher, type SmsProvider } from './integrations/sms';
+import { SmsDispatcher } from './integrations/sms/dispatcher';
+import { consoleSmsProvider, httpSmsProvider, type SmsProvider } from './integrations/sms/providers';
 import { tracingFromConfig, workerTracing, type Tracing } from './integrations/tracing';
 import { workerRuntimeLogging } from './integrations/worker-logging';
 
@@ -20,7 +21,7 @@ export const WORKFLOW_INTERCEPTOR_MODULES = [fileURLToPath(new URL('./workflows/
 /** With a registry, each send is counted by outcome (see integrations/metrics.ts). */
 export function smsProviderFor(config: Config, metrics?: Registry): SmsProvider {
   const provider = config.sms.provider === 'http'
-    ? httpSmsProvider({ url: config.sms.httpUrl!, token: config.sms.httpToken })
+    ? httpSmsProvider({ url: config.sms.httpUrl!, token: config.sms.httpToken, timeoutMs: config.sms.sendTimeoutMs })
     : consoleSmsProvider();
   return metrics ? meteredSmsProvider(provider, metrics) : provider;
 }
@@ -83,7 +84,7 @@ async function main(): Promise<void> {
   await migrateDb(handle);
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   const worker = await createAppWorker({ connection, config, db: handle.db, tracing, metrics: metrics?.registry });
-  const dispatcher = new SmsDispatcher(handle.db, smsProviderFor(config, metrics?.registry), config.sms.pollIntervalMs);
+  const dispatcher = new SmsDispatcher(handle.db, smsProviderFor(config, metrics?.registry), config.sms);
   dispatcher.start();
   logger.info('worker polling', { taskQueue: config.temporal.taskQueue, address: config.temporal.address, metrics: metrics?.url ?? null });
   // Worker.run() stops on SIGINT/SIGTERM by itself; then drain the rest.

@@ -10,7 +10,8 @@ import { parseDuration, type Config } from '../config';
 import { rowsOf, type Db } from '../db/client';
 import { badRequest, conflict, notFound } from './errors';
 import { extendDeadlineUpdate, recheckAgenciesSignal, SA_STATUS, WORKFLOW_TYPE, workflowIdFor } from '../workflows/application/contract';
-import { Status } from '../domain/status';
+import { SmsStatus, Status } from '../domain/status';
+import { listStuckSms, outboxHealth, resendSms, smsStatuses, type StuckSmsFilter } from '../integrations/sms/outbox';
 
 export const RepairAction = {
   /** Ask the agencies again now (after an outage, or once a refused question's cause is fixed). */
@@ -171,9 +172,12 @@ export class OperationsService {
       if (r.reason !== StuckReason.notMoving) return null;
       return noWorker ? 'no_worker' : (causes.get(r.id) ?? null);
     };
+    const sms = await outboxHealth(this.db);
     return {
       olderThan: q.olderThan,
       workers: pollers ?? null,
+      // Messages the applicants have not received: given up, or still being retried.
+      sms: { failed: sms.failed, retrying: sms.retrying, oldestUnsentSeconds: sms.oldestUnsentSeconds },
       // With nobody polling, nothing moves: that is the first thing to fix.
       diagnosis: noWorker ? 'no worker is polling the task queue: start one before repairing cases' : null,
       counts,
@@ -188,6 +192,33 @@ export class OperationsService {
         since: new Date(r.since).toISOString(),
         ageSeconds: Math.round((Date.now() - new Date(r.since).getTime()) / 1000),
       })),
+    };
+  }
+
+  /** Messages that did not go out: given up, or being retried. */
+  async stuckSms(q: { status: StuckSmsFilter; applicationId?: string; limit: number }) {
+    return { items: await listStuckSms(this.db, q) };
+  }
+
+  /**
+   * Puts messages back in line with a fresh retry horizon, then reports for
+   * each whether it actually went out (checked, like a case repair's `moved`).
+   */
+  async resendSms(ids: number[]) {
+    const before = await resendSms(this.db, ids);
+    const queued = ids.filter((id) => before.get(id) === SmsStatus.failed || before.get(id) === SmsStatus.pending);
+    const deadline = Date.now() + RECHECK_TIMEOUT_MS;
+    let now = await smsStatuses(this.db, queued);
+    while (Date.now() < deadline && queued.some((id) => now.get(id) !== SmsStatus.sent)) {
+      await sleep(200);
+      now = await smsStatuses(this.db, queued);
+    }
+    return {
+      results: ids.map((id) => {
+        const was = before.get(id);
+        const error = was === undefined ? 'no such message' : was === SmsStatus.sent ? 'already sent' : was === SmsStatus.sending ? 'being sent right now' : null;
+        return { id, resent: error === null, sent: error === null && now.get(id) === SmsStatus.sent, status: now.get(id) ?? was ?? null, error };
+      }),
     };
   }
 

@@ -20,7 +20,8 @@ import { buildApp } from '../api/app';
 import { loadConfig } from '../config';
 import { migrateDb, openDb } from '../db/client';
 import { requestJson } from '../integrations/http';
-import { httpSmsProvider, SmsDispatcher } from '../integrations/sms';
+import { SmsDispatcher } from '../integrations/sms/dispatcher';
+import { httpSmsProvider } from '../integrations/sms/providers';
 import { buildSimulator } from '../simulator/app';
 import { recreateDatabase } from '../scripts/databases';
 import { startTemporalDevServer } from '../scripts/temporal';
@@ -418,7 +419,7 @@ async function main() {
         activities: { async noop() {} },
       });
   const worker = await createAppWorker({ connection: nativeConnection, config, db: db.db });
-  const dispatcher = new SmsDispatcher(db.db, httpSmsProvider({ url: config.sms.httpUrl! }), 200, () => {});
+  const dispatcher = new SmsDispatcher(db.db, httpSmsProvider({ url: config.sms.httpUrl!, timeoutMs: config.sms.sendTimeoutMs }), { ...config.sms, pollIntervalMs: 200 }, () => {});
   dispatcher.start();
 
   type Cpu = ReturnType<ReturnType<typeof cpuMeter>>;

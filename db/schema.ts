@@ -27,6 +27,7 @@ import {
   REVIEW_DECISIONS,
   REVIEW_KINDS,
   REVIEWER_ROLES,
+  SMS_STATUSES,
   STAGES,
   STATUSES,
   TASK_KINDS,
@@ -43,7 +44,7 @@ export const caseEventEnum = pgEnum('case_event', CASE_EVENTS);
 export const reviewKindEnum = pgEnum('review_kind', REVIEW_KINDS);
 export const reviewDecisionEnum = pgEnum('review_decision', REVIEW_DECISIONS);
 export const reviewerRoleEnum = pgEnum('reviewer_role', REVIEWER_ROLES);
-export const smsStatusEnum = pgEnum('sms_status', ['pending', 'sending', 'sent', 'failed']);
+export const smsStatusEnum = pgEnum('sms_status', SMS_STATUSES);
 
 const timestamps = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 
@@ -178,15 +179,21 @@ export const smsOutbox = pgTable(
     bodyAr: text('body_ar').notNull(),
     bodyEn: text('body_en').notNull(),
     status: smsStatusEnum('status').notNull().default('pending'),
+    /** Claims so far; a claim's number is also its fencing token (only the latest claim may settle the row). */
     attempts: integer('attempts').notNull().default(0),
     lastError: text('last_error'),
     providerMessageId: text('provider_message_id'),
     createdAt: timestamps('created_at').notNull().defaultNow(),
+    /** Pending: when it may be tried (again). Sending: when its dispatcher's lease runs out and another may take it. */
+    nextAttemptAt: timestamps('next_attempt_at').notNull().defaultNow(),
+    /** Start of the retry horizon: when it was queued, or resent by an operator. */
+    queuedAt: timestamps('queued_at').notNull().defaultNow(),
     sentAt: timestamps('sent_at'),
   },
   (t) => [
     uniqueIndex('sms_outbox_dedupe_uq').on(t.dedupeKey),
-    index('sms_outbox_pending_idx').on(t.status, t.id),
+    // Only unsent rows are ever claimed: the index stays as small as the backlog.
+    index('sms_outbox_due_idx').on(t.nextAttemptAt).where(sql`status in ('pending', 'sending')`),
     index('sms_outbox_application_idx').on(t.applicationId),
   ],
 );

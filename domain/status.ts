@@ -201,3 +201,16 @@ export const ApplicantRole = {
 } as const;
 export type ApplicantRole = (typeof ApplicantRole)[keyof typeof ApplicantRole];
 export const APPLICANT_ROLES = Object.values(ApplicantRole) as [ApplicantRole, ...ApplicantRole[]];
+
+/** Where an SMS in the outbox stands. */
+export const SmsStatus = {
+  /** Waiting for its next attempt (`next_attempt_at`): new, or after a failed one. */
+  pending: 'pending',
+  /** A dispatcher holds it until `next_attempt_at` (its lease); past that, another may take it. */
+  sending: 'sending',
+  sent: 'sent',
+  /** Given up: refused as malformed, or undelivered for the whole retry horizon. An operator may resend it. */
+  failed: 'failed',
+} as const;
+export type SmsStatus = (typeof SmsStatus)[keyof typeof SmsStatus];
+export const SMS_STATUSES = Object.values(SmsStatus) as [SmsStatus, ...SmsStatus[]];

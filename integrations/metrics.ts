@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import client, { type Registry } from 'prom-client';
 import type { Agency } from '../domain/status';
 import { AgencyRequestError, type AgencyClient } from './agencies';
-import type { SmsProvider } from './sms';
+import type { SmsProvider } from './sms/providers';
 
 /** Agencies answer in tens of milliseconds to seconds and give up at AGENCY_TIMEOUT (10 s by default). */
 const AGENCY_LATENCY_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];

@@ -10,7 +10,7 @@ import { connectTemporalClient } from '../api/temporal';
 import { loadConfig } from '../config';
 import { migrateDb, openDb } from '../db/client';
 import { startWorkerMetrics } from '../integrations/metrics';
-import { SmsDispatcher } from '../integrations/sms';
+import { SmsDispatcher } from '../integrations/sms/dispatcher';
 import { tracingFromConfig } from '../integrations/tracing';
 import { buildSimulator } from '../simulator/app';
 import { createAppWorker, smsProviderFor } from '../worker';
@@ -82,7 +82,7 @@ async function main() {
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await workerDone;
     });
-    const dispatcher = new SmsDispatcher(db.db, smsProviderFor(config, metrics?.registry), config.sms.pollIntervalMs);
+    const dispatcher = new SmsDispatcher(db.db, smsProviderFor(config, metrics?.registry), config.sms);
     dispatcher.start();
     stops.push(() => dispatcher.stop());
 

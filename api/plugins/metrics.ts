@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { sql } from 'drizzle-orm';
 import client from 'prom-client';
+import { outboxHealth, type OutboxHealth } from '../../integrations/sms/outbox';
 
 /** Buckets for an API that answers reads in milliseconds and writes through Temporal in tens. */
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
@@ -40,17 +41,35 @@ export default fp(async function metrics(app: FastifyInstance) {
       for (const row of r.rows) this.set({ stage: row.stage }, row.n);
     },
   });
+  // One query feeds the three SMS gauges: a scrape collects them together, so they share the read in flight.
+  let scrape: Promise<OutboxHealth> | undefined;
+  const health = () => (scrape ??= outboxHealth(db).finally(() => (scrape = undefined)));
   new client.Gauge({
     name: 'tarkhees_sms_outbox',
     help: 'SMS outbox rows by status (pending, sending, sent, failed)',
     labelNames: ['status'] as const,
     registers: [registry],
     async collect() {
-      const r = (await db.execute(sql`select status::text as status, count(*)::int as n from sms_outbox group by status`)) as unknown as {
-        rows: { status: string; n: number }[];
-      };
-      this.reset();
-      for (const row of r.rows) this.set({ status: row.status }, row.n);
+      for (const [status, n] of Object.entries((await health()).byStatus)) this.set({ status }, n);
+    },
+  });
+  new client.Gauge({
+    name: 'tarkhees_sms_stuck',
+    help: 'SMS the applicants have not received: failed (given up: resend them) or retrying (not sent after a failed attempt)',
+    labelNames: ['reason'] as const,
+    registers: [registry],
+    async collect() {
+      const h = await health();
+      this.set({ reason: 'failed' }, h.failed);
+      this.set({ reason: 'retrying' }, h.retrying);
+    },
+  });
+  new client.Gauge({
+    name: 'tarkhees_sms_oldest_unsent_seconds',
+    help: 'Age of the oldest SMS still waiting to go out (0: none)',
+    registers: [registry],
+    async collect() {
+      this.set((await health()).oldestUnsentSeconds);
     },
   });
 

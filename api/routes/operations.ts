@@ -4,6 +4,8 @@ import { Operation } from '../../domain/access';
 import { AGENCIES, LICENSE_KINDS } from '../../domain/status';
 import { OFFICE_ID_PATTERN } from '../../workflows/accreditation/contract';
 import { RepairAction, StuckReason } from '../operations';
+import { StuckSmsFilter } from '../../integrations/sms/outbox';
+import { SMS_STATUSES } from '../../domain/status';
 import { principalOf } from '../plugins/auth';
 import { ApplicationIdParam, BEARER, DENIED, ErrorSchema, literals, Nullable } from '../schemas';
 
@@ -65,6 +67,11 @@ const Workers = Type.Union([Type.Object({ workflow: Type.Integer(), activity: Ty
 const StuckPage = Type.Object({
   olderThan: Str,
   workers: Workers,
+  sms: Type.Object({
+    failed: Type.Integer({ description: 'SMS given up on (refused, or undelivered for the whole retry horizon): resend them' }),
+    retrying: Type.Integer({ description: 'SMS not sent yet after at least one failed attempt' }),
+    oldestUnsentSeconds: Type.Integer({ description: 'Age of the oldest SMS still waiting to go out' }),
+  }),
   diagnosis: NullableStr,
   counts: Type.Record(Type.String(), Type.Integer()),
   items: Type.Array(
@@ -107,6 +114,50 @@ const Diagnosis = Type.Object({
   inconsistent: Type.Boolean(),
   lastEvents: Type.Array(Type.Object({ id: Type.Integer(), type: Str, at: NullableStr })),
   workers: Workers,
+});
+
+const SmsQuery = Type.Object(
+  {
+    status: literals(Object.values(StuckSmsFilter), 'failed: given up; retrying: not sent yet after a failed attempt'),
+    applicationId: Type.Optional(ApplicationIdParam.properties.id),
+    limit: Type.Integer({ minimum: 1, maximum: 500, default: 100 }),
+  },
+  { additionalProperties: false },
+);
+const SmsPage = Type.Object({
+  items: Type.Array(
+    Type.Object({
+      id: Type.Integer(),
+      applicationId: Str,
+      event: Str,
+      mobile: Str,
+      status: literals(SMS_STATUSES),
+      attempts: Type.Integer(),
+      lastError: NullableStr,
+      createdAt: Str,
+      nextAttemptAt: Str,
+    }),
+  ),
+});
+/** One request resends at most this many: a day's messages of a busy office, and a bounded wait for the answer. */
+const MAX_RESEND = 500;
+const ResendBody = Type.Object(
+  {
+    ids: Type.Array(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }), { minItems: 1, maxItems: MAX_RESEND, uniqueItems: true }),
+    reason: Type.String({ minLength: 3, maxLength: 1000, description: 'Why: kept in the audit log' }),
+  },
+  { additionalProperties: false },
+);
+const ResendResult = Type.Object({
+  results: Type.Array(
+    Type.Object({
+      id: Type.Integer(),
+      resent: Type.Boolean({ description: 'Put back in line (it was failed, or waiting out a backoff)' }),
+      sent: Type.Boolean({ description: 'The gateway took it before the answer (checked, not assumed)' }),
+      status: Nullable(literals(SMS_STATUSES)),
+      error: NullableStr,
+    }),
+  ),
 });
 
 const operations: FastifyPluginAsyncTypebox = async (app) => {
@@ -170,6 +221,36 @@ const operations: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (req) =>
       app.operations.bulk(req.body.filter, req.body.action, req.body.dryRun, { until: req.body.until, reason: req.body.reason, by: principalOf(req).id }),
+  );
+
+  app.get(
+    '/operations/sms',
+    {
+      config: { operation: Operation.operationsRead },
+      schema: {
+        summary: 'SMS that did not go out: given up (failed) or still being retried, oldest first',
+        tags,
+        security: BEARER,
+        querystring: SmsQuery,
+        response: { 200: SmsPage, 400: ErrorSchema, ...DENIED },
+      },
+    },
+    async (req) => app.operations.stuckSms(req.query),
+  );
+
+  app.post(
+    '/operations/sms/resend',
+    {
+      config: { operation: Operation.operationsRepair },
+      schema: {
+        summary: 'Send these SMS again now, with a fresh retry horizon; reports for each whether the gateway took it',
+        tags,
+        security: BEARER,
+        body: ResendBody,
+        response: { 200: ResendResult, 400: ErrorSchema, ...DENIED },
+      },
+    },
+    async (req) => app.operations.resendSms(req.body.ids),
   );
 };
 

@@ -15,7 +15,8 @@ import { buildApp } from '../../api/app';
 import { loadConfig, type Config } from '../../config';
 import { migrateDb, openDb, type DbHandle } from '../../db/client';
 import { meteredSmsProvider, startWorkerMetrics } from '../../integrations/metrics';
-import { httpSmsProvider, SmsDispatcher } from '../../integrations/sms';
+import { SmsDispatcher } from '../../integrations/sms/dispatcher';
+import { httpSmsProvider } from '../../integrations/sms/providers';
 import { clientInterceptors, startTracing, type Tracing } from '../../integrations/tracing';
 import { dropDatabases, recreateDatabase } from '../../scripts/databases';
 import { buildSimulator } from '../../simulator/app';
@@ -139,6 +140,10 @@ export async function startTestEnv(
     workerMetrics?: boolean;
     /** Trace, exporting every span here as it ends (tracing is process-wide: one such env per test file). */
     spanExporter?: SpanExporter;
+    /** SMS delivery settings beyond the test defaults (a short horizon, one lane). */
+    sms?: Partial<Config['sms']>;
+    /** Off: no dispatcher runs in this process (a test runs its own, or kills one). */
+    smsDispatcher?: boolean;
   } = {},
 ): Promise<TestEnv> {
   if (!runtimeInstalled) {
@@ -166,12 +171,15 @@ export async function startTestEnv(
     SMS_PROVIDER: 'http',
     SMS_HTTP_URL: `${simulatorUrl}/sms/v1/messages`,
     SMS_POLL_INTERVAL: '100ms',
+    SMS_SEND_TIMEOUT: '2s',
+    SMS_RETRY_INITIAL: '200ms',
+    SMS_RETRY_MAX: '1s',
     OFFICE_AMENDMENT_DEADLINE: opts.officeAmendmentDeadline ?? '60s',
     // Every day is a working day, so an SLA of seconds runs out on a Friday too.
     WORK_WEEK: '0,1,2,3,4,5,6',
     LOG_LEVEL: 'warn',
   });
-  const config: Config = { ...base, timing: { ...FAST_TIMING, ...opts.timing } };
+  const config: Config = { ...base, timing: { ...FAST_TIMING, ...opts.timing }, sms: { ...base.sms, ...opts.sms } };
   const fileA = officeFile();
   const fileB = officeFile();
   const offices = { a: `OFF-${rand(6)}`, b: `OFF-${rand(6)}` };
@@ -213,9 +221,9 @@ export async function startTestEnv(
     { id: offices.a, application: fileA },
     { id: offices.b, application: fileB },
   ]);
-  const smsProvider = httpSmsProvider({ url: config.sms.httpUrl! });
-  const dispatcher = new SmsDispatcher(db.db, metrics ? meteredSmsProvider(smsProvider, metrics.registry) : smsProvider, config.sms.pollIntervalMs, () => {});
-  dispatcher.start();
+  const smsProvider = httpSmsProvider({ url: config.sms.httpUrl!, timeoutMs: config.sms.sendTimeoutMs });
+  const dispatcher = new SmsDispatcher(db.db, metrics ? meteredSmsProvider(smsProvider, metrics.registry) : smsProvider, config.sms, () => {});
+  if (opts.smsDispatcher !== false) dispatcher.start();
 
   const workflowBundle = { code: readFileSync(inject('workflowBundlePath'), 'utf8') };
   const nativeConnection = await NativeConnection.connect({ address: config.temporal.address });
