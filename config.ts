@@ -44,7 +44,29 @@ function oneOf<T extends string>(name: string, value: string, allowed: readonly 
   return value as T;
 }
 
+/**
+ * Production is what the deployment says (`NODE_ENV=production`, as the
+ * Dockerfile sets): then nothing meant for one developer's machine may run or
+ * be trusted. Anything else is development.
+ */
+export function isProduction(env: NodeJS.ProcessEnv = process.env): boolean {
+  return env.NODE_ENV?.trim() === 'production';
+}
+
+/** Stops a development-only process (the built-in issuer, the seeding, the simulator) in production. */
+export function refuseInProduction(what: string, env: NodeJS.ProcessEnv = process.env): void {
+  if (!isProduction(env)) return;
+  console.error(`${what} is for development only and does not run with NODE_ENV=production`);
+  process.exit(1);
+}
+
+/** Signature algorithms a token may use: asymmetric only, so no shared secret can mint one. */
+export const TOKEN_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const;
+export type TokenAlgorithm = (typeof TOKEN_ALGORITHMS)[number];
+
 export interface Config {
+  /** NODE_ENV=production: development parts refuse to run, and only an https identity provider is trusted. */
+  production: boolean;
   /** Unset: the embedded PostgreSQL (PGlite) under pgliteDir. */
   databaseUrl?: string;
   pgliteDir: string;
@@ -60,8 +82,13 @@ export interface Config {
   auth: {
     /** The token issuer the API trusts; the built-in one on a single machine. */
     issuer: string;
-    jwksUrl: string;
+    /** Unset: the `jwks_uri` of the issuer's discovery document. */
+    jwksUrl?: string;
     audience: string;
+    /** The only algorithms a token's signature may use. */
+    algorithms: TokenAlgorithm[];
+    /** How long fetched signing keys are trusted before they are fetched again (a rotation is seen within this). */
+    jwksCacheMaxAgeMs: number;
     /** Where the start command runs the built-in issuer (when AUTH_ISSUER is not set). */
     builtInIssuerPort: number;
     builtInIssuerHost: string;
@@ -115,6 +142,9 @@ export const DEFAULTS = {
   ISSUER_HOST: '127.0.0.1',
   ISSUER_KEY_FILE: '.data/issuer/key.json',
   AUTH_AUDIENCE: 'tarkhees-api',
+  // Keycloak signs with RS256 by default; the built-in issuer with ES256.
+  AUTH_ALGORITHMS: 'RS256,ES256',
+  AUTH_JWKS_CACHE_MAX_AGE: '10m',
   ISSUER_TOKEN_TTL: '8h',
   RATE_LIMIT_MAX: '600',
   RATE_LIMIT_WINDOW: '1m',
@@ -140,10 +170,33 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // Unset, the agencies are the simulator the single-machine start runs.
   const simulatorPort = port('SIMULATOR_PORT', get('SIMULATOR_PORT'));
   const simulator = `http://127.0.0.1:${simulatorPort}`;
+  const production = isProduction(env);
   const issuer = url('AUTH_ISSUER', env.AUTH_ISSUER?.trim() || `http://127.0.0.1:${issuerPort}`);
+  const jwksUrl = optional(env.AUTH_JWKS_URL, (v) => url('AUTH_JWKS_URL', v));
+  if (production) {
+    // Only the municipality's identity provider, over TLS, may vouch for a caller.
+    if (!env.AUTH_ISSUER?.trim()) throw new ConfigError('AUTH_ISSUER: required with NODE_ENV=production (the built-in issuer is for development)');
+    if (new URL(issuer).protocol !== 'https:') throw new ConfigError(`AUTH_ISSUER: "${issuer}" must be https with NODE_ENV=production`);
+    if (jwksUrl && new URL(jwksUrl).origin !== new URL(issuer).origin) {
+      throw new ConfigError(`AUTH_JWKS_URL: "${jwksUrl}" must be on the issuer's origin (${new URL(issuer).origin}) with NODE_ENV=production; leave it unset to use the issuer's discovery document`);
+    }
+  }
+  if (production) {
+    // Unset, they would be the simulator, which passes every CR number, and SMS would only be logged.
+    for (const name of ['LABOR_OFFICE_URL', 'ZAKAT_URL'] as const) {
+      if (!env[name]?.trim()) throw new ConfigError(`${name}: required with NODE_ENV=production (the default is the development simulator)`);
+    }
+    if (smsProvider !== 'http') throw new ConfigError('SMS_PROVIDER: must be http with NODE_ENV=production (console only logs the messages)');
+  }
+  const algorithms = get('AUTH_ALGORITHMS')
+    .split(',')
+    .map((a) => a.trim())
+    .filter(Boolean)
+    .map((a) => oneOf('AUTH_ALGORITHMS', a, TOKEN_ALGORITHMS));
   const databaseUrl = env.DATABASE_URL?.trim() || undefined;
   if (databaseUrl) url('DATABASE_URL', databaseUrl);
   return {
+    production,
     databaseUrl,
     pgliteDir: get('PGLITE_DIR'),
     temporal: {
@@ -188,8 +241,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     officeAmendmentDeadlineMs: parseDuration('OFFICE_AMENDMENT_DEADLINE', get('OFFICE_AMENDMENT_DEADLINE')),
     auth: {
       issuer,
-      jwksUrl: url('AUTH_JWKS_URL', env.AUTH_JWKS_URL?.trim() || `${issuer}/.well-known/jwks.json`),
+      jwksUrl,
       audience: get('AUTH_AUDIENCE'),
+      algorithms,
+      jwksCacheMaxAgeMs: parseDuration('AUTH_JWKS_CACHE_MAX_AGE', get('AUTH_JWKS_CACHE_MAX_AGE')),
       builtInIssuerPort: issuerPort,
       builtInIssuerHost: get('ISSUER_HOST'),
       builtInIssuerKeyFile: get('ISSUER_KEY_FILE'),

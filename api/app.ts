@@ -3,6 +3,7 @@
 import Fastify, { type FastifyServerOptions } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Client } from '@temporalio/client';
+import type { JSONWebKeySet } from 'jose';
 import type { Config } from '../config';
 import type { Db } from '../db/client';
 import type { Tracing } from '../integrations/tracing';
@@ -45,7 +46,15 @@ declare module 'fastify' {
 /** Applications carry document references, not files: 1 MiB is generous. */
 const BODY_LIMIT_BYTES = 1024 * 1024;
 
-export async function buildApp(deps: { config: Config; db: Db; temporal: Client; logger?: FastifyServerOptions['logger']; tracing?: Tracing }) {
+export async function buildApp(deps: {
+  config: Config;
+  db: Db;
+  temporal: Client;
+  logger?: FastifyServerOptions['logger'];
+  tracing?: Tracing;
+  /** The built-in issuer's public keys, when it runs in this process (npm start). */
+  issuerKeys?: JSONWebKeySet;
+}) {
   const app = Fastify({
     logger: deps.logger ?? { level: deps.config.logLevel },
     bodyLimit: BODY_LIMIT_BYTES,
@@ -64,7 +73,7 @@ export async function buildApp(deps: { config: Config; db: Db; temporal: Client;
   // First, so its span covers every other hook of a request.
   if (deps.tracing) await app.register(tracing, { tracing: deps.tracing });
   await app.register(errors);
-  await app.register(auth, deps.config.auth);
+  await app.register(auth, { auth: deps.config.auth, production: deps.config.production, localKeys: deps.issuerKeys });
   await app.register(security, deps.config.rateLimit);
   await app.register(audit);
   await app.register(metrics);

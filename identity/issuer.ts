@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, SignJWT, type JWK } from 'jose';
+import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, SignJWT, type JSONWebKeySet, type JWK } from 'jose';
 import type { Role } from '../domain/access';
 import { DEV_PASSWORD, SEED_USERS, type SeedUser } from './users';
 
@@ -25,6 +25,8 @@ export interface TokenClaims {
 export interface Issuer {
   url: string;
   jwksUrl: string;
+  /** Its public key set: what an API in the same process trusts without asking over the network. */
+  publicJwks: JSONWebKeySet;
   app: FastifyInstance;
   /** Signs a token directly (tests); `expiresInSeconds` may be negative to make an expired one. */
   sign(claims: TokenClaims, opts?: { expiresInSeconds?: number; audience?: string }): Promise<string>;
@@ -105,7 +107,8 @@ export async function startIssuer(opts: IssuerOptions): Promise<Issuer> {
     id_token_signing_alg_values_supported: [TOKEN_ALG],
     claims_supported: ['sub', 'name', 'roles', 'office_id', 'national_id', 'azp'],
   }));
-  app.get('/.well-known/jwks.json', async () => ({ keys: [{ ...publicJwk, alg: TOKEN_ALG, use: 'sig' }] }));
+  const publicJwks: JSONWebKeySet = { keys: [{ ...publicJwk, alg: TOKEN_ALG, use: 'sig' }] };
+  app.get('/.well-known/jwks.json', async () => publicJwks);
   app.get('/users', async () => [...users.values()].map(({ username, name, roles, officeId }) => ({ username, name, roles, officeId })));
   app.post('/token', async (req, reply) => {
     const body = (req.body ?? {}) as Record<string, string | undefined>;
@@ -132,5 +135,5 @@ export async function startIssuer(opts: IssuerOptions): Promise<Issuer> {
   const listening = typeof address === 'object' && address ? `http://127.0.0.1:${address.port}` : `http://127.0.0.1:${opts.port}`;
   url = (opts.url ?? listening).replace(/\/$/, '');
   jwksUrl = `${url}/.well-known/jwks.json`;
-  return { url, jwksUrl, app, sign, close: () => app.close() };
+  return { url, jwksUrl, publicJwks, app, sign, close: () => app.close() };
 }

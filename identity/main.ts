@@ -2,10 +2,12 @@
 // way). A stand-in for the municipality's identity provider: replace it by
 // pointing AUTH_ISSUER and AUTH_JWKS_URL at Keycloak or the national gateway.
 import path from 'node:path';
-import { loadConfig } from '../config';
+import { loadConfig, refuseInProduction } from '../config';
 import { startIssuer } from './issuer';
 
 async function main(): Promise<void> {
+  // It hands out tokens for a fixed password: never where the municipality's identity provider should be.
+  refuseInProduction('the built-in token issuer');
   const config = loadConfig();
   const issuer = await startIssuer({
     // The URL clients reach it at is the one its tokens name (ISSUER_URL, or AUTH_ISSUER).

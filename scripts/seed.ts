@@ -4,12 +4,14 @@
 // it once as the `seed` service.
 import { OfficeService } from '../api/offices';
 import { connectTemporalClient } from '../api/temporal';
-import { loadConfig } from '../config';
+import { loadConfig, refuseInProduction } from '../config';
 import { openDb } from '../db/client';
 import { importOffices, openDevRound } from '../identity/seed';
 import { SEED_OFFICES } from '../identity/users';
 
 async function main(): Promise<void> {
+  // It imports the built-in issuer's demonstration offices as accredited.
+  refuseInProduction('seeding the demonstration offices');
   const config = loadConfig();
   const handle = await openDb(config);
   const { client, connection } = await connectTemporalClient(config);

@@ -88,7 +88,8 @@ async function main() {
 
     const { client, connection } = await connectTemporalClient(config, tracing);
     stops.push(() => connection.close());
-    const app = await buildApp({ config, db: db.db, temporal: client, tracing });
+    // The built-in issuer's keys are handed over here, not fetched: nothing else listening on its port can stand in for it.
+    const app = await buildApp({ config, db: db.db, temporal: client, tracing, issuerKeys: issuer?.publicJwks });
     await app.listen({ host: config.api.host, port: config.api.port });
     stops.push(() => app.close());
     if (issuer) {

@@ -1,6 +1,10 @@
 // Runs the agency/SMS simulator as its own process for `npm run simulator` and the
 // dev start script; tests build it in-process with buildSimulator() instead.
+import { refuseInProduction } from '../config';
 import { buildSimulator } from './app';
+
+// It answers every CR number as the last digit says: a production worker pointed at it would license anyone.
+refuseInProduction('the agency and SMS simulator');
 
 // Empty counts as unset, matching how config.ts reads the environment.
 const host = process.env.SIMULATOR_HOST?.trim() || '127.0.0.1';

@@ -6,10 +6,12 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { eq, sql } from 'drizzle-orm';
-import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
+import { errors as joseErrors, jwtVerify, type JSONWebKeySet, type JWTPayload } from 'jose';
+import type { Config } from '../../config';
 import { can, ROLES, type Operation, type Principal, type Role } from '../../domain/access';
 import { apiKeys, offices } from '../../db/schema';
 import { parseApiKey, secretMatches } from '../auth/api-keys';
+import { discoveredSigningKeys, localSigningKeys, remoteSigningKeys, type SigningKeys } from '../auth/signing-keys';
 import { forbidden, HttpError } from '../errors';
 
 declare module 'fastify' {
@@ -49,12 +51,35 @@ function rolesOf(payload: JWTPayload): Role[] {
   return list.filter((r): r is Role => (ROLES as readonly unknown[]).includes(r));
 }
 
-export default fp(async function auth(app, opts: { issuer: string; jwksUrl: string; audience: string }) {
-  const jwks = createRemoteJWKSet(new URL(opts.jwksUrl), { cooldownDuration: 30_000, cacheMaxAge: 10 * 60_000 });
+export interface AuthOptions {
+  auth: Config['auth'];
+  production: boolean;
+  /** The built-in issuer's public keys, when it runs in this process: then no key is fetched over the network. */
+  localKeys?: JSONWebKeySet;
+}
 
+function signingKeys(opts: AuthOptions): SigningKeys {
+  if (opts.localKeys) return localSigningKeys(opts.localKeys);
+  const { jwksUrl, issuer, jwksCacheMaxAgeMs } = opts.auth;
+  // config.ts has checked a configured URL against the issuer's origin in production.
+  if (jwksUrl) return remoteSigningKeys(new URL(jwksUrl), jwksCacheMaxAgeMs);
+  return discoveredSigningKeys(issuer, { cacheMaxAgeMs: jwksCacheMaxAgeMs, httpsOnly: opts.production });
+}
+
+export default fp(async function auth(app, opts: AuthOptions) {
+  const { issuer, audience, algorithms } = opts.auth;
+  const keys = signingKeys(opts);
+
+  /** Tokens verified under the key set of `generation`: a new key set (a rotation, a revoked key) empties it. */
   const verified = new Map<string, { principal: Principal; expiresAt: number }>();
+  let generation: string | undefined;
 
   async function fromToken(token: string): Promise<Principal> {
+    const now = await keys.generation().catch(() => generation);
+    if (now !== generation) {
+      verified.clear();
+      generation = now;
+    }
     const hit = verified.get(token);
     if (hit && hit.expiresAt > Date.now()) return hit.principal;
     if (hit) verified.delete(token);
@@ -64,11 +89,14 @@ export default fp(async function auth(app, opts: { issuer: string; jwksUrl: stri
   async function verifyToken(token: string): Promise<Principal> {
     let payload: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(token, jwks, { issuer: opts.issuer, audience: opts.audience, clockTolerance: CLOCK_TOLERANCE_S }));
+      // exp is required: a token without one would be good forever.
+      ({ payload } = await jwtVerify(token, keys.key, { issuer, audience, algorithms, requiredClaims: ['exp'], clockTolerance: CLOCK_TOLERANCE_S }));
     } catch (err) {
       if (err instanceof joseErrors.JWTExpired) throw unauthenticated('the token has expired', 'token_expired');
       if (err instanceof joseErrors.JOSEError && !(err instanceof joseErrors.JWKSTimeout)) {
-        throw unauthenticated(`the token was not accepted (${err.code})`, 'invalid_token');
+        // A failed claim says which (exp missing, wrong aud): the caller can fix that.
+        const claim = err instanceof joseErrors.JWTClaimValidationFailed ? `: "${err.claim}" ${err.reason}` : '';
+        throw unauthenticated(`the token was not accepted (${err.code}${claim})`, 'invalid_token');
       }
       // The issuer's keys could not be fetched: our problem, not the caller's.
       throw new HttpError(503, 'temporarily_unavailable', 'the identity provider is not reachable');
@@ -83,11 +111,9 @@ export default fp(async function auth(app, opts: { issuer: string; jwksUrl: stri
       nationalId: typeof payload.national_id === 'string' ? payload.national_id : undefined,
       client: typeof payload.azp === 'string' ? payload.azp : undefined,
     };
-    if (payload.exp) {
-      // Oldest first out: a Map iterates in insertion order.
-      if (verified.size >= VERIFIED_CACHE_SIZE) verified.delete(verified.keys().next().value!);
-      verified.set(token, { principal, expiresAt: payload.exp * 1000 });
-    }
+    // Oldest first out: a Map iterates in insertion order.
+    if (verified.size >= VERIFIED_CACHE_SIZE) verified.delete(verified.keys().next().value!);
+    verified.set(token, { principal, expiresAt: payload.exp! * 1000 });
     return principal;
   }
 
