@@ -69,6 +69,8 @@ export interface Config {
   production: boolean;
   /** Unset: the embedded PostgreSQL (PGlite) under pgliteDir. */
   databaseUrl?: string;
+  /** The schema owner, for migrations; then DATABASE_URL is the runtime role the owner grants its rights to. */
+  databaseOwnerUrl?: string;
   pgliteDir: string;
   temporal: { address: string; namespace: string; taskQueue: string };
   api: { host: string; port: number; publicUrl: string; trustProxy: boolean };
@@ -195,9 +197,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     .map((a) => oneOf('AUTH_ALGORITHMS', a, TOKEN_ALGORITHMS));
   const databaseUrl = env.DATABASE_URL?.trim() || undefined;
   if (databaseUrl) url('DATABASE_URL', databaseUrl);
+  const databaseOwnerUrl = optional(env.DATABASE_OWNER_URL, (v) => url('DATABASE_OWNER_URL', v));
+  if (databaseOwnerUrl && !databaseUrl) throw new ConfigError('DATABASE_OWNER_URL: needs DATABASE_URL (the runtime role it grants to)');
   return {
     production,
     databaseUrl,
+    databaseOwnerUrl,
     pgliteDir: get('PGLITE_DIR'),
     temporal: {
       address: get('TEMPORAL_ADDRESS'),

@@ -3,13 +3,12 @@ import { pathToFileURL } from 'node:url';
 import { buildApp } from './api/app';
 import { connectTemporalClient } from './api/temporal';
 import { loadConfig } from './config';
-import { migrateDb, openDb } from './db/client';
+import { openMigratedDb } from './db/client';
 import { tracingFromConfig } from './integrations/tracing';
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const handle = await openDb(config);
-  await migrateDb(handle);
+  const handle = await openMigratedDb(config);
   const tracing = tracingFromConfig(config, 'tarkhees-api');
   const { client: temporal, connection } = await connectTemporalClient(config, tracing);
   const app = await buildApp({ config, db: handle.db, temporal, tracing });

@@ -6,7 +6,7 @@ import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporal
 import type { Registry } from 'prom-client';
 import { createActivities } from './activities';
 import { loadConfig, type Config } from './config';
-import { migrateDb, openDb, type Db } from './db/client';
+import { openMigratedDb, type Db } from './db/client';
 import { httpAgencyClients } from './integrations/agencies';
 import { meteredAgencyClients, meteredSmsProvider, startWorkerMetrics } from './integrations/metrics';
 import { SmsDispatcher } from './integrations/sms/dispatcher';
@@ -80,8 +80,7 @@ async function main(): Promise<void> {
   });
   const metrics = await startWorkerMetrics(config.telemetry.workerAppMetrics);
   const tracing = tracingFromConfig(config, 'tarkhees-worker');
-  const handle = await openDb(config);
-  await migrateDb(handle);
+  const handle = await openMigratedDb(config);
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   const worker = await createAppWorker({ connection, config, db: handle.db, tracing, metrics: metrics?.registry });
   const dispatcher = new SmsDispatcher(handle.db, smsProviderFor(config, metrics?.registry), config.sms);

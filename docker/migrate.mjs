@@ -11,7 +11,7 @@
 // Plain JavaScript run through tsx's loader (node --import tsx), so it reuses
 // the application's own config and db code without being a TypeScript file.
 import { loadConfig } from '../config.ts';
-import { migrateDb, openDb } from '../db/client.ts';
+import { openMigratedDb } from '../db/client.ts';
 
 const config = loadConfig();
 if (!config.databaseUrl) {
@@ -21,10 +21,7 @@ if (!config.databaseUrl) {
   console.error('migrate: DATABASE_URL is not set; nothing to do');
   process.exit(1);
 }
-const handle = await openDb(config);
-try {
-  await migrateDb(handle);
-  console.log('migrate: schema up to date, licensing rules seeded');
-} finally {
-  await handle.close();
-}
+// As DATABASE_OWNER_URL when set, granting the runtime role (DATABASE_URL's user) what the API and worker need.
+const handle = await openMigratedDb(config);
+await handle.close();
+console.log(`migrate: schema up to date, licensing rules seeded${config.databaseOwnerUrl ? `, rights granted to ${new URL(config.databaseUrl).username}` : ''}`);

@@ -19,6 +19,14 @@ export function dropDatabases(adminUrl: string, pattern: string): Promise<void> 
   });
 }
 
+/** A login role with no rights of its own (they come from grants), created unless it exists. */
+export function ensureRole(adminUrl: string, role: string): Promise<void> {
+  return withAdmin(adminUrl, async (admin) => {
+    // Two runs starting together may both find it missing: the loser's duplicate is harmless.
+    await admin.query(`do $$ begin create role ${role} login; exception when duplicate_object then null; end $$`);
+  });
+}
+
 /** Drops `name` if it exists, creates it empty (or from `template`), and returns its URL. */
 export async function recreateDatabase(adminUrl: string, name: string, template?: string): Promise<string> {
   await withAdmin(adminUrl, async (admin) => {

@@ -8,7 +8,7 @@ import { workerRuntimeLogging } from '../integrations/worker-logging';
 import { buildApp } from '../api/app';
 import { connectTemporalClient } from '../api/temporal';
 import { loadConfig } from '../config';
-import { migrateDb, openDb } from '../db/client';
+import { openMigratedDb } from '../db/client';
 import { startWorkerMetrics } from '../integrations/metrics';
 import { SmsDispatcher } from '../integrations/sms/dispatcher';
 import { tracingFromConfig } from '../integrations/tracing';
@@ -54,9 +54,8 @@ async function main() {
       stops.push(() => issuer!.close());
     }
 
-    const db = await openDb(config);
+    const db = await openMigratedDb(config);
     stops.push(() => db.close());
-    await migrateDb(db);
 
     const ownSimulator = !process.env.LABOR_OFFICE_URL && !process.env.ZAKAT_URL;
     if (ownSimulator) {

@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq, sql } from 'drizzle-orm';
 import { apiKeys, auditLog } from '../db/schema';
+import { openDb, rowsOf } from '../db/client';
 import { startIssuer, type Issuer } from '../identity/issuer';
 import { startTestEnv, waitFor, type TestEnv, type Who } from './support/env';
 import { call, commercialApplication, submit, waitForStage } from './support/fixtures';
@@ -398,12 +399,29 @@ describe('the audit log', () => {
     expect(rows.length).toBeGreaterThan(3);
   });
 
-  it('cannot be rewritten, not even by the application’s own database role', async () => {
-    // drizzle wraps the database's error; the trigger's message is its cause.
+  it('cannot be rewritten: the runtime role may only append and read, and even the owner meets the trigger', async () => {
+    // drizzle wraps the database's error; the database's message is its cause.
     const refusal = async (q: Promise<unknown>) => q.then(() => 'no error', (e: { cause?: Error }) => String(e.cause?.message ?? e));
-    expect(await refusal(env.db.db.execute(sql`update audit_log set actor_id = 'someone-else'`))).toMatch(/append-only \(UPDATE refused\)/);
-    expect(await refusal(env.db.db.delete(auditLog))).toMatch(/append-only \(DELETE refused\)/);
-    expect(await refusal(env.db.db.execute(sql`truncate audit_log`))).toMatch(/append-only \(TRUNCATE refused\)/);
+    const [before] = await rowsOf<{ n: number }>(env.db.db, sql`select count(*)::int as n from audit_log`);
+    expect(before!.n).toBeGreaterThan(0);
+    // What the API and the worker connect as.
+    expect(await refusal(env.db.db.execute(sql`update audit_log set actor_id = 'someone-else'`))).toMatch(/permission denied for table audit_log/);
+    expect(await refusal(env.db.db.delete(auditLog))).toMatch(/permission denied for table audit_log/);
+    expect(await refusal(env.db.db.execute(sql`truncate audit_log`))).toMatch(/permission denied for table audit_log/);
+    expect(await refusal(env.db.db.execute(sql`drop trigger audit_log_no_update on audit_log`))).toMatch(/must be owner of (table|relation) audit_log/);
+    expect(await refusal(env.db.db.execute(sql`alter table audit_log disable trigger all`))).toMatch(/must be owner of (table|relation) audit_log/);
+    expect(await refusal(env.db.db.execute(sql`drop table audit_log`))).toMatch(/must be owner of (table|relation) audit_log/);
+    // The owner (who runs the migrations) still meets the append-only trigger.
+    const owner = await openDb({ databaseUrl: env.ownerDatabaseUrl!, pgliteDir: '' });
+    try {
+      expect(await refusal(owner.db.execute(sql`update audit_log set actor_id = 'someone-else'`))).toMatch(/append-only \(UPDATE refused\)/);
+      expect(await refusal(owner.db.delete(auditLog))).toMatch(/append-only \(DELETE refused\)/);
+      expect(await refusal(owner.db.execute(sql`truncate audit_log`))).toMatch(/append-only \(TRUNCATE refused\)/);
+    } finally {
+      await owner.close();
+    }
+    const [after] = await rowsOf<{ n: number }>(env.db.db, sql`select count(*)::int as n from audit_log where actor_id <> 'someone-else'`);
+    expect(after!.n).toBe(before!.n);
   });
 });
 

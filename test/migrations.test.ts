@@ -1,7 +1,10 @@
 import { describe, expect, inject, it } from 'vitest';
 import pg from 'pg';
 import { randomUUID } from 'node:crypto';
-import { migrateDb, openDb } from '../db/client';
+import { readFileSync } from 'node:fs';
+import { sql } from 'drizzle-orm';
+import { migrateDb, openDb, openMigratedDb, PrivilegeError, rowsOf } from '../db/client';
+import { ensureRole } from '../scripts/databases';
 
 describe('migrations', () => {
   it('several processes migrating an empty database at once all succeed, once', async () => {
@@ -19,12 +22,61 @@ describe('migrations', () => {
       const applied = await check.query('select count(*)::int as n from drizzle.__drizzle_migrations');
       const rules = await check.query('select count(*)::int as n from license_kind_rules');
       await check.end();
-      expect(applied.rows[0].n).toBeGreaterThan(0);
+      // Each committed migration applied once, though three processes raced to apply them.
+      const journal = JSON.parse(readFileSync('db/migrations/meta/_journal.json', 'utf8')) as { entries: unknown[] };
+      expect(applied.rows[0].n).toBe(journal.entries.length);
       expect(rules.rows[0].n).toBe(3);
       await Promise.all(handles.map((h) => h.close()));
     } finally {
       await admin.query(`drop database if exists ${name} with (force)`);
       await admin.end();
     }
+  });
+});
+
+describe('database roles', () => {
+  async function withFreshDatabase(f: (urls: { owner: string; runtime: string }) => Promise<void>) {
+    const name = `tarkhees_roles_${randomUUID().replaceAll('-', '').slice(0, 10)}`;
+    const role = inject('runtimeRole');
+    await ensureRole(inject('adminDatabaseUrl'), role);
+    const admin = new pg.Client({ connectionString: inject('adminDatabaseUrl') });
+    await admin.connect();
+    await admin.query(`create database ${name}`);
+    const owner = new URL(inject('adminDatabaseUrl'));
+    owner.pathname = `/${name}`;
+    const runtime = new URL(owner);
+    runtime.username = role;
+    try {
+      await f({ owner: owner.toString(), runtime: runtime.toString() });
+    } finally {
+      await admin.query(`drop database if exists ${name} with (force)`);
+      await admin.end();
+    }
+  }
+
+  it('the owner migrates and grants; the runtime role works the cases and may only append to the audit log', async () => {
+    await withFreshDatabase(async ({ owner, runtime }) => {
+      const handle = await openMigratedDb({ databaseUrl: runtime, databaseOwnerUrl: owner, pgliteDir: '' });
+      try {
+        const [me] = await rowsOf<{ user: string }>(handle.db, sql`select current_user as user`);
+        expect(me!.user).toBe(inject('runtimeRole'));
+        const [rules] = await rowsOf<{ n: number }>(handle.db, sql`select count(*)::int as n from activity_rules`);
+        expect(rules!.n).toBeGreaterThan(0);
+        await handle.db.execute(sql`insert into audit_log (actor_kind, actor_id, roles, request_id, method, route, status_code) values ('user', 'u1', '{}', 'req-1', 'POST', '/x', 200)`);
+        const denied = await handle.db.execute(sql`update audit_log set actor_id = 'u2'`).then(() => 'allowed', (e: { cause?: Error }) => String(e.cause?.message));
+        expect(denied).toMatch(/permission denied for table audit_log/);
+        // Started again as the runtime role alone (as compose runs the API): nothing to migrate, nothing it may not do.
+        const again = await openMigratedDb({ databaseUrl: runtime, pgliteDir: '' });
+        await again.close();
+      } finally {
+        await handle.close();
+      }
+    });
+  });
+
+  it('in production, refuses to serve requests as the role that owns the audit log', async () => {
+    await withFreshDatabase(async ({ owner }) => {
+      await expect(openMigratedDb({ production: true, databaseUrl: owner, pgliteDir: '' })).rejects.toThrow(PrivilegeError);
+    });
   });
 });

@@ -44,9 +44,14 @@ let runtimeInstalled = false;
  * global setup made: test files run in parallel, and one file's SMS dispatcher
  * must not send another file's messages.
  */
-async function cloneTestDatabase(): Promise<string> {
+async function cloneTestDatabase(): Promise<{ ownerUrl: string; runtimeUrl: string }> {
   const template = new URL(inject('databaseUrl')).pathname.slice(1);
-  return recreateDatabase(inject('adminDatabaseUrl'), `${template}_${randomUUID().replaceAll('-', '').slice(0, 12)}`, template);
+  const ownerUrl = await recreateDatabase(inject('adminDatabaseUrl'), `${template}_${randomUUID().replaceAll('-', '').slice(0, 12)}`, template);
+  // The API, the worker and the tests' own queries connect as the runtime role, as in production.
+  const runtime = new URL(ownerUrl);
+  runtime.username = inject('runtimeRole');
+  runtime.password = '';
+  return { ownerUrl, runtimeUrl: runtime.toString() };
 }
 
 /** The people of a test environment: staff of two offices (a, b) and the municipality. */
@@ -114,7 +119,10 @@ export interface TestEnv {
   token(who: Who | TokenClaims, opts?: { expiresInSeconds?: number }): Promise<string>;
   /** `{ authorization: 'Bearer …' }` for one of the environment's people. */
   auth(who: Who): Promise<Record<string, string>>;
+  /** Connected as the runtime role, as the API and the worker are. */
   db: DbHandle;
+  /** The schema owner's URL (the PostgreSQL superuser here), for what the runtime role may not do. */
+  ownerDatabaseUrl?: string;
   client: Client;
   api: FastifyInstance;
   simulatorUrl: string;
@@ -155,7 +163,8 @@ export async function startTestEnv(
   await simulator.listen({ host: '127.0.0.1', port: 0 });
   const simulatorUrl = `http://127.0.0.1:${(simulator.server.address() as AddressInfo).port}`;
 
-  const databaseUrl = opts.embedded ? undefined : await cloneTestDatabase();
+  const clone = opts.embedded ? undefined : await cloneTestDatabase();
+  const databaseUrl = clone?.runtimeUrl;
   const pgliteDir = opts.embedded ? mkdtempSync(path.join(tmpdir(), 'tarkhees-pglite-')) : undefined;
   const issuer = await startIssuer({ port: 0, audience: AUDIENCE, tokenTtlSeconds: 3600, users: [] });
   const base = loadConfig({
@@ -237,6 +246,7 @@ export async function startTestEnv(
     token,
     auth,
     db,
+    ownerDatabaseUrl: clone?.ownerUrl,
     client,
     api,
     simulatorUrl,
@@ -277,7 +287,7 @@ export async function startTestEnv(
       await metrics?.close();
       await tracing?.shutdown();
       await db.close();
-      if (databaseUrl) await dropDatabases(inject('adminDatabaseUrl'), new URL(databaseUrl).pathname.slice(1));
+      if (clone) await dropDatabases(inject('adminDatabaseUrl'), new URL(clone.ownerUrl).pathname.slice(1));
       if (pgliteDir) rmSync(pgliteDir, { recursive: true, force: true });
     },
   };

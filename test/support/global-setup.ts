@@ -5,7 +5,7 @@ import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
 import { migrateDb, openDb } from '../../db/client';
-import { dropDatabases, recreateDatabase } from '../../scripts/databases';
+import { dropDatabases, ensureRole, recreateDatabase } from '../../scripts/databases';
 import { startTemporalDevServer, type DevServer } from '../../scripts/temporal';
 import { WORKFLOW_INTERCEPTOR_MODULES, WORKFLOWS_PATH } from '../../worker';
 
@@ -14,6 +14,8 @@ declare module 'vitest' {
     /** The migrated template each test environment clones. */
     databaseUrl: string;
     adminDatabaseUrl: string;
+    /** The role the test environments connect as: the runtime role production uses, with only the rights migrations grant it. */
+    runtimeRole: string;
     temporalAddress: string;
     workflowBundlePath: string;
   }
@@ -22,13 +24,17 @@ declare module 'vitest' {
 const ADMIN_URL = process.env.TEST_ADMIN_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const TEST_DB = process.env.TEST_DATABASE_NAME ?? 'tarkhees_test';
 const TEMPORAL_TEST_PORT = Number(process.env.TEMPORAL_TEST_PORT ?? 7299);
+/** Cluster-wide, like every role: one for all test runs, created once (local connections trust any role here). */
+const RUNTIME_ROLE = 'tarkhees_test_runtime';
 
 let server: DevServer | undefined;
 
 export default async function setup(project: TestProject) {
   const databaseUrl = await recreateDatabase(ADMIN_URL, TEST_DB);
+  await ensureRole(ADMIN_URL, RUNTIME_ROLE);
   const handle = await openDb({ databaseUrl, pgliteDir: '' });
-  await migrateDb(handle);
+  // The template's owner migrates and grants; every clone keeps those grants.
+  await migrateDb(handle, { runtimeRole: RUNTIME_ROLE });
   await handle.close();
 
   const [dev, bundle] = await Promise.all([
@@ -46,6 +52,7 @@ export default async function setup(project: TestProject) {
 
   project.provide('databaseUrl', databaseUrl);
   project.provide('adminDatabaseUrl', ADMIN_URL);
+  project.provide('runtimeRole', RUNTIME_ROLE);
   project.provide('temporalAddress', process.env.TEMPORAL_TEST_ADDRESS ?? dev!.address);
   project.provide('workflowBundlePath', bundlePath);
 
