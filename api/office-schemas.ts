@@ -131,7 +131,12 @@ export const RoundSchema = Type.Composite([RoundBody, Type.Object({ accredited: 
 export const ApiKeyBody = Type.Object(
   {
     name: Type.String({ minLength: 2, maxLength: 100, description: "Which software uses it, e.g. the office's front desk system" }),
-    scopes: Type.Array(literals(API_KEY_OPERATIONS), { minItems: 1, uniqueItems: true }),
+    scopes: Type.Array(literals(API_KEY_OPERATIONS), {
+      minItems: 1,
+      uniqueItems: true,
+      description: 'Only operations the key’s creator may perform for the office: a key delegates its creator’s rights, never more',
+    }),
+    expiresAt: Type.Optional(Type.String({ format: 'date-time', description: 'When the key stops working (within two years); unset, it works until revoked' })),
   },
   { additionalProperties: false },
 );
@@ -146,6 +151,7 @@ export const ApiKeySchema = Type.Object({
   createdAt: IsoDateTime,
   revokedAt: Nullable(IsoDateTime),
   lastUsedAt: Nullable(IsoDateTime),
+  expiresAt: Nullable(IsoDateTime),
 });
 export const NewApiKeySchema = Type.Composite([ApiKeySchema, Type.Object({ key: Type.String({ description: 'Shown once; keep it secret' }) })]);
 export const ApiKeyParams = Type.Object({ id: Type.String({ pattern: OFFICE_ID_PATTERN }), keyId: Type.String({ pattern: '^ak_[0-9a-f]{16}$' }) });

@@ -22,7 +22,7 @@ import {
 } from '../workflows/accreditation/contract';
 import { reassignOfficeUpdate, workflowIdFor } from '../workflows/application/contract';
 import { newApiKey } from './auth/api-keys';
-import { badRequest, conflict, notFound } from './errors';
+import { badRequest, conflict, forbidden, notFound } from './errors';
 import type {
   ApiKeyBody,
   AuditQuery,
@@ -47,6 +47,9 @@ const officeSummary = (o: OfficeRow) => ({
   appliedAt: o.appliedAt.toISOString(),
   accreditedAt: o.accreditedAt?.toISOString() ?? null,
 });
+
+/** Longest an API key may be made to last: a forgotten integration stops by itself within that. */
+const MAX_API_KEY_LIFETIME_MS = 2 * 365 * 86_400_000;
 
 export class OfficeService {
   constructor(
@@ -259,11 +262,18 @@ export class OfficeService {
   async createApiKey(officeId: string, body: ApiKeyBody, p: Principal) {
     const o = await this.office(officeId, p);
     if (!this.actsFor(p, officeId)) throw notFound(`no office ${officeId}`);
+    // A key delegates its creator's rights for the office, never more: an administrator (who files nothing) cannot mint a filing key.
+    const unearned = body.scopes.filter((op) => !can(p, op));
+    if (unearned.length > 0) throw forbidden(`body/scopes: you may not ${unearned.join(', ')} yourself, so no key you make may`, 'body/scopes');
     if (o.status !== OfficeStatus.accredited) throw conflict(`office ${officeId} is ${o.status}: only an accredited office gets API keys`, 'office_not_accepting');
+    const expiresAt = body.expiresAt === undefined ? null : new Date(body.expiresAt);
+    if (expiresAt && (expiresAt.getTime() <= Date.now() || expiresAt.getTime() > Date.now() + MAX_API_KEY_LIFETIME_MS)) {
+      throw badRequest('body/expiresAt', 'body/expiresAt: must be in the future and within two years');
+    }
     const issued = newApiKey();
     const [row] = await this.db
       .insert(apiKeys)
-      .values({ id: issued.id, officeId, name: body.name, secretHash: issued.secretHash, scopes: body.scopes, createdBy: p.id })
+      .values({ id: issued.id, officeId, name: body.name, secretHash: issued.secretHash, scopes: body.scopes, createdBy: p.id, expiresAt })
       .returning();
     return { ...this.keyView(row!), key: issued.key };
   }
@@ -297,6 +307,7 @@ export class OfficeService {
       createdAt: r.createdAt.toISOString(),
       revokedAt: r.revokedAt?.toISOString() ?? null,
       lastUsedAt: r.lastUsedAt?.toISOString() ?? null,
+      expiresAt: r.expiresAt?.toISOString() ?? null,
     };
   }
 

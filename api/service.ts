@@ -4,7 +4,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { and, asc, desc, eq, lt, or, sql, type SQL } from 'drizzle-orm';
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdConflictPolicy, WorkflowIdReusePolicy, type Client } from '@temporalio/client';
 import type { ApplicationData, Correction, ReviewDecisionInput } from '../domain/application';
-import { can, caseScope, OFFICE_ROLES, Operation, type Principal } from '../domain/access';
+import { can, caseScope, OFFICE_ROLES, Operation, Role, type Principal } from '../domain/access';
 import { ROLE_FOR_REVIEW } from '../domain/status';
 import { isValidSaudiId, normalizeSaudiMobile } from '../domain/identifiers';
 import type { Config } from '../config';
@@ -47,9 +47,20 @@ function inScope(p: Principal, row: Pick<AppRow, 'officeId' | 'applicantNational
 }
 
 /** Staff of an office (and its API keys) file for that office and no other. */
-function filesForOwnOffice(p: Principal): string | undefined {
-  if (p.kind === 'api_key') return p.officeId;
-  return p.officeId && p.roles.some((r) => OFFICE_ROLES.has(r)) ? p.officeId : undefined;
+/**
+ * On whose behalf a caller may file: an office (its staff, its keys) or one
+ * applicant (their own national ID). A caller whose token lacks the claim
+ * that says which (staff without `office_id`, an applicant without
+ * `national_id`) may not file at all: filing fails closed.
+ */
+function filingAuthority(p: Principal): { officeId: string } | { nationalId: string } {
+  const staff = p.kind === 'api_key' || p.roles.some((r) => OFFICE_ROLES.has(r));
+  if (staff) {
+    if (p.officeId) return { officeId: p.officeId };
+    throw forbidden('this token names no office (office_id): office staff file for their own office only', 'body/officeId');
+  }
+  if (p.nationalId && p.roles.includes(Role.applicant)) return { nationalId: p.nationalId };
+  throw forbidden('this token names no national ID (national_id): an applicant files under their own only', 'body/applicant/nationalId');
 }
 
 type AppRow = typeof applications.$inferSelect;
@@ -169,9 +180,9 @@ export class ApplicationService {
     const requestHash = createHash('sha256').update(canonical(body)).digest('hex');
     // A key is the caller's own: another client's identical key is a different request.
     const scopedKey = idempotencyKey ? `${principal.kind}:${principal.id}:${idempotencyKey}` : undefined;
-    const ownOffice = filesForOwnOffice(principal);
-    const scope = caseScope(principal);
-    if ('nationalId' in scope && body.applicant.nationalId !== scope.nationalId) {
+    const authority = filingAuthority(principal);
+    const ownOffice = 'officeId' in authority ? authority.officeId : undefined;
+    if ('nationalId' in authority && body.applicant.nationalId !== authority.nationalId) {
       throw forbidden('body/applicant/nationalId: an applicant files under their own national ID or iqama', 'body/applicant/nationalId');
     }
     if (ownOffice && body.officeId && body.officeId !== ownOffice) {

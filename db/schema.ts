@@ -314,6 +314,8 @@ export const apiKeys = pgTable(
     revokedAt: timestamps('revoked_at'),
     revokedBy: text('revoked_by'),
     lastUsedAt: timestamps('last_used_at'),
+    /** Unset: good until revoked. */
+    expiresAt: timestamps('expires_at'),
   },
   (t) => [index('api_keys_office_idx').on(t.officeId)],
 );

@@ -50,6 +50,8 @@ export const Operation = {
   commentRead: 'comment.read',
   commentWrite: 'comment.write',
   notificationRead: 'notification.read',
+  /** Saying an escalation has been seen to: a change, so not a reader's right. */
+  notificationAcknowledge: 'notification.acknowledge',
   reportRead: 'report.read',
   operationsRead: 'operations.read',
   operationsRepair: 'operations.repair',
@@ -83,6 +85,7 @@ export const ROLE_OPERATIONS: Record<Role, ReadonlySet<Operation>> = {
     O.commentRead,
     O.commentWrite,
     O.notificationRead,
+    O.notificationAcknowledge,
   ]),
   [R.supervisor]: new Set([
     O.applicationRead,
@@ -98,6 +101,7 @@ export const ROLE_OPERATIONS: Record<Role, ReadonlySet<Operation>> = {
     O.commentRead,
     O.commentWrite,
     O.notificationRead,
+    O.notificationAcknowledge,
     O.reportRead,
     O.operationsRead,
   ]),

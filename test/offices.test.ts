@@ -143,9 +143,10 @@ describe('suspension', () => {
     expect(suspended.json()).toMatchObject({ status: 'suspended' });
     await waitForOffice(b, 'suspended', (o) => o.status === 'suspended');
 
+    // Its own staff may no longer file (the standing checks of test/office-standing.test.ts).
     const refused = await submit(env.api, commercialApplication(), undefined, 'clerkB');
-    expect(refused.statusCode).toBe(409);
-    expect(refused.json().error).toBe('office_not_accepting');
+    expect(refused.statusCode).toBe(403);
+    expect(refused.json().error).toBe('office_suspended');
     const chosen = { ...commercialApplication(), applicant: { ...commercialApplication().applicant, nationalId: env.users.applicant.nationalId! } };
     const choosing = await submit(env.api, { ...chosen, officeId: b }, undefined, 'applicant');
     expect(choosing.statusCode).toBe(400);
@@ -168,7 +169,8 @@ describe('suspension', () => {
       expect(event).toMatchObject({ actor: env.users.supervisor.sub, details: { from: b, to: env.offices.a, reason: 'office B suspended' } });
       // Office B no longer sees it; office A does, and its reviewers decide it.
       expect((await call(env.api, 'clerkB', 'GET', `/applications/${id}`)).statusCode).toBe(404);
-      expect((await call(env.api, 'inspectorB', 'POST', `/applications/${id}/reviews`, { kind: 'technical', decision: 'approve' })).statusCode).toBe(404);
+      // (While suspended, office B's staff are refused before the case is even looked up.)
+      expect((await call(env.api, 'inspectorB', 'POST', `/applications/${id}/reviews`, { kind: 'technical', decision: 'approve' })).json().error).toBe('office_suspended');
       await approveAll(env.api, id);
       await waitForApp(env.api, id, 'issued', (x) => x.status === 'issued');
       const sms = await env.db.db.select().from(smsOutbox).where(and(eq(smsOutbox.applicationId, id), eq(smsOutbox.event, 'office_reassigned')));

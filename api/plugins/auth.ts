@@ -8,7 +8,8 @@ import fp from 'fastify-plugin';
 import { eq, sql } from 'drizzle-orm';
 import { errors as joseErrors, jwtVerify, type JSONWebKeySet, type JWTPayload } from 'jose';
 import type { Config } from '../../config';
-import { can, ROLES, type Operation, type Principal, type Role } from '../../domain/access';
+import { can, OFFICE_ROLES, OfficeStatus, ROLES, type Operation, type Principal, type Role } from '../../domain/access';
+import { executeNamed } from '../../db/client';
 import { apiKeys, offices } from '../../db/schema';
 import { parseApiKey, secretMatches } from '../auth/api-keys';
 import { discoveredSigningKeys, localSigningKeys, remoteSigningKeys, type SigningKeys } from '../auth/signing-keys';
@@ -32,6 +33,8 @@ const DOCS_PREFIX = '/docs';
 const LAST_USED_RESOLUTION = '1 minute';
 /** Verified tokens remembered (until they expire): a reviewer's inbox polls with the same one all day. */
 const VERIFIED_CACHE_SIZE = 10_000;
+/** Calls that change something: what a suspended office may no longer make. */
+const CHANGES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 /** Tokens from clocks a little ahead are still good. */
 const CLOCK_TOLERANCE_S = 30;
 
@@ -121,16 +124,18 @@ export default fp(async function auth(app, opts: AuthOptions) {
     const parsed = parseApiKey(key);
     if (!parsed) throw unauthenticated('not an API key this service issued', 'invalid_api_key');
     const [row] = await app.db
-      .select({ key: apiKeys, officeName: offices.name })
+      .select({ key: apiKeys, officeName: offices.name, officeStatus: offices.status })
       .from(apiKeys)
       .innerJoin(offices, eq(offices.id, apiKeys.officeId))
       .where(eq(apiKeys.id, parsed.id));
     if (!row || !secretMatches(parsed.secret, row.key.secretHash)) throw unauthenticated('unknown API key', 'invalid_api_key');
     if (row.key.revokedAt) throw unauthenticated('this API key was revoked', 'revoked_api_key');
+    if (row.key.expiresAt && row.key.expiresAt.getTime() <= Date.now()) throw unauthenticated('this API key has expired', 'expired_api_key');
     void app.db
       .execute(sql`update api_keys set last_used_at = now()
         where id = ${row.key.id} and (last_used_at is null or last_used_at < now() - ${LAST_USED_RESOLUTION}::interval)`)
       .catch((err: unknown) => req.log.warn({ err }, 'could not record API key use'));
+    standings.set(req, row.officeStatus as OfficeStatus);
     return {
       kind: 'api_key',
       id: row.key.id,
@@ -140,6 +145,29 @@ export default fp(async function auth(app, opts: AuthOptions) {
       scopes: row.key.scopes,
       client: row.key.name,
     };
+  }
+
+  /** Read on every call (one primary-key lookup), so a suspension shuts the office out at once, on every API instance. */
+  const standings = new WeakMap<FastifyRequest, OfficeStatus | undefined>();
+  async function officeStanding(req: FastifyRequest, p: Principal): Promise<OfficeStatus | undefined> {
+    if (standings.has(req)) return standings.get(req);
+    const [row] = await executeNamed<{ status: OfficeStatus }>(app.db, 'office_standing', sql`select status::text as status from offices where id = ${p.officeId!}`);
+    return row?.status;
+  }
+
+  /**
+   * A suspended office's staff and keys may read its cases but change nothing;
+   * a revoked office's may do nothing at all. The municipality's own staff
+   * carry no office and are not affected.
+   */
+  async function checkStanding(req: FastifyRequest, p: Principal): Promise<void> {
+    const actsForOffice = p.kind === 'api_key' || p.roles.some((r) => OFFICE_ROLES.has(r));
+    if (!p.officeId || !actsForOffice) return;
+    const standing = await officeStanding(req, p);
+    if (standing === OfficeStatus.revoked) throw new HttpError(403, 'office_revoked', `office ${p.officeId} is revoked: its staff and API keys may no longer act or read its cases`);
+    if (standing === OfficeStatus.suspended && CHANGES.has(req.method)) {
+      throw new HttpError(403, 'office_suspended', `office ${p.officeId} is suspended: its staff and API keys may read its cases but change nothing until it is reinstated`);
+    }
   }
 
   async function authenticate(req: FastifyRequest): Promise<Principal> {
@@ -164,9 +192,10 @@ export default fp(async function auth(app, opts: AuthOptions) {
       if (err instanceof HttpError && err.statusCode === 401) reply.header('www-authenticate', `Bearer realm="tarkhees", error="${err.code}"`);
       throw err;
     }
+    const principal = req.principal;
+    await checkStanding(req, principal);
     const ops = config.operation === undefined ? [] : typeof config.operation === 'string' ? [config.operation] : config.operation;
     if (ops.length === 0) return; // authentication is all the route asks (e.g. GET /me)
-    const principal = req.principal;
     if (!ops.some((op) => can(principal, op))) {
       const who = principal.kind === 'api_key' ? 'this API key' : principal.roles.length ? `role ${principal.roles.join(', ')}` : 'a caller without a role';
       throw forbidden(`${who} may not ${ops.join(' / ')}`);

@@ -157,7 +157,7 @@ const taskRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/notifications/:id/acknowledge',
     {
-      config: { operation: Operation.notificationRead },
+      config: { operation: Operation.notificationAcknowledge },
       schema: {
         summary: 'Mark an escalation as seen (once; the first to acknowledge is kept)',
         tags,
