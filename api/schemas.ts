@@ -151,7 +151,8 @@ export const AgencyResultSchema = Type.Object({
   reference: Type.Optional(Type.String()),
   reasons: Type.Optional(Type.Array(Type.String())),
   checkedAt: Type.Optional(Type.String()),
-  lastError: Type.Optional(Type.String()),
+  lastError: Type.Optional(Type.String({ description: "Staff only: the agency's last error as the worker saw it" })),
+  notice: Type.Optional(Type.String({ description: 'Applicants: why the case waits on the agency, in plain words' })),
 });
 
 export const LicenseSchema = Type.Object({

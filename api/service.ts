@@ -3,9 +3,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { and, asc, desc, eq, lt, or, sql, type SQL } from 'drizzle-orm';
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdConflictPolicy, WorkflowIdReusePolicy, type Client } from '@temporalio/client';
-import type { ApplicationData, Correction, ReviewDecisionInput } from '../domain/application';
+import type { AgencyResult, ApplicationData, Correction, ReviewDecisionInput } from '../domain/application';
 import { can, caseScope, OFFICE_ROLES, Operation, Role, type Principal } from '../domain/access';
-import { ROLE_FOR_REVIEW } from '../domain/status';
+import { CaseEvent, ROLE_FOR_REVIEW } from '../domain/status';
 import { isValidSaudiId, normalizeSaudiMobile } from '../domain/identifiers';
 import type { Config } from '../config';
 import { executeNamed, type Db } from '../db/client';
@@ -36,6 +36,23 @@ export function scopeCondition(p: Principal): SQL | undefined {
   if ('officeId' in scope) return eq(applications.officeId, scope.officeId);
   if ('nationalId' in scope) return eq(applications.applicantNationalId, scope.nationalId);
   return sql`false`;
+}
+
+/** What an applicant is told while an agency does not answer: the error itself (internal addresses, raw bodies) is for staff. */
+const AGENCY_WAIT_NOTICE = 'The agency is not answering at the moment. Nothing is needed from you: your application goes on by itself once it does.';
+
+/**
+ * An applicant sees each agency's state and a plain notice; office staff, keys
+ * and the municipality see the error the worker met, which may name internal
+ * hosts or carry an agency's raw answer.
+ */
+function agenciesFor<E extends { event: string; details: Record<string, unknown> }>(p: Principal, agencies: Record<string, AgencyResult>, events: E[]) {
+  if (!('nationalId' in caseScope(p))) return { agencies, events };
+  const plain = Object.fromEntries(
+    Object.entries(agencies).map(([name, { lastError, ...rest }]) => [name, lastError === undefined ? rest : { ...rest, notice: AGENCY_WAIT_NOTICE }]),
+  );
+  const quiet = events.map((e) => (e.event === CaseEvent.agencyUnavailable ? { ...e, details: {} } : e));
+  return { agencies: plain, events: quiet };
 }
 
 function inScope(p: Principal, row: Pick<AppRow, 'officeId' | 'applicantNationalId'>): boolean {
@@ -310,6 +327,7 @@ export class ApplicationService {
     const row = await this.caseView.execute({ id });
     if (!row || !inScope(p, row)) throw notFound(`no application ${id}`);
     const license = row.licenses[0];
+    const seen = agenciesFor(p, row.agencies, row.events);
     return {
       ...summary(row),
       round: row.round,
@@ -334,9 +352,9 @@ export class ApplicationService {
         decidedAt: r.decidedAt.toISOString(),
       })),
       // The projection carries the workflow's own view of each agency.
-      agencies: row.agencies,
+      agencies: seen.agencies,
       license: license ? this.licenseView(license) : null,
-      timeline: row.events.map((e) => ({
+      timeline: seen.events.map((e) => ({
         seq: e.seq,
         event: e.event,
         stage: e.stage,

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recheckAgenciesSignal, SA_NEEDS_ATTENTION, SA_WAITING_ON } from '../workflows/application/contract';
 import { startTestEnv, waitFor, type TestEnv } from './support/env';
-import { approveAll, commercialApplication, crNumber, submitOk, waitForApp } from './support/fixtures';
+import { approveAll, call, commercialApplication, crNumber, submitOk, waitForApp } from './support/fixtures';
 
 let env: TestEnv;
 let shortHold: TestEnv;
@@ -26,12 +26,21 @@ describe('external agency linkage', () => {
   it('waits through a Labor Office outage, shows it, and finishes when the agency is back', async () => {
     await control(env, '/labor', { outage: true });
     try {
-      const id = await submitOk(env.api, withCr(1));
+      const body = withCr(1);
+      const id = await submitOk(env.api, { ...body, applicant: { ...body.applicant, nationalId: env.users.applicant.nationalId! } });
       await approveAll(env.api, id);
       const waiting = await waitForApp(env.api, id, 'waiting on the Labor Office', (a) => a.agencies.laborOffice?.state === 'unavailable');
       expect(waiting.stage).toBe('agency_linkage');
       expect(waiting.waitingOn).toContain('laborOffice');
       expect(waiting.agencies.laborOffice.lastError).toMatch(/503/);
+      const unavailable = waiting.timeline.find((e: { event: string }) => e.event === 'agency_unavailable');
+      expect(unavailable.details.error).toMatch(/503/);
+      // The applicant is told, in plain words, that the case waits on the agency; not what the worker's call met.
+      const mine = (await call(env.api, 'applicant', 'GET', `/applications/${id}`)).json();
+      expect(mine.agencies.laborOffice).toEqual({ state: 'unavailable', notice: expect.stringMatching(/not answering/) });
+      const told = mine.timeline.filter((e: { event: string }) => e.event === 'agency_unavailable');
+      expect(told.length).toBeGreaterThan(0);
+      expect(told.map((e: { details: object }) => e.details)).toEqual(told.map(() => ({})));
       // The projection can run ahead of the workflow task that upserts the search attributes.
       const sa = await waitFor('search attributes upserted', async () => {
         const attrs = (await env.client.workflow.getHandle(id).describe()).typedSearchAttributes;
