@@ -30,6 +30,23 @@ function url(name: string, value: string): string {
   }
 }
 
+/** An IPv4 or IPv6 address, optionally with a /prefix. */
+const ADDRESS_OR_CIDR = /^(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9a-fA-F:]*:[0-9a-fA-F:.]*)(?:\/\d{1,3})?$/;
+
+/**
+ * `false`, or the proxies' addresses (CIDR ranges too), comma-separated.
+ * `true` (believe any X-Forwarded-For) is refused: any caller could then name
+ * whatever address it likes in the audit log and the per-address rate limit.
+ */
+function proxyList(name: string, value: string): string[] {
+  if (value === 'false') return [];
+  if (value === 'true') throw new ConfigError(`${name}: "true" would believe any caller's X-Forwarded-For; list the proxies' addresses, e.g. 10.0.0.5,10.0.1.0/24`);
+  const list = value.split(',').map((v) => v.trim()).filter(Boolean);
+  const bad = list.find((v) => !ADDRESS_OR_CIDR.test(v));
+  if (bad !== undefined || list.length === 0) throw new ConfigError(`${name}: "${bad ?? value}" is not an address or a CIDR range`);
+  return list;
+}
+
 /** "host:port" (a bracketed IPv6 host too) → the parts a listener takes. */
 function hostPort(name: string, value: string): { host: string; port: number } {
   const m = /^(\[[^\]]+\]|[^:\s]+):(\d+)$/.exec(value);
@@ -73,7 +90,8 @@ export interface Config {
   databaseOwnerUrl?: string;
   pgliteDir: string;
   temporal: { address: string; namespace: string; taskQueue: string };
-  api: { host: string; port: number; publicUrl: string; trustProxy: boolean };
+  /** trustProxies: the reverse proxies whose X-Forwarded-For names the caller; empty, the socket's peer is the caller. */
+  api: { host: string; port: number; publicUrl: string; trustProxies: string[] };
   agencies: { laborOfficeUrl: string; zakatUrl: string; timeoutMs: number };
   simulatorPort: number;
   sms: { provider: 'console' | 'http'; httpUrl?: string; httpToken?: string } & SmsDeliveryOptions;
@@ -213,7 +231,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       host: apiHost,
       port: apiPort,
       publicUrl: env.API_PUBLIC_URL?.trim() || `http://${apiHost === '0.0.0.0' ? '127.0.0.1' : apiHost}:${apiPort}`,
-      trustProxy: oneOf('API_TRUST_PROXY', env.API_TRUST_PROXY?.trim() || 'false', ['true', 'false'] as const) === 'true',
+      trustProxies: proxyList('API_TRUST_PROXY', env.API_TRUST_PROXY?.trim() || 'false'),
     },
     agencies: {
       laborOfficeUrl: url('LABOR_OFFICE_URL', env.LABOR_OFFICE_URL?.trim() || `${simulator}/labor`),

@@ -59,7 +59,8 @@ export async function buildApp(deps: {
     logger: deps.logger ?? { level: deps.config.logLevel },
     bodyLimit: BODY_LIMIT_BYTES,
     // Behind a proxy, X-Forwarded-For names the caller for rate limits and the audit log.
-    trustProxy: deps.config.api.trustProxy,
+    // Only the named proxies: an X-Forwarded-For from anyone else is ignored.
+    trustProxy: deps.config.api.trustProxies.length > 0 ? deps.config.api.trustProxies : false,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.decorate('db', deps.db);
