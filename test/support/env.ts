@@ -132,6 +132,8 @@ export async function startTestEnv(
     timing?: Partial<CaseTiming>;
     startWorker?: boolean;
     rateLimitMax?: number;
+    /** Requests one client address may make per window (tests all come from 127.0.0.1: unlimited unless told). */
+    rateLimitIpMax?: number;
     officeAmendmentDeadline?: string;
     /** The embedded store (PGlite in a fresh folder), as `npm start` runs without DATABASE_URL. */
     embedded?: boolean;
@@ -157,6 +159,7 @@ export async function startTestEnv(
     AUTH_ISSUER: issuer.url,
     AUTH_AUDIENCE: AUDIENCE,
     RATE_LIMIT_MAX: String(opts.rateLimitMax ?? 1_000_000),
+    RATE_LIMIT_IP_MAX: String(opts.rateLimitIpMax ?? 1_000_000),
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : { PGLITE_DIR: pgliteDir }),
     TEMPORAL_ADDRESS: inject('temporalAddress'),
     TEMPORAL_TASK_QUEUE: `test-${randomUUID()}`,
