@@ -29,6 +29,7 @@ import { OperationsService } from './operations';
 import { ReportService } from './reports';
 import { TaskService } from './tasks';
 import { ApplicationService } from './service';
+import storableText, { finiteNumbers } from './validation';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -51,7 +52,7 @@ export async function buildApp(deps: { config: Config; db: Db; temporal: Client;
     bodyLimit: BODY_LIMIT_BYTES,
     // Behind a proxy, X-Forwarded-For names the caller for rate limits and the audit log.
     trustProxy: deps.config.api.trustProxy,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false }, plugins: [finiteNumbers] },
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.decorate('db', deps.db);
   app.decorate('temporal', deps.temporal);
@@ -66,6 +67,7 @@ export async function buildApp(deps: { config: Config; db: Db; temporal: Client;
   await app.register(errors);
   await app.register(auth, deps.config.auth);
   await app.register(security, deps.config.rateLimit);
+  await app.register(storableText);
   await app.register(audit);
   await app.register(metrics);
   await app.register(caseLogging);

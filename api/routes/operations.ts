@@ -5,6 +5,7 @@ import { AGENCIES, LICENSE_KINDS } from '../../domain/status';
 import { OFFICE_ID_PATTERN } from '../../workflows/accreditation/contract';
 import { RepairAction, StuckReason } from '../operations';
 import { principalOf } from '../plugins/auth';
+import { PageLimit } from '../validation';
 import { ApplicationIdParam, BEARER, DENIED, ErrorSchema, literals, Nullable } from '../schemas';
 
 /** Which stuck cases: the list's query and a bulk repair's filter are the same. */
@@ -14,7 +15,7 @@ const stuckFilter = {
   officeId: Type.Optional(Type.String({ pattern: OFFICE_ID_PATTERN })),
   licenseKind: Type.Optional(literals(LICENSE_KINDS)),
   agency: Type.Optional(literals(AGENCIES, 'Cases waiting on this agency (down, refusing, or not compliant)')),
-  limit: Type.Integer({ minimum: 1, maximum: 500, default: 100 }),
+  limit: PageLimit(100, 500),
 };
 const StuckQuery = Type.Object(stuckFilter, { additionalProperties: false });
 const tags = ['operations'];
