@@ -1,5 +1,6 @@
 // Builds the Fastify application from its dependencies; server.ts (and the
 // tests) own the database and Temporal connections and pass them in.
+import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyServerOptions } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Client } from '@temporalio/client';
@@ -53,6 +54,8 @@ export async function buildApp(deps: { config: Config; db: Db; temporal: Client;
     // Behind a proxy, X-Forwarded-For names the caller for rate limits and the audit log.
     trustProxy: deps.config.api.trustProxy,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false }, plugins: [finiteNumbers] },
+    // Unique across processes and restarts: the audit log and the logs join on it, and the answer names it (x-request-id).
+    genReqId: () => randomUUID(),
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.decorate('db', deps.db);
   app.decorate('temporal', deps.temporal);
@@ -65,6 +68,8 @@ export async function buildApp(deps: { config: Config; db: Db; temporal: Client;
   // First, so its span covers every other hook of a request.
   if (deps.tracing) await app.register(tracing, { tracing: deps.tracing });
   await app.register(errors);
+  // Before every other hook, so an answer cut short (429, 401) still names its request.
+  app.addHook('onRequest', async (req, reply) => void reply.header('x-request-id', req.id));
   await app.register(auth, deps.config.auth);
   await app.register(security, deps.config.rateLimit);
   await app.register(storableText);
