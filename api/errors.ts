@@ -31,6 +31,25 @@ function validationField(err: FastifyError): string | undefined {
   return base;
 }
 
+type ValidationErrors = NonNullable<FastifyError['validation']>;
+
+/**
+ * What was wrong with the first failing value. ajv reports an enum (TypeBox's
+ * union of literals) as one "must be equal to constant" per allowed value at
+ * the same place, or once with all of them (`enum`): the answer names them.
+ */
+function validationMessage(errors: ValidationErrors, fallback: string): string {
+  const first = errors[0];
+  if (!first) return fallback;
+  const allowed = errors
+    .filter((e) => e.instancePath === first.instancePath)
+    .flatMap((e) => {
+      const params = e.params as { allowedValue?: unknown; allowedValues?: unknown[] };
+      return e.keyword === 'const' ? [params.allowedValue] : e.keyword === 'enum' ? (params.allowedValues ?? []) : [];
+    });
+  return allowed.length > 0 ? `must be one of ${[...new Set(allowed)].join(', ')}` : (first.message ?? fallback);
+}
+
 /** gRPC codes under which the workflow service cannot take a call now but may soon. */
 const GRPC_TRANSIENT = {
   /** DEADLINE_EXCEEDED: no answer in time. */
@@ -63,7 +82,7 @@ export default fp(async function errorHandler(app: FastifyInstance) {
     }
     if (err.validation) {
       const field = validationField(err);
-      return reply.status(400).send({ error: 'validation_failed', message: `${field ?? 'request'}: ${err.validation[0]?.message ?? err.message}`, ...(field ? { field } : {}) });
+      return reply.status(400).send({ error: 'validation_failed', message: `${field ?? 'request'}: ${validationMessage(err.validation, err.message)}`, ...(field ? { field } : {}) });
     }
     if (err instanceof WorkflowUpdateFailedError) {
       // The workflow's validator refused: nothing was written to its history.
