@@ -70,8 +70,9 @@ export async function buildApp(deps: { config: Config; db: Db; temporal: Client;
   await app.register(errors);
   // Before every other hook, so an answer cut short (429, 401) still names its request.
   app.addHook('onRequest', async (req, reply) => void reply.header('x-request-id', req.id));
-  await app.register(auth, deps.config.auth);
+  // Before auth: the per-address rate limit counts a request before anyone is authenticated.
   await app.register(security, deps.config.rateLimit);
+  await app.register(auth, deps.config.auth);
   await app.register(storableText);
   await app.register(audit);
   await app.register(metrics);
