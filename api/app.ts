@@ -1,13 +1,14 @@
 // Builds the Fastify application from its dependencies; server.ts (and the
 // tests) own the database and Temporal connections and pass them in.
 import { randomUUID } from 'node:crypto';
+import { maxHeaderSize } from 'node:http';
 import Fastify, { type FastifyServerOptions } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Client } from '@temporalio/client';
 import type { Config } from '../config';
 import type { Db } from '../db/client';
 import type { Tracing } from '../integrations/tracing';
-import errors from './errors';
+import errors, { noRoute } from './errors';
 import { OfficeService } from './offices';
 import audit from './plugins/audit';
 import metrics from './plugins/metrics';
@@ -47,6 +48,24 @@ declare module 'fastify' {
 /** Applications carry document references, not files: 1 MiB is generous. */
 const BODY_LIMIT_BYTES = 1024 * 1024;
 
+/**
+ * The router answers a path it cannot decode (%FF, a lone %) and a path
+ * parameter over its length limit itself, before any hook: no rate limit, no
+ * audit row, not our error body. So such a path is taken literally (its % as
+ * %25), and no request line Node accepts is too long for a parameter: the
+ * route's schema refuses it like any other bad id, counted and audited.
+ */
+function literalPercents(url: string): string {
+  const q = url.indexOf('?');
+  const path = q < 0 ? url : url.slice(0, q);
+  try {
+    decodeURIComponent(path);
+    return url;
+  } catch {
+    return path.replaceAll('%', '%25') + (q < 0 ? '' : url.slice(q));
+  }
+}
+
 export async function buildApp(deps: { config: Config; db: Db; temporal: Client; logger?: FastifyServerOptions['logger']; tracing?: Tracing }) {
   const app = Fastify({
     logger: deps.logger ?? { level: deps.config.logLevel },
@@ -54,6 +73,8 @@ export async function buildApp(deps: { config: Config; db: Db; temporal: Client;
     // Behind a proxy, X-Forwarded-For names the caller for rate limits and the audit log.
     trustProxy: deps.config.api.trustProxy,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false }, plugins: [finiteNumbers] },
+    rewriteUrl: (req) => literalPercents(req.url ?? '/'),
+    routerOptions: { maxParamLength: maxHeaderSize },
     // Unique across processes and restarts: the audit log and the logs join on it, and the answer names it (x-request-id).
     genReqId: () => randomUUID(),
   }).withTypeProvider<TypeBoxTypeProvider>();
@@ -72,6 +93,10 @@ export async function buildApp(deps: { config: Config; db: Db; temporal: Client;
   app.addHook('onRequest', async (req, reply) => void reply.header('x-request-id', req.id));
   // Before auth: the per-address rate limit counts a request before anyone is authenticated.
   await app.register(security, deps.config.rateLimit);
+  // A path no route matches answers 404 before its body is read (counted, but a body parser's 400 or 413 would hide it).
+  app.addHook('onRequest', async (req) => {
+    if (!req.routeOptions.url) throw noRoute(req);
+  });
   await app.register(auth, deps.config.auth);
   await app.register(storableText);
   await app.register(audit);
