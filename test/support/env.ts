@@ -25,6 +25,7 @@ import { withSaudiIdCheckDigit } from '../../domain/identifiers';
 import type { Role } from '../../domain/access';
 import { startIssuer, type Issuer, type TokenClaims } from '../../identity/issuer';
 import { importOffices } from '../../identity/seed';
+import { CLONE_SUFFIX_LENGTH } from './global-setup';
 import type { OfficeApplication } from '../../domain/office';
 
 /** Seconds, not days: there is no time-skipping server here. */
@@ -45,7 +46,7 @@ let runtimeInstalled = false;
  */
 async function cloneTestDatabase(): Promise<string> {
   const template = new URL(inject('databaseUrl')).pathname.slice(1);
-  return recreateDatabase(inject('adminDatabaseUrl'), `${template}_${randomUUID().replaceAll('-', '').slice(0, 12)}`, template);
+  return recreateDatabase(inject('adminDatabaseUrl'), `${template}_${randomUUID().replaceAll('-', '').slice(0, CLONE_SUFFIX_LENGTH)}`, template);
 }
 
 /** The people of a test environment: staff of two offices (a, b) and the municipality. */
