@@ -139,6 +139,37 @@ describe('bytes PostgreSQL cannot store', () => {
   });
 });
 
+describe('paths the router used to answer itself', () => {
+  it.each([
+    ['an undecodable percent-encoding', '/applications/%FF%FE/corrections'],
+    ['a lone percent sign', '/applications/TRK-%/corrections'],
+    ['an id longer than the router’s parameter limit', `/applications/${'9'.repeat(400)}/corrections`],
+  ])('%s: 400 from the route’s schema, audited', async (_what, url) => {
+    const { res, audited } = await send('clerk', 'POST', url, { payload: { note: 'x' } });
+    expect(res.statusCode, res.body).toBe(400);
+    expect(res.json()).toMatchObject({ error: 'validation_failed', field: 'params/id' });
+    expect(await audited()).toHaveLength(1);
+  });
+
+  it('a path no route matches is 404 whatever its body', async () => {
+    for (const payload of ['{"a":', 'x'.repeat(2 * 1024 * 1024)]) {
+      const { res } = await send('clerk', 'POST', '/applications/TRK-20260101-AAAAAA/nowhere', { payload, headers: { 'content-type': 'application/json' } });
+      expect(res.statusCode, res.body.slice(0, 200)).toBe(404);
+      expect(res.json()).toMatchObject({ error: 'not_found' });
+    }
+  });
+
+  it('a body that is not JSON, or in a type no route reads: 400 invalid_body, 415, naming the body', async () => {
+    const bad = await send('clerk', 'POST', '/applications', { payload: '{"a":', headers: { 'content-type': 'application/json' } });
+    expect(bad.res.statusCode).toBe(400);
+    expect(bad.res.json()).toMatchObject({ error: 'invalid_body', field: 'body' });
+    const xml = await send('clerk', 'POST', '/applications', { payload: '<application/>', headers: { 'content-type': 'application/xml' } });
+    expect(xml.res.statusCode).toBe(415);
+    expect(xml.res.json()).toMatchObject({ error: 'unsupported_media_type', field: 'body' });
+    expect(await xml.audited()).toHaveLength(1);
+  });
+});
+
 describe('enum filters that fail name their allowed values', () => {
   it.each([
     ['supervisor', 'GET', '/offices?status=bogus', undefined, 'querystring/status', OFFICE_STATUSES],
