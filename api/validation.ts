@@ -25,22 +25,22 @@ type AjvPlugin = Extract<NonNullable<NonNullable<FastifyServerOptions['ajv']>['p
 
 /** The ajv plugin that defines FINITE (app.ts hands it to Fastify's compiler). */
 export const finiteNumbers: AjvPlugin = (ajv) => {
-  function validate(schema: boolean, data: unknown, parent?: Bounds): boolean {
+  // ajv reads a failing function's errors from its `errors` property.
+  const validate: { (schema: boolean, data: unknown, parent?: Bounds): boolean; errors?: object[] } = (schema, data, parent) => {
     if (!schema || typeof data !== 'number' || Number.isFinite(data)) return true;
     // Name the bound the caller went past, as ajv does for finite numbers.
     const message =
       data > 0 && parent?.maximum !== undefined ? `must be <= ${parent.maximum}` : data < 0 && parent?.minimum !== undefined ? `must be >= ${parent.minimum}` : 'must be a finite number';
     validate.errors = [{ keyword: FINITE, message, params: {} }];
     return false;
-  }
-  validate.errors = [] as object[];
+  };
   return ajv.addKeyword({ keyword: FINITE, schemaType: 'boolean', errors: true, validate });
 };
 
 /** An integer a request carries: bounds are required, and it stays finite. */
 export const Int = (opts: IntegerOptions & Required<Bounds>) => Type.Integer({ ...opts, [FINITE]: true });
-/** A number a request carries: bounds are required, and it stays finite. */
-export const Num = (opts: NumberOptions & Required<Pick<Bounds, 'maximum'>>) => Type.Number({ ...opts, [FINITE]: true });
+/** A number a request carries: bounds are required (the lower one may be exclusive), and it stays finite. */
+export const Num = (opts: NumberOptions & { maximum: number } & ({ minimum: number } | { exclusiveMinimum: number })) => Type.Number({ ...opts, [FINITE]: true });
 
 /** Most rows one page of a list returns; beyond that, the cursor pages on. */
 export const MAX_PAGE = 200;
