@@ -31,6 +31,7 @@ import { OperationsService } from './operations';
 import { ReportService } from './reports';
 import { TaskService } from './tasks';
 import { ApplicationService } from './service';
+import { EVERY_CHANGE_ERRORS, EVERY_ROUTE_ERRORS } from './schemas';
 import storableText, { finiteNumbers } from './validation';
 
 declare module 'fastify' {
@@ -102,6 +103,12 @@ export async function buildApp(deps: { config: Config; db: Db; temporal: Client;
   await app.register(audit);
   await app.register(metrics);
   await app.register(caseLogging);
+  // Before any route (and before the document is built from them): their schemas list the answers every route may give.
+  app.addHook('onRoute', (route) => {
+    if (!route.schema) return;
+    const generic = ['GET', 'HEAD'].includes(String(route.method)) ? EVERY_ROUTE_ERRORS : EVERY_CHANGE_ERRORS;
+    route.schema = { ...route.schema, response: { ...generic, ...(route.schema.response as object | undefined) } };
+  });
   await app.register(swagger);
   await app.register(health);
   await app.register(licenses);

@@ -280,6 +280,14 @@ export const IdempotencyHeaders = Type.Object({
   'idempotency-key': Type.Optional(Type.String({ minLength: 8, maxLength: 200, pattern: '^[\\x21-\\x7E]+$' })),
 });
 
+/**
+ * Answers any route may give, whatever its own schema says (app.ts adds them to
+ * each): bad input (text PostgreSQL cannot store, in any part), too many
+ * requests; and a change's body over the limit or in a type no route reads.
+ */
+export const EVERY_ROUTE_ERRORS = { 400: ErrorSchema, 429: ErrorSchema };
+export const EVERY_CHANGE_ERRORS = { ...EVERY_ROUTE_ERRORS, 413: ErrorSchema, 415: ErrorSchema };
+
 /** Answers every authenticated route may give: no or a bad credential, a role that may not, too many requests. */
 export const DENIED = { 401: ErrorSchema, 403: ErrorSchema, 429: ErrorSchema };
 /** ...and those of a route that changes a case or an office. */
