@@ -41,7 +41,7 @@ const KEEP = { id: 200, userAgent: 500, reason: 2_000 } as const;
  * pairs (which have no UTF-8 form) written as \u0000-style escapes, and the
  * whole cut to `max` characters (by code point: a cut never splits a pair).
  */
-export function auditText(value: unknown, max: number): string | null {
+function auditText(value: unknown, max: number): string | null {
   if (value === undefined || value === null) return null;
   const text = Array.isArray(value) ? value.join(', ') : String(value);
   let out = '';
