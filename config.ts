@@ -118,7 +118,8 @@ export interface Config {
     /** True when AUTH_ISSUER is unset: the single-machine start runs the built-in issuer and seeds its people's offices. */
     builtIn: boolean;
   };
-  rateLimit: { max: number; windowMs: number };
+  /** Per client (token subject or API key) and per client address, in one window. */
+  rateLimit: { max: number; ipMax: number; windowMs: number };
   /** Working days of the week for task SLAs (0 = Sunday). */
   workDays: ReadonlySet<number>;
   logLevel: string;
@@ -167,6 +168,8 @@ export const DEFAULTS = {
   AUTH_JWKS_CACHE_MAX_AGE: '10m',
   ISSUER_TOKEN_TTL: '8h',
   RATE_LIMIT_MAX: '600',
+  // Five clients' worth: an office's several desks (and the public verifying licenses) share one address.
+  RATE_LIMIT_IP_MAX: '3000',
   RATE_LIMIT_WINDOW: '1m',
   LOG_LEVEL: 'info',
 } as const;
@@ -276,6 +279,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     rateLimit: {
       max: positiveInt('RATE_LIMIT_MAX', get('RATE_LIMIT_MAX')),
+      ipMax: positiveInt('RATE_LIMIT_IP_MAX', get('RATE_LIMIT_IP_MAX')),
       windowMs: parseDuration('RATE_LIMIT_WINDOW', get('RATE_LIMIT_WINDOW')),
     },
     workDays: (() => {

@@ -1,5 +1,7 @@
 // Builds the Fastify application from its dependencies; server.ts (and the
 // tests) own the database and Temporal connections and pass them in.
+import { randomUUID } from 'node:crypto';
+import { maxHeaderSize } from 'node:http';
 import Fastify, { type FastifyServerOptions } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Client } from '@temporalio/client';
@@ -7,7 +9,7 @@ import type { JSONWebKeySet } from 'jose';
 import type { Config } from '../config';
 import type { Db } from '../db/client';
 import type { Tracing } from '../integrations/tracing';
-import errors from './errors';
+import errors, { noRoute } from './errors';
 import { OfficeService } from './offices';
 import audit from './plugins/audit';
 import metrics from './plugins/metrics';
@@ -30,6 +32,8 @@ import { OperationsService } from './operations';
 import { ReportService } from './reports';
 import { TaskService } from './tasks';
 import { ApplicationService } from './service';
+import { EVERY_CHANGE_ERRORS, EVERY_ROUTE_ERRORS } from './schemas';
+import storableText, { finiteNumbers } from './validation';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -46,6 +50,24 @@ declare module 'fastify' {
 /** Applications carry document references, not files: 1 MiB is generous. */
 const BODY_LIMIT_BYTES = 1024 * 1024;
 
+/**
+ * The router answers a path it cannot decode (%FF, a lone %) and a path
+ * parameter over its length limit itself, before any hook: no rate limit, no
+ * audit row, not our error body. So such a path is taken literally (its % as
+ * %25), and no request line Node accepts is too long for a parameter: the
+ * route's schema refuses it like any other bad id, counted and audited.
+ */
+function literalPercents(url: string): string {
+  const q = url.indexOf('?');
+  const path = q < 0 ? url : url.slice(0, q);
+  try {
+    decodeURIComponent(path);
+    return url;
+  } catch {
+    return path.replaceAll('%', '%25') + (q < 0 ? '' : url.slice(q));
+  }
+}
+
 export async function buildApp(deps: {
   config: Config;
   db: Db;
@@ -61,7 +83,11 @@ export async function buildApp(deps: {
     // Behind a proxy, X-Forwarded-For names the caller for rate limits and the audit log.
     // Only the named proxies: an X-Forwarded-For from anyone else is ignored.
     trustProxy: deps.config.api.trustProxies.length > 0 ? deps.config.api.trustProxies : false,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false }, plugins: [finiteNumbers] },
+    rewriteUrl: (req) => literalPercents(req.url ?? '/'),
+    routerOptions: { maxParamLength: maxHeaderSize },
+    // Unique across processes and restarts: the audit log and the logs join on it, and the answer names it (x-request-id).
+    genReqId: () => randomUUID(),
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.decorate('db', deps.db);
   app.decorate('temporal', deps.temporal);
@@ -74,11 +100,25 @@ export async function buildApp(deps: {
   // First, so its span covers every other hook of a request.
   if (deps.tracing) await app.register(tracing, { tracing: deps.tracing });
   await app.register(errors);
-  await app.register(auth, { auth: deps.config.auth, production: deps.config.production, localKeys: deps.issuerKeys });
+  // Before every other hook, so an answer cut short (429, 401) still names its request.
+  app.addHook('onRequest', async (req, reply) => void reply.header('x-request-id', req.id));
+  // Before auth: the per-address rate limit counts a request before anyone is authenticated.
   await app.register(security, deps.config.rateLimit);
+  // A path no route matches answers 404 before its body is read (counted, but a body parser's 400 or 413 would hide it).
+  app.addHook('onRequest', async (req) => {
+    if (!req.routeOptions.url) throw noRoute(req);
+  });
+  await app.register(auth, { auth: deps.config.auth, production: deps.config.production, localKeys: deps.issuerKeys });
+  await app.register(storableText);
   await app.register(audit);
   await app.register(metrics);
   await app.register(caseLogging);
+  // Before any route (and before the document is built from them): their schemas list the answers every route may give.
+  app.addHook('onRoute', (route) => {
+    if (!route.schema) return;
+    const generic = ['GET', 'HEAD'].includes(String(route.method)) ? EVERY_ROUTE_ERRORS : EVERY_CHANGE_ERRORS;
+    route.schema = { ...route.schema, response: { ...generic, ...(route.schema.response as object | undefined) } };
+  });
   await app.register(swagger);
   await app.register(health);
   await app.register(licenses);

@@ -1,6 +1,6 @@
 // Domain errors the routes throw, and the one handler that turns every error
 // (domain, validation, Temporal) into an HTTP answer with a JSON body.
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
@@ -20,6 +20,8 @@ export const badRequest = (field: string, message: string) => new HttpError(400,
 export const notFound = (message: string) => new HttpError(404, 'not_found', message);
 export const conflict = (message: string, code = 'conflict') => new HttpError(409, code, message);
 export const forbidden = (message: string, field?: string) => new HttpError(403, 'forbidden', message, field);
+/** A path no route matches: the not-found handler's answer, and app.ts's before a body is read. */
+export const noRoute = (req: FastifyRequest) => new HttpError(404, 'not_found', `no route ${req.method} ${req.url.split('?')[0]}`);
 
 function validationField(err: FastifyError): string | undefined {
   const first = err.validation?.[0];
@@ -29,6 +31,25 @@ function validationField(err: FastifyError): string | undefined {
   if (missing?.missingProperty) return `${base}/${missing.missingProperty}`;
   if (missing?.additionalProperty) return `${base}/${missing.additionalProperty}`;
   return base;
+}
+
+type ValidationErrors = NonNullable<FastifyError['validation']>;
+
+/**
+ * What was wrong with the first failing value. ajv reports an enum (TypeBox's
+ * union of literals) as one "must be equal to constant" per allowed value at
+ * the same place, or once with all of them (`enum`): the answer names them.
+ */
+function validationMessage(errors: ValidationErrors, fallback: string): string {
+  const first = errors[0];
+  if (!first) return fallback;
+  const allowed = errors
+    .filter((e) => e.instancePath === first.instancePath)
+    .flatMap((e) => {
+      const params = e.params as { allowedValue?: unknown; allowedValues?: unknown[] };
+      return e.keyword === 'const' ? [params.allowedValue] : e.keyword === 'enum' ? (params.allowedValues ?? []) : [];
+    });
+  return allowed.length > 0 ? `must be one of ${[...new Set(allowed)].join(', ')}` : (first.message ?? fallback);
 }
 
 /** gRPC codes under which the workflow service cannot take a call now but may soon. */
@@ -63,7 +84,7 @@ export default fp(async function errorHandler(app: FastifyInstance) {
     }
     if (err.validation) {
       const field = validationField(err);
-      return reply.status(400).send({ error: 'validation_failed', message: `${field ?? 'request'}: ${err.validation[0]?.message ?? err.message}`, ...(field ? { field } : {}) });
+      return reply.status(400).send({ error: 'validation_failed', message: `${field ?? 'request'}: ${validationMessage(err.validation, err.message)}`, ...(field ? { field } : {}) });
     }
     if (err instanceof WorkflowUpdateFailedError) {
       // The workflow's validator refused: nothing was written to its history.
@@ -87,11 +108,18 @@ export default fp(async function errorHandler(app: FastifyInstance) {
     if (err.statusCode === 413) {
       return reply.status(413).send({ error: 'payload_too_large', message: err.message, field: 'body' });
     }
+    // The body parser's refusals: not JSON, empty, poisoned (__proto__), a content type no route reads.
+    if (err.code?.startsWith('FST_ERR_CTP_')) {
+      const unsupported = err.statusCode === 415;
+      return reply.status(unsupported ? 415 : 400).send({ error: unsupported ? 'unsupported_media_type' : 'invalid_body', message: err.message, field: 'body' });
+    }
     if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
       return reply.status(err.statusCode).send({ error: err.code?.toLowerCase() ?? 'bad_request', message: err.message });
     }
     req.log.error({ err }, 'unhandled error');
     return reply.status(500).send({ error: 'internal', message: 'internal error' });
   });
-  app.setNotFoundHandler((req, reply) => reply.status(404).send({ error: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}` }));
+  app.setNotFoundHandler((req) => {
+    throw noRoute(req);
+  });
 });

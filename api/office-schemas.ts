@@ -6,6 +6,7 @@ import { SAUDI_MOBILE_PATTERN } from '../domain/identifiers';
 import { APPLICATION_ID_PATTERN } from '../workflows/application/contract';
 import { OFFICE_ID_PATTERN } from '../workflows/accreditation/contract';
 import { DeficiencySchema, literals, Nullable } from './schemas';
+import { Int, PageLimit, RowId } from './validation';
 
 const IsoDate = Type.String({ format: 'date', description: 'YYYY-MM-DD' });
 const IsoDateTime = Type.String({ format: 'date-time' });
@@ -68,7 +69,7 @@ export const ReassignCasesBody = Type.Object(
 export type ReassignCasesBody = Static<typeof ReassignCasesBody>;
 
 export const OfficeListQuery = Type.Object(
-  { status: Type.Optional(literals(OFFICE_STATUSES)), limit: Type.Integer({ minimum: 1, maximum: 500, default: 100 }) },
+  { status: Type.Optional(literals(OFFICE_STATUSES)), limit: PageLimit(100, 500) },
   { additionalProperties: false },
 );
 export type OfficeListQuery = Static<typeof OfficeListQuery>;
@@ -119,7 +120,7 @@ export const RoundBody = Type.Object(
   {
     id: Type.String({ pattern: '^[A-Z0-9-]{2,40}$', description: 'e.g. 2026-P2' }),
     name: Type.String({ minLength: 2, maxLength: 200 }),
-    cap: Type.Integer({ minimum: 1, maximum: 10_000, description: 'Most offices accredited in this round' }),
+    cap: Int({ minimum: 1, maximum: 10_000, description: 'Most offices accredited in this round' }),
     opensOn: IsoDate,
     closesOn: IsoDate,
   },
@@ -161,8 +162,8 @@ export const AuditQuery = Type.Object(
     applicationId: Type.Optional(Type.String({ pattern: APPLICATION_ID_PATTERN })),
     officeId: Type.Optional(Type.String({ pattern: OFFICE_ID_PATTERN })),
     actorId: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-    before: Type.Optional(Type.Integer({ minimum: 1, description: 'nextBefore of the previous page' })),
-    limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
+    before: Type.Optional(RowId({ description: 'nextBefore of the previous page' })),
+    limit: PageLimit(50),
   },
   { additionalProperties: false },
 );

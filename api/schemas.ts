@@ -16,6 +16,7 @@ import {
   STATUSES,
   WAITING_ON,
 } from '../domain/status';
+import { Int, Num, PageLimit } from './validation';
 import { APPLICATION_ID_PATTERN } from '../workflows/application/contract';
 import { OFFICE_ID_PATTERN } from '../workflows/accreditation/contract';
 
@@ -45,8 +46,8 @@ export const ApplicantSchema = Type.Object(
 export const LocationSchema = Type.Object(
   {
     // The Kingdom's bounding box: a swapped lat/lng pair is caught here.
-    lat: Type.Number({ minimum: 16, maximum: 33 }),
-    lng: Type.Number({ minimum: 34, maximum: 56 }),
+    lat: Num({ minimum: 16, maximum: 33 }),
+    lng: Num({ minimum: 34, maximum: 56 }),
   },
   { additionalProperties: false },
 );
@@ -58,8 +59,8 @@ export const EstablishmentSchema = Type.Object(
     isicCode: Type.String({ pattern: '^[0-9]{6}$', description: 'Main activity, ISIC rev. 4, 6 digits' }),
     district: Type.String({ minLength: 2, maxLength: 100 }),
     location: Type.Optional(LocationSchema),
-    areaSqm: Type.Number({ exclusiveMinimum: 0, maximum: 1_000_000 }),
-    establishmentsOwned: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
+    areaSqm: Num({ exclusiveMinimum: 0, maximum: 1_000_000 }),
+    establishmentsOwned: Type.Optional(Int({ minimum: 1, maximum: 10_000 })),
   },
   { additionalProperties: false },
 );
@@ -87,7 +88,7 @@ export const ApplicationBody = Type.Object(
     applicant: ApplicantSchema,
     establishment: EstablishmentSchema,
     licenseKind: literals(LICENSE_KINDS),
-    requestedTermYears: Type.Optional(Type.Integer({ minimum: 1, maximum: 5 })),
+    requestedTermYears: Type.Optional(Int({ minimum: 1, maximum: 5 })),
     documents: Type.Array(DocumentSchema, { maxItems: 20 }),
     workers: Type.Optional(Type.Array(WorkerSchema, { maxItems: 500 })),
     officeId: Type.Optional(
@@ -103,7 +104,7 @@ export const CorrectionBody = Type.Object(
   {
     applicant: Type.Optional(Type.Partial(Type.Omit(ApplicantSchema, ['nationalId']), { additionalProperties: false })),
     establishment: Type.Optional(Type.Partial(Type.Omit(EstablishmentSchema, ['crNumber']), { additionalProperties: false })),
-    requestedTermYears: Type.Optional(Type.Integer({ minimum: 1, maximum: 5 })),
+    requestedTermYears: Type.Optional(Int({ minimum: 1, maximum: 5 })),
     documents: Type.Optional(Type.Array(DocumentSchema, { maxItems: 20 })),
     workers: Type.Optional(Type.Array(WorkerSchema, { maxItems: 500 })),
     note: Type.Optional(Type.String({ maxLength: 2000 })),
@@ -249,7 +250,7 @@ export const ListQuery = Type.Object(
     waitingOn: Type.Optional(literals(WAITING_ON)),
     officeId: Type.Optional(Type.String({ pattern: OFFICE_ID_PATTERN })),
     crNumber: Type.Optional(Type.String({ pattern: '^[0-9]{10}$' })),
-    limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
+    limit: PageLimit(20, 100),
     cursor: Type.Optional(Type.String({ maxLength: 200, description: 'nextCursor of the previous page' })),
   },
   { additionalProperties: false },
@@ -279,6 +280,14 @@ export type ReassignBody = Static<typeof ReassignBody>;
 export const IdempotencyHeaders = Type.Object({
   'idempotency-key': Type.Optional(Type.String({ minLength: 8, maxLength: 200, pattern: '^[\\x21-\\x7E]+$' })),
 });
+
+/**
+ * Answers any route may give, whatever its own schema says (app.ts adds them to
+ * each): bad input (text PostgreSQL cannot store, in any part), too many
+ * requests; and a change's body over the limit or in a type no route reads.
+ */
+export const EVERY_ROUTE_ERRORS = { 400: ErrorSchema, 429: ErrorSchema };
+export const EVERY_CHANGE_ERRORS = { ...EVERY_ROUTE_ERRORS, 413: ErrorSchema, 415: ErrorSchema };
 
 /** Answers every authenticated route may give: no or a bad credential, a role that may not, too many requests. */
 export const DENIED = { 401: ErrorSchema, 403: ErrorSchema, 429: ErrorSchema };

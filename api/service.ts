@@ -11,6 +11,7 @@ import type { Config } from '../config';
 import { executeNamed, type Db } from '../db/client';
 import { applicationEvents, applications, idempotencyKeys, licenses, offices, reviews } from '../db/schema';
 import {
+  APPLICATION_ID_PATTERN,
   decideReviewUpdate,
   newApplicationId,
   reassignOfficeUpdate,
@@ -27,6 +28,7 @@ import {
 } from '../workflows/application/contract';
 import { badRequest, conflict, forbidden, HttpError, notFound } from './errors';
 import type { ApplicationBody, CorrectionBody, ListQuery, ReassignBody, ReviewDecisionBody, VisitAnswerBody } from './schemas';
+import { isIssuedInstant } from './validation';
 
 
 /** The cases a caller may see, as a condition on the applications table. */
@@ -119,11 +121,13 @@ function encodeCursor(row: { submittedAt: Date; id: string }): string {
   return Buffer.from(`${row.submittedAt.toISOString()}|${row.id}`).toString('base64url');
 }
 
+const APPLICATION_ID = new RegExp(APPLICATION_ID_PATTERN);
+
+/** Both parts as encodeCursor wrote them: a forged cursor is refused here, not by the database. */
 function decodeCursor(cursor: string): { submittedAt: Date; id: string } {
-  const [at, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  const submittedAt = new Date(at ?? '');
-  if (!id || Number.isNaN(submittedAt.getTime())) throw badRequest('querystring/cursor', 'querystring/cursor: not a cursor this API issued');
-  return { submittedAt, id };
+  const [at, id, ...rest] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+  if (!isIssuedInstant(at) || !id || !APPLICATION_ID.test(id) || rest.length > 0) throw badRequest('querystring/cursor', 'querystring/cursor: not a cursor this API issued');
+  return { submittedAt: new Date(at), id };
 }
 
 /** What a list row shows: the list reads only these columns, not the application's data or the case's details. */

@@ -5,6 +5,7 @@ import { LICENSE_KINDS, REVIEW_DECISIONS, TASK_KINDS, TASK_STATUSES } from '../d
 import { ROLES } from '../domain/access';
 import { OFFICE_ID_PATTERN } from '../workflows/accreditation/contract';
 import { DeficiencySchema, literals, Nullable } from './schemas';
+import { PageLimit } from './validation';
 
 const IsoDateTime = Type.String({ format: 'date-time' });
 
@@ -28,7 +29,7 @@ export const TaskListQuery = Type.Object(
     overdue: Type.Optional(Type.Boolean()),
     dueBefore: Type.Optional(IsoDateTime),
     sort: Type.Union([Type.Literal('due'), Type.Literal('created'), Type.Literal('priority')], { default: 'due' }),
-    limit: Type.Integer({ minimum: 1, maximum: 100, default: 25 }),
+    limit: PageLimit(25, 100),
     cursor: Type.Optional(Type.String({ maxLength: 300 })),
   },
   { additionalProperties: false },

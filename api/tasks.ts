@@ -10,7 +10,8 @@ import { caseComments, notifications, officeStaff, tasks } from '../db/schema';
 import { claimTaskUpdate, proposeVisitUpdate, reassignTaskUpdate, releaseTaskUpdate, workflowIdFor, type TaskChange } from '../workflows/application/contract';
 import { badRequest, conflict, forbidden, notFound } from './errors';
 import type { ApplicationService } from './service';
-import type { CommentBody, ReassignTaskBody, TaskCountsQuery, TaskDecisionBody, TaskListQuery } from './task-schemas';
+import { TASK_ID_PATTERN, type CommentBody, type ReassignTaskBody, type TaskCountsQuery, type TaskDecisionBody, type TaskListQuery } from './task-schemas';
+import { isIssuedInstant } from './validation';
 
 type TaskRow = typeof tasks.$inferSelect;
 const ACTIVE = ['open', 'claimed'] as const;
@@ -24,10 +25,18 @@ function encodeCursor(parts: (string | number)[]): string {
   return Buffer.from(JSON.stringify(parts)).toString('base64url');
 }
 
-function decodeCursor(cursor: string, length: number): (string | number)[] {
+const TASK_ID = new RegExp(TASK_ID_PATTERN);
+/** Each part of a cursor as list() writes it: a forged one is refused here, not by the database. */
+const CURSOR_PARTS = {
+  priority: (x: unknown) => Number.isSafeInteger(x),
+  at: isIssuedInstant,
+  taskId: (x: unknown) => typeof x === 'string' && TASK_ID.test(x),
+};
+
+function decodeCursor(cursor: string, shape: (keyof typeof CURSOR_PARTS)[]): (string | number)[] {
   try {
     const parts = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (Array.isArray(parts) && parts.length === length && parts.every((x) => typeof x === 'string' || typeof x === 'number')) return parts;
+    if (Array.isArray(parts) && parts.length === shape.length && shape.every((kind, i) => CURSOR_PARTS[kind](parts[i]))) return parts;
   } catch {
     // fall through
   }
@@ -95,7 +104,7 @@ export class TaskService {
       order = [sql`${tasks.priority} desc nulls last`, asc(tasks.dueAt), asc(tasks.id)];
       cursorOf = (t) => [t.priority, t.dueAt.toISOString(), t.id];
       if (q.cursor) {
-        const [pr, due, id] = decodeCursor(q.cursor, 3) as [number, string, string];
+        const [pr, due, id] = decodeCursor(q.cursor, ['priority', 'at', 'taskId']) as [number, string, string];
         where.push(sql`(${tasks.priority} < ${pr} or (${tasks.priority} = ${pr} and (${tasks.dueAt}, ${tasks.id}) > (${new Date(due)}, ${id})))`);
       }
     } else {
@@ -103,7 +112,7 @@ export class TaskService {
       order = [asc(column), asc(tasks.id)];
       cursorOf = (t) => [(q.sort === 'created' ? t.createdAt : t.dueAt).toISOString(), t.id];
       if (q.cursor) {
-        const [at, id] = decodeCursor(q.cursor, 2) as [string, string];
+        const [at, id] = decodeCursor(q.cursor, ['at', 'taskId']) as [string, string];
         where.push(sql`(${column}, ${tasks.id}) > (${new Date(at)}, ${id})`);
       }
     }

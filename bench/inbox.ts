@@ -69,6 +69,7 @@ async function main() {
     DATABASE_URL: databaseUrl,
     AUTH_ISSUER: issuer.url,
     RATE_LIMIT_MAX: '100000000',
+    RATE_LIMIT_IP_MAX: '100000000',
     TEMPORAL_ADDRESS: server.address,
     TEMPORAL_TASK_QUEUE: `bench-inbox-${randomUUID()}`,
     LOG_LEVEL: 'error',

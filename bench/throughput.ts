@@ -373,6 +373,7 @@ async function main() {
     AUTH_ISSUER: issuer.url,
     // The bots are three clients polling hard; the limit is not what is measured.
     RATE_LIMIT_MAX: '100000000',
+    RATE_LIMIT_IP_MAX: '100000000',
     DATABASE_URL: databaseUrl,
     TEMPORAL_ADDRESS: server?.address ?? process.env.TEMPORAL_ADDRESS,
     TEMPORAL_TASK_QUEUE: `bench-app-${randomUUID()}`,

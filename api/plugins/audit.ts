@@ -32,6 +32,28 @@ function answerField(payload: unknown, field: 'id' | 'error'): string | undefine
 
 type AuditRow = Omit<typeof auditLog.$inferInsert, 'id' | 'at'>;
 
+/** Most characters kept of what a caller wrote: ids and names, a user agent, an operator's reason (its schemas allow 2,000). */
+const KEEP = { id: 200, userAgent: 500, reason: 2_000 } as const;
+
+/**
+ * Caller-supplied text as the log can always store it, so a refusal is never
+ * lost on its bytes: NUL (which text and jsonb refuse) and half surrogate
+ * pairs (which have no UTF-8 form) written as \u0000-style escapes, and the
+ * whole cut to `max` characters (by code point: a cut never splits a pair).
+ */
+function auditText(value: unknown, max: number): string | null {
+  if (value === undefined || value === null) return null;
+  const text = Array.isArray(value) ? value.join(', ') : String(value);
+  let out = '';
+  let kept = 0;
+  for (const ch of text) {
+    if (kept++ === max) return `${out}…`;
+    const code = ch.codePointAt(0)!;
+    out += code === 0 || (code >= 0xd800 && code <= 0xdfff) ? `\\u${code.toString(16).padStart(4, '0')}` : ch;
+  }
+  return out;
+}
+
 /**
  * One insert for a batch of rows, read from one JSON parameter: the statement's
  * text is the same whatever the batch size, so it is planned once per
@@ -56,30 +78,32 @@ export default fp(async function audit(app) {
     const params = req.params as { id?: string; keyId?: string } | undefined;
     const op = config.operation;
     const ok = reply.statusCode < 400;
+    const id = (v: unknown) => auditText(v, KEEP.id);
+    const reason = (req.body as { reason?: unknown } | undefined)?.reason;
     try {
       await rows.write({
         actorKind: p?.kind ?? 'anonymous',
-        actorId: p?.id ?? 'anonymous',
-        actorName: p?.name ?? null,
+        actorId: id(p?.id) ?? 'anonymous',
+        actorName: id(p?.name),
         roles: p?.roles ?? [],
-        officeId: p?.officeId ?? null,
-        client: p?.client ?? null,
-        ip: req.ip,
-        userAgent: req.headers['user-agent'] ?? null,
+        officeId: id(p?.officeId),
+        client: id(p?.client),
+        ip: id(req.ip),
+        userAgent: auditText(req.headers['user-agent'], KEEP.userAgent),
         requestId: req.id,
         method: req.method,
         route: req.routeOptions.url,
         operation: op === undefined ? null : typeof op === 'string' ? op : op.join('|'),
         // A task's actions belong to its case's trail: the task id is `<application id>:<kind>:<n>`.
         targetType: config.target === 'task' ? 'application' : (config.target ?? null),
-        targetId: (config.target === 'task' ? params?.id?.split(':')[0] : undefined) ?? params?.keyId ?? params?.id ?? (ok ? answerField(payload, 'id') : undefined) ?? null,
+        targetId: id((config.target === 'task' ? params?.id?.split(':')[0] : undefined) ?? params?.keyId ?? params?.id ?? (ok ? answerField(payload, 'id') : undefined)),
         statusCode: reply.statusCode,
         details: {
           ...(ok ? {} : { error: answerField(payload, 'error') }),
-          ...(req.headers['idempotency-key'] ? { idempotencyKey: req.headers['idempotency-key'] } : {}),
-          ...(config.target === 'task' ? { taskId: params?.id } : {}),
+          ...(req.headers['idempotency-key'] ? { idempotencyKey: id(req.headers['idempotency-key']) } : {}),
+          ...(config.target === 'task' ? { taskId: id(params?.id) } : {}),
           // Operators' actions say why; the log keeps it with who and when.
-          ...(typeof (req.body as { reason?: unknown } | undefined)?.reason === 'string' ? { reason: (req.body as { reason: string }).reason } : {}),
+          ...(typeof reason === 'string' ? { reason: auditText(reason, KEEP.reason) } : {}),
         },
       });
     } catch (err) {

@@ -1,7 +1,7 @@
 // Who is calling, and may they call this route. Every route names the operation
-// it performs (config.operation) or says it is public; the hook authenticates
-// the caller (bearer token from the configured issuer, or an office API key)
-// and checks the operation against the policy in domain/access.ts. Which cases
+// it performs (config.operation) or says it is public; one hook authenticates
+// the caller (bearer token from the configured issuer, or an office API key),
+// a later one checks the operation against the policy in domain/access.ts. Which cases
 // a caller may see is decided by the services (out of scope answers 404).
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
@@ -182,17 +182,26 @@ export default fp(async function auth(app, opts: AuthOptions) {
   }
 
   app.decorateRequest('principal', undefined);
-  app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
-    const config = req.routeOptions.config;
+  const needsNobody = (req: FastifyRequest) => {
+    const url = req.routeOptions.url;
     // Unknown routes fall through to the 404 handler; public routes need nobody.
-    if (!req.routeOptions.url || config.public || req.routeOptions.url.startsWith(DOCS_PREFIX)) return;
+    return !url || req.routeOptions.config.public === true || url.startsWith(DOCS_PREFIX);
+  };
+  app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
+    if (needsNobody(req)) return;
     try {
       req.principal = await authenticate(req);
     } catch (err) {
       if (err instanceof HttpError && err.statusCode === 401) reply.header('www-authenticate', `Bearer realm="tarkhees", error="${err.code}"`);
       throw err;
     }
-    const principal = req.principal;
+  });
+  // Authorized in preParsing, after every onRequest hook: the per-client rate limit
+  // (api/plugins/security.ts) counts a known caller's request before it may be refused here.
+  app.addHook('preParsing', async (req: FastifyRequest) => {
+    if (needsNobody(req)) return;
+    const principal = principalOf(req);
+    const config = req.routeOptions.config;
     await checkStanding(req, principal);
     const ops = config.operation === undefined ? [] : typeof config.operation === 'string' ? [config.operation] : config.operation;
     if (ops.length === 0) return; // authentication is all the route asks (e.g. GET /me)

@@ -1,11 +1,27 @@
-// Security headers and per-client rate limits. A client is the caller the auth
-// hook identified (token subject or API key), so one office's busy software
-// cannot starve another's; anonymous calls are counted per address.
+// Security headers and rate limits. Every request counts, before its body is
+// parsed or validated, so a client is throttled on refused requests as on good
+// ones: first against its address (before authentication: a flood of bad
+// credentials is stopped before a token is verified or a key looked up), then,
+// once the auth hook knows who calls, against its client (token subject or API
+// key; an anonymous caller is its address), so one office's busy software
+// cannot starve another's behind the same address.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
+import { HttpError } from '../errors';
 
-export default fp(async function security(app, opts: { max: number; windowMs: number }) {
+export interface RateLimits {
+  /** Requests one client may make per window. */
+  max: number;
+  /** Requests one address may make per window, all its clients together. */
+  ipMax: number;
+  windowMs: number;
+}
+
+type Limiter = ReturnType<FastifyInstance['createRateLimit']>;
+
+export default fp(async function security(app, opts: RateLimits) {
   await app.register(helmet, {
     // The API answers JSON; the one HTML page (/docs) needs its own scripts, so
     // the JSON answers get a deny-all policy below instead of a global one.
@@ -20,17 +36,22 @@ export default fp(async function security(app, opts: { max: number; windowMs: nu
     }
     return payload;
   });
-  await app.register(rateLimit, {
-    global: true,
-    max: opts.max,
-    timeWindow: opts.windowMs,
-    // After authentication, so the key is the verified caller.
-    hook: 'preHandler',
-    keyGenerator: (req) => (req.principal ? `${req.principal.kind}:${req.principal.id}` : `ip:${req.ip}`),
-    errorResponseBuilder: (_req, ctx) => ({
-      statusCode: 429,
-      error: 'rate_limited',
-      message: `more than ${ctx.max} requests in ${ctx.after}; retry later`,
-    }),
-  });
+
+  // The plugin's counters and window, without its per-route hooks: the two limits below run where they must.
+  await app.register(rateLimit, { global: false, timeWindow: opts.windowMs });
+  const enforce = (limiter: Limiter, what: string) => async (req: FastifyRequest, reply: FastifyReply) => {
+    const state = await limiter(req);
+    if (state.isAllowed) return;
+    reply.header('x-ratelimit-limit', state.max).header('x-ratelimit-remaining', state.remaining).header('x-ratelimit-reset', state.ttlInSeconds);
+    if (!state.isExceeded) return;
+    reply.header('retry-after', state.ttlInSeconds);
+    throw new HttpError(429, 'rate_limited', `more than ${state.max} requests from this ${what} in ${Math.round(opts.windowMs / 1000)} s; retry in ${state.ttlInSeconds} s`);
+  };
+  // The plugin's default key: the address, with an IPv6 client's /64 taken as one address.
+  app.addHook('onRequest', enforce(app.createRateLimit({ max: opts.ipMax }), 'address'));
+  // preParsing: after every onRequest hook (the auth hook authenticates there), before the body is read.
+  app.addHook(
+    'preParsing',
+    enforce(app.createRateLimit({ max: opts.max, keyGenerator: (req) => (req.principal ? `${req.principal.kind}:${req.principal.id}` : `ip:${req.ip}`) }), 'client'),
+  );
 });

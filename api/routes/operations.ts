@@ -7,6 +7,7 @@ import { RepairAction, StuckReason } from '../operations';
 import { StuckSmsFilter } from '../../integrations/sms/outbox';
 import { SMS_STATUSES } from '../../domain/status';
 import { principalOf } from '../plugins/auth';
+import { PageLimit, RowId } from '../validation';
 import { ApplicationIdParam, BEARER, DENIED, ErrorSchema, literals, Nullable } from '../schemas';
 
 /** Which stuck cases: the list's query and a bulk repair's filter are the same. */
@@ -16,7 +17,7 @@ const stuckFilter = {
   officeId: Type.Optional(Type.String({ pattern: OFFICE_ID_PATTERN })),
   licenseKind: Type.Optional(literals(LICENSE_KINDS)),
   agency: Type.Optional(literals(AGENCIES, 'Cases waiting on this agency (down, refusing, or not compliant)')),
-  limit: Type.Integer({ minimum: 1, maximum: 500, default: 100 }),
+  limit: PageLimit(100, 500),
 };
 const StuckQuery = Type.Object(stuckFilter, { additionalProperties: false });
 const tags = ['operations'];
@@ -120,7 +121,7 @@ const SmsQuery = Type.Object(
   {
     status: literals(Object.values(StuckSmsFilter), 'failed: given up; retrying: not sent yet after a failed attempt'),
     applicationId: Type.Optional(ApplicationIdParam.properties.id),
-    limit: Type.Integer({ minimum: 1, maximum: 500, default: 100 }),
+    limit: PageLimit(100, 500),
   },
   { additionalProperties: false },
 );
@@ -143,7 +144,7 @@ const SmsPage = Type.Object({
 const MAX_RESEND = 500;
 const ResendBody = Type.Object(
   {
-    ids: Type.Array(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }), { minItems: 1, maxItems: MAX_RESEND, uniqueItems: true }),
+    ids: Type.Array(RowId(), { minItems: 1, maxItems: MAX_RESEND, uniqueItems: true }),
     reason: Type.String({ minLength: 3, maxLength: 1000, description: 'Why: kept in the audit log' }),
   },
   { additionalProperties: false },

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { Operation } from '../../domain/access';
+import { PageLimit, RowId } from '../validation';
 import { principalOf } from '../plugins/auth';
 import {
   ApplicationIdParam,
@@ -145,7 +146,7 @@ const taskRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         security: BEARER,
         querystring: Type.Object(
-          { unacknowledged: Type.Optional(Type.Boolean()), limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }) },
+          { unacknowledged: Type.Optional(Type.Boolean()), limit: PageLimit(50) },
           { additionalProperties: false },
         ),
         response: { 200: Type.Object({ items: Type.Array(NotificationSchema) }), 400: ErrorSchema, ...DENIED },
@@ -162,7 +163,7 @@ const taskRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Mark an escalation as seen (once; the first to acknowledge is kept)',
         tags,
         security: BEARER,
-        params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
+        params: Type.Object({ id: RowId() }),
         response: { 200: NotificationSchema, 400: ErrorSchema, 404: ErrorSchema, ...DENIED },
       },
     },

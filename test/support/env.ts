@@ -26,6 +26,7 @@ import { withSaudiIdCheckDigit } from '../../domain/identifiers';
 import type { Role } from '../../domain/access';
 import { startIssuer, type Issuer, type TokenClaims } from '../../identity/issuer';
 import { importOffices } from '../../identity/seed';
+import { CLONE_SUFFIX_LENGTH } from './global-setup';
 import type { OfficeApplication } from '../../domain/office';
 
 /** Seconds, not days: there is no time-skipping server here. */
@@ -46,7 +47,7 @@ let runtimeInstalled = false;
  */
 async function cloneTestDatabase(): Promise<{ ownerUrl: string; runtimeUrl: string }> {
   const template = new URL(inject('databaseUrl')).pathname.slice(1);
-  const ownerUrl = await recreateDatabase(inject('adminDatabaseUrl'), `${template}_${randomUUID().replaceAll('-', '').slice(0, 12)}`, template);
+  const ownerUrl = await recreateDatabase(inject('adminDatabaseUrl'), `${template}_${randomUUID().replaceAll('-', '').slice(0, CLONE_SUFFIX_LENGTH)}`, template);
   // The API, the worker and the tests' own queries connect as the runtime role, as in production.
   const runtime = new URL(ownerUrl);
   runtime.username = inject('runtimeRole');
@@ -141,6 +142,8 @@ export async function startTestEnv(
     timing?: Partial<CaseTiming>;
     startWorker?: boolean;
     rateLimitMax?: number;
+    /** Requests one client address may make per window (tests all come from 127.0.0.1: unlimited unless told). */
+    rateLimitIpMax?: number;
     officeAmendmentDeadline?: string;
     /** The embedded store (PGlite in a fresh folder), as `npm start` runs without DATABASE_URL. */
     embedded?: boolean;
@@ -171,6 +174,7 @@ export async function startTestEnv(
     AUTH_ISSUER: issuer.url,
     AUTH_AUDIENCE: AUDIENCE,
     RATE_LIMIT_MAX: String(opts.rateLimitMax ?? 1_000_000),
+    RATE_LIMIT_IP_MAX: String(opts.rateLimitIpMax ?? 1_000_000),
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : { PGLITE_DIR: pgliteDir }),
     TEMPORAL_ADDRESS: inject('temporalAddress'),
     TEMPORAL_TASK_QUEUE: `test-${randomUUID()}`,

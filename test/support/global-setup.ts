@@ -26,6 +26,8 @@ const TEST_DB = process.env.TEST_DATABASE_NAME ?? 'tarkhees_test';
 const TEMPORAL_TEST_PORT = Number(process.env.TEMPORAL_TEST_PORT ?? 7299);
 /** Cluster-wide, like every role: one for all test runs, created once (local connections trust any role here). */
 const RUNTIME_ROLE = 'tarkhees_test_runtime';
+/** A test environment's database is the template's name and this many hex digits (env.ts): cleanup drops exactly that shape. */
+export const CLONE_SUFFIX_LENGTH = 12;
 
 let server: DevServer | undefined;
 
@@ -58,7 +60,8 @@ export default async function setup(project: TestProject) {
 
   return async () => {
     await server?.stop();
-    // Databases of environments a crashed test file did not close.
-    await dropDatabases(ADMIN_URL, `${TEST_DB}\\_%`);
+    // Databases of environments a crashed test file did not close: exactly this
+    // run's clones (a looser pattern also took another run's tarkhees_test_<name>).
+    await dropDatabases(ADMIN_URL, `${TEST_DB}\\_${'_'.repeat(CLONE_SUFFIX_LENGTH)}`);
   };
 }
