@@ -119,7 +119,8 @@ export interface Config {
     builtIn: boolean;
   };
   /** Per client (token subject or API key) and per client address, in one window. */
-  rateLimit: { max: number; ipMax: number; windowMs: number };
+  /** anonymousAuditMax: an address's unidentified refusals stored one by one per window; the rest are counted in one summary row. */
+  rateLimit: { max: number; ipMax: number; windowMs: number; anonymousAuditMax: number };
   /** Working days of the week for task SLAs (0 = Sunday). */
   workDays: ReadonlySet<number>;
   logLevel: string;
@@ -170,6 +171,8 @@ export const DEFAULTS = {
   RATE_LIMIT_MAX: '600',
   // Five clients' worth: an office's several desks (and the public verifying licenses) share one address.
   RATE_LIMIT_IP_MAX: '3000',
+  // A stray expired token or a few probes stay in the trail one by one; a flood of forged keys costs one row a window.
+  AUDIT_ANONYMOUS_MAX: '20',
   RATE_LIMIT_WINDOW: '1m',
   LOG_LEVEL: 'info',
 } as const;
@@ -281,6 +284,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       max: positiveInt('RATE_LIMIT_MAX', get('RATE_LIMIT_MAX')),
       ipMax: positiveInt('RATE_LIMIT_IP_MAX', get('RATE_LIMIT_IP_MAX')),
       windowMs: parseDuration('RATE_LIMIT_WINDOW', get('RATE_LIMIT_WINDOW')),
+      anonymousAuditMax: positiveInt('AUDIT_ANONYMOUS_MAX', get('AUDIT_ANONYMOUS_MAX')),
     },
     workDays: (() => {
       try {

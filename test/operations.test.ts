@@ -2,6 +2,7 @@
 // down, a review past its SLA, no worker polling, a row with no workflow.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
+import { rowsOf } from '../db/client';
 import { startTestEnv, waitFor, type TestEnv } from './support/env';
 import { approveAll, call, commercialApplication, healthApplication, submitOk, waitForApp, waitForStage } from './support/fixtures';
 import { fileURLToPath } from 'node:url';
@@ -157,6 +158,14 @@ describe('with workers running', () => {
     }
     // A closed case is not repaired again.
     expect((await call(env.api, 'admin', 'POST', `/operations/cases/${ids[0]}/repair`, { action: 'cancel', reason: 'again' })).statusCode).toBe(409);
+    // The run's audit row names each case it touched and how it ended (the dry run's, the cases it would touch).
+    const [row] = await rowsOf<{ details: { dryRun: boolean; cases: { id: string; ok: boolean }[]; reason: string } }>(env.db.db, sql`
+      select details from audit_log where route = '/operations/bulk' and details->>'dryRun' = 'false' order by id desc limit 1`);
+    expect(row!.details.reason).toBe('filed twice by mistake');
+    expect(row!.details.cases.sort((x, y) => x.id.localeCompare(y.id))).toEqual([...ids].sort().map((id) => ({ id, ok: true })));
+    const [dryRow] = await rowsOf<{ cases: string[] }>(env.db.db, sql`
+      select details->'cases' as cases from audit_log where route = '/operations/bulk' and details->>'dryRun' = 'true' order by id desc limit 1`);
+    expect([...dryRow!.cases].sort()).toEqual([...ids].sort());
   });
 
   it('cancels a case in review with its clocks running: its tasks are cancelled and the applicant told', async () => {

@@ -3,6 +3,7 @@
 // address, what route and target, and how it ended. It is written before the
 // answer leaves, so a caller that got an answer can rely on the row existing.
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { randomUUID } from 'node:crypto';
 import fp from 'fastify-plugin';
 import { GroupCommit } from '../../db/group-commit';
 import { sql } from 'drizzle-orm';
@@ -10,6 +11,10 @@ import { executeNamed } from '../../db/client';
 import { auditLog } from '../../db/schema';
 
 declare module 'fastify' {
+  interface FastifyRequest {
+    /** What a handler adds to its call's audit row (a bulk repair: the cases it touched). */
+    auditDetails?: Record<string, unknown>;
+  }
   interface FastifyContextConfig {
     /** What the route's `:id` (or the created resource's id) names, for the audit trail. */
     /** `task`: recorded against the task's case, with the task in the details. */
@@ -68,11 +73,66 @@ const INSERT = (rows: AuditRow[]) => sql`
     "client" text, "ip" text, "userAgent" text, "requestId" text, "method" text, "route" text, "operation" text, "targetType" text,
     "targetId" text, "statusCode" int, "details" jsonb)`;
 
-export default fp(async function audit(app) {
+/** Seconds a caller should wait before retrying a call the audit log could not record. */
+const AUDIT_RETRY_AFTER_S = 1;
+
+/**
+ * `anonymousMax`: refusals of callers nobody could identify (no or a bad
+ * credential, or throttled before that) are stored for the first this many
+ * from one address in a window (`windowMs`), then only counted, and the count
+ * is one summary row when the window ends. A flood of forged keys, up to the
+ * per-address rate limit of thousands a minute, then costs one row a window.
+ */
+export default fp(async function audit(app, opts: { windowMs: number; anonymousMax: number }) {
   // Concurrent calls' rows share one insert (group commit); each answer still waits for its own row.
   const rows = new GroupCommit<AuditRow>({ flush: async (items) => void (await executeNamed(app.db, 'audit_insert', INSERT(items))) });
+
+  // Anonymous refusals per address in the current window; past the allowance they are counted here and summed up in one row.
+  let anonymous = new Map<string, { stored: number; suppressed: number; statuses: Record<string, number> }>();
+  const rollWindow = async () => {
+    const ended = anonymous;
+    anonymous = new Map();
+    const summaries = [...ended].filter(([, a]) => a.suppressed > 0);
+    await Promise.all(
+      summaries.map(([ip, a]) =>
+        rows.write({
+          actorKind: 'anonymous',
+          actorId: 'anonymous',
+          roles: [],
+          ip,
+          requestId: `summary-${randomUUID()}`,
+          method: '*',
+          route: '*',
+          statusCode: 401,
+          details: { suppressed: a.suppressed, statuses: a.statuses, windowSeconds: opts.windowMs / 1000 },
+        }),
+      ),
+    ).catch((err: unknown) => app.log.error({ err }, 'audit log: could not write the anonymous refusals summary'));
+  };
+  const timer = setInterval(() => void rollWindow(), opts.windowMs);
+  timer.unref();
+  app.addHook('onClose', async () => {
+    clearInterval(timer);
+    await rollWindow();
+  });
+  /** True when this anonymous refusal is only counted, not stored. */
+  const suppressAnonymous = (req: FastifyRequest, status: number): boolean => {
+    if (req.principal || (status !== 401 && status !== 429)) return false;
+    const a = anonymous.get(req.ip) ?? { stored: 0, suppressed: 0, statuses: {} };
+    anonymous.set(req.ip, a);
+    if (a.stored < opts.anonymousMax) {
+      a.stored += 1;
+      return false;
+    }
+    a.suppressed += 1;
+    a.statuses[status] = (a.statuses[status] ?? 0) + 1;
+    return true;
+  };
+
+  app.decorateRequest('auditDetails', undefined);
   app.addHook('onSend', async (req: FastifyRequest, reply: FastifyReply, payload: unknown) => {
     if (!CHANGES.has(req.method) || !req.routeOptions.url) return payload;
+    if (suppressAnonymous(req, reply.statusCode)) return payload;
     const p = req.principal;
     const config = req.routeOptions.config;
     const params = req.params as { id?: string; keyId?: string } | undefined;
@@ -104,11 +164,18 @@ export default fp(async function audit(app) {
           ...(config.target === 'task' ? { taskId: id(params?.id) } : {}),
           // Operators' actions say why; the log keeps it with who and when.
           ...(typeof reason === 'string' ? { reason: auditText(reason, KEEP.reason) } : {}),
+          ...req.auditDetails,
         },
       });
     } catch (err) {
-      // The change itself has happened; losing its audit row is logged loudly rather than hidden.
+      // Fail closed: no answer goes out that the log cannot back. The change itself may have been made; the caller
+      // is told so, and a retry (idempotent for every change here) is recorded when the log is back.
       req.log.error({ err, route: req.routeOptions.url, actor: p?.id }, 'audit log write failed');
+      reply.code(503).header('retry-after', String(AUDIT_RETRY_AFTER_S)).header('content-type', 'application/json; charset=utf-8');
+      return JSON.stringify({
+        error: 'audit_unavailable',
+        message: 'the audit log could not record this call, so it is not confirmed; it may have taken effect: retry it (a submission with the same Idempotency-Key starts no second case)',
+      });
     }
     return payload;
   });

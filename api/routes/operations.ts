@@ -220,8 +220,12 @@ const operations: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: BulkResult, 400: ErrorSchema, ...DENIED },
       },
     },
-    async (req) =>
-      app.operations.bulk(req.body.filter, req.body.action, req.body.dryRun, { until: req.body.until, reason: req.body.reason, by: principalOf(req).id }),
+    async (req) => {
+      const result = await app.operations.bulk(req.body.filter, req.body.action, req.body.dryRun, { until: req.body.until, reason: req.body.reason, by: principalOf(req).id });
+      // The audit row names every case the run touched (or, dry, would touch), and how each ended.
+      req.auditDetails = { dryRun: result.dryRun, cases: result.dryRun ? result.cases.map((c) => c.id) : result.results.map((r) => ({ id: r.id, ok: r.ok })) };
+      return result;
+    },
   );
 
   app.get(
@@ -251,7 +255,10 @@ const operations: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: ResendResult, 400: ErrorSchema, ...DENIED },
       },
     },
-    async (req) => app.operations.resendSms(req.body.ids),
+    async (req) => {
+      req.auditDetails = { smsIds: req.body.ids };
+      return app.operations.resendSms(req.body.ids);
+    },
   );
 };
 

@@ -142,6 +142,9 @@ export async function startTestEnv(
     timing?: Partial<CaseTiming>;
     startWorker?: boolean;
     rateLimitMax?: number;
+    /** Unidentified refusals stored per address and window (the rest are summed up). */
+    anonymousAuditMax?: number;
+    rateLimitWindow?: string;
     /** Requests one client address may make per window (tests all come from 127.0.0.1: unlimited unless told). */
     rateLimitIpMax?: number;
     officeAmendmentDeadline?: string;
@@ -175,6 +178,9 @@ export async function startTestEnv(
     AUTH_AUDIENCE: AUDIENCE,
     RATE_LIMIT_MAX: String(opts.rateLimitMax ?? 1_000_000),
     RATE_LIMIT_IP_MAX: String(opts.rateLimitIpMax ?? 1_000_000),
+    // Every refusal stored, so a test can find its own row; test/audit-bounds.test.ts lowers it.
+    AUDIT_ANONYMOUS_MAX: String(opts.anonymousAuditMax ?? 1_000_000),
+    ...(opts.rateLimitWindow ? { RATE_LIMIT_WINDOW: opts.rateLimitWindow } : {}),
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : { PGLITE_DIR: pgliteDir }),
     TEMPORAL_ADDRESS: inject('temporalAddress'),
     TEMPORAL_TASK_QUEUE: `test-${randomUUID()}`,
