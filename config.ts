@@ -131,6 +131,8 @@ export interface Config {
     workerSdkMetricsAddress?: string;
     /** Where the worker serves Tarkhees's metrics (agency calls, SMS sends). */
     workerAppMetrics?: { host: string; port: number };
+    /** Where the API serves its own metrics; unset, it serves none. */
+    apiMetrics?: { host: string; port: number };
   };
 }
 
@@ -302,6 +304,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         return v;
       }),
       workerAppMetrics: optional(env.WORKER_APP_METRICS_ADDRESS, (v) => hostPort('WORKER_APP_METRICS_ADDRESS', v)),
+      apiMetrics: optional(env.API_METRICS_ADDRESS, (v) => hostPort('API_METRICS_ADDRESS', v)),
     },
   };
 }

@@ -111,7 +111,7 @@ export async function buildApp(deps: {
   await app.register(auth, { auth: deps.config.auth, production: deps.config.production, localKeys: deps.issuerKeys });
   await app.register(storableText);
   await app.register(audit, { windowMs: deps.config.rateLimit.windowMs, anonymousMax: deps.config.rateLimit.anonymousAuditMax });
-  await app.register(metrics);
+  await app.register(metrics, { address: deps.config.telemetry.apiMetrics });
   await app.register(caseLogging);
   // Before any route (and before the document is built from them): their schemas list the answers every route may give.
   app.addHook('onRoute', (route) => {

@@ -80,23 +80,22 @@ export function meteredSmsProvider(provider: SmsProvider, registry: Registry): S
   };
 }
 
-export interface WorkerMetrics {
+export interface WorkerMetrics extends MetricsEndpoint {
   registry: Registry;
+}
+
+export interface MetricsEndpoint {
   /** The scrape URL, `http://host:port/metrics`. */
   url: string;
   close(): Promise<void>;
 }
 
 /**
- * The worker's registry, served as GET /metrics at `address`, on its own port
- * apart from the Temporal SDK's (which the SDK's core serves). Without an
- * address, undefined: nothing is decorated and nothing recorded.
+ * Serves a registry as GET /metrics on a listener of its own, apart from any
+ * public port: a scrape can then reach it only from where the operator bound
+ * it (the internal network), and nobody else can make it run its queries.
  */
-export async function startWorkerMetrics(address: { host: string; port: number } | undefined): Promise<WorkerMetrics | undefined> {
-  if (!address) return undefined;
-  const registry = new client.Registry();
-  // Node's process metrics: the Temporal SDK's have none.
-  client.collectDefaultMetrics({ register: registry, prefix: 'tarkhees_worker_' });
+export async function serveMetrics(registry: Registry, address: { host: string; port: number }): Promise<MetricsEndpoint> {
   const server = createServer((req, res) => {
     if (req.method !== 'GET' || req.url?.split('?', 1)[0] !== '/metrics') {
       res.writeHead(404).end();
@@ -117,8 +116,20 @@ export async function startWorkerMetrics(address: { host: string; port: number }
   const { port } = server.address() as AddressInfo;
   const host = address.host.includes(':') ? `[${address.host}]` : address.host;
   return {
-    registry,
     url: `http://${host}:${port}/metrics`,
     close: () => new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve()))),
   };
+}
+
+/**
+ * The worker's registry, served as GET /metrics at `address`, on its own port
+ * apart from the Temporal SDK's (which the SDK's core serves). Without an
+ * address, undefined: nothing is decorated and nothing recorded.
+ */
+export async function startWorkerMetrics(address: { host: string; port: number } | undefined): Promise<WorkerMetrics | undefined> {
+  if (!address) return undefined;
+  const registry = new client.Registry();
+  // Node's process metrics: the Temporal SDK's have none.
+  client.collectDefaultMetrics({ register: registry, prefix: 'tarkhees_worker_' });
+  return { registry, ...(await serveMetrics(registry, address)) };
 }

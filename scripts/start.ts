@@ -107,6 +107,7 @@ async function main() {
         `  Temporal Web UI   ${temporal?.uiUrl ?? '(external Temporal: its own UI)'}`,
         `  Temporal gRPC     ${config.temporal.address}`,
         ...(metrics ? [`  Worker metrics    ${metrics.url}`] : []),
+        ...(app.metricsUrl ? [`  API metrics       ${app.metricsUrl}`] : []),
         ...(tracing ? [`  Traces to         ${config.telemetry.otlpEndpoint}`] : []),
         `  Agency simulator  ${ownSimulator ? `http://127.0.0.1:${config.simulatorPort}` : '(external agencies)'}`,
         `  Database          ${db.kind === 'pglite' ? `embedded PGlite in ${config.pgliteDir}` : 'PostgreSQL at DATABASE_URL'}`,

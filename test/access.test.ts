@@ -81,7 +81,8 @@ const staff = (status: number) => ({ ...everyone(status), applicant: 403, apiKey
 const ROUTES: RouteCase[] = [
   { name: 'health', method: 'GET', url: () => '/health', public: true, expect: {}, otherwise: 200 },
   { name: 'OpenAPI document', method: 'GET', url: () => '/docs/json', public: true, expect: {}, otherwise: 200 },
-  { name: 'Prometheus metrics', method: 'GET', url: () => '/metrics', public: true, expect: {}, otherwise: 200 },
+  // Served on a listener of its own (API_METRICS_ADDRESS), never here.
+  { name: 'Prometheus metrics', method: 'GET', url: () => '/metrics', public: true, expect: {}, otherwise: 404 },
   { name: 'license verification', method: 'GET', url: () => '/licenses/AHS-2026-999999', public: true, expect: {}, otherwise: 404 },
   {
     name: 'submit an application',

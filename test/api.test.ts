@@ -164,9 +164,12 @@ describe('metrics', () => {
   it('exposes request counts and latency per route, open cases per stage and the SMS outbox, for Prometheus', async () => {
     await submit(env.api, commercialApplication());
     await call(env.api, 'clerk', 'GET', '/applications?status=sleeping');
-    const res = await env.api.inject({ method: 'GET', url: '/metrics' });
-    expect(res.statusCode).toBe(200);
-    expect(res.headers['content-type']).toMatch(/^text\/plain/);
+    // Not on the public port: a scrape runs aggregate queries, so only the internal listener serves it.
+    expect((await env.api.inject({ method: 'GET', url: '/metrics' })).statusCode).toBe(404);
+    const scraped = await fetch(env.api.metricsUrl!);
+    expect(scraped.status).toBe(200);
+    expect(scraped.headers.get('content-type')).toMatch(/^text\/plain/);
+    const res = { body: await scraped.text() };
     expect(res.body).toMatch(/tarkhees_http_requests_total\{route="\/applications",method="POST",status="201"\} [1-9]/);
     expect(res.body).toMatch(/tarkhees_http_requests_total\{route="\/applications",method="GET",status="400"\} [1-9]/);
     expect(res.body).toMatch(/tarkhees_http_request_duration_seconds_bucket\{le="0.1",route="\/applications",method="POST"\}/);

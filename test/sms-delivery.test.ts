@@ -155,7 +155,7 @@ describe('SMS delivery', () => {
       const stuck = await call(env.api, 'admin', 'GET', '/operations/stuck?olderThan=1s');
       expect(stuck.statusCode).toBe(200);
       expect(stuck.json().sms.failed).toBe(rows.length);
-      const metrics = await env.api.inject({ method: 'GET', url: '/metrics' });
+      const metrics = { body: await (await fetch(env.api.metricsUrl!)).text() };
       expect(metrics.body).toContain(`tarkhees_sms_stuck{reason="failed"} ${rows.length}`);
       const list = await call(env.api, 'admin', 'GET', `/operations/sms?status=failed&applicationId=${ids[0]}`);
       expect(list.statusCode).toBe(200);

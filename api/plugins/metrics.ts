@@ -1,17 +1,26 @@
 // Prometheus metrics of the API: requests by route, method and status, with
 // latency; and, read from the projection when scraped, the open cases per stage
-// and the SMS outbox by status. GET /metrics, public like /health: it carries
-// counts only, no case data. Keep it on the internal network.
+// and the SMS outbox. Served as GET /metrics on a listener of its own
+// (API_METRICS_ADDRESS), never on the public port: a scrape runs aggregate
+// queries, which nobody outside should be able to set off.
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { sql } from 'drizzle-orm';
 import client from 'prom-client';
 import { outboxHealth, type OutboxHealth } from '../../integrations/sms/outbox';
+import { serveMetrics } from '../../integrations/metrics';
 
 /** Buckets for an API that answers reads in milliseconds and writes through Temporal in tens. */
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
-export default fp(async function metrics(app: FastifyInstance) {
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Where the API's metrics are scraped, when API_METRICS_ADDRESS is set. */
+    metricsUrl?: string;
+  }
+}
+
+export default fp(async function metrics(app: FastifyInstance, opts: { address?: { host: string; port: number } }) {
   const registry = new client.Registry();
   client.collectDefaultMetrics({ register: registry, prefix: 'tarkhees_api_' });
   const requests = new client.Counter({
@@ -80,8 +89,10 @@ export default fp(async function metrics(app: FastifyInstance) {
     latency.observe({ route, method: req.method }, reply.elapsedTime / 1000);
   });
 
-  app.get('/metrics', { config: { public: true }, schema: { hide: true } }, async (_req, reply) => {
-    reply.header('content-type', registry.contentType);
-    return registry.metrics();
-  });
+  // Not a route of the public API: its own listener (API_METRICS_ADDRESS), or none.
+  if (opts.address) {
+    const endpoint = await serveMetrics(registry, opts.address);
+    app.decorate('metricsUrl', endpoint.url);
+    app.addHook('onClose', () => endpoint.close());
+  }
 });

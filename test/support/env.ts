@@ -197,6 +197,8 @@ export async function startTestEnv(
     // Every day is a working day, so an SLA of seconds runs out on a Friday too.
     WORK_WEEK: '0,1,2,3,4,5,6',
     LOG_LEVEL: 'warn',
+    // Its metrics on a listener of their own (api.metricsUrl), as in production.
+    API_METRICS_ADDRESS: '127.0.0.1:0',
   });
   const config: Config = { ...base, timing: { ...FAST_TIMING, ...opts.timing }, sms: { ...base.sms, ...opts.sms } };
   const fileA = officeFile();
