@@ -392,7 +392,8 @@ describe('hostile requests', () => {
 
   it('still answers afterwards: nothing crashed', async () => {
     expect((await env.api.inject({ method: 'GET', url: '/health' })).statusCode).toBe(200);
-    expect((await call(env.api, 'clerk', 'GET', '/applications?limit=1')).statusCode).toBe(200);
+    // As the municipality: the run may have suspended or revoked an office (a valid request it generated), shutting its clerk out.
+    expect((await call(env.api, 'supervisor', 'GET', '/applications?limit=1')).statusCode).toBe(200);
   });
 });
 
