@@ -4,6 +4,8 @@
 # local PostgreSQL cluster when it is down. Extra arguments go to vitest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# First: a failure below (install, typecheck) must not leave the last run's report to be read as this one's.
+rm -f .data/test/report.json
 
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund
@@ -30,5 +32,4 @@ if ! pg_up; then
 fi
 
 npx tsc --noEmit
-rm -f .data/test/report.json
 exec npx vitest run "$@"
