@@ -17,7 +17,7 @@ import { migrateDb, openDb, type DbHandle } from '../../db/client';
 import { meteredSmsProvider, startWorkerMetrics } from '../../integrations/metrics';
 import { httpSmsProvider, SmsDispatcher } from '../../integrations/sms';
 import { clientInterceptors, startTracing, type Tracing } from '../../integrations/tracing';
-import { dropDatabases, recreateDatabase } from '../../scripts/databases';
+import { cloneName, dropDatabases, recreateDatabase } from '../../scripts/databases';
 import { buildSimulator } from '../../simulator/app';
 import type { CaseTiming } from '../../workflows/application/contract';
 import { createAppWorker } from '../../worker';
@@ -45,7 +45,7 @@ let runtimeInstalled = false;
  */
 async function cloneTestDatabase(): Promise<string> {
   const template = new URL(inject('databaseUrl')).pathname.slice(1);
-  return recreateDatabase(inject('adminDatabaseUrl'), `${template}_${randomUUID().replaceAll('-', '').slice(0, 12)}`, template);
+  return recreateDatabase(inject('adminDatabaseUrl'), cloneName(template), template);
 }
 
 /** The people of a test environment: staff of two offices (a, b) and the municipality. */

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
 import { migrateDb, openDb } from '../../db/client';
-import { dropDatabases, recreateDatabase } from '../../scripts/databases';
+import { clonePattern, dropDatabases, recreateDatabase } from '../../scripts/databases';
 import { startTemporalDevServer, type DevServer } from '../../scripts/temporal';
 import { WORKFLOW_INTERCEPTOR_MODULES, WORKFLOWS_PATH } from '../../worker';
 
@@ -52,6 +52,6 @@ export default async function setup(project: TestProject) {
   return async () => {
     await server?.stop();
     // Databases of environments a crashed test file did not close.
-    await dropDatabases(ADMIN_URL, `${TEST_DB}\\_%`);
+    await dropDatabases(ADMIN_URL, clonePattern(TEST_DB));
   };
 }
