@@ -36,7 +36,6 @@ export class Supervised {
   private starting?: Promise<void>;
   /** CPU seconds of the incarnations that ended; the live one is read from /proc. */
   private pastCpu = 0;
-  incarnations = 0;
 
   constructor(
     readonly name: string,
@@ -66,7 +65,6 @@ export class Supervised {
     for (;;) {
       try {
         const child = await this.launch();
-        this.incarnations++;
         this.child = child;
         if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${this.name} exited as it came up`);
         this.state = 'running';
