@@ -184,8 +184,11 @@ async function main(): Promise<number> {
 
   await db.end();
   await stopSystem(system);
-  if (violations.length === 0 && !args.keep) rmSync(opts.dataDir, { recursive: true, force: true });
-  else say(`data and logs kept in ${opts.dataDir}`);
+  if (violations.length === 0 && !args.keep) {
+    for (const dir of [opts.dataDir, system.cluster.dataDir]) rmSync(dir, { recursive: true, force: true });
+  } else {
+    say(`data and logs kept in ${opts.dataDir}${system.cluster.dataDir.startsWith(opts.dataDir) ? '' : `, PostgreSQL's in ${system.cluster.dataDir}`}`);
+  }
   return violations.length === 0 ? 0 : 1;
 }
 

@@ -4,6 +4,7 @@
 // file running against it at the same moment.
 import { execFile, execFileSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
@@ -37,9 +38,25 @@ export class PrivateCluster {
     readonly port: number,
   ) {}
 
-  /** A new cluster in `dataDir` (whatever was there is removed), started. */
+  /**
+   * A new cluster in `dataDir` (whatever was there is removed), started. As
+   * root, when the postgres user cannot reach `dataDir` (a checkout under a
+   * home folder closed to others), the cluster goes in the temporary folder
+   * instead: `dataDir` of the result says where.
+   */
   static async create(dataDir: string, port: number): Promise<PrivateCluster> {
-    const cluster = new PrivateCluster(path.resolve(dataDir), port);
+    const asRoot = process.getuid?.() === 0;
+    const reachable = (dir: string) => {
+      try {
+        execFileSync('runuser', ['-u', 'postgres', '--', 'test', '-x', dir], { stdio: 'ignore' });
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    mkdirSync(path.dirname(path.resolve(dataDir)), { recursive: true });
+    const dir = !asRoot || reachable(path.dirname(path.resolve(dataDir))) ? path.resolve(dataDir) : path.join(os.tmpdir(), `tarkhees-chaos-pg-${port}`);
+    const cluster = new PrivateCluster(dir, port);
     // A run that died without cleaning up may have left its server running on this folder.
     if (existsSync(path.join(cluster.dataDir, 'postmaster.pid'))) await cluster.ctl(['stop', '-m', 'immediate']).catch(() => undefined);
     rmSync(cluster.dataDir, { recursive: true, force: true });
