@@ -4,6 +4,7 @@ import { buildApp } from './api/app';
 import { connectTemporalClient } from './api/temporal';
 import { loadConfig } from './config';
 import { openMigratedDb } from './db/client';
+import { onStopSignal } from './integrations/signals';
 import { tracingFromConfig } from './integrations/tracing';
 
 async function main(): Promise<void> {
@@ -17,7 +18,7 @@ async function main(): Promise<void> {
     await handle.close();
     await tracing?.shutdown();
   });
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void app.close());
+  onStopSignal(() => void app.close());
   await app.listen({ host: config.api.host, port: config.api.port });
 }
 

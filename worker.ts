@@ -11,6 +11,7 @@ import { httpAgencyClients } from './integrations/agencies';
 import { meteredAgencyClients, meteredSmsProvider, startWorkerMetrics } from './integrations/metrics';
 import { SmsDispatcher } from './integrations/sms/dispatcher';
 import { consoleSmsProvider, httpSmsProvider, type SmsProvider } from './integrations/sms/providers';
+import { onStopSignal } from './integrations/signals';
 import { tracingFromConfig, workerTracing, type Tracing } from './integrations/tracing';
 import { workerRuntimeLogging } from './integrations/worker-logging';
 
@@ -86,7 +87,10 @@ async function main(): Promise<void> {
   const dispatcher = new SmsDispatcher(handle.db, smsProviderFor(config, metrics?.registry), config.sms);
   dispatcher.start();
   logger.info('worker polling', { taskQueue: config.temporal.taskQueue, address: config.temporal.address, metrics: metrics?.url ?? null });
-  // Worker.run() stops on SIGINT/SIGTERM by itself; then drain the rest.
+  // Worker.run() stops on SIGINT/SIGTERM by itself; then drain the rest. The
+  // SDK listens for the first signal only: this keeps a second copy of it
+  // from killing the process mid-shutdown (see integrations/signals.ts).
+  onStopSignal(() => {});
   await worker.run();
   await dispatcher.stop();
   await connection.close();

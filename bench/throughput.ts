@@ -10,7 +10,6 @@
 import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -19,7 +18,7 @@ import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/wo
 import { buildApp } from '../api/app';
 import { loadConfig } from '../config';
 import { migrateDb, openDb } from '../db/client';
-import { requestJson } from '../integrations/http';
+import type { JsonResponse } from '../integrations/http';
 import { SmsDispatcher } from '../integrations/sms/dispatcher';
 import { httpSmsProvider } from '../integrations/sms/providers';
 import { buildSimulator } from '../simulator/app';
@@ -31,6 +30,7 @@ import { bareClaimUpdate, bareDecisionUpdate } from './bare-workflow';
 import { startIssuer } from '../identity/issuer';
 import { importOffices } from '../identity/seed';
 import { officeFile } from '../test/support/env';
+import { ApiClient, cpuSeconds, peakMemoryMiB, pool, sleep, statCpuSeconds, workInbox } from '../scripts/bots';
 
 const { values: args } = parseArgs({
   options: {
@@ -50,8 +50,6 @@ const POLL_MS = Number(args['poll-ms']);
 const ADMIN_URL = process.env.BENCH_ADMIN_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const BENCH_DB = 'tarkhees_bench';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
@@ -60,43 +58,6 @@ function percentile(sorted: number[], p: number): number {
 function latencySummary(name: string, samples: number[]): string {
   const s = [...samples].sort((a, b) => a - b);
   return `${name.padEnd(8)} n=${String(s.length).padStart(6)}  p50=${percentile(s, 50).toFixed(1)} ms  p99=${percentile(s, 99).toFixed(1)} ms`;
-}
-
-/** Runs `count` jobs with at most `limit` in flight. */
-async function pool(count: number, limit: number, job: (i: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, count) }, async () => {
-      while (next < count) await job(next++);
-    }),
-  );
-}
-
-/** CPU seconds (user + system) in a /proc `stat` file: a process's, or one thread's. */
-function statCpuSeconds(statFile: string): number {
-  const fields = readFileSync(statFile, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
-/** CPU seconds (user + system) a process has used so far, from /proc. */
-function cpuSeconds(pid: number | undefined): number {
-  if (!pid) return NaN;
-  try {
-    return statCpuSeconds(`/proc/${pid}/stat`);
-  } catch {
-    return NaN;
-  }
-}
-
-/** A process's peak resident memory in MiB (VmHWM), or NaN when it cannot be read. */
-function peakMemoryMiB(pid: number | undefined): number {
-  if (!pid) return NaN;
-  try {
-    const kb = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
-    return kb ? Number(kb) / 1024 : NaN;
-  } catch {
-    return NaN;
-  }
 }
 
 /** CPU seconds of every PostgreSQL process on this machine (the server's backends included). */
@@ -182,50 +143,11 @@ async function timed<T>(samples: number[], f: () => Promise<T>): Promise<T> {
   }
 }
 
-/**
- * The bots' HTTP client: node:http with keep-alive. It runs in this process
- * next to the system under test, so it should cost as little CPU as a bot on
- * another machine would cost this one (fetch costs several times more).
- */
-const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 /** Far above any answer's time under load: a bot waits rather than counting a slow answer as a failure. */
 const BOT_TIMEOUT_MS = 120_000;
 /** Who each bot is: an office clerk files and follows cases; the office's two reviewers decide them. */
 type Bot = 'clerk' | 'health' | 'inspector';
-const tokens: Record<Bot, string> = { clerk: '', health: '', inspector: '' };
-function call(base: string, method: 'GET' | 'POST', path: string, body?: unknown, extra: Record<string, string> = {}, as: Bot = 'clerk') {
-  return requestJson(method, base + path, { body, headers: { authorization: `Bearer ${tokens[as]}`, ...extra }, timeoutMs: BOT_TIMEOUT_MS, agent });
-}
-
-/** GET a list endpoint, following nextCursor, timing each page. */
-async function listAll(apiUrl: string, query: string, samples: number[], as: Bot = 'clerk'): Promise<{ id: string; status: string }[]> {
-  const out: { id: string; status: string }[] = [];
-  let cursor: string | null = null;
-  do {
-    const path: string = `/applications?${query}&limit=100${cursor ? `&cursor=${cursor}` : ''}`;
-    const res = await timed(samples, () => call(apiUrl, 'GET', path, undefined, {}, as));
-    if (res.status !== 200) throw new Error(`list answered ${res.status}: ${res.body}`);
-    const page = JSON.parse(res.body) as { items: { id: string; status: string }[]; nextCursor: string | null };
-    out.push(...page.items);
-    cursor = page.nextCursor;
-  } while (cursor);
-  return out;
-}
-
-/** GET the task inbox, following nextCursor, timing each page. */
-async function listTasks(apiUrl: string, query: string, samples: number[], as: Bot): Promise<{ id: string }[]> {
-  const out: { id: string }[] = [];
-  let cursor: string | null = null;
-  do {
-    const path: string = `/tasks?${query}&limit=100${cursor ? `&cursor=${cursor}` : ''}`;
-    const res = await timed(samples, () => call(apiUrl, 'GET', path, undefined, {}, as));
-    if (res.status !== 200) throw new Error(`task list answered ${res.status}: ${res.body}`);
-    const page = JSON.parse(res.body) as { items: { id: string }[]; nextCursor: string | null };
-    out.push(...page.items);
-    cursor = page.nextCursor;
-  } while (cursor);
-  return out;
-}
+type Api = ApiClient<Bot>;
 
 /**
  * Bots as people work: two reviewers each poll their inbox (the list filtered
@@ -233,43 +155,35 @@ async function listTasks(apiUrl: string, query: string, samples: number[], as: B
  * submitters keep CONCURRENCY cases in flight and learn that theirs closed
  * from a watcher polling the list of open cases, then read it once.
  */
-async function runApplicationsInbox(apiUrl: string, count: number) {
+async function runApplicationsInbox(api: Api, count: number) {
   const submit: number[] = [];
   const read: number[] = [];
   const list: number[] = [];
   let refused = 0;
   const waiting = new Map<string, { since: number; done: () => void }>();
   let running = true;
+  const timedPage = (get: () => Promise<JsonResponse>) => timed(list, get);
 
   // A reviewer works the task inbox: unassigned tasks of their kind, claim, decide.
-  // Each task is worked as soon as a poll shows it, not after the previous
-  // poll's batch: a team of reviewers does not wait for its slowest member.
-  const reviewer = async (kind: 'health' | 'technical') => {
+  const reviewer = (kind: 'health' | 'technical') => {
     const as: Bot = kind === 'health' ? 'health' : 'inspector';
-    const working = new Map<string, Promise<void>>();
-    let failure: unknown;
-    const work = async (id: string) => {
-      const c = await call(apiUrl, 'POST', `/tasks/${id}/claim`, undefined, {}, as);
-      const d = c.status === 200 ? await call(apiUrl, 'POST', `/tasks/${id}/decision`, { decision: 'approve' }, {}, as) : c;
-      // The inbox can lag a claim or decision by a moment: a second one is refused (409), never applied.
-      if (d.status === 409) refused++;
-      else if (d.status !== 200) throw new Error(`claim or decision answered ${d.status}: ${d.body}`);
-    };
-    while (running) {
-      if (failure !== undefined) throw failure;
-      for (const { id } of await listTasks(apiUrl, `kind=${kind}_review&assignee=unassigned`, list, as)) {
-        if (working.has(id)) continue;
-        working.set(id, work(id).catch((err: unknown) => void (failure ??= err)).finally(() => working.delete(id)));
-      }
-      await sleep(POLL_MS);
-    }
-    await Promise.all(working.values());
-    if (failure !== undefined) throw failure;
+    return workInbox({
+      list: async () => (await api.listAll<{ id: string }>(as, `/tasks?kind=${kind}_review&assignee=unassigned`, timedPage)).map((t) => t.id),
+      work: async (id) => {
+        const c = await api.call(as, 'POST', `/tasks/${id}/claim`);
+        const d = c.status === 200 ? await api.call(as, 'POST', `/tasks/${id}/decision`, { decision: 'approve' }) : c;
+        // The inbox can lag a claim or decision by a moment: a second one is refused (409), never applied.
+        if (d.status === 409) refused++;
+        else if (d.status !== 200) throw new Error(`claim or decision answered ${d.status}: ${d.body}`);
+      },
+      pollMs: POLL_MS,
+      running: () => running,
+    });
   };
   const watcher = async () => {
     while (running) {
       const asked = performance.now();
-      const open = new Set((await listAll(apiUrl, 'status=in_progress', list)).map((a) => a.id));
+      const open = new Set((await api.listAll<{ id: string }>('clerk', '/applications?status=in_progress', timedPage)).map((a) => a.id));
       for (const [id, w] of waiting) {
         if (w.since < asked && !open.has(id)) {
           waiting.delete(id);
@@ -284,11 +198,11 @@ async function runApplicationsInbox(apiUrl: string, count: number) {
   const bots = [reviewer('health'), reviewer('technical'), watcher()];
   try {
     await pool(count, CONCURRENCY, async () => {
-      const res = await timed(submit, () => call(apiUrl, 'POST', '/applications', healthApplication(), { 'idempotency-key': randomUUID() }));
+      const res = await timed(submit, () => api.call('clerk', 'POST', '/applications', healthApplication(), { 'idempotency-key': randomUUID() }));
       if (res.status !== 201) throw new Error(`submit answered ${res.status}: ${res.body}`);
       const { id } = JSON.parse(res.body) as { id: string };
       await new Promise<void>((done) => waiting.set(id, { since: performance.now(), done }));
-      const detail = await timed(read, () => call(apiUrl, 'GET', `/applications/${id}`));
+      const detail = await timed(read, () => api.call('clerk', 'GET', `/applications/${id}`));
       const status = (JSON.parse(detail.body) as { status: string }).status;
       if (status !== 'issued') throw new Error(`${id} ended ${status}`);
     });
@@ -299,12 +213,12 @@ async function runApplicationsInbox(apiUrl: string, count: number) {
   return { seconds: (performance.now() - t0) / 1000, submit, read, list, refused };
 }
 
-async function runApplications(apiUrl: string, count: number) {
+async function runApplications(api: Api, count: number) {
   const submit: number[] = [];
   const read: number[] = [];
-  const post = (path: string, body: unknown, headers: Record<string, string> = {}) => call(apiUrl, 'POST', path, body, headers);
+  const post = (path: string, body: unknown, headers: Record<string, string> = {}) => api.call('clerk', 'POST', path, body, headers);
   const get = async (id: string) => {
-    const res = await timed(read, () => call(apiUrl, 'GET', `/applications/${id}`));
+    const res = await timed(read, () => api.call('clerk', 'GET', `/applications/${id}`));
     return JSON.parse(res.body) as { stage: string; status: string };
   };
 
@@ -318,8 +232,8 @@ async function runApplications(apiUrl: string, count: number) {
       ['health', 'health'],
       ['technical', 'inspector'],
     ] as const) {
-      await call(apiUrl, 'POST', `/tasks/${id}:${kind}:1/claim`, undefined, {}, as);
-      const d = await call(apiUrl, 'POST', `/applications/${id}/reviews`, { kind, decision: 'approve' }, {}, as);
+      await api.call(as, 'POST', `/tasks/${id}:${kind}:1/claim`);
+      const d = await api.call(as, 'POST', `/applications/${id}/reviews`, { kind, decision: 'approve' });
       if (d.status !== 200) throw new Error(`decision answered ${d.status}: ${d.body}`);
     }
     for (;;) {
@@ -399,9 +313,11 @@ async function main() {
   await importOffices(db.db, app.offices, [{ id: officeId, application: file }]);
   const member = (role: 'office_clerk' | 'health_specialist' | 'technical_inspector') =>
     issuer.sign({ sub: file.staff.find((m) => m.role === role)!.userId, roles: [role], officeId });
-  tokens.clerk = await member('office_clerk');
-  tokens.health = await member('health_specialist');
-  tokens.inspector = await member('technical_inspector');
+  const api: Api = new ApiClient(
+    apiUrl,
+    { clerk: await member('office_clerk'), health: await member('health_specialist'), inspector: await member('technical_inspector') },
+    BOT_TIMEOUT_MS,
+  );
 
   console.log(`bench: ${N} cases, ${CONCURRENCY} in flight, ${args.bots} bots poll every ${POLL_MS} ms, Temporal ${config.temporal.address}`);
 
@@ -428,7 +344,7 @@ async function main() {
   const addCpu = ({ threads: at, ...a }: Cpu, { threads: bt, ...b }: Cpu): Cpu => ({ ...add(a, b), threads: add(at, bt) });
   const runApp = async (count: number) => {
     const meter = cpuMeter(server?.process.pid);
-    const r = args.bots === 'per-case' ? await runApplications(apiUrl, count).then((x) => ({ ...x, list: [] as number[], refused: 0 })) : await runApplicationsInbox(apiUrl, count);
+    const r = args.bots === 'per-case' ? await runApplications(api, count).then((x) => ({ ...x, list: [] as number[], refused: 0 })) : await runApplicationsInbox(api, count);
     return { ...r, cpu: meter() };
   };
   const phases = (async () => {

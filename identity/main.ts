@@ -3,6 +3,7 @@
 // pointing AUTH_ISSUER and AUTH_JWKS_URL at Keycloak or the national gateway.
 import path from 'node:path';
 import { loadConfig, refuseInProduction } from '../config';
+import { onStopSignal } from '../integrations/signals';
 import { startIssuer } from './issuer';
 
 async function main(): Promise<void> {
@@ -19,7 +20,7 @@ async function main(): Promise<void> {
     keyFile: path.resolve(config.auth.builtInIssuerKeyFile),
   });
   console.log(`token issuer ${issuer.url} listening on ${config.auth.builtInIssuerHost}:${config.auth.builtInIssuerPort}`);
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void issuer.close());
+  onStopSignal(() => void issuer.close());
 }
 
 main().catch((err) => {

@@ -1,5 +1,19 @@
 // Throwaway PostgreSQL databases for the test run and the benchmark.
+import { randomUUID } from 'node:crypto';
 import pg from 'pg';
+
+/** Hex digits after a clone's template name. */
+const CLONE_SUFFIX_LENGTH = 12;
+
+/** A clone of `template` for one test environment: the template's name, an underscore and 12 hex digits. */
+export const cloneName = (template: string): string => `${template}_${randomUUID().replaceAll('-', '').slice(0, CLONE_SUFFIX_LENGTH)}`;
+
+/**
+ * A LIKE pattern for the clones of `template` and nothing else. `${template}_%`
+ * also matched another run's template that begins with this one's name (a
+ * run on tarkhees_test dropped tarkhees_test_chaos under a run using it).
+ */
+export const clonePattern = (template: string): string => `${template}\\_${'_'.repeat(CLONE_SUFFIX_LENGTH)}`;
 
 async function withAdmin<T>(adminUrl: string, f: (admin: pg.Client) => Promise<T>): Promise<T> {
   const admin = new pg.Client({ connectionString: adminUrl });

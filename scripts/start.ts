@@ -18,6 +18,7 @@ import { startIssuer, type Issuer } from '../identity/issuer';
 import { importOffices, openDevRound } from '../identity/seed';
 import { SEED_OFFICES } from '../identity/users';
 import { startTemporalDevServer, type DevServer } from './temporal';
+import { onStopSignal } from '../integrations/signals';
 
 const TEMPORAL_UI_PORT = Number(process.env.TEMPORAL_UI_PORT ?? 8233);
 
@@ -121,8 +122,7 @@ async function main() {
     );
 
     await new Promise<void>((resolve) => {
-      process.once('SIGINT', resolve);
-      process.once('SIGTERM', resolve);
+      onStopSignal(() => resolve());
       workerDone.catch((err) => {
         console.error('worker stopped', err);
         resolve();

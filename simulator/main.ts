@@ -1,6 +1,7 @@
 // Runs the agency/SMS simulator as its own process for `npm run simulator` and the
 // dev start script; tests build it in-process with buildSimulator() instead.
 import { refuseInProduction } from '../config';
+import { onStopSignal } from '../integrations/signals';
 import { buildSimulator } from './app';
 
 // It answers every CR number as the last digit says: a production worker pointed at it would license anyone.
@@ -25,11 +26,8 @@ try {
 }
 console.log(`simulator listening on ${address}`);
 
-let stopping = false;
-function stop(): void {
-  // A second Ctrl-C means "stop waiting", e.g. for a client holding a connection open.
-  if (stopping) process.exit(1);
-  stopping = true;
+// Ctrl-C again (not the copy npm forwards) means "stop waiting", e.g. for a client holding a connection open.
+onStopSignal(() => {
   app.close().then(
     () => process.exit(0),
     (err: unknown) => {
@@ -37,6 +35,4 @@ function stop(): void {
       process.exit(1);
     },
   );
-}
-process.on('SIGINT', stop);
-process.on('SIGTERM', stop);
+});

@@ -18,7 +18,7 @@ import { meteredSmsProvider, startWorkerMetrics } from '../../integrations/metri
 import { SmsDispatcher } from '../../integrations/sms/dispatcher';
 import { httpSmsProvider } from '../../integrations/sms/providers';
 import { clientInterceptors, startTracing, type Tracing } from '../../integrations/tracing';
-import { dropDatabases, recreateDatabase } from '../../scripts/databases';
+import { cloneName, dropDatabases, recreateDatabase } from '../../scripts/databases';
 import { buildSimulator } from '../../simulator/app';
 import type { CaseTiming } from '../../workflows/application/contract';
 import { createAppWorker } from '../../worker';
@@ -26,7 +26,6 @@ import { withSaudiIdCheckDigit } from '../../domain/identifiers';
 import type { Role } from '../../domain/access';
 import { startIssuer, type Issuer, type TokenClaims } from '../../identity/issuer';
 import { importOffices } from '../../identity/seed';
-import { CLONE_SUFFIX_LENGTH } from './global-setup';
 import type { OfficeApplication } from '../../domain/office';
 
 /** Seconds, not days: there is no time-skipping server here. */
@@ -47,7 +46,7 @@ let runtimeInstalled = false;
  */
 async function cloneTestDatabase(): Promise<{ ownerUrl: string; runtimeUrl: string }> {
   const template = new URL(inject('databaseUrl')).pathname.slice(1);
-  const ownerUrl = await recreateDatabase(inject('adminDatabaseUrl'), `${template}_${randomUUID().replaceAll('-', '').slice(0, CLONE_SUFFIX_LENGTH)}`, template);
+  const ownerUrl = await recreateDatabase(inject('adminDatabaseUrl'), cloneName(template), template);
   // The API, the worker and the tests' own queries connect as the runtime role, as in production.
   const runtime = new URL(ownerUrl);
   runtime.username = inject('runtimeRole');
@@ -308,21 +307,4 @@ export async function startTestEnv(
 }
 
 /** Polls until check returns a value (not undefined/false) or the deadline passes. */
-export async function waitFor<T>(
-  what: string,
-  check: () => Promise<T | undefined | false> | T | undefined | false,
-  { timeoutMs = 30_000, intervalMs = 100 } = {},
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await check();
-      if (v !== undefined && v !== false) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
-}
+export { waitFor } from '../../scripts/wait';

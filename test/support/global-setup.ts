@@ -5,7 +5,7 @@ import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
 import { migrateDb, openDb } from '../../db/client';
-import { dropDatabases, ensureRole, recreateDatabase } from '../../scripts/databases';
+import { clonePattern, dropDatabases, ensureRole, recreateDatabase } from '../../scripts/databases';
 import { startTemporalDevServer, type DevServer } from '../../scripts/temporal';
 import { WORKFLOW_INTERCEPTOR_MODULES, WORKFLOWS_PATH } from '../../worker';
 
@@ -26,8 +26,6 @@ const TEST_DB = process.env.TEST_DATABASE_NAME ?? 'tarkhees_test';
 const TEMPORAL_TEST_PORT = Number(process.env.TEMPORAL_TEST_PORT ?? 7299);
 /** Cluster-wide, like every role: one for all test runs, created once (local connections trust any role here). */
 const RUNTIME_ROLE = 'tarkhees_test_runtime';
-/** A test environment's database is the template's name and this many hex digits (env.ts): cleanup drops exactly that shape. */
-export const CLONE_SUFFIX_LENGTH = 12;
 
 let server: DevServer | undefined;
 
@@ -60,8 +58,7 @@ export default async function setup(project: TestProject) {
 
   return async () => {
     await server?.stop();
-    // Databases of environments a crashed test file did not close: exactly this
-    // run's clones (a looser pattern also took another run's tarkhees_test_<name>).
-    await dropDatabases(ADMIN_URL, `${TEST_DB}\\_${'_'.repeat(CLONE_SUFFIX_LENGTH)}`);
+    // Databases of environments a crashed test file did not close.
+    await dropDatabases(ADMIN_URL, clonePattern(TEST_DB));
   };
 }
