@@ -120,6 +120,18 @@ export default fp(async function auth(app, opts: AuthOptions) {
     return principal;
   }
 
+  /**
+   * The standing of the caller's office: for a key, from its own lookup; for a
+   * token, read on every call (one primary-key lookup), so a suspension shuts
+   * the office out at once, on every API instance.
+   */
+  const standings = new WeakMap<FastifyRequest, OfficeStatus | undefined>();
+  async function officeStanding(req: FastifyRequest, p: Principal): Promise<OfficeStatus | undefined> {
+    if (standings.has(req)) return standings.get(req);
+    const [row] = await executeNamed<{ status: OfficeStatus }>(app.db, 'office_standing', sql`select status::text as status from offices where id = ${p.officeId!}`);
+    return row?.status;
+  }
+
   async function fromApiKey(key: string, req: FastifyRequest): Promise<Principal> {
     const parsed = parseApiKey(key);
     if (!parsed) throw unauthenticated('not an API key this service issued', 'invalid_api_key');
@@ -145,14 +157,6 @@ export default fp(async function auth(app, opts: AuthOptions) {
       scopes: row.key.scopes,
       client: row.key.name,
     };
-  }
-
-  /** Read on every call (one primary-key lookup), so a suspension shuts the office out at once, on every API instance. */
-  const standings = new WeakMap<FastifyRequest, OfficeStatus | undefined>();
-  async function officeStanding(req: FastifyRequest, p: Principal): Promise<OfficeStatus | undefined> {
-    if (standings.has(req)) return standings.get(req);
-    const [row] = await executeNamed<{ status: OfficeStatus }>(app.db, 'office_standing', sql`select status::text as status from offices where id = ${p.officeId!}`);
-    return row?.status;
   }
 
   /**
