@@ -462,3 +462,40 @@ describe('rate limits', () => {
     expect((await call(limited.api, 'supervisor', 'GET', '/applications')).statusCode).toBe(200);
   });
 });
+
+// Last in the file: it suspends and then revokes office B.
+describe("the access matrix under office B's standing", () => {
+  const B: Caller[] = ['clerkB', 'managerB'];
+  const standing = async (action: 'suspend' | 'revoke', status: string) => {
+    expect((await call(env.api, 'supervisor', 'POST', `/offices/${env.offices.b}/standing`, { action, reason: `matrix: ${action}` })).statusCode).toBe(200);
+    await waitFor(`office B ${status}`, async () => (await call(env.api, 'supervisor', 'GET', `/offices/${env.offices.b}`)).json().status === status || undefined);
+  };
+  /** Every non-public route as office B's staff, against what the standing makes of the matrix's answer. */
+  async function mismatches(expected: (route: RouteCase, who: Caller) => number | number[] | { error: string }) {
+    const found: string[] = [];
+    for (const route of ROUTES.filter((r) => !r.public)) {
+      for (const who of B) {
+        const res = await env.api.inject({
+          method: route.method,
+          url: route.url(),
+          headers: await headersFor(who),
+          ...(route.method === 'POST' ? { payload: (route.body?.(who) ?? {}) as object } : {}),
+        });
+        const want = expected(route, who);
+        const ok = typeof want === 'object' && !Array.isArray(want) ? res.statusCode === 403 && res.json().error === want.error : [want].flat().includes(res.statusCode);
+        if (!ok) found.push(`${route.name} as ${who}: expected ${JSON.stringify(want)}, got ${res.statusCode} ${res.body.slice(0, 120)}`);
+      }
+    }
+    return found;
+  }
+
+  it('suspended: its staff read as before, and every change they try is refused', async () => {
+    await standing('suspend', 'suspended');
+    expect(await mismatches((route, who) => (route.method === 'GET' ? (route.expect[who] ?? route.otherwise) : { error: 'office_suspended' }))).toEqual([]);
+  });
+
+  it('revoked: its staff are refused everything', async () => {
+    await standing('revoke', 'revoked');
+    expect(await mismatches(() => ({ error: 'office_revoked' }))).toEqual([]);
+  });
+});
