@@ -129,7 +129,13 @@ export async function licenseApplication(input: ApplicationWorkflowInput): Promi
   let seq = 0;
   let correction: Correction | undefined;
   let reviewOutcome: { decision: 'reject' | 'return'; deficiencies: Deficiency[] } | undefined;
-  let recheckRequested = false;
+  /**
+   * Rechecks asked for so far. A wait for one compares with the count when
+   * its reason began (an agency call, a hold's round), not with a flag it
+   * clears: a recheck delivered in the same activation as the refusal it
+   * answers (the SDK hands signals over first) still counts.
+   */
+  let rechecks = 0;
 
   let indexed = '';
   /** The application data last sent to the projection (the API stored the submitted one). */
@@ -490,7 +496,7 @@ export async function licenseApplication(input: ApplicationWorkflowInput): Promi
   );
 
   setHandler(recheckAgenciesSignal, () => {
-    recheckRequested = true;
+    rechecks += 1;
   });
 
   async function finish(status: CaseOutcome['status'], event: CaseEvent, reasons: Deficiency[], exclusionReason?: ExclusionReason): Promise<CaseOutcome> {
@@ -645,6 +651,8 @@ export async function licenseApplication(input: ApplicationWorkflowInput): Promi
     let answer: Awaited<ReturnType<Activities['checkAgency']>> | undefined;
     let patient = false;
     while (!answer) {
+      // A recheck from here on answers this attempt, even one that arrives as the attempt fails.
+      const asked = rechecks;
       try {
         if (patient && patched(PATCH_RECHECK_CUTS_BACKOFF)) {
           // Retrying with backoff after an outage: an operator's recheck asks again now, not at the next attempt.
@@ -660,10 +668,7 @@ export async function licenseApplication(input: ApplicationWorkflowInput): Promi
         if (!state.waitingOn.includes(agency)) state.waitingOn = [...state.waitingOn, agency];
         index();
         await transition(CaseEvent.agencyUnavailable, { agency, details: { error, refused } });
-        if (refused) {
-          recheckRequested = false;
-          await condition(() => recheckRequested);
-        }
+        if (refused) await condition(() => rechecks > asked);
         patient = !refused;
       }
     }
@@ -687,13 +692,13 @@ export async function licenseApplication(input: ApplicationWorkflowInput): Promi
    * is returned, so the caller asks again at once.
    */
   async function untilRecheck<T>(call: () => Promise<T>): Promise<T | undefined> {
-    recheckRequested = false;
+    const asked = rechecks;
     let settled = false;
     const scope = new CancellationScope();
     const attempt = scope.run(call).finally(() => {
       settled = true;
     });
-    await condition(() => settled || recheckRequested);
+    await condition(() => settled || rechecks > asked);
     if (settled) return attempt;
     scope.cancel();
     await attempt.catch((err: unknown) => {
@@ -722,10 +727,10 @@ export async function licenseApplication(input: ApplicationWorkflowInput): Promi
     while (failing().length > 0) {
       const left = holdEnds - Date.now();
       if (left <= 0) return false;
-      recheckRequested = false;
+      const asked = rechecks;
       index();
-      await condition(() => recheckRequested, Math.min(left, timing.agencyRecheckIntervalMs));
-      if (Date.now() >= holdEnds && !recheckRequested) return false;
+      await condition(() => rechecks > asked, Math.min(left, timing.agencyRecheckIntervalMs));
+      if (Date.now() >= holdEnds && rechecks === asked) return false;
       await Promise.all(failing().map(checkAgency));
       state.waitingOn = failing();
     }
