@@ -1,7 +1,6 @@
 // Configuration is read from the environment once, validated, and passed down.
 // Every variable and its default is listed in the README.
-import type { CaseTiming } from './workflows/application/contract';
-import { TASK_QUEUE } from './workflows/application/contract';
+import { DEFAULT_TASK_QUEUE, type CaseTiming } from './domain/case';
 import { parseWorkWeek } from './domain/calendar';
 import type { SmsDeliveryOptions } from './integrations/sms/dispatcher';
 
@@ -140,7 +139,7 @@ export const DEFAULTS = {
   PGLITE_DIR: '.data/pglite',
   TEMPORAL_ADDRESS: '127.0.0.1:7233',
   TEMPORAL_NAMESPACE: 'default',
-  TEMPORAL_TASK_QUEUE: TASK_QUEUE,
+  TEMPORAL_TASK_QUEUE: DEFAULT_TASK_QUEUE,
   API_HOST: '127.0.0.1',
   API_PORT: '3000',
   SIMULATOR_PORT: '4010',

@@ -19,7 +19,7 @@ import {
 } from 'drizzle-orm/pg-core';
 import { relations, sql } from 'drizzle-orm';
 import type { AgencyResult, ApplicationData, Deficiency } from '../domain/application';
-import type { HomeVisit } from '../workflows/application/contract';
+import type { HomeVisit } from '../domain/case';
 import {
   CASE_EVENTS,
   EXCLUSION_REASONS,

@@ -59,3 +59,12 @@ export function parseWorkWeek(value: string): Set<number> {
   }
   return new Set(days);
 }
+
+/** A calendar date `months` later, on the same day or the month's last (Jan 31 + 1 month = Feb 28). */
+export function addMonths(isoDate: string, months: number): string {
+  const [y, m, d] = isoDate.split('-').map(Number) as [number, number, number];
+  const target = new Date(Date.UTC(y, m - 1 + months, 1));
+  const lastDay = new Date(Date.UTC(target.getUTCFullYear(), target.getUTCMonth() + 1, 0)).getUTCDate();
+  target.setUTCDate(Math.min(d, lastDay));
+  return target.toISOString().slice(0, 10);
+}

@@ -33,3 +33,14 @@ export function normalizeSaudiMobile(mobile: string): string | undefined {
   const m = /^(?:05|\+9665|009665|9665)(\d{8})$/.exec(mobile.replace(/[\s-]/g, ''));
   return m ? `+9665${m[1]}` : undefined;
 }
+
+export const APPLICATION_ID_PATTERN = '^TRK-[0-9]{8}-[0-9A-HJKMNP-TV-Z]{6}$';
+const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+
+/** TRK-YYYYMMDD-XXXXXX: readable over the phone, no I/O/L/U confusion. */
+export function newApplicationId(now: Date, randomBytes: Uint8Array): string {
+  const day = now.toISOString().slice(0, 10).replaceAll('-', '');
+  let suffix = '';
+  for (let i = 0; i < 6; i++) suffix += CROCKFORD[(randomBytes[i] ?? 0) % 32];
+  return `TRK-${day}-${suffix}`;
+}

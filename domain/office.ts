@@ -1,7 +1,7 @@
 // What a service office files to be accredited, and the check of it. Pure:
 // the accreditation workflow and the API import it alike.
 import type { Deficiency } from './application';
-import { OFFICE_DOCUMENT_TYPES, Role, type OfficeDocumentType, type StaffRole } from './access';
+import { OFFICE_DOCUMENT_TYPES, Role, type OfficeDocumentType, type OfficeStatus, type StaffRole } from './access';
 
 export interface OfficeDocument {
   type: OfficeDocumentType;
@@ -72,3 +72,44 @@ export function amendOfficeApplication(app: OfficeApplication, a: OfficeAmendmen
   for (const doc of a.documents ?? []) documents.set(doc.type, doc);
   return { ...app, documents: [...documents.values()], staff: a.staff ?? app.staff };
 }
+
+// An office's accreditation workflow, as the workflow holds it (its contract re-exports these).
+
+export const OFFICE_ID_PATTERN = '^OFF-[0-9A-HJKMNP-TV-Z]{6}$';
+const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+
+export function newOfficeId(randomBytes: Uint8Array): string {
+  let suffix = '';
+  for (let i = 0; i < 6; i++) suffix += CROCKFORD[(randomBytes[i] ?? 0) % 32];
+  return `OFF-${suffix}`;
+}
+
+export const OfficeStage = {
+  documentCheck: 'document_check',
+  awaitingAmendment: 'awaiting_amendment',
+  awaitingDecision: 'awaiting_decision',
+  /** Accredited or suspended: the office's working life. */
+  active: 'active',
+  closed: 'closed',
+} as const;
+export type OfficeStage = (typeof OfficeStage)[keyof typeof OfficeStage];
+
+export interface OfficeTiming {
+  /** How long an office has to complete its file before the application lapses. */
+  amendmentDeadlineMs: number;
+}
+
+export interface OfficeState {
+  officeId: string;
+  roundId: string;
+  status: OfficeStatus;
+  stage: OfficeStage;
+  deficiencies: Deficiency[];
+  application: OfficeApplication;
+  amendmentDueAt?: string;
+  statusReason?: string;
+  accreditedAt?: string;
+  /** Transition counter, carried across continue-as-new so (office, seq) stays unique. */
+  seq: number;
+}
+

@@ -102,9 +102,11 @@ export const WAITING_ON = Object.values(WaitingOn) as [WaitingOn, ...WaitingOn[]
 /** The timeline's event types; each is one row in application_events. */
 export const CaseEvent = {
   submitted: 'submitted',
+  /** No longer written (the checks take milliseconds); kept for timelines that have it and for the database enum. */
   completenessCheckStarted: 'completeness_check_started',
   correctionRequested: 'correction_requested',
   correctionReceived: 'correction_received',
+  /** No longer written, like completenessCheckStarted. */
   conditionsCheckStarted: 'conditions_check_started',
   reviewStarted: 'review_started',
   reviewDecided: 'review_decided',

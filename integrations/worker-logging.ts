@@ -3,7 +3,7 @@
 // SDK puts the workflow id on every line from a workflow or an activity, and an
 // application's workflow id is its application id (see workflowIdFor).
 import { DefaultLogger, makeTelemetryFilterString, type LogEntry, type LogLevel, type Logger, type RuntimeOptions } from '@temporalio/worker';
-import { APPLICATION_ID_PATTERN } from '../workflows/application/contract';
+import { APPLICATION_ID_PATTERN } from '../domain/identifiers';
 
 /** pino's numeric levels, so queries over both processes' logs can share `level >= 40`. */
 const PINO_LEVELS: Record<LogLevel, number> = { TRACE: 10, DEBUG: 20, INFO: 30, WARN: 40, ERROR: 50 };

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { isValidSaudiId, normalizeSaudiMobile, withSaudiIdCheckDigit } from '../domain/identifiers';
 import { checkCompleteness, checkConditions, findActivity, isWellFormedCr, type RuleSet } from '../domain/rules';
-import { addMonths } from '../activities';
+import { addMonths } from '../domain/calendar';
 import { commercialApplication, healthApplication } from './support/fixtures';
 
 const file = JSON.parse(readFileSync(new URL('../db/rules.json', import.meta.url), 'utf8'));

@@ -2,51 +2,15 @@
 // per service office, from its application through accreditation, suspension
 // and reinstatement to revocation. Safe to import from the workflow sandbox.
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
-import type { Deficiency } from '../../domain/application';
 import type { OfficeStatus } from '../../domain/access';
-import type { OfficeAmendment, OfficeApplication } from '../../domain/office';
+import type { OfficeAmendment, OfficeApplication, OfficeStage, OfficeState, OfficeTiming } from '../../domain/office';
 
 export const ACCREDITATION_WORKFLOW_TYPE = 'officeAccreditation';
 
 export const officeWorkflowId = (officeId: string): string => `office-${officeId}`;
 
-export const OFFICE_ID_PATTERN = '^OFF-[0-9A-HJKMNP-TV-Z]{6}$';
-const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
-
-export function newOfficeId(randomBytes: Uint8Array): string {
-  let suffix = '';
-  for (let i = 0; i < 6; i++) suffix += CROCKFORD[(randomBytes[i] ?? 0) % 32];
-  return `OFF-${suffix}`;
-}
-
-export const OfficeStage = {
-  documentCheck: 'document_check',
-  awaitingAmendment: 'awaiting_amendment',
-  awaitingDecision: 'awaiting_decision',
-  /** Accredited or suspended: the office's working life. */
-  active: 'active',
-  closed: 'closed',
-} as const;
-export type OfficeStage = (typeof OfficeStage)[keyof typeof OfficeStage];
-
-export interface OfficeTiming {
-  /** How long an office has to complete its file before the application lapses. */
-  amendmentDeadlineMs: number;
-}
-
-export interface OfficeState {
-  officeId: string;
-  roundId: string;
-  status: OfficeStatus;
-  stage: OfficeStage;
-  deficiencies: Deficiency[];
-  application: OfficeApplication;
-  amendmentDueAt?: string;
-  statusReason?: string;
-  accreditedAt?: string;
-  /** Transition counter, carried across continue-as-new so (office, seq) stays unique. */
-  seq: number;
-}
+export { OFFICE_ID_PATTERN, newOfficeId, OfficeStage } from '../../domain/office';
+export type { OfficeState, OfficeTiming } from '../../domain/office';
 
 export interface AccreditationInput {
   officeId: string;

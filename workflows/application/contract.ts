@@ -3,61 +3,22 @@
 // nothing that runs activities. Safe to import from the workflow sandbox.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import type {
-  AgencyResult,
-  ApplicationData,
-  Correction,
-  Deficiency,
-  IssuedLicense,
-  ReviewDecisionInput,
-  ReviewRecord,
-} from '../../domain/application';
-import type { Agency, ExclusionReason, ReviewKind, Stage, Status, TaskKind, WaitingOn } from '../../domain/status';
+import type { ApplicationData, Correction, ReviewDecisionInput } from '../../domain/application';
+import type { CaseTiming, OpenTask } from '../../domain/case';
+import type { Stage, Status } from '../../domain/status';
 
-export const TASK_QUEUE = 'tarkhees-applications';
+import type { CaseState, HomeVisit } from '../../domain/case';
+import { DEFAULT_TASK_QUEUE } from '../../domain/case';
+
+export type { CaseOutcome, CaseState, CaseTiming, HomeVisit, OpenTask } from '../../domain/case';
+export { DEFAULT_VISIT_REMINDER_BEFORE_MS } from '../../domain/case';
+export { APPLICATION_ID_PATTERN, newApplicationId } from '../../domain/identifiers';
+
+export const TASK_QUEUE = DEFAULT_TASK_QUEUE;
 export const WORKFLOW_TYPE = 'licenseApplication';
 
 /** The application id is the workflow id, so a case is found by its number. */
 export const workflowIdFor = (applicationId: string): string => applicationId;
-
-export const APPLICATION_ID_PATTERN = '^TRK-[0-9]{8}-[0-9A-HJKMNP-TV-Z]{6}$';
-const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
-
-/** TRK-YYYYMMDD-XXXXXX: readable over the phone, no I/O/L/U confusion. */
-export function newApplicationId(now: Date, randomBytes: Uint8Array): string {
-  const day = now.toISOString().slice(0, 10).replaceAll('-', '');
-  let suffix = '';
-  for (let i = 0; i < 6; i++) suffix += CROCKFORD[(randomBytes[i] ?? 0) % 32];
-  return `TRK-${day}-${suffix}`;
-}
-
-/** Every duration a case waits for; passed in so tests can run in seconds. */
-export interface CaseTiming {
-  /** How long the applicant has to send a correction before exclusion. */
-  correctionDeadlineMs: number;
-  /** How long a case may sit on hold for agency non-compliance. */
-  agencyHoldDeadlineMs: number;
-  /** How often a case on hold asks the agency again. */
-  agencyRecheckIntervalMs: number;
-  /** Backoff for an agency that does not answer (outage, 5xx, timeout). */
-  agencyRetryInitialMs: number;
-  agencyRetryMaxMs: number;
-  /** How long before a home visit the applicant is reminded. */
-  visitReminderBeforeMs?: number;
-  /** Cases started before working-day SLAs (task_slas) gave review tasks this flat time. */
-  reviewSlaMs?: number;
-}
-
-export const DEFAULT_VISIT_REMINDER_BEFORE_MS = 86_400_000;
-
-/** A home visit: the technical review of an owner of five or more establishments (or on request). */
-export interface HomeVisit {
-  /** ISO time of the appointment. */
-  slot?: string;
-  status: 'to_schedule' | 'proposed' | 'confirmed';
-  proposedBy?: string;
-  confirmedBy?: string;
-}
 
 /** An administrator gives the applicant more time to correct (the applicant asked, or the office was closed). */
 export const extendDeadlineUpdate = defineUpdate<UpdateResult, [{ until: string; by: string; reason: string }]>('extendDeadline');
@@ -67,9 +28,6 @@ export const proposeVisitUpdate = defineUpdate<HomeVisit, [{ slot: string; by: s
 /** The applicant (or their office) confirms the slot, or moves it to another time. */
 export const answerVisitUpdate = defineUpdate<HomeVisit, [{ confirm: true; by: string } | { slot: string; by: string }]>('answerVisit');
 
-/** A review task's time when the case's timing does not say. */
-export const DEFAULT_REVIEW_SLA_MS = 5 * 86_400_000;
-
 export interface ApplicationWorkflowInput {
   applicationId: string;
   submittedAt: string;
@@ -77,47 +35,6 @@ export interface ApplicationWorkflowInput {
   timing: CaseTiming;
   /** Who filed it (token subject or API key): they may not review it. */
   filedBy?: string;
-}
-
-/** An open task of the case, and who holds it. */
-export interface OpenTask {
-  kind: TaskKind;
-  holder?: string;
-}
-
-export interface CaseState {
-  applicationId: string;
-  stage: Stage;
-  status: Status;
-  exclusionReason?: ExclusionReason;
-  waitingOn: WaitingOn[];
-  /** Increases each time the case goes back for correction. */
-  round: number;
-  deficiencies: Deficiency[];
-  healthReviewRequired?: boolean;
-  pendingReviews: ReviewKind[];
-  reviews: ReviewRecord[];
-  agencies: Partial<Record<Agency, AgencyResult>>;
-  correctionDueAt?: string;
-  holdDueAt?: string;
-  license?: IssuedLicense;
-  data: ApplicationData;
-  /** Open tasks by id (see reviewTaskId, correctionTaskId). */
-  tasks: Record<string, OpenTask>;
-  /** Who filed and who corrected the case: separation of duties keeps them from reviewing it. */
-  filedBy?: string;
-  correctedBy: string[];
-  /** Tasks past their SLA and still open: the case shows as overdue while there are any. */
-  overdueTasks: string[];
-  /** Set when the technical review is a home visit. */
-  visit?: HomeVisit;
-}
-
-export interface CaseOutcome {
-  status: Exclude<Status, 'in_progress'>;
-  exclusionReason?: ExclusionReason;
-  license?: IssuedLicense;
-  reasons: Deficiency[];
 }
 
 export interface UpdateResult {

@@ -3,8 +3,8 @@
 // checks the round's cap under a lock so a retry never counts an office twice.
 import { ApplicationFailure } from '@temporalio/common';
 import { sql } from 'drizzle-orm';
-import type { Db } from '../db/client';
-import type { OfficeState } from '../workflows/accreditation/contract';
+import type { Db } from '../../db/client';
+import type { OfficeState } from '../../domain/office';
 
 export interface OfficeTransition {
   officeId: string;

@@ -10,10 +10,50 @@
 // are written only with a fresh timeline row.
 import { ApplicationFailure } from '@temporalio/common';
 import { sql } from 'drizzle-orm';
-import type { ReviewRecord } from '../domain/application';
-import { executeNamed, type Db } from '../db/client';
-import { GroupCommit } from '../db/group-commit';
-import type { TaskChanges, Transition } from './index';
+import type { Role } from '../../domain/access';
+import type { ReviewRecord } from '../../domain/application';
+import { riyadhDate, riyadhDateTime } from '../../domain/calendar';
+import type { CaseState } from '../../domain/case';
+import { renderSms } from '../../domain/sms';
+import { SMS_EVENTS, type Agency, type CaseEvent, type TaskKind } from '../../domain/status';
+import { executeNamed, type Db } from '../../db/client';
+import { GroupCommit } from '../../db/group-commit';
+
+/** What a transition does to the case's tasks (the inbox's read model). */
+export interface TaskChanges {
+  open?: { id: string; kind: TaskKind; requiredRole: Role; round: number; dueAt: string }[];
+  close?: { id: string; status: 'completed' | 'cancelled'; decision?: string; reasons?: string[]; comment?: string }[];
+  /** A task's due time moved (a deadline extended). */
+  due?: { id: string; dueAt: string };
+  /** A task past its SLA: its priority goes up to this. */
+  escalate?: { id: string; priority: number };
+  /** A claim (assignee) or a release (null). */
+  assign?: { id: string; assignee: string | null };
+  /** The case moved to this office: its open tasks go back to that office's inbox. */
+  retarget?: string;
+}
+
+/** One state change of a case, as the workflow saw it. */
+export interface Transition {
+  /** The workflow's own counter: (application, seq) identifies the change across retries. */
+  seq: number;
+  event: CaseEvent;
+  at: string;
+  actor?: string;
+  details?: Record<string, unknown>;
+  review?: ReviewRecord;
+  agency?: Agency;
+  tasks?: TaskChanges;
+  /** False for changes that touch only tasks (claims): the case's projection row is left as it is. */
+  touchesCase?: boolean;
+  /**
+   * The case as the workflow sees it. `data` (the application itself, a few KB)
+   * is sent only when it changed (submission, a correction); `contact` with
+   * the events that send an SMS.
+   */
+  state: Omit<CaseState, 'reviews' | 'data' | 'tasks' | 'correctedBy' | 'filedBy' | 'overdueTasks'> & { data?: CaseState['data']; overdue?: boolean };
+  contact?: { mobile: string; tradeName: string };
+}
 
 /** One transition as the batch statement reads it (jsonb_to_recordset columns). */
 export interface TransitionRow {
@@ -189,5 +229,33 @@ export function transitionRow(t: Transition, sms: { ar: string; en: string } | u
     sms_mobile: sms && t.contact ? t.contact.mobile : null,
     sms_ar: sms?.ar ?? null,
     sms_en: sms?.en ?? null,
+  };
+}
+
+export function createTransitionActivities(db: Db) {
+  const transitions = transitionWriter(db);
+  return {
+    /**
+     * Writes one state change: the timeline row, the projection, the review row
+     * it carries, and the applicant's SMS into the outbox. It is one SQL
+     * statement (data-modifying CTEs), so it is atomic without a transaction,
+     * shared with the other cases' transitions of the moment. Every write hangs
+     * off the timeline insert, whose (application, seq) key makes a retry a no-op.
+     */
+    async recordTransition(t: Transition): Promise<void> {
+      const s = t.state;
+      const sms = SMS_EVENTS.has(t.event) && t.contact
+        ? renderSms(t.event, {
+            applicationId: s.applicationId,
+            tradeName: t.contact.tradeName,
+            licenseNumber: s.license?.number,
+            expiresOn: s.license?.expiresOn,
+            deficiencyCount: s.deficiencies.length,
+            dueDate: s.correctionDueAt ? riyadhDate(new Date(s.correctionDueAt)) : undefined,
+            visitAt: s.visit?.slot ? riyadhDateTime(new Date(s.visit.slot)) : undefined,
+          })
+        : undefined;
+      await transitions.write(transitionRow(t, sms));
+    },
   };
 }

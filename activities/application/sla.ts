@@ -2,10 +2,10 @@
 // task_slas and holidays tables; and the notes to the office that a task is
 // nearly due or overdue (an SMS to the office's registered mobile).
 import { sql } from 'drizzle-orm';
-import { addWorkingDays, riyadhDateTime, type WorkCalendar } from '../domain/calendar';
-import type { TaskKind } from '../domain/status';
-import type { Db } from '../db/client';
-import { holidays, taskSlas } from '../db/schema';
+import { addWorkingDays, riyadhDateTime, type WorkCalendar } from '../../domain/calendar';
+import type { TaskKind } from '../../domain/status';
+import type { Db } from '../../db/client';
+import { holidays, taskSlas } from '../../db/schema';
 
 export interface TaskSchedule {
   dueAt: string;
