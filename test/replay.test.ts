@@ -247,8 +247,12 @@ async function applyForAccreditation(env: TestEnv, round: string): Promise<strin
   return officeId;
 }
 
-/** Scenarios whose deadlines must pass during the recording run in an environment of seconds. */
-const SHORT_DEADLINES: Record<string, Parameters<typeof startTestEnv>[0]> = {
+/**
+ * Scenarios that record in an environment of their own: deadlines of seconds,
+ * or SLAs of seconds written before its worker first reads (and caches) them.
+ */
+const OWN_ENVIRONMENT: Record<string, Parameters<typeof startTestEnv>[0]> = {
+  'workbench-claims-reminder-overdue-issued': {},
   'excluded-incomplete-after-correction-deadline': { timing: { correctionDeadlineMs: 3_000 } },
   'excluded-conditions-after-hold-deadline': { timing: { agencyHoldDeadlineMs: 3_000 } },
   'office-accreditation-lapsed': { officeAmendmentDeadline: '3s' },
@@ -263,7 +267,7 @@ if (recording) describe('recording histories', () => {
     try {
       for (const [name, run] of Object.entries(scenarios)) {
         if (!rerecordAll && recorded.has(name)) continue;
-        const own = SHORT_DEADLINES[name] ? await startTestEnv(SHORT_DEADLINES[name]) : undefined;
+        const own = OWN_ENVIRONMENT[name] ? await startTestEnv(OWN_ENVIRONMENT[name]) : undefined;
         const env = own ?? shared;
         try {
           const id = await run(env);
