@@ -113,12 +113,16 @@ export const CorrectionBody = Type.Object(
 );
 export type CorrectionBody = Static<typeof CorrectionBody>;
 
-export const DeficiencySchema = Type.Object({
-  code: Type.String({ minLength: 1, maxLength: 60 }),
-  field: Type.String({ minLength: 1, maxLength: 200 }),
-  messageAr: Type.String({ minLength: 1, maxLength: 1000 }),
-  messageEn: Type.String({ minLength: 1, maxLength: 1000 }),
-});
+export const DeficiencySchema = Type.Object(
+  {
+    code: Type.String({ minLength: 1, maxLength: 60 }),
+    field: Type.String({ minLength: 1, maxLength: 200 }),
+    messageAr: Type.String({ minLength: 1, maxLength: 1000 }),
+    messageEn: Type.String({ minLength: 1, maxLength: 1000 }),
+  },
+  // Closed, like every request object: an extra key would ride into the workflow's history and the database unchecked.
+  { additionalProperties: false },
+);
 
 export const ReviewDecisionBody = Type.Object(
   {

@@ -10,19 +10,16 @@ import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import http from 'node:http';
 import { parseArgs } from 'node:util';
-import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { sql } from 'drizzle-orm';
-import { buildApp } from '../api/app';
 import { loadConfig } from '../config';
-import { migrateDb, openDb } from '../db/client';
 import { startIssuer } from '../identity/issuer';
 import { importOffices } from '../identity/seed';
 import { recreateDatabase } from '../scripts/databases';
 import { startTemporalDevServer } from '../scripts/temporal';
 import { officeFile } from '../test/support/env';
 import { commercialApplication } from '../test/support/fixtures';
-import { createAppWorker } from '../worker';
+import { startSystem } from '../system';
 
 const { values: args } = parseArgs({
   options: {
@@ -74,19 +71,15 @@ async function main() {
     TEMPORAL_TASK_QUEUE: `bench-inbox-${randomUUID()}`,
     LOG_LEVEL: 'error',
   });
-  const db = await openDb(config);
-  await migrateDb(db);
-  const connection = await Connection.connect({ address: config.temporal.address });
-  const client = new Client({ connection });
-  const app = await buildApp({ config, db: db.db, temporal: client, logger: false });
+  // Assembled as the processes are (system.ts): the database, the worker and the API.
+  const system = await startSystem(config, { service: 'tarkhees-bench', worker: {}, api: { logger: false } });
+  const { db } = system;
+  const app = system.api!;
   await app.listen({ host: '127.0.0.1', port: 0 });
   const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
 
   // Offices, then the backlog, generated in SQL: two tasks a case, spread over the offices.
   const files = Array.from({ length: OFFICES }, (_, i) => ({ id: `OFF-B${String(i).padStart(5, '0')}`, application: officeFile() }));
-  const nativeConnection = await NativeConnection.connect({ address: config.temporal.address });
-  const worker = await createAppWorker({ connection: nativeConnection, config, db: db.db });
-  const running = worker.run();
   await importOffices(db.db, app.offices, files);
   const t0 = performance.now();
   const cases = Math.ceil((OPEN + CLOSED) / 2);
@@ -185,13 +178,8 @@ async function main() {
   const refused = answers.filter((a) => a.statusCode === 409).length;
   console.log(`\n20 concurrent claims of one task: ${won} won, ${refused} refused with 409 (expected 1 and 19: ${won === 1 && refused === 19 ? 'ok' : 'WRONG'})`);
 
-  worker.shutdown();
-  await running;
-  await app.close();
-  await connection.close();
-  await nativeConnection.close();
+  await system.stop();
   await issuer.close();
-  await db.close();
   await server.stop();
 }
 

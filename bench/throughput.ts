@@ -13,19 +13,15 @@ import { stat } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { Client, Connection, WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
-import { buildApp } from '../api/app';
 import { loadConfig } from '../config';
-import { migrateDb, openDb } from '../db/client';
 import type { JsonResponse } from '../integrations/http';
-import { SmsDispatcher } from '../integrations/sms/dispatcher';
-import { httpSmsProvider } from '../integrations/sms/providers';
 import { buildSimulator } from '../simulator/app';
 import { recreateDatabase } from '../scripts/databases';
 import { startTemporalDevServer } from '../scripts/temporal';
 import { healthApplication } from '../test/support/fixtures';
-import { createAppWorker } from '../worker';
+import { startSystem } from '../system';
 import { bareClaimUpdate, bareDecisionUpdate } from './bare-workflow';
 import { startIssuer } from '../identity/issuer';
 import { importOffices } from '../identity/seed';
@@ -296,16 +292,15 @@ async function main() {
     SMS_PROVIDER: 'http',
     SMS_HTTP_URL: `${simUrl}/sms/v1/messages`,
     API_PORT: '0',
+    SMS_POLL_INTERVAL: '200ms',
     LOG_LEVEL: 'error',
   });
-  const db = await openDb(config);
-  await migrateDb(db);
-  const connection = await Connection.connect({ address: config.temporal.address });
-  const client = new Client({ connection });
-  const nativeConnection = await NativeConnection.connect({ address: config.temporal.address });
-
+  // Assembled as the processes are (system.ts): the worker polls from here on, before the first phase.
   // Errors only: a request the API fails shows its cause here, and a run pays for the logger as production does.
-  const app = await buildApp({ config, db: db.db, temporal: client, logger: { level: 'error' } });
+  const system = await startSystem(config, { service: 'tarkhees-bench', worker: {}, api: { logger: { level: 'error' } } });
+  const { db, client } = system;
+  const app = system.api!;
+  const nativeConnection = await NativeConnection.connect({ address: config.temporal.address });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const apiUrl = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
   const officeId = 'OFF-BENCH1';
@@ -335,9 +330,6 @@ async function main() {
         workflowsPath: fileURLToPath(new URL('./bare-workflow.ts', import.meta.url)),
         activities: { async noop() {} },
       });
-  const worker = await createAppWorker({ connection: nativeConnection, config, db: db.db });
-  const dispatcher = new SmsDispatcher(db.db, httpSmsProvider({ url: config.sms.httpUrl!, timeoutMs: config.sms.sendTimeoutMs }), { ...config.sms, pollIntervalMs: 200 }, () => {});
-  dispatcher.start();
 
   type Cpu = ReturnType<ReturnType<typeof cpuMeter>>;
   const add = <T extends Record<string, number>>(a: T, b: T): T => Object.fromEntries(Object.keys(a).map((k) => [k, a[k]! + b[k]!])) as T;
@@ -366,8 +358,8 @@ async function main() {
     };
     return { bare, real };
   })();
-  const { bare, real } = (await Promise.all([worker.runUntil(phases), bareWorker?.runUntil(phases), phases]))[2];
-  await dispatcher.stop();
+  const { bare, real } = (await Promise.all([bareWorker?.runUntil(phases), phases]))[1];
+  await system.worker!.stop();
 
   const appRate = N / real.seconds;
   const bareRate = N / bare.seconds;
@@ -391,12 +383,10 @@ async function main() {
   if (real.list.length) console.log(latencySummary('list', real.list));
   if (real.refused) console.log(`decisions refused (409) because an inbox lagged: ${real.refused}`);
 
-  await app.close();
-  await connection.close();
+  await system.stop();
   await nativeConnection.close();
   await simulator.close();
   await issuer.close();
-  await db.close();
   await server?.stop();
 }
 

@@ -46,6 +46,7 @@ interface Schema {
   maximum?: number;
   exclusiveMinimum?: number;
   minProperties?: number;
+  additionalProperties?: boolean | Schema;
   [FINITE]?: boolean;
 }
 interface Parameter {
@@ -371,6 +372,17 @@ describe('the OpenAPI document bounds everything a request carries', () => {
       }
     }
     expect(loose).toEqual([]);
+  });
+
+  it('every object a request body carries is closed: no key rides along unchecked', () => {
+    const open: string[] = [];
+    for (const op of operations) {
+      if (!op.body) continue;
+      for (const [at, s] of nodes(op.body, 'body')) {
+        if (s.type === 'object' && s.additionalProperties !== false) open.push(`${op.method} ${op.path} ${at}`);
+      }
+    }
+    expect(open).toEqual([]);
   });
 });
 

@@ -8,7 +8,7 @@ import { approveAll, call, commercialApplication, healthApplication, submitOk, w
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, NativeConnection } from '@temporalio/worker';
 import proto from '@temporalio/proto';
-import { createAppWorker } from '../worker';
+import { createAppWorker } from '../system';
 import { recheckAgenciesSignal, SA_STATUS } from '../workflows/application/contract';
 import { BAD_TIMER_MS } from './support/bad-release/workflows';
 import { resetPoint } from '../api/operations';

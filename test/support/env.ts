@@ -7,21 +7,17 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { inject } from 'vitest';
-import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import type { Client } from '@temporalio/client';
+import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
 import { SimpleSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base';
-import { buildApp } from '../../api/app';
 import { loadConfig, type Config } from '../../config';
-import { migrateDb, openDb, type DbHandle } from '../../db/client';
-import { meteredSmsProvider, startWorkerMetrics } from '../../integrations/metrics';
-import { SmsDispatcher } from '../../integrations/sms/dispatcher';
-import { httpSmsProvider } from '../../integrations/sms/providers';
-import { clientInterceptors, startTracing, type Tracing } from '../../integrations/tracing';
+import type { DbHandle } from '../../db/client';
+import { startTracing, type Tracing } from '../../integrations/tracing';
 import { cloneName, dropDatabases, recreateDatabase } from '../../scripts/databases';
 import { buildSimulator } from '../../simulator/app';
 import type { CaseTiming } from '../../workflows/application/contract';
-import { createAppWorker } from '../../worker';
+import { startSystem } from '../../system';
 import { withSaudiIdCheckDigit } from '../../domain/identifiers';
 import type { Role } from '../../domain/access';
 import { startIssuer, type Issuer, type TokenClaims } from '../../identity/issuer';
@@ -198,6 +194,7 @@ export async function startTestEnv(
     LOG_LEVEL: 'warn',
     // Its metrics on a listener of their own (api.metricsUrl), as in production.
     API_METRICS_ADDRESS: '127.0.0.1:0',
+    ...(opts.workerMetrics ? { WORKER_APP_METRICS_ADDRESS: '127.0.0.1:0' } : {}),
   });
   const config: Config = { ...base, timing: { ...FAST_TIMING, ...opts.timing }, sms: { ...base.sms, ...opts.sms } };
   const fileA = officeFile();
@@ -227,27 +224,24 @@ export async function startTestEnv(
     return tokens.get(who)!;
   };
   const auth = async (who: Who) => ({ authorization: `Bearer ${await token(who)}` });
-  const db = await openDb(config);
-  // The cloned server database comes migrated; the embedded one starts empty, as on a fresh machine.
-  if (opts.embedded) await migrateDb(db);
   const tracing = opts.spanExporter ? startTracing({ serviceName: 'tarkhees-test', spanProcessor: new SimpleSpanProcessor(opts.spanExporter) }) : undefined;
-  const metrics = await startWorkerMetrics(opts.workerMetrics ? { host: '127.0.0.1', port: 0 } : undefined);
-  const connection = await Connection.connect({ address: config.temporal.address });
-  const client = new Client({ connection, namespace: config.temporal.namespace, interceptors: clientInterceptors(tracing) });
-  const api = await buildApp({ config, db: db.db, temporal: client, logger: false, tracing });
-  await api.ready();
+  // Assembled as the processes assemble it (system.ts): the database, the Temporal client, the worker
+  // (from the run's shared bundle), the SMS dispatcher and the API.
+  const system = await startSystem(config, {
+    service: 'tarkhees-test',
+    tracing,
+    worker: { bundle: { code: readFileSync(inject('workflowBundlePath'), 'utf8') }, options: { shutdownGraceTime: '1s' }, start: opts.startWorker !== false },
+    smsDispatcher: opts.smsDispatcher,
+    api: { logger: false },
+  });
+  const { db, client } = system;
+  const api = system.api!;
+  const worker = system.worker!;
   callers.set(api, auth);
   await importOffices(db.db, api.offices, [
     { id: offices.a, application: fileA },
     { id: offices.b, application: fileB },
   ]);
-  const smsProvider = httpSmsProvider({ url: config.sms.httpUrl!, timeoutMs: config.sms.sendTimeoutMs });
-  const dispatcher = new SmsDispatcher(db.db, metrics ? meteredSmsProvider(smsProvider, metrics.registry) : smsProvider, config.sms, () => {});
-  if (opts.smsDispatcher !== false) dispatcher.start();
-
-  const workflowBundle = { code: readFileSync(inject('workflowBundlePath'), 'utf8') };
-  const nativeConnection = await NativeConnection.connect({ address: config.temporal.address });
-  let running: { worker: Worker; done: Promise<void> } | undefined;
 
   const env: TestEnv = {
     config,
@@ -261,48 +255,23 @@ export async function startTestEnv(
     client,
     api,
     simulatorUrl,
-    workerMetricsUrl: metrics?.url,
+    workerMetricsUrl: system.metrics?.url,
     tracing,
     get worker() {
-      if (!running) throw new Error('no worker running');
-      return running.worker;
+      if (!worker.running) throw new Error('no worker running');
+      return worker.running;
     },
-    async startWorker() {
-      if (running) return;
-      const worker = await createAppWorker({
-        connection: nativeConnection,
-        config,
-        db: db.db,
-        workflowBundle,
-        workerOptions: { shutdownGraceTime: '1s' },
-        tracing,
-        metrics: metrics?.registry,
-      });
-      running = { worker, done: worker.run() };
-    },
-    async stopWorker() {
-      if (!running) return;
-      const r = running;
-      running = undefined;
-      r.worker.shutdown();
-      await r.done;
-    },
+    startWorker: () => worker.start(),
+    stopWorker: () => worker.stop(),
     async close() {
-      await env.stopWorker();
-      await dispatcher.stop();
-      await api.close();
-      await connection.close();
-      await nativeConnection.close();
+      await system.stop();
       await simulator.close();
       await issuer.close();
-      await metrics?.close();
       await tracing?.shutdown();
-      await db.close();
       if (clone) await dropDatabases(inject('adminDatabaseUrl'), new URL(clone.ownerUrl).pathname.slice(1));
       if (pgliteDir) rmSync(pgliteDir, { recursive: true, force: true });
     },
   };
-  if (opts.startWorker !== false) await env.startWorker();
   return env;
 }
 

@@ -7,7 +7,7 @@ import type { TestProject } from 'vitest/node';
 import { migrateDb, openDb } from '../../db/client';
 import { clonePattern, dropDatabases, ensureRole, recreateDatabase } from '../../scripts/databases';
 import { startTemporalDevServer, type DevServer } from '../../scripts/temporal';
-import { WORKFLOW_INTERCEPTOR_MODULES, WORKFLOWS_PATH } from '../../worker';
+import { WORKFLOW_INTERCEPTOR_MODULES, WORKFLOWS_PATH } from '../../system';
 
 declare module 'vitest' {
   export interface ProvidedContext {

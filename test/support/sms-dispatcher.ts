@@ -4,7 +4,7 @@
 import { loadConfig } from '../../config';
 import { openDb } from '../../db/client';
 import { SmsDispatcher } from '../../integrations/sms/dispatcher';
-import { smsProviderFor } from '../../worker';
+import { smsProviderFor } from '../../system';
 
 const config = loadConfig();
 const handle = await openDb(config);
