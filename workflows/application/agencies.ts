@@ -105,6 +105,9 @@ async function untilRecheck<T>(c: ApplicationCase, call: () => Promise<T>): Prom
   const attempt = scope.run(call).finally(() => {
     settled = true;
   });
+  // Handled here too: when the case itself is cancelled, the wait below throws first and nobody awaits the
+  // cancelled call, whose rejection would then fail the workflow task as unhandled. Adds no command.
+  attempt.catch(() => undefined);
   await condition(() => settled || c.rechecks > asked);
   if (settled) return attempt;
   scope.cancel();
