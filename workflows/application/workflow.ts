@@ -693,6 +693,9 @@ export async function licenseApplication(input: ApplicationWorkflowInput): Promi
     const attempt = scope.run(call).finally(() => {
       settled = true;
     });
+    // Handled here too: when the case itself is cancelled, the wait below throws first and nobody awaits the
+    // cancelled call, whose rejection would then fail the workflow task as unhandled. Adds no command.
+    attempt.catch(() => {});
     await condition(() => settled || recheckRequested);
     if (settled) return attempt;
     scope.cancel();
