@@ -77,6 +77,10 @@ beforeAll(async () => {
   await add(file('a', withCr(SHARED_CR), review), ['technical_review']);
   // One task held, by office A's inspector.
   expect((await call(env.api, 'inspector', 'POST', `/tasks/${cases[0]!.id}:technical:1/claim`)).statusCode).toBe(200);
+  // The one priority no workflow sets: by hand (0–1, below an escalation), as an operator would. Without it every
+  // priority here would follow the due times (an escalated task is the one whose due time passed) and the sort
+  // by priority could not be told from the sort by due time. The last case's technical review, due last of all.
+  await env.db.db.execute(sql`update tasks set priority = 1 where id = ${`${cases.at(-1)!.id}:technical:1`}`);
   // The health reviews' SLA has run out: each is escalated.
   await waitFor('both health reviews escalated', async () => {
     const items = (await call(env.api, 'supervisor', 'GET', '/tasks?kind=health_review&limit=100')).json().items as { priority: number; overdue: boolean }[];
@@ -197,9 +201,13 @@ describe('GET /tasks', () => {
     sameSet(byDue, () => true);
   });
 
-  it('sort=priority: the escalated reviews first, then by due time', async () => {
+  it('sort=priority: the escalated reviews first, then the one raised by hand, then by due time', async () => {
     const byPriority = await tasks('sort=priority');
-    expect(byPriority.slice(0, 2).map((t) => [t.kind, t.overdue])).toEqual([['health_review', true], ['health_review', true]]);
+    expect(byPriority.slice(0, 3).map((t) => [key(t), t.priority])).toEqual([
+      [`${cases[1]!.id}/health_review`, 2],
+      [`${cases[4]!.id}/health_review`, 2],
+      [`${cases.at(-1)!.id}/technical_review`, 1],
+    ]);
     const order = byPriority.map((t) => [-t.priority, t.dueAt, t.id] as const);
     expect(order).toEqual([...order].sort((x, y) => x[0] - y[0] || x[1].localeCompare(y[1]) || x[2].localeCompare(y[2])));
     sameSet(byPriority, () => true);
