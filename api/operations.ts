@@ -277,7 +277,14 @@ export class OperationsService {
       await this.closeTerminated(id, before.seq, opts.by ?? 'operations', opts.reason ?? '');
     } else if (action === RepairAction.extendDeadline) {
       await handle.executeUpdate(extendDeadlineUpdate, { args: [{ until: new Date(opts.until!).toISOString(), by: opts.by ?? 'operations', reason: opts.reason ?? '' }] });
-    } else await handle.cancel();
+    } else {
+      // Temporal takes a cancellation of a workflow it has already closed, and nothing comes of it.
+      const { status } = await handle.describe();
+      if (status.name !== 'RUNNING') {
+        throw conflict(`the workflow is ${status.name.toLowerCase()}, so there is nothing to cancel: terminate closes the case in the read model`, 'closed');
+      }
+      await handle.cancel();
+    }
     const deadline = Date.now() + RECHECK_TIMEOUT_MS;
     let after = before;
     while (Date.now() < deadline) {

@@ -2,19 +2,26 @@
 // being anyone (no token, an expired one, one from another issuer, a revoked
 // API key), against the expected answer written out by hand here: the table
 // is the policy as the municipality would state it, checked against the code.
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq, sql } from 'drizzle-orm';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../api/app';
 import { apiKeys, auditLog } from '../db/schema';
 import { openDb, rowsOf } from '../db/client';
 import { startIssuer, type Issuer } from '../identity/issuer';
 import { startTestEnv, waitFor, type TestEnv, type Who } from './support/env';
-import { call, commercialApplication, submit, waitForStage } from './support/fixtures';
+import { call, commercialApplication, healthApplication, submit, submitOk, waitForStage } from './support/fixtures';
+import { auditRowsFor, requestIdOf } from './support/audit-rows';
+import { KEYCLOAK_DEFAULT_ROLES, startKeycloakRealm, type KeycloakRealm } from './support/keycloak';
 
 let env: TestEnv;
 let otherIssuer: Issuer;
 /** An incomplete case the applicant filed with office A: it waits for a correction. */
 let caseA: string;
 let keyA: string;
+/** The answer that created keyA, as its manager saw it. */
+let keyACreated: string;
 let revokedKey: string;
 
 function withoutCivilDefense(nationalId: string) {
@@ -32,6 +39,7 @@ beforeAll(async () => {
   const key = await call(env.api, 'manager', 'POST', `/offices/${env.offices.a}/api-keys`, { name: 'front desk', scopes: ['application.submit', 'application.read'] });
   expect(key.statusCode, key.body).toBe(201);
   keyA = key.json().key;
+  keyACreated = key.body;
   const doomed = await call(env.api, 'manager', 'POST', `/offices/${env.offices.a}/api-keys`, { name: 'old portal', scopes: ['application.read'] });
   revokedKey = doomed.json().key;
   expect((await call(env.api, 'manager', 'POST', `/offices/${env.offices.a}/api-keys/${doomed.json().id}/revoke`)).statusCode).toBe(200);
@@ -307,14 +315,46 @@ describe('authentication answers', () => {
 });
 
 describe('API keys', () => {
-  it('are stored as hashes, scoped to their office, and record when they were last used', async () => {
-    const rows = await env.db.db.select().from(apiKeys).where(eq(apiKeys.officeId, env.offices.a));
-    for (const r of rows) {
-      expect(keyA).not.toContain(r.secretHash);
-      expect(r.secretHash).toMatch(/^[0-9a-f]{64}$/);
+  it('are stored as the SHA-256 of their secret, which no answer ever shows', async () => {
+    const [id, secret] = keyA.split('.') as [string, string];
+    const [row] = await env.db.db.select().from(apiKeys).where(eq(apiKeys.id, id));
+    expect(row, `no api_keys row for ${id}`).toBeDefined();
+    expect(row!.secretHash).toBe(createHash('sha256').update(secret).digest('hex'));
+    // Everything the key's office and the municipality can read about it: the secret was shown once, the hash never.
+    const answers = {
+      created: keyACreated,
+      listed: (await call(env.api, 'manager', 'GET', `/offices/${env.offices.a}/api-keys`)).body,
+      listedBySupervisor: (await call(env.api, 'supervisor', 'GET', `/offices/${env.offices.a}/api-keys`)).body,
+      me: (await env.api.inject({ method: 'GET', url: '/me', headers: { 'x-api-key': keyA } })).body,
+      audit: (await call(env.api, 'auditor', 'GET', `/audit?officeId=${env.offices.a}&limit=200`)).body,
+    };
+    for (const [where, body] of Object.entries(answers)) {
+      expect(body, where).not.toContain(row!.secretHash);
+      if (where !== 'created') expect(body, where).not.toContain(secret);
     }
-    const listed = (await call(env.api, 'manager', 'GET', `/offices/${env.offices.a}/api-keys`)).json();
-    expect(JSON.stringify(listed)).not.toContain(keyA.split('.')[1]);
+    expect(answers.created).toContain(secret);
+  });
+
+  it('with a valid id and a wrong secret: 401 invalid_api_key, audited, exactly like an unknown id; the right secret still works', async () => {
+    const [id] = keyA.split('.') as [string, string];
+    const wrongSecret = `${id}.${'A'.repeat(43)}`;
+    const unknownId = `ak_${'0'.repeat(16)}.${keyA.split('.')[1]}`;
+    const post = (key: string) => env.api.inject({ method: 'POST', url: '/applications', headers: { authorization: `ApiKey ${key}` }, payload: commercialApplication() });
+    const wrong = await post(wrongSecret);
+    expect(wrong.statusCode).toBe(401);
+    expect(wrong.json()).toMatchObject({ error: 'invalid_api_key' });
+    // An attacker holding a key's id learns nothing more than one guessing ids.
+    const unknown = await post(unknownId);
+    expect(unknown.json()).toEqual(wrong.json());
+    expect(await auditRowsFor(env.db.db, requestIdOf(wrong))).toMatchObject([{ actorKind: 'anonymous', statusCode: 401, details: { error: 'invalid_api_key' } }]);
+    expect((await env.api.inject({ method: 'GET', url: '/applications', headers: { 'x-api-key': wrongSecret } })).statusCode).toBe(401);
+
+    const right = await post(keyA);
+    expect(right.statusCode, right.body).toBe(201);
+    expect(await auditRowsFor(env.db.db, requestIdOf(right))).toMatchObject([{ actorKind: 'api_key', actorId: id, statusCode: 201 }]);
+  });
+
+  it('are scoped to their office, and record when they were last used', async () => {
     const id = keyA.split('.')[0]!;
     await env.api.inject({ method: 'GET', url: '/applications', headers: { 'x-api-key': keyA } });
     await waitFor('last used recorded', async () => {
@@ -374,6 +414,146 @@ describe('across offices', () => {
     const impersonating = await submit(env.api, commercialApplication(), undefined, 'applicant');
     expect(impersonating.statusCode).toBe(403);
     expect(impersonating.json().field).toBe('body/applicant/nationalId');
+  });
+});
+
+describe('API key scopes', () => {
+  /** A key of office A's manager with these scopes only. */
+  const keyWith = async (...scopes: string[]) => {
+    const res = await call(env.api, 'manager', 'POST', `/offices/${env.offices.a}/api-keys`, { name: `only ${scopes.join(' ')}`, scopes });
+    expect(res.statusCode, res.body).toBe(201);
+    return res.json().key as string;
+  };
+  const asKey = (key: string, method: 'GET' | 'POST', url: string, payload?: object) =>
+    env.api.inject({ method, url, headers: { 'x-api-key': key }, ...(payload ? { payload } : {}) });
+  const awaitingCorrection = async (who: Who) => {
+    const id = (await submit(env.api, withoutCivilDefense(commercialApplication().applicant.nationalId), undefined, who)).json().id as string;
+    await waitForStage(env.api, id, 'awaiting_correction');
+    return id;
+  };
+
+  it('application.correct: corrects its office’s case waiting for a correction, and nothing else', async () => {
+    const key = await keyWith('application.correct');
+    const [mine, theirs] = await Promise.all([awaitingCorrection('clerk'), awaitingCorrection('clerkB')]);
+    const corrected = await asKey(key, 'POST', `/applications/${mine}/corrections`, { note: 'from the office software' });
+    expect(corrected.statusCode, corrected.body).toBe(200);
+    expect(await auditRowsFor(env.db.db, requestIdOf(corrected))).toMatchObject([{ actorKind: 'api_key', statusCode: 200, targetId: mine }]);
+    expect((await asKey(key, 'POST', `/applications/${theirs}/corrections`, { note: 'not ours' })).statusCode).toBe(404);
+    const refused = {
+      read: (await asKey(key, 'GET', `/applications/${mine}`)).statusCode,
+      list: (await asKey(key, 'GET', '/applications')).statusCode,
+      submit: (await asKey(key, 'POST', '/applications', commercialApplication())).statusCode,
+      offices: (await asKey(key, 'GET', '/offices')).statusCode,
+    };
+    expect(refused).toEqual({ read: 403, list: 403, submit: 403, offices: 403 });
+  });
+
+  it('office.read: reads the offices (its own in full), and no application', async () => {
+    const key = await keyWith('office.read');
+    const list = await asKey(key, 'GET', '/offices');
+    expect(list.statusCode).toBe(200);
+    expect(list.json().items.map((o: { id: string }) => o.id)).toEqual(expect.arrayContaining([env.offices.a, env.offices.b]));
+    const own = await asKey(key, 'GET', `/offices/${env.offices.a}`);
+    expect(own.statusCode).toBe(200);
+    expect(own.json().staff.map((m: { userId: string }) => m.userId)).toContain(env.users.clerk.sub);
+    // Another office: what anyone sees of an accredited office, not its staff.
+    const other = await asKey(key, 'GET', `/offices/${env.offices.b}`);
+    expect(other.statusCode).toBe(200);
+    expect(other.json().staff).toBeUndefined();
+    const refused = {
+      list: (await asKey(key, 'GET', '/applications')).statusCode,
+      read: (await asKey(key, 'GET', `/applications/${caseA}`)).statusCode,
+      submit: (await asKey(key, 'POST', '/applications', commercialApplication())).statusCode,
+      correct: (await asKey(key, 'POST', `/applications/${caseA}/corrections`, { note: 'x' })).statusCode,
+    };
+    expect(refused).toEqual({ list: 403, read: 403, submit: 403, correct: 403 });
+  });
+});
+
+describe("roles from Keycloak's realm_access.roles", () => {
+  let realm: KeycloakRealm;
+  let api: FastifyInstance;
+  beforeAll(async () => {
+    realm = await startKeycloakRealm();
+    // The environment's API, but trusting the realm: its keys found through its discovery document, as AUTH_ISSUER alone configures.
+    api = await buildApp({ config: { ...env.config, auth: { ...env.config.auth, issuer: realm.issuer, jwksUrl: undefined } }, db: env.db.db, temporal: env.client, logger: false });
+    await api.ready();
+  });
+  afterAll(async () => {
+    await api?.close();
+    await realm?.close();
+  });
+  const as = async (user: Parameters<KeycloakRealm['accessToken']>[0], method: 'GET' | 'POST', url: string, payload?: object) =>
+    api.inject({ method, url, headers: { authorization: `Bearer ${await realm.accessToken(user)}` }, ...(payload ? { payload } : {}) });
+
+  it('are the caller’s roles: a realm supervisor reads the reports, a realm clerk files for the office the token names', async () => {
+    const supervisor = { sub: 'kc-supervisor', realmRoles: ['supervisor'] };
+    expect((await as(supervisor, 'GET', '/me')).json()).toMatchObject({ kind: 'user', id: 'kc-supervisor', roles: ['supervisor'] });
+    expect((await as(supervisor, 'GET', '/reports/summary?from=2025-01-01&to=2025-01-31')).statusCode).toBe(200);
+
+    const clerk = { sub: 'kc-clerk', realmRoles: ['office_clerk'], officeId: env.offices.a };
+    const filed = await as(clerk, 'POST', '/applications', commercialApplication());
+    expect(filed.statusCode, filed.body).toBe(201);
+    expect(await auditRowsFor(env.db.db, requestIdOf(filed))).toMatchObject([{ actorId: 'kc-clerk', statusCode: 201 }]);
+    const [row] = await rowsOf<{ roles: string[]; client: string }>(env.db.db, sql`select roles, client from audit_log where request_id = ${requestIdOf(filed)}`);
+    expect(row).toEqual({ roles: ['office_clerk'], client: 'office-portal' });
+    expect((await as(clerk, 'GET', `/applications/${filed.json().id}`)).json().officeId).toBe(env.offices.a);
+    // The clerk's realm role is not the supervisor's.
+    expect((await as(clerk, 'GET', '/reports/summary?from=2025-01-01&to=2025-01-31')).statusCode).toBe(403);
+  });
+
+  it(`Keycloak's own default roles (${KEYCLOAK_DEFAULT_ROLES.join(', ')}) grant nothing`, async () => {
+    const nobody = { sub: 'kc-nobody', realmRoles: [] };
+    expect((await as(nobody, 'GET', '/me')).json().roles).toEqual([]);
+    expect((await as(nobody, 'GET', '/applications')).statusCode).toBe(403);
+    expect((await as(nobody, 'POST', '/applications', commercialApplication())).statusCode).toBe(403);
+  });
+});
+
+describe('task routes across offices, on a real task', () => {
+  let id: string;
+  const health = () => `${id}:health:1`;
+  const technical = () => `${id}:technical:1`;
+  beforeAll(async () => {
+    id = await submitOk(env.api, healthApplication());
+    await waitForStage(env.api, id, 'review');
+  });
+  const stored = async (taskId: string) => (await call(env.api, 'supervisor', 'GET', `/tasks/${taskId}`)).json() as { status: string; assignee: string | null };
+
+  it("office B's reviewers cannot read, claim, release, decide or visit office A's tasks, and cannot tell them from missing ones", async () => {
+    const tries: [Who, 'GET' | 'POST', string, object?][] = [
+      ['healthB', 'GET', `/tasks/${health()}`],
+      ['healthB', 'POST', `/tasks/${health()}/claim`],
+      ['healthB', 'POST', `/tasks/${health()}/release`],
+      ['healthB', 'POST', `/tasks/${health()}/decision`, { decision: 'approve' }],
+      ['inspectorB', 'GET', `/tasks/${technical()}`],
+      ['inspectorB', 'POST', `/tasks/${technical()}/claim`],
+      ['inspectorB', 'POST', `/tasks/${technical()}/decision`, { decision: 'approve' }],
+      ['inspectorB', 'POST', `/tasks/${technical()}/visit`, { slot: '2099-01-01T10:00:00Z' }],
+    ];
+    for (const [who, method, url, body] of tries) {
+      const res = await call(env.api, who, method, url, body);
+      expect({ who, url, status: res.statusCode, body: res.json() }).toEqual({ who, url, status: 404, body: { error: 'not_found', message: `no task ${url.split('/')[2]}` } });
+    }
+    expect((await call(env.api, 'inspectorB', 'GET', `/tasks?q=${id}&status=active`)).json().items).toEqual([]);
+    expect((await call(env.api, 'inspectorB', 'GET', `/tasks/counts?q=${id}`)).json().active).toBe(0);
+    // Nothing they tried took hold.
+    expect(await stored(health())).toMatchObject({ status: 'open', assignee: null });
+    expect(await stored(technical())).toMatchObject({ status: 'open', assignee: null });
+  });
+
+  it("office A's reviewer claims and decides; the supervisor reassigns, only to the task's own office", async () => {
+    expect((await call(env.api, 'health', 'GET', `/tasks/${health()}`)).statusCode).toBe(200);
+    const claimed = await call(env.api, 'health', 'POST', `/tasks/${health()}/claim`);
+    expect(claimed.json()).toMatchObject({ status: 'claimed', assignee: env.users.health.sub });
+    expect((await call(env.api, 'health', 'POST', `/tasks/${health()}/decision`, { decision: 'approve' })).json()).toMatchObject({ status: 'completed', decision: 'approve' });
+
+    const elsewhere = await call(env.api, 'supervisor', 'POST', `/tasks/${technical()}/reassign`, { assignee: env.users.inspectorB.sub, reason: 'cover' });
+    expect(elsewhere.statusCode).toBe(400);
+    expect(elsewhere.json().field).toBe('body/assignee');
+    const given = await call(env.api, 'supervisor', 'POST', `/tasks/${technical()}/reassign`, { assignee: env.users.inspector.sub, reason: 'cover' });
+    expect(given.json()).toMatchObject({ status: 'claimed', assignee: env.users.inspector.sub });
+    expect((await call(env.api, 'inspector', 'POST', `/tasks/${technical()}/decision`, { decision: 'approve' })).json()).toMatchObject({ status: 'completed' });
   });
 });
 

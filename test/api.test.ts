@@ -115,6 +115,43 @@ describe('idempotent submission', () => {
     expect((await env.client.workflow.count(`WorkflowId = "${id}"`)).count).toBe(1);
   });
 
+  it("keeps each client's keys its own: two offices' clerks sending the same key and body file two cases, each retry returns its own, neither sees the other's", async () => {
+    const body = commercialApplication();
+    // Two offices' software numbering their requests the same way.
+    const key = `shared-${body.establishment.crNumber}`;
+    // Each client's first request and its retry, all at once: the race between the two clients must not merge them.
+    const [a1, b1, a2, b2] = await Promise.all([submit(env.api, body, key, 'clerk'), submit(env.api, body, key, 'clerkB'), submit(env.api, body, key, 'clerk'), submit(env.api, body, key, 'clerkB')]);
+    expect([a1, b1, a2, b2].map((r) => r.statusCode)).toEqual([201, 201, 201, 201]);
+    const [a, b] = [a1.json().id as string, b1.json().id as string];
+    expect(a).not.toBe(b);
+    expect([a2.json().id, b2.json().id]).toEqual([a, b]);
+    expect(await casesOf(body.establishment.crNumber)).toBe(2);
+    // Later retries too, each client's own case.
+    const [a3, b3] = [await submit(env.api, body, key, 'clerk'), await submit(env.api, body, key, 'clerkB')];
+    expect([a3.json().id, a3.headers['idempotent-replayed'], b3.json().id, b3.headers['idempotent-replayed']]).toEqual([a, 'true', b, 'true']);
+    expect((await call(env.api, 'supervisor', 'GET', `/applications/${a}`)).json().officeId).toBe(env.offices.a);
+    expect((await call(env.api, 'supervisor', 'GET', `/applications/${b}`)).json().officeId).toBe(env.offices.b);
+    expect((await call(env.api, 'clerkB', 'GET', `/applications/${a}`)).statusCode).toBe(404);
+    expect((await call(env.api, 'clerk', 'GET', `/applications/${b}`)).statusCode).toBe(404);
+    for (const id of [a, b]) expect((await env.client.workflow.count(`WorkflowId = "${id}"`)).count).toBe(1);
+  });
+
+  it("keeps a clerk's key apart from their office's API key: two cases, each retry returns its own", async () => {
+    const created = await call(env.api, 'manager', 'POST', `/offices/${env.offices.a}/api-keys`, { name: 'front desk', scopes: ['application.submit'] });
+    expect(created.statusCode, created.body).toBe(201);
+    const apiKey = created.json().key as string;
+    const body = commercialApplication();
+    const key = `desk-${body.establishment.crNumber}`;
+    const byKey = () => env.api.inject({ method: 'POST', url: '/applications', payload: body, headers: { 'x-api-key': apiKey, 'idempotency-key': key } });
+    const [clerk1, key1] = [await submit(env.api, body, key, 'clerk'), await byKey()];
+    expect([clerk1.statusCode, key1.statusCode]).toEqual([201, 201]);
+    expect(key1.headers['idempotent-replayed']).toBeUndefined();
+    expect(key1.json().id).not.toBe(clerk1.json().id);
+    const [clerk2, key2] = [await submit(env.api, body, key, 'clerk'), await byKey()];
+    expect([clerk2.json().id, key2.json().id]).toEqual([clerk1.json().id, key1.json().id]);
+    expect(await casesOf(body.establishment.crNumber)).toBe(2);
+  });
+
   it('refuses the same key with a different body (409), creating nothing', async () => {
     const body = commercialApplication();
     const key = `reuse-${body.establishment.crNumber}`;

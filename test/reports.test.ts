@@ -1,9 +1,14 @@
-// The published figures against a seeded month with known answers, including
-// the Riyadh-midnight edges of the period.
+// The published figures, two ways. First from cases that ran through the
+// workflow today (filed, reviewed on time or late, corrected or not, issued,
+// excluded, rejected, left open), counted exactly. Then against a seeded month
+// with known answers: the Riyadh-midnight edges of a period, and days to
+// issuance in whole days, need submission and closing times the workflow
+// cannot be made to give (it stamps them with the clock), so those cases are
+// written into the tables as the workflow would have left them.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
-import { startTestEnv, type TestEnv } from './support/env';
-import { call } from './support/fixtures';
+import { startTestEnv, waitFor, type TestEnv, type Who } from './support/env';
+import { call, commercialApplication, healthApplication, submit, waitForApp, waitForStage } from './support/fixtures';
 import { toCsv } from '../api/reports';
 import { rowsOf } from '../db/client';
 
@@ -40,8 +45,14 @@ const SEED: Seed[] = [
 
 const at = (local: string) => new Date(`${local}:00+03:00`);
 
+/** The correction deadline of the workflow-run cases: short, so an incomplete case is excluded within the test. */
+const CORRECTION_DEADLINE_MS = 3_000;
+/** A health review's SLA here: seconds, so a late decision is one made after the task went overdue. */
+const HEALTH_SLA_SECONDS = 2;
+
 beforeAll(async () => {
-  env = await startTestEnv({ startWorker: false });
+  env = await startTestEnv({ timing: { correctionDeadlineMs: CORRECTION_DEADLINE_MS } });
+  await env.db.db.execute(sql`update task_slas set working_days = ${HEALTH_SLA_SECONDS / 86_400} where kind = 'health_review'`);
   for (const s of SEED) {
     const office = env.offices[s.office];
     const closed = s.closed ? at(s.closed) : null;
@@ -76,7 +87,84 @@ afterAll(async () => {
 
 const MARCH = 'from=2025-03-01&to=2025-03-31';
 
-describe('reports', () => {
+describe('reports on cases the workflow ran', () => {
+  /** The Riyadh date `days` from now: the cohort is today's, give or take a Riyadh midnight passing during the test. */
+  const riyadhDate = (days: number) => new Date(Date.now() + 3 * 3_600_000 + days * 86_400_000).toISOString().slice(0, 10);
+  const PERIOD = () => `from=${riyadhDate(-1)}&to=${riyadhDate(1)}`;
+  const REVIEWER: Record<'a' | 'b', Record<'health' | 'technical', Who>> = {
+    a: { health: 'health', technical: 'inspector' },
+    b: { health: 'healthB', technical: 'inspectorB' },
+  };
+
+  async function file(office: 'a' | 'b', body: object): Promise<string> {
+    const res = await submit(env.api, body, undefined, office === 'a' ? 'clerk' : 'clerkB');
+    expect(res.statusCode, res.body).toBe(201);
+    return res.json().id;
+  }
+  /** The office's own reviewer claims and decides; `late` waits until the task is overdue first. */
+  async function review(id: string, office: 'a' | 'b', kind: 'health' | 'technical', decision: object, late = false) {
+    const task = `${id}:${kind}:1`;
+    if (late) await waitFor(`${task} overdue`, async () => (await call(env.api, 'supervisor', 'GET', `/tasks/${task}`)).json().overdue === true || undefined);
+    const who = REVIEWER[office][kind];
+    expect((await call(env.api, who, 'POST', `/tasks/${task}/claim`)).statusCode).toBe(200);
+    const res = await call(env.api, who, 'POST', `/tasks/${task}/decision`, decision);
+    expect(res.statusCode, res.body).toBe(200);
+  }
+  const approve = { decision: 'approve' };
+  const ends = (id: string, status: string) => waitForApp(env.api, id, status, (a) => a.status === status);
+
+  beforeAll(async () => {
+    const shop = commercialApplication();
+    const [issuedA, healthIssuedA, incompleteA, openA, rejectedB, tooSmallB, issuedB] = [
+      await file('a', commercialApplication()),
+      await file('a', healthApplication()),
+      await file('a', { ...shop, documents: shop.documents.filter((d) => d.type !== 'civil_defense') }),
+      await file('a', commercialApplication()),
+      await file('b', healthApplication()),
+      await file('b', { ...shop, establishment: { ...shop.establishment, crNumber: commercialApplication().establishment.crNumber, areaSqm: 1 } }),
+      await file('b', commercialApplication()),
+    ];
+    for (const id of [issuedA, healthIssuedA, openA, rejectedB, issuedB]) await waitForStage(env.api, id, 'review');
+    await review(issuedA, 'a', 'technical', approve);
+    await review(healthIssuedA, 'a', 'technical', approve);
+    await review(healthIssuedA, 'a', 'health', approve, true);
+    await review(rejectedB, 'b', 'health', { decision: 'reject', reasons: ['HYGIENE'] }, true);
+    await review(issuedB, 'b', 'technical', approve);
+    await Promise.all([
+      ends(issuedA, 'issued'),
+      ends(healthIssuedA, 'issued'),
+      ends(incompleteA, 'excluded'),
+      ends(rejectedB, 'rejected'),
+      ends(tooSmallB, 'excluded'),
+      ends(issuedB, 'issued'),
+    ]);
+    expect((await call(env.api, 'supervisor', 'GET', `/applications/${tooSmallB}`)).json().exclusionReason).toBe('conditions');
+    expect((await call(env.api, 'supervisor', 'GET', `/applications/${openA}`)).json().status).toBe('in_progress');
+  }, 120_000);
+
+  it('counts each case where the workflow left it: in all, per license kind, per office', async () => {
+    const r = (await call(env.api, 'auditor', 'GET', `/reports/summary?${PERIOD()}`)).json();
+    expect(r.total).toEqual({ received: 7, issued: 3, excludedIncomplete: 1, excludedConditions: 1, rejected: 1, open: 1 });
+    expect(r.byLicenseKind).toEqual([
+      { licenseKind: 'commercial', received: 5, issued: 2, excludedIncomplete: 1, excludedConditions: 1, rejected: 0, open: 1 },
+      { licenseKind: 'health', received: 2, issued: 1, excludedIncomplete: 0, excludedConditions: 0, rejected: 1, open: 0 },
+    ]);
+    const byOffice = Object.fromEntries(r.byOffice.map((o: { officeId: string }) => [o.officeId, o]));
+    expect(byOffice[env.offices.a]).toMatchObject({ received: 4, issued: 2, excludedIncomplete: 1, excludedConditions: 0, rejected: 0, open: 1 });
+    expect(byOffice[env.offices.b]).toMatchObject({ received: 3, issued: 1, excludedIncomplete: 0, excludedConditions: 1, rejected: 1, open: 0 });
+  });
+
+  it('measures each office on its reviews and first submissions', async () => {
+    const r = (await call(env.api, 'supervisor', 'GET', `/reports/offices?${PERIOD()}`)).json();
+    const byOffice = Object.fromEntries(r.offices.map((o: { officeId: string }) => [o.officeId, o]));
+    // A: one case of four was asked for a correction; three reviews decided, the health one after its SLA.
+    expect(byOffice[env.offices.a]).toMatchObject({ received: 4, issued: 2, firstTimeCompleteShare: 0.75, reviewsDecided: 3, slaComplianceShare: 0.667, medianDaysToIssue: 0, p90DaysToIssue: 0 });
+    // B: the rejected case's technical review was cancelled, not decided; its health rejection came late.
+    expect(byOffice[env.offices.b]).toMatchObject({ received: 3, issued: 1, firstTimeCompleteShare: 1, reviewsDecided: 2, slaComplianceShare: 0.5, medianDaysToIssue: 0, p90DaysToIssue: 0 });
+  });
+});
+
+describe('reports on a seeded month', () => {
   it("publishes the month's figures: received, issued, excluded by reason, rejected, still open; per kind and office", async () => {
     const res = await call(env.api, 'auditor', 'GET', `/reports/summary?${MARCH}`);
     expect(res.statusCode, res.body).toBe(200);

@@ -1,0 +1,113 @@
+// "GET /health: database and Temporal reachable." An API process as server.ts
+// builds it (its own pool, the production Temporal client with its bounded
+// retries), reaching PostgreSQL and Temporal through forwarders the test can
+// cut while the API runs: the outage comes after start-up, as it does in
+// production. A load balancer reads the status, an operator the JSON.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../api/app';
+import { connectTemporalClient } from '../api/temporal';
+import type { Config } from '../config';
+import { openDb, type DbHandle } from '../db/client';
+import { startTestEnv, waitFor, type TestEnv } from './support/env';
+import { startTcpProxy, type TcpProxy } from './support/tcp-proxy';
+
+/** What a load balancer's probe would wait at most; the answer must come sooner. */
+const PROBE_TIMEOUT_MS = 10_000;
+
+let env: TestEnv;
+let pg: TcpProxy;
+let temporal: TcpProxy;
+let handle: DbHandle;
+let api: FastifyInstance;
+let closeTemporal: () => Promise<void>;
+let base: string;
+
+beforeAll(async () => {
+  env = await startTestEnv({ startWorker: false, smsDispatcher: false });
+  const dbUrl = new URL(env.config.databaseUrl!);
+  const [temporalHost, temporalPort] = env.config.temporal.address.split(':') as [string, string];
+  pg = await startTcpProxy({ host: dbUrl.hostname, port: Number(dbUrl.port || 5432) });
+  temporal = await startTcpProxy({ host: temporalHost, port: Number(temporalPort) });
+  dbUrl.port = String(pg.port);
+  const config: Config = { ...env.config, databaseUrl: dbUrl.toString(), temporal: { ...env.config.temporal, address: temporal.address } };
+  handle = await openDb(config);
+  const t = await connectTemporalClient(config);
+  closeTemporal = () => t.connection.close();
+  api = await buildApp({ config, db: handle.db, temporal: t.client, logger: false });
+  base = await api.listen({ host: '127.0.0.1', port: 0 });
+});
+afterAll(async () => {
+  await api?.close();
+  await closeTemporal?.().catch(() => {});
+  await handle?.close().catch(() => {});
+  await pg?.close();
+  await temporal?.close();
+  await env?.close();
+});
+
+/** Aborted past the probe's timeout: a hanging /health fails the test instead of passing late. */
+async function probe(): Promise<{ status: number; body: unknown }> {
+  const res = await fetch(`${base}/health`, { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
+  return { status: res.status, body: await res.json() };
+}
+
+const HEALTHY = { ok: true, database: true, temporal: true };
+const healthyAgain = () => waitFor('/health to answer 200 again', async () => ((await probe()).status === 200 ? true : undefined), { timeoutMs: 30_000, intervalMs: 250 });
+
+describe('/health', () => {
+  it('answers 200 while both are reachable', async () => {
+    expect(await probe()).toMatchObject({ status: 200, body: HEALTHY });
+  });
+
+  it('answers 503 naming the database while PostgreSQL refuses connections, and 200 once it is back', async () => {
+    await pg.down();
+    try {
+      expect(await probe()).toMatchObject({ status: 503, body: { ok: false, database: false, temporal: true } });
+    } finally {
+      await pg.up();
+    }
+    await healthyAgain();
+  });
+
+  it('answers 503 naming the database, in time, while PostgreSQL accepts connections and never answers', async () => {
+    await pg.stall();
+    try {
+      // The first on a pooled connection gone quiet, the second on a new one the server never greets.
+      for (let i = 0; i < 2; i++) expect(await probe()).toMatchObject({ status: 503, body: { ok: false, database: false, temporal: true } });
+    } finally {
+      await pg.up();
+    }
+    await healthyAgain();
+  });
+
+  it('answers 503 naming Temporal while its frontend refuses connections, and 200 once it is back', async () => {
+    await temporal.down();
+    try {
+      expect(await probe()).toMatchObject({ status: 503, body: { ok: false, database: true, temporal: false } });
+    } finally {
+      await temporal.up();
+    }
+    await healthyAgain();
+  });
+
+  it('answers 503 naming Temporal, in time, while its frontend accepts connections and never answers', async () => {
+    await temporal.stall();
+    try {
+      for (let i = 0; i < 2; i++) expect(await probe()).toMatchObject({ status: 503, body: { ok: false, database: true, temporal: false } });
+    } finally {
+      await temporal.up();
+    }
+    await healthyAgain();
+  });
+
+  it('answers 503 naming both while both are down', async () => {
+    await Promise.all([pg.down(), temporal.down()]);
+    try {
+      expect(await probe()).toMatchObject({ status: 503, body: { ok: false, database: false, temporal: false } });
+    } finally {
+      await Promise.all([pg.up(), temporal.up()]);
+    }
+    await healthyAgain();
+  });
+});
