@@ -90,7 +90,9 @@ describe('a flood of forged API keys from one address', () => {
       for (const [s, n] of Object.entries(r.statuses)) acc[s] = (acc[s] ?? 0) + n;
       return acc;
     }, {});
-    expect(byStatus['429']).toBe(50 - IP_MAX);
-    expect(byStatus['401']).toBe(IP_MAX - stored.length);
+    // A window that ended mid-flood stores the next one's first few too, 429s among them.
+    const storedWith = (code: number) => stored.filter((r) => r.status_code === code).length;
+    expect((byStatus['429'] ?? 0) + storedWith(429)).toBe(50 - IP_MAX);
+    expect((byStatus['401'] ?? 0) + storedWith(401)).toBe(IP_MAX);
   });
 });
