@@ -12,7 +12,7 @@ import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporal
 import type { Registry } from 'prom-client';
 import { createActivities } from './activities';
 import { buildApp } from './api/app';
-import { connectTemporalClient } from './api/temporal';
+import { connectTemporalClient } from './integrations/temporal';
 import type { Config } from './config';
 import { openMigratedDb, type DbHandle } from './db/client';
 import { startIssuer, type Issuer } from './identity/issuer';

@@ -2,7 +2,7 @@
 // seeded ones): each gets its registry row and an accreditation workflow that
 // starts active. Idempotent: run it at every start.
 import { sql } from 'drizzle-orm';
-import type { OfficeService } from '../api/offices';
+import type { OfficeService } from '../api/offices/service';
 import type { Db } from '../db/client';
 import type { OfficeApplication } from '../domain/office';
 

@@ -2,8 +2,8 @@
 // accredited, each with its accreditation workflow) and an open accreditation
 // round. Idempotent. The single-machine start does this by itself; compose runs
 // it once as the `seed` service.
-import { OfficeService } from '../api/offices';
-import { connectTemporalClient } from '../api/temporal';
+import { OfficeService } from '../api/offices/service';
+import { connectTemporalClient } from '../integrations/temporal';
 import { loadConfig, refuseInProduction } from '../config';
 import { openDb } from '../db/client';
 import { importOffices, openDevRound } from '../identity/seed';

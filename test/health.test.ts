@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../api/app';
-import { connectTemporalClient } from '../api/temporal';
+import { connectTemporalClient } from '../integrations/temporal';
 import type { Config } from '../config';
 import { openDb, type DbHandle } from '../db/client';
 import { startTestEnv, waitFor, type TestEnv } from './support/env';

@@ -11,7 +11,7 @@ import proto from '@temporalio/proto';
 import { createAppWorker } from '../system';
 import { recheckAgenciesSignal, SA_STATUS } from '../workflows/application/contract';
 import { BAD_TIMER_MS } from './support/bad-release/workflows';
-import { resetPoint } from '../api/operations';
+import { resetPoint } from '../api/operations/service';
 
 /** The bundler's own progress lines are noise in a test run. */
 const quietBundler = { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} } as never;

@@ -3,13 +3,13 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { and, asc, desc, eq, lt, or, sql, type SQL } from 'drizzle-orm';
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdConflictPolicy, WorkflowIdReusePolicy, type Client } from '@temporalio/client';
-import type { AgencyResult, ApplicationData, Correction, ReviewDecisionInput } from '../domain/application';
-import { can, caseScope, OFFICE_ROLES, Operation, Role, type Principal } from '../domain/access';
-import { CaseEvent, ROLE_FOR_REVIEW } from '../domain/status';
-import { isValidSaudiId, normalizeSaudiMobile } from '../domain/identifiers';
-import type { Config } from '../config';
-import { executeNamed, type Db } from '../db/client';
-import { applicationEvents, applications, idempotencyKeys, licenses, offices, reviews } from '../db/schema';
+import type { AgencyResult, ApplicationData, Correction, ReviewDecisionInput } from '../../domain/application';
+import { can, caseScope, OFFICE_ROLES, Operation, Role, type Principal } from '../../domain/access';
+import { CaseEvent, ROLE_FOR_REVIEW } from '../../domain/status';
+import { isValidSaudiId, normalizeSaudiMobile } from '../../domain/identifiers';
+import type { Config } from '../../config';
+import { executeNamed, type Db } from '../../db/client';
+import { applicationEvents, applications, idempotencyKeys, licenses, offices, reviews } from '../../db/schema';
 import {
   APPLICATION_ID_PATTERN,
   decideReviewUpdate,
@@ -25,10 +25,10 @@ import {
   WORKFLOW_TYPE,
   type ApplicationWorkflowInput,
   type UpdateResult,
-} from '../workflows/application/contract';
-import { badRequest, conflict, forbidden, HttpError, notFound } from './errors';
-import type { ApplicationBody, CorrectionBody, ListQuery, ReassignBody, ReviewDecisionBody, VisitAnswerBody } from './schemas';
-import { isIssuedInstant } from './validation';
+} from '../../workflows/application/contract';
+import { badRequest, conflict, forbidden, HttpError, notFound } from '../errors';
+import type { ApplicationBody, CorrectionBody, ListQuery, ReassignBody, ReviewDecisionBody, VisitAnswerBody } from '../schemas';
+import { isIssuedInstant } from '../validation';
 
 
 /** The cases a caller may see, as a condition on the applications table. */

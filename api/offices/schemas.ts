@@ -1,12 +1,12 @@
 // Request and response schemas of the office, API key, round, audit and
 // identity routes. Enums come from domain/access.ts.
 import { Type, type Static } from '@sinclair/typebox';
-import { API_KEY_OPERATIONS, OFFICE_DOCUMENT_TYPES, OFFICE_STATUSES, OPERATIONS, ROLES, STAFF_ROLES } from '../domain/access';
-import { SAUDI_MOBILE_PATTERN } from '../domain/identifiers';
-import { APPLICATION_ID_PATTERN } from '../workflows/application/contract';
-import { OFFICE_ID_PATTERN } from '../workflows/accreditation/contract';
-import { DeficiencySchema, literals, Nullable } from './schemas';
-import { Int, PageLimit, RowId } from './validation';
+import { API_KEY_OPERATIONS, OFFICE_DOCUMENT_TYPES, OFFICE_STATUSES, OPERATIONS, ROLES, STAFF_ROLES } from '../../domain/access';
+import { SAUDI_MOBILE_PATTERN } from '../../domain/identifiers';
+import { APPLICATION_ID_PATTERN } from '../../workflows/application/contract';
+import { OFFICE_ID_PATTERN } from '../../workflows/accreditation/contract';
+import { DeficiencySchema, literals, Nullable } from '../schemas';
+import { Int, PageLimit, RowId } from '../validation';
 
 const IsoDate = Type.String({ format: 'date', description: 'YYYY-MM-DD' });
 const IsoDateTime = Type.String({ format: 'date-time' });

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { Operation } from '../../domain/access';
-import { ApiKeyBody, ApiKeyParams, ApiKeySchema, NewApiKeySchema } from '../office-schemas';
+import { ApiKeyBody, ApiKeyParams, ApiKeySchema, NewApiKeySchema } from './schemas';
 import { principalOf } from '../plugins/auth';
 import { BEARER, DENIED, ErrorSchema, OfficeIdParam } from '../schemas';
 

@@ -4,12 +4,12 @@
 import { randomBytes } from 'node:crypto';
 import { and, asc, desc, eq, inArray, lt, sql, type SQL } from 'drizzle-orm';
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdConflictPolicy, type Client } from '@temporalio/client';
-import { can, isMunicipality, Operation, OfficeStatus, type Principal } from '../domain/access';
-import { riyadhDate } from '../domain/calendar';
-import type { OfficeApplication } from '../domain/office';
-import type { Config } from '../config';
-import type { Db } from '../db/client';
-import { accreditationRounds, apiKeys, applications, auditLog, officeEvents, offices, officeStaff } from '../db/schema';
+import { can, isMunicipality, Operation, OfficeStatus, type Principal } from '../../domain/access';
+import { riyadhDate } from '../../domain/calendar';
+import type { OfficeApplication } from '../../domain/office';
+import type { Config } from '../../config';
+import type { Db } from '../../db/client';
+import { accreditationRounds, apiKeys, applications, auditLog, officeEvents, offices, officeStaff } from '../../db/schema';
 import {
   ACCREDITATION_WORKFLOW_TYPE,
   amendOfficeUpdate,
@@ -19,10 +19,10 @@ import {
   officeWorkflowId,
   type AccreditationInput,
   type OfficeUpdateResult,
-} from '../workflows/accreditation/contract';
-import { reassignOfficeUpdate, workflowIdFor } from '../workflows/application/contract';
-import { newApiKey } from './auth/api-keys';
-import { badRequest, conflict, forbidden, notFound } from './errors';
+} from '../../workflows/accreditation/contract';
+import { reassignOfficeUpdate, workflowIdFor } from '../../workflows/application/contract';
+import { newApiKey } from '../auth/api-keys';
+import { badRequest, conflict, forbidden, notFound } from '../errors';
 import type {
   ApiKeyBody,
   AuditQuery,
@@ -33,7 +33,7 @@ import type {
   ReassignCasesBody,
   RoundBody,
   StandingBody,
-} from './office-schemas';
+} from './schemas';
 
 type OfficeRow = typeof offices.$inferSelect;
 

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Operation } from '../../domain/access';
-import { describePrincipal } from '../offices';
-import { AuditPage, AuditQuery, MeSchema } from '../office-schemas';
+import { describePrincipal } from '../offices/service';
+import { AuditPage, AuditQuery, MeSchema } from '../offices/schemas';
 import { principalOf } from '../plugins/auth';
 import { BEARER_OR_KEY, DENIED, ErrorSchema } from '../schemas';
 

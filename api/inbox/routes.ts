@@ -37,7 +37,7 @@ import {
   TaskListQuery,
   TaskPage,
   TaskSchema,
-} from '../task-schemas';
+} from './schemas';
 
 const tags = ['tasks'];
 

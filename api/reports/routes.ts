@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { Operation } from '../../domain/access';
-import { toCsv } from '../reports';
+import { toCsv } from './service';
 import { BEARER, DENIED, ErrorSchema, Nullable } from '../schemas';
 
 const IsoDate = Type.String({ format: 'date', description: 'YYYY-MM-DD, a Riyadh date' });

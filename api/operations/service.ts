@@ -6,12 +6,12 @@ import { sql } from 'drizzle-orm';
 import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
 // A CommonJS package: Node's ESM loader sees only its default export (types come by name).
 import proto, { type temporal as TemporalProto } from '@temporalio/proto';
-import { parseDuration, type Config } from '../config';
-import { rowsOf, type Db } from '../db/client';
-import { badRequest, conflict, notFound } from './errors';
-import { extendDeadlineUpdate, recheckAgenciesSignal, SA_STATUS, WORKFLOW_TYPE, workflowIdFor } from '../workflows/application/contract';
-import { SmsStatus, Status } from '../domain/status';
-import { listStuckSms, outboxHealth, resendSms, smsStatuses, type StuckSmsFilter } from '../integrations/sms/outbox';
+import { parseDuration, type Config } from '../../config';
+import { rowsOf, type Db } from '../../db/client';
+import { badRequest, conflict, notFound } from '../errors';
+import { extendDeadlineUpdate, recheckAgenciesSignal, SA_STATUS, WORKFLOW_TYPE, workflowIdFor } from '../../workflows/application/contract';
+import { SmsStatus, Status } from '../../domain/status';
+import { listStuckSms, outboxHealth, resendSms, smsStatuses, type StuckSmsFilter } from '../../integrations/sms/outbox';
 
 export const RepairAction = {
   /** Ask the agencies again now (after an outage, or once a refused question's cause is fixed). */

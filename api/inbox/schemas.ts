@@ -1,11 +1,11 @@
 // Schemas of the reviewer workbench: the task inbox, its counts, claiming and
 // deciding, and comments on a case.
 import { Type, type Static } from '@sinclair/typebox';
-import { LICENSE_KINDS, REVIEW_DECISIONS, TASK_KINDS, TASK_STATUSES } from '../domain/status';
-import { ROLES } from '../domain/access';
-import { OFFICE_ID_PATTERN } from '../workflows/accreditation/contract';
-import { DeficiencySchema, literals, Nullable } from './schemas';
-import { PageLimit } from './validation';
+import { LICENSE_KINDS, REVIEW_DECISIONS, TASK_KINDS, TASK_STATUSES } from '../../domain/status';
+import { ROLES } from '../../domain/access';
+import { OFFICE_ID_PATTERN } from '../../workflows/accreditation/contract';
+import { DeficiencySchema, literals, Nullable } from '../schemas';
+import { PageLimit } from '../validation';
 
 const IsoDateTime = Type.String({ format: 'date-time' });
 

@@ -3,7 +3,7 @@
 // Idempotency-Key), not wait the client's default ~20 s.
 import { Client, Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor } from '@temporalio/client';
 import type { Config } from '../config';
-import { clientInterceptors, type Tracing } from '../integrations/tracing';
+import { clientInterceptors, type Tracing } from './tracing';
 
 /** Attempts per gRPC call: rides out a blip or a server restart, not an outage. */
 const API_GRPC_ATTEMPTS = 4;

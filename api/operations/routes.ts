@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox';
 import { Operation } from '../../domain/access';
 import { AGENCIES, LICENSE_KINDS } from '../../domain/status';
 import { OFFICE_ID_PATTERN } from '../../workflows/accreditation/contract';
-import { RepairAction, StuckReason } from '../operations';
+import { RepairAction, StuckReason } from './service';
 import { StuckSmsFilter } from '../../integrations/sms/outbox';
 import { SMS_STATUSES } from '../../domain/status';
 import { principalOf } from '../plugins/auth';

@@ -4,8 +4,8 @@
 // annual figures count them ("received 7,000; issued 6,284; excluded 687; the
 // rest still open").
 import { sql } from 'drizzle-orm';
-import { rowsOf, type Db } from '../db/client';
-import { badRequest } from './errors';
+import { rowsOf, type Db } from '../../db/client';
+import { badRequest } from '../errors';
 
 export interface Period {
   from: string;

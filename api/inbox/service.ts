@@ -4,14 +4,14 @@
 // the judge of who holds what. Comments on a case live here too.
 import { and, asc, desc, eq, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { Client } from '@temporalio/client';
-import { caseScope, isMunicipality, Role, type Principal } from '../domain/access';
-import type { Db } from '../db/client';
-import { caseComments, notifications, officeStaff, tasks } from '../db/schema';
-import { claimTaskUpdate, proposeVisitUpdate, reassignTaskUpdate, releaseTaskUpdate, workflowIdFor, type TaskChange } from '../workflows/application/contract';
-import { badRequest, conflict, forbidden, notFound } from './errors';
-import type { ApplicationService } from './service';
-import { TASK_ID_PATTERN, type CommentBody, type ReassignTaskBody, type TaskCountsQuery, type TaskDecisionBody, type TaskListQuery } from './task-schemas';
-import { isIssuedInstant } from './validation';
+import { caseScope, isMunicipality, Role, type Principal } from '../../domain/access';
+import type { Db } from '../../db/client';
+import { caseComments, notifications, officeStaff, tasks } from '../../db/schema';
+import { claimTaskUpdate, proposeVisitUpdate, reassignTaskUpdate, releaseTaskUpdate, workflowIdFor, type TaskChange } from '../../workflows/application/contract';
+import { badRequest, conflict, forbidden, notFound } from '../errors';
+import type { ApplicationService } from '../applications/service';
+import { TASK_ID_PATTERN, type CommentBody, type ReassignTaskBody, type TaskCountsQuery, type TaskDecisionBody, type TaskListQuery } from './schemas';
+import { isIssuedInstant } from '../validation';
 
 type TaskRow = typeof tasks.$inferSelect;
 const ACTIVE = ['open', 'claimed'] as const;

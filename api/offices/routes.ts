@@ -11,7 +11,7 @@ import {
   ReassignCasesBody,
   ReassignCasesResult,
   StandingBody,
-} from '../office-schemas';
+} from './schemas';
 import { principalOf } from '../plugins/auth';
 import { BEARER_OR_KEY, CHANGE_ERRORS, DENIED, ErrorSchema, OfficeIdParam } from '../schemas';
 import { Type } from '@sinclair/typebox';

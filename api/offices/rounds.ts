@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { Operation } from '../../domain/access';
-import { RoundBody, RoundSchema } from '../office-schemas';
+import { RoundBody, RoundSchema } from './schemas';
 import { BEARER, DENIED, ErrorSchema } from '../schemas';
 
 
