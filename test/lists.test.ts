@@ -6,7 +6,7 @@
 // the tasks' creation) is known without asking the system.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
-import type { ApplicationBody } from '../api/schemas';
+import type { ApplicationBody } from '../api/applications/schemas';
 import { startTestEnv, waitFor, type TestEnv, type Who } from './support/env';
 import { call, commercialApplication, crNumber, healthApplication, submit, waitForApp, waitForStage } from './support/fixtures';
 

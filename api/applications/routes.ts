@@ -2,22 +2,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { Operation } from '../../domain/access';
 import { principalOf } from '../plugins/auth';
-import {
-  ApplicationBody,
-  ApplicationDetailSchema,
-  ApplicationIdParam,
-  BEARER_OR_KEY,
-  CHANGE_ERRORS,
-  CorrectionBody,
-  DENIED,
-  ErrorSchema,
-  IdempotencyHeaders,
-  ListQuery,
-  ListResponse,
-  ReassignBody,
-  ReviewDecisionBody,
-  UpdateResultSchema,
-} from '../schemas';
+import { ApplicationIdParam, BEARER_OR_KEY, CHANGE_ERRORS, DENIED, ErrorSchema, IdempotencyHeaders, UpdateResultSchema } from '../schemas';
+import { ApplicationBody, ApplicationDetailSchema, CorrectionBody, ListQuery, ListResponse, ReassignBody, ReviewDecisionBody } from './schemas';
 
 
 const applications: FastifyPluginAsyncTypebox = async (app) => {

@@ -27,7 +27,7 @@ import {
   type UpdateResult,
 } from '../../workflows/application/contract';
 import { badRequest, conflict, forbidden, HttpError, notFound } from '../errors';
-import type { ApplicationBody, CorrectionBody, ListQuery, ReassignBody, ReviewDecisionBody, VisitAnswerBody } from '../schemas';
+import type { ApplicationBody, CorrectionBody, ListQuery, ReassignBody, ReviewDecisionBody, VisitAnswerBody } from './schemas';
 import { isIssuedInstant } from '../validation';
 
 

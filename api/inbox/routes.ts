@@ -3,15 +3,8 @@ import { Type } from '@sinclair/typebox';
 import { Operation } from '../../domain/access';
 import { PageLimit, RowId } from '../validation';
 import { principalOf } from '../plugins/auth';
-import {
-  ApplicationIdParam,
-  BEARER,
-  CHANGE_ERRORS,
-  DENIED,
-  ErrorSchema,
-  VisitAnswerBody,
-  VisitSchema,
-} from '../schemas';
+import { ApplicationIdParam, BEARER, CHANGE_ERRORS, DENIED, ErrorSchema } from '../schemas';
+import { VisitAnswerBody, VisitSchema } from '../applications/schemas';
 
 const VisitResult = Type.Object({ id: Type.String(), visit: VisitSchema });
 const NotificationSchema = Type.Object({

@@ -4,7 +4,8 @@ import { Type, type Static } from '@sinclair/typebox';
 import { LICENSE_KINDS, REVIEW_DECISIONS, TASK_KINDS, TASK_STATUSES } from '../../domain/status';
 import { ROLES } from '../../domain/access';
 import { OFFICE_ID_PATTERN } from '../../workflows/accreditation/contract';
-import { DeficiencySchema, literals, Nullable } from '../schemas';
+import { literals, Nullable } from '../schemas';
+import { DeficiencySchema } from '../applications/schemas';
 import { PageLimit } from '../validation';
 
 const IsoDateTime = Type.String({ format: 'date-time' });

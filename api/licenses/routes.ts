@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { ErrorSchema, LicenseNumberParam, LicenseSchema } from '../schemas';
+import { ErrorSchema } from '../schemas';
+import { LicenseNumberParam, LicenseSchema } from './schemas';
 
 const licenses: FastifyPluginAsyncTypebox = async (app) => {
   app.get(

@@ -5,7 +5,8 @@ import { API_KEY_OPERATIONS, OFFICE_DOCUMENT_TYPES, OFFICE_STATUSES, OPERATIONS,
 import { SAUDI_MOBILE_PATTERN } from '../../domain/identifiers';
 import { APPLICATION_ID_PATTERN } from '../../workflows/application/contract';
 import { OFFICE_ID_PATTERN } from '../../workflows/accreditation/contract';
-import { DeficiencySchema, literals, Nullable } from '../schemas';
+import { literals, Nullable } from '../schemas';
+import { DeficiencySchema } from '../applications/schemas';
 import { Int, PageLimit, RowId } from '../validation';
 
 const IsoDate = Type.String({ format: 'date', description: 'YYYY-MM-DD' });

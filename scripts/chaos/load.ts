@@ -4,7 +4,7 @@
 // hold. Every call goes through the API and is retried while the API is down
 // or answers 5xx, as a real client does; a submission is retried with the
 // same Idempotency-Key, so a retry after a kill must not create a second case.
-import type { ApplicationBody } from '../../api/schemas';
+import type { ApplicationBody } from '../../api/applications/schemas';
 import type { JsonResponse } from '../../integrations/http';
 import type { ExclusionReason, Status } from '../../domain/status';
 import { commercialApplication, crNumber, healthApplication } from '../../test/support/fixtures';

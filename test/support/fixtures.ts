@@ -2,7 +2,7 @@
 import { randomInt } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { withSaudiIdCheckDigit } from '../../domain/identifiers';
-import type { ApplicationBody, ReviewDecisionBody } from '../../api/schemas';
+import type { ApplicationBody, ReviewDecisionBody } from '../../api/applications/schemas';
 import { authHeaders, waitFor, type Who } from './env';
 
 const digits = (n: number) => Array.from({ length: n }, () => randomInt(10)).join('');
