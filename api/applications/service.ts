@@ -28,7 +28,7 @@ import {
 } from '../../workflows/application/contract';
 import { badRequest, conflict, forbidden, HttpError, notFound } from '../errors';
 import type { ApplicationBody, CorrectionBody, ListQuery, ReassignBody, ReviewDecisionBody, VisitAnswerBody } from './schemas';
-import { isIssuedInstant } from '../validation';
+import { CursorPart, decodeCursor, encodeCursor } from '../cursor';
 
 
 /** The cases a caller may see, as a condition on the applications table. */
@@ -117,18 +117,9 @@ function canonical(value: unknown): string {
   return JSON.stringify(value);
 }
 
-function encodeCursor(row: { submittedAt: Date; id: string }): string {
-  return Buffer.from(`${row.submittedAt.toISOString()}|${row.id}`).toString('base64url');
-}
-
 const APPLICATION_ID = new RegExp(APPLICATION_ID_PATTERN);
-
-/** Both parts as encodeCursor wrote them: a forged cursor is refused here, not by the database. */
-function decodeCursor(cursor: string): { submittedAt: Date; id: string } {
-  const [at, id, ...rest] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  if (!isIssuedInstant(at) || !id || !APPLICATION_ID.test(id) || rest.length > 0) throw badRequest('querystring/cursor', 'querystring/cursor: not a cursor this API issued');
-  return { submittedAt: new Date(at), id };
-}
+/** The list's order: newest filed first, the id breaking ties. */
+const BY_FILING = [CursorPart.instant, CursorPart.matching(APPLICATION_ID)];
 
 /** What a list row shows: the list reads only these columns, not the application's data or the case's details. */
 const SUMMARY_COLUMNS = {
@@ -381,8 +372,9 @@ export class ApplicationService {
     if (q.crNumber) where.push(eq(applications.crNumber, q.crNumber));
     if (q.waitingOn) where.push(sql`${q.waitingOn} = any(${applications.waitingOn})`);
     if (q.cursor) {
-      const c = decodeCursor(q.cursor);
-      where.push(or(lt(applications.submittedAt, c.submittedAt), and(eq(applications.submittedAt, c.submittedAt), lt(applications.id, c.id)))!);
+      const [at, lastId] = decodeCursor<[string, string]>(q.cursor, BY_FILING);
+      const submittedAt = new Date(at);
+      where.push(or(lt(applications.submittedAt, submittedAt), and(eq(applications.submittedAt, submittedAt), lt(applications.id, lastId)))!);
     }
     const rows = await this.db
       .select(SUMMARY_COLUMNS)
@@ -391,7 +383,7 @@ export class ApplicationService {
       .orderBy(desc(applications.submittedAt), desc(applications.id))
       .limit(q.limit + 1);
     const page = rows.slice(0, q.limit);
-    return { items: page.map(summary), nextCursor: rows.length > q.limit ? encodeCursor(page[page.length - 1]!) : null };
+    return { items: page.map(summary), nextCursor: rows.length > q.limit ? encodeCursor([page[page.length - 1]!.submittedAt.toISOString(), page[page.length - 1]!.id]) : null };
   }
 
   async correct(id: string, body: CorrectionBody, p: Principal): Promise<UpdateResult & { id: string }> {

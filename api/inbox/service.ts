@@ -11,7 +11,7 @@ import { claimTaskUpdate, proposeVisitUpdate, reassignTaskUpdate, releaseTaskUpd
 import { badRequest, conflict, forbidden, notFound } from '../errors';
 import type { ApplicationService } from '../applications/service';
 import { TASK_ID_PATTERN, type CommentBody, type ReassignTaskBody, type TaskCountsQuery, type TaskDecisionBody, type TaskListQuery } from './schemas';
-import { isIssuedInstant } from '../validation';
+import { CursorPart, decodeCursor, encodeCursor } from '../cursor';
 
 type TaskRow = typeof tasks.$inferSelect;
 const ACTIVE = ['open', 'claimed'] as const;
@@ -21,27 +21,9 @@ const isSupervisor = (p: Principal) => p.kind === 'user' && p.roles.includes(Rol
 /** LIKE pattern text with its wildcards taken literally. */
 const likeText = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
-function encodeCursor(parts: (string | number)[]): string {
-  return Buffer.from(JSON.stringify(parts)).toString('base64url');
-}
-
 const TASK_ID = new RegExp(TASK_ID_PATTERN);
-/** Each part of a cursor as list() writes it: a forged one is refused here, not by the database. */
-const CURSOR_PARTS = {
-  priority: (x: unknown) => Number.isSafeInteger(x),
-  at: isIssuedInstant,
-  taskId: (x: unknown) => typeof x === 'string' && TASK_ID.test(x),
-};
-
-function decodeCursor(cursor: string, shape: (keyof typeof CURSOR_PARTS)[]): (string | number)[] {
-  try {
-    const parts = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (Array.isArray(parts) && parts.length === shape.length && shape.every((kind, i) => CURSOR_PARTS[kind](parts[i]))) return parts;
-  } catch {
-    // fall through
-  }
-  throw badRequest('querystring/cursor', 'querystring/cursor: not a cursor this API issued for this sort');
-}
+const BY_PRIORITY = [CursorPart.integer, CursorPart.instant, CursorPart.matching(TASK_ID)];
+const BY_TIME = [CursorPart.instant, CursorPart.matching(TASK_ID)];
 
 export class TaskService {
   // Prepared: every claim and decision starts with one of these.
@@ -104,7 +86,7 @@ export class TaskService {
       order = [sql`${tasks.priority} desc nulls last`, asc(tasks.dueAt), asc(tasks.id)];
       cursorOf = (t) => [t.priority, t.dueAt.toISOString(), t.id];
       if (q.cursor) {
-        const [pr, due, id] = decodeCursor(q.cursor, ['priority', 'at', 'taskId']) as [number, string, string];
+        const [pr, due, id] = decodeCursor<[number, string, string]>(q.cursor, BY_PRIORITY);
         where.push(sql`(${tasks.priority} < ${pr} or (${tasks.priority} = ${pr} and (${tasks.dueAt}, ${tasks.id}) > (${new Date(due)}, ${id})))`);
       }
     } else {
@@ -112,7 +94,7 @@ export class TaskService {
       order = [asc(column), asc(tasks.id)];
       cursorOf = (t) => [(q.sort === 'created' ? t.createdAt : t.dueAt).toISOString(), t.id];
       if (q.cursor) {
-        const [at, id] = decodeCursor(q.cursor, ['at', 'taskId']) as [string, string];
+        const [at, id] = decodeCursor<[string, string]>(q.cursor, BY_TIME);
         where.push(sql`(${column}, ${tasks.id}) > (${new Date(at)}, ${id})`);
       }
     }
