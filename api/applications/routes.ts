@@ -22,7 +22,7 @@ const applications: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (req, reply) => {
-      const { id, status, replayed } = await app.service.submit(req.body, principalOf(req), req.headers['idempotency-key']);
+      const { id, status, replayed } = await app.applications.submit(req.body, principalOf(req), req.headers['idempotency-key']);
       if (replayed) reply.header('idempotent-replayed', 'true');
       return reply.status(201).header('location', `/applications/${id}`).send({ id, status });
     },
@@ -40,7 +40,7 @@ const applications: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: ListResponse, 400: ErrorSchema, ...DENIED },
       },
     },
-    async (req) => app.service.list(req.query, principalOf(req)),
+    async (req) => app.applications.list(req.query, principalOf(req)),
   );
 
   app.get(
@@ -55,7 +55,7 @@ const applications: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: ApplicationDetailSchema, 400: ErrorSchema, 404: ErrorSchema, ...DENIED },
       },
     },
-    async (req) => app.service.get(req.params.id, principalOf(req)),
+    async (req) => app.applications.get(req.params.id, principalOf(req)),
   );
 
   app.post(
@@ -71,7 +71,7 @@ const applications: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: UpdateResultSchema, ...CHANGE_ERRORS },
       },
     },
-    async (req) => app.service.correct(req.params.id, req.body, principalOf(req)),
+    async (req) => app.applications.correct(req.params.id, req.body, principalOf(req)),
   );
 
   app.post(
@@ -87,7 +87,7 @@ const applications: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: UpdateResultSchema, ...CHANGE_ERRORS },
       },
     },
-    async (req) => app.service.decide(req.params.id, req.body, principalOf(req)),
+    async (req) => app.applications.decide(req.params.id, req.body, principalOf(req)),
   );
 
   app.post(
@@ -103,7 +103,7 @@ const applications: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: Type.Composite([UpdateResultSchema, Type.Object({ officeId: Type.String() })]), ...CHANGE_ERRORS },
       },
     },
-    async (req) => app.service.reassign(req.params.id, req.body, principalOf(req)),
+    async (req) => app.applications.reassign(req.params.id, req.body, principalOf(req)),
   );
 };
 

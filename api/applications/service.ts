@@ -6,10 +6,11 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowIdConflictPolicy, Workflo
 import type { AgencyResult, ApplicationData, Correction, ReviewDecisionInput } from '../../domain/application';
 import { can, caseScope, OFFICE_ROLES, Operation, Role, type Principal } from '../../domain/access';
 import { CaseEvent, ROLE_FOR_REVIEW } from '../../domain/status';
+import { licenseView } from '../licenses/service';
 import { isValidSaudiId, normalizeSaudiMobile } from '../../domain/identifiers';
 import type { Config } from '../../config';
 import { executeNamed, type Db } from '../../db/client';
-import { applicationEvents, applications, idempotencyKeys, licenses, offices, reviews } from '../../db/schema';
+import { applicationEvents, applications, idempotencyKeys, offices, reviews } from '../../db/schema';
 import {
   APPLICATION_ID_PATTERN,
   decideReviewUpdate,
@@ -348,7 +349,7 @@ export class ApplicationService {
       })),
       // The projection carries the workflow's own view of each agency.
       agencies: seen.agencies,
-      license: license ? this.licenseView(license) : null,
+      license: license ? licenseView(license) : null,
       timeline: seen.events.map((e) => ({
         seq: e.seq,
         event: e.event,
@@ -453,25 +454,5 @@ export class ApplicationService {
     const row = await this.row(id, p);
     if (row.status !== 'in_progress') throw conflict(`the application is closed (${row.status})`, 'refused');
     return row;
-  }
-
-  async license(number: string) {
-    const [row] = await this.db.select().from(licenses).where(eq(licenses.number, number));
-    if (!row) throw notFound(`no license ${number}`);
-    return this.licenseView(row);
-  }
-
-  private licenseView(l: typeof licenses.$inferSelect) {
-    return {
-      number: l.number,
-      status: l.status,
-      licenseKind: l.licenseKind,
-      tradeName: l.tradeName,
-      crNumber: l.crNumber,
-      isicCode: l.isicCode,
-      issuedOn: l.issuedOn,
-      expiresOn: l.expiresOn,
-      applicationId: l.applicationId,
-    };
   }
 }

@@ -1,10 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Operation } from '../../domain/access';
-import { describePrincipal } from '../offices/service';
-import { AuditPage, AuditQuery, MeSchema } from '../offices/schemas';
+import { AuditPage, AuditQuery, MeSchema } from './schemas';
+import { describePrincipal } from './service';
 import { principalOf } from '../plugins/auth';
 import { BEARER_OR_KEY, DENIED, ErrorSchema } from '../schemas';
-
 
 const audit: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
@@ -13,7 +12,7 @@ const audit: FastifyPluginAsyncTypebox = async (app) => {
       config: { operation: Operation.auditRead },
       schema: { summary: 'The audit log, newest first: by application, office or actor', tags: ['audit'], security: BEARER_OR_KEY, querystring: AuditQuery, response: { 200: AuditPage, 400: ErrorSchema, ...DENIED } },
     },
-    async (req) => app.offices.audit(req.query),
+    async (req) => app.audit.page(req.query),
   );
 
   app.get(

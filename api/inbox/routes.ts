@@ -127,7 +127,7 @@ const taskRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: VisitResult, ...CHANGE_ERRORS },
       },
     },
-    async (req) => app.service.answerVisit(req.params.id, req.body, principalOf(req)),
+    async (req) => app.applications.answerVisit(req.params.id, req.body, principalOf(req)),
   );
 
   app.get(

@@ -14,7 +14,7 @@ const licenses: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: LicenseSchema, 400: ErrorSchema, 404: ErrorSchema },
       },
     },
-    async (req) => app.service.license(req.params.number),
+    async (req) => app.licenses.verify(req.params.number),
   );
 };
 

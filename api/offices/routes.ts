@@ -1,7 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Operation } from '../../domain/access';
 import {
+  ApiKeyBody,
+  ApiKeyParams,
+  ApiKeySchema,
   DecisionBody,
+  NewApiKeySchema,
   OfficeAmendmentBody,
   OfficeApplicationBody,
   OfficeDetail,
@@ -10,10 +14,12 @@ import {
   OfficeUpdateResultSchema,
   ReassignCasesBody,
   ReassignCasesResult,
+  RoundBody,
+  RoundSchema,
   StandingBody,
 } from './schemas';
 import { principalOf } from '../plugins/auth';
-import { BEARER_OR_KEY, CHANGE_ERRORS, DENIED, ErrorSchema, OfficeIdParam } from '../schemas';
+import { BEARER, BEARER_OR_KEY, CHANGE_ERRORS, DENIED, ErrorSchema, OfficeIdParam } from '../schemas';
 import { Type } from '@sinclair/typebox';
 
 const tags = ['offices'];
@@ -83,6 +89,53 @@ const officeRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: { summary: 'Move every open application of an office to accredited offices (supervisors)', tags, security: BEARER_OR_KEY, params: OfficeIdParam, body: ReassignCasesBody, response: { 200: ReassignCasesResult, ...CHANGE_ERRORS } },
     },
     async (req) => app.offices.reassignCases(req.params.id, req.body, principalOf(req)),
+  );
+
+  // Accreditation rounds
+  app.get(
+    '/accreditation-rounds',
+    {
+      config: { operation: Operation.officeRead },
+      schema: { summary: 'Accreditation rounds, newest first, with how many offices each admitted', tags: ['offices'], security: BEARER, response: { 200: Type.Object({ items: Type.Array(RoundSchema) }), ...DENIED } },
+    },
+    async () => app.offices.rounds(),
+  );
+
+  app.post(
+    '/accreditation-rounds',
+    {
+      config: { operation: Operation.roundManage, target: 'round' },
+      schema: { summary: 'Open an accreditation round with a cap on offices', tags: ['offices'], security: BEARER, body: RoundBody, response: { 201: RoundSchema, 400: ErrorSchema, 409: ErrorSchema, ...DENIED } },
+    },
+    async (req, reply) => reply.status(201).send(await app.offices.createRound(req.body)),
+  );
+
+  // API keys, for the office's own software
+  app.post(
+    '/offices/:id/api-keys',
+    {
+      config: { operation: Operation.apiKeyManage, target: 'office' },
+      schema: { summary: "Create an API key for the office's own software (the key is shown once)", tags: ['api keys'], security: BEARER, params: OfficeIdParam, body: ApiKeyBody, response: { 201: NewApiKeySchema, 400: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema, ...DENIED } },
+    },
+    async (req, reply) => reply.status(201).send(await app.offices.createApiKey(req.params.id, req.body, principalOf(req))),
+  );
+
+  app.get(
+    '/offices/:id/api-keys',
+    {
+      config: { operation: Operation.apiKeyRead },
+      schema: { summary: "An office's API keys (never their secrets)", tags: ['api keys'], security: BEARER, params: OfficeIdParam, response: { 200: Type.Object({ items: Type.Array(ApiKeySchema) }), 400: ErrorSchema, 404: ErrorSchema, ...DENIED } },
+    },
+    async (req) => app.offices.listApiKeys(req.params.id, principalOf(req)),
+  );
+
+  app.post(
+    '/offices/:id/api-keys/:keyId/revoke',
+    {
+      config: { operation: Operation.apiKeyManage, target: 'api_key' },
+      schema: { summary: 'Revoke an API key at once', tags: ['api keys'], security: BEARER, params: ApiKeyParams, response: { 200: ApiKeySchema, 400: ErrorSchema, 404: ErrorSchema, ...DENIED } },
+    },
+    async (req) => app.offices.revokeApiKey(req.params.id, req.params.keyId, principalOf(req)),
   );
 };
 

@@ -1,16 +1,11 @@
-// Request and response schemas of the office, API key, round, audit and
-// identity routes. Enums come from domain/access.ts.
+// Request and response schemas of the office, API key and round routes. Enums come from domain/access.ts.
 import { Type, type Static } from '@sinclair/typebox';
-import { API_KEY_OPERATIONS, OFFICE_DOCUMENT_TYPES, OFFICE_STATUSES, OPERATIONS, ROLES, STAFF_ROLES } from '../../domain/access';
+import { API_KEY_OPERATIONS, OFFICE_DOCUMENT_TYPES, OFFICE_STATUSES, STAFF_ROLES } from '../../domain/access';
 import { SAUDI_MOBILE_PATTERN } from '../../domain/identifiers';
-import { APPLICATION_ID_PATTERN } from '../../workflows/application/contract';
 import { OFFICE_ID_PATTERN } from '../../workflows/accreditation/contract';
-import { literals, Nullable } from '../schemas';
+import { IsoDate, IsoDateTime, literals, Nullable } from '../schemas';
 import { DeficiencySchema } from '../applications/schemas';
-import { Int, PageLimit, RowId } from '../validation';
-
-const IsoDate = Type.String({ format: 'date', description: 'YYYY-MM-DD' });
-const IsoDateTime = Type.String({ format: 'date-time' });
+import { Int, PageLimit } from '../validation';
 
 const OfficeDocument = Type.Object(
   { type: literals(OFFICE_DOCUMENT_TYPES), reference: Type.String({ minLength: 1, maxLength: 200 }), expiresOn: Type.Optional(IsoDate) },
@@ -157,52 +152,3 @@ export const ApiKeySchema = Type.Object({
 });
 export const NewApiKeySchema = Type.Composite([ApiKeySchema, Type.Object({ key: Type.String({ description: 'Shown once; keep it secret' }) })]);
 export const ApiKeyParams = Type.Object({ id: Type.String({ pattern: OFFICE_ID_PATTERN }), keyId: Type.String({ pattern: '^ak_[0-9a-f]{16}$' }) });
-
-export const AuditQuery = Type.Object(
-  {
-    applicationId: Type.Optional(Type.String({ pattern: APPLICATION_ID_PATTERN })),
-    officeId: Type.Optional(Type.String({ pattern: OFFICE_ID_PATTERN })),
-    actorId: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-    before: Type.Optional(RowId({ description: 'nextBefore of the previous page' })),
-    limit: PageLimit(50),
-  },
-  { additionalProperties: false },
-);
-export type AuditQuery = Static<typeof AuditQuery>;
-
-export const AuditPage = Type.Object({
-  items: Type.Array(
-    Type.Object({
-      id: Type.Integer(),
-      at: IsoDateTime,
-      actor: Type.Object({
-        kind: Type.String(),
-        id: Type.String(),
-        name: Nullable(Type.String()),
-        roles: Type.Array(Type.String()),
-        officeId: Nullable(Type.String()),
-      }),
-      client: Nullable(Type.String()),
-      ip: Nullable(Type.String()),
-      userAgent: Nullable(Type.String()),
-      requestId: Type.String(),
-      method: Type.String(),
-      route: Type.String(),
-      operation: Nullable(Type.String()),
-      target: Type.Union([Type.Object({ type: Type.String(), id: Nullable(Type.String()) }), Type.Null()]),
-      statusCode: Type.Integer(),
-      details: Type.Record(Type.String(), Type.Unknown()),
-    }),
-  ),
-  nextBefore: Type.Union([Type.Integer(), Type.Null()]),
-});
-
-export const MeSchema = Type.Object({
-  kind: literals(['user', 'api_key'] as const),
-  id: Type.String(),
-  name: Nullable(Type.String()),
-  roles: Type.Array(literals(ROLES)),
-  officeId: Nullable(Type.String()),
-  client: Nullable(Type.String()),
-  operations: Type.Array(literals(OPERATIONS)),
-});

@@ -2,14 +2,14 @@
 // their standing, their API keys, the rounds they are admitted in, and moving
 // an office's open cases elsewhere. One method per route, like service.ts.
 import { randomBytes } from 'node:crypto';
-import { and, asc, desc, eq, inArray, lt, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdConflictPolicy, type Client } from '@temporalio/client';
-import { can, isMunicipality, Operation, OfficeStatus, type Principal } from '../../domain/access';
+import { can, isMunicipality, OfficeStatus, type Principal } from '../../domain/access';
 import { riyadhDate } from '../../domain/calendar';
 import type { OfficeApplication } from '../../domain/office';
 import type { Config } from '../../config';
 import type { Db } from '../../db/client';
-import { accreditationRounds, apiKeys, applications, auditLog, officeEvents, offices, officeStaff } from '../../db/schema';
+import { accreditationRounds, apiKeys, applications, officeEvents, offices, officeStaff } from '../../db/schema';
 import {
   ACCREDITATION_WORKFLOW_TYPE,
   amendOfficeUpdate,
@@ -25,7 +25,6 @@ import { newApiKey } from '../auth/api-keys';
 import { badRequest, conflict, forbidden, notFound } from '../errors';
 import type {
   ApiKeyBody,
-  AuditQuery,
   DecisionBody,
   OfficeAmendmentBody,
   OfficeApplicationBody,
@@ -310,46 +309,4 @@ export class OfficeService {
       expiresAt: r.expiresAt?.toISOString() ?? null,
     };
   }
-
-  async audit(q: AuditQuery) {
-    const where: SQL[] = [];
-    if (q.applicationId) where.push(and(eq(auditLog.targetType, 'application'), eq(auditLog.targetId, q.applicationId))!);
-    if (q.officeId) where.push(and(eq(auditLog.targetType, 'office'), eq(auditLog.targetId, q.officeId))!);
-    if (q.actorId) where.push(eq(auditLog.actorId, q.actorId));
-    if (q.before) where.push(lt(auditLog.id, q.before));
-    const rows = await this.db.select().from(auditLog).where(and(...where)).orderBy(desc(auditLog.id)).limit(q.limit + 1);
-    const page = rows.slice(0, q.limit);
-    return {
-      items: page.map((r) => ({
-        id: r.id,
-        at: r.at.toISOString(),
-        actor: { kind: r.actorKind, id: r.actorId, name: r.actorName, roles: r.roles, officeId: r.officeId },
-        client: r.client,
-        ip: r.ip,
-        userAgent: r.userAgent,
-        requestId: r.requestId,
-        method: r.method,
-        route: r.route,
-        operation: r.operation,
-        target: r.targetType ? { type: r.targetType, id: r.targetId } : null,
-        statusCode: r.statusCode,
-        details: r.details,
-      })),
-      nextBefore: rows.length > q.limit ? page[page.length - 1]!.id : null,
-    };
-  }
 }
-
-/** For GET /me: what the caller is and may do. */
-export function describePrincipal(p: Principal) {
-  return {
-    kind: p.kind,
-    id: p.id,
-    name: p.name ?? null,
-    roles: p.roles,
-    officeId: p.officeId ?? null,
-    client: p.client ?? null,
-    operations: Object.values(Operation).filter((op) => can(p, op)),
-  };
-}
-
