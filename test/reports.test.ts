@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { startTestEnv, waitFor, type TestEnv, type Who } from './support/env';
 import { call, commercialApplication, healthApplication, submit, waitForApp, waitForStage } from './support/fixtures';
-import { toCsv } from '../api/reports/service';
+import { toCsv } from '../api/reports/csv';
 import { rowsOf } from '../db/client';
 
 let env: TestEnv;

@@ -1,0 +1,44 @@
+// A report's period and format, and the two reports' shapes.
+import { Type, type Static } from '@sinclair/typebox';
+import { Nullable } from '../schemas';
+
+const IsoDate = Type.String({ format: 'date', description: 'YYYY-MM-DD, a Riyadh date' });
+export const ReportQuery = Type.Object(
+  {
+    from: IsoDate,
+    to: IsoDate,
+    format: Type.Union([Type.Literal('json'), Type.Literal('csv')], { default: 'json' }),
+  },
+  { additionalProperties: false },
+);
+const Outcomes = {
+  received: Type.Integer(),
+  issued: Type.Integer(),
+  excludedIncomplete: Type.Integer(),
+  excludedConditions: Type.Integer(),
+  rejected: Type.Integer(),
+  open: Type.Integer(),
+};
+const Period = Type.Object({ from: Type.String(), to: Type.String() });
+export const SummarySchema = Type.Object({
+  period: Period,
+  total: Type.Object(Outcomes),
+  byLicenseKind: Type.Array(Type.Object({ licenseKind: Type.String(), ...Outcomes })),
+  byOffice: Type.Array(Type.Object({ officeId: Nullable(Type.String()), officeName: Nullable(Type.String()), ...Outcomes })),
+});
+export const OfficesSchema = Type.Object({
+  period: Period,
+  offices: Type.Array(
+    Type.Object({
+      officeId: Nullable(Type.String()),
+      officeName: Nullable(Type.String()),
+      ...Outcomes,
+      medianDaysToIssue: Nullable(Type.Number()),
+      p90DaysToIssue: Nullable(Type.Number()),
+      firstTimeCompleteShare: Nullable(Type.Number()),
+      reviewsDecided: Type.Integer(),
+      slaComplianceShare: Nullable(Type.Number()),
+    }),
+  ),
+});
+export type ReportQuery = Static<typeof ReportQuery>;

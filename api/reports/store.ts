@@ -1,0 +1,72 @@
+// The reports' SQL: one pass over a cohort of the projection per report.
+import { sql } from 'drizzle-orm';
+import { rowsOf, type Db } from '../../db/client';
+
+const OUTCOMES = sql`
+  count(*)::int as received,
+  count(*) filter (where a.status = 'issued')::int as issued,
+  count(*) filter (where a.status = 'excluded' and a.exclusion_reason = 'incomplete')::int as excluded_incomplete,
+  count(*) filter (where a.status = 'excluded' and a.exclusion_reason = 'conditions')::int as excluded_conditions,
+  count(*) filter (where a.status = 'rejected')::int as rejected,
+  count(*) filter (where a.status = 'in_progress')::int as open`;
+
+export type Outcomes = { received: number; issued: number; excluded_incomplete: number; excluded_conditions: number; rejected: number; open: number };
+
+/** The period's cohort: [start, end) by submission time. */
+export interface Cohort {
+  start: Date;
+  end: Date;
+}
+
+export type OfficeFigures = Outcomes & {
+  office_id: string | null;
+  office_name: string | null;
+  median_days: number | null;
+  p90_days: number | null;
+  first_time_complete: number;
+  reviews_decided: number;
+  reviews_on_time: number;
+};
+
+export class ReportStore {
+  constructor(private readonly db: Db) {}
+
+  /** The cohort's outcomes in all (g = 3), per license kind (g = 1) and per office (g = 2). */
+  outcomes({ start, end }: Cohort) {
+    return rowsOf<Outcomes & { license_kind: string | null; office_id: string | null; office_name: string | null; g: number }>(this.db, sql`
+      select a.license_kind::text as license_kind, a.office_id, max(o.name) as office_name,
+             grouping(a.license_kind, a.office_id) as g, ${OUTCOMES}
+      from applications a left join offices o on o.id = a.office_id
+      where a.submitted_at >= ${start} and a.submitted_at < ${end}
+      group by grouping sets ((), (a.license_kind), (a.office_id))
+      order by 1 nulls first, 2 nulls first`);
+  }
+
+  /** Per office of the cohort: outcomes, days to issuance, first-time completeness, reviews decided and on time. */
+  officeFigures({ start, end }: Cohort) {
+    return rowsOf<OfficeFigures>(this.db, sql`
+      with cohort as (
+        select a.* from applications a where a.submitted_at >= ${start} and a.submitted_at < ${end}
+      ), corrected as (
+        select distinct e.application_id from application_events e join cohort c on c.id = e.application_id
+        where e.event = 'correction_requested'
+      ), reviews as (
+        select t.office_id, count(*)::int as decided, count(*) filter (where t.decided_at <= t.due_at)::int as on_time
+        from tasks t join cohort c on c.id = t.application_id
+        where t.status = 'completed' and t.kind in ('health_review', 'technical_review')
+        group by t.office_id
+      )
+      select a.office_id, max(o.name) as office_name, ${OUTCOMES},
+        percentile_cont(0.5) within group (order by extract(epoch from a.closed_at - a.submitted_at) / 86400)
+          filter (where a.status = 'issued') as median_days,
+        percentile_cont(0.9) within group (order by extract(epoch from a.closed_at - a.submitted_at) / 86400)
+          filter (where a.status = 'issued') as p90_days,
+        count(*) filter (where a.id not in (select application_id from corrected))::int as first_time_complete,
+        coalesce(max(r.decided), 0)::int as reviews_decided, coalesce(max(r.on_time), 0)::int as reviews_on_time
+      from cohort a
+      left join offices o on o.id = a.office_id
+      left join reviews r on r.office_id is not distinct from a.office_id
+      group by a.office_id
+      order by count(*) desc, a.office_id`);
+  }
+}
