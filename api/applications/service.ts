@@ -1,7 +1,6 @@
 // What the routes do, one method per route: store and start cases, read the
 // projection, and hand corrections and decisions to the workflow as Updates.
 import { createHash, randomBytes } from 'node:crypto';
-import { and, asc, desc, eq, lt, or, sql, type SQL } from 'drizzle-orm';
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdConflictPolicy, WorkflowIdReusePolicy, type Client } from '@temporalio/client';
 import type { AgencyResult, ApplicationData, Correction, ReviewDecisionInput } from '../../domain/application';
 import { can, caseScope, OFFICE_ROLES, Operation, Role, type Principal } from '../../domain/access';
@@ -9,8 +8,8 @@ import { CaseEvent, ROLE_FOR_REVIEW } from '../../domain/status';
 import { licenseView } from '../licenses/service';
 import { isValidSaudiId, normalizeSaudiMobile } from '../../domain/identifiers';
 import type { Config } from '../../config';
-import { executeNamed, type Db } from '../../db/client';
-import { applicationEvents, applications, idempotencyKeys, offices, reviews } from '../../db/schema';
+import type { Db } from '../../db/client';
+import { ApplicationStore, type ApplicationRow, type CaseSummaryRow } from './store';
 import {
   APPLICATION_ID_PATTERN,
   decideReviewUpdate,
@@ -31,15 +30,6 @@ import { badRequest, conflict, forbidden, HttpError, notFound } from '../errors'
 import type { ApplicationBody, CorrectionBody, ListQuery, ReassignBody, ReviewDecisionBody, VisitAnswerBody } from './schemas';
 import { CursorPart, decodeCursor, encodeCursor } from '../cursor';
 
-
-/** The cases a caller may see, as a condition on the applications table. */
-export function scopeCondition(p: Principal): SQL | undefined {
-  const scope = caseScope(p);
-  if ('all' in scope) return undefined;
-  if ('officeId' in scope) return eq(applications.officeId, scope.officeId);
-  if ('nationalId' in scope) return eq(applications.applicantNationalId, scope.nationalId);
-  return sql`false`;
-}
 
 /** What an applicant is told while an agency does not answer: the error itself (internal addresses, raw bodies) is for staff. */
 const AGENCY_WAIT_NOTICE = 'The agency is not answering at the moment. Nothing is needed from you: your application goes on by itself once it does.';
@@ -83,7 +73,7 @@ function filingAuthority(p: Principal): { officeId: string } | { nationalId: str
   throw forbidden('this token names no national ID (national_id): an applicant files under their own only', 'body/applicant/nationalId');
 }
 
-type AppRow = typeof applications.$inferSelect;
+type AppRow = ApplicationRow;
 /** What starting a case's workflow needs from its row. */
 type StartableRow = Pick<AppRow, 'id' | 'status' | 'licenseKind' | 'officeId' | 'data' | 'submittedAt'>;
 
@@ -122,25 +112,7 @@ const APPLICATION_ID = new RegExp(APPLICATION_ID_PATTERN);
 /** The list's order: newest filed first, the id breaking ties. */
 const BY_FILING = [CursorPart.instant, CursorPart.matching(APPLICATION_ID)];
 
-/** What a list row shows: the list reads only these columns, not the application's data or the case's details. */
-const SUMMARY_COLUMNS = {
-  id: applications.id,
-  status: applications.status,
-  stage: applications.stage,
-  exclusionReason: applications.exclusionReason,
-  waitingOn: applications.waitingOn,
-  licenseKind: applications.licenseKind,
-  tradeName: applications.tradeName,
-  crNumber: applications.crNumber,
-  isicCode: applications.isicCode,
-  officeId: applications.officeId,
-  licenseNumber: applications.licenseNumber,
-  submittedAt: applications.submittedAt,
-  updatedAt: applications.updatedAt,
-};
-type SummaryRow = Pick<AppRow, keyof typeof SUMMARY_COLUMNS>;
-
-const summary = (r: SummaryRow) => ({
+const summary = (r: CaseSummaryRow) => ({
   id: r.id,
   status: r.status,
   stage: r.stage,
@@ -157,27 +129,14 @@ const summary = (r: SummaryRow) => ({
 });
 
 export class ApplicationService {
-  /**
-   * The read clients poll: one statement (drizzle's relational query), built
-   * once and prepared, so a poll costs one round trip and no query building.
-   */
-  private readonly caseView;
+  private readonly store: ApplicationStore;
 
   constructor(
-    private readonly db: Db,
+    db: Db,
     private readonly temporal: Client,
     private readonly config: Config,
   ) {
-    this.caseView = db.query.applications
-      .findFirst({
-        where: eq(applications.id, sql.placeholder('id')),
-        with: {
-          events: { orderBy: asc(applicationEvents.seq) },
-          reviews: { orderBy: asc(reviews.decidedAt) },
-          licenses: true,
-        },
-      })
-      .prepare('case_view');
+    this.store = new ApplicationStore(db);
   }
 
   /**
@@ -202,40 +161,14 @@ export class ApplicationService {
       throw forbidden(`body/officeId: staff of ${ownOffice} file applications for their own office`, 'body/officeId');
     }
     const applicant = normalizeApplicant(body.applicant, 'body/applicant');
+    // The filer's own office, or the applicant's choice; none: the store picks the least busy.
     const named = ownOffice ?? body.officeId;
-    // The office that takes it: the one named (the filer's own, or the
-    // applicant's choice) if accredited, else the accredited office with the
-    // least open work (ties: the longest accredited).
-    const office = named
-      ? sql`select id from offices where id = ${named} and status = 'accredited'`
-      : sql`select o.id from offices o where o.status = 'accredited'
-            order by (select count(*) from applications a where a.office_id = o.id and a.status = 'in_progress'), o.accredited_at nulls last, o.id
-            limit 1`;
-
     const now = new Date();
     const id = newApplicationId(now, randomBytes(6));
-    // The office is chosen in the statement below; the stored application gets it there.
+    // The office is chosen as the row is inserted; the stored application gets it there.
     const { officeId: _named, ...filed } = body;
     const data: Omit<ApplicationData, 'officeId'> = { ...filed, applicant };
-    const values = sql`${id}, ${data.licenseKind}, o.id, ${applicant.nationalId}, ${applicant.name},
-      ${applicant.mobile}, ${data.establishment.crNumber}, ${data.establishment.tradeName}, ${data.establishment.isicCode},
-      ${data.establishment.district}, jsonb_set(${JSON.stringify(data)}::jsonb, '{officeId}', to_jsonb(o.id)), ${now}, ${now}`;
-    const columns = sql`(id, license_kind, office_id, applicant_national_id, applicant_name, applicant_mobile, cr_number,
-      trade_name, isic_code, district, data, submitted_at, updated_at)`;
-    // One statement: choose the office, claim the key (if any) and insert the
-    // case. Nothing is inserted when no office takes it, or when a retry or a
-    // concurrent twin already claimed the key; the slower path below says which.
-    const [inserted] = await executeNamed<{ office_id: string }>(
-      this.db,
-      'submit',
-      scopedKey
-        ? sql`with o as (${office}), k as (
-                insert into idempotency_keys (key, request_hash, application_id)
-                select ${scopedKey}, ${requestHash}, ${id} from o
-                on conflict do nothing returning 1)
-              insert into applications ${columns} select ${values} from o, k returning office_id`
-        : sql`with o as (${office}) insert into applications ${columns} select ${values} from o returning office_id`,
-    );
+    const inserted = await this.store.insertCase({ id, data, applicant, at: now, office: named, idempotency: scopedKey ? { key: scopedKey, requestHash } : undefined });
     if (!inserted) {
       // A retry answers with the first case, even if its office has been suspended since.
       const existing = scopedKey ? await this.findByKey(scopedKey, requestHash) : undefined;
@@ -249,8 +182,8 @@ export class ApplicationService {
       id,
       status: 'in_progress',
       licenseKind: data.licenseKind,
-      officeId: inserted.office_id,
-      data: { ...data, officeId: inserted.office_id },
+      officeId: inserted.officeId,
+      data: { ...data, officeId: inserted.officeId },
       submittedAt: now,
     };
     await this.startWorkflow(row, principal.id);
@@ -260,17 +193,13 @@ export class ApplicationService {
   /** Why no office took a new case: the answer for the caller. */
   private async noOffice(named: string | undefined, ownOffice: string | undefined): Promise<HttpError> {
     if (!named) return conflict('no accredited service office is taking applications', 'no_office_available');
-    const [o] = await this.db.select({ status: offices.status }).from(offices).where(eq(offices.id, named));
-    if (ownOffice) return conflict(`office ${ownOffice} is ${o?.status ?? 'not registered'} and takes no new applications`, 'office_not_accepting');
+    const status = await this.store.officeStatus(named);
+    if (ownOffice) return conflict(`office ${ownOffice} is ${status ?? 'not registered'} and takes no new applications`, 'office_not_accepting');
     return badRequest('body/officeId', `body/officeId: ${named} is not an accredited service office`);
   }
 
   private async findByKey(key: string, requestHash: string): Promise<AppRow | undefined> {
-    const [hit] = await this.db
-      .select({ app: applications, requestHash: idempotencyKeys.requestHash })
-      .from(idempotencyKeys)
-      .innerJoin(applications, eq(applications.id, idempotencyKeys.applicationId))
-      .where(eq(idempotencyKeys.key, key));
+    const hit = await this.store.byIdempotencyKey(key);
     if (!hit) return undefined;
     if (hit.requestHash !== requestHash) {
       throw conflict('this Idempotency-Key was already used with a different request body', 'idempotency_key_reused');
@@ -311,16 +240,13 @@ export class ApplicationService {
   /** A case the caller may see; one they may not is answered exactly like one that does not exist. */
   private async row(id: string, p: Principal): Promise<Pick<AppRow, 'id' | 'status' | 'officeId' | 'applicantNationalId'>> {
     // Only what scope and state need: this runs before every decision and correction.
-    const [row] = await this.db
-      .select({ id: applications.id, status: applications.status, officeId: applications.officeId, applicantNationalId: applications.applicantNationalId })
-      .from(applications)
-      .where(eq(applications.id, id));
+    const row = await this.store.access(id);
     if (!row || !inScope(p, row)) throw notFound(`no application ${id}`);
     return row;
   }
 
   async get(id: string, p: Principal) {
-    const row = await this.caseView.execute({ id });
+    const row = await this.store.caseView(id);
     if (!row || !inScope(p, row)) throw notFound(`no application ${id}`);
     const license = row.licenses[0];
     const seen = agenciesFor(p, row.agencies, row.events);
@@ -363,26 +289,8 @@ export class ApplicationService {
   }
 
   async list(q: ListQuery, p: Principal) {
-    const where: SQL[] = [];
-    const scope = scopeCondition(p);
-    if (scope) where.push(scope);
-    if (q.status) where.push(eq(applications.status, q.status));
-    if (q.stage) where.push(eq(applications.stage, q.stage));
-    if (q.licenseKind) where.push(eq(applications.licenseKind, q.licenseKind));
-    if (q.officeId) where.push(eq(applications.officeId, q.officeId));
-    if (q.crNumber) where.push(eq(applications.crNumber, q.crNumber));
-    if (q.waitingOn) where.push(sql`${q.waitingOn} = any(${applications.waitingOn})`);
-    if (q.cursor) {
-      const [at, lastId] = decodeCursor<[string, string]>(q.cursor, BY_FILING);
-      const submittedAt = new Date(at);
-      where.push(or(lt(applications.submittedAt, submittedAt), and(eq(applications.submittedAt, submittedAt), lt(applications.id, lastId)))!);
-    }
-    const rows = await this.db
-      .select(SUMMARY_COLUMNS)
-      .from(applications)
-      .where(and(...where))
-      .orderBy(desc(applications.submittedAt), desc(applications.id))
-      .limit(q.limit + 1);
+    const after = q.cursor ? decodeCursor<[string, string]>(q.cursor, BY_FILING) : undefined;
+    const rows = await this.store.summaries(caseScope(p), q, after && { submittedAt: new Date(after[0]), id: after[1] }, q.limit + 1);
     const page = rows.slice(0, q.limit);
     return { items: page.map(summary), nextCursor: rows.length > q.limit ? encodeCursor([page[page.length - 1]!.submittedAt.toISOString(), page[page.length - 1]!.id]) : null };
   }
@@ -427,8 +335,7 @@ export class ApplicationService {
   /** Moves an open case to another accredited office; the case carries on where it was. */
   async reassign(id: string, body: ReassignBody, p: Principal): Promise<UpdateResult & { id: string; officeId: string }> {
     const row = await this.requireOpen(id, p);
-    const [target] = await this.db.select({ status: offices.status }).from(offices).where(eq(offices.id, body.officeId));
-    if (target?.status !== 'accredited') throw badRequest('body/officeId', `body/officeId: ${body.officeId} is not an accredited service office`);
+    if ((await this.store.officeStatus(body.officeId)) !== 'accredited') throw badRequest('body/officeId', `body/officeId: ${body.officeId} is not an accredited service office`);
     if (row.officeId === body.officeId) throw conflict(`the application is already with office ${body.officeId}`, 'refused');
     const result = await this.temporal.workflow
       .getHandle(workflowIdFor(id))
