@@ -1,7 +1,8 @@
 // Finding stuck cases and saying why. The projection answers most of it in one
 // query (who or what a case waits on, since when); Temporal is asked only for
 // what it alone knows: whether any worker polls the task queue, and, for one
-// case at a time, its pending activities and last events.
+// case at a time, its pending activities and last events. The SQL is in
+// store.ts.
 import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
 // A CommonJS package: Node's ESM loader sees only its default export (types come by name).
 import proto, { type temporal as TemporalProto } from '@temporalio/proto';
