@@ -1,27 +1,16 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from '@sinclair/typebox';
 import { Operation } from '../../domain/access';
-import { PageLimit, RowId } from '../validation';
 import { principalOf } from '../plugins/auth';
 import { ApplicationIdParam, BEARER, CHANGE_ERRORS, DENIED, ErrorSchema } from '../schemas';
-import { VisitAnswerBody, VisitSchema } from '../applications/schemas';
-
-const VisitResult = Type.Object({ id: Type.String(), visit: VisitSchema });
-const NotificationSchema = Type.Object({
-  id: Type.Integer(),
-  kind: Type.String(),
-  officeId: Type.Union([Type.String(), Type.Null()]),
-  applicationId: Type.String(),
-  taskId: Type.Union([Type.String(), Type.Null()]),
-  messageAr: Type.String(),
-  messageEn: Type.String(),
-  createdAt: Type.String({ format: 'date-time' }),
-  acknowledgedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
-  acknowledgedBy: Type.Union([Type.String(), Type.Null()]),
-});
+import { VisitAnswerBody } from '../applications/schemas';
 import {
   CommentBody,
+  CommentPage,
   CommentSchema,
+  NotificationIdParam,
+  NotificationPage,
+  NotificationQuery,
+  NotificationSchema,
   ReassignTaskBody,
   TaskCounts,
   TaskCountsQuery,
@@ -30,6 +19,8 @@ import {
   TaskListQuery,
   TaskPage,
   TaskSchema,
+  VisitProposalBody,
+  VisitResult,
 } from './schemas';
 
 const tags = ['tasks'];
@@ -107,7 +98,7 @@ const taskRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         security: BEARER,
         params: TaskIdParam,
-        body: Type.Object({ slot: Type.String({ format: 'date-time' }) }, { additionalProperties: false }),
+        body: VisitProposalBody,
         response: { 200: VisitResult, ...CHANGE_ERRORS },
       },
     },
@@ -138,11 +129,8 @@ const taskRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: "Escalations: overdue tasks, for the municipality's supervisors and each office's manager",
         tags,
         security: BEARER,
-        querystring: Type.Object(
-          { unacknowledged: Type.Optional(Type.Boolean()), limit: PageLimit(50) },
-          { additionalProperties: false },
-        ),
-        response: { 200: Type.Object({ items: Type.Array(NotificationSchema) }), 400: ErrorSchema, ...DENIED },
+        querystring: NotificationQuery,
+        response: { 200: NotificationPage, 400: ErrorSchema, ...DENIED },
       },
     },
     async (req) => app.tasks.notifications(req.query, principalOf(req)),
@@ -156,7 +144,7 @@ const taskRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Mark an escalation as seen (once; the first to acknowledge is kept)',
         tags,
         security: BEARER,
-        params: Type.Object({ id: RowId() }),
+        params: NotificationIdParam,
         response: { 200: NotificationSchema, 400: ErrorSchema, 404: ErrorSchema, ...DENIED },
       },
     },
@@ -167,7 +155,7 @@ const taskRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/applications/:id/comments',
     {
       config: { operation: Operation.commentRead },
-      schema: { summary: "Staff's comments on a case, in order", tags, security: BEARER, params: ApplicationIdParam, response: { 200: Type.Object({ items: Type.Array(CommentSchema) }), 400: ErrorSchema, 404: ErrorSchema, ...DENIED } },
+      schema: { summary: "Staff's comments on a case, in order", tags, security: BEARER, params: ApplicationIdParam, response: { 200: CommentPage, 400: ErrorSchema, 404: ErrorSchema, ...DENIED } },
     },
     async (req) => app.tasks.comments(req.params.id, principalOf(req)),
   );

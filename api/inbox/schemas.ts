@@ -1,12 +1,12 @@
 // Schemas of the reviewer workbench: the task inbox, its counts, claiming and
-// deciding, and comments on a case.
+// deciding, home-visit proposals, escalation notifications, and comments on a case.
 import { Type, type Static } from '@sinclair/typebox';
 import { LICENSE_KINDS, REVIEW_DECISIONS, TASK_KINDS, TASK_STATUSES } from '../../domain/status';
 import { ROLES } from '../../domain/access';
 import { OFFICE_ID_PATTERN } from '../../workflows/accreditation/contract';
 import { literals, Nullable } from '../schemas';
-import { DeficiencySchema } from '../applications/schemas';
-import { PageLimit } from '../validation';
+import { DeficiencySchema, VisitSchema } from '../applications/schemas';
+import { PageLimit, RowId } from '../validation';
 
 const IsoDateTime = Type.String({ format: 'date-time' });
 
@@ -106,3 +106,26 @@ export const CommentSchema = Type.Object({
   body: Type.String(),
   at: IsoDateTime,
 });
+
+export const CommentPage = Type.Object({ items: Type.Array(CommentSchema) });
+
+export const VisitProposalBody = Type.Object({ slot: IsoDateTime }, { additionalProperties: false });
+export const VisitResult = Type.Object({ id: Type.String(), visit: VisitSchema });
+
+export const NotificationQuery = Type.Object({ unacknowledged: Type.Optional(Type.Boolean()), limit: PageLimit(50) }, { additionalProperties: false });
+export type NotificationQuery = Static<typeof NotificationQuery>;
+export const NotificationIdParam = Type.Object({ id: RowId() });
+
+export const NotificationSchema = Type.Object({
+  id: Type.Integer(),
+  kind: Type.String(),
+  officeId: Nullable(Type.String()),
+  applicationId: Type.String(),
+  taskId: Nullable(Type.String()),
+  messageAr: Type.String(),
+  messageEn: Type.String(),
+  createdAt: IsoDateTime,
+  acknowledgedAt: Nullable(IsoDateTime),
+  acknowledgedBy: Nullable(Type.String()),
+});
+export const NotificationPage = Type.Object({ items: Type.Array(NotificationSchema) });

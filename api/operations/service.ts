@@ -1,17 +1,18 @@
 // Finding stuck cases and saying why. The projection answers most of it in one
 // query (who or what a case waits on, since when); Temporal is asked only for
 // what it alone knows: whether any worker polls the task queue, and, for one
-// case at a time, its pending activities and last events.
-import { sql } from 'drizzle-orm';
+// case at a time, its pending activities and last events. The SQL is in
+// store.ts.
 import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
 // A CommonJS package: Node's ESM loader sees only its default export (types come by name).
 import proto, { type temporal as TemporalProto } from '@temporalio/proto';
 import { parseDuration, type Config } from '../../config';
-import { rowsOf, type Db } from '../../db/client';
+import type { Db } from '../../db/client';
 import { badRequest, conflict, notFound } from '../errors';
 import { extendDeadlineUpdate, recheckAgenciesSignal, SA_STATUS, WORKFLOW_TYPE, workflowIdFor } from '../../workflows/application/contract';
 import { SmsStatus, Status } from '../../domain/status';
 import { listStuckSms, outboxHealth, resendSms, smsStatuses, type StuckSmsFilter } from '../../integrations/sms/outbox';
+import { OperationsStore, StuckReason, type StuckCaseRow } from './store';
 
 export const RepairAction = {
   /** Ask the agencies again now (after an outage, or once a refused question's cause is fixed). */
@@ -69,18 +70,6 @@ export function resetPoint(events: TemporalProto.api.history.v1.IHistoryEvent[])
   return completed.filter((e) => Number(e.eventId) < Number(named[1])).at(-1);
 }
 
-export const StuckReason = {
-  /** A task past its SLA, or a correction past its deadline that did not end the case. */
-  waitingOnPerson: 'waiting_on_person',
-  /** An agency call retrying (or refused, waiting for a recheck signal), or a case on hold for an agency. */
-  waitingOnAgency: 'waiting_on_agency',
-  /** Nobody and nothing is waited on, yet the case has not moved: no worker, or a failing workflow task. */
-  notMoving: 'not_moving',
-  /** The read model shows the case open, but Temporal has closed its workflow (failed, terminated, timed out). */
-  inconsistent: 'inconsistent',
-} as const;
-export type StuckReason = (typeof StuckReason)[keyof typeof StuckReason];
-
 export interface StuckQuery {
   olderThan: string;
   reason?: StuckReason;
@@ -90,12 +79,23 @@ export interface StuckQuery {
   limit: number;
 }
 
+export type BulkRepair = Awaited<ReturnType<OperationsService['bulk']>>;
+
+/** The audit row of a bulk repair: every case the run touched (or, dry, would touch), and how each ended. */
+export function bulkAuditDetails(result: BulkRepair) {
+  return { dryRun: result.dryRun, cases: result.dryRun ? result.cases.map((c) => c.id) : result.results.map((r) => ({ id: r.id, ok: r.ok })) };
+}
+
 export class OperationsService {
+  private readonly store: OperationsStore;
+
   constructor(
     private readonly db: Db,
     private readonly temporalClient: Client,
     private readonly config: Config,
-  ) {}
+  ) {
+    this.store = new OperationsStore(db);
+  }
 
   private async pollers(): Promise<{ workflow: number; activity: number }> {
     const ask = (type: TemporalProto.api.enums.v1.TaskQueueType) =>
@@ -132,28 +132,15 @@ export class OperationsService {
   async stuck(q: StuckQuery) {
     const age = parseDuration('querystring/olderThan', q.olderThan) / 1000;
     const closed = await this.closedWhileOpen();
-    const closedIds = `{${[...closed.keys()].map((id) => JSON.stringify(id)).join(',')}}`;
-    type Row = { id: string; reason: StuckReason; stage: string; waiting_on: string[]; office_id: string | null; license_kind: string; since: Date };
-    const rows = await rowsOf<Row>(this.db, sql`
-      with open_cases as (
-        select a.*, case
-            when a.id = any(${closedIds}::text[]) then 'inconsistent'
-            when a.overdue or (a.stage = 'awaiting_correction' and a.correction_due_at < now()) then 'waiting_on_person'
-            when a.stage in ('agency_linkage', 'on_hold') then 'waiting_on_agency'
-            when cardinality(a.waiting_on) = 0 then 'not_moving'
-          end as reason
-        from applications a
-        where a.status = 'in_progress' and a.updated_at < now() - make_interval(secs => ${age})
-      )
-      select id, reason, stage::text as stage, waiting_on, office_id, license_kind::text as license_kind, updated_at as since
-      from open_cases
-      where reason is not null
-        ${q.reason ? sql`and reason = ${q.reason}` : sql``}
-        ${q.officeId ? sql`and office_id = ${q.officeId}` : sql``}
-        ${q.licenseKind ? sql`and license_kind = ${q.licenseKind}::license_kind` : sql``}
-        ${q.agency ? sql`and ${q.agency} = any(waiting_on)` : sql``}
-      order by updated_at
-      limit ${q.limit}`);
+    const rows = await this.store.stuckCases({
+      ageSeconds: age,
+      closedIds: [...closed.keys()],
+      reason: q.reason,
+      officeId: q.officeId,
+      licenseKind: q.licenseKind,
+      agency: q.agency,
+      limit: q.limit,
+    });
     const counts: Record<string, number> = Object.fromEntries(Object.values(StuckReason).map((r) => [r, 0]));
     for (const r of rows) counts[r.reason] = (counts[r.reason] ?? 0) + 1;
     const pollers = await this.pollers().catch(() => undefined);
@@ -167,7 +154,7 @@ export class OperationsService {
     // A failed workflow: say whether an activity failed for good or the workflow's own code did.
     const failed = rows.filter((r) => r.reason === StuckReason.inconsistent && closed.get(r.id) === 'FAILED');
     await Promise.all(failed.map(async (r) => causes.set(r.id, await this.failedBy(this.temporalClient.workflow.getHandle(workflowIdFor(r.id))))));
-    const causeOf = (r: Row): string | null => {
+    const causeOf = (r: StuckCaseRow): string | null => {
       if (r.reason === StuckReason.inconsistent) return causes.get(r.id) ?? `workflow_${closed.get(r.id)!.toLowerCase()}`;
       if (r.reason !== StuckReason.notMoving) return null;
       return noWorker ? 'no_worker' : (causes.get(r.id) ?? null);
@@ -252,18 +239,13 @@ export class OperationsService {
     return 'workflow_failed';
   }
 
-  private async snapshot(id: string): Promise<{ status: string; seq: number } | undefined> {
-    const [row] = await rowsOf<{ status: string; seq: number }>(this.db, sql`select status::text as status, transition_seq as seq from applications where id = ${id}`);
-    return row;
-  }
-
   /**
    * Runs one repair and then checks that the case actually moved (a new
    * transition in the projection), instead of only that Temporal took the call.
    */
   async repair(id: string, action: RepairAction, opts: { until?: string; reason?: string; by?: string } = {}) {
     if (action === RepairAction.extendDeadline && !opts.until) throw badRequest('body/until', 'body/until: extending a deadline needs the new one');
-    const before = await this.snapshot(id);
+    const before = await this.store.progress(id);
     if (!before) throw notFound(`no application ${id}`);
     if (before.status !== 'in_progress') throw conflict(`the application is closed (${before.status})`, 'refused');
     const handle = this.temporalClient.workflow.getHandle(workflowIdFor(id));
@@ -274,7 +256,7 @@ export class OperationsService {
         // Already closed in Temporal (an inconsistent case): closing the read model is what is left to do.
         if (!(err instanceof WorkflowNotFoundError)) throw err;
       });
-      await this.closeTerminated(id, before.seq, opts.by ?? 'operations', opts.reason ?? '');
+      await this.store.closeTerminated(id, before.seq, opts.by ?? 'operations', opts.reason ?? '');
     } else if (action === RepairAction.extendDeadline) {
       await handle.executeUpdate(extendDeadlineUpdate, { args: [{ until: new Date(opts.until!).toISOString(), by: opts.by ?? 'operations', reason: opts.reason ?? '' }] });
     } else {
@@ -288,7 +270,7 @@ export class OperationsService {
     const deadline = Date.now() + RECHECK_TIMEOUT_MS;
     let after = before;
     while (Date.now() < deadline) {
-      after = (await this.snapshot(id)) ?? after;
+      after = (await this.store.progress(id)) ?? after;
       if (after.seq > before.seq) break;
       await sleep(200);
     }
@@ -325,35 +307,16 @@ export class OperationsService {
       moved = after.some((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED && Number(e.eventId) > resetTo);
       if (!moved) await sleep(200);
     }
-    const status = (await this.snapshot(id))?.status ?? 'in_progress';
+    const status = (await this.store.progress(id))?.status ?? 'in_progress';
     return { accepted: true, moved, status, runId: runId ?? null, resetToEventId: resetTo };
-  }
-
-  /**
-   * Closes a terminated case in the read model, in one statement: the timeline
-   * row (after the workflow's last), the projection, and its open tasks.
-   */
-  private async closeTerminated(id: string, lastSeq: number, by: string, reason: string): Promise<void> {
-    await this.db.execute(sql`
-      with ev as (
-        insert into application_events (application_id, seq, event, stage, status, actor, details, at)
-        values (${id}, ${lastSeq + 1}, 'cancelled', 'closed', 'cancelled', ${by}, ${JSON.stringify({ terminated: true, reason })}::jsonb, now())
-        on conflict (application_id, seq) do nothing
-        returning 1
-      ), app as (
-        update applications set status = 'cancelled', stage = 'closed', waiting_on = '{}', transition_seq = ${lastSeq + 1},
-          updated_at = now(), closed_at = now()
-        where id = ${id} and status = 'in_progress'
-      )
-      update tasks set status = 'cancelled', decided_at = now()
-      where application_id = ${id} and status in ('open', 'claimed')`);
   }
 
   /** A repair over every stuck case a filter finds: a dry run lists them; a real run repairs them one by one. */
   async bulk(filter: StuckQuery, action: RepairAction, dryRun: boolean, opts: { until?: string; reason?: string; by?: string } = {}) {
     if (action === RepairAction.extendDeadline && !opts.until) throw badRequest('body/until', 'body/until: extending a deadline needs the new one');
     const { items } = await this.stuck(filter);
-    if (dryRun) return { dryRun, action, cases: items.map((i) => ({ id: i.id, reason: i.reason, stage: i.stage })), results: [] };
+    const cases = items.map((i) => ({ id: i.id, reason: i.reason, stage: i.stage }));
+    if (dryRun) return { dryRun, action, cases, results: [] };
     const results: { id: string; ok: boolean; moved: boolean; status: string | null; error: string | null }[] = [];
     for (const item of items) {
       const started = Date.now();
@@ -365,19 +328,14 @@ export class OperationsService {
       }
       await sleep(Math.max(0, 1000 / BULK_PER_SECOND - (Date.now() - started)));
     }
-    return { dryRun, action, cases: items.map((i) => ({ id: i.id, reason: i.reason, stage: i.stage })), results };
+    return { dryRun, action, cases, results };
   }
 
   /** One case, fully: its projection, open tasks, what Temporal says it is doing, its last events, the pollers. */
   async diagnose(id: string) {
-    type CaseRow = { id: string; status: string; stage: string; waiting_on: string[]; agencies: unknown; overdue: boolean; updated_at: Date };
-    type TaskRow = { id: string; kind: string; status: string; assignee: string | null; due_at: Date };
-    const [row] = await rowsOf<CaseRow>(this.db, sql`
-      select id, status::text as status, stage::text as stage, waiting_on, agencies, overdue, updated_at from applications where id = ${id}`);
+    const row = await this.store.projection(id);
     if (!row) throw notFound(`no application ${id}`);
-    const openTasks = await rowsOf<TaskRow>(this.db, sql`
-      select id, kind::text as kind, status::text as status, assignee, due_at from tasks
-      where application_id = ${id} and status in ('open', 'claimed') order by id`);
+    const openTasks = await this.store.openTasks(id);
     const handle = this.temporalClient.workflow.getHandle(id);
     const [description, history, pollers] = await Promise.all([
       handle.describe().catch((err: Error) => ({ error: err.message }) as const),
