@@ -2,17 +2,16 @@
 // Every variable and its default is listed in the README.
 import { DEFAULT_TASK_QUEUE, type CaseTiming } from './domain/case';
 import { parseWorkWeek } from './domain/calendar';
+import { durationMs } from './domain/duration';
 import type { SmsDeliveryOptions } from './integrations/sms/dispatcher';
 
 export class ConfigError extends Error {}
 
-const UNITS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
-/** "500ms", "30s", "10m", "6h", "14d" → milliseconds. */
+/** "500ms", "30s", "10m", "6h", "14d" → milliseconds; anything else stops the start naming the variable. */
 export function parseDuration(name: string, value: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(value.trim());
-  if (!m) throw new ConfigError(`${name}: "${value}" is not a duration like 30s, 10m, 6h or 14d`);
-  return Math.round(Number(m[1]) * UNITS[m[2]!]!);
+  const ms = durationMs(value);
+  if (ms === undefined) throw new ConfigError(`${name}: "${value}" is not a duration like 30s, 10m, 6h or 14d`);
+  return ms;
 }
 
 function port(name: string, value: string): number {

@@ -157,15 +157,6 @@ export const VisitSchema = Type.Object({
   confirmedBy: Type.Optional(Type.String()),
 });
 
-export const VisitAnswerBody = Type.Union(
-  [
-    Type.Object({ confirm: Type.Literal(true) }, { additionalProperties: false }),
-    Type.Object({ slot: Type.String({ format: 'date-time', description: 'Another time for the visit' }) }, { additionalProperties: false }),
-  ],
-  { description: 'Confirm the proposed slot, or move the visit to another time' },
-);
-export type VisitAnswerBody = Static<typeof VisitAnswerBody>;
-
 export const ApplicationDetailSchema = Type.Composite([
   ApplicationSummarySchema,
   Type.Object({

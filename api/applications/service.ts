@@ -15,7 +15,6 @@ import {
   decideReviewUpdate,
   newApplicationId,
   reassignOfficeUpdate,
-  answerVisitUpdate,
   SA_LICENSE_KIND,
   SA_OFFICE,
   SA_STAGE,
@@ -27,7 +26,7 @@ import {
   type UpdateResult,
 } from '../../workflows/application/contract';
 import { badRequest, conflict, forbidden, HttpError, notFound } from '../errors';
-import type { ApplicationBody, CorrectionBody, ListQuery, ReassignBody, ReviewDecisionBody, VisitAnswerBody } from './schemas';
+import type { ApplicationBody, CorrectionBody, ListQuery, ReassignBody, ReviewDecisionBody } from './schemas';
 import { CursorPart, decodeCursor, encodeCursor } from '../cursor';
 
 
@@ -343,21 +342,13 @@ export class ApplicationService {
     return { id, officeId: body.officeId, ...result };
   }
 
-  /** The applicant (or their office) confirms the inspector's proposed visit, or moves it. */
-  async answerVisit(id: string, body: VisitAnswerBody, p: Principal) {
-    await this.requireOpen(id, p);
-    const answer = 'slot' in body ? { slot: new Date(body.slot).toISOString(), by: p.id } : { confirm: true as const, by: p.id };
-    const visit = await this.temporal.workflow.getHandle(workflowIdFor(id)).executeUpdate(answerVisitUpdate, { args: [answer] });
-    return { id, visit };
-  }
-
   /** 404 unless the caller may see the case (comments, tasks). */
   async visible(id: string, p: Principal): Promise<void> {
     await this.row(id, p);
   }
 
   /** A closed case answers 409 at once instead of a round trip to Temporal. */
-  private async requireOpen(id: string, p: Principal) {
+  async requireOpen(id: string, p: Principal) {
     const row = await this.row(id, p);
     if (row.status !== 'in_progress') throw conflict(`the application is closed (${row.status})`, 'refused');
     return row;

@@ -2,7 +2,6 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Operation } from '../../domain/access';
 import { principalOf } from '../plugins/auth';
 import { ApplicationIdParam, BEARER, CHANGE_ERRORS, DENIED, ErrorSchema } from '../schemas';
-import { VisitAnswerBody } from '../applications/schemas';
 import {
   CommentBody,
   CommentPage,
@@ -118,7 +117,7 @@ const taskRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: VisitResult, ...CHANGE_ERRORS },
       },
     },
-    async (req) => app.applications.answerVisit(req.params.id, req.body, principalOf(req)),
+    async (req) => app.tasks.answerVisit(req.params.id, req.body, principalOf(req)),
   );
 
   app.get(

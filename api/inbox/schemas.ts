@@ -129,3 +129,12 @@ export const NotificationSchema = Type.Object({
   acknowledgedBy: Nullable(Type.String()),
 });
 export const NotificationPage = Type.Object({ items: Type.Array(NotificationSchema) });
+
+export const VisitAnswerBody = Type.Union(
+  [
+    Type.Object({ confirm: Type.Literal(true) }, { additionalProperties: false }),
+    Type.Object({ slot: Type.String({ format: 'date-time', description: 'Another time for the visit' }) }, { additionalProperties: false }),
+  ],
+  { description: 'Confirm the proposed slot, or move the visit to another time' },
+);
+export type VisitAnswerBody = Static<typeof VisitAnswerBody>;

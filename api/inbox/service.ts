@@ -7,10 +7,10 @@
 import type { Client } from '@temporalio/client';
 import { caseScope, isMunicipality, Role, type Principal } from '../../domain/access';
 import type { Db } from '../../db/client';
-import { claimTaskUpdate, proposeVisitUpdate, reassignTaskUpdate, releaseTaskUpdate, workflowIdFor, type TaskChange } from '../../workflows/application/contract';
+import { answerVisitUpdate, claimTaskUpdate, proposeVisitUpdate, reassignTaskUpdate, releaseTaskUpdate, workflowIdFor, type TaskChange } from '../../workflows/application/contract';
 import { badRequest, conflict, forbidden, notFound } from '../errors';
 import type { ApplicationService } from '../applications/service';
-import { TASK_ID_PATTERN, type CommentBody, type NotificationQuery, type ReassignTaskBody, type TaskCountsQuery, type TaskDecisionBody, type TaskListQuery } from './schemas';
+import { TASK_ID_PATTERN, type CommentBody, type NotificationQuery, type ReassignTaskBody, type TaskCountsQuery, type TaskDecisionBody, type TaskListQuery, type VisitAnswerBody } from './schemas';
 import { CursorPart, decodeCursor, encodeCursor } from '../cursor';
 import { InboxStore, type NotificationAudience, type TaskRow, type TaskSortKey } from './store';
 import { commentView, isActiveTask, notificationView, taskView } from './views';
@@ -143,6 +143,14 @@ export class TaskService {
       .getHandle(workflowIdFor(t.applicationId))
       .executeUpdate(proposeVisitUpdate, { args: [{ slot: new Date(slot).toISOString(), by: p.id }] });
     return { id: t.applicationId, visit };
+  }
+
+  /** The applicant (or their office) confirms the inspector's proposed visit, or moves it. */
+  async answerVisit(applicationId: string, body: VisitAnswerBody, p: Principal) {
+    await this.applications.requireOpen(applicationId, p);
+    const answer = 'slot' in body ? { slot: new Date(body.slot).toISOString(), by: p.id } : { confirm: true as const, by: p.id };
+    const visit = await this.temporal.workflow.getHandle(workflowIdFor(applicationId)).executeUpdate(answerVisitUpdate, { args: [answer] });
+    return { id: applicationId, visit };
   }
 
   async notifications(q: NotificationQuery, p: Principal) {

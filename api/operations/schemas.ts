@@ -6,8 +6,7 @@ import { OFFICE_ID_PATTERN } from '../../workflows/accreditation/contract';
 import { StuckSmsFilter } from '../../integrations/sms/outbox';
 import { PageLimit, RowId } from '../validation';
 import { ApplicationIdParam, literals, Nullable } from '../schemas';
-import { RepairAction } from './service';
-import { StuckReason } from './store';
+import { RepairAction, StuckReason } from '../../domain/operations';
 
 /** Which stuck cases: the list's query and a bulk repair's filter are the same. */
 const stuckFilter = {

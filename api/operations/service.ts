@@ -6,38 +6,15 @@
 import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
 // A CommonJS package: Node's ESM loader sees only its default export (types come by name).
 import proto, { type temporal as TemporalProto } from '@temporalio/proto';
-import { parseDuration, type Config } from '../../config';
+import type { Config } from '../../config';
+import { durationMs } from '../../domain/duration';
 import type { Db } from '../../db/client';
 import { badRequest, conflict, notFound } from '../errors';
 import { extendDeadlineUpdate, recheckAgenciesSignal, SA_STATUS, WORKFLOW_TYPE, workflowIdFor } from '../../workflows/application/contract';
 import { SmsStatus, Status } from '../../domain/status';
 import { listStuckSms, outboxHealth, resendSms, smsStatuses, type StuckSmsFilter } from '../../integrations/sms/outbox';
-import { OperationsStore, StuckReason, type StuckCaseRow } from './store';
-
-export const RepairAction = {
-  /** Ask the agencies again now (after an outage, or once a refused question's cause is fixed). */
-  recheckAgencies: 'recheck_agencies',
-  /** Close the case as cancelled; the applicant is told by SMS. */
-  cancel: 'cancel',
-  /** Give the applicant until `until` to correct; they are told by SMS. */
-  extendDeadline: 'extend_deadline',
-  /**
-   * The last resort for a workflow that cannot go on (a bug, a history it can
-   * no longer replay): Temporal stops it without running any of its code, and
-   * the API closes the case in the read model, since the workflow cannot.
-   */
-  terminate: 'terminate',
-  /**
-   * For a workflow task that fails after a bad release ran it: Temporal starts
-   * a new run from the last workflow task completed before the first event
-   * today's code cannot replay (named by the nondeterminism failure; without
-   * one, the last completed task), dropping everything the bad release decided
-   * from there on, and today's code decides it again. Signals received since
-   * are kept.
-   */
-  reset: 'reset',
-} as const;
-export type RepairAction = (typeof RepairAction)[keyof typeof RepairAction];
+import { RepairAction, StuckReason } from '../../domain/operations';
+import { OperationsStore, type StuckCaseRow } from './store';
 
 /** How long a repair waits to see the case move before it reports that it did not. */
 const RECHECK_TIMEOUT_MS = 10_000;
@@ -130,7 +107,9 @@ export class OperationsService {
   }
 
   async stuck(q: StuckQuery) {
-    const age = parseDuration('querystring/olderThan', q.olderThan) / 1000;
+    const ms = durationMs(q.olderThan);
+    if (ms === undefined) throw badRequest('querystring/olderThan', 'querystring/olderThan: not a duration like 30m, 2h or 3d');
+    const age = ms / 1000;
     const closed = await this.closedWhileOpen();
     const rows = await this.store.stuckCases({
       ageSeconds: age,

@@ -4,21 +4,10 @@
 // missing row means is the service's to say. (The SMS outbox's statements live
 // with the outbox, in integrations/sms/outbox.ts.)
 import { sql } from 'drizzle-orm';
+import type { StuckReason } from '../../domain/operations';
 import { rowsOf, type Db } from '../../db/client';
 
-export const StuckReason = {
-  /** A task past its SLA, or a correction past its deadline that did not end the case. */
-  waitingOnPerson: 'waiting_on_person',
-  /** An agency call retrying (or refused, waiting for a recheck signal), or a case on hold for an agency. */
-  waitingOnAgency: 'waiting_on_agency',
-  /** Nobody and nothing is waited on, yet the case has not moved: no worker, or a failing workflow task. */
-  notMoving: 'not_moving',
-  /** The read model shows the case open, but Temporal has closed its workflow (failed, terminated, timed out). */
-  inconsistent: 'inconsistent',
-} as const;
-export type StuckReason = (typeof StuckReason)[keyof typeof StuckReason];
-
-/** An open case that has not changed for a while, and why (the reasons above, in SQL). */
+/** An open case that has not changed for a while, and why (domain/operations.ts StuckReason, decided in SQL below). */
 export interface StuckCaseRow {
   id: string;
   reason: StuckReason;
