@@ -26,7 +26,7 @@ import auditRoutes from './audit/routes';
 import { AuditService } from './audit/service';
 import health from './health/routes';
 import inboxRoutes from './inbox/routes';
-import { TaskService } from './inbox/service';
+import { InboxService } from './inbox/service';
 import licenseRoutes from './licenses/routes';
 import { LicenseService } from './licenses/service';
 import officeRoutes from './offices/routes';
@@ -42,7 +42,7 @@ declare module 'fastify' {
     offices: OfficeService;
     audit: AuditService;
     licenses: LicenseService;
-    tasks: TaskService;
+    inbox: InboxService;
     reports: ReportService;
     operations: OperationsService;
     db: Db;
@@ -96,7 +96,7 @@ export async function buildApp(deps: {
   app.decorate('temporal', deps.temporal);
   const applications = new ApplicationService(deps.db, deps.temporal, deps.config);
   app.decorate('applications', applications);
-  app.decorate('tasks', new TaskService(deps.db, deps.temporal, applications));
+  app.decorate('inbox', new InboxService(deps.db, deps.temporal, applications));
   app.decorate('reports', new ReportService(deps.db));
   app.decorate('operations', new OperationsService(deps.db, deps.temporal, deps.config));
   app.decorate('offices', new OfficeService(deps.db, deps.temporal, deps.config));

@@ -18,6 +18,7 @@ import {
   TaskListQuery,
   TaskPage,
   TaskSchema,
+  VisitAnswerBody,
   VisitProposalBody,
   VisitResult,
 } from './schemas';
@@ -31,7 +32,7 @@ const taskRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: { operation: Operation.taskRead },
       schema: { summary: 'The task inbox: filters, sorting and keyset paging', tags, security: BEARER, querystring: TaskListQuery, response: { 200: TaskPage, 400: ErrorSchema, ...DENIED } },
     },
-    async (req) => app.tasks.list(req.query, principalOf(req)),
+    async (req) => app.inbox.list(req.query, principalOf(req)),
   );
 
   app.get(
@@ -40,7 +41,7 @@ const taskRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: { operation: Operation.taskRead },
       schema: { summary: 'Counts of active tasks for the inbox badges', tags, security: BEARER, querystring: TaskCountsQuery, response: { 200: TaskCounts, 400: ErrorSchema, ...DENIED } },
     },
-    async (req) => app.tasks.counts(req.query, principalOf(req)),
+    async (req) => app.inbox.counts(req.query, principalOf(req)),
   );
 
   app.get(
@@ -49,7 +50,7 @@ const taskRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: { operation: Operation.taskRead },
       schema: { summary: 'One task', tags, security: BEARER, params: TaskIdParam, response: { 200: TaskSchema, 400: ErrorSchema, 404: ErrorSchema, ...DENIED } },
     },
-    async (req) => app.tasks.get(req.params.id, principalOf(req)),
+    async (req) => app.inbox.get(req.params.id, principalOf(req)),
   );
 
   app.post(
@@ -58,7 +59,7 @@ const taskRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: { operation: Operation.taskClaim, target: 'task' },
       schema: { summary: 'Take a task: one holder at a time (409 names the holder)', tags, security: BEARER, params: TaskIdParam, response: { 200: TaskSchema, ...CHANGE_ERRORS } },
     },
-    async (req) => app.tasks.claim(req.params.id, principalOf(req)),
+    async (req) => app.inbox.claim(req.params.id, principalOf(req)),
   );
 
   app.post(
@@ -67,7 +68,7 @@ const taskRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: { operation: [Operation.taskClaim, Operation.taskReassign], target: 'task' },
       schema: { summary: 'Put a task back in the inbox (its holder, or a supervisor)', tags, security: BEARER, params: TaskIdParam, response: { 200: TaskSchema, ...CHANGE_ERRORS } },
     },
-    async (req) => app.tasks.release(req.params.id, principalOf(req)),
+    async (req) => app.inbox.release(req.params.id, principalOf(req)),
   );
 
   app.post(
@@ -76,7 +77,7 @@ const taskRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: { operation: Operation.taskReassign, target: 'task' },
       schema: { summary: "Give a task to a named reviewer of the task's office (supervisors)", tags, security: BEARER, params: TaskIdParam, body: ReassignTaskBody, response: { 200: TaskSchema, ...CHANGE_ERRORS } },
     },
-    async (req) => app.tasks.reassign(req.params.id, req.body, principalOf(req)),
+    async (req) => app.inbox.reassign(req.params.id, req.body, principalOf(req)),
   );
 
   app.post(
@@ -85,7 +86,7 @@ const taskRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: { operation: [Operation.reviewHealth, Operation.reviewTechnical], target: 'task' },
       schema: { summary: 'Decide a review task the caller holds', tags, security: BEARER, params: TaskIdParam, body: TaskDecisionBody, response: { 200: TaskSchema, ...CHANGE_ERRORS } },
     },
-    async (req) => app.tasks.decide(req.params.id, req.body, principalOf(req)),
+    async (req) => app.inbox.decide(req.params.id, req.body, principalOf(req)),
   );
 
   app.post(
@@ -101,7 +102,7 @@ const taskRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: VisitResult, ...CHANGE_ERRORS },
       },
     },
-    async (req) => app.tasks.proposeVisit(req.params.id, req.body.slot, principalOf(req)),
+    async (req) => app.inbox.proposeVisit(req.params.id, req.body.slot, principalOf(req)),
   );
 
   app.post(
@@ -117,7 +118,7 @@ const taskRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: VisitResult, ...CHANGE_ERRORS },
       },
     },
-    async (req) => app.tasks.answerVisit(req.params.id, req.body, principalOf(req)),
+    async (req) => app.inbox.answerVisit(req.params.id, req.body, principalOf(req)),
   );
 
   app.get(
@@ -132,7 +133,7 @@ const taskRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: NotificationPage, 400: ErrorSchema, ...DENIED },
       },
     },
-    async (req) => app.tasks.notifications(req.query, principalOf(req)),
+    async (req) => app.inbox.notifications(req.query, principalOf(req)),
   );
 
   app.post(
@@ -147,7 +148,7 @@ const taskRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: NotificationSchema, 400: ErrorSchema, 404: ErrorSchema, ...DENIED },
       },
     },
-    async (req) => app.tasks.acknowledge(req.params.id, principalOf(req)),
+    async (req) => app.inbox.acknowledge(req.params.id, principalOf(req)),
   );
 
   app.get(
@@ -156,7 +157,7 @@ const taskRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: { operation: Operation.commentRead },
       schema: { summary: "Staff's comments on a case, in order", tags, security: BEARER, params: ApplicationIdParam, response: { 200: CommentPage, 400: ErrorSchema, 404: ErrorSchema, ...DENIED } },
     },
-    async (req) => app.tasks.comments(req.params.id, principalOf(req)),
+    async (req) => app.inbox.comments(req.params.id, principalOf(req)),
   );
 
   app.post(
@@ -165,7 +166,7 @@ const taskRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: { operation: Operation.commentWrite, target: 'application' },
       schema: { summary: 'Comment on a case (staff only; the applicant does not see it)', tags, security: BEARER, params: ApplicationIdParam, body: CommentBody, response: { 201: CommentSchema, 400: ErrorSchema, 404: ErrorSchema, ...DENIED } },
     },
-    async (req, reply) => reply.status(201).send(await app.tasks.comment(req.params.id, req.body, principalOf(req))),
+    async (req, reply) => reply.status(201).send(await app.inbox.comment(req.params.id, req.body, principalOf(req))),
   );
 };
 

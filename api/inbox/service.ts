@@ -29,7 +29,7 @@ const sortKey = (t: TaskRow, sort: TaskListQuery['sort']): TaskSortKey =>
 const audienceOf = (p: Principal): NotificationAudience =>
   isMunicipality(p) ? { audience: 'supervisor' } : { audience: 'office_manager', officeId: p.officeId ?? '' };
 
-export class TaskService {
+export class InboxService {
   private readonly store: InboxStore;
 
   constructor(
