@@ -1,9 +1,9 @@
 // The reviewer workbench: the task inbox (a read model the case workflows
 // write), its badge counts, and claiming, releasing, reassigning and deciding
-// tasks, each delivered to the case workflow as an Update so the workflow stays
-// the judge of who holds what. Comments on a case and escalations live here
-// too. The rules and access checks are here; the SQL is in store.ts, the JSON
-// views in views.ts.
+// tasks; home visits proposed and answered; comments on a case; escalations.
+// Each change goes to the case workflow as an Update, so the workflow stays the
+// judge of who holds what. The rules and access checks are here; the SQL is in
+// store.ts, the JSON views in views.ts.
 import type { Client } from '@temporalio/client';
 import { caseScope, isMunicipality, Role, type Principal } from '../../domain/access';
 import type { Db } from '../../db/client';
