@@ -1,15 +1,14 @@
 // Service offices: their accreditation files (an accreditation workflow each),
 // their standing, their API keys, the rounds they are admitted in, and moving
-// an office's open cases elsewhere. One method per route, like service.ts.
+// an office's open cases elsewhere. One method per route; the SQL is in store.ts.
 import { randomBytes } from 'node:crypto';
-import { and, asc, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdConflictPolicy, type Client } from '@temporalio/client';
 import { can, isMunicipality, OfficeStatus, type Principal } from '../../domain/access';
 import { riyadhDate } from '../../domain/calendar';
 import type { OfficeApplication } from '../../domain/office';
 import type { Config } from '../../config';
 import type { Db } from '../../db/client';
-import { accreditationRounds, apiKeys, applications, officeEvents, offices, officeStaff } from '../../db/schema';
+import { OfficeStore, type ApiKeyRow, type OfficeRow } from './store';
 import {
   ACCREDITATION_WORKFLOW_TYPE,
   amendOfficeUpdate,
@@ -34,9 +33,6 @@ import type {
   StandingBody,
 } from './schemas';
 
-type OfficeRow = typeof offices.$inferSelect;
-
-
 const officeSummary = (o: OfficeRow) => ({
   id: o.id,
   name: o.name,
@@ -47,15 +43,31 @@ const officeSummary = (o: OfficeRow) => ({
   accreditedAt: o.accreditedAt?.toISOString() ?? null,
 });
 
+const keyView = (r: ApiKeyRow) => ({
+  id: r.id,
+  officeId: r.officeId,
+  name: r.name,
+  scopes: r.scopes,
+  createdBy: r.createdBy,
+  createdAt: r.createdAt.toISOString(),
+  revokedAt: r.revokedAt?.toISOString() ?? null,
+  lastUsedAt: r.lastUsedAt?.toISOString() ?? null,
+  expiresAt: r.expiresAt?.toISOString() ?? null,
+});
+
 /** Longest an API key may be made to last: a forgotten integration stops by itself within that. */
 const MAX_API_KEY_LIFETIME_MS = 2 * 365 * 86_400_000;
 
 export class OfficeService {
+  private readonly store: OfficeStore;
+
   constructor(
-    private readonly db: Db,
+    db: Db,
     private readonly temporal: Client,
     private readonly config: Config,
-  ) {}
+  ) {
+    this.store = new OfficeStore(db);
+  }
 
   /** Everyone sees accredited offices (applicants choose among them); staff see their own; the municipality all. */
   private visible(p: Principal, o: OfficeRow): boolean {
@@ -68,18 +80,13 @@ export class OfficeService {
   }
 
   private async office(id: string, p: Principal): Promise<OfficeRow> {
-    const [o] = await this.db.select().from(offices).where(eq(offices.id, id));
+    const o = await this.store.office(id);
     if (!o || !this.visible(p, o)) throw notFound(`no office ${id}`);
     return o;
   }
 
   async list(q: OfficeListQuery, p: Principal) {
-    const where: SQL[] = [];
-    if (q.status) where.push(eq(offices.status, q.status));
-    if (!isMunicipality(p)) {
-      where.push(p.officeId ? sql`(${offices.status} = 'accredited' or ${offices.id} = ${p.officeId})` : eq(offices.status, 'accredited'));
-    }
-    const rows = await this.db.select().from(offices).where(and(...where)).orderBy(asc(offices.name)).limit(q.limit);
+    const rows = await this.store.offices({ status: q.status, visibleTo: isMunicipality(p) ? undefined : { officeId: p.officeId }, limit: q.limit });
     return { items: rows.map(officeSummary) };
   }
 
@@ -87,11 +94,7 @@ export class OfficeService {
     const o = await this.office(id, p);
     const inside = isMunicipality(p) || p.officeId === id;
     if (!inside) return officeSummary(o);
-    const [staff, events, open] = await Promise.all([
-      this.db.select().from(officeStaff).where(eq(officeStaff.officeId, id)).orderBy(asc(officeStaff.role), asc(officeStaff.userId)),
-      this.db.select().from(officeEvents).where(eq(officeEvents.officeId, id)).orderBy(asc(officeEvents.seq)),
-      this.db.select({ n: sql<number>`count(*)::int` }).from(applications).where(and(eq(applications.officeId, id), eq(applications.status, 'in_progress'))),
-    ]);
+    const { staff, events, openApplications } = await this.store.inside(id);
     return {
       ...officeSummary(o),
       crNumber: o.crNumber,
@@ -99,7 +102,7 @@ export class OfficeService {
       statusReason: o.statusReason,
       deficiencies: o.deficiencies,
       documents: o.data.documents,
-      openApplications: open[0]?.n ?? 0,
+      openApplications,
       staff: staff.map((m) => ({ userId: m.userId, name: m.name, role: m.role })),
       timeline: events.map((e) => ({ seq: e.seq, event: e.event, status: e.status, actor: e.actor, details: e.details, at: e.at.toISOString() })),
     };
@@ -112,33 +115,14 @@ export class OfficeService {
    */
   async apply(body: OfficeApplicationBody, p: Principal): Promise<{ id: string; status: OfficeStatus; replayed: boolean }> {
     const today = riyadhDate(new Date());
-    const [round] = await this.db
-      .select()
-      .from(accreditationRounds)
-      .where(and(sql`${accreditationRounds.opensOn} <= ${today}::date`, sql`${accreditationRounds.closesOn} >= ${today}::date`))
-      .orderBy(asc(accreditationRounds.closesOn))
-      .limit(1);
+    const round = await this.store.openRound(today);
     if (!round) throw conflict('no accreditation round is open today', 'no_open_round');
     const application: OfficeApplication = body;
     const now = new Date();
     const id = newOfficeId(randomBytes(6));
-    const inserted = await this.db
-      .insert(offices)
-      .values({
-        id,
-        name: body.name,
-        firmLicenseNumber: body.firmLicenseNumber,
-        crNumber: body.crNumber,
-        status: 'applying',
-        roundId: round.id,
-        data: application,
-        appliedAt: now,
-        updatedAt: now,
-      })
-      .onConflictDoNothing({ target: offices.firmLicenseNumber })
-      .returning({ id: offices.id });
-    if (inserted.length === 0) {
-      const [existing] = await this.db.select().from(offices).where(eq(offices.firmLicenseNumber, body.firmLicenseNumber));
+    const inserted = await this.store.insertOffice({ id, roundId: round.id, application, at: now });
+    if (!inserted) {
+      const existing = await this.store.officeByFirmLicense(body.firmLicenseNumber);
       if (!existing || existing.transitionSeq > 0) {
         throw conflict(`firm license ${body.firmLicenseNumber} already has an office file${existing ? ` (${existing.id})` : ''}`, 'office_exists');
       }
@@ -194,26 +178,15 @@ export class OfficeService {
   async reassignCases(id: string, body: ReassignCasesBody, p: Principal) {
     await this.office(id, p);
     if (body.toOfficeId === id) throw badRequest('body/toOfficeId', 'body/toOfficeId: the cases are already with this office');
-    const targets = await this.db
-      .select({ id: offices.id, status: offices.status })
-      .from(offices)
-      .where(body.toOfficeId ? eq(offices.id, body.toOfficeId) : and(eq(offices.status, 'accredited'), sql`${offices.id} <> ${id}`));
-    const open = await this.db
-      .select({ id: applications.id })
-      .from(applications)
-      .where(and(eq(applications.officeId, id), eq(applications.status, 'in_progress')))
-      .orderBy(asc(applications.submittedAt));
+    const targets = await this.store.candidateOffices(body.toOfficeId ? { named: body.toOfficeId } : { except: id });
+    const open = await this.store.openCaseIds(id);
     if (body.toOfficeId && targets[0]?.status !== 'accredited') {
       throw badRequest('body/toOfficeId', `body/toOfficeId: ${body.toOfficeId} is not an accredited service office`);
     }
     if (targets.length === 0) throw conflict('no other accredited office can take these cases', 'no_office_available');
     // Spread over the accredited offices by their open work, least first, one case at a time.
     const load = new Map<string, number>();
-    const counts = await this.db
-      .select({ officeId: applications.officeId, n: sql<number>`count(*)::int` })
-      .from(applications)
-      .where(and(inArray(applications.officeId, targets.map((t) => t.id)), eq(applications.status, 'in_progress')))
-      .groupBy(applications.officeId);
+    const counts = await this.store.openCaseCounts(targets.map((t) => t.id));
     for (const t of targets) load.set(t.id, counts.find((c) => c.officeId === t.id)?.n ?? 0);
     const moved: { id: string; officeId: string }[] = [];
     const failed: { id: string; reason: string }[] = [];
@@ -233,28 +206,13 @@ export class OfficeService {
   }
 
   async rounds() {
-    const rows = await this.db.select().from(accreditationRounds).orderBy(desc(accreditationRounds.opensOn));
-    const taken = await this.db
-      .select({ roundId: offices.roundId, n: sql<number>`count(*)::int` })
-      .from(offices)
-      .where(sql`${offices.accreditedAt} is not null`)
-      .groupBy(offices.roundId);
-    return {
-      items: rows.map((r) => ({
-        id: r.id,
-        name: r.name,
-        cap: r.cap,
-        opensOn: r.opensOn,
-        closesOn: r.closesOn,
-        accredited: taken.find((t) => t.roundId === r.id)?.n ?? 0,
-      })),
-    };
+    const rows = await this.store.rounds();
+    return { items: rows.map((r) => ({ id: r.id, name: r.name, cap: r.cap, opensOn: r.opensOn, closesOn: r.closesOn, accredited: r.accredited })) };
   }
 
   async createRound(body: RoundBody) {
     if (body.closesOn < body.opensOn) throw badRequest('body/closesOn', 'body/closesOn: a round closes after it opens');
-    const inserted = await this.db.insert(accreditationRounds).values(body).onConflictDoNothing().returning();
-    if (inserted.length === 0) throw conflict(`round ${body.id} already exists`, 'round_exists');
+    if (!(await this.store.insertRound(body))) throw conflict(`round ${body.id} already exists`, 'round_exists');
     return { ...body, accredited: 0 };
   }
 
@@ -270,43 +228,21 @@ export class OfficeService {
       throw badRequest('body/expiresAt', 'body/expiresAt: must be in the future and within two years');
     }
     const issued = newApiKey();
-    const [row] = await this.db
-      .insert(apiKeys)
-      .values({ id: issued.id, officeId, name: body.name, secretHash: issued.secretHash, scopes: body.scopes, createdBy: p.id, expiresAt })
-      .returning();
-    return { ...this.keyView(row!), key: issued.key };
+    const row = await this.store.insertApiKey({ id: issued.id, officeId, name: body.name, secretHash: issued.secretHash, scopes: body.scopes, createdBy: p.id, expiresAt });
+    return { ...keyView(row), key: issued.key };
   }
 
   async listApiKeys(officeId: string, p: Principal) {
     await this.office(officeId, p);
     if (!this.actsFor(p, officeId) && !isMunicipality(p)) throw notFound(`no office ${officeId}`);
-    const rows = await this.db.select().from(apiKeys).where(eq(apiKeys.officeId, officeId)).orderBy(desc(apiKeys.createdAt));
-    return { items: rows.map((r) => this.keyView(r)) };
+    return { items: (await this.store.apiKeys(officeId)).map(keyView) };
   }
 
   async revokeApiKey(officeId: string, keyId: string, p: Principal) {
     await this.office(officeId, p);
     if (!this.actsFor(p, officeId)) throw notFound(`no office ${officeId}`);
-    const [row] = await this.db
-      .update(apiKeys)
-      .set({ revokedAt: sql`coalesce(${apiKeys.revokedAt}, now())`, revokedBy: sql`coalesce(${apiKeys.revokedBy}, ${p.id})` })
-      .where(and(eq(apiKeys.id, keyId), eq(apiKeys.officeId, officeId)))
-      .returning();
+    const row = await this.store.revokeApiKey(officeId, keyId, p.id);
     if (!row) throw notFound(`no API key ${keyId}`);
-    return this.keyView(row);
-  }
-
-  private keyView(r: typeof apiKeys.$inferSelect) {
-    return {
-      id: r.id,
-      officeId: r.officeId,
-      name: r.name,
-      scopes: r.scopes,
-      createdBy: r.createdBy,
-      createdAt: r.createdAt.toISOString(),
-      revokedAt: r.revokedAt?.toISOString() ?? null,
-      lastUsedAt: r.lastUsedAt?.toISOString() ?? null,
-      expiresAt: r.expiresAt?.toISOString() ?? null,
-    };
+    return keyView(row);
   }
 }
