@@ -1,6 +1,9 @@
 // The one vocabulary for where a case is and how it ended. The database enums,
 // the API schemas and the workflow state are all derived from these objects,
-// so adding a value here is the only place a new state is declared.
+// so adding a value here is the only place a new state is declared. Values are
+// snake_case everywhere (keys are the code's camelCase names for them).
+
+import { Role } from './access';
 
 export const Stage = {
   submitted: 'submitted',
@@ -58,21 +61,18 @@ export const ReviewDecision = {
 export type ReviewDecision = (typeof ReviewDecision)[keyof typeof ReviewDecision];
 export const REVIEW_DECISIONS = Object.values(ReviewDecision) as [ReviewDecision, ...ReviewDecision[]];
 
-export const ReviewerRole = {
-  healthSpecialist: 'healthSpecialist',
-  technicalInspector: 'technicalInspector',
-} as const;
-export type ReviewerRole = (typeof ReviewerRole)[keyof typeof ReviewerRole];
-export const REVIEWER_ROLES = Object.values(ReviewerRole) as [ReviewerRole, ...ReviewerRole[]];
+/** The roles that decide a review: the access policy's own spelling (domain/access.ts). */
+export const REVIEWER_ROLES = [Role.healthSpecialist, Role.technicalInspector] as const;
+export type ReviewerRole = (typeof REVIEWER_ROLES)[number];
 
 /** Which role may decide which review. */
 export const ROLE_FOR_REVIEW: Record<ReviewKind, ReviewerRole> = {
-  health: ReviewerRole.healthSpecialist,
-  technical: ReviewerRole.technicalInspector,
+  health: Role.healthSpecialist,
+  technical: Role.technicalInspector,
 };
 
 export const Agency = {
-  laborOffice: 'laborOffice',
+  laborOffice: 'labor_office',
   zakat: 'zakat',
 } as const;
 export type Agency = (typeof Agency)[keyof typeof Agency];
@@ -91,10 +91,10 @@ export const AGENCY_STATES = Object.values(AgencyState) as [AgencyState, ...Agen
 /** Who or what a case waits on right now; empty when it is moving by itself. */
 export const WaitingOn = {
   applicant: 'applicant',
-  healthSpecialist: 'healthSpecialist',
-  technicalInspector: 'technicalInspector',
-  laborOffice: 'laborOffice',
-  zakat: 'zakat',
+  healthSpecialist: Role.healthSpecialist,
+  technicalInspector: Role.technicalInspector,
+  laborOffice: Agency.laborOffice,
+  zakat: Agency.zakat,
 } as const;
 export type WaitingOn = (typeof WaitingOn)[keyof typeof WaitingOn];
 export const WAITING_ON = Object.values(WaitingOn) as [WaitingOn, ...WaitingOn[]];

@@ -1,6 +1,6 @@
 // HTTP clients of the external agencies. Base URLs come from configuration; in
 // development and tests they point at the simulator (simulator/).
-import type { Agency } from '../domain/status';
+import { Agency } from '../domain/status';
 import { requestJson } from './http';
 
 export interface AgencyAnswer {
@@ -24,8 +24,8 @@ export class AgencyRequestError extends Error {
 }
 
 const PATHS: Record<Agency, (cr: string) => string> = {
-  laborOffice: (cr) => `/v1/establishments/${encodeURIComponent(cr)}`,
-  zakat: (cr) => `/v1/certificates/${encodeURIComponent(cr)}`,
+  [Agency.laborOffice]: (cr) => `/v1/establishments/${encodeURIComponent(cr)}`,
+  [Agency.zakat]: (cr) => `/v1/certificates/${encodeURIComponent(cr)}`,
 };
 
 function httpClient(agency: Agency, baseUrl: string, timeoutMs: number): AgencyClient {
@@ -64,7 +64,7 @@ export function httpAgencyClients(opts: {
   timeoutMs: number;
 }): Record<Agency, AgencyClient> {
   return {
-    laborOffice: httpClient('laborOffice', opts.laborOfficeUrl, opts.timeoutMs),
-    zakat: httpClient('zakat', opts.zakatUrl, opts.timeoutMs),
+    [Agency.laborOffice]: httpClient(Agency.laborOffice, opts.laborOfficeUrl, opts.timeoutMs),
+    [Agency.zakat]: httpClient(Agency.zakat, opts.zakatUrl, opts.timeoutMs),
   };
 }

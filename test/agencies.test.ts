@@ -29,15 +29,15 @@ describe('external agency linkage', () => {
       const body = withCr(1);
       const id = await submitOk(env.api, { ...body, applicant: { ...body.applicant, nationalId: env.users.applicant.nationalId! } });
       await approveAll(env.api, id);
-      const waiting = await waitForApp(env.api, id, 'waiting on the Labor Office', (a) => a.agencies.laborOffice?.state === 'unavailable');
+      const waiting = await waitForApp(env.api, id, 'waiting on the Labor Office', (a) => a.agencies.labor_office?.state === 'unavailable');
       expect(waiting.stage).toBe('agency_linkage');
-      expect(waiting.waitingOn).toContain('laborOffice');
-      expect(waiting.agencies.laborOffice.lastError).toMatch(/503/);
+      expect(waiting.waitingOn).toContain('labor_office');
+      expect(waiting.agencies.labor_office.lastError).toMatch(/503/);
       const unavailable = waiting.timeline.find((e: { event: string }) => e.event === 'agency_unavailable');
       expect(unavailable.details.error).toMatch(/503/);
       // The applicant is told, in plain words, that the case waits on the agency; not what the worker's call met.
       const mine = (await call(env.api, 'applicant', 'GET', `/applications/${id}`)).json();
-      expect(mine.agencies.laborOffice).toEqual({ state: 'unavailable', notice: expect.stringMatching(/not answering/) });
+      expect(mine.agencies.labor_office).toEqual({ state: 'unavailable', notice: expect.stringMatching(/not answering/) });
       const told = mine.timeline.filter((e: { event: string }) => e.event === 'agency_unavailable');
       expect(told.length).toBeGreaterThan(0);
       expect(told.map((e: { details: object }) => e.details)).toEqual(told.map(() => ({})));
@@ -46,11 +46,11 @@ describe('external agency linkage', () => {
         const attrs = (await env.client.workflow.getHandle(id).describe()).typedSearchAttributes;
         return attrs.get(SA_NEEDS_ATTENTION) === true ? attrs : undefined;
       });
-      expect(sa.get(SA_WAITING_ON)).toContain('laborOffice');
+      expect(sa.get(SA_WAITING_ON)).toContain('labor_office');
 
       await control(env, '/labor', { outage: false });
       const done = await waitForApp(env.api, id, 'issued', (a) => a.status === 'issued');
-      expect(done.agencies.laborOffice.state).toBe('compliant');
+      expect(done.agencies.labor_office.state).toBe('compliant');
       expect(done.waitingOn).toEqual([]);
       expect(done.timeline.map((e: { event: string }) => e.event)).toContain('agency_unavailable');
     } finally {
@@ -86,8 +86,8 @@ describe('external agency linkage', () => {
     await env.startWorker();
     const id = await submitOk(env.api, withCr(2));
     await approveAll(env.api, id);
-    const flagged = await waitForApp(env.api, id, 'labor refused', (a) => a.agencies.laborOffice?.state === 'unavailable');
-    expect(flagged.agencies.laborOffice.lastError).toMatch(/404/);
+    const flagged = await waitForApp(env.api, id, 'labor refused', (a) => a.agencies.labor_office?.state === 'unavailable');
+    expect(flagged.agencies.labor_office.lastError).toMatch(/404/);
     expect(flagged.timeline.find((e: { event: string }) => e.event === 'agency_unavailable').details.refused).toBe(true);
     const handle = env.client.workflow.getHandle(id);
     await waitFor('needs attention indexed', async () => (await handle.describe()).typedSearchAttributes.get(SA_NEEDS_ATTENTION) === true);
@@ -98,7 +98,7 @@ describe('external agency linkage', () => {
     await env.startWorker();
     await handle.signal(recheckAgenciesSignal);
     const done = await waitForApp(env.api, id, 'issued', (a) => a.status === 'issued');
-    expect(done.agencies.laborOffice.state).toBe('compliant');
+    expect(done.agencies.labor_office.state).toBe('compliant');
   });
 
   it('excludes a case whose non-compliance outlasts the hold deadline', async () => {
@@ -106,7 +106,7 @@ describe('external agency linkage', () => {
     await approveAll(shortHold.api, id);
     const done = await waitForApp(shortHold.api, id, 'excluded', (a) => a.status === 'excluded', 20_000);
     expect(done.exclusionReason).toBe('conditions');
-    expect(done.deficiencies).toEqual([expect.objectContaining({ code: 'LABOR_WORKFORCE_NONCOMPLIANT', field: 'agencies/laborOffice' })]);
+    expect(done.deficiencies).toEqual([expect.objectContaining({ code: 'LABOR_WORKFORCE_NONCOMPLIANT', field: 'agencies/labor_office' })]);
     expect(done.license).toBeNull();
     // It was asked again while on hold, not only once.
     const calls = await waitFor('simulator counters', async () => {

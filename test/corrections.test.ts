@@ -79,7 +79,7 @@ describe('a reviewer returning the application', () => {
 
     await call(env.api, 'clerk', 'POST', `/applications/${id}/corrections`, { documents: [{ type: 'storefront_photo', reference: 'photo-with-kitchen' }] });
     const round2 = await waitForApp(env.api, id, 'round 2 review', (a) => a.stage === 'review' && a.round === 2);
-    expect(round2.waitingOn.sort()).toEqual(['healthSpecialist', 'technicalInspector']);
+    expect(round2.waitingOn.sort()).toEqual(['health_specialist', 'technical_inspector']);
     await approveAll(env.api, id);
     const done = await waitForApp(env.api, id, 'issued', (a) => a.status === 'issued');
     expect(done.reviews.map((r: { round: number; kind: string; decision: string }) => `${r.round}:${r.kind}:${r.decision}`).sort()).toEqual([

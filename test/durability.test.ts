@@ -23,7 +23,7 @@ describe('durability', () => {
     await env.stopWorker();
     // With no worker the API still reads the case from PostgreSQL.
     const paused = await waitForApp(env.api, id, 'paused in review', (a) => a.stage === 'review');
-    expect(paused.waitingOn).toEqual(['technicalInspector']);
+    expect(paused.waitingOn).toEqual(['technical_inspector']);
 
     await env.startWorker();
     expect((await decide(env.api, id, approve('technical'))).statusCode).toBe(200);
@@ -88,7 +88,7 @@ describe('durability', () => {
       at,
       actor: 'batch-test',
       contact: { mobile: '+966500000000', tradeName: 'x' },
-      review: withReview ? { kind: 'technical', decision: 'approve', reviewer: { id: 'ti-batch', role: 'technicalInspector' }, round: 1, decidedAt: at } : undefined,
+      review: withReview ? { kind: 'technical', decision: 'approve', reviewer: { id: 'ti-batch', role: 'technical_inspector' }, round: 1, decidedAt: at } : undefined,
       state: { applicationId: id, stage, status: 'in_progress', waitingOn: [], round: 1, deficiencies: [], pendingReviews: [], agencies: {} },
     });
     const writes = [

@@ -25,7 +25,7 @@ describe('an application that meets every condition', () => {
     expect(done.stage).toBe('closed');
     expect(done.healthReviewRequired).toBe(true);
     expect(done.reviews.map((r: { kind: string }) => r.kind).sort()).toEqual(['health', 'technical']);
-    expect(done.agencies.laborOffice.state).toBe('compliant');
+    expect(done.agencies.labor_office.state).toBe('compliant');
     expect(done.agencies.zakat.state).toBe('compliant');
     expect(done.license.number).toMatch(/^AHS-\d{4}-\d{6}$/);
     // Health activities run 12 months, whatever was asked.
@@ -57,7 +57,7 @@ describe('an application that meets every condition', () => {
     const id = await submitOk(env.api, commercialApplication({ requestedTermYears: 3 }));
     const inReview = await waitForApp(env.api, id, 'in review', (a) => a.stage === 'review');
     expect(inReview.healthReviewRequired).toBe(false);
-    expect(inReview.waitingOn).toEqual(['technicalInspector']);
+    expect(inReview.waitingOn).toEqual(['technical_inspector']);
     await approveAll(env.api, id);
     const done = await waitForApp(env.api, id, 'issued', (a) => a.status === 'issued');
     expect(done.reviews).toHaveLength(1);

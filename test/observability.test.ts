@@ -58,20 +58,20 @@ describe('worker metrics', () => {
       const body = commercialApplication();
       id = await submitOk(env.api, { ...body, establishment: { ...body.establishment, crNumber: crNumber(1) } });
       await approveAll(env.api, id);
-      await waitForApp(env.api, id, 'labor unavailable', (a) => a.agencies.laborOffice?.state === 'unavailable');
+      await waitForApp(env.api, id, 'labor unavailable', (a) => a.agencies.labor_office?.state === 'unavailable');
       // The case records the outage after its quick attempts: each was a call that got no answer.
       const down = await workerMetrics();
-      expect(calls(down, 'laborOffice', 'unavailable') - calls(before, 'laborOffice', 'unavailable')).toBeGreaterThanOrEqual(3);
-      expect(sample(down, 'tarkhees_agency_call_duration_seconds_count', { agency: 'laborOffice', outcome: 'unavailable' })).toBe(calls(down, 'laborOffice', 'unavailable'));
+      expect(calls(down, 'labor_office', 'unavailable') - calls(before, 'labor_office', 'unavailable')).toBeGreaterThanOrEqual(3);
+      expect(sample(down, 'tarkhees_agency_call_duration_seconds_count', { agency: 'labor_office', outcome: 'unavailable' })).toBe(calls(down, 'labor_office', 'unavailable'));
     } finally {
       await setLabor(false);
     }
     await waitForApp(env.api, id, 'issued', (a) => a.status === 'issued');
 
     const after = await workerMetrics();
-    expect(calls(after, 'laborOffice', 'compliant') - calls(before, 'laborOffice', 'compliant')).toBeGreaterThanOrEqual(1);
+    expect(calls(after, 'labor_office', 'compliant') - calls(before, 'labor_office', 'compliant')).toBeGreaterThanOrEqual(1);
     expect(calls(after, 'zakat', 'compliant') - calls(before, 'zakat', 'compliant')).toBeGreaterThanOrEqual(1);
-    expect(calls(after, 'laborOffice', 'refused')).toBe(0);
+    expect(calls(after, 'labor_office', 'refused')).toBe(0);
     // Every message of the case (submitted, in review, issued) is counted once the dispatcher sent it.
     const [{ messages }] = (await env.db.db.select({ messages: count() }).from(smsOutbox).where(eq(smsOutbox.applicationId, id))) as [{ messages: number }];
     expect(messages).toBeGreaterThanOrEqual(3);
@@ -86,8 +86,8 @@ describe('worker metrics', () => {
       '3': async () => Promise.reject(new AgencyUnavailableError('503')),
     };
     const fake: AgencyClient = { check: (cr) => answers[cr]!() };
-    const agencies = meteredAgencyClients({ laborOffice: fake, zakat: fake }, registry);
-    for (const cr of ['1', '2', '3']) await agencies.laborOffice.check(cr).catch(() => undefined);
+    const agencies = meteredAgencyClients({ labor_office: fake, zakat: fake }, registry);
+    for (const cr of ['1', '2', '3']) await agencies.labor_office.check(cr).catch(() => undefined);
     let refuse = true;
     const sms = meteredSmsProvider({ name: 'fake', send: async () => (refuse ? Promise.reject(new Error('429')) : { messageId: 'm' }) }, registry);
     await sms.send({ to: '0500000000', body: 'x', reference: 'r1' }).catch(() => undefined);
@@ -95,7 +95,7 @@ describe('worker metrics', () => {
     await sms.send({ to: '0500000000', body: 'x', reference: 'r1' });
 
     const text = await registry.metrics();
-    const calls = (outcome: string) => sample(text, 'tarkhees_agency_calls_total', { agency: 'laborOffice', outcome });
+    const calls = (outcome: string) => sample(text, 'tarkhees_agency_calls_total', { agency: 'labor_office', outcome });
     expect([calls('compliant'), calls('non_compliant'), calls('refused'), calls('unavailable')]).toEqual([0, 1, 1, 1]);
     expect(sample(text, 'tarkhees_sms_sends_total', { provider: 'fake', outcome: 'failed' })).toBe(1);
     expect(sample(text, 'tarkhees_sms_sends_total', { provider: 'fake', outcome: 'sent' })).toBe(1);

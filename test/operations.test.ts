@@ -48,11 +48,11 @@ describe('with workers running', () => {
     await fetch(`${env.simulatorUrl}/_control/labor`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{"outage":true}' });
     const id = await submitOk(env.api, commercialApplication());
     await approveAll(env.api, id);
-    await waitForApp(env.api, id, 'labor unavailable', (a) => a.agencies.laborOffice?.state === 'unavailable');
+    await waitForApp(env.api, id, 'labor unavailable', (a) => a.agencies.labor_office?.state === 'unavailable');
     const { page } = await findStuck(env, id, 'waiting_on_agency');
     expect(page.counts.waiting_on_agency).toBeGreaterThanOrEqual(1);
     // By agency: the one that is down, not the other.
-    expect((await stuckOf(env, 'olderThan=1s&agency=laborOffice')).items.map((i) => i.id)).toContain(id);
+    expect((await stuckOf(env, 'olderThan=1s&agency=labor_office')).items.map((i) => i.id)).toContain(id);
     expect((await stuckOf(env, 'olderThan=1s&agency=zakat')).items.map((i) => i.id)).not.toContain(id);
     expect(page.workers!.workflow).toBeGreaterThan(0);
     expect(page.diagnosis).toBeNull();
@@ -62,7 +62,7 @@ describe('with workers running', () => {
     expect(d.workflow).toMatchObject({ found: true, status: 'RUNNING' });
     const pending = d.workflow.pendingActivities.find((a: { activityType: string }) => a.activityType === 'checkAgency');
     expect(pending.attempt).toBeGreaterThanOrEqual(1);
-    expect(pending.lastFailure).toMatch(/laborOffice/);
+    expect(pending.lastFailure).toMatch(/labor_office/);
     expect(d.inconsistent).toBe(false);
     expect(d.lastEvents.length).toBeGreaterThan(0);
 
@@ -109,7 +109,7 @@ describe('with workers running', () => {
     await env.startWorker();
     const id = await submitOk(env.api, commercialApplication());
     await approveAll(env.api, id);
-    await waitForApp(env.api, id, 'labor refused', (a) => a.agencies.laborOffice?.state === 'unavailable');
+    await waitForApp(env.api, id, 'labor refused', (a) => a.agencies.labor_office?.state === 'unavailable');
     await findStuck(env, id, 'waiting_on_agency');
     // The operator fixes the cause (the agency's address), then repairs the case.
     await env.stopWorker();
@@ -360,7 +360,7 @@ describe('retrying a blocked step now', () => {
     await labor(true);
     const id = await submitOk(env.api, commercialApplication());
     await approveAll(env.api, id);
-    await waitForApp(env.api, id, 'labor unavailable', (a) => a.agencies.laborOffice?.state === 'unavailable', 60_000);
+    await waitForApp(env.api, id, 'labor unavailable', (a) => a.agencies.labor_office?.state === 'unavailable', 60_000);
     const next = await waitFor('the next attempt scheduled well ahead', async () => {
       const d = (await call(env.api, 'admin', 'GET', `/operations/cases/${id}`)).json();
       const pending = d.workflow.pendingActivities?.find((a: { activityType: string }) => a.activityType === 'checkAgency');

@@ -38,7 +38,7 @@ const lastSeq = async (id: string) => ((await getApp(env.api, id)).timeline as {
 async function waitingOnLabor(): Promise<string> {
   const id = await submitOk(env.api, commercialApplication());
   await approveAll(env.api, id);
-  await waitForApp(env.api, id, 'Labor Office unavailable, Zakat answered', (a) => a.agencies.laborOffice?.state === 'unavailable' && a.agencies.zakat?.state === 'compliant');
+  await waitForApp(env.api, id, 'Labor Office unavailable, Zakat answered', (a) => a.agencies.labor_office?.state === 'unavailable' && a.agencies.zakat?.state === 'compliant');
   return id;
 }
 
@@ -94,7 +94,7 @@ describe('a bulk repair', () => {
     await labor(true);
     const ids = [await waitingOnLabor(), await waitingOnLabor(), await waitingOnLabor(), await waitingOnLabor()];
     const [closedAfterDryRun, terminatedBehindOurBack, ...healthy] = ids as [string, string, ...string[]];
-    const filter = { olderThan: '1s', officeId: env.offices.a, agency: 'laborOffice' };
+    const filter = { olderThan: '1s', officeId: env.offices.a, agency: 'labor_office' };
     await waitFor('all four listed', async () => {
       const listed = (await bulk({ action: 'cancel', reason: 'dry', filter })).json().cases.map((c: { id: string }) => c.id);
       return ids.every((id) => listed.includes(id)) || undefined;

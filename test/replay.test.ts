@@ -62,7 +62,7 @@ const scenarios: Record<string, (env: TestEnv) => Promise<string>> = {
     await ctl('/labor', { outage: true });
     const id = await submitOk(env.api, { ...body, establishment: { ...body.establishment, crNumber: cr } });
     await approveAll(env.api, id);
-    await waitForApp(env.api, id, 'labor unavailable', (a) => a.agencies.laborOffice?.state === 'unavailable');
+    await waitForApp(env.api, id, 'labor unavailable', (a) => a.agencies.labor_office?.state === 'unavailable');
     await ctl('/labor', { outage: false });
     await waitForStage(env.api, id, 'on_hold');
     await ctl(`/zakat/establishments/${cr}`, { compliant: true });
@@ -75,7 +75,7 @@ const scenarios: Record<string, (env: TestEnv) => Promise<string>> = {
     await ctl({ outage: true });
     const id = await submitOk(env.api, commercialApplication());
     await approveAll(env.api, id);
-    await waitForApp(env.api, id, 'labor unavailable', (a) => a.agencies.laborOffice?.state === 'unavailable');
+    await waitForApp(env.api, id, 'labor unavailable', (a) => a.agencies.labor_office?.state === 'unavailable');
     for (let i = 0; i < 3; i++) {
       await call(env.api, 'admin', 'POST', `/operations/cases/${id}/repair`, { action: 'recheck_agencies', reason: 'still down?' });
     }

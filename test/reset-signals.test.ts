@@ -47,7 +47,7 @@ describe('reset', () => {
 
     // No second recheck: the signal came over to the new run, which asked the agency again and issued.
     const done = await waitForApp(env.api, id, 'issued', (a) => a.status === 'issued');
-    expect(done.agencies.laborOffice.state).toBe('compliant');
+    expect(done.agencies.labor_office.state).toBe('compliant');
     const history = await env.client.workflow.getHandle(id, reset.runId).fetchHistory();
     const signals = (history.events ?? []).filter((e) => e.workflowExecutionSignaledEventAttributes?.signalName === recheckAgenciesSignal.name);
     expect(signals).toHaveLength(1);

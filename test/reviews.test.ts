@@ -47,7 +47,7 @@ describe('review decisions', () => {
 
     const refusals: [string, Parameters<typeof decide>[2], Who, number, RegExp][] = [
       ['a health review the case does not need', approve('health'), 'health', 409, /does not need a health review/],
-      ['the wrong role', approve('technical'), 'health', 403, /technical review is decided by a technicalInspector/],
+      ['the wrong role', approve('technical'), 'health', 403, /technical review is decided by a technical_inspector/],
       ["another office's inspector", approve('technical'), 'inspectorB', 404, /no application/],
     ];
     for (const [what, body, who, status, message] of refusals) {

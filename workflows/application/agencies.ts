@@ -7,7 +7,7 @@ import { ActivityFailure, ApplicationFailure, CancellationScope, condition, isCa
 import type { Activities } from '../../activities';
 import type { AgencyResult, Deficiency } from '../../domain/application';
 import type { CaseState } from '../../domain/case';
-import { AGENCIES, CaseEvent, Stage, type Agency } from '../../domain/status';
+import { Agency, AGENCIES, CaseEvent, Stage } from '../../domain/status';
 import type { agencyCalls } from './activities';
 import type { ApplicationCase } from './case';
 
@@ -128,8 +128,8 @@ export function agencyReasons(agencies: CaseState['agencies']): Deficiency[] {
       ? (agencies[a]?.reasons?.length ? agencies[a]!.reasons! : ['NON_COMPLIANT']).map((code) => ({
           code,
           field: `agencies/${a}`,
-          messageAr: a === 'laborOffice' ? 'عدم الالتزام لدى مكتب العمل' : 'عدم الالتزام لدى هيئة الزكاة والدخل',
-          messageEn: a === 'laborOffice' ? 'Not compliant with the Labor Office' : 'Not compliant with Zakat & Income',
+          messageAr: a === Agency.laborOffice ? 'عدم الالتزام لدى مكتب العمل' : 'عدم الالتزام لدى هيئة الزكاة والدخل',
+          messageEn: a === Agency.laborOffice ? 'Not compliant with the Labor Office' : 'Not compliant with Zakat & Income',
         }))
       : [],
   );
