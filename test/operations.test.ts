@@ -228,7 +228,11 @@ describe('with workers running', () => {
       const d = (await call(env.api, 'admin', 'GET', `/operations/cases/${id}`)).json();
       return d.workflow.workflowTask?.failing ? true : undefined;
     });
-    expect((await call(env.api, 'admin', 'POST', `/tasks/${id}:technical:1/claim`)).statusCode).not.toBe(200);
+    // An administrator never claims a review, broken case or not: refused by role before the workflow is asked.
+    const byAdmin = await call(env.api, 'admin', 'POST', `/tasks/${id}:technical:1/claim`);
+    expect([byAdmin.statusCode, byAdmin.json()]).toEqual([403, { error: 'forbidden', message: 'role administrator may not task.claim' }]);
+    // The broken case has not moved: its review waits, open and unclaimed, for the repair.
+    expect((await call(env.api, 'supervisor', 'GET', `/tasks/${id}:technical:1`)).json()).toMatchObject({ status: 'open', assignee: null });
 
     const brokenRun = (await handle.describe()).runId;
     const firstBadTimer = ((await handle.fetchHistory()).events ?? []).find(
@@ -243,7 +247,9 @@ describe('with workers running', () => {
     expect((await handle.describe()).runId).toBe(reset.json().runId);
     // The new run has today's decisions only, and the case goes on.
     expect(await badTimers()).toBe(0);
-    await call(env.api, 'inspector', 'POST', `/tasks/${id}:technical:1/claim`);
+    const claimed = await call(env.api, 'inspector', 'POST', `/tasks/${id}:technical:1/claim`);
+    expect(claimed.statusCode, claimed.body).toBe(200);
+    expect(claimed.json()).toMatchObject({ status: 'claimed', assignee: env.users.inspector.sub });
     expect((await call(env.api, 'inspector', 'POST', `/tasks/${id}:technical:1/decision`, { decision: 'approve' })).statusCode).toBe(200);
     await waitForApp(env.api, id, 'issued', (a) => a.status === 'issued');
     const audit = (await call(env.api, 'auditor', 'GET', `/audit?applicationId=${id}&limit=100`)).json().items as { route: string; reason?: string; details: Record<string, unknown> }[];
