@@ -309,6 +309,7 @@ describe('time', () => {
     const review = (await call(timed.api, 'supervisor', 'GET', `/tasks?q=${id}`)).json().items as Task[];
     // Due six seconds after the review opened, not after submission.
     const reviewStarted = opened.timeline.find((e: { event: string }) => e.event === 'review_started').at as string;
+    expect(review.map((t) => t.id).sort()).toEqual([`${id}:health:1`, `${id}:technical:1`]);
     for (const t of review) expect(Math.abs(Date.parse(t.dueAt) - Date.parse(reviewStarted) - 6_000)).toBeLessThan(1_000);
 
     await call(timed.api, 'inspector', 'POST', `/tasks/${id}:technical:1/claim`);
