@@ -93,12 +93,15 @@ describe('worker metrics', () => {
     };
     const fake: AgencyClient = { check: (cr) => answers[cr]!() };
     const agencies = meteredAgencyClients({ laborOffice: fake, zakat: fake }, registry);
-    for (const cr of ['1', '2', '3']) await agencies.laborOffice.check(cr).catch(() => undefined);
+    // The metering passes each answer and each failure through as it came.
+    await expect(agencies.laborOffice.check('1')).resolves.toEqual({ compliant: false, reasons: ['FILE_INACTIVE'] });
+    await expect(agencies.laborOffice.check('2')).rejects.toBeInstanceOf(AgencyRequestError);
+    await expect(agencies.laborOffice.check('3')).rejects.toBeInstanceOf(AgencyUnavailableError);
     let refuse = true;
     const sms = meteredSmsProvider({ name: 'fake', send: async () => (refuse ? Promise.reject(new Error('429')) : { messageId: 'm' }) }, registry);
-    await sms.send({ to: '0500000000', body: 'x', reference: 'r1' }).catch(() => undefined);
+    await expect(sms.send({ to: '0500000000', body: 'x', reference: 'r1' })).rejects.toThrow('429');
     refuse = false;
-    await sms.send({ to: '0500000000', body: 'x', reference: 'r1' });
+    await expect(sms.send({ to: '0500000000', body: 'x', reference: 'r1' })).resolves.toEqual({ messageId: 'm' });
 
     const text = await registry.metrics();
     const calls = (outcome: string) => sample(text, 'tarkhees_agency_calls_total', { agency: 'laborOffice', outcome });
