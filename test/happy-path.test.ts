@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eq } from 'drizzle-orm';
-import { smsOutbox } from '../db/schema';
-import { startTestEnv, waitFor, type TestEnv } from './support/env';
+import { startTestEnv, type TestEnv } from './support/env';
+import { expectEachSentOnce, gateway } from './support/sms-gateway';
 import { approveAll, call, commercialApplication, getApp, healthApplication, submitOk, waitForApp } from './support/fixtures';
 
 let env: TestEnv;
@@ -11,10 +10,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await env?.close();
 });
-
-async function smsFor(id: string) {
-  return env.db.db.select().from(smsOutbox).where(eq(smsOutbox.applicationId, id)).orderBy(smsOutbox.id);
-}
 
 describe('an application that meets every condition', () => {
   it('is issued after the health and technical reviews approve it', async () => {
@@ -42,15 +37,12 @@ describe('an application that meets every condition', () => {
     expect(lic.statusCode).toBe(200);
     expect(lic.json()).toMatchObject({ applicationId: id, status: 'active', licenseKind: 'health' });
 
-    // One SMS per applicant-facing change: submitted, in review, issued; each delivered once.
-    const sms = await waitFor('SMS delivered', async () => {
-      const rows = await smsFor(id);
-      return rows.length === 3 && rows.every((r) => r.status === 'sent') ? rows : undefined;
-    });
+    // One SMS per applicant-facing change: submitted, in review, issued; each sent to the gateway exactly once.
+    const sms = await expectEachSentOnce(env, [id]);
     expect(sms.map((r) => r.event)).toEqual(['submitted', 'review_started', 'issued']);
     expect(sms[2]!.bodyAr).toContain(done.license.number);
-    const inbox = await fetch(`${env.simulatorUrl}/_control/sms`).then((r) => r.json() as Promise<{ messages: { reference: string }[] }>);
-    expect(inbox.messages.filter((m) => m.reference.startsWith(id))).toHaveLength(3);
+    const { messages } = await gateway(env.simulatorUrl);
+    expect(messages.filter((m) => m.reference.startsWith(`${id}:`)).map((m) => [m.to, m.body])).toEqual(sms.map((r) => [r.mobile, `${r.bodyAr}\n${r.bodyEn}`]));
   });
 
   it('skips the health review when the activity does not touch public health', async () => {
@@ -109,10 +101,7 @@ describe('an application that fails the conditions', () => {
     expect(done.deficiencies.map((d: { code: string }) => d.code)).toEqual(['ACTIVITY_NOT_ALLOWED_FOR_KIND']);
     expect(done.reviews).toEqual([]);
     expect(done.timeline.map((e: { event: string }) => e.event)).not.toContain('review_started');
-    const sms = await waitFor('exclusion SMS', async () => {
-      const rows = await smsFor(id);
-      return rows.some((r) => r.event === 'excluded') ? rows : undefined;
-    });
+    const sms = await expectEachSentOnce(env, [id]);
     expect(sms.map((r) => r.event)).toEqual(['submitted', 'excluded']);
   });
 });

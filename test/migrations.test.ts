@@ -1,7 +1,7 @@
 import { describe, expect, inject, it } from 'vitest';
 import pg from 'pg';
-import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { createHash, randomUUID } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import { sql } from 'drizzle-orm';
 import { migrateDb, openDb, openMigratedDb, PrivilegeError, rowsOf } from '../db/client';
 import { ensureRole } from '../scripts/databases';
@@ -19,12 +19,20 @@ describe('migrations', () => {
       await Promise.all(handles.map((h) => migrateDb(h)));
       const check = new pg.Client({ connectionString: url.toString() });
       await check.connect();
-      const applied = await check.query('select count(*)::int as n from drizzle.__drizzle_migrations');
+      const applied = await check.query<{ hash: string; createdAt: string }>('select hash, created_at::text as "createdAt" from drizzle.__drizzle_migrations order by id');
       const rules = await check.query('select count(*)::int as n from license_kind_rules');
       await check.end();
-      // Each committed migration applied once, though three processes raced to apply them.
-      const journal = JSON.parse(readFileSync('db/migrations/meta/_journal.json', 'utf8')) as { entries: unknown[] };
-      expect(applied.rows[0].n).toBe(journal.entries.length);
+      // Each committed migration applied once and in order, though three processes raced to apply them:
+      // the migrator's rows are exactly the journal's entries, each with the SHA-256 of its file as committed.
+      const journal = JSON.parse(readFileSync('db/migrations/meta/_journal.json', 'utf8')) as { entries: { tag: string; when: number }[] };
+      expect(journal.entries.length).toBeGreaterThan(0);
+      const committed = journal.entries.map((e) => ({
+        hash: createHash('sha256').update(readFileSync(`db/migrations/${e.tag}.sql`, 'utf8')).digest('hex'),
+        createdAt: String(e.when),
+      }));
+      expect(applied.rows).toEqual(committed);
+      // And no file in the folder is left out of the journal (the migrator would never apply it).
+      expect(readdirSync('db/migrations').filter((f) => f.endsWith('.sql')).sort()).toEqual(journal.entries.map((e) => `${e.tag}.sql`).sort());
       expect(rules.rows[0].n).toBe(3);
       await Promise.all(handles.map((h) => h.close()));
     } finally {

@@ -4,16 +4,15 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { count, eq } from 'drizzle-orm';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { Worker } from '@temporalio/worker';
 import { Registry } from 'prom-client';
-import { smsOutbox } from '../db/schema';
 import { AgencyRequestError, AgencyUnavailableError, type AgencyClient } from '../integrations/agencies';
 import { meteredAgencyClients, meteredSmsProvider } from '../integrations/metrics';
 import { workerTracing } from '../integrations/tracing';
 import { authHeaders, startTestEnv, waitFor, type TestEnv } from './support/env';
-import { approveAll, commercialApplication, crNumber, submitOk, waitForApp } from './support/fixtures';
+import { approveAll, commercialApplication, crNumber, getApp, submitOk, waitForApp } from './support/fixtures';
+import { expectEachSentOnce } from './support/sms-gateway';
 
 const spans = new InMemorySpanExporter();
 let env: TestEnv;
@@ -69,13 +68,20 @@ describe('worker metrics', () => {
     await waitForApp(env.api, id, 'issued', (a) => a.status === 'issued');
 
     const after = await workerMetrics();
-    expect(calls(after, 'labor_office', 'compliant') - calls(before, 'labor_office', 'compliant')).toBeGreaterThanOrEqual(1);
-    expect(calls(after, 'zakat', 'compliant') - calls(before, 'zakat', 'compliant')).toBeGreaterThanOrEqual(1);
+    // Each call that reached an agency (the simulator counts them on arrival) counted once, by its outcome: the
+    // outage's unanswered ones, then the one compliant answer that let the case go on.
+    const reached = (await (await fetch(`${env.simulatorUrl}/_control`)).json()) as { labor: { callsByCr: Record<string, number> }; zakat: { callsByCr: Record<string, number> } };
+    const cr = (await getApp(env.api, id)).establishment.crNumber as string;
+    const delta = (agency: string, outcome: string) => calls(after, agency, outcome) - calls(before, agency, outcome);
+    expect(delta('labor_office', 'compliant')).toBe(1);
+    expect(delta('labor_office', 'unavailable') + delta('labor_office', 'compliant')).toBe(reached.labor.callsByCr[cr]);
+    expect([delta('zakat', 'compliant'), delta('zakat', 'unavailable')]).toEqual([reached.zakat.callsByCr[cr], 0]);
     expect(calls(after, 'labor_office', 'refused')).toBe(0);
-    // Every message of the case (submitted, in review, issued) is counted once the dispatcher sent it.
-    const [{ messages }] = (await env.db.db.select({ messages: count() }).from(smsOutbox).where(eq(smsOutbox.applicationId, id))) as [{ messages: number }];
-    expect(messages).toBeGreaterThanOrEqual(3);
-    await waitFor('the case\'s SMS counted as sent', async () => smsSent(await workerMetrics()) - smsSent(before) >= messages);
+    // Every message of the case (submitted, in review, issued), each sent to the gateway once and counted once.
+    const rows = await expectEachSentOnce(env, [id]);
+    expect(rows.map((r) => r.event)).toEqual(['submitted', 'review_started', 'issued']);
+    // Counted as the gateway answers, before the outbox marks the message sent: no need to wait.
+    expect(smsSent(await workerMetrics()) - smsSent(before)).toBe(rows.length);
   });
 
   it('tell a non-compliant answer from a refusal and an outage, and a refused SMS from a sent one', async () => {
@@ -87,12 +93,15 @@ describe('worker metrics', () => {
     };
     const fake: AgencyClient = { check: (cr) => answers[cr]!() };
     const agencies = meteredAgencyClients({ labor_office: fake, zakat: fake }, registry);
-    for (const cr of ['1', '2', '3']) await agencies.labor_office.check(cr).catch(() => undefined);
+    // The metering passes each answer and each failure through as it came.
+    await expect(agencies.labor_office.check('1')).resolves.toEqual({ compliant: false, reasons: ['FILE_INACTIVE'] });
+    await expect(agencies.labor_office.check('2')).rejects.toBeInstanceOf(AgencyRequestError);
+    await expect(agencies.labor_office.check('3')).rejects.toBeInstanceOf(AgencyUnavailableError);
     let refuse = true;
     const sms = meteredSmsProvider({ name: 'fake', send: async () => (refuse ? Promise.reject(new Error('429')) : { messageId: 'm' }) }, registry);
-    await sms.send({ to: '0500000000', body: 'x', reference: 'r1' }).catch(() => undefined);
+    await expect(sms.send({ to: '0500000000', body: 'x', reference: 'r1' })).rejects.toThrow('429');
     refuse = false;
-    await sms.send({ to: '0500000000', body: 'x', reference: 'r1' });
+    await expect(sms.send({ to: '0500000000', body: 'x', reference: 'r1' })).resolves.toEqual({ messageId: 'm' });
 
     const text = await registry.metrics();
     const calls = (outcome: string) => sample(text, 'tarkhees_agency_calls_total', { agency: 'labor_office', outcome });

@@ -50,7 +50,9 @@ describe('with workers running', () => {
     await approveAll(env.api, id);
     await waitForApp(env.api, id, 'labor unavailable', (a) => a.agencies.labor_office?.state === 'unavailable');
     const { page } = await findStuck(env, id, 'waiting_on_agency');
-    expect(page.counts.waiting_on_agency).toBeGreaterThanOrEqual(1);
+    // The environment's only case so far, and so the only one waiting on an agency.
+    expect(page.items.filter((i) => i.reason === 'waiting_on_agency').map((i) => i.id)).toEqual([id]);
+    expect(page.counts.waiting_on_agency).toBe(1);
     // By agency: the one that is down, not the other.
     expect((await stuckOf(env, 'olderThan=1s&agency=labor_office')).items.map((i) => i.id)).toContain(id);
     expect((await stuckOf(env, 'olderThan=1s&agency=zakat')).items.map((i) => i.id)).not.toContain(id);
@@ -228,7 +230,11 @@ describe('with workers running', () => {
       const d = (await call(env.api, 'admin', 'GET', `/operations/cases/${id}`)).json();
       return d.workflow.workflowTask?.failing ? true : undefined;
     });
-    expect((await call(env.api, 'admin', 'POST', `/tasks/${id}:technical:1/claim`)).statusCode).not.toBe(200);
+    // An administrator never claims a review, broken case or not: refused by role before the workflow is asked.
+    const byAdmin = await call(env.api, 'admin', 'POST', `/tasks/${id}:technical:1/claim`);
+    expect([byAdmin.statusCode, byAdmin.json()]).toEqual([403, { error: 'forbidden', message: 'role administrator may not task.claim' }]);
+    // The broken case has not moved: its review waits, open and unclaimed, for the repair.
+    expect((await call(env.api, 'supervisor', 'GET', `/tasks/${id}:technical:1`)).json()).toMatchObject({ status: 'open', assignee: null });
 
     const brokenRun = (await handle.describe()).runId;
     const firstBadTimer = ((await handle.fetchHistory()).events ?? []).find(
@@ -243,7 +249,9 @@ describe('with workers running', () => {
     expect((await handle.describe()).runId).toBe(reset.json().runId);
     // The new run has today's decisions only, and the case goes on.
     expect(await badTimers()).toBe(0);
-    await call(env.api, 'inspector', 'POST', `/tasks/${id}:technical:1/claim`);
+    const claimed = await call(env.api, 'inspector', 'POST', `/tasks/${id}:technical:1/claim`);
+    expect(claimed.statusCode, claimed.body).toBe(200);
+    expect(claimed.json()).toMatchObject({ status: 'claimed', assignee: env.users.inspector.sub });
     expect((await call(env.api, 'inspector', 'POST', `/tasks/${id}:technical:1/decision`, { decision: 'approve' })).statusCode).toBe(200);
     await waitForApp(env.api, id, 'issued', (a) => a.status === 'issued');
     const audit = (await call(env.api, 'auditor', 'GET', `/audit?applicationId=${id}&limit=100`)).json().items as { route: string; reason?: string; details: Record<string, unknown> }[];
@@ -289,7 +297,9 @@ describe('with workers running', () => {
     await env.client.workflow.getHandle(id).terminate('by hand in the Web UI');
     const { page, item } = await findStuck(env, id, 'inconsistent');
     expect(item.cause).toBe('workflow_terminated');
-    expect(page.counts.inconsistent).toBeGreaterThanOrEqual(1);
+    // The cases made inconsistent before this one were repaired: it is the only one.
+    expect(page.items.filter((i) => i.reason === 'inconsistent').map((i) => i.id)).toEqual([id]);
+    expect(page.counts.inconsistent).toBe(1);
     expect((await call(env.api, 'admin', 'GET', `/operations/cases/${id}`)).json()).toMatchObject({ inconsistent: true, workflow: { status: 'TERMINATED' } });
     // The repair: terminate closes the case in the read model too (Temporal has nothing left to stop).
     const closed = await call(env.api, 'admin', 'POST', `/operations/cases/${id}/repair`, { action: 'terminate', reason: 'close what the Web UI stopped' });

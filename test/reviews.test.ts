@@ -5,7 +5,7 @@ import { applicationEvents } from '../db/schema';
 import { SA_STAGE } from '../workflows/application/contract';
 import { startTestEnv, waitFor, type TestEnv } from './support/env';
 import type { Who } from './support/env';
-import { approve, commercialApplication, decide, getApp, healthApplication, submitOk, waitForApp, waitForStage } from './support/fixtures';
+import { approve, call, commercialApplication, decide, getApp, healthApplication, submitOk, waitForApp, waitForStage } from './support/fixtures';
 
 let env: TestEnv;
 beforeAll(async () => {
@@ -81,7 +81,9 @@ describe('review decisions', () => {
   });
 
   it('answers 404 for an unknown application', async () => {
-    const res = await decide(env.api, 'TRK-20260101-AAAAAA', approve('technical'));
+    // Straight to the route: there is no case, so no task to claim first.
+    const res = await call(env.api, 'inspector', 'POST', '/applications/TRK-20260101-AAAAAA/reviews', approve('technical'));
     expect(res.statusCode).toBe(404);
+    expect(res.json().error).toBe('not_found');
   });
 });

@@ -116,9 +116,10 @@ export function waitForApp(api: FastifyInstance, id: string, what: string, pred:
 export const waitForStage = (api: FastifyInstance, id: string, stage: string, timeoutMs?: number) =>
   waitForApp(api, id, `stage ${stage}`, (a) => a.stage === stage, timeoutMs);
 
-/** The review task of that kind in the case's current round. */
+/** The review task of that kind in the case's current round (the case must exist: a failed read fails the test). */
 export async function reviewTask(api: FastifyInstance, id: string, kind: 'health' | 'technical'): Promise<string> {
-  const round = await getApp(api, id).then((a) => a.round as number, () => 1);
+  const { round } = await getApp(api, id);
+  if (!Number.isInteger(round)) throw new Error(`${id} has no round: ${JSON.stringify(round)}`);
   return `${id}:${kind}:${round}`;
 }
 
