@@ -168,7 +168,7 @@ export function runToEnd(opts: { script: string; env: NodeJS.ProcessEnv; logFile
  * A worker's readiness: Temporal sees this very process polling the task queue
  * (its identity is pid@host), not an earlier incarnation it still lists.
  */
-export function pollsTaskQueue(connection: Connection, taskQueue: string, namespace = 'default'): (child: ChildProcess) => Promise<boolean> {
+export function pollsTaskQueue(connection: Pick<Connection, 'workflowService'>, taskQueue: string, namespace = 'default'): (child: ChildProcess) => Promise<boolean> {
   return async (child) => {
     const { pollers } = await connection.workflowService.describeTaskQueue({
       namespace,
