@@ -12,7 +12,8 @@ let env: TestEnv;
 const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
 
 beforeAll(async () => {
-  env = await startTestEnv({ officeAmendmentDeadline: '3s' });
+  // Long enough that no test's calls race it on a loaded machine; the lapse has an environment of its own.
+  env = await startTestEnv({ officeAmendmentDeadline: '10m' });
   const round = await call(env.api, 'supervisor', 'POST', '/accreditation-rounds', { id: 'T-OPEN', name: 'Test round', cap: 50, opensOn: day(-1), closesOn: day(30) });
   expect(round.statusCode, round.body).toBe(201);
 });
@@ -81,19 +82,36 @@ describe('accreditation', () => {
     expect(again.json().error).toBe('office_exists');
   });
 
-  it('refuses an office with a reason, and lets a file that is never completed lapse', async () => {
+  it('refuses an office with a reason', async () => {
     const manager: TokenClaims = { sub: 'manager-refused', roles: ['office_manager'] };
     const refused = (await env.api.inject({ method: 'POST', url: '/offices', headers: await as(manager), payload: officeFile() })).json().id as string;
     await waitForOffice(refused, 'awaiting decision', (o) => o.waitingOn === 'supervisor');
     const res = await call(env.api, 'supervisor', 'POST', `/offices/${refused}/decision`, { decision: 'refuse', reason: 'no site visit possible' });
     expect(res.json()).toMatchObject({ status: 'refused', stage: 'closed' });
     expect((await getOffice(refused)).statusReason).toBe('no site visit possible');
+  });
 
-    const incomplete = { ...officeFile(), documents: [] };
-    const lapsing = (await env.api.inject({ method: 'POST', url: '/offices', headers: await as(manager), payload: incomplete })).json().id as string;
-    const lapsed = await waitForOffice(lapsing, 'lapsed', (o) => o.status === 'refused');
-    expect(lapsed.timeline.map((e: { event: string }) => e.event)).toEqual(['applied', 'amendment_requested', 'lapsed']);
-    expect(lapsed.deficiencies.map((d: { code: string }) => d.code).sort()).toEqual(['OFFICE_DOCUMENT_MISSING', 'OFFICE_DOCUMENT_MISSING', 'OFFICE_DOCUMENT_MISSING']);
+  it('lets a file that is never completed lapse when its amendment deadline passes, not before', async () => {
+    // A short deadline in an environment of its own: nothing here has to beat it.
+    const short = await startTestEnv({ officeAmendmentDeadline: '3s' });
+    try {
+      expect((await call(short.api, 'supervisor', 'POST', '/accreditation-rounds', { id: 'T-LAPSE', name: 'Lapse round', cap: 5, opensOn: day(-1), closesOn: day(1) })).statusCode).toBe(201);
+      const manager: TokenClaims = { sub: 'manager-lapsing', roles: ['office_manager'] };
+      const filed = await short.api.inject({ method: 'POST', url: '/offices', headers: { authorization: `Bearer ${await short.token(manager)}` }, payload: { ...officeFile(), documents: [] } });
+      expect(filed.statusCode, filed.body).toBe(201);
+      const lapsing = filed.json().id as string;
+      const lapsed = await waitFor(`office ${lapsing} lapsed`, async () => {
+        const o = (await call(short.api, 'supervisor', 'GET', `/offices/${lapsing}`)).json();
+        return o.status === 'refused' ? o : undefined;
+      }, { timeoutMs: 60_000 });
+      expect(lapsed.timeline.map((e: { event: string }) => e.event)).toEqual(['applied', 'amendment_requested', 'lapsed']);
+      expect(lapsed.deficiencies.map((d: { code: string }) => d.code).sort()).toEqual(['OFFICE_DOCUMENT_MISSING', 'OFFICE_DOCUMENT_MISSING', 'OFFICE_DOCUMENT_MISSING']);
+      // It lapsed on the deadline's timer, in the workflow's own time: no sooner than 3 s after asking for the amendment.
+      const at = (event: string) => Date.parse(lapsed.timeline.find((e: { event: string }) => e.event === event).at);
+      expect(at('lapsed') - at('amendment_requested')).toBeGreaterThanOrEqual(3_000);
+    } finally {
+      await short.close();
+    }
   });
 
   it("admits no more offices than the round's cap, even when approvals race", async () => {

@@ -388,39 +388,96 @@ describe('retrying a blocked step now', () => {
 });
 
 describe('extending a deadline', () => {
+  /** Long enough that the calls made before it (submit, three repairs) have room on a loaded machine. */
+  const FIRST_DEADLINE_MS = 15_000;
+  /** How far past the first deadline the case that is left to run out gets. */
+  const EXTENSION_MS = 10_000;
   let env: TestEnv;
   beforeAll(async () => {
-    env = await startTestEnv({ timing: { correctionDeadlineMs: 4_000 } });
+    env = await startTestEnv({ timing: { correctionDeadlineMs: FIRST_DEADLINE_MS } });
   });
   afterAll(async () => {
     await env?.close();
   });
 
+  const { EventType } = proto.temporal.api.enums.v1;
+  const ms = (t: { seconds?: unknown; nanos?: number | null } | null | undefined) => Number(t?.seconds ?? 0) * 1000 + Math.floor((t?.nanos ?? 0) / 1e6);
+  /** The case's timers, from its history: when each was due and whether it fired, was cancelled or is pending. */
+  async function timersOf(id: string) {
+    const events = (await env.client.workflow.getHandle(id).fetchHistory()).events ?? [];
+    const timers = new Map<string, { dueAt: number; fate: 'pending' | 'fired' | 'cancelled' }>();
+    for (const e of events) {
+      if (e.eventType === EventType.EVENT_TYPE_TIMER_STARTED) {
+        const a = e.timerStartedEventAttributes!;
+        timers.set(a.timerId!, { dueAt: ms(e.eventTime) + ms(a.startToFireTimeout), fate: 'pending' });
+      } else if (e.eventType === EventType.EVENT_TYPE_TIMER_FIRED) {
+        timers.get(e.timerFiredEventAttributes!.timerId!)!.fate = 'fired';
+      } else if (e.eventType === EventType.EVENT_TYPE_TIMER_CANCELED) {
+        timers.get(e.timerCanceledEventAttributes!.timerId!)!.fate = 'cancelled';
+      }
+    }
+    return [...timers.values()];
+  }
+  type Entry = { event: string; at: string; details?: Record<string, unknown> };
+  const when = (timeline: Entry[], event: string) => {
+    const e = timeline.find((x) => x.event === event);
+    if (!e) throw new Error(`no ${event} in the timeline: ${timeline.map((x) => x.event).join(', ')}`);
+    return Date.parse(e.at);
+  };
+
   it('gives the applicant more time: the case outlives its first deadline, the applicant is told, and a correction then goes through', async () => {
     const body = commercialApplication();
-    const id = await submitOk(env.api, { ...body, documents: body.documents.filter((d) => d.type !== 'civil_defense') });
-    const waiting = await waitForStage(env.api, id, 'awaiting_correction');
-    const until = new Date(Date.now() + 60_000).toISOString();
-    expect((await call(env.api, 'admin', 'POST', `/operations/cases/${id}/repair`, { action: 'extend_deadline', reason: 'office closed for Eid' })).json().field).toBe('body/until');
-    const earlier = await call(env.api, 'admin', 'POST', `/operations/cases/${id}/repair`, { action: 'extend_deadline', reason: 'typo', until: new Date(Date.now() - 60_000).toISOString() });
+    const incomplete = { ...body, documents: body.documents.filter((d) => d.type !== 'civil_defense') };
+    // Two cases: one is left to run out on its new deadline (the proof that time passed in the
+    // workflow), the other is corrected once that has happened, past its own first deadline.
+    const [lapsing, corrected] = [await submitOk(env.api, incomplete), await submitOk(env.api, incomplete)];
+    const firstDue = new Map<string, number>();
+    for (const id of [lapsing, corrected]) firstDue.set(id, Date.parse((await waitForStage(env.api, id, 'awaiting_correction')).correctionDueAt));
+    const until = new Date(Math.max(...firstDue.values()) + EXTENSION_MS).toISOString();
+    const later = new Date(Date.parse(until) + 600_000).toISOString();
+
+    expect((await call(env.api, 'admin', 'POST', `/operations/cases/${lapsing}/repair`, { action: 'extend_deadline', reason: 'office closed for Eid' })).json().field).toBe('body/until');
+    const earlier = await call(env.api, 'admin', 'POST', `/operations/cases/${lapsing}/repair`, { action: 'extend_deadline', reason: 'typo', until: new Date(Date.now() - 60_000).toISOString() });
     expect(earlier.statusCode).toBe(409);
     expect(earlier.json().message).toMatch(/must be after the current one/);
 
-    const extended = await call(env.api, 'admin', 'POST', `/operations/cases/${id}/repair`, { action: 'extend_deadline', reason: 'office closed for Eid', until });
-    expect(extended.json()).toMatchObject({ moved: true, status: 'in_progress' });
-    const after = (await call(env.api, 'admin', 'GET', `/applications/${id}`)).json();
-    expect(after.correctionDueAt).toBe(until);
-    const [task] = (await call(env.api, 'supervisor', 'GET', `/tasks?q=${id}`)).json().items;
-    expect(task.dueAt).toBe(until);
-    const texts = await env.db.db.execute(sql`select event::text as event from sms_outbox where application_id = ${id}`);
-    expect((texts as unknown as { rows: { event: string }[] }).rows.map((r) => r.event)).toContain('deadline_extended');
+    for (const [id, to] of [[lapsing, until], [corrected, later]] as const) {
+      const extended = await call(env.api, 'admin', 'POST', `/operations/cases/${id}/repair`, { action: 'extend_deadline', reason: 'office closed for Eid', until: to });
+      expect(extended.statusCode, extended.body).toBe(200);
+      expect(extended.json()).toMatchObject({ moved: true, status: 'in_progress' });
+      const after = (await call(env.api, 'admin', 'GET', `/applications/${id}`)).json();
+      expect(after.correctionDueAt).toBe(to);
+      const [task] = (await call(env.api, 'supervisor', 'GET', `/tasks?q=${id}`)).json().items;
+      expect(task.dueAt).toBe(to);
+      const texts = await env.db.db.execute(sql`select event::text as event from sms_outbox where application_id = ${id}`);
+      expect((texts as unknown as { rows: { event: string }[] }).rows.map((r) => r.event)).toContain('deadline_extended');
+      // The workflow's own wait moved: the first deadline's timer is cancelled, and the only one
+      // pending is due no sooner than the new deadline.
+      const timers = await waitFor(`${id}: its deadline timer replaced`, async () => {
+        const t = await timersOf(id);
+        return t.some((x) => x.fate === 'cancelled') && t.some((x) => x.fate === 'pending') ? t : undefined;
+      });
+      expect(timers.filter((x) => x.fate === 'fired')).toEqual([]);
+      const pending = timers.filter((x) => x.fate === 'pending');
+      expect(pending).toHaveLength(1);
+      expect(pending[0]!.dueAt, 'its pending timer is due before the new deadline').toBeGreaterThanOrEqual(Date.parse(to) - 1);
+    }
 
-    // Past the first deadline (time has to pass for that), the case still waits.
-    await new Promise((r) => setTimeout(r, Math.max(0, Date.parse(waiting.correctionDueAt) - Date.now()) + 1_500));
-    expect((await call(env.api, 'admin', 'GET', `/applications/${id}`)).json()).toMatchObject({ status: 'in_progress', stage: 'awaiting_correction' });
-    await call(env.api, 'clerk', 'POST', `/applications/${id}/corrections`, { documents: body.documents });
-    await waitForStage(env.api, id, 'review');
-  });
+    // The case left alone runs out on its new deadline, not on its first: a timer fired in the workflow, past both first deadlines.
+    const excluded = await waitForApp(env.api, lapsing, 'excluded', (a) => a.status === 'excluded', Date.parse(until) - Date.now() + 60_000);
+    expect(excluded.exclusionReason).toBe('incomplete');
+    expect(when(excluded.timeline, 'excluded'), 'excluded before its new deadline').toBeGreaterThanOrEqual(Date.parse(until));
+    const fired = (await timersOf(lapsing)).filter((x) => x.fate === 'fired');
+    expect(fired).toHaveLength(1);
+    expect(fired[0]!.dueAt, 'the timer that fired was due before the new deadline').toBeGreaterThanOrEqual(Date.parse(until) - 1);
+
+    // The other, past its first deadline in its own time too, still waits; its correction goes through.
+    const fixed = await call(env.api, 'clerk', 'POST', `/applications/${corrected}/corrections`, { documents: body.documents });
+    expect(fixed.statusCode, fixed.body).toBe(200);
+    const reviewed = await waitForStage(env.api, corrected, 'review');
+    expect(when(reviewed.timeline, 'correction_received')).toBeGreaterThan(firstDue.get(corrected)!);
+    expect(reviewed.timeline.map((e: Entry) => e.event)).not.toContain('excluded');
+  }, 180_000);
 });
 
 describe('where a reset starts the new run', () => {

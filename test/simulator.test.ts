@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { buildSimulator, type ControlState, type LaborEstablishment, type SmsMessage, type SmsRequest, type ZakatCertificate } from '../simulator/app';
 
 let app: FastifyInstance;
@@ -158,10 +158,29 @@ describe('agency switches', () => {
     const started = performance.now();
     const res = await labor('1010123451');
     expect(res.statusCode).toBe(200);
+    // A lower bound only: a busy machine makes a call slower, never faster.
     expect(performance.now() - started).toBeGreaterThanOrEqual(100);
-    const quick = performance.now();
-    await zakat('1010123451');
-    expect(performance.now() - quick).toBeLessThan(100);
+  });
+
+  it("latencyMs is one agency's: the other answers while a delayed call still waits", async () => {
+    // Far longer than any call could take on a loaded machine; closing the simulator cuts it short.
+    await put('/_control/labor', { latencyMs: 600_000 });
+    let laborAnswered = false;
+    const waiting = labor('1010123451').then((r) => {
+      laborAnswered = true;
+      return r;
+    });
+    await vi.waitFor(async () => expect((await control()).labor.callsByCr).toEqual({ '1010123451': 1 }));
+    // A deadline for a clear failure, not a measure: the answer is due at once, this leaves a busy machine room.
+    let guard: NodeJS.Timeout | undefined;
+    const res = await Promise.race([
+      zakat('1010123451'),
+      new Promise<never>((_, reject) => (guard = setTimeout(() => reject(new Error('Zakat did not answer while the Labor Office call waited')), 20_000))),
+    ]).finally(() => clearTimeout(guard));
+    expect(res.statusCode).toBe(200);
+    expect(laborAnswered, 'the Labor Office answered before its latency was up').toBe(false);
+    await app.close();
+    expect((await waiting).statusCode).toBe(200);
   });
 
   it('unset fields keep their value; {} changes nothing', async () => {

@@ -4,7 +4,10 @@
 // fault that made it restarts the process when its down time is over.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
+import os from 'node:os';
 import { fileURLToPath } from 'node:url';
+import type { Connection } from '@temporalio/client';
+import proto from '@temporalio/proto';
 import { cpuSeconds, sleep } from '../bots';
 import { waitFor } from '../wait';
 
@@ -159,4 +162,19 @@ export function runToEnd(opts: { script: string; env: NodeJS.ProcessEnv; logFile
   return new Promise((resolve, reject) =>
     child.once('exit', (code, signal) => (code === 0 ? resolve() : reject(new Error(`${opts.script} exited (${signal ?? code}); see ${opts.logFile}`)))),
   );
+}
+
+/**
+ * A worker's readiness: Temporal sees this very process polling the task queue
+ * (its identity is pid@host), not an earlier incarnation it still lists.
+ */
+export function pollsTaskQueue(connection: Pick<Connection, 'workflowService'>, taskQueue: string, namespace = 'default'): (child: ChildProcess) => Promise<boolean> {
+  return async (child) => {
+    const { pollers } = await connection.workflowService.describeTaskQueue({
+      namespace,
+      taskQueue: { name: taskQueue },
+      taskQueueType: proto.temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+    });
+    return pollers?.some((p) => p.identity === `${child.pid}@${os.hostname()}`) ?? false;
+  };
 }

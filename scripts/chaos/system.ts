@@ -4,10 +4,8 @@
 // (configured through the environment, as compose configures them). The
 // token issuer runs in the harness: the run never faults it.
 import { mkdirSync, rmSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import proto from '@temporalio/proto';
 import { migrateDb, openDb } from '../../db/client';
 import type { Role } from '../../domain/access';
 import { startIssuer, type Issuer } from '../../identity/issuer';
@@ -18,7 +16,7 @@ import { freePort } from '../ports';
 import { startTemporalDevServer } from '../temporal';
 import type { Who } from './load';
 import { PrivateCluster } from './postgres';
-import { nodeProcess, runToEnd, Supervised, type Crash } from './processes';
+import { nodeProcess, pollsTaskQueue, runToEnd, Supervised, type Crash } from './processes';
 
 /**
  * The cases' own times, in seconds instead of days (the API puts them in each
@@ -131,18 +129,9 @@ export async function startSystem(dataDir: string, onExit: (f: () => void) => vo
     ...CASE_TIMING,
   };
   const httpOk = (url: string) => async () => (await fetch(url)).ok;
-  // Ready once Temporal sees this very process polling (its identity is pid@host), not an earlier one it still lists.
-  const polling = async (pid: number | undefined) => {
-    const { pollers } = await connection.workflowService.describeTaskQueue({
-      namespace: 'default',
-      taskQueue: { name: TASK_QUEUE },
-      taskQueueType: proto.temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
-    });
-    return pollers?.some((p) => p.identity === `${pid}@${os.hostname()}`) ?? false;
-  };
   const simulatorEnv = { ...process.env, SIMULATOR_HOST: '127.0.0.1', SIMULATOR_PORT: String(simulatorPort) };
   const simulator = supervise('simulator', nodeProcess({ script: 'simulator/main.ts', env: simulatorEnv, logFile: log('simulator'), ready: httpOk(`${simulatorUrl}/health`) }));
-  const worker = supervise('worker', nodeProcess({ script: 'worker.ts', env: appEnv, logFile: log('worker'), ready: (c) => polling(c.pid) }));
+  const worker = supervise('worker', nodeProcess({ script: 'worker.ts', env: appEnv, logFile: log('worker'), ready: pollsTaskQueue(connection, TASK_QUEUE) }));
   const api = supervise('api', nodeProcess({ script: 'server.ts', env: appEnv, logFile: log('api'), ready: httpOk(`${apiUrl}/health`) }));
   await Promise.all([simulator.start(), worker.start(), api.start()]);
   // The built-in issuer's offices, as compose's seed service imports them.
