@@ -80,10 +80,7 @@ describe('external agency linkage', () => {
   });
 
   it('an agency refusing the question (4xx) flags the case; after the fix a recheck signal finishes it', async () => {
-    const labor = env.config.agencies.laborOfficeUrl;
-    await env.stopWorker();
-    env.config.agencies.laborOfficeUrl = `${env.simulatorUrl}/no-such-agency`;
-    await env.startWorker();
+    const fixLaborOffice = await env.misconfigureLaborOffice();
     const id = await submitOk(env.api, withCr(2));
     await approveAll(env.api, id);
     const flagged = await waitForApp(env.api, id, 'labor refused', (a) => a.agencies.labor_office?.state === 'unavailable');
@@ -93,9 +90,7 @@ describe('external agency linkage', () => {
     await waitFor('needs attention indexed', async () => (await handle.describe()).typedSearchAttributes.get(SA_NEEDS_ATTENTION) === true);
 
     // The operator fixes the configuration, redeploys, and asks the case to try again.
-    await env.stopWorker();
-    env.config.agencies.laborOfficeUrl = labor;
-    await env.startWorker();
+    await fixLaborOffice();
     await handle.signal(recheckAgenciesSignal);
     const done = await waitForApp(env.api, id, 'issued', (a) => a.status === 'issued');
     expect(done.agencies.labor_office.state).toBe('compliant');

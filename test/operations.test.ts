@@ -105,18 +105,13 @@ describe('with workers running', () => {
   });
 
   it('repairs a case whose agency refused the question: recheck now, and the case is seen to move', async () => {
-    const labor = env.config.agencies.laborOfficeUrl;
-    await env.stopWorker();
-    env.config.agencies.laborOfficeUrl = `${env.simulatorUrl}/no-such-agency`;
-    await env.startWorker();
+    const fixLaborOffice = await env.misconfigureLaborOffice();
     const id = await submitOk(env.api, commercialApplication());
     await approveAll(env.api, id);
     await waitForApp(env.api, id, 'labor refused', (a) => a.agencies.labor_office?.state === 'unavailable');
     await findStuck(env, id, 'waiting_on_agency');
     // The operator fixes the cause (the agency's address), then repairs the case.
-    await env.stopWorker();
-    env.config.agencies.laborOfficeUrl = labor;
-    await env.startWorker();
+    await fixLaborOffice();
     const repaired = await call(env.api, 'admin', 'POST', `/operations/cases/${id}/repair`, { action: 'recheck_agencies', reason: 'labor office URL fixed' });
     expect(repaired.statusCode, repaired.body).toBe(200);
     expect(repaired.json()).toMatchObject({ accepted: true, moved: true });

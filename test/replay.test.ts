@@ -188,16 +188,11 @@ const scenarios: Record<string, (env: TestEnv) => Promise<string>> = {
   },
   'agency-refused-then-rechecked-issued': async (env) => {
     // The Labor Office answers 4xx (a bad address): the case waits for an operator, who fixes it and asks again.
-    const labor = env.config.agencies.laborOfficeUrl;
-    await env.stopWorker();
-    env.config.agencies.laborOfficeUrl = `${env.simulatorUrl}/no-such-agency`;
-    await env.startWorker();
+    const fixLaborOffice = await env.misconfigureLaborOffice();
     const id = await submitOk(env.api, commercialApplication());
     await approveAll(env.api, id);
     await waitForApp(env.api, id, 'labor refused', (a) => a.timeline.some((e: { event: string; details: { refused?: boolean } }) => e.event === 'agency_unavailable' && e.details.refused));
-    await env.stopWorker();
-    env.config.agencies.laborOfficeUrl = labor;
-    await env.startWorker();
+    await fixLaborOffice();
     await call(env.api, 'admin', 'POST', `/operations/cases/${id}/repair`, { action: 'recheck_agencies', reason: 'address fixed' });
     await waitForApp(env.api, id, 'issued', (a) => a.status === 'issued');
     return id;

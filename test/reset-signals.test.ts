@@ -23,9 +23,7 @@ describe('reset', () => {
   it('keeps a signal received after the reset point: the new run acts on it without being asked again', async () => {
     const labor = env.config.agencies.laborOfficeUrl;
     // The Labor Office refuses the question (a bad address): the case waits for an operator's recheck, and only for that.
-    await env.stopWorker();
-    env.config.agencies.laborOfficeUrl = `${env.simulatorUrl}/no-such-agency`;
-    await env.startWorker();
+    await env.misconfigureLaborOffice();
     const id = await submitOk(env.api, commercialApplication());
     await approveAll(env.api, id);
     await waitForApp(env.api, id, 'waiting for a recheck', (a) =>

@@ -129,6 +129,12 @@ export interface TestEnv {
   tracing?: Tracing;
   startWorker(): Promise<void>;
   stopWorker(): Promise<void>;
+  /**
+   * Redeploys the worker with the Labor Office at a bad address (it answers 404:
+   * the question is refused, not the agency down); the function returned
+   * redeploys it with the right one, as an operator's fix would.
+   */
+  misconfigureLaborOffice(): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -263,6 +269,18 @@ export async function startTestEnv(
     },
     startWorker: () => worker.start(),
     stopWorker: () => worker.stop(),
+    misconfigureLaborOffice: async () => {
+      const agencies = config.agencies;
+      const right = agencies.laborOfficeUrl;
+      await worker.stop();
+      agencies.laborOfficeUrl = `${simulatorUrl}/no-such-agency`;
+      await worker.start();
+      return async () => {
+        await worker.stop();
+        agencies.laborOfficeUrl = right;
+        await worker.start();
+      };
+    },
     async close() {
       await system.stop();
       await simulator.close();
