@@ -74,6 +74,21 @@ function transientTemporalError(err: unknown): string | undefined {
   return undefined;
 }
 
+/** gRPC FAILED_PRECONDITION: Temporal takes no Update while the workflow's tasks fail. */
+const GRPC_FAILED_PRECONDITION = 9;
+const CASE_BLOCKED = 'the case cannot take this call now: its workflow is failing and waits for an operator (it shows under /operations/stuck); nothing was written';
+
+/**
+ * A case whose workflow tasks fail (a bad release, a bug) takes no Update:
+ * retrying will not help until it is repaired, so this is a 409, not a 503.
+ */
+function caseBlocked(err: unknown): boolean {
+  for (let e = err as { code?: unknown; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
+    if (e.code === GRPC_FAILED_PRECONDITION) return true;
+  }
+  return false;
+}
+
 /** Seconds a caller should wait before retrying a call the workflow service could not take. */
 const RETRY_AFTER_S = 1;
 
@@ -93,6 +108,9 @@ export default fp(async function errorHandler(app: FastifyInstance) {
     }
     if (err instanceof WorkflowNotFoundError) {
       return reply.status(409).send({ error: 'closed', message: 'the application is no longer open for this action' });
+    }
+    if (caseBlocked(err)) {
+      return reply.status(409).send({ error: 'case_blocked', message: CASE_BLOCKED });
     }
     const transient = transientTemporalError(err);
     if (transient) {

@@ -228,6 +228,9 @@ describe('with workers running', () => {
     // An administrator never claims a review, broken case or not: refused by role before the workflow is asked.
     const byAdmin = await call(env.api, 'admin', 'POST', `/tasks/${id}:technical:1/claim`);
     expect([byAdmin.statusCode, byAdmin.json()]).toEqual([403, { error: 'forbidden', message: 'role administrator may not task.claim' }]);
+    // The inspector is told the case is blocked (409, nothing written), not given a 500.
+    const byInspector = await call(env.api, 'inspector', 'POST', `/tasks/${id}:technical:1/claim`);
+    expect([byInspector.statusCode, byInspector.json().error]).toEqual([409, 'case_blocked']);
     // The broken case has not moved: its review waits, open and unclaimed, for the repair.
     expect((await call(env.api, 'supervisor', 'GET', `/tasks/${id}:technical:1`)).json()).toMatchObject({ status: 'open', assignee: null });
 
