@@ -113,13 +113,18 @@ export const DeficiencySchema = Type.Object(
   { additionalProperties: false },
 );
 
+/** A review decision's own fields, whether it names its review (here) or its task does (the inbox). */
+export const DECISION_FIELDS = {
+  decision: literals(REVIEW_DECISIONS),
+  reasons: Type.Optional(Type.Array(Type.String({ pattern: '^[A-Z][A-Z0-9_]{1,59}$' }), { maxItems: 20 })),
+  comment: Type.Optional(Type.String({ maxLength: 4000 })),
+  deficiencies: Type.Optional(Type.Array(DeficiencySchema, { maxItems: 50 })),
+};
+
 export const ReviewDecisionBody = Type.Object(
   {
     kind: literals(REVIEW_KINDS, 'The reviewer is the caller: a health specialist decides health, a technical inspector technical'),
-    decision: literals(REVIEW_DECISIONS),
-    reasons: Type.Optional(Type.Array(Type.String({ pattern: '^[A-Z][A-Z0-9_]{1,59}$' }), { maxItems: 20 })),
-    comment: Type.Optional(Type.String({ maxLength: 4000 })),
-    deficiencies: Type.Optional(Type.Array(DeficiencySchema, { maxItems: 50 })),
+    ...DECISION_FIELDS,
   },
   { additionalProperties: false },
 );

@@ -1,11 +1,11 @@
 // Schemas of the reviewer workbench: the task inbox, its counts, claiming and
 // deciding, home-visit proposals, escalation notifications, and comments on a case.
 import { Type, type Static } from '@sinclair/typebox';
-import { LICENSE_KINDS, REVIEW_DECISIONS, TASK_KINDS, TASK_STATUSES } from '../../domain/status';
+import { LICENSE_KINDS, TASK_KINDS, TASK_STATUSES } from '../../domain/status';
 import { ROLES } from '../../domain/access';
 import { OFFICE_ID_PATTERN } from '../../workflows/accreditation/contract';
 import { literals, Nullable } from '../schemas';
-import { DeficiencySchema, VisitSchema } from '../applications/schemas';
+import { DECISION_FIELDS, VisitSchema } from '../applications/schemas';
 import { PageLimit, RowId } from '../validation';
 
 const IsoDateTime = Type.String({ format: 'date-time' });
@@ -84,15 +84,7 @@ export const ReassignTaskBody = Type.Object(
 );
 export type ReassignTaskBody = Static<typeof ReassignTaskBody>;
 
-export const TaskDecisionBody = Type.Object(
-  {
-    decision: literals(REVIEW_DECISIONS),
-    reasons: Type.Optional(Type.Array(Type.String({ pattern: '^[A-Z][A-Z0-9_]{1,59}$' }), { maxItems: 20 })),
-    comment: Type.Optional(Type.String({ maxLength: 4000 })),
-    deficiencies: Type.Optional(Type.Array(DeficiencySchema, { maxItems: 50 })),
-  },
-  { additionalProperties: false },
-);
+export const TaskDecisionBody = Type.Object(DECISION_FIELDS, { additionalProperties: false });
 export type TaskDecisionBody = Static<typeof TaskDecisionBody>;
 
 export const CommentBody = Type.Object({ body: Type.String({ minLength: 1, maxLength: 4000 }) }, { additionalProperties: false });

@@ -14,7 +14,7 @@ import { extendDeadlineUpdate, recheckAgenciesSignal, SA_STATUS, WORKFLOW_TYPE, 
 import { SmsStatus, Status } from '../../domain/status';
 import { listStuckSms, outboxHealth, resendSms, smsStatuses, type StuckSmsFilter } from '../../integrations/sms/outbox';
 import { RepairAction, StuckReason } from '../../domain/operations';
-import { OperationsStore, type StuckCaseRow } from './store';
+import { OperationsStore, type StuckCaseFilter, type StuckCaseRow } from './store';
 
 /** How long a repair waits to see the case move before it reports that it did not. */
 const RECHECK_TIMEOUT_MS = 10_000;
@@ -47,14 +47,8 @@ export function resetPoint(events: TemporalProto.api.history.v1.IHistoryEvent[])
   return completed.filter((e) => Number(e.eventId) < Number(named[1])).at(-1);
 }
 
-export interface StuckQuery {
-  olderThan: string;
-  reason?: StuckReason;
-  officeId?: string;
-  licenseKind?: string;
-  agency?: string;
-  limit: number;
-}
+/** The stuck list's query: the store's filter, with the age as people write it (30m, 2h). */
+export type StuckQuery = Omit<StuckCaseFilter, 'ageSeconds' | 'closedIds'> & { olderThan: string };
 
 export type BulkRepair = Awaited<ReturnType<OperationsService['bulk']>>;
 
