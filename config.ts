@@ -3,7 +3,7 @@
 import { DEFAULT_TASK_QUEUE, type CaseTiming } from './domain/case';
 import { parseWorkWeek } from './domain/calendar';
 import { durationMs } from './domain/duration';
-import type { SmsDeliveryOptions } from './integrations/sms/dispatcher';
+import type { SmsDeliveryOptions } from './domain/sms';
 
 export class ConfigError extends Error {}
 

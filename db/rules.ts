@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { sql } from 'drizzle-orm';
 import type { ActivityRule, KindRule, RuleSet } from '../domain/rules';
-import type { Db } from './client';
+import type { Db } from './db';
 import { activityRules, licenseKindRules } from './schema';
 
 const RULES_FILE = new URL('./rules.json', import.meta.url);

@@ -76,3 +76,14 @@ export function renderSms(event: CaseEvent, ctx: SmsContext): { ar: string; en: 
   const [ar, en] = t(ctx);
   return { ar, en };
 }
+
+/** How messages are delivered: the dispatcher's pace and its retry policy, as configured. */
+export interface SmsDeliveryOptions {
+  /** How often an idle dispatcher looks for due messages. */
+  pollIntervalMs: number;
+  /** Longest one gateway call may take; the lease is derived from it. */
+  sendTimeoutMs: number;
+  /** Messages in flight at once per dispatcher: a gateway answering in 300 ms still drains hundreds a minute. */
+  concurrency: number;
+  retry: { initialMs: number; maxMs: number; horizonMs: number };
+}

@@ -3,7 +3,7 @@
 // so adding a value here is the only place a new state is declared. Values are
 // snake_case everywhere (keys are the code's camelCase names for them).
 
-import { Role } from './access';
+import { Role } from './roles';
 
 export const Stage = {
   submitted: 'submitted',

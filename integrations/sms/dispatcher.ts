@@ -10,19 +10,10 @@
 // dispatcher died after the gateway answered, before it could record so) is
 // acknowledged, not delivered twice. Why this and not a job queue or a
 // Temporal activity per message: docs/architecture.md, "SMS delivery".
+import type { SmsDeliveryOptions } from '../../domain/sms';
 import type { Db } from '../../db/client';
 import { claimNext, markAttemptFailed, markSent, type ClaimedSms } from './outbox';
 import { SmsRefused, type SmsProvider } from './providers';
-
-export interface SmsDeliveryOptions {
-  /** How often an idle dispatcher looks for due messages. */
-  pollIntervalMs: number;
-  /** Longest one gateway call may take; the lease is derived from it. */
-  sendTimeoutMs: number;
-  /** Messages in flight at once per dispatcher: a gateway answering in 300 ms still drains hundreds a minute. */
-  concurrency: number;
-  retry: { initialMs: number; maxMs: number; horizonMs: number };
-}
 
 /**
  * Lease = this many send timeouts: one for the send itself, one for settling
