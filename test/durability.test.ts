@@ -14,6 +14,7 @@ import { httpAgencyClients } from '../integrations/agencies';
 import type { Transition } from '../activities';
 import type { ControlState, SmsMessage, SmsRequest } from '../simulator/app';
 import { nodeProcess, pollsTaskQueue, Supervised, type Crash } from '../scripts/chaos/processes';
+import { getStateQuery } from '../workflows/application/contract';
 import { startTestEnv, waitFor, type TestEnv } from './support/env';
 import { approveAll, call, commercialApplication, healthApplication, submitOk, waitForApp, waitForStage } from './support/fixtures';
 
@@ -162,6 +163,11 @@ describe('durability', () => {
 
     await worker.start();
     await waitForStage(env.api, id, 'review');
+    // The read model can be ahead of the workflow here: a write the killed worker made (a local
+    // activity) in a workflow task it never completed. The new worker runs those steps again, and
+    // until it has, the workflow has no review task to claim (409). Wait for the workflow's own state.
+    await waitFor('the workflow to have the review task open', async () =>
+      Boolean((await env.client.workflow.getHandle(id).query(getStateQuery)).tasks[`${id}:technical:1`]), { timeoutMs: 120_000, intervalMs: 250 });
     // The first calls after the restart may find the workflow service busy with the dead worker's
     // sticky queue: 503 with Retry-After, as the README promises; a caller tries again.
     const asInspector = async (url: string, payload?: unknown) =>
