@@ -135,7 +135,7 @@ export class ApplicationCase {
 
   task(taskId: string): OpenTask {
     const task = this.state.tasks[taskId];
-    if (!task) throw new Error(`task ${taskId} is not open: the case no longer waits for it`);
+    if (!task) throw new Error(`task ${taskId} is not open: the case does not wait for it now (closed, or not reached yet)`);
     return task;
   }
 
