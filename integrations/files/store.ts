@@ -1,0 +1,78 @@
+// Where uploaded files are kept, behind one interface: a folder under the data
+// directory for the embedded default (npm start needs nothing else), an
+// S3-compatible object store in production (to come with issue #16's upload).
+// Files are written once under a key the system chose, never the uploader's
+// name, and are never changed: a correction supersedes a file with another.
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { Transform, type Readable } from 'node:stream';
+
+export interface StoredFile {
+  key: string;
+  size: number;
+  /** Hex SHA-256 of the bytes as stored. */
+  sha256: string;
+}
+
+export interface FileStore {
+  /** Streams the bytes in under a new key; the file is visible only once it is whole. */
+  put(bytes: Readable): Promise<StoredFile>;
+  /** The bytes of a stored file; undefined when no such key. */
+  get(key: string): Promise<Readable | undefined>;
+  /** Removes a file; removing one already gone is not an error (a retried clean-up). */
+  remove(key: string): Promise<void>;
+}
+
+/** Keys are ours: 32 hex digits, two of them a folder so no directory grows without bound. */
+const KEY = /^[0-9a-f]{32}$/;
+
+export class LocalFileStore implements FileStore {
+  constructor(private readonly dir: string) {}
+
+  private pathOf(key: string): string {
+    if (!KEY.test(key)) throw new Error(`not a file key: ${JSON.stringify(key)}`);
+    return path.join(this.dir, key.slice(0, 2), key);
+  }
+
+  async put(bytes: Readable): Promise<StoredFile> {
+    const key = randomBytes(16).toString('hex');
+    const final = this.pathOf(key);
+    await mkdir(path.dirname(final), { recursive: true });
+    // Written beside its final name, then renamed: a crash mid-write leaves a .part, never a torn file under a key.
+    const part = `${final}.part`;
+    const hash = createHash('sha256');
+    let size = 0;
+    const measure = new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        hash.update(chunk);
+        size += chunk.length;
+        done(null, chunk);
+      },
+    });
+    try {
+      await pipeline(bytes, measure, createWriteStream(part, { flags: 'wx' }));
+      await rename(part, final);
+    } catch (err) {
+      await rm(part, { force: true });
+      throw err;
+    }
+    return { key, size, sha256: hash.digest('hex') };
+  }
+
+  async get(key: string): Promise<Readable | undefined> {
+    const file = this.pathOf(key);
+    try {
+      await stat(file);
+    } catch {
+      return undefined;
+    }
+    return createReadStream(file);
+  }
+
+  async remove(key: string): Promise<void> {
+    await rm(this.pathOf(key), { force: true });
+  }
+}
