@@ -55,59 +55,40 @@ async function probe(): Promise<{ status: number; body: unknown }> {
 const HEALTHY = { ok: true, database: true, temporal: true };
 const healthyAgain = () => waitFor('/health to answer 200 again', async () => ((await probe()).status === 200 ? true : undefined), { timeoutMs: 30_000, intervalMs: 250 });
 
+/** While `cut` holds, each of `probes` answers 503 naming what is down; once restored, /health is 200 again. */
+async function answers503While(cut: () => Promise<unknown>, restore: () => Promise<unknown>, up: { database: boolean; temporal: boolean }, probes = 1) {
+  await cut();
+  try {
+    for (let i = 0; i < probes; i++) expect(await probe()).toMatchObject({ status: 503, body: { ok: false, ...up } });
+  } finally {
+    await restore();
+  }
+  await healthyAgain();
+}
+
 describe('/health', () => {
   it('answers 200 while both are reachable', async () => {
     expect(await probe()).toMatchObject({ status: 200, body: HEALTHY });
   });
 
   it('answers 503 naming the database while PostgreSQL refuses connections, and 200 once it is back', async () => {
-    await pg.down();
-    try {
-      expect(await probe()).toMatchObject({ status: 503, body: { ok: false, database: false, temporal: true } });
-    } finally {
-      await pg.up();
-    }
-    await healthyAgain();
+    await answers503While(() => pg.down(), () => pg.up(), { database: false, temporal: true });
   });
 
   it('answers 503 naming the database, in time, while PostgreSQL accepts connections and never answers', async () => {
-    await pg.stall();
-    try {
-      // The first on a pooled connection gone quiet, the second on a new one the server never greets.
-      for (let i = 0; i < 2; i++) expect(await probe()).toMatchObject({ status: 503, body: { ok: false, database: false, temporal: true } });
-    } finally {
-      await pg.up();
-    }
-    await healthyAgain();
+    // The first on a pooled connection gone quiet, the second on a new one the server never greets.
+    await answers503While(() => pg.stall(), () => pg.up(), { database: false, temporal: true }, 2);
   });
 
   it('answers 503 naming Temporal while its frontend refuses connections, and 200 once it is back', async () => {
-    await temporal.down();
-    try {
-      expect(await probe()).toMatchObject({ status: 503, body: { ok: false, database: true, temporal: false } });
-    } finally {
-      await temporal.up();
-    }
-    await healthyAgain();
+    await answers503While(() => temporal.down(), () => temporal.up(), { database: true, temporal: false });
   });
 
   it('answers 503 naming Temporal, in time, while its frontend accepts connections and never answers', async () => {
-    await temporal.stall();
-    try {
-      for (let i = 0; i < 2; i++) expect(await probe()).toMatchObject({ status: 503, body: { ok: false, database: true, temporal: false } });
-    } finally {
-      await temporal.up();
-    }
-    await healthyAgain();
+    await answers503While(() => temporal.stall(), () => temporal.up(), { database: true, temporal: false }, 2);
   });
 
   it('answers 503 naming both while both are down', async () => {
-    await Promise.all([pg.down(), temporal.down()]);
-    try {
-      expect(await probe()).toMatchObject({ status: 503, body: { ok: false, database: false, temporal: false } });
-    } finally {
-      await Promise.all([pg.up(), temporal.up()]);
-    }
-    await healthyAgain();
+    await answers503While(() => Promise.all([pg.down(), temporal.down()]), () => Promise.all([pg.up(), temporal.up()]), { database: false, temporal: false });
   });
 });
