@@ -7,7 +7,11 @@ import { addMonths } from '../domain/calendar';
 import { commercialApplication, healthApplication } from './support/fixtures';
 
 const file = JSON.parse(readFileSync(new URL('../db/rules.json', import.meta.url), 'utf8'));
-const rules: RuleSet = { kinds: Object.fromEntries(file.kinds.map((k: { kind: string }) => [k.kind, k])), activities: file.activities };
+const rules: RuleSet = {
+  kinds: Object.fromEntries(file.kinds.map((k: { kind: string }) => [k.kind, k])),
+  activities: file.activities,
+  documents: Object.fromEntries(file.documents.map((d: { type: string }) => [d.type, d])),
+};
 const today = '2026-11-28';
 
 describe('identifiers', () => {
@@ -88,6 +92,6 @@ describe('conditions', () => {
     expect(checkConditions(rules, { ...body, establishment: { ...body.establishment, isicCode: '011101' } }).reasons.map((r) => r.code)).toEqual(['ACTIVITY_NOT_LICENSABLE']);
   });
   it('matches the longest ISIC prefix', () => {
-    expect(findActivity({ kinds: {}, activities: [...rules.activities, { ...rules.activities[0]!, isicPrefix: '56', nameEn: 'broad' }] }, '561001')?.isicPrefix).toBe('5610');
+    expect(findActivity({ kinds: {}, documents: {}, activities: [...rules.activities, { ...rules.activities[0]!, isicPrefix: '56', nameEn: 'broad' }] }, '561001')?.isicPrefix).toBe('5610');
   });
 });
