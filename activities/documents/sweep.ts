@@ -5,7 +5,7 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { sql } from 'drizzle-orm';
 import { RemovalReason } from '../../domain/status';
-import type { Db } from '../../db/client';
+import { rowsOf, type Db } from '../../db/client';
 import type { FileStore } from '../../integrations/files/store';
 
 /** What one batch removed, by reason. */
@@ -32,7 +32,7 @@ export function createDocumentActivities(deps: { db: Db; files?: FileStore; now:
       if (!files) throw ApplicationFailure.nonRetryable('this worker was built without a file store', 'Misconfigured');
       const now = deps.now();
       const orphanedBefore = new Date(now.getTime() - input.orphanAfterMs);
-      const { rows } = (await deps.db.execute(sql`
+      const rows = await rowsOf<Candidate>(deps.db, sql`
         (select d.id, d.storage_key, ${RemovalReason.orphaned}::text as reason from documents d
           where d.state = 'uploaded' and d.uploaded_at < ${orphanedBefore.toISOString()}::timestamptz
           order by d.uploaded_at limit ${input.limit})
@@ -43,7 +43,7 @@ export function createDocumentActivities(deps: { db: Db; files?: FileStore; now:
           left join licenses l on l.application_id = a.id
           where d.state in ('attached', 'superseded') and a.status <> 'in_progress'
             and coalesce(l.expires_on::timestamptz, a.updated_at) + r.retention::interval < ${now.toISOString()}::timestamptz
-          order by d.uploaded_at limit ${input.limit})`)) as unknown as { rows: Candidate[] };
+          order by d.uploaded_at limit ${input.limit})`);
       const runId = Context.current().info.workflowExecution?.workflowId ?? 'document-sweep';
       const done: SweepBatch = { orphaned: 0, retentionEnded: 0 };
       for (const c of rows) {

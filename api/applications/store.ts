@@ -5,7 +5,7 @@ import { and, asc, desc, eq, inArray, isNull, lt, or, sql, TransactionRollbackEr
 import type { CaseScope } from '../../domain/access';
 import type { ApplicationData, Applicant } from '../../domain/application';
 import { DocumentState, type Stage, type Status, type LicenseKind, type WaitingOn } from '../../domain/status';
-import { executeNamed, type Db } from '../../db/client';
+import { executeNamed, rowsOf, type Db } from '../../db/client';
 import { applicationEvents, applications, documents, idempotencyKeys, offices, reviews } from '../../db/schema';
 
 export type ApplicationRow = typeof applications.$inferSelect;
@@ -114,8 +114,7 @@ export class ApplicationStore {
     // With uploads: the case and its claim on them commit together, or neither does.
     try {
       return await this.db.transaction(async (tx) => {
-        // Both drivers (pg, PGlite) answer an execute with its rows.
-        const [inserted] = ((await tx.execute(statement)) as unknown as { rows: { office_id: string }[] }).rows;
+        const [inserted] = await rowsOf<{ office_id: string }>(tx as unknown as Db, statement);
         if (!inserted) return undefined;
         const claimed = await tx
           .update(documents)
