@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { S3FileStore, type S3FileStoreOptions } from '../integrations/files/s3';
 import { LocalFileStore, type FileStore } from '../integrations/files/store';
 import { startSeaweedFs, type SeaweedFs } from './support/seaweedfs';
@@ -30,17 +30,25 @@ const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 function contract(name: string, open: () => Promise<Subject>) {
   describe(name, () => {
+    let opening: Promise<Subject>;
     let subject: Subject;
     let store: FileStore;
-    beforeAll(async () => {
-      subject = await open();
+    // Each test awaits the store itself: one that cannot start (no weed binary)
+    // fails every test by name, where a failed beforeAll would report them skipped.
+    const ready = async () => {
+      subject = await opening;
       store = subject.store;
+    };
+    beforeAll(async () => {
+      opening = open();
+      await opening.catch(() => {});
     });
     afterAll(async () => {
-      await subject?.close();
+      await opening?.then((s) => s.close(), () => {});
     });
 
     it('keeps the bytes under a key of its own, with their size and SHA-256, and gives them back', async () => {
+      await ready();
       const body = Buffer.concat([PDF, Buffer.alloc(200_000, 7)]);
       const stored = await store.put(Readable.from([body.subarray(0, 1000), body.subarray(1000)]));
       expect(stored.key).toMatch(KEY);
@@ -50,6 +58,7 @@ function contract(name: string, open: () => Promise<Subject>) {
     });
 
     it('never reuses a key nor makes it from the bytes, and answers undefined for one it does not hold', async () => {
+      await ready();
       const a = await store.put(Readable.from([PNG]));
       const b = await store.put(Readable.from([PNG]));
       expect(a.key).not.toBe(b.key);
@@ -59,6 +68,7 @@ function contract(name: string, open: () => Promise<Subject>) {
     });
 
     it('refuses a key it did not make, so no path can be named through it', async () => {
+      await ready();
       for (const bad of ['../../etc/passwd', `${'0'.repeat(32)}/../x`, 'A'.repeat(32), '']) {
         await expect(store.get(bad)).rejects.toThrow(/not a file key/);
         await expect(store.remove(bad)).rejects.toThrow(/not a file key/);
@@ -66,6 +76,7 @@ function contract(name: string, open: () => Promise<Subject>) {
     });
 
     it('leaves nothing behind when the upload breaks off mid-stream', async () => {
+      await ready();
       const before = await subject.everything();
       const broken = new Readable({
         read() {
@@ -78,6 +89,7 @@ function contract(name: string, open: () => Promise<Subject>) {
     });
 
     it('removes a file, and removing it again is no error', async () => {
+      await ready();
       const f = await store.put(Readable.from([JPEG]));
       const other = await store.put(Readable.from([PNG]));
       await store.remove(f.key);
@@ -103,13 +115,13 @@ contract('the local file store', async () => {
 });
 
 /** Shared by the S3 contract and the checks only an S3 store has. */
-let seaweed: SeaweedFs | undefined;
-async function seaweedFs(): Promise<SeaweedFs> {
-  seaweed ??= await startSeaweedFs();
+let seaweed: Promise<SeaweedFs> | undefined;
+function seaweedFs(): Promise<SeaweedFs> {
+  seaweed ??= startSeaweedFs();
   return seaweed;
 }
 afterAll(async () => {
-  await seaweed?.stop();
+  await seaweed?.then((s) => s.stop(), () => {});
 });
 
 function s3Options(s: SeaweedFs, bucket: string): S3FileStoreOptions {
@@ -148,9 +160,14 @@ describe('the S3 file store, beyond the contract', () => {
     opened.push(store);
     return store;
   };
+  let starting: Promise<SeaweedFs>;
   beforeAll(async () => {
-    s = await seaweedFs();
-    console.info(`weed mini took ${s.startupMs} ms to take its first PutObject`);
+    starting = seaweedFs();
+    await starting.then((started) => console.info(`weed mini took ${started.startupMs} ms to take its first PutObject`), () => {});
+  });
+  beforeEach(async () => {
+    // As in the contract: a server that did not start fails each test, never skips it.
+    s = await starting;
   });
   afterAll(() => {
     for (const store of opened) store.close();
