@@ -36,8 +36,11 @@ const store = new S3FileStore({
   forcePathStyle: env('S3_FORCE_PATH_STYLE', 'false') === 'true',
 });
 
-/** Waiting will not mend these: the identity in S3_* and the store's s3 config disagree. */
-const REFUSALS = new Set(['SignatureDoesNotMatch', 'InvalidAccessKeyId', 'AccessDenied']);
+/**
+ * Waiting will not mend a refusal: the identity in S3_* and the store's s3
+ * config disagree. HeadBucket's 403 has no body to name it, so the status says it.
+ */
+const refused = (err) => err?.$metadata?.httpStatusCode === 403 || err?.$metadata?.httpStatusCode === 401;
 
 const deadline = Date.now() + READY_TIMEOUT_MS;
 for (;;) {
@@ -47,8 +50,8 @@ for (;;) {
     await store.remove(probe.key);
     break;
   } catch (err) {
-    if (REFUSALS.has(err?.name)) {
-      console.error(`files-bucket: the store refused our credentials (${err.name}); check S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY against its s3 config`);
+    if (refused(err)) {
+      console.error(`files-bucket: the store refused our credentials (${err.name}, ${err.$metadata.httpStatusCode}); check S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY against its s3 config`);
       process.exit(1);
     }
     if (Date.now() > deadline) {

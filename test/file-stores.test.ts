@@ -7,9 +7,9 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { S3FileStore, type S3FileStoreOptions } from '../integrations/files/s3';
+import { MAX_PUT_BYTES, s3Client, S3FileStore, type S3FileStoreOptions } from '../integrations/files/s3';
 import { LocalFileStore, type FileStore } from '../integrations/files/store';
 import { startSeaweedFs, type SeaweedFs } from './support/seaweedfs';
 
@@ -130,7 +130,7 @@ function s3Options(s: SeaweedFs, bucket: string): S3FileStoreOptions {
 
 /** Every object in the bucket, whatever its prefix: a stray one anywhere counts. */
 async function listBucket(s: SeaweedFs, bucket: string): Promise<string[]> {
-  const client = new S3Client({ endpoint: s.endpoint, region: s.region, forcePathStyle: true, credentials: { accessKeyId: s.accessKeyId, secretAccessKey: s.secretAccessKey } });
+  const client = s3Client({ endpoint: s.endpoint, region: s.region, forcePathStyle: true, credentials: { accessKeyId: s.accessKeyId, secretAccessKey: s.secretAccessKey } });
   try {
     const keys: string[] = [];
     let token: string | undefined;
@@ -198,6 +198,15 @@ describe('the S3 file store, beyond the contract', () => {
     const store = open({ ...s3Options(s, 'contract'), secretAccessKey: 'not-the-secret' });
     await expect(store.checkBucket()).rejects.toThrow();
     await expect(store.put(Readable.from([PDF]))).rejects.toThrow(/signature/i);
+  });
+
+  it('refuses a file larger than it will hold in memory, before sending any of it', async () => {
+    const store = open(s3Options(s, 'too-large'));
+    await store.ensureBucket();
+    const chunk = Buffer.alloc(1024 * 1024);
+    const chunks = Math.floor(MAX_PUT_BYTES / chunk.length) + 1;
+    await expect(store.put(Readable.from(Array.from({ length: chunks }, () => chunk)))).rejects.toThrow(/larger than/);
+    expect(await listBucket(s, 'too-large')).toEqual([]);
   });
 
   it('refuses half a credential rather than falling back to another identity', () => {

@@ -13,11 +13,9 @@ import {
   PutObjectCommand,
   S3Client,
   S3ServiceException,
+  type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import { checkFileKey, measuring, newFileKey, type FileStore, type StoredFile } from './store';
-
-// The SDK is pinned on purpose (package.json); its warning that later releases will need Node 22 is known and would only be noise in every process's log.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 /** The store sits on the same network: a connection not made by then means it is down, and a health check should say so soon. */
 const CONNECTION_TIMEOUT_MS = 3_000;
@@ -31,6 +29,21 @@ const SOCKET_IDLE_TIMEOUT_MS = 30_000;
  * that skipped the limit, refused before it can exhaust the heap.
  */
 export const MAX_PUT_BYTES = 32 * 1024 * 1024;
+
+/** Every S3 client of ours (the store's, the tests') is made here, with the timeouts above. */
+export function s3Client(config: S3ClientConfig): S3Client {
+  // The SDK is pinned on purpose (package.json); its notice that later releases need Node 22 is known, and it checks this when a client is made.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  return new S3Client({
+    requestHandler: {
+      connectionTimeout: CONNECTION_TIMEOUT_MS,
+      requestTimeout: REQUEST_TIMEOUT_MS,
+      throwOnRequestTimeout: true,
+      socketTimeout: SOCKET_IDLE_TIMEOUT_MS,
+    },
+    ...config,
+  });
+}
 
 export interface S3FileStoreOptions {
   /** Omit for AWS itself; e.g. http://seaweedfs:8333 for a store of one's own. */
@@ -57,7 +70,7 @@ export class S3FileStore implements FileStore {
     }
     this.bucket = opts.bucket;
     this.prefix = opts.prefix ?? '';
-    this.client = new S3Client({
+    this.client = s3Client({
       endpoint: opts.endpoint,
       region: opts.region,
       forcePathStyle: opts.forcePathStyle,
@@ -65,12 +78,6 @@ export class S3FileStore implements FileStore {
         opts.accessKeyId !== undefined && opts.secretAccessKey !== undefined
           ? { accessKeyId: opts.accessKeyId, secretAccessKey: opts.secretAccessKey }
           : undefined,
-      requestHandler: {
-        connectionTimeout: CONNECTION_TIMEOUT_MS,
-        requestTimeout: REQUEST_TIMEOUT_MS,
-        throwOnRequestTimeout: true,
-        socketTimeout: SOCKET_IDLE_TIMEOUT_MS,
-      },
     });
   }
 

@@ -8,7 +8,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { s3Client } from '../../integrations/files/s3';
 import { freePort } from '../../scripts/ports';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -102,7 +103,7 @@ export async function startSeaweedFs(): Promise<SeaweedFs> {
   };
 
   const endpoint = `http://127.0.0.1:${ports.get('s3.port')}`;
-  const client = new S3Client({ endpoint, region: SEAWEED_REGION, forcePathStyle: true, credentials: { accessKeyId, secretAccessKey }, maxAttempts: 1 });
+  const client = s3Client({ endpoint, region: SEAWEED_REGION, forcePathStyle: true, credentials: { accessKeyId, secretAccessKey }, maxAttempts: 1 });
   const deadline = started + READY_TIMEOUT_MS;
   try {
     // /healthz answers before writes work: ready is a PutObject that succeeded.
