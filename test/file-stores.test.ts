@@ -191,6 +191,9 @@ describe('the S3 file store, beyond the contract', () => {
   it('treats a missing bucket as a broken store, not as a missing file', async () => {
     const store = open(s3Options(s, 'never-made'));
     await expect(store.get('0'.repeat(32))).rejects.toThrow();
+    // Nor does a write make it: a misspelt S3_BUCKET must not start a second bucket.
+    await expect(store.put(Readable.from([PDF]))).rejects.toThrow();
+    await expect(store.checkBucket()).rejects.toThrow();
   });
 
   it('fails on a wrong secret, and its health check says so', async () => {

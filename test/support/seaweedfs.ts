@@ -79,6 +79,8 @@ export async function startSeaweedFs(): Promise<SeaweedFs> {
     '-webdav=false',
     '-admin.ui=false',
     `-s3.config=${s3Config}`,
+    // As in docker-compose.yml: a PutObject into a bucket that is not there fails, as on AWS.
+    '-s3.autoCreateBucket=false',
   ];
   const started = Date.now();
   const child = spawn(weedBinary(), args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
