@@ -142,7 +142,7 @@ export class S3FileStore implements FileStore {
     await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
   }
 
-  /** For development and tests: creates the bucket when it is missing. Production buckets are made (with their policies) by the operator. */
+  /** Creates the bucket when it is missing: for tests and compose's files-bucket job. A bucket on AWS is the operator's to make, with its policies and versioning. */
   async ensureBucket(): Promise<void> {
     try {
       await this.checkBucket();
