@@ -79,6 +79,10 @@ export function refuseInProduction(what: string, env: NodeJS.ProcessEnv = proces
 export const TOKEN_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const;
 export type TokenAlgorithm = (typeof TOKEN_ALGORITHMS)[number];
 
+export type FileStoreConfig =
+  | { kind: 'local'; dir: string }
+  | { kind: 's3'; endpoint?: string; region: string; bucket: string; accessKeyId?: string; secretAccessKey?: string; forcePathStyle: boolean };
+
 export interface Config {
   /** NODE_ENV=production: development parts refuse to run, and only an https identity provider is trusted. */
   production: boolean;
@@ -115,6 +119,18 @@ export interface Config {
     tokenTtlSeconds: number;
     /** True when AUTH_ISSUER is unset: the single-machine start runs the built-in issuer and seeds its people's offices. */
     builtIn: boolean;
+  };
+  documents: {
+    /** Where uploaded files are kept: a folder (the embedded default), or an S3-compatible object store. */
+    store: FileStoreConfig;
+    /** No upload is read past this, whatever its type's rule allows (the multipart limit). */
+    maxBytes: number;
+    /** An upload no filed case names is removed this long after it came. */
+    orphanAfterMs: number;
+    /** How often the Temporal Schedule sweeps orphans and documents past their retention. */
+    sweepEveryMs: number;
+    /** The last day an application may name a document by a bare reference instead of an uploaded file (YYYY-MM-DD). */
+    referencesUntil: string;
   };
   /** Per client (token subject or API key) and per client address, in one window. */
   /** anonymousAuditMax: an address's unidentified refusals stored one by one per window; the rest are counted in one summary row. */
@@ -175,6 +191,15 @@ export const DEFAULTS = {
   AUDIT_ANONYMOUS_MAX: '20',
   RATE_LIMIT_WINDOW: '1m',
   LOG_LEVEL: 'info',
+  FILES_STORE: 'local',
+  FILES_DIR: '.data/files',
+  S3_REGION: 'us-east-1',
+  DOCUMENT_MAX_BYTES: String(10 * 1024 * 1024),
+  // A clerk may upload on Sunday and file on Thursday; a week more is generous.
+  DOCUMENT_ORPHAN_AFTER: '14d',
+  DOCUMENT_SWEEP_EVERY: '1h',
+  // Six months from the day uploads came (2026-12-01): the API clients' time to move to POST /documents.
+  DOCUMENT_REFERENCES_UNTIL: '2027-05-31',
 } as const;
 
 function positiveInt(name: string, value: string): number {
@@ -225,6 +250,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (databaseOwnerUrl && !databaseUrl) throw new ConfigError('DATABASE_OWNER_URL: needs DATABASE_URL (the runtime role it grants to)');
   return {
     production,
+    documents: {
+      store: fileStore(env, get('FILES_STORE'), get('FILES_DIR'), get('S3_REGION')),
+      maxBytes: positiveInt('DOCUMENT_MAX_BYTES', get('DOCUMENT_MAX_BYTES')),
+      orphanAfterMs: parseDuration('DOCUMENT_ORPHAN_AFTER', get('DOCUMENT_ORPHAN_AFTER')),
+      sweepEveryMs: parseDuration('DOCUMENT_SWEEP_EVERY', get('DOCUMENT_SWEEP_EVERY')),
+      referencesUntil: isoDate('DOCUMENT_REFERENCES_UNTIL', get('DOCUMENT_REFERENCES_UNTIL')),
+    },
     databaseUrl,
     databaseOwnerUrl,
     pgliteDir: get('PGLITE_DIR'),
@@ -305,6 +337,26 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       apiMetrics: optional(env.API_METRICS_ADDRESS, (v) => hostPort('API_METRICS_ADDRESS', v)),
     },
   };
+}
+
+function isoDate(name: string, value: string): string {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(Date.parse(`${value}T00:00:00Z`)) || new Date(`${value}T00:00:00Z`).toISOString().slice(0, 10) !== value) {
+    throw new ConfigError(`${name}: "${value}" is not a date like 2027-05-31`);
+  }
+  return value;
+}
+
+function fileStore(env: NodeJS.ProcessEnv, kind: string, dir: string, region: string): FileStoreConfig {
+  if (oneOf('FILES_STORE', kind, ['local', 's3'] as const) === 'local') return { kind: 'local', dir };
+  const bucket = env.S3_BUCKET?.trim();
+  if (!bucket) throw new ConfigError('S3_BUCKET: required when FILES_STORE=s3');
+  const endpoint = optional(env.S3_ENDPOINT, (v) => url('S3_ENDPOINT', v));
+  const accessKeyId = env.S3_ACCESS_KEY_ID?.trim() || undefined;
+  const secretAccessKey = env.S3_SECRET_ACCESS_KEY?.trim() || undefined;
+  // Both or neither: neither, the SDK's own chain (instance role, AWS_* variables) finds them.
+  if (!accessKeyId !== !secretAccessKey) throw new ConfigError('S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY: set both, or neither');
+  const pathStyle = oneOf('S3_FORCE_PATH_STYLE', env.S3_FORCE_PATH_STYLE?.trim() || (endpoint ? 'true' : 'false'), ['true', 'false'] as const);
+  return { kind: 's3', endpoint, region, bucket, accessKeyId, secretAccessKey, forcePathStyle: pathStyle === 'true' };
 }
 
 /** An unset or blank variable is undefined; a set one is parsed. */

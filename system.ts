@@ -7,11 +7,13 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
-import type { Client } from '@temporalio/client';
+import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
 import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Registry } from 'prom-client';
 import { createActivities } from './activities';
 import { buildApp } from './api/app';
+import { fileStoreFor, type FileStore } from './integrations/files';
+import { DOCUMENT_SWEEP_WORKFLOW_TYPE, documentSweepScheduleId, type DocumentSweepInput } from './workflows/documents/contract';
 import { connectTemporalClient } from './integrations/temporal';
 import type { Config } from './config';
 import { openMigratedDb, type DbHandle } from './db/client';
@@ -93,6 +95,8 @@ export interface AppWorkerOptions {
   tracing?: Tracing;
   /** Agency calls are counted and timed in this registry. */
   metrics?: Registry;
+  /** Where uploads are kept; unset, the store the configuration names. */
+  files?: FileStore;
 }
 
 /** The worker of the application and accreditation workflows, with every activity. */
@@ -118,6 +122,7 @@ export async function createAppWorker(opts: AppWorkerOptions): Promise<Worker> {
       agencies: opts.metrics ? meteredAgencyClients(agencies, opts.metrics) : agencies,
       licenseNumberPrefix: config.licenseNumberPrefix,
       workDays: config.workDays,
+      files: opts.files ?? fileStoreFor(config.documents.store),
     }),
     ...opts.workerOptions,
   });
@@ -166,6 +171,7 @@ async function assemble(config: Config, opts: SystemOptions, stops: (() => Promi
 
   const db = await openMigratedDb(config);
   stops.push(() => db.close());
+  const files = fileStoreFor(config.documents.store);
 
   let simulatorUrl: string | undefined;
   if (embedded?.simulatorOwn) {
@@ -200,7 +206,7 @@ async function assemble(config: Config, opts: SystemOptions, stops: (() => Promi
     stops.push(() => connection.close());
     const w = opts.worker;
     worker = workerPart(() =>
-      createAppWorker({ connection, config, db: db.db, workflowBundle: w.bundle, workerOptions: w.options, tracing, metrics: metrics?.registry }),
+      createAppWorker({ connection, config, db: db.db, workflowBundle: w.bundle, workerOptions: w.options, tracing, metrics: metrics?.registry, files }),
     );
     stops.push(() => worker!.stop());
     if (w.start !== false) await worker.start();
@@ -213,16 +219,47 @@ async function assemble(config: Config, opts: SystemOptions, stops: (() => Promi
 
   const { client, connection } = await connectTemporalClient(config, tracing);
   stops.push(() => connection.close());
+  // Where the workflows run, their schedule is kept as the configuration says.
+  if (opts.worker) await ensureDocumentSweep(client, config);
 
   let api: FastifyInstance | undefined;
   if (opts.api) {
     // The built-in issuer's keys are handed over, not fetched: nothing else listening on its port can stand in for it.
-    api = await buildApp({ config, db: db.db, temporal: client, tracing, logger: opts.api.logger, issuerKeys: issuer?.publicJwks });
+    api = await buildApp({ config, db: db.db, temporal: client, tracing, logger: opts.api.logger, issuerKeys: issuer?.publicJwks, files });
     await api.ready();
     stops.push(() => api!.close());
   }
 
   return { config, db, client, worker, dispatcher, api, tracing, metrics, devServer, issuer, simulatorUrl };
+}
+
+/** A sweep missed while Temporal was down is run once when it is back, if within this. */
+const SWEEP_CATCHUP_WINDOW = '1h';
+
+/**
+ * The document sweep's Schedule, created the first time and brought up to the
+ * configuration (its interval, the orphans' age) at every worker start. Kept
+ * when the worker stops: it belongs to the deployment, not to one process.
+ */
+export async function ensureDocumentSweep(client: Client, config: Config): Promise<void> {
+  const scheduleId = documentSweepScheduleId(config.temporal.taskQueue);
+  const input: DocumentSweepInput = { orphanAfterMs: config.documents.orphanAfterMs };
+  const spec = { intervals: [{ every: config.documents.sweepEveryMs }] };
+  const action = {
+    type: 'startWorkflow' as const,
+    workflowType: DOCUMENT_SWEEP_WORKFLOW_TYPE,
+    workflowId: scheduleId,
+    taskQueue: config.temporal.taskQueue,
+    args: [input],
+  };
+  // A run still busy (a store that is down) is not joined by a second.
+  const policies = { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: SWEEP_CATCHUP_WINDOW };
+  try {
+    await client.schedule.create({ scheduleId, spec, action, policies });
+  } catch (err) {
+    if (!(err instanceof ScheduleAlreadyRunning)) throw err;
+    await client.schedule.getHandle(scheduleId).update((prev) => ({ ...prev, spec, action, policies }));
+  }
 }
 
 /** A worker that can be stopped and started again (a test's crash, a redeploy). */

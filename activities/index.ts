@@ -6,7 +6,9 @@ import type { Agency } from '../domain/status';
 import { SUNDAY_TO_THURSDAY } from '../domain/calendar';
 import type { Db } from '../db/client';
 import type { AgencyClient } from '../integrations/agencies';
+import type { FileStore } from '../integrations/files/store';
 import { createOfficeActivities } from './accreditation/offices';
+import { createDocumentActivities } from './documents/sweep';
 import { createAgencyActivities } from './application/agencies';
 import { createCheckActivities } from './application/checks';
 import { createLicenseActivities } from './application/licenses';
@@ -25,6 +27,8 @@ export interface ActivityDeps {
   workDays?: ReadonlySet<number>;
   /** How long loaded rules are reused; edits to the rules tables show up after this. */
   rulesCacheMs?: number;
+  /** Where uploads are kept: the document sweep removes from it. */
+  files?: FileStore;
   now?: () => Date;
 }
 
@@ -42,6 +46,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createLicenseActivities({ db: deps.db, licenseNumberPrefix: deps.licenseNumberPrefix, now }),
     notifyOffice: sla.notifyOffice,
     ...createOfficeActivities(deps.db),
+    ...createDocumentActivities({ db: deps.db, files: deps.files, now }),
   };
 }
 

@@ -9,6 +9,7 @@ import type { JSONWebKeySet } from 'jose';
 import type { Config } from '../config';
 import type { Db } from '../db/client';
 import type { Tracing } from '../integrations/tracing';
+import { fileStoreFor, type FileStore } from '../integrations/files';
 import errors, { noRoute } from './errors';
 import { EVERY_CHANGE_ERRORS, EVERY_ROUTE_ERRORS } from './schemas';
 import storableText, { finiteNumbers } from './validation';
@@ -21,6 +22,8 @@ import swagger from './plugins/swagger';
 import tracing from './plugins/tracing';
 // One folder per capability: its routes, schemas, service and store.
 import applicationRoutes from './applications/routes';
+import documentRoutes from './documents/routes';
+import { DocumentService } from './documents/service';
 import { ApplicationService } from './applications/service';
 import auditRoutes from './audit/routes';
 import { AuditService } from './audit/service';
@@ -39,6 +42,7 @@ import { ReportService } from './reports/service';
 declare module 'fastify' {
   interface FastifyInstance {
     applications: ApplicationService;
+    documents: DocumentService;
     offices: OfficeService;
     audit: AuditService;
     licenses: LicenseService;
@@ -50,7 +54,7 @@ declare module 'fastify' {
   }
 }
 
-/** Applications carry document references, not files: 1 MiB is generous. */
+/** JSON bodies carry document ids, not files (those come multipart to /documents): 1 MiB is generous. */
 const BODY_LIMIT_BYTES = 1024 * 1024;
 
 /**
@@ -79,6 +83,8 @@ export async function buildApp(deps: {
   tracing?: Tracing;
   /** The built-in issuer's public keys, when it runs in this process (npm start). */
   issuerKeys?: JSONWebKeySet;
+  /** Where uploads are kept; unset, the store the configuration names. */
+  files?: FileStore;
 }) {
   const app = Fastify({
     logger: deps.logger ?? { level: deps.config.logLevel },
@@ -94,7 +100,9 @@ export async function buildApp(deps: {
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.decorate('db', deps.db);
   app.decorate('temporal', deps.temporal);
-  const applications = new ApplicationService(deps.db, deps.temporal, deps.config);
+  const documents = new DocumentService(deps.db, deps.files ?? fileStoreFor(deps.config.documents.store), deps.config.documents, app.log);
+  app.decorate('documents', documents);
+  const applications = new ApplicationService(deps.db, deps.temporal, deps.config, documents);
   app.decorate('applications', applications);
   app.decorate('inbox', new InboxService(deps.db, deps.temporal, applications));
   app.decorate('reports', new ReportService(deps.db));
@@ -128,6 +136,7 @@ export async function buildApp(deps: {
   await app.register(health);
   await app.register(licenseRoutes);
   await app.register(applicationRoutes);
+  await app.register(documentRoutes, { maxBytes: deps.config.documents.maxBytes });
   await app.register(officeRoutes);
   await app.register(auditRoutes);
   await app.register(inboxRoutes);

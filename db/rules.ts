@@ -1,15 +1,16 @@
 // Seeds the rules tables from db/rules.json and reads them back for the checks.
 import { readFileSync } from 'node:fs';
 import { sql } from 'drizzle-orm';
-import type { ActivityRule, KindRule, RuleSet } from '../domain/rules';
+import type { ActivityRule, DocumentRule, KindRule, RuleSet } from '../domain/rules';
 import type { Db } from './db';
-import { activityRules, licenseKindRules } from './schema';
+import { activityRules, documentRules, licenseKindRules } from './schema';
 
 const RULES_FILE = new URL('./rules.json', import.meta.url);
 
 interface RulesFile {
   kinds: KindRule[];
   activities: ActivityRule[];
+  documents: DocumentRule[];
 }
 
 /** Upsert by key: re-running start-up applies edits to rules.json without duplicating rows. */
@@ -37,16 +38,22 @@ export async function seedRules(db: Db): Promise<void> {
         .values(a)
         .onConflictDoUpdate({ target: activityRules.isicPrefix, set: rest });
     }
+    for (const d of file.documents) {
+      const { type, ...rest } = d;
+      await tx.insert(documentRules).values(d).onConflictDoUpdate({ target: documentRules.type, set: rest });
+    }
   });
 }
 
 export async function loadRules(db: Db): Promise<RuleSet> {
-  const [kinds, activities] = await Promise.all([
+  const [kinds, activities, documents] = await Promise.all([
     db.select().from(licenseKindRules),
     db.select().from(activityRules).orderBy(sql`length(${activityRules.isicPrefix}) desc`),
+    db.select().from(documentRules),
   ]);
   return {
     kinds: Object.fromEntries(kinds.map((k) => [k.kind, k as KindRule])),
     activities: activities as ActivityRule[],
+    documents: Object.fromEntries(documents.map((d) => [d.type, d])),
   };
 }

@@ -22,7 +22,11 @@ import type { AgencyResult, ApplicationData, Deficiency } from '../domain/applic
 import type { HomeVisit } from '../domain/case';
 import {
   CASE_EVENTS,
+  DOCUMENT_STATES,
+  DOCUMENT_TYPES,
   EXCLUSION_REASONS,
+  EXPIRY_RULES,
+  REMOVAL_REASONS,
   LICENSE_KINDS,
   REVIEW_DECISIONS,
   REVIEW_KINDS,
@@ -35,6 +39,7 @@ import {
 } from '../domain/status';
 import { OFFICE_STATUSES, ROLES, type Operation, type StaffRole } from '../domain/access';
 import type { OfficeApplication } from '../domain/office';
+import { FILE_KINDS } from '../domain/files';
 
 export const stageEnum = pgEnum('stage', STAGES);
 export const statusEnum = pgEnum('status', STATUSES);
@@ -221,6 +226,63 @@ export const activityRules = pgTable('activity_rules', {
   /** Fixed term (health activities: 12 months); null means the kind's term as requested. */
   termMonths: integer('term_months'),
 });
+
+export const documentTypeEnum = pgEnum('document_type', DOCUMENT_TYPES);
+export const documentStateEnum = pgEnum('document_state', DOCUMENT_STATES);
+export const fileKindEnum = pgEnum('file_kind', FILE_KINDS);
+export const expiryRuleEnum = pgEnum('expiry_rule', EXPIRY_RULES);
+export const removalReasonEnum = pgEnum('removal_reason', REMOVAL_REASONS);
+
+/** Per document type: the files accepted, their size, whether they lapse, how long they are kept. */
+export const documentRules = pgTable('document_rules', {
+  type: documentTypeEnum('type').primaryKey(),
+  acceptedKinds: fileKindEnum('accepted_kinds').array().notNull(),
+  maxBytes: integer('max_bytes').notNull(),
+  expiry: expiryRuleEnum('expiry').notNull(),
+  /** After the case closes, or its license lapses; an interval so the sweep compares it in SQL. */
+  retention: text('retention').notNull(),
+});
+
+/**
+ * Uploaded files: what was checked when each was kept (its kind from its
+ * bytes, size, SHA-256), whose it is (an office, or one applicant), and the
+ * case it belongs to once filed. The bytes are in the file store under
+ * `storage_key`, never under a name the uploader gave.
+ */
+export const documents = pgTable(
+  'documents',
+  {
+    id: text('id').primaryKey(),
+    type: documentTypeEnum('type').notNull(),
+    state: documentStateEnum('state').notNull().default('uploaded'),
+    /** The uploader's office (its staff, its keys); null for an applicant's own upload. */
+    officeId: text('office_id').references((): AnyPgColumn => offices.id),
+    /** The applicant who uploaded it for their own case; null for an office's. */
+    ownerNationalId: text('owner_national_id'),
+    uploadedBy: text('uploaded_by').notNull(),
+    fileKind: fileKindEnum('file_kind').notNull(),
+    sizeBytes: integer('size_bytes').notNull(),
+    sha256: text('sha256').notNull(),
+    /** The uploader's file name, as display text only. */
+    name: text('name').notNull(),
+    storageKey: text('storage_key').notNull().unique(),
+    /** Entered by the uploader for a document that lapses. */
+    expiresOn: date('expires_on', { mode: 'string' }),
+    applicationId: text('application_id').references((): AnyPgColumn => applications.id),
+    /** The uploader's Idempotency-Key (scoped to them): a retried upload answers with the first document. */
+    idempotencyKey: text('idempotency_key').unique(),
+    uploadedAt: timestamps('uploaded_at').notNull().defaultNow(),
+    attachedAt: timestamps('attached_at'),
+    supersededAt: timestamps('superseded_at'),
+    removedAt: timestamps('removed_at'),
+    removalReason: removalReasonEnum('removal_reason'),
+  },
+  (t) => [
+    index('documents_application_idx').on(t.applicationId),
+    // The sweep's two questions: old orphans, and filed documents still held.
+    index('documents_orphans_idx').on(t.uploadedAt).where(sql`${t.state} = 'uploaded'`),
+  ],
+);
 
 export const officeStatusEnum = pgEnum('office_status', OFFICE_STATUSES);
 export const roleEnum = pgEnum('role', ROLES);

@@ -31,11 +31,18 @@ export interface Establishment {
   establishmentsOwned?: number;
 }
 
+/**
+ * One document an application carries: an uploaded file, named by its id
+ * (POST /documents), or, while the transition lasts, a bare reference string
+ * from before uploads existed (see docs/architecture.md, "Documents").
+ */
 export interface DocumentRef {
   type: DocumentType;
-  /** Reference of the stored file in the document store. */
-  reference: string;
-  /** ISO date; required for documents that lapse (civil defense, contracts). */
+  /** The uploaded file (its expiry, if any, was entered with it). */
+  documentId?: string;
+  /** Deprecated: a reference to a file kept elsewhere; the transition's end is DOCUMENT_REFERENCES_UNTIL. */
+  reference?: string;
+  /** ISO date; with a reference only (an uploaded file carries its own). */
   expiresOn?: string;
 }
 

@@ -44,3 +44,21 @@ export function newApplicationId(now: Date, randomBytes: Uint8Array): string {
   for (let i = 0; i < 6; i++) suffix += CROCKFORD[(randomBytes[i] ?? 0) % 32];
   return `TRK-${day}-${suffix}`;
 }
+
+/** DOC-XXXXXXXXXXXXXXXX: 16 Crockford digits (80 bits), so an id cannot be guessed. */
+export function newDocumentId(randomBytes: Uint8Array): string {
+  let digits = '';
+  let bits = 0;
+  let acc = 0;
+  for (const byte of randomBytes) {
+    acc = (acc << 8) | byte;
+    bits += 8;
+    while (bits >= 5 && digits.length < 16) {
+      bits -= 5;
+      digits += CROCKFORD[(acc >> bits) & 31];
+    }
+    acc &= (1 << bits) - 1;
+  }
+  if (digits.length < 16) throw new Error('newDocumentId needs 10 random bytes');
+  return `DOC-${digits}`;
+}

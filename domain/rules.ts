@@ -2,7 +2,8 @@
 // The activities load the rules from PostgreSQL and pass "today" in, so these
 // are unit-testable and the same answer comes out for the same input.
 import type { ApplicationData, CompletenessResult, ConditionsResult, Deficiency } from './application';
-import type { DocumentType, LicenseKind } from './status';
+import type { FileKind } from './files';
+import { DocumentState, ExpiryRule, type DocumentType, type LicenseKind } from './status';
 
 export interface KindRule {
   kind: LicenseKind;
@@ -25,15 +26,34 @@ export interface ActivityRule {
   termMonths: number | null;
 }
 
+/** What a document of one type must be: the files accepted, how big, whether it lapses, how long it is kept. */
+export interface DocumentRule {
+  type: DocumentType;
+  acceptedKinds: FileKind[];
+  maxBytes: number;
+  expiry: ExpiryRule;
+  /** How long a filed case's files are kept after it closes (an issued one: after its license lapses), as PostgreSQL writes an interval. */
+  retention: string;
+}
+
 export interface RuleSet {
   kinds: Partial<Record<LicenseKind, KindRule>>;
   activities: ActivityRule[];
+  documents: Partial<Record<DocumentType, DocumentRule>>;
+}
+
+/** What the completeness check knows of an uploaded file, from the documents table. */
+export interface StoredDocumentFacts {
+  type: DocumentType;
+  state: DocumentState;
+  fileKind: FileKind;
+  expiresOn: string | null;
 }
 
 /** Owners of this many establishments are served at home (see the brief). */
 export const HOME_VISIT_THRESHOLD = 5;
 
-const DOCUMENT_NAMES: Record<DocumentType, [ar: string, en: string]> = {
+export const DOCUMENT_NAMES: Record<DocumentType, [ar: string, en: string]> = {
   storefront_photo: ['صورة واجهة المحل', 'storefront photo'],
   lease_or_deed: ['عقد الإيجار أو صك الملكية', 'lease contract or title deed'],
   building_permit: ['رخصة البناء', 'building permit'],
@@ -54,7 +74,12 @@ function deficiency(code: string, field: string, messageAr: string, messageEn: s
 }
 
 /** Documents and fields each kind and activity needs, from the rules table. */
-export function checkCompleteness(rules: RuleSet, data: ApplicationData, today: string): CompletenessResult {
+export function checkCompleteness(
+  rules: RuleSet,
+  data: ApplicationData,
+  today: string,
+  stored: ReadonlyMap<string, StoredDocumentFacts> = new Map(),
+): CompletenessResult {
   const out: Deficiency[] = [];
   const kind = rules.kinds[data.licenseKind];
   const activity = findActivity(rules, data.establishment.isicCode);
@@ -63,13 +88,26 @@ export function checkCompleteness(rules: RuleSet, data: ApplicationData, today: 
 
   for (const type of required) {
     const [ar, en] = DOCUMENT_NAMES[type];
+    const field = `documents/${type}`;
     const doc = byType.get(type);
-    if (!doc || !doc.reference.trim()) {
-      out.push(deficiency('DOC_MISSING', `documents/${type}`, `المستند مفقود: ${ar}`, `Missing document: ${en}`));
-    } else if (doc.expiresOn && doc.expiresOn < today) {
-      out.push(
-        deficiency('DOC_EXPIRED', `documents/${type}`, `المستند منتهي الصلاحية: ${ar}`, `Document has expired: ${en}`),
-      );
+    const file = doc?.documentId === undefined ? undefined : stored.get(doc.documentId);
+    // A bare reference (the transition) counts as it always did; an uploaded file must be there, whole and of an accepted kind.
+    const present = doc?.documentId !== undefined ? file !== undefined && file.state !== DocumentState.removed && file.type === type : !!doc?.reference?.trim();
+    if (!doc || !present) {
+      out.push(deficiency('DOC_MISSING', field, `المستند مفقود: ${ar}`, `Missing document: ${en}`));
+      continue;
+    }
+    const rule = rules.documents[type];
+    if (file && rule && !rule.acceptedKinds.includes(file.fileKind)) {
+      const kinds = rule.acceptedKinds.join(', ');
+      out.push(deficiency('DOC_TYPE_NOT_ACCEPTED', field, `نوع الملف غير مقبول لـ${ar} (المقبول: ${kinds})`, `The file is not of a kind accepted for the ${en} (accepted: ${kinds})`));
+      continue;
+    }
+    const expiresOn = file ? file.expiresOn : doc.expiresOn;
+    if (file && rule?.expiry === ExpiryRule.entered && !expiresOn) {
+      out.push(deficiency('DOC_EXPIRY_MISSING', field, `تاريخ انتهاء ${ar} مطلوب`, `The expiry date of the ${en} is required`));
+    } else if (expiresOn && expiresOn < today) {
+      out.push(deficiency('DOC_EXPIRED', field, `المستند منتهي الصلاحية: ${ar}`, `Document has expired: ${en}`));
     }
   }
 

@@ -196,6 +196,38 @@ export const DocumentType = {
 export type DocumentType = (typeof DocumentType)[keyof typeof DocumentType];
 export const DOCUMENT_TYPES = Object.values(DocumentType) as [DocumentType, ...DocumentType[]];
 
+/**
+ * An uploaded file's life: kept but not yet part of a filed case; part of one;
+ * replaced on its case by a correction (kept as evidence of what was filed);
+ * gone from the store (an orphan cleared, or its retention ended).
+ */
+export const DocumentState = {
+  uploaded: 'uploaded',
+  attached: 'attached',
+  superseded: 'superseded',
+  removed: 'removed',
+} as const;
+export type DocumentState = (typeof DocumentState)[keyof typeof DocumentState];
+export const DOCUMENT_STATES = Object.values(DocumentState) as [DocumentState, ...DocumentState[]];
+
+/** Why the sweep removed a file. */
+export const RemovalReason = {
+  /** Uploaded, and no filed case named it in time. */
+  orphaned: 'orphaned',
+  /** Its case closed (or its license lapsed) longer ago than the rules keep documents. */
+  retentionEnded: 'retention_ended',
+} as const;
+export type RemovalReason = (typeof RemovalReason)[keyof typeof RemovalReason];
+export const REMOVAL_REASONS = Object.values(RemovalReason) as [RemovalReason, ...RemovalReason[]];
+
+/** How a document type's expiry date is known: it has none, or the uploader enters it from the document. */
+export const ExpiryRule = {
+  none: 'none',
+  entered: 'entered',
+} as const;
+export type ExpiryRule = (typeof ExpiryRule)[keyof typeof ExpiryRule];
+export const EXPIRY_RULES = Object.values(ExpiryRule) as [ExpiryRule, ...ExpiryRule[]];
+
 export const ApplicantRole = {
   owner: 'owner',
   delegate: 'delegate',

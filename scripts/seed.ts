@@ -1,8 +1,12 @@
 // Seeds what the built-in issuer's people need: their two offices (imported as
 // accredited, each with its accreditation workflow) and an open accreditation
-// round. Idempotent. The single-machine start does this by itself; compose runs
+// round, and the demonstration case (scripts/demo.ts). Idempotent. The single-machine start does this by itself; compose runs
 // it once as the `seed` service.
+import { ApplicationService } from '../api/applications/service';
+import { DocumentService } from '../api/documents/service';
 import { OfficeService } from '../api/offices/service';
+import { fileStoreFor } from '../integrations/files';
+import { fileDemoCase } from './demo';
 import { connectTemporalClient } from '../integrations/temporal';
 import { loadConfig, refuseInProduction } from '../config';
 import { openDb } from '../db/client';
@@ -18,7 +22,9 @@ async function main(): Promise<void> {
   try {
     await importOffices(handle.db, new OfficeService(handle.db, client, config), SEED_OFFICES);
     await openDevRound(handle.db);
-    console.log(`seeded ${SEED_OFFICES.map((o) => o.id).join(', ')} and an open accreditation round`);
+    const documents = new DocumentService(handle.db, fileStoreFor(config.documents.store), config.documents);
+    const demo = await fileDemoCase({ documents, applications: new ApplicationService(handle.db, client, config, documents) });
+    console.log(`seeded ${SEED_OFFICES.map((o) => o.id).join(', ')}, an open accreditation round and the demo case ${demo}`);
   } finally {
     await connection.close();
     await handle.close();

@@ -6,6 +6,7 @@
 import { loadConfig } from '../config';
 import { importOffices, openDevRound } from '../identity/seed';
 import { SEED_OFFICES } from '../identity/users';
+import { fileDemoCase } from './demo';
 import { onStopSignal } from '../integrations/signals';
 import { startSystem } from '../system';
 
@@ -28,11 +29,13 @@ async function main() {
   });
   try {
     const { api: app, issuer, devServer, metrics, tracing, db } = system;
+    let demoCase: string | undefined;
     await app!.listen({ host: config.api.host, port: config.api.port });
     if (issuer) {
       // The built-in issuer's people work for these offices: make sure they exist, accredited.
       await importOffices(db.db, app!.offices, SEED_OFFICES);
       await openDevRound(db.db);
+      demoCase = await fileDemoCase(app!);
     }
     const api = config.api.publicUrl;
     console.log(
@@ -50,6 +53,7 @@ async function main() {
         `  Database          ${db.kind === 'pglite' ? `embedded PGlite in ${config.pgliteDir}` : 'PostgreSQL at DATABASE_URL'}`,
         `  Token issuer      ${issuer ? `${issuer.url} (built-in; users: ${issuer.url}/users, password "tarkhees")` : config.auth.issuer}`,
         ...(issuer ? [`  Get a token       curl -s ${issuer.url}/token -d username=clerk.ahsa -d password=tarkhees`] : []),
+        ...(demoCase ? [`  Demo case         ${demoCase} (a café with its documents, in health.ahsa's and inspector.ahsa's inboxes)`] : []),
         'Press Ctrl+C to stop.',
         '',
       ].join('\n'),

@@ -10,6 +10,8 @@ import { execFileSync } from 'node:child_process';
 import { temporalCli } from '../scripts/temporal';
 import { officeFile, startTestEnv, waitFor, type TestEnv } from './support/env';
 import { approve, approveAll, call, commercialApplication, crNumber, decide, healthApplication, submitOk, waitForApp, waitForStage } from './support/fixtures';
+import { commercialUploads, sample, uploadOk } from './support/uploads';
+import { DOCUMENT_SWEEP_WORKFLOW_TYPE, type DocumentSweepInput } from '../workflows/documents/contract';
 
 const DIR = path.resolve('test/histories');
 /**
@@ -46,6 +48,24 @@ const scenarios: Record<string, (env: TestEnv) => Promise<string>> = {
     await approveAll(env.api, id);
     await waitForApp(env.api, id, 'issued', (a) => a.status === 'issued');
     return id;
+  },
+  'uploaded-documents-corrected-then-issued': async (env) => {
+    const documents = await commercialUploads(env.api);
+    const id = await submitOk(env.api, commercialApplication({ documents: documents.slice(1) }));
+    await waitForStage(env.api, id, 'awaiting_correction');
+    await call(env.api, 'clerk', 'POST', `/applications/${id}/corrections`, { documents: documents.slice(0, 1) });
+    await approveAll(env.api, id);
+    await waitForApp(env.api, id, 'issued', (a) => a.status === 'issued');
+    return id;
+  },
+  'document-sweep-removes-an-orphan': async (env) => {
+    await uploadOk(env.api, 'clerk', { type: 'building_permit', file: { name: 'permit.pdf', bytes: sample('building-permit.pdf') } });
+    // Started as its Schedule starts it, with every upload counted an orphan.
+    const workflowId = `replay-document-sweep-${Date.now()}`;
+    const input: DocumentSweepInput = { orphanAfterMs: 0 };
+    const totals = await env.client.workflow.execute(DOCUMENT_SWEEP_WORKFLOW_TYPE, { taskQueue: env.config.temporal.taskQueue, workflowId, args: [input] });
+    expect(totals).toEqual({ orphaned: 1, retentionEnded: 0 });
+    return workflowId;
   },
   rejected: async (env) => {
     const id = await submitOk(env.api, healthApplication());
@@ -251,6 +271,8 @@ const OWN_ENVIRONMENT: Record<string, Parameters<typeof startTestEnv>[0]> = {
   'excluded-incomplete-after-correction-deadline': { timing: { correctionDeadlineMs: 3_000 } },
   'excluded-conditions-after-hold-deadline': { timing: { agencyHoldDeadlineMs: 3_000 } },
   'office-accreditation-lapsed': { officeAmendmentDeadline: '3s' },
+  // Every upload there is counted: none of another scenario's.
+  'document-sweep-removes-an-orphan': {},
 };
 
 // Defined only when recording, so that a normal run has no skipped test (.ci/run fails on one).

@@ -2,12 +2,16 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { isValidSaudiId, normalizeSaudiMobile, withSaudiIdCheckDigit } from '../domain/identifiers';
-import { checkCompleteness, checkConditions, findActivity, isWellFormedCr, type RuleSet } from '../domain/rules';
+import { checkCompleteness, checkConditions, findActivity, isWellFormedCr, type RuleSet, type StoredDocumentFacts } from '../domain/rules';
 import { addMonths } from '../domain/calendar';
 import { commercialApplication, healthApplication } from './support/fixtures';
 
 const file = JSON.parse(readFileSync(new URL('../db/rules.json', import.meta.url), 'utf8'));
-const rules: RuleSet = { kinds: Object.fromEntries(file.kinds.map((k: { kind: string }) => [k.kind, k])), activities: file.activities };
+const rules: RuleSet = {
+  kinds: Object.fromEntries(file.kinds.map((k: { kind: string }) => [k.kind, k])),
+  activities: file.activities,
+  documents: Object.fromEntries(file.documents.map((d: { type: string }) => [d.type, d])),
+};
 const today = '2026-11-28';
 
 describe('identifiers', () => {
@@ -88,6 +92,47 @@ describe('conditions', () => {
     expect(checkConditions(rules, { ...body, establishment: { ...body.establishment, isicCode: '011101' } }).reasons.map((r) => r.code)).toEqual(['ACTIVITY_NOT_LICENSABLE']);
   });
   it('matches the longest ISIC prefix', () => {
-    expect(findActivity({ kinds: {}, activities: [...rules.activities, { ...rules.activities[0]!, isicPrefix: '56', nameEn: 'broad' }] }, '561001')?.isicPrefix).toBe('5610');
+    expect(findActivity({ kinds: {}, documents: {}, activities: [...rules.activities, { ...rules.activities[0]!, isicPrefix: '56', nameEn: 'broad' }] }, '561001')?.isicPrefix).toBe('5610');
+  });
+});
+
+describe('completeness over stored documents', () => {
+  const today = '2026-12-01';
+  const body = commercialApplication({
+    documents: [
+      { type: 'storefront_photo', documentId: 'DOC-PHOTO' },
+      { type: 'lease_or_deed', documentId: 'DOC-LEASE' },
+      { type: 'building_permit', documentId: 'DOC-PERMIT' },
+      { type: 'civil_defense', documentId: 'DOC-CD' },
+    ],
+  });
+  const facts = (over: Record<string, Partial<StoredDocumentFacts>> = {}) =>
+    new Map<string, StoredDocumentFacts>(
+      Object.entries({
+        'DOC-PHOTO': { type: 'storefront_photo', state: 'attached', fileKind: 'png', expiresOn: null },
+        'DOC-LEASE': { type: 'lease_or_deed', state: 'attached', fileKind: 'pdf', expiresOn: '2027-06-30' },
+        'DOC-PERMIT': { type: 'building_permit', state: 'attached', fileKind: 'pdf', expiresOn: null },
+        'DOC-CD': { type: 'civil_defense', state: 'attached', fileKind: 'pdf', expiresOn: '2027-06-30' },
+      } satisfies Record<string, StoredDocumentFacts>).map(([id, f]) => [id, { ...f, ...over[id] }]),
+    );
+  const codes = (stored: Map<string, StoredDocumentFacts>) => checkCompleteness(rules, body, today, stored).deficiencies.map((d) => `${d.code} ${d.field}`);
+
+  it('passes when every file is kept, of its type, of an accepted kind and current', () => {
+    expect(codes(facts())).toEqual([]);
+  });
+  it('counts a file not found, removed, or kept under another type as missing', () => {
+    const none = facts();
+    none.delete('DOC-PERMIT');
+    expect(codes(none)).toEqual(['DOC_MISSING documents/building_permit']);
+    expect(codes(facts({ 'DOC-PERMIT': { state: 'removed' } }))).toEqual(['DOC_MISSING documents/building_permit']);
+    expect(codes(facts({ 'DOC-PERMIT': { type: 'lease_or_deed' } }))).toEqual(['DOC_MISSING documents/building_permit']);
+  });
+  it('refuses a kind the rules no longer accept, a lapsing file without its expiry, and an expired one', () => {
+    expect(codes(facts({ 'DOC-PHOTO': { fileKind: 'pdf' } }))).toEqual(['DOC_TYPE_NOT_ACCEPTED documents/storefront_photo']);
+    expect(codes(facts({ 'DOC-CD': { expiresOn: null } }))).toEqual(['DOC_EXPIRY_MISSING documents/civil_defense']);
+    expect(codes(facts({ 'DOC-CD': { expiresOn: '2026-11-30' } }))).toEqual(['DOC_EXPIRED documents/civil_defense']);
+    // The date on the file counts, not one sent beside its id.
+    const sent = { ...body, documents: body.documents.map((d) => (d.type === 'civil_defense' ? { ...d, expiresOn: '2099-01-01' } : d)) };
+    expect(checkCompleteness(rules, sent, today, facts({ 'DOC-CD': { expiresOn: '2026-11-30' } })).deficiencies.map((d) => d.code)).toEqual(['DOC_EXPIRED']);
   });
 });

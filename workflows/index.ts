@@ -1,3 +1,4 @@
 // The worker bundles this file: every workflow the task queue runs.
 export { licenseApplication } from './application/workflow';
 export { officeAccreditation } from './accreditation/workflow';
+export { documentSweep } from './documents/workflow';

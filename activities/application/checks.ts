@@ -4,10 +4,12 @@
 import type { CompletenessResult, ConditionsResult } from '../../domain/application';
 import { riyadhDate } from '../../domain/calendar';
 import type { CaseState } from '../../domain/case';
-import { checkCompleteness as evaluateCompleteness, checkConditions as evaluateConditions, type RuleSet } from '../../domain/rules';
+import { inArray } from 'drizzle-orm';
+import { checkCompleteness as evaluateCompleteness, checkConditions as evaluateConditions, type RuleSet, type StoredDocumentFacts } from '../../domain/rules';
 import { TaskKind } from '../../domain/status';
 import type { Db } from '../../db/client';
 import { loadRules } from '../../db/rules';
+import { documents } from '../../db/schema';
 import type { TaskSchedule } from './sla';
 
 export function createCheckActivities(deps: {
@@ -29,8 +31,20 @@ export function createCheckActivities(deps: {
   }
 
   return {
+    /** Against the files themselves: an uploaded document counts while its row says it is kept, of its type and an accepted kind. */
     async checkCompleteness(data: CaseState['data']): Promise<CompletenessResult> {
-      return evaluateCompleteness(await rules(), data, riyadhDate(deps.now()));
+      const ids = data.documents.flatMap((d) => (d.documentId === undefined ? [] : [d.documentId]));
+      const [loaded, files] = await Promise.all([
+        rules(),
+        ids.length === 0
+          ? []
+          : deps.db
+              .select({ id: documents.id, type: documents.type, state: documents.state, fileKind: documents.fileKind, expiresOn: documents.expiresOn })
+              .from(documents)
+              .where(inArray(documents.id, ids)),
+      ]);
+      const stored = new Map<string, StoredDocumentFacts>(files.map(({ id, ...facts }) => [id, facts]));
+      return evaluateCompleteness(loaded, data, riyadhDate(deps.now()), stored);
     },
 
     /**

@@ -22,8 +22,9 @@ const applications: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (req, reply) => {
-      const { id, status, replayed } = await app.applications.submit(req.body, principalOf(req), req.headers['idempotency-key']);
+      const { id, status, replayed, usesReferences } = await app.applications.submit(req.body, principalOf(req), req.headers['idempotency-key']);
       if (replayed) reply.header('idempotent-replayed', 'true');
+      if (usesReferences) reply.headers(app.documents.referenceHeaders());
       return reply.status(201).header('location', `/applications/${id}`).send({ id, status });
     },
   );
@@ -71,7 +72,11 @@ const applications: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: UpdateResultSchema, ...CHANGE_ERRORS },
       },
     },
-    async (req) => app.applications.correct(req.params.id, req.body, principalOf(req)),
+    async (req, reply) => {
+      const { usesReferences, ...result } = await app.applications.correct(req.params.id, req.body, principalOf(req));
+      if (usesReferences) reply.headers(app.documents.referenceHeaders());
+      return result;
+    },
   );
 
   app.post(

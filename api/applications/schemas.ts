@@ -7,7 +7,6 @@ import {
   AGENCY_STATES,
   APPLICANT_ROLES,
   CASE_EVENTS,
-  DOCUMENT_TYPES,
   EXCLUSION_REASONS,
   LICENSE_KINDS,
   REVIEW_DECISIONS,
@@ -19,6 +18,7 @@ import {
 } from '../../domain/status';
 import { OFFICE_ID_PATTERN } from '../../workflows/accreditation/contract';
 import { LicenseSchema } from '../licenses/schemas';
+import { CaseDocumentSchema, DocumentEntrySchema, DocumentView } from '../documents/schemas';
 import { IsoDate, IsoDateTime, literals, Nullable } from '../schemas';
 import { Int, Num, PageLimit } from '../validation';
 
@@ -54,15 +54,6 @@ export const EstablishmentSchema = Type.Object(
   { additionalProperties: false },
 );
 
-export const DocumentSchema = Type.Object(
-  {
-    type: literals(DOCUMENT_TYPES),
-    reference: Type.String({ minLength: 1, maxLength: 200, description: 'Reference of the uploaded file' }),
-    expiresOn: Type.Optional(IsoDate),
-  },
-  { additionalProperties: false },
-);
-
 export const WorkerSchema = Type.Object(
   {
     name: Type.String({ minLength: 2, maxLength: 120 }),
@@ -78,7 +69,7 @@ export const ApplicationBody = Type.Object(
     establishment: EstablishmentSchema,
     licenseKind: literals(LICENSE_KINDS),
     requestedTermYears: Type.Optional(Int({ minimum: 1, maximum: 5 })),
-    documents: Type.Array(DocumentSchema, { maxItems: 20 }),
+    documents: Type.Array(DocumentEntrySchema, { maxItems: 20 }),
     workers: Type.Optional(Type.Array(WorkerSchema, { maxItems: 500 })),
     officeId: Type.Optional(
       Type.String({ pattern: OFFICE_ID_PATTERN, description: 'An accredited service office; left out, the office with the least open work takes it' }),
@@ -94,7 +85,7 @@ export const CorrectionBody = Type.Object(
     applicant: Type.Optional(Type.Partial(Type.Omit(ApplicantSchema, ['nationalId']), { additionalProperties: false })),
     establishment: Type.Optional(Type.Partial(Type.Omit(EstablishmentSchema, ['crNumber']), { additionalProperties: false })),
     requestedTermYears: Type.Optional(Int({ minimum: 1, maximum: 5 })),
-    documents: Type.Optional(Type.Array(DocumentSchema, { maxItems: 20 })),
+    documents: Type.Optional(Type.Array(DocumentEntrySchema, { maxItems: 20 })),
     workers: Type.Optional(Type.Array(WorkerSchema, { maxItems: 500 })),
     note: Type.Optional(Type.String({ maxLength: 2000 })),
   },
@@ -168,7 +159,8 @@ export const ApplicationDetailSchema = Type.Composite([
     round: Type.Integer(),
     applicant: Type.Object({ name: Type.String(), mobile: Type.String(), role: literals(APPLICANT_ROLES) }),
     establishment: Type.Unsafe<Static<typeof EstablishmentSchema>>(Type.Object({}, { additionalProperties: true })),
-    documents: Type.Array(DocumentSchema),
+    documents: Type.Array(CaseDocumentSchema, { description: 'What the case carries now' }),
+    supersededDocuments: Type.Array(DocumentView, { description: 'Files a correction replaced: kept with the case, no longer what it carries' }),
     deficiencies: Type.Array(DeficiencySchema),
     healthReviewRequired: Nullable(Type.Boolean()),
     overdue: Type.Boolean(),

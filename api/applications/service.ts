@@ -3,13 +3,15 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdConflictPolicy, WorkflowIdReusePolicy, type Client } from '@temporalio/client';
 import type { AgencyResult, ApplicationData, Correction, ReviewDecisionInput } from '../../domain/application';
-import { can, caseScope, OFFICE_ROLES, Operation, Role, type Principal } from '../../domain/access';
-import { CaseEvent, ROLE_FOR_REVIEW } from '../../domain/status';
+import { can, caseScope, Operation, type Principal } from '../../domain/access';
+import { filingAuthority, seesCase } from '../filing';
+import { CaseEvent, DocumentState, ROLE_FOR_REVIEW } from '../../domain/status';
 import { licenseView } from '../licenses/service';
 import { isValidSaudiId, normalizeSaudiMobile } from '../../domain/identifiers';
 import type { Config } from '../../config';
 import type { Db } from '../../db/client';
 import { ApplicationStore, type ApplicationRow, type CaseSummaryRow } from './store';
+import { documentView, type DocumentService } from '../documents/service';
 import {
   APPLICATION_ID_PATTERN,
   decideReviewUpdate,
@@ -45,31 +47,6 @@ function agenciesFor<E extends { event: string; details: Record<string, unknown>
   );
   const quiet = events.map((e) => (e.event === CaseEvent.agencyUnavailable ? { ...e, details: {} } : e));
   return { agencies: plain, events: quiet };
-}
-
-function inScope(p: Principal, row: Pick<AppRow, 'officeId' | 'applicantNationalId'>): boolean {
-  const scope = caseScope(p);
-  if ('all' in scope) return true;
-  if ('officeId' in scope) return row.officeId === scope.officeId;
-  if ('nationalId' in scope) return row.applicantNationalId === scope.nationalId;
-  return false;
-}
-
-/** Staff of an office (and its API keys) file for that office and no other. */
-/**
- * On whose behalf a caller may file: an office (its staff, its keys) or one
- * applicant (their own national ID). A caller whose token lacks the claim
- * that says which (staff without `office_id`, an applicant without
- * `national_id`) may not file at all: filing fails closed.
- */
-function filingAuthority(p: Principal): { officeId: string } | { nationalId: string } {
-  const staff = p.kind === 'api_key' || p.roles.some((r) => OFFICE_ROLES.has(r));
-  if (staff) {
-    if (p.officeId) return { officeId: p.officeId };
-    throw forbidden('this token names no office (office_id): office staff file for their own office only', 'body/officeId');
-  }
-  if (p.nationalId && p.roles.includes(Role.applicant)) return { nationalId: p.nationalId };
-  throw forbidden('this token names no national ID (national_id): an applicant files under their own only', 'body/applicant/nationalId');
 }
 
 type AppRow = ApplicationRow;
@@ -134,6 +111,7 @@ export class ApplicationService {
     db: Db,
     private readonly temporal: Client,
     private readonly config: Config,
+    private readonly documents: DocumentService,
   ) {
     this.store = new ApplicationStore(db);
   }
@@ -147,7 +125,7 @@ export class ApplicationService {
     body: ApplicationBody,
     principal: Principal,
     idempotencyKey?: string,
-  ): Promise<{ id: string; status: AppRow['status']; replayed: boolean }> {
+  ): Promise<{ id: string; status: AppRow['status']; replayed: boolean; usesReferences: boolean }> {
     const requestHash = createHash('sha256').update(canonical(body)).digest('hex');
     // A key is the caller's own: another client's identical key is a different request.
     const scopedKey = idempotencyKey ? `${principal.kind}:${principal.id}:${idempotencyKey}` : undefined;
@@ -160,20 +138,41 @@ export class ApplicationService {
       throw forbidden(`body/officeId: staff of ${ownOffice} file applications for their own office`, 'body/officeId');
     }
     const applicant = normalizeApplicant(body.applicant, 'body/applicant');
+    const usesReferences = body.documents.some((d) => d.reference !== undefined);
+    // A retry of a filing that named uploads finds them taken by its first case: answer that case first.
+    if (scopedKey && body.documents.some((d) => d.documentId !== undefined)) {
+      const first = await this.findByKey(scopedKey, requestHash);
+      if (first) {
+        await this.startWorkflow(first, principal.id);
+        return { id: first.id, status: first.status, replayed: true, usesReferences };
+      }
+    }
+    const filed = await this.documents.forFiling(body.documents, authority, 'body/documents');
     // The filer's own office, or the applicant's choice; none: the store picks the least busy.
     const named = ownOffice ?? body.officeId;
     const now = new Date();
     const id = newApplicationId(now, randomBytes(6));
     // The office is chosen as the row is inserted; the stored application gets it there.
-    const { officeId: _named, ...filed } = body;
-    const data: Omit<ApplicationData, 'officeId'> = { ...filed, applicant };
-    const inserted = await this.store.insertCase({ id, data, applicant, at: now, office: named, idempotency: scopedKey ? { key: scopedKey, requestHash } : undefined });
+    const { officeId: _named, ...rest } = body;
+    const data: Omit<ApplicationData, 'officeId'> = { ...rest, applicant, documents: filed.documents };
+    const inserted = await this.store.insertCase({
+      id,
+      data,
+      applicant,
+      at: now,
+      office: named,
+      idempotency: scopedKey ? { key: scopedKey, requestHash } : undefined,
+      documentIds: filed.ids,
+    });
+    if (inserted === 'documents_taken') {
+      throw new HttpError(409, 'document_in_use', 'body/documents: one of these uploads was just taken by another application; upload it again', 'body/documents');
+    }
     if (!inserted) {
       // A retry answers with the first case, even if its office has been suspended since.
       const existing = scopedKey ? await this.findByKey(scopedKey, requestHash) : undefined;
       if (existing) {
         await this.startWorkflow(existing, principal.id);
-        return { id: existing.id, status: existing.status, replayed: true };
+        return { id: existing.id, status: existing.status, replayed: true, usesReferences };
       }
       throw await this.noOffice(named, ownOffice);
     }
@@ -186,7 +185,7 @@ export class ApplicationService {
       submittedAt: now,
     };
     await this.startWorkflow(row, principal.id);
-    return { id: row.id, status: row.status, replayed: false };
+    return { id: row.id, status: row.status, replayed: false, usesReferences };
   }
 
   /** Why no office took a new case: the answer for the caller. */
@@ -240,13 +239,15 @@ export class ApplicationService {
   private async row(id: string, p: Principal): Promise<Pick<AppRow, 'id' | 'status' | 'officeId' | 'applicantNationalId'>> {
     // Only what scope and state need: this runs before every decision and correction.
     const row = await this.store.access(id);
-    if (!row || !inScope(p, row)) throw notFound(`no application ${id}`);
+    if (!row || !seesCase(p, row)) throw notFound(`no application ${id}`);
     return row;
   }
 
   async get(id: string, p: Principal) {
     const row = await this.store.caseView(id);
-    if (!row || !inScope(p, row)) throw notFound(`no application ${id}`);
+    if (!row || !seesCase(p, row)) throw notFound(`no application ${id}`);
+    const files = row.data.documents.some((d) => d.documentId !== undefined) ? await this.documents.forCase(id) : [];
+    const byId = new Map(files.map((f) => [f.id, documentView(f)]));
     const license = row.licenses[0];
     const seen = agenciesFor(p, row.agencies, row.events);
     return {
@@ -254,7 +255,13 @@ export class ApplicationService {
       round: row.round,
       applicant: { name: row.data.applicant.name, mobile: row.data.applicant.mobile, role: row.data.applicant.role },
       establishment: row.data.establishment,
-      documents: row.data.documents,
+      documents: row.data.documents.map((d) => {
+        const file = d.documentId === undefined ? undefined : byId.get(d.documentId);
+        if (!file) return d;
+        const { id: documentId, type, name, contentType, sizeBytes, sha256, expiresOn, uploadedAt, url } = file;
+        return { type, documentId, name, contentType, sizeBytes, sha256, expiresOn, uploadedAt, url };
+      }),
+      supersededDocuments: files.filter((f) => f.state === DocumentState.superseded).map(documentView),
       deficiencies: row.deficiencies,
       healthReviewRequired: row.healthReviewRequired,
       overdue: row.overdue,
@@ -294,14 +301,25 @@ export class ApplicationService {
     return { items: page.map(summary), nextCursor: rows.length > q.limit ? encodeCursor([page[page.length - 1]!.submittedAt.toISOString(), page[page.length - 1]!.id]) : null };
   }
 
-  async correct(id: string, body: CorrectionBody, p: Principal): Promise<UpdateResult & { id: string }> {
+  async correct(id: string, body: CorrectionBody, p: Principal): Promise<UpdateResult & { id: string; usesReferences: boolean }> {
+    await this.requireOpen(id, p);
+    const filed = body.documents ? await this.documents.forFiling(body.documents, filingAuthority(p), 'body/documents', id) : undefined;
     const correction: Correction = {
       ...(body.applicant ? { ...body, applicant: normalizeApplicant(body.applicant, 'body/applicant') } : body),
+      ...(filed ? { documents: filed.documents } : {}),
       submittedBy: p.id,
     };
-    await this.requireOpen(id, p);
-    const result = await this.temporal.workflow.getHandle(workflowIdFor(id)).executeUpdate(submitCorrectionUpdate, { args: [correction] });
-    return { id, ...result };
+    // The uploads are the case's before it hears of them; if it refuses the correction, they are given back.
+    const claimed = filed ? await this.documents.claim(id, filed.ids) : [];
+    let result: UpdateResult;
+    try {
+      result = await this.temporal.workflow.getHandle(workflowIdFor(id)).executeUpdate(submitCorrectionUpdate, { args: [correction] });
+    } catch (err) {
+      await this.documents.release(id, claimed);
+      throw err;
+    }
+    if (filed) await this.documents.supersede(id, filed);
+    return { id, ...result, usesReferences: filed?.usesReferences ?? false };
   }
 
   async decide(id: string, body: ReviewDecisionBody, p: Principal): Promise<UpdateResult & { id: string }> {

@@ -1,12 +1,12 @@
 // The applications' SQL: filing a case (office chosen, idempotency key
 // claimed and row inserted in one statement), the case view clients poll, and
 // the list. The service decides what a missing row means for the caller.
-import { and, asc, desc, eq, lt, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNull, lt, or, sql, TransactionRollbackError, type SQL } from 'drizzle-orm';
 import type { CaseScope } from '../../domain/access';
 import type { ApplicationData, Applicant } from '../../domain/application';
-import type { Stage, Status, LicenseKind, WaitingOn } from '../../domain/status';
-import { executeNamed, type Db } from '../../db/client';
-import { applicationEvents, applications, idempotencyKeys, offices, reviews } from '../../db/schema';
+import { DocumentState, type Stage, type Status, type LicenseKind, type WaitingOn } from '../../domain/status';
+import { executeNamed, rowsOf, type Db } from '../../db/client';
+import { applicationEvents, applications, documents, idempotencyKeys, offices, reviews } from '../../db/schema';
 
 export type ApplicationRow = typeof applications.$inferSelect;
 
@@ -85,7 +85,9 @@ export class ApplicationStore {
     at: Date;
     office: string | undefined;
     idempotency: { key: string; requestHash: string } | undefined;
-  }): Promise<{ officeId: string } | undefined> {
+    /** Uploads the case names: claimed for it with the insert, or nothing is inserted. */
+    documentIds?: string[];
+  }): Promise<{ officeId: string } | undefined | 'documents_taken'> {
     const office = c.office
       ? sql`select id from offices where id = ${c.office} and status = 'accredited'`
       : sql`select o.id from offices o where o.status = 'accredited'
@@ -97,18 +99,35 @@ export class ApplicationStore {
       ${data.establishment.district}, jsonb_set(${JSON.stringify(data)}::jsonb, '{officeId}', to_jsonb(o.id)), ${c.at}, ${c.at}`;
     const columns = sql`(id, license_kind, office_id, applicant_national_id, applicant_name, applicant_mobile, cr_number,
       trade_name, isic_code, district, data, submitted_at, updated_at)`;
-    const [inserted] = await executeNamed<{ office_id: string }>(
-      this.db,
-      'submit',
-      c.idempotency
-        ? sql`with o as (${office}), k as (
-                insert into idempotency_keys (key, request_hash, application_id)
-                select ${c.idempotency.key}, ${c.idempotency.requestHash}, ${c.id} from o
-                on conflict do nothing returning 1)
-              insert into applications ${columns} select ${values} from o, k returning office_id`
-        : sql`with o as (${office}) insert into applications ${columns} select ${values} from o returning office_id`,
-    );
-    return inserted && { officeId: inserted.office_id };
+    const statement = c.idempotency
+      ? sql`with o as (${office}), k as (
+              insert into idempotency_keys (key, request_hash, application_id)
+              select ${c.idempotency.key}, ${c.idempotency.requestHash}, ${c.id} from o
+              on conflict do nothing returning 1)
+            insert into applications ${columns} select ${values} from o, k returning office_id`
+      : sql`with o as (${office}) insert into applications ${columns} select ${values} from o returning office_id`;
+    const ids = c.documentIds ?? [];
+    if (ids.length === 0) {
+      const [inserted] = await executeNamed<{ office_id: string }>(this.db, 'submit', statement);
+      return inserted && { officeId: inserted.office_id };
+    }
+    // With uploads: the case and its claim on them commit together, or neither does.
+    try {
+      return await this.db.transaction(async (tx) => {
+        const [inserted] = await rowsOf<{ office_id: string }>(tx as unknown as Db, statement);
+        if (!inserted) return undefined;
+        const claimed = await tx
+          .update(documents)
+          .set({ state: DocumentState.attached, applicationId: c.id, attachedAt: c.at })
+          .where(and(inArray(documents.id, ids), eq(documents.state, DocumentState.uploaded), isNull(documents.applicationId)))
+          .returning({ id: documents.id });
+        if (claimed.length < ids.length) tx.rollback();
+        return { officeId: inserted.office_id };
+      });
+    } catch (err) {
+      if (err instanceof TransactionRollbackError) return 'documents_taken';
+      throw err;
+    }
   }
 
   /** The case an idempotency key was first used for, and the hash of that request's body. */

@@ -18,6 +18,7 @@ import { cloneName, dropDatabases, recreateDatabase } from '../../scripts/databa
 import { buildSimulator } from '../../simulator/app';
 import type { CaseTiming } from '../../workflows/application/contract';
 import { startSystem } from '../../system';
+import { documentSweepScheduleId } from '../../workflows/documents/contract';
 import { withSaudiIdCheckDigit } from '../../domain/identifiers';
 import type { Role } from '../../domain/access';
 import { startIssuer, type Issuer, type TokenClaims } from '../../identity/issuer';
@@ -135,6 +136,8 @@ export interface TestEnv {
    * redeploys it with the right one, as an operator's fix would.
    */
   misconfigureLaborOffice(): Promise<() => Promise<void>>;
+  /** Where this environment's uploads are kept (FILES_DIR). */
+  filesDir: string;
   close(): Promise<void>;
 }
 
@@ -159,6 +162,8 @@ export async function startTestEnv(
     sms?: Partial<Config['sms']>;
     /** Off: no dispatcher runs in this process (a test runs its own, or kills one). */
     smsDispatcher?: boolean;
+    /** Document settings as their variables spell them (DOCUMENT_SWEEP_EVERY: '1s', ...). */
+    documents?: Partial<Record<'DOCUMENT_SWEEP_EVERY' | 'DOCUMENT_ORPHAN_AFTER' | 'DOCUMENT_MAX_BYTES' | 'DOCUMENT_REFERENCES_UNTIL', string>>;
   } = {},
 ): Promise<TestEnv> {
   if (!runtimeInstalled) {
@@ -173,6 +178,8 @@ export async function startTestEnv(
   const clone = opts.embedded ? undefined : await cloneTestDatabase();
   const databaseUrl = clone?.runtimeUrl;
   const pgliteDir = opts.embedded ? mkdtempSync(path.join(tmpdir(), 'tarkhees-pglite-')) : undefined;
+  // Uploads of this environment only, gone with it.
+  const filesDir = mkdtempSync(path.join(tmpdir(), 'tarkhees-files-'));
   const issuer = await startIssuer({ port: 0, audience: AUDIENCE, tokenTtlSeconds: 3600, users: [] });
   const base = loadConfig({
     AUTH_ISSUER: issuer.url,
@@ -201,6 +208,8 @@ export async function startTestEnv(
     // Its metrics on a listener of their own (api.metricsUrl), as in production.
     API_METRICS_ADDRESS: '127.0.0.1:0',
     ...(opts.workerMetrics ? { WORKER_APP_METRICS_ADDRESS: '127.0.0.1:0' } : {}),
+    FILES_DIR: filesDir,
+    ...opts.documents,
   });
   const config: Config = { ...base, timing: { ...FAST_TIMING, ...opts.timing }, sms: { ...base.sms, ...opts.sms } };
   const fileA = officeFile();
@@ -281,13 +290,17 @@ export async function startTestEnv(
         await worker.start();
       };
     },
+    filesDir,
     async close() {
+      // The sweep's schedule outlives a deployment's processes, not a test's.
+      await client.schedule.getHandle(documentSweepScheduleId(config.temporal.taskQueue)).delete().catch(() => undefined);
       await system.stop();
       await simulator.close();
       await issuer.close();
       await tracing?.shutdown();
       if (clone) await dropDatabases(inject('adminDatabaseUrl'), new URL(clone.ownerUrl).pathname.slice(1));
       if (pgliteDir) rmSync(pgliteDir, { recursive: true, force: true });
+      rmSync(filesDir, { recursive: true, force: true });
     },
   };
   return env;
