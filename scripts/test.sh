@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole suite against the real Temporal dev server and PostgreSQL.
-# Installs what is missing first: npm packages, the Temporal CLI, and starts the
-# local PostgreSQL cluster when it is down. Extra arguments go to vitest.
+# Installs what is missing first: npm packages, the Temporal CLI, SeaweedFS's weed
+# (the S3 store's tests), and starts the local PostgreSQL cluster when it is down. Extra arguments go to vitest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # First: a failure below (install, typecheck) must not leave the last run's report to be read as this one's.
@@ -13,6 +13,12 @@ fi
 if [ -z "${TEMPORAL_TEST_ADDRESS:-}" ]; then
   TEMPORAL_CLI="$(bash scripts/install-temporal.sh)"
   export TEMPORAL_CLI
+fi
+# The S3 store's tests need it and fail without it (they are never skipped): a
+# failed install stops the run here, where the cause is plain.
+if [ -z "${WEED_BIN:-}" ]; then
+  WEED_BIN="$(bash scripts/install-seaweedfs.sh)"
+  export WEED_BIN
 fi
 
 pg_up() { node -e "

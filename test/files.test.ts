@@ -1,13 +1,7 @@
-// The file checks an upload will make, and the local file store, on real files
-// in a temporary folder (no database or Temporal needed).
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { Readable } from 'node:stream';
-import { createHash } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// The file checks an upload will make (no database or Temporal needed). The
+// stores that keep the files have their contract in test/file-stores.test.ts.
+import { describe, expect, it } from 'vitest';
 import { displayName, judgeFile, sniff, SNIFF_BYTES } from '../domain/files';
-import { LocalFileStore } from '../integrations/files/store';
 
 const PDF = Buffer.from('%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n%%EOF\n', 'latin1');
 const JPEG = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0xff, 0xd9]);
@@ -49,61 +43,3 @@ describe('judging a file by its bytes', () => {
     expect(displayName('x'.repeat(500))).toHaveLength(200);
   });
 });
-
-describe('the local file store', () => {
-  let dir: string;
-  let store: LocalFileStore;
-  beforeAll(async () => {
-    dir = await mkdtemp(path.join(tmpdir(), 'tarkhees-files-'));
-    store = new LocalFileStore(dir);
-  });
-  afterAll(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
-
-  const read = async (r: Readable) => Buffer.concat(await r.toArray());
-
-  it('keeps the bytes under a key of its own, with their size and SHA-256, and gives them back', async () => {
-    const body = Buffer.concat([PDF, Buffer.alloc(200_000, 7)]);
-    const stored = await store.put(Readable.from([body.subarray(0, 1000), body.subarray(1000)]));
-    expect(stored.key).toMatch(/^[0-9a-f]{32}$/);
-    expect(stored.size).toBe(body.length);
-    expect(stored.sha256).toBe(createHash('sha256').update(body).digest('hex'));
-    expect((await read((await store.get(stored.key))!)).equals(body)).toBe(true);
-  });
-
-  it('never reuses a key, and answers undefined for one it does not hold', async () => {
-    const a = await store.put(Readable.from([PNG]));
-    const b = await store.put(Readable.from([PNG]));
-    expect(a.key).not.toBe(b.key);
-    expect(await store.get('0'.repeat(32))).toBeUndefined();
-  });
-
-  it('refuses a key it did not make, so no path can be named through it', async () => {
-    await expect(store.get('../../etc/passwd')).rejects.toThrow(/not a file key/);
-  });
-
-  it('leaves nothing behind when the upload breaks off mid-stream', async () => {
-    const before = await listAll(dir);
-    const broken = new Readable({
-      read() {
-        this.push(JPEG);
-        this.destroy(new Error('connection reset'));
-      },
-    });
-    await expect(store.put(broken)).rejects.toThrow(/connection reset/);
-    expect(await listAll(dir)).toEqual(before);
-  });
-
-  it('removes a file, and removing it again is no error', async () => {
-    const f = await store.put(Readable.from([JPEG]));
-    await store.remove(f.key);
-    await store.remove(f.key);
-    expect(await store.get(f.key)).toBeUndefined();
-  });
-});
-
-async function listAll(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  return entries.filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name)).sort();
-}

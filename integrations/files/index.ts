@@ -3,11 +3,12 @@
 // the worker's document sweep removes them.
 import path from 'node:path';
 import type { FileStoreConfig } from '../../config';
+import { S3FileStore } from './s3';
 import { LocalFileStore, type FileStore } from './store';
 
 export function fileStoreFor(config: FileStoreConfig): FileStore {
   if (config.kind === 'local') return new LocalFileStore(path.resolve(config.dir));
-  throw new Error('FILES_STORE=s3: the S3 store is not built into this version yet');
+  return new S3FileStore(config);
 }
 
 export type { FileStore } from './store';
