@@ -172,6 +172,7 @@ async function assemble(config: Config, opts: SystemOptions, stops: (() => Promi
   const db = await openMigratedDb(config);
   stops.push(() => db.close());
   const files = fileStoreFor(config.documents.store);
+  stops.push(async () => files.close?.());
 
   let simulatorUrl: string | undefined;
   if (embedded?.simulatorOwn) {

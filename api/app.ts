@@ -100,7 +100,10 @@ export async function buildApp(deps: {
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.decorate('db', deps.db);
   app.decorate('temporal', deps.temporal);
-  const documents = new DocumentService(deps.db, deps.files ?? fileStoreFor(deps.config.documents.store), deps.config.documents, app.log);
+  const files = deps.files ?? fileStoreFor(deps.config.documents.store);
+  // A store it opened itself is its own to close.
+  if (!deps.files) app.addHook('onClose', async () => files.close?.());
+  const documents = new DocumentService(deps.db, files, deps.config.documents, app.log);
   app.decorate('documents', documents);
   const applications = new ApplicationService(deps.db, deps.temporal, deps.config, documents);
   app.decorate('applications', applications);

@@ -1,8 +1,10 @@
-// "GET /health: database and Temporal reachable." An API process as server.ts
+// "GET /health: database, Temporal and the file store reachable." An API process as server.ts
 // builds it (its own pool, the production Temporal client with its bounded
 // retries), reaching PostgreSQL and Temporal through forwarders the test can
 // cut while the API runs: the outage comes after start-up, as it does in
 // production. A load balancer reads the status, an operator the JSON.
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../api/app';
@@ -52,7 +54,7 @@ async function probe(): Promise<{ status: number; body: unknown }> {
   return { status: res.status, body: await res.json() };
 }
 
-const HEALTHY = { ok: true, database: true, temporal: true };
+const HEALTHY = { ok: true, database: true, temporal: true, files: true };
 const healthyAgain = () => waitFor('/health to answer 200 again', async () => ((await probe()).status === 200 ? true : undefined), { timeoutMs: 30_000, intervalMs: 250 });
 
 /** While `cut` holds, each of `probes` answers 503 naming what is down; once restored, /health is 200 again. */
@@ -86,6 +88,19 @@ describe('/health', () => {
 
   it('answers 503 naming Temporal, in time, while its frontend accepts connections and never answers', async () => {
     await answers503While(() => temporal.stall(), () => temporal.up(), { database: true, temporal: false }, 2);
+  });
+
+  it('answers 503 naming the file store while its folder cannot be written', async () => {
+    // FILES_DIR names a file, not a folder: nothing could be kept there.
+    const blocker = path.join(env.filesDir, 'not-a-folder');
+    writeFileSync(blocker, 'x');
+    const broken = await buildApp({ config: { ...env.config, documents: { ...env.config.documents, store: { kind: 'local', dir: blocker } } }, db: env.db.db, temporal: env.client, logger: false });
+    try {
+      const res = await broken.inject({ method: 'GET', url: '/health' });
+      expect({ status: res.statusCode, body: res.json() }).toEqual({ status: 503, body: { ok: false, database: true, temporal: true, files: false } });
+    } finally {
+      await broken.close();
+    }
   });
 
   it('answers 503 naming both while both are down', async () => {

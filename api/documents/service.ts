@@ -90,6 +90,11 @@ export class DocumentService {
     this.store = new DocumentStore(db);
   }
 
+  /** Whether the store takes files now (the health check). */
+  checkStore(): Promise<void> {
+    return this.files.check();
+  }
+
   /** Keeps an upload once it passes its type's rule; a retry with the same Idempotency-Key answers the first one. */
   async upload(u: Upload, p: Principal, idempotencyKey?: string): Promise<{ document: DocumentView; replayed: boolean }> {
     const owner = filingAuthority(p);

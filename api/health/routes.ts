@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { sql } from 'drizzle-orm';
 
-const HealthSchema = Type.Object({ ok: Type.Boolean(), database: Type.Boolean(), temporal: Type.Boolean() });
+const HealthSchema = Type.Object({ ok: Type.Boolean(), database: Type.Boolean(), temporal: Type.Boolean(), files: Type.Boolean({ description: 'The document store takes files: its folder writable, or its bucket reachable' }) });
 
 /**
  * How long each dependency has to answer a trivial question. One that takes
@@ -33,12 +33,14 @@ const health: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (_req, reply) => {
-      const [database, temporal] = await Promise.all([
+      const [database, temporal, files] = await Promise.all([
         within(() => app.db.execute(sql`select 1`)),
         // The deadline also ends the gRPC call itself (and the client's retries of it).
         within(() => app.temporal.connection.withDeadline(Date.now() + CHECK_TIMEOUT_MS, () => app.temporal.connection.workflowService.getSystemInfo({}))),
+        within(() => app.documents.checkStore()),
       ]);
-      return reply.status(database && temporal ? 200 : 503).send({ ok: database && temporal, database, temporal });
+      const ok = database && temporal && files;
+      return reply.status(ok ? 200 : 503).send({ ok, database, temporal, files });
     },
   );
 };

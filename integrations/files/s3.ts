@@ -142,6 +142,10 @@ export class S3FileStore implements FileStore {
     await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
   }
 
+  check(): Promise<void> {
+    return this.checkBucket();
+  }
+
   /** Creates the bucket when it is missing: for tests and compose's files-bucket job. A bucket on AWS is the operator's to make, with its policies and versioning. */
   async ensureBucket(): Promise<void> {
     try {

@@ -5,7 +5,8 @@
 // name, and are never changed: a correction supersedes a file with another.
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { access, mkdir, rename, rm, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform, type Readable } from 'node:stream';
@@ -24,6 +25,10 @@ export interface FileStore {
   get(key: string): Promise<Readable | undefined>;
   /** Removes a file; removing one already gone is not an error (a retried clean-up). */
   remove(key: string): Promise<void>;
+  /** Throws unless files can be kept now (the health check): the folder writable, the bucket reachable. */
+  check(): Promise<void>;
+  /** Lets go of connections (an S3 client's sockets); a folder holds none. */
+  close?(): void;
 }
 
 /**
@@ -96,5 +101,10 @@ export class LocalFileStore implements FileStore {
 
   async remove(key: string): Promise<void> {
     await rm(this.pathOf(key), { force: true });
+  }
+
+  async check(): Promise<void> {
+    await mkdir(this.dir, { recursive: true });
+    await access(this.dir, constants.W_OK);
   }
 }

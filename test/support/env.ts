@@ -163,7 +163,20 @@ export async function startTestEnv(
     /** Off: no dispatcher runs in this process (a test runs its own, or kills one). */
     smsDispatcher?: boolean;
     /** Document settings as their variables spell them (DOCUMENT_SWEEP_EVERY: '1s', ...). */
-    documents?: Partial<Record<'DOCUMENT_SWEEP_EVERY' | 'DOCUMENT_ORPHAN_AFTER' | 'DOCUMENT_MAX_BYTES' | 'DOCUMENT_REFERENCES_UNTIL', string>>;
+    documents?: Partial<
+      Record<
+        | 'DOCUMENT_SWEEP_EVERY'
+        | 'DOCUMENT_ORPHAN_AFTER'
+        | 'DOCUMENT_MAX_BYTES'
+        | 'DOCUMENT_REFERENCES_UNTIL'
+        | 'FILES_STORE'
+        | 'S3_ENDPOINT'
+        | 'S3_BUCKET'
+        | 'S3_ACCESS_KEY_ID'
+        | 'S3_SECRET_ACCESS_KEY',
+        string
+      >
+    >;
   } = {},
 ): Promise<TestEnv> {
   if (!runtimeInstalled) {
