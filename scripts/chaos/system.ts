@@ -135,7 +135,7 @@ export async function startSystem(dataDir: string, onExit: (f: () => void) => vo
   const api = supervise('api', nodeProcess({ script: 'server.ts', env: appEnv, logFile: log('api'), ready: httpOk(`${apiUrl}/health`) }));
   await Promise.all([simulator.start(), worker.start(), api.start()]);
   // The built-in issuer's offices, as compose's seed service imports them.
-  await runToEnd({ script: 'scripts/seed.ts', env: appEnv, logFile: log('seed') });
+  await runToEnd({ script: 'scripts/seed.ts', env: { ...appEnv, SEED_DEMO_CASE: 'false' }, logFile: log('seed') });
 
   // The first office's clerk files every case; its health specialist and technical inspector review them.
   const office = SEED_OFFICES[0]!;
