@@ -12,7 +12,7 @@ import { rowsOf } from '../db/client';
 import { startTestEnv, waitFor, type TestEnv } from './support/env';
 import { approve, call, commercialApplication, decide, getApp, healthApplication, submit, waitForApp, waitForStage } from './support/fixtures';
 import { auditRowsFor, requestIdOf } from './support/audit-rows';
-import { commercialUploads, sample, upload, uploadOk } from './support/uploads';
+import { commercialUploads, multipartBody, sample, upload, uploadOk } from './support/uploads';
 
 let env: TestEnv;
 /** Sweeps every second; orphans after 6 s; bare references past their transition. */
@@ -100,6 +100,38 @@ describe('a filed application carries its files', () => {
     expect(other.json().error).toBe('idempotency_key_reused');
     const [counted] = await rowsOf<{ n: number }>(env.db.db, sql`select count(*)::int as n from documents where uploaded_by = ${env.users.clerk.sub} and idempotency_key like ${'%upload-key-0001'}`);
     expect(counted!.n).toBe(1);
+  });
+});
+
+describe('who may upload', () => {
+  it('lets an applicant upload and file under their own national ID, and an office refuses to name that upload', async () => {
+    const documents = await commercialUploads(env.api, 'applicant');
+    const base = commercialApplication();
+    const body = commercialApplication({ documents, officeId: env.offices.a, applicant: { ...base.applicant, nationalId: env.users.applicant.nationalId! } });
+    const byClerk = await submit(env.api, body);
+    expect(byClerk.statusCode).toBe(400);
+    expect(byClerk.json().error).toBe('unknown_document');
+    const own = await submit(env.api, body, undefined, 'applicant');
+    expect(own.statusCode, own.body).toBe(201);
+    expect(await documentRow(env, documents[0]!.documentId)).toMatchObject({ state: 'attached', application_id: own.json().id });
+    // The case's office now sees the applicant's files.
+    expect((await call(env.api, 'inspector', 'GET', `/documents/${documents[0]!.documentId}`)).statusCode).toBe(200);
+  });
+
+  it("lets an office's software upload with a key scoped to filing, and not with a read-only key", async () => {
+    const mint = async (scopes: string[]) =>
+      (await call(env.api, 'manager', 'POST', `/offices/${env.offices.a}/api-keys`, { name: `uploads ${scopes.join(' ')}`, scopes })).json().key as string;
+    const [filing, reading] = await Promise.all([mint(['application.submit', 'application.read']), mint(['application.read'])]);
+    const send = (key: string) => {
+      const { payload, contentType } = multipartBody({ type: 'building_permit', file: { name: 'permit.pdf', bytes: sample('building-permit.pdf') } });
+      return env.api.inject({ method: 'POST', url: '/documents', payload, headers: { 'x-api-key': key, 'content-type': contentType } });
+    };
+    const ok = await send(filing);
+    expect(ok.statusCode, ok.body).toBe(201);
+    expect((await env.api.inject({ method: 'GET', url: ok.json().url, headers: { 'x-api-key': filing } })).statusCode).toBe(200);
+    // Its office's clerk may name it: it is the office's upload.
+    expect(await documentRow(env, ok.json().id)).toMatchObject({ state: 'uploaded' });
+    expect((await send(reading)).statusCode).toBe(403);
   });
 });
 
