@@ -1,9 +1,10 @@
-// Seeds the rules tables from db/rules.json and reads them back for the checks.
+// Seeds the rules tables from db/rules.json and reads them back for the checks,
+// with the facts of the stored documents those checks look at.
 import { readFileSync } from 'node:fs';
-import { sql } from 'drizzle-orm';
-import type { ActivityRule, DocumentRule, KindRule, RuleSet } from '../domain/rules';
+import { inArray, sql } from 'drizzle-orm';
+import type { ActivityRule, DocumentRule, KindRule, RuleSet, StoredDocumentFacts } from '../domain/rules';
 import type { Db } from './db';
-import { activityRules, documentRules, licenseKindRules } from './schema';
+import { activityRules, documentRules, documents, licenseKindRules } from './schema';
 
 const RULES_FILE = new URL('./rules.json', import.meta.url);
 
@@ -56,4 +57,32 @@ export async function loadRules(db: Db): Promise<RuleSet> {
     activities: activities as ActivityRule[],
     documents: Object.fromEntries(documents.map((d) => [d.type, d])),
   };
+}
+
+/**
+ * The rules, loaded at most once per `maxAgeMs`: every completeness check and
+ * every draft validation reads them, and an edit to the tables shows up within
+ * that time. A failed load is not kept.
+ */
+export function cachedRules(db: Db, maxAgeMs: number): () => Promise<RuleSet> {
+  let cache: { at: number; rules: Promise<RuleSet> } | undefined;
+  return () => {
+    const t = Date.now();
+    if (!cache || t - cache.at > maxAgeMs) {
+      const loading = loadRules(db);
+      loading.catch(() => (cache = undefined));
+      cache = { at: t, rules: loading };
+    }
+    return cache.rules;
+  };
+}
+
+/** What the completeness check knows of the named uploads: their rows' type, state, kind and expiry. */
+export async function storedDocumentFacts(db: Db, ids: string[]): Promise<Map<string, StoredDocumentFacts>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db
+    .select({ id: documents.id, type: documents.type, state: documents.state, fileKind: documents.fileKind, expiresOn: documents.expiresOn })
+    .from(documents)
+    .where(inArray(documents.id, ids));
+  return new Map(rows.map(({ id, ...facts }) => [id, facts]));
 }

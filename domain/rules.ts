@@ -232,3 +232,60 @@ export function checkConditions(rules: RuleSet, data: ApplicationData): Conditio
     homeVisit: (est.establishmentsOwned ?? 1) >= HOME_VISIT_THRESHOLD || data.homeVisitRequested === true,
   };
 }
+
+/** A draft: an application as far as it has been typed. */
+export type ApplicationDraft = Partial<Omit<ApplicationData, 'applicant' | 'establishment'>> & {
+  applicant?: Partial<ApplicationData['applicant']>;
+  establishment?: Partial<ApplicationData['establishment']>;
+};
+
+/** The fields a filing cannot go without, with their names for the form. */
+const REQUIRED_FIELDS: [path: string, ar: string, en: string][] = [
+  ['applicant/nationalId', 'رقم الهوية أو الإقامة', 'national ID or iqama number'],
+  ['applicant/name', 'اسم مقدم الطلب', "applicant's name"],
+  ['applicant/mobile', 'رقم الجوال', 'mobile number'],
+  ['applicant/role', 'صفة مقدم الطلب', "applicant's capacity"],
+  ['establishment/crNumber', 'رقم السجل التجاري', 'commercial registration number'],
+  ['establishment/tradeName', 'الاسم التجاري', 'trade name'],
+  ['establishment/isicCode', 'النشاط', 'activity (ISIC code)'],
+  ['establishment/district', 'الحي', 'district'],
+  ['establishment/areaSqm', 'المساحة', 'area'],
+  ['licenseKind', 'نوع الرخصة', 'license kind'],
+];
+
+function valueAt(draft: ApplicationDraft, path: string): unknown {
+  return path.split('/').reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), draft);
+}
+
+/**
+ * What filing this draft would run into, without filing it: the fields still
+ * missing, then (once the kind and the activity are known) the completeness
+ * deficiencies, then (once the establishment is whole) the conditions the
+ * case would be excluded on. `fileable`: nothing of the three is left.
+ */
+export function validateDraft(
+  rules: RuleSet,
+  draft: ApplicationDraft,
+  today: string,
+  stored: ReadonlyMap<string, StoredDocumentFacts>,
+): { fileable: boolean; deficiencies: Deficiency[] } {
+  const out: Deficiency[] = [];
+  for (const [path, ar, en] of REQUIRED_FIELDS) {
+    const v = valueAt(draft, path);
+    if (v === undefined || v === '') out.push(deficiency('FIELD_REQUIRED', path, `الحقل مطلوب: ${ar}`, `Required: ${en}`));
+  }
+  const est = draft.establishment ?? {};
+  if (draft.licenseKind && est.isicCode) {
+    // Enough to know which documents and workers are needed; blanks stand in for what is not typed yet.
+    const data = {
+      ...draft,
+      applicant: { nationalId: '', name: '', mobile: '', role: 'owner', ...draft.applicant },
+      establishment: { crNumber: '', tradeName: '', district: '', areaSqm: 0, ...est, isicCode: est.isicCode },
+      licenseKind: draft.licenseKind,
+      documents: draft.documents ?? [],
+    } as ApplicationData;
+    out.push(...checkCompleteness(rules, data, today, stored).deficiencies);
+    if (est.crNumber && est.areaSqm !== undefined) out.push(...checkConditions(rules, data).reasons);
+  }
+  return { fileable: out.length === 0, deficiencies: out };
+}

@@ -4,12 +4,10 @@
 import type { CompletenessResult, ConditionsResult } from '../../domain/application';
 import { riyadhDate } from '../../domain/calendar';
 import type { CaseState } from '../../domain/case';
-import { inArray } from 'drizzle-orm';
-import { checkCompleteness as evaluateCompleteness, checkConditions as evaluateConditions, type RuleSet, type StoredDocumentFacts } from '../../domain/rules';
+import { checkCompleteness as evaluateCompleteness, checkConditions as evaluateConditions } from '../../domain/rules';
 import { TaskKind } from '../../domain/status';
 import type { Db } from '../../db/client';
-import { loadRules } from '../../db/rules';
-import { documents } from '../../db/schema';
+import { cachedRules, storedDocumentFacts } from '../../db/rules';
 import type { TaskSchedule } from './sla';
 
 export function createCheckActivities(deps: {
@@ -19,31 +17,13 @@ export function createCheckActivities(deps: {
   taskSchedules: (input: { kinds: TaskKind[]; from: string }) => Promise<Record<string, TaskSchedule>>;
   now: () => Date;
 }) {
-  let rulesCache: { at: number; rules: Promise<RuleSet> } | undefined;
-  function rules(): Promise<RuleSet> {
-    const t = Date.now();
-    if (!rulesCache || t - rulesCache.at > deps.rulesCacheMs) {
-      const loading = loadRules(deps.db);
-      loading.catch(() => (rulesCache = undefined));
-      rulesCache = { at: t, rules: loading };
-    }
-    return rulesCache.rules;
-  }
+  const rules = cachedRules(deps.db, deps.rulesCacheMs);
 
   return {
     /** Against the files themselves: an uploaded document counts while its row says it is kept, of its type and an accepted kind. */
     async checkCompleteness(data: CaseState['data']): Promise<CompletenessResult> {
       const ids = data.documents.flatMap((d) => (d.documentId === undefined ? [] : [d.documentId]));
-      const [loaded, files] = await Promise.all([
-        rules(),
-        ids.length === 0
-          ? []
-          : deps.db
-              .select({ id: documents.id, type: documents.type, state: documents.state, fileKind: documents.fileKind, expiresOn: documents.expiresOn })
-              .from(documents)
-              .where(inArray(documents.id, ids)),
-      ]);
-      const stored = new Map<string, StoredDocumentFacts>(files.map(({ id, ...facts }) => [id, facts]));
+      const [loaded, stored] = await Promise.all([rules(), storedDocumentFacts(deps.db, ids)]);
       return evaluateCompleteness(loaded, data, riyadhDate(deps.now()), stored);
     },
 

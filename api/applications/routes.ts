@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox';
 import { Operation } from '../../domain/access';
 import { principalOf } from '../plugins/auth';
 import { ApplicationIdParam, BEARER_OR_KEY, CHANGE_ERRORS, DENIED, ErrorSchema, IdempotencyHeaders, UpdateResultSchema } from '../schemas';
-import { ApplicationBody, ApplicationDetailSchema, CorrectionBody, ListQuery, ListResponse, ReassignBody, ReviewDecisionBody } from './schemas';
+import { ApplicationBody, ApplicationDetailSchema, CorrectionBody, DraftBody, DraftValidationSchema, ListQuery, ListResponse, ReassignBody, ReviewDecisionBody } from './schemas';
 
 
 const applications: FastifyPluginAsyncTypebox = async (app) => {
@@ -27,6 +27,23 @@ const applications: FastifyPluginAsyncTypebox = async (app) => {
       if (usesReferences) reply.headers(app.documents.referenceHeaders());
       return reply.status(201).header('location', `/applications/${id}`).send({ id, status });
     },
+  );
+
+  app.post(
+    '/applications/validate',
+    {
+      // A check, not a change: nothing is written, so the audit log keeps no row of it.
+      config: { operation: Operation.applicationSubmit, readOnly: true },
+      schema: {
+        summary: 'Check a draft application against the completeness and conditions rules, filing nothing',
+        description: 'Every field may still be missing (each becomes a FIELD_REQUIRED deficiency); a field that is there is checked as in a filing. The deficiencies are those the case would meet: the documents and workers its kind and activity need, expired or unaccepted files, and the conditions it would be excluded on.',
+        tags: ['applications'],
+        security: BEARER_OR_KEY,
+        body: DraftBody,
+        response: { 200: DraftValidationSchema, ...CHANGE_ERRORS },
+      },
+    },
+    async (req) => app.applications.validate(req.body, principalOf(req)),
   );
 
   app.get(

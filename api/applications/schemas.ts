@@ -80,6 +80,22 @@ export const ApplicationBody = Type.Object(
 );
 export type ApplicationBody = Static<typeof ApplicationBody>;
 
+/** An application as far as it has been typed: every field may be missing, and one that is there is checked as in a filing. */
+export const DraftBody = Type.Object(
+  {
+    applicant: Type.Optional(Type.Partial(ApplicantSchema, { additionalProperties: false })),
+    establishment: Type.Optional(Type.Partial(EstablishmentSchema, { additionalProperties: false })),
+    licenseKind: Type.Optional(literals(LICENSE_KINDS)),
+    requestedTermYears: Type.Optional(Int({ minimum: 1, maximum: 5 })),
+    documents: Type.Optional(Type.Array(DocumentEntrySchema, { maxItems: 20 })),
+    workers: Type.Optional(Type.Array(WorkerSchema, { maxItems: 500 })),
+    officeId: Type.Optional(Type.String({ pattern: OFFICE_ID_PATTERN })),
+    homeVisitRequested: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+export type DraftBody = Static<typeof DraftBody>;
+
 export const CorrectionBody = Type.Object(
   {
     applicant: Type.Optional(Type.Partial(Type.Omit(ApplicantSchema, ['nationalId']), { additionalProperties: false })),
@@ -103,6 +119,11 @@ export const DeficiencySchema = Type.Object(
   // Closed, like every request object: an extra key would ride into the workflow's history and the database unchecked.
   { additionalProperties: false },
 );
+
+export const DraftValidationSchema = Type.Object({
+  fileable: Type.Boolean({ description: 'Filed as it stands, it would pass the completeness and conditions checks' }),
+  deficiencies: Type.Array(DeficiencySchema),
+});
 
 /** A review decision's own fields, whether it names its review (here) or its task does (the inbox). */
 export const DECISION_FIELDS = {

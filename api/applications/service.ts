@@ -2,7 +2,7 @@
 // projection, and hand corrections and decisions to the workflow as Updates.
 import { createHash, randomBytes } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdConflictPolicy, WorkflowIdReusePolicy, type Client } from '@temporalio/client';
-import type { AgencyResult, ApplicationData, Correction, ReviewDecisionInput } from '../../domain/application';
+import type { AgencyResult, ApplicationData, Correction, Deficiency, ReviewDecisionInput } from '../../domain/application';
 import { can, caseScope, Operation, type Principal } from '../../domain/access';
 import { filingAuthority, seesCase } from '../filing';
 import { CaseEvent, DocumentState, ROLE_FOR_REVIEW } from '../../domain/status';
@@ -28,7 +28,10 @@ import {
   type UpdateResult,
 } from '../../workflows/application/contract';
 import { badRequest, conflict, forbidden, HttpError, notFound } from '../errors';
-import type { ApplicationBody, CorrectionBody, ListQuery, ReassignBody, ReviewDecisionBody } from './schemas';
+import type { ApplicationBody, CorrectionBody, DraftBody, ListQuery, ReassignBody, ReviewDecisionBody } from './schemas';
+import { cachedRules, storedDocumentFacts } from '../../db/rules';
+import { validateDraft, type RuleSet } from '../../domain/rules';
+import { riyadhDate } from '../../domain/calendar';
 import { CursorPart, decodeCursor, encodeCursor } from '../cursor';
 
 
@@ -84,6 +87,9 @@ function canonical(value: unknown): string {
   return JSON.stringify(value);
 }
 
+/** Rules edited in the tables reach the drafts' validation within this, as they reach the workers' checks. */
+const RULES_CACHE_MS = 10_000;
+
 const APPLICATION_ID = new RegExp(APPLICATION_ID_PATTERN);
 /** The list's order: newest filed first, the id breaking ties. */
 const BY_FILING = [CursorPart.instant, CursorPart.matching(APPLICATION_ID)];
@@ -107,13 +113,16 @@ const summary = (r: CaseSummaryRow) => ({
 export class ApplicationService {
   private readonly store: ApplicationStore;
 
+  private readonly rules: () => Promise<RuleSet>;
+
   constructor(
-    db: Db,
+    private readonly db: Db,
     private readonly temporal: Client,
     private readonly config: Config,
     private readonly documents: DocumentService,
   ) {
     this.store = new ApplicationStore(db);
+    this.rules = cachedRules(db, RULES_CACHE_MS);
   }
 
   /**
@@ -186,6 +195,19 @@ export class ApplicationService {
     };
     await this.startWorkflow(row, principal.id);
     return { id: row.id, status: row.status, replayed: false, usesReferences };
+  }
+
+  /**
+   * What filing this draft would meet, filing nothing: the form asks as the
+   * clerk types. Its uploads are checked as a filing checks them (the filer's
+   * own, of their type); the rest becomes deficiencies, never an error.
+   */
+  async validate(draft: DraftBody, principal: Principal): Promise<{ fileable: boolean; deficiencies: Deficiency[] }> {
+    const authority = filingAuthority(principal);
+    const applicant = draft.applicant ? normalizeApplicant(draft.applicant, 'body/applicant') : undefined;
+    const filed = draft.documents ? await this.documents.forFiling(draft.documents, authority, 'body/documents') : undefined;
+    const [rules, stored] = await Promise.all([this.rules(), storedDocumentFacts(this.db, filed?.ids ?? [])]);
+    return validateDraft(rules, { ...draft, applicant, documents: filed?.documents }, riyadhDate(new Date()), stored);
   }
 
   /** Why no office took a new case: the answer for the caller. */

@@ -19,6 +19,8 @@ declare module 'fastify' {
     /** What the route's `:id` (or the created resource's id) names, for the audit trail. */
     /** `task`: recorded against the task's case, with the task in the details. */
     target?: 'application' | 'office' | 'api_key' | 'round' | 'task' | 'document';
+    /** A POST that writes nothing (a draft's validation): no audit row. */
+    readOnly?: true;
   }
 }
 
@@ -131,7 +133,7 @@ export default fp(async function audit(app, opts: { windowMs: number; anonymousM
 
   app.decorateRequest('auditDetails', undefined);
   app.addHook('onSend', async (req: FastifyRequest, reply: FastifyReply, payload: unknown) => {
-    if (!CHANGES.has(req.method) || !req.routeOptions.url) return payload;
+    if (!CHANGES.has(req.method) || !req.routeOptions.url || req.routeOptions.config.readOnly) return payload;
     if (suppressAnonymous(req, reply.statusCode)) return payload;
     const p = req.principal;
     const config = req.routeOptions.config;
