@@ -37,6 +37,7 @@ import { OfficeService } from './offices/service';
 import operationsRoutes from './operations/routes';
 import { OperationsService } from './operations/service';
 import reportRoutes from './reports/routes';
+import consolePages from '../console/plugin';
 import { ReportService } from './reports/service';
 
 declare module 'fastify' {
@@ -145,5 +146,7 @@ export async function buildApp(deps: {
   await app.register(inboxRoutes);
   await app.register(reportRoutes);
   await app.register(operationsRoutes);
+  // The pages, over the same services.
+  await app.register(consolePages);
   return app;
 }

@@ -44,6 +44,7 @@ async function main() {
         'Tarkhees is running',
         `  API               ${api}`,
         `  OpenAPI docs      ${api}/docs`,
+        `  License check     ${api}/verify`,
         `  Temporal Web UI   ${devServer?.uiUrl ?? '(external Temporal: its own UI)'}`,
         `  Temporal gRPC     ${config.temporal.address}`,
         ...(metrics ? [`  Worker metrics    ${metrics.url}`] : []),

@@ -37,5 +37,15 @@ if ! pg_up; then
   pg_up || { echo "test: PostgreSQL is not reachable at 127.0.0.1:5432 (set TEST_ADMIN_DATABASE_URL)" >&2; exit 1; }
 fi
 
+# The page tests drive Debian's Chromium (browsers cannot be downloaded: no `playwright install`).
+if [ -z "${CHROMIUM_PATH:-}" ]; then
+  if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "test: installing Chromium from Debian packages" >&2
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  fi
+  CHROMIUM_PATH="$(command -v chromium || true)"
+  export CHROMIUM_PATH
+fi
+
 npx tsc --noEmit
 exec npx vitest run "$@"

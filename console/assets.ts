@@ -1,0 +1,69 @@
+// The console's own files: its stylesheet and the Arabic webfont it ships (IBM
+// Plex Sans Arabic, from npm), so every page and screenshot renders the same on
+// any machine. Served from memory, immutable, by name from a fixed list.
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import type { FastifyPluginAsync } from 'fastify';
+
+const require = createRequire(import.meta.url);
+const FONT_DIR = path.join(path.dirname(require.resolve('@fontsource/ibm-plex-sans-arabic/package.json')), 'files');
+const FONTS = ['arabic-400', 'arabic-700', 'latin-400', 'latin-700'].map((f) => `ibm-plex-sans-arabic-${f}-normal.woff2`);
+
+/** A font never changes under its name; the stylesheet changes with a release, so it is revalidated. */
+const FONT_CACHE = 'public, max-age=31536000, immutable';
+const CSS_CACHE = 'public, max-age=300';
+
+const face = (weight: number, subset: 'arabic' | 'latin', range: string) => `@font-face {
+  font-family: 'Plex Arabic'; font-style: normal; font-display: swap; font-weight: ${weight};
+  src: url(/console/assets/fonts/ibm-plex-sans-arabic-${subset}-${weight}-normal.woff2) format('woff2');
+  unicode-range: ${range};
+}`;
+const ARABIC_RANGE = 'U+0600-06FF, U+0750-077F, U+0870-08FF, U+FB50-FDFF, U+FE70-FEFF, U+200C-200E';
+const LATIN_RANGE = 'U+0000-00FF, U+0131, U+0152-0153, U+02BB-02BC, U+02C6, U+02DA, U+02DC, U+2000-206F, U+20AC, U+2122, U+2212, U+2215';
+
+// Plain and readable on a phone, as GOV.UK's patterns are; logical properties so one sheet serves both directions.
+const CSS = `${[face(400, 'arabic', ARABIC_RANGE), face(700, 'arabic', ARABIC_RANGE), face(400, 'latin', LATIN_RANGE), face(700, 'latin', LATIN_RANGE)].join('\n')}
+:root { --ink: #0b0c0c; --muted: #505a5f; --line: #b1b4b6; --brand: #00594c; --focus: #ffdd00; --ok: #00703c; --bad: #d4351c; --paper: #ffffff; }
+* { box-sizing: border-box; }
+html { font-family: 'Plex Arabic', system-ui, sans-serif; font-size: 19px; line-height: 1.5; color: var(--ink); background: var(--paper); }
+body { margin: 0; }
+.wrap { max-inline-size: 960px; margin-inline: auto; padding-inline: 16px; }
+.skip { position: absolute; inset-inline-start: -9999px; }
+.skip:focus { position: static; display: block; padding: 8px; background: var(--focus); color: var(--ink); }
+a { color: #1d70b8; }
+a:focus, input:focus, button:focus { outline: 3px solid var(--focus); outline-offset: 0; box-shadow: 0 4px 0 var(--ink); }
+.masthead { background: var(--brand); color: #fff; padding-block: 12px; }
+.masthead .wrap { display: flex; gap: 16px; align-items: baseline; flex-wrap: wrap; }
+.brand { color: #fff; font-weight: 700; font-size: 1.4rem; text-decoration: none; }
+.tagline { flex: 1; }
+.lang { color: #fff; }
+main { padding-block: 24px 48px; }
+h1 { font-size: 1.8rem; margin-block: 0 16px; }
+label { display: block; font-weight: 700; }
+.hint { color: var(--muted); margin-block: 4px 8px; }
+input[type=text] { font: inherit; inline-size: min(100%, 20em); padding: 6px; border: 2px solid var(--ink); }
+button { font: inherit; margin-block-start: 16px; padding: 8px 16px; color: #fff; background: var(--ok); border: 0; box-shadow: 0 2px 0 #002d18; cursor: pointer; }
+.panel { padding: 16px; margin-block-end: 24px; border-inline-start: 8px solid var(--ok); background: #f3f2f1; }
+.panel.bad { border-color: var(--bad); }
+.panel h2 { margin: 0; font-size: 1.4rem; }
+dl.summary { display: grid; grid-template-columns: minmax(10em, 1fr) 2fr; margin: 0 0 24px; border-block-start: 1px solid var(--line); }
+dl.summary dt, dl.summary dd { margin: 0; padding-block: 8px; border-block-end: 1px solid var(--line); }
+dl.summary dt { font-weight: 700; padding-inline-end: 16px; }
+.hijri { display: block; color: var(--muted); }
+.footer { color: var(--muted); border-block-start: 1px solid var(--line); padding-block: 16px; font-size: 0.85rem; }
+`;
+
+const assets: FastifyPluginAsync = async (app) => {
+  const fonts = new Map(FONTS.map((f) => [f, readFileSync(path.join(FONT_DIR, f))]));
+  app.get('/console/assets/console.css', { config: { public: true }, schema: { hide: true } }, async (_req, reply) =>
+    reply.header('content-type', 'text/css; charset=utf-8').header('cache-control', CSS_CACHE).send(CSS),
+  );
+  app.get<{ Params: { file: string } }>('/console/assets/fonts/:file', { config: { public: true }, schema: { hide: true } }, async (req, reply) => {
+    const font = fonts.get(req.params.file);
+    if (!font) return reply.status(404).header('content-type', 'text/plain; charset=utf-8').send('not found');
+    return reply.header('content-type', 'font/woff2').header('cache-control', FONT_CACHE).send(font);
+  });
+};
+
+export default assets;

@@ -1,0 +1,60 @@
+// HTML by tagged template: every interpolated value is escaped unless it is
+// markup this module made (raw), so no caller text can become markup. And the
+// one page layout: language and direction, the font, the landmarks.
+import type { MessageKey } from './messages';
+import type { Words } from './i18n';
+
+const SAFE = Symbol('html');
+export interface Html {
+  [SAFE]: string;
+}
+
+const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+export const escape = (v: string): string => v.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
+
+const render = (v: unknown): string => {
+  if (v === undefined || v === null || v === false) return '';
+  if (Array.isArray(v)) return v.map(render).join('');
+  if (typeof v === 'object' && SAFE in (v as object)) return (v as Html)[SAFE];
+  return escape(String(v));
+};
+
+export function html(strings: TemplateStringsArray, ...values: unknown[]): Html {
+  let out = strings[0]!;
+  values.forEach((v, i) => (out += render(v) + strings[i + 1]!));
+  return { [SAFE]: out };
+}
+
+export const toString = (h: Html): string => h[SAFE];
+
+/** Text that must read left to right inside a right-to-left page: numbers, ids, codes. */
+export const ltr = (text: string): Html => html`<bdi dir="ltr">${text}</bdi>`;
+
+export function layout(w: Words, opts: { title: MessageKey; path: string; body: Html }): string {
+  const other = w.locale === 'ar' ? 'en' : 'ar';
+  return (
+    '<!doctype html>' +
+    toString(html`<html lang="${w.locale}" dir="${w.dir}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${w.t(opts.title)} · ${w.t('app.name')}</title>
+<link rel="stylesheet" href="/console/assets/console.css">
+</head>
+<body>
+<a class="skip" href="#main">${w.t('nav.skip')}</a>
+<header class="masthead">
+  <div class="wrap">
+    <a class="brand" href="/verify">${w.t('app.name')}</a>
+    <span class="tagline">${w.t('app.tagline')}</span>
+    <a class="lang" href="${opts.path}?lang=${other}" lang="${other}" hreflang="${other}">${w.t('nav.language')}</a>
+  </div>
+</header>
+<main id="main" class="wrap" tabindex="-1">
+${opts.body}
+</main>
+<footer class="wrap footer"><p>${w.t('footer.text')}</p></footer>
+</body>
+</html>`)
+  );
+}

@@ -1,0 +1,66 @@
+// Every string the console shows, Arabic first. A page names keys, never text;
+// the English catalogue must have every key the Arabic one has (the type says so).
+
+const ar = {
+  'app.name': 'ترخيص',
+  'app.tagline': 'رخص الأنشطة التجارية لدى الأمانة',
+  'nav.skip': 'تخطَّ إلى المحتوى',
+  'nav.language': 'English',
+  'footer.text': 'خدمة إلكترونية للأمانة. الأرقام والتواريخ بتوقيت الرياض.',
+  'verify.title': 'التحقق من رخصة',
+  'verify.intro': 'أدخل رقم الرخصة المطبوع على الشهادة، أو امسح رمز الاستجابة السريعة فيها.',
+  'verify.number': 'رقم الرخصة',
+  'verify.numberHint': 'مثال: AHS-2026-000123',
+  'verify.submit': 'تحقق',
+  'verify.valid': 'رخصة سارية',
+  'verify.expired': 'رخصة منتهية',
+  'verify.inactive': 'رخصة غير سارية',
+  'verify.notFound': 'لا توجد رخصة بهذا الرقم',
+  'verify.notFoundHint': 'تأكد من الرقم كما هو مطبوع على الشهادة، ثم حاول مرة أخرى.',
+  'verify.again': 'تحقق من رخصة أخرى',
+  'license.number': 'رقم الرخصة',
+  'license.tradeName': 'الاسم التجاري',
+  'license.crNumber': 'رقم السجل التجاري',
+  'license.kind': 'نوع الرخصة',
+  'license.activity': 'النشاط (رمز ISIC)',
+  'license.issuedOn': 'تاريخ الإصدار',
+  'license.expiresOn': 'تاريخ الانتهاء',
+  'license.kind.commercial': 'رخصة تجارية',
+  'license.kind.health': 'رخصة صحية',
+  'license.kind.professional': 'رخصة مهنية',
+  'date.hijri': 'هـ',
+} as const;
+
+export type MessageKey = keyof typeof ar;
+
+const en: Record<MessageKey, string> = {
+  'app.name': 'Tarkhees',
+  'app.tagline': "The municipality's business licenses",
+  'nav.skip': 'Skip to content',
+  'nav.language': 'العربية',
+  'footer.text': 'An e-service of the municipality. Dates and times are Riyadh time.',
+  'verify.title': 'Verify a license',
+  'verify.intro': 'Enter the license number printed on the certificate, or scan its QR code.',
+  'verify.number': 'License number',
+  'verify.numberHint': 'For example: AHS-2026-000123',
+  'verify.submit': 'Verify',
+  'verify.valid': 'Valid license',
+  'verify.expired': 'Expired license',
+  'verify.inactive': 'License not in force',
+  'verify.notFound': 'No license has this number',
+  'verify.notFoundHint': 'Check the number as printed on the certificate, then try again.',
+  'verify.again': 'Verify another license',
+  'license.number': 'License number',
+  'license.tradeName': 'Trade name',
+  'license.crNumber': 'Commercial registration',
+  'license.kind': 'License kind',
+  'license.activity': 'Activity (ISIC code)',
+  'license.issuedOn': 'Issued on',
+  'license.expiresOn': 'Expires on',
+  'license.kind.commercial': 'Commercial license',
+  'license.kind.health': 'Health license',
+  'license.kind.professional': 'Professional license',
+  'date.hijri': 'AH',
+};
+
+export const MESSAGES = { ar, en } as const;
