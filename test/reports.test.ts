@@ -115,7 +115,7 @@ describe('reports on cases the workflow ran', () => {
 
   beforeAll(async () => {
     const shop = commercialApplication();
-    const [issuedA, healthIssuedA, incompleteA, openA, rejectedB, tooSmallB, issuedB] = [
+    const [issuedA, healthIssuedA, incompleteA, openA, rejectedB, tooSmallB, issuedB, cancelledA] = [
       await file('a', commercialApplication()),
       await file('a', healthApplication()),
       await file('a', { ...shop, documents: shop.documents.filter((d) => d.type !== 'civil_defense') }),
@@ -123,8 +123,12 @@ describe('reports on cases the workflow ran', () => {
       await file('b', healthApplication()),
       await file('b', { ...shop, establishment: { ...shop.establishment, crNumber: commercialApplication().establishment.crNumber, areaSqm: 1 } }),
       await file('b', commercialApplication()),
+      await file('a', commercialApplication()),
     ];
-    for (const id of [issuedA, healthIssuedA, openA, rejectedB, issuedB]) await waitForStage(env.api, id, 'review');
+    for (const id of [issuedA, healthIssuedA, openA, rejectedB, issuedB, cancelledA]) await waitForStage(env.api, id, 'review');
+    // Filed in error: an administrator closes it.
+    const cancel = await call(env.api, 'admin', 'POST', `/operations/cases/${cancelledA}/repair`, { action: 'cancel', reason: 'filed twice by mistake' });
+    expect(cancel.statusCode, cancel.body).toBe(200);
     await review(issuedA, 'a', 'technical', approve);
     await review(healthIssuedA, 'a', 'technical', approve);
     await review(healthIssuedA, 'a', 'health', approve, true);
@@ -137,6 +141,7 @@ describe('reports on cases the workflow ran', () => {
       ends(rejectedB, 'rejected'),
       ends(tooSmallB, 'excluded'),
       ends(issuedB, 'issued'),
+      ends(cancelledA, 'cancelled'),
     ]);
     expect((await call(env.api, 'supervisor', 'GET', `/applications/${tooSmallB}`)).json().exclusionReason).toBe('conditions');
     expect((await call(env.api, 'supervisor', 'GET', `/applications/${openA}`)).json().status).toBe('in_progress');
@@ -144,21 +149,26 @@ describe('reports on cases the workflow ran', () => {
 
   it('counts each case where the workflow left it: in all, per license kind, per office', async () => {
     const r = (await call(env.api, 'auditor', 'GET', `/reports/summary?${PERIOD()}`)).json();
-    expect(r.total).toEqual({ received: 7, issued: 3, excludedIncomplete: 1, excludedConditions: 1, rejected: 1, open: 1 });
+    expect(r.total).toEqual({ received: 8, issued: 3, excludedIncomplete: 1, excludedConditions: 1, rejected: 1, cancelled: 1, open: 1 });
     expect(r.byLicenseKind).toEqual([
-      { licenseKind: 'commercial', received: 5, issued: 2, excludedIncomplete: 1, excludedConditions: 1, rejected: 0, open: 1 },
-      { licenseKind: 'health', received: 2, issued: 1, excludedIncomplete: 0, excludedConditions: 0, rejected: 1, open: 0 },
+      { licenseKind: 'commercial', received: 6, issued: 2, excludedIncomplete: 1, excludedConditions: 1, rejected: 0, cancelled: 1, open: 1 },
+      { licenseKind: 'health', received: 2, issued: 1, excludedIncomplete: 0, excludedConditions: 0, rejected: 1, cancelled: 0, open: 0 },
     ]);
     const byOffice = Object.fromEntries(r.byOffice.map((o: { officeId: string }) => [o.officeId, o]));
-    expect(byOffice[env.offices.a]).toMatchObject({ received: 4, issued: 2, excludedIncomplete: 1, excludedConditions: 0, rejected: 0, open: 1 });
+    expect(byOffice[env.offices.a]).toMatchObject({ received: 5, issued: 2, excludedIncomplete: 1, excludedConditions: 0, rejected: 0, cancelled: 1, open: 1 });
+    // Every case is in exactly one outcome: each row's columns add up to what it received.
+    for (const row of [r.total, ...r.byLicenseKind, ...r.byOffice]) {
+      const { received, issued, excludedIncomplete, excludedConditions, rejected, cancelled, open } = row;
+      expect(issued + excludedIncomplete + excludedConditions + rejected + cancelled + open).toBe(received);
+    }
     expect(byOffice[env.offices.b]).toMatchObject({ received: 3, issued: 1, excludedIncomplete: 0, excludedConditions: 1, rejected: 1, open: 0 });
   });
 
   it('measures each office on its reviews and first submissions', async () => {
     const r = (await call(env.api, 'supervisor', 'GET', `/reports/offices?${PERIOD()}`)).json();
     const byOffice = Object.fromEntries(r.offices.map((o: { officeId: string }) => [o.officeId, o]));
-    // A: one case of four was asked for a correction; three reviews decided, the health one after its SLA.
-    expect(byOffice[env.offices.a]).toMatchObject({ received: 4, issued: 2, firstTimeCompleteShare: 0.75, reviewsDecided: 3, slaComplianceShare: 0.667, medianDaysToIssue: 0, p90DaysToIssue: 0 });
+    // A: one case of five was asked for a correction; three reviews decided, the health one after its SLA (the cancelled case's was cancelled, not decided).
+    expect(byOffice[env.offices.a]).toMatchObject({ received: 5, issued: 2, firstTimeCompleteShare: 0.8, reviewsDecided: 3, slaComplianceShare: 0.667, medianDaysToIssue: 0, p90DaysToIssue: 0 });
     // B: the rejected case's technical review was cancelled, not decided; its health rejection came late.
     expect(byOffice[env.offices.b]).toMatchObject({ received: 3, issued: 1, firstTimeCompleteShare: 1, reviewsDecided: 2, slaComplianceShare: 0.5, medianDaysToIssue: 0, p90DaysToIssue: 0 });
   });
@@ -169,11 +179,11 @@ describe('reports on a seeded month', () => {
     const res = await call(env.api, 'auditor', 'GET', `/reports/summary?${MARCH}`);
     expect(res.statusCode, res.body).toBe(200);
     const r = res.json();
-    expect(r.total).toEqual({ received: 8, issued: 3, excludedIncomplete: 1, excludedConditions: 1, rejected: 1, open: 2 });
+    expect(r.total).toEqual({ received: 8, issued: 3, excludedIncomplete: 1, excludedConditions: 1, rejected: 1, cancelled: 0, open: 2 });
     expect(r.byLicenseKind).toEqual([
-      { licenseKind: 'commercial', received: 5, issued: 2, excludedIncomplete: 1, excludedConditions: 0, rejected: 0, open: 2 },
-      { licenseKind: 'health', received: 2, issued: 1, excludedIncomplete: 0, excludedConditions: 0, rejected: 1, open: 0 },
-      { licenseKind: 'professional', received: 1, issued: 0, excludedIncomplete: 0, excludedConditions: 1, rejected: 0, open: 0 },
+      { licenseKind: 'commercial', received: 5, issued: 2, excludedIncomplete: 1, excludedConditions: 0, rejected: 0, cancelled: 0, open: 2 },
+      { licenseKind: 'health', received: 2, issued: 1, excludedIncomplete: 0, excludedConditions: 0, rejected: 1, cancelled: 0, open: 0 },
+      { licenseKind: 'professional', received: 1, issued: 0, excludedIncomplete: 0, excludedConditions: 1, rejected: 0, cancelled: 0, open: 0 },
     ]);
     const byOffice = Object.fromEntries(r.byOffice.map((o: { officeId: string }) => [o.officeId, o]));
     expect(byOffice[env.offices.a]).toMatchObject({ received: 4, issued: 2, excludedIncomplete: 1, open: 1 });
@@ -213,13 +223,13 @@ describe('reports on a seeded month', () => {
     expect(res.body.startsWith('\uFEFF')).toBe(true);
     const lines = res.body.slice(1).trimEnd().split('\r\n');
     expect(lines[0]).toBe(
-      'officeId,officeName,received,issued,excludedIncomplete,excludedConditions,rejected,open,medianDaysToIssue,p90DaysToIssue,firstTimeCompleteShare,reviewsDecided,slaComplianceShare',
+      'officeId,officeName,received,issued,excludedIncomplete,excludedConditions,rejected,cancelled,open,medianDaysToIssue,p90DaysToIssue,firstTimeCompleteShare,reviewsDecided,slaComplianceShare',
     );
     expect(lines).toHaveLength(3);
     const summary = await call(env.api, 'auditor', 'GET', `/reports/summary?${MARCH}&format=csv`);
     const rows = summary.body.slice(1).trimEnd().split('\r\n');
-    expect(rows[0]).toBe('scope,key,name,received,issued,excludedIncomplete,excludedConditions,rejected,open');
-    expect(rows[1]).toBe('total,,,8,3,1,1,1,2');
+    expect(rows[0]).toBe('scope,key,name,received,issued,excludedIncomplete,excludedConditions,rejected,cancelled,open');
+    expect(rows[1]).toBe('total,,,8,3,1,1,1,0,2');
     expect(rows.filter((l) => l.startsWith('office,'))).toHaveLength(2);
     // A cell with a comma, a quote or a line break is quoted.
     expect(toCsv([{ name: 'Al-Ahsa, "North"', n: 1 }])).toBe('\uFEFFname,n\r\n"Al-Ahsa, ""North""",1\r\n');

@@ -17,6 +17,7 @@ const Outcomes = {
   excludedIncomplete: Type.Integer(),
   excludedConditions: Type.Integer(),
   rejected: Type.Integer(),
+  cancelled: Type.Integer({ description: 'Closed by an administrator; with the others, the outcomes add up to received' }),
   open: Type.Integer(),
 };
 const Period = Type.Object({ from: Type.String(), to: Type.String() });

@@ -25,6 +25,7 @@ const outcomes = (r: Outcomes) => ({
   excludedIncomplete: r.excluded_incomplete,
   excludedConditions: r.excluded_conditions,
   rejected: r.rejected,
+  cancelled: r.cancelled,
   open: r.open,
 });
 
@@ -44,14 +45,14 @@ export class ReportService {
     this.store = new ReportStore(db);
   }
 
-  /** Received, issued, excluded (incomplete / conditions), rejected and still open: in all, per license kind, per office. */
+  /** Received, issued, excluded (incomplete / conditions), rejected, cancelled and still open: in all, per license kind, per office. */
   async summary(p: Period) {
     const rows = await this.store.outcomes(bounds(p));
     // grouping(): 3 = the total, 1 = by license kind, 2 = by office.
     const total = rows.find((r) => r.g === 3);
     return {
       period: p,
-      total: outcomes(total ?? { received: 0, issued: 0, excluded_incomplete: 0, excluded_conditions: 0, rejected: 0, open: 0 }),
+      total: outcomes(total ?? { received: 0, issued: 0, excluded_incomplete: 0, excluded_conditions: 0, rejected: 0, cancelled: 0, open: 0 }),
       byLicenseKind: rows.filter((r) => r.g === 1).map((r) => ({ licenseKind: r.license_kind!, ...outcomes(r) })),
       byOffice: rows.filter((r) => r.g === 2).map((r) => ({ officeId: r.office_id, officeName: r.office_name, ...outcomes(r) })),
     };

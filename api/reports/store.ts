@@ -8,9 +8,11 @@ const OUTCOMES = sql`
   count(*) filter (where a.status = 'excluded' and a.exclusion_reason = 'incomplete')::int as excluded_incomplete,
   count(*) filter (where a.status = 'excluded' and a.exclusion_reason = 'conditions')::int as excluded_conditions,
   count(*) filter (where a.status = 'rejected')::int as rejected,
+  count(*) filter (where a.status = 'cancelled')::int as cancelled,
   count(*) filter (where a.status = 'in_progress')::int as open`;
 
-export type Outcomes = { received: number; issued: number; excluded_incomplete: number; excluded_conditions: number; rejected: number; open: number };
+/** Every status is a column, so the outcomes add up to what was received. */
+export type Outcomes = { received: number; issued: number; excluded_incomplete: number; excluded_conditions: number; rejected: number; cancelled: number; open: number };
 
 /** The period's cohort: [start, end) by submission time. */
 export interface Cohort {
