@@ -160,6 +160,26 @@ describe('an upload is judged before it is kept', () => {
     expect(await auditRowsFor(env.db.db, requestIdOf(res))).toEqual([expect.objectContaining({ method: 'POST', route: '/documents', statusCode: status })]);
   });
 
+  it('answers a malformed or oversized multipart body with a 4xx naming the body, never a 500', async () => {
+    const headers = { ...(await env.auth('clerk')) };
+    const boundary = '----x';
+    const part = (name: string, body: string, file?: string) =>
+      `--${boundary}\r\nContent-Disposition: form-data; name="${name}"${file ? `; filename="${file}"` : ''}\r\n\r\n${body}\r\n`;
+    const bodies: [string, string, string][] = [
+      ['truncated mid-file', `${part('type', 'building_permit')}--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="p.pdf"\r\n\r\n%PDF-1.4 cut`, `multipart/form-data; boundary=${boundary}`],
+      ['no boundary', part('type', 'building_permit'), 'multipart/form-data'],
+      ['two files', `${part('type', 'building_permit')}${part('file', '%PDF-1.4 a', 'a.pdf')}${part('file', '%PDF-1.4 b', 'b.pdf')}--${boundary}--\r\n`, `multipart/form-data; boundary=${boundary}`],
+      ['a long field', `${part('type', 'x'.repeat(10_000))}${part('file', '%PDF-1.4 a', 'a.pdf')}--${boundary}--\r\n`, `multipart/form-data; boundary=${boundary}`],
+      ['a file part named otherwise', `${part('type', 'building_permit')}${part('upload', '%PDF-1.4 a', 'a.pdf')}--${boundary}--\r\n`, `multipart/form-data; boundary=${boundary}`],
+    ];
+    for (const [what, payload, contentType] of bodies) {
+      const res = await env.api.inject({ method: 'POST', url: '/documents', payload, headers: { ...headers, 'content-type': contentType } });
+      expect(res.statusCode, `${what}: ${res.body}`).toBeGreaterThanOrEqual(400);
+      expect(res.statusCode, `${what}: ${res.body}`).toBeLessThan(500);
+      expect(res.json().field, what).toMatch(/^body/);
+    }
+  });
+
   it('refuses a JSON body (415) and a caller who may not file (403)', async () => {
     const json = await call(env.api, 'clerk', 'POST', '/documents', { type: 'building_permit' });
     expect(json.statusCode).toBe(415);

@@ -307,4 +307,3 @@ function sameUpload(first: DocumentRow, type: DocumentType, sha256: string): Doc
   return first;
 }
 
-export { fileTooLarge };
