@@ -40,6 +40,10 @@ export async function seedRules(db: Db): Promise<void> {
         .onConflictDoUpdate({ target: activityRules.isicPrefix, set: rest });
     }
     for (const d of file.documents) {
+      // The sweep compares it in SQL: a typo would stop every removal, so it stops the start instead, by name.
+      await tx.execute(sql`select ${d.retention}::interval`).catch(() => {
+        throw new Error(`db/rules.json: documents ${d.type}: retention "${d.retention}" is not a PostgreSQL interval (e.g. "5 years")`);
+      });
       const { type, ...rest } = d;
       await tx.insert(documentRules).values(d).onConflictDoUpdate({ target: documentRules.type, set: rest });
     }
