@@ -123,6 +123,7 @@ export async function createAppWorker(opts: AppWorkerOptions): Promise<Worker> {
       licenseNumberPrefix: config.licenseNumberPrefix,
       workDays: config.workDays,
       files: opts.files ?? fileStoreFor(config.documents.store),
+      consoleBase: config.api.publicUrl,
     }),
     ...opts.workerOptions,
   });

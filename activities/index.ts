@@ -29,6 +29,8 @@ export interface ActivityDeps {
   rulesCacheMs?: number;
   /** Where uploads are kept: the document sweep removes from it. */
   files?: FileStore;
+  /** The API's public URL: each SMS links to its case's page in the console. */
+  consoleBase?: string;
   now?: () => Date;
 }
 
@@ -40,7 +42,7 @@ export function createActivities(deps: ActivityDeps) {
   const rulesCacheMs = deps.rulesCacheMs ?? RULES_CACHE_MS;
   const sla = createSlaActivities(deps.db, deps.workDays ?? SUNDAY_TO_THURSDAY, rulesCacheMs);
   return {
-    ...createTransitionActivities(deps.db),
+    ...createTransitionActivities(deps.db, deps.consoleBase),
     ...createCheckActivities({ db: deps.db, rulesCacheMs, taskSchedules: sla.taskSchedules, now }),
     ...createAgencyActivities({ agencies: deps.agencies, now }),
     ...createLicenseActivities({ db: deps.db, licenseNumberPrefix: deps.licenseNumberPrefix, now }),

@@ -1,7 +1,7 @@
 // HTML by tagged template: every interpolated value is escaped unless it is
 // markup this module made (raw), so no caller text can become markup. And the
 // one page layout: language and direction, the font, the landmarks.
-import type { MessageKey } from './messages';
+import type { MessageKey } from './catalogue';
 import type { Words } from './i18n';
 
 const SAFE = Symbol('html');

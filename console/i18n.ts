@@ -2,7 +2,7 @@
 // Arabic, whatever the browser's own language, unless the visitor chose English
 // (?lang=en, kept in a cookie): the municipality's service is Arabic first.
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { MESSAGES, type MessageKey } from './messages';
+import { CATALOGUE, type MessageKey } from './catalogue';
 
 export const LOCALES = ['ar', 'en'] as const;
 export type Locale = (typeof LOCALES)[number];
@@ -36,6 +36,8 @@ export interface Words {
   t(key: MessageKey): string;
   /** A date as both calendars write it, in Riyadh: [Gregorian, Hijri (Umm al-Qura)]. */
   date(iso: string): [gregorian: string, hijri: string];
+  /** An instant as a Riyadh date and time, both calendars: [Gregorian with the time, Hijri]. */
+  instant(iso: string): [gregorian: string, hijri: string];
 }
 
 export function words(locale: Locale): Words {
@@ -44,14 +46,19 @@ export function words(locale: Locale): Words {
   const options = { timeZone: 'Asia/Riyadh', day: 'numeric', month: 'long', year: 'numeric', numberingSystem: 'latn' } as const;
   const gregorian = new Intl.DateTimeFormat(`${tag}-u-ca-gregory`, options);
   const hijri = new Intl.DateTimeFormat(`${tag}-u-ca-islamic-umalqura`, options);
+  const withTime = new Intl.DateTimeFormat(`${tag}-u-ca-gregory`, { ...options, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
   return {
     locale,
     dir: locale === 'ar' ? 'rtl' : 'ltr',
-    t: (key) => MESSAGES[locale][key],
+    t: (key) => CATALOGUE[locale][key],
     date(iso) {
       // A date-only value is the Riyadh day itself: noon there is the same day in every calendar.
       const at = new Date(`${iso}T12:00:00+03:00`);
       return [gregorian.format(at), hijri.format(at)];
+    },
+    instant(iso) {
+      const at = new Date(iso);
+      return [withTime.format(at), hijri.format(at)];
     },
   };
 }

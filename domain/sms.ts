@@ -10,6 +10,8 @@ export interface SmsContext {
   dueDate?: string;
   /** A home visit's time, local. */
   visitAt?: string;
+  /** The case's page in the console: every message ends with it, so one tap shows what it is about. */
+  caseUrl?: string;
 }
 
 type Template = (c: SmsContext) => [ar: string, en: string];
@@ -74,7 +76,7 @@ export function renderSms(event: CaseEvent, ctx: SmsContext): { ar: string; en: 
   const t = TEMPLATES[event];
   if (!t) return undefined;
   const [ar, en] = t(ctx);
-  return { ar, en };
+  return ctx.caseUrl ? { ar: `${ar} ${ctx.caseUrl}`, en: `${en} ${ctx.caseUrl}` } : { ar, en };
 }
 
 /** How messages are delivered: the dispatcher's pace and its retry policy, as configured. */

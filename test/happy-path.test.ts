@@ -41,6 +41,9 @@ describe('an application that meets every condition', () => {
     const sms = await expectEachSentOnce(env, [id]);
     expect(sms.map((r) => r.event)).toEqual(['submitted', 'review_started', 'issued']);
     expect(sms[2]!.bodyAr).toContain(done.license.number);
+    // Each ends with the case's page in the console, in both languages.
+    const page = `${env.config.api.publicUrl}/console/applications/${id}`;
+    for (const r of sms) expect([r.bodyAr.endsWith(` ${page}`), r.bodyEn.endsWith(` ${page}`)]).toEqual([true, true]);
     const { messages } = await gateway(env.simulatorUrl);
     expect(messages.filter((m) => m.reference.startsWith(`${id}:`)).map((m) => [m.to, m.body])).toEqual(sms.map((r) => [r.mobile, `${r.bodyAr}\n${r.bodyEn}`]));
   });

@@ -232,7 +232,11 @@ export function transitionRow(t: Transition, sms: { ar: string; en: string } | u
   };
 }
 
-export function createTransitionActivities(db: Db) {
+/** Where the console shows a case: `<public URL>/console/applications/<id>`; unset, messages carry no link. */
+export const caseUrlFor = (consoleBase: string | undefined, applicationId: string) =>
+  consoleBase ? `${consoleBase.replace(/\/$/, '')}/console/applications/${applicationId}` : undefined;
+
+export function createTransitionActivities(db: Db, consoleBase?: string) {
   const transitions = transitionWriter(db);
   return {
     /**
@@ -253,6 +257,7 @@ export function createTransitionActivities(db: Db) {
             deficiencyCount: s.deficiencies.length,
             dueDate: s.correctionDueAt ? riyadhDate(new Date(s.correctionDueAt)) : undefined,
             visitAt: s.visit?.slot ? riyadhDateTime(new Date(s.visit.slot)) : undefined,
+            caseUrl: caseUrlFor(consoleBase, s.applicationId),
           })
         : undefined;
       await transitions.write(transitionRow(t, sms));

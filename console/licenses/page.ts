@@ -6,7 +6,7 @@ import { riyadhDate } from '../../domain/calendar';
 import { HttpError } from '../../api/errors';
 import { html, layout, ltr, type Html } from '../html';
 import { localeOf, words, type Words } from '../i18n';
-import type { MessageKey } from '../messages';
+import type { MessageKey } from '../catalogue';
 
 /** Long enough for any license number; anything longer is no license of ours. */
 const MAX_NUMBER_LENGTH = 40;

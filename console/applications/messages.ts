@@ -1,0 +1,58 @@
+// The case page's words.
+const ar = {
+  'case.title': 'الطلب',
+  'case.number': 'رقم الطلب',
+  'case.status': 'الحالة',
+  'case.stage': 'المرحلة',
+  'case.office': 'مكتب الخدمة',
+  'case.submittedAt': 'تاريخ التقديم',
+  'case.awaited': 'بانتظار',
+  'case.nothingAwaited': 'لا شيء مطلوب منك الآن.',
+  'case.correctionDue': 'آخر موعد للاستكمال',
+  'case.deficiencies': 'المطلوب استكماله',
+  'case.documents': 'المستندات',
+  'case.document.view': 'عرض',
+  'case.document.reference': 'مرجع (بلا ملف مرفوع)',
+  'case.document.expiresOn': 'ينتهي في',
+  'case.license': 'الرخصة',
+  'case.license.verify': 'صفحة التحقق من الرخصة',
+  'case.reviews': 'المراجعات',
+  'case.reviews.round': 'الجولة',
+  'case.agencies': 'الجهات',
+  'case.timeline': 'سجل الطلب',
+  'case.exclusion': 'سبب الاستبعاد',
+  'case.notFound': 'لا يوجد طلب بهذا الرقم أو لا صلاحية لك عليه',
+  'agency.labor_office': 'مكتب العمل',
+  'agency.zakat': 'هيئة الزكاة والدخل',
+} as const;
+
+export type CaseMessageKey = keyof typeof ar;
+
+const en: Record<CaseMessageKey, string> = {
+  'case.title': 'Application',
+  'case.number': 'Application number',
+  'case.status': 'Status',
+  'case.stage': 'Stage',
+  'case.office': 'Service office',
+  'case.submittedAt': 'Submitted on',
+  'case.awaited': 'Waiting for',
+  'case.nothingAwaited': 'Nothing is needed from you now.',
+  'case.correctionDue': 'Corrections due by',
+  'case.deficiencies': 'What needs correcting',
+  'case.documents': 'Documents',
+  'case.document.view': 'View',
+  'case.document.reference': 'Reference (no uploaded file)',
+  'case.document.expiresOn': 'Expires on',
+  'case.license': 'License',
+  'case.license.verify': 'The license check page',
+  'case.reviews': 'Reviews',
+  'case.reviews.round': 'Round',
+  'case.agencies': 'Agencies',
+  'case.timeline': 'Timeline',
+  'case.exclusion': 'Why it was excluded',
+  'case.notFound': 'No application has this number, or you may not see it',
+  'agency.labor_office': 'Labor Office',
+  'agency.zakat': 'Zakat & Income authority',
+};
+
+export const CASE_MESSAGES = { ar, en } as const;

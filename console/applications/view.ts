@@ -1,0 +1,80 @@
+// A case as its people see it: where it stands and who it waits for, what is
+// to be corrected and by when, its documents (opened in the page), the license
+// and its public check, the reviews, the agencies and the timeline in words.
+// Rendered from what GET /applications/:id answers the same caller.
+import type { ApplicationService } from '../../api/applications/service';
+import { html, ltr, type Html } from '../html';
+import type { Words } from '../i18n';
+
+export type CaseView = Awaited<ReturnType<ApplicationService['get']>>;
+
+function when(w: Words, iso: string): Html {
+  const [gregorian, hijri] = w.instant(iso);
+  return html`<time datetime="${iso}">${gregorian}</time> <span class="hijri">${hijri}</span>`;
+}
+
+function awaited(w: Words, c: CaseView): Html {
+  if (c.status !== 'in_progress') return html``;
+  if (c.waitingOn.length === 0) return html`<p>${w.t('case.nothingAwaited')}</p>`;
+  return html`<p><strong>${w.t('case.awaited')}:</strong> ${c.waitingOn.map((who, i) => html`${i > 0 ? '، ' : ''}${w.t(`waitingOn.${who}`)}`)}</p>`;
+}
+
+function deficiencies(w: Words, c: CaseView): Html {
+  if (c.stage !== 'awaiting_correction' || c.deficiencies.length === 0) return html``;
+  return html`<section aria-labelledby="deficiencies"><h2 id="deficiencies">${w.t('case.deficiencies')}</h2>
+${c.correctionDueAt ? html`<p>${w.t('case.correctionDue')}: ${when(w, c.correctionDueAt)}</p>` : ''}
+<ul class="deficiencies">${c.deficiencies.map((d) => html`<li>${w.locale === 'ar' ? d.messageAr : d.messageEn}</li>`)}</ul></section>`;
+}
+
+function documents(w: Words, c: CaseView): Html {
+  return html`<section aria-labelledby="documents"><h2 id="documents">${w.t('case.documents')}</h2>
+<dl class="summary">${c.documents.map(
+    (d) => html`<dt>${w.t(`documentType.${d.type}`)}</dt><dd>${
+      'url' in d
+        ? html`<a href="/console${d.url}" target="_blank" rel="noopener">${d.name}</a> <span class="hint">(${d.contentType})</span>${
+            d.expiresOn ? html`<span class="hijri">${w.t('case.document.expiresOn')} ${w.date(d.expiresOn)[0]}</span>` : ''
+          }`
+        : html`${w.t('case.document.reference')}: ${ltr(d.reference ?? '')}`
+    }</dd>`,
+  )}</dl></section>`;
+}
+
+function license(w: Words, c: CaseView): Html {
+  if (!c.license) return html``;
+  const verify = `/verify/${encodeURIComponent(c.license.number)}`;
+  return html`<section aria-labelledby="license"><h2 id="license">${w.t('case.license')}</h2>
+<p>${ltr(c.license.number)} · <a href="${verify}">${w.t('case.license.verify')}</a></p></section>`;
+}
+
+function reviews(w: Words, c: CaseView): Html {
+  if (c.reviews.length === 0) return html``;
+  return html`<section aria-labelledby="reviews"><h2 id="reviews">${w.t('case.reviews')}</h2>
+<ul>${c.reviews.map((r) => html`<li>${w.t(`reviewKind.${r.kind}`)} (${w.t('case.reviews.round')} ${r.round}): ${w.t(`decision.${r.decision}`)} · ${when(w, r.decidedAt)}</li>`)}</ul></section>`;
+}
+
+function agencies(w: Words, c: CaseView): Html {
+  const entries = Object.entries(c.agencies) as [('labor_office' | 'zakat'), { state: 'pending' | 'unavailable' | 'compliant' | 'non_compliant' }][];
+  if (entries.length === 0) return html``;
+  return html`<section aria-labelledby="agencies"><h2 id="agencies">${w.t('case.agencies')}</h2>
+<dl class="summary">${entries.map(([name, a]) => html`<dt>${w.t(`agency.${name}`)}</dt><dd>${w.t(`agencyState.${a.state}`)}</dd>`)}</dl></section>`;
+}
+
+function timeline(w: Words, c: CaseView): Html {
+  return html`<section aria-labelledby="timeline"><h2 id="timeline">${w.t('case.timeline')}</h2>
+<ol class="timeline">${[...c.timeline].reverse().map((e) => html`<li>${w.t(`event.${e.event}`)} · ${when(w, e.at)}</li>`)}</ol></section>`;
+}
+
+export function casePage(w: Words, c: CaseView): Html {
+  return html`<h1>${c.tradeName}</h1>
+<div class="panel${c.status === 'excluded' || c.status === 'rejected' || c.status === 'cancelled' ? ' bad' : ''}" role="status">
+  <h2>${w.t(`status.${c.status}`)}${c.status === 'in_progress' ? html` · ${w.t(`stage.${c.stage}`)}` : ''}</h2>
+  ${awaited(w, c)}
+  ${c.exclusionReason ? html`<p>${w.t('case.exclusion')}: ${w.t(`exclusion.${c.exclusionReason}`)}</p>` : ''}
+</div>
+<dl class="summary">
+  <dt>${w.t('case.number')}</dt><dd>${ltr(c.id)}</dd>
+  <dt>${w.t('case.office')}</dt><dd>${ltr(c.officeId ?? '')}</dd>
+  <dt>${w.t('case.submittedAt')}</dt><dd>${when(w, c.submittedAt)}</dd>
+</dl>
+${deficiencies(w, c)}${documents(w, c)}${license(w, c)}${reviews(w, c)}${agencies(w, c)}${timeline(w, c)}`;
+}

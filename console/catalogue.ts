@@ -1,0 +1,12 @@
+// The one catalogue pages read: the console's own words, the status vocabulary
+// and each capability's, merged. A key names one string in each language.
+import { CASE_MESSAGES, type CaseMessageKey } from './applications/messages';
+import { MESSAGES, type MessageKey as BaseKey } from './messages';
+import { VOCABULARY, type VocabularyKey } from './vocabulary';
+
+export type MessageKey = BaseKey | VocabularyKey | CaseMessageKey;
+
+export const CATALOGUE: Record<'ar' | 'en', Record<MessageKey, string>> = {
+  ar: { ...MESSAGES.ar, ...VOCABULARY.ar, ...CASE_MESSAGES.ar },
+  en: { ...MESSAGES.en, ...VOCABULARY.en, ...CASE_MESSAGES.en },
+};
