@@ -1,12 +1,13 @@
 // The one catalogue pages read: the console's own words, the status vocabulary
 // and each capability's, merged. A key names one string in each language.
 import { CASE_MESSAGES, type CaseMessageKey } from './applications/messages';
+import { INBOX_MESSAGES, type InboxMessageKey } from './inbox/messages';
 import { MESSAGES, type MessageKey as BaseKey } from './messages';
 import { VOCABULARY, type VocabularyKey } from './vocabulary';
 
-export type MessageKey = BaseKey | VocabularyKey | CaseMessageKey;
+export type MessageKey = BaseKey | VocabularyKey | CaseMessageKey | InboxMessageKey;
 
 export const CATALOGUE: Record<'ar' | 'en', Record<MessageKey, string>> = {
-  ar: { ...MESSAGES.ar, ...VOCABULARY.ar, ...CASE_MESSAGES.ar },
-  en: { ...MESSAGES.en, ...VOCABULARY.en, ...CASE_MESSAGES.en },
+  ar: { ...MESSAGES.ar, ...VOCABULARY.ar, ...CASE_MESSAGES.ar, ...INBOX_MESSAGES.ar },
+  en: { ...MESSAGES.en, ...VOCABULARY.en, ...CASE_MESSAGES.en, ...INBOX_MESSAGES.en },
 };
