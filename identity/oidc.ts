@@ -61,6 +61,8 @@ export function createProvider(opts: OidcOptions): Provider {
           response_types: ['code'],
           redirect_uris: [`${opts.consoleUrl}/callback`],
           post_logout_redirect_uris: [opts.consoleUrl],
+          // The one key is an EC key (the password grant's ES256): the default RS256 has no key to sign with.
+          id_token_signed_response_alg: 'ES256',
         },
       ]
     : [];
