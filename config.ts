@@ -120,6 +120,15 @@ export interface Config {
     /** True when AUTH_ISSUER is unset: the single-machine start runs the built-in issuer and seeds its people's offices. */
     builtIn: boolean;
   };
+  console: {
+    /** Its OpenID Connect client at AUTH_ISSUER: public, with PKCE (no secret to keep). */
+    clientId: string;
+    /** What encrypts its session cookies; unset (development only), a key kept in sessionKeyFile. */
+    sessionSecret?: string;
+    sessionKeyFile: string;
+    /** A session ends this long after sign-in, however busy. */
+    sessionTtlMs: number;
+  };
   documents: {
     /** Where uploaded files are kept: a folder (the embedded default), or an S3-compatible object store. */
     store: FileStoreConfig;
@@ -184,6 +193,10 @@ export const DEFAULTS = {
   AUTH_ALGORITHMS: 'RS256,ES256',
   AUTH_JWKS_CACHE_MAX_AGE: '10m',
   ISSUER_TOKEN_TTL: '8h',
+  CONSOLE_CLIENT_ID: 'tarkhees-console',
+  CONSOLE_SESSION_KEY_FILE: '.data/console/session.key',
+  // A working day: a desk signs in once a shift, and a forgotten browser is closed out by evening.
+  CONSOLE_SESSION_TTL: '8h',
   RATE_LIMIT_MAX: '600',
   // Five clients' worth: an office's several desks (and the public verifying licenses) share one address.
   RATE_LIMIT_IP_MAX: '3000',
@@ -201,6 +214,9 @@ export const DEFAULTS = {
   // Six months from the day uploads came (2026-12-01): the API clients' time to move to POST /documents.
   DOCUMENT_REFERENCES_UNTIL: '2027-05-31',
 } as const;
+
+/** 32 characters of base64 are 192 bits: more than a guess can reach, and what openssl rand -base64 24 gives. */
+const MIN_SECRET_LENGTH = 32;
 
 function positiveInt(name: string, value: string): number {
   const n = Number(value);
@@ -244,6 +260,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     .map((a) => a.trim())
     .filter(Boolean)
     .map((a) => oneOf('AUTH_ALGORITHMS', a, TOKEN_ALGORITHMS));
+  const sessionSecret = env.CONSOLE_SESSION_SECRET?.trim() || undefined;
+  if (production && !sessionSecret) throw new ConfigError('CONSOLE_SESSION_SECRET: required with NODE_ENV=production (development keeps a generated key in a file)');
+  if (sessionSecret && sessionSecret.length < MIN_SECRET_LENGTH) throw new ConfigError(`CONSOLE_SESSION_SECRET: must be at least ${MIN_SECRET_LENGTH} characters (e.g. openssl rand -base64 32)`);
   const databaseUrl = env.DATABASE_URL?.trim() || undefined;
   if (databaseUrl) url('DATABASE_URL', databaseUrl);
   const databaseOwnerUrl = optional(env.DATABASE_OWNER_URL, (v) => url('DATABASE_OWNER_URL', v));
@@ -311,6 +330,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       builtInIssuerKeyFile: get('ISSUER_KEY_FILE'),
       builtIn: !env.AUTH_ISSUER?.trim(),
       tokenTtlSeconds: Math.round(parseDuration('ISSUER_TOKEN_TTL', get('ISSUER_TOKEN_TTL')) / 1000),
+    },
+    console: {
+      clientId: get('CONSOLE_CLIENT_ID'),
+      sessionSecret,
+      sessionKeyFile: get('CONSOLE_SESSION_KEY_FILE'),
+      sessionTtlMs: parseDuration('CONSOLE_SESSION_TTL', get('CONSOLE_SESSION_TTL')),
     },
     rateLimit: {
       max: positiveInt('RATE_LIMIT_MAX', get('RATE_LIMIT_MAX')),

@@ -166,6 +166,8 @@ async function assemble(config: Config, opts: SystemOptions, stops: (() => Promi
       audience: config.auth.audience,
       tokenTtlSeconds: config.auth.tokenTtlSeconds,
       keyFile: path.resolve(config.auth.builtInIssuerKeyFile),
+    // The web console signs in here (authorization code with PKCE).
+    consoleUrl: `${config.api.publicUrl.replace(/\/$/, '')}/console`,
     });
     stops.push(() => issuer!.close());
   }

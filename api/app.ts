@@ -147,6 +147,6 @@ export async function buildApp(deps: {
   await app.register(reportRoutes);
   await app.register(operationsRoutes);
   // The pages, over the same services.
-  await app.register(consolePages);
+  await app.register(consolePages, { config: deps.config });
   return app;
 }

@@ -27,10 +27,23 @@ export function html(strings: TemplateStringsArray, ...values: unknown[]): Html 
 
 export const toString = (h: Html): string => h[SAFE];
 
+/** Markup a library made for us to embed (oidc-provider's logout form): never text from a visitor. */
+export const libraryMarkup = (markup: string): Html => ({ [SAFE]: markup });
+
+/**
+ * Pages get a policy of their own: only this origin's styles, fonts and (later)
+ * scripts. `formTargets`: the other origins a form's answer may redirect to
+ * (Chromium holds a form's redirects to form-action too): sign-in and sign-out
+ * go between the console and its issuer.
+ */
+export const pagePolicy = (formTargets: string[] = []): string =>
+  `default-src 'none'; style-src 'self'; font-src 'self'; img-src 'self' data:; form-action ${["'self'", ...formTargets].join(' ')}; base-uri 'none'; frame-ancestors 'none'`;
+
 /** Text that must read left to right inside a right-to-left page: numbers, ids, codes. */
 export const ltr = (text: string): Html => html`<bdi dir="ltr">${text}</bdi>`;
 
-export function layout(w: Words, opts: { title: MessageKey; path: string; body: Html }): string {
+/** `path`: the page's address for the language link (none without it); `home`: where the brand leads. */
+export function layout(w: Words, opts: { title: MessageKey; path?: string; body: Html; home?: string }): string {
   const other = w.locale === 'ar' ? 'en' : 'ar';
   return (
     '<!doctype html>' +
@@ -45,9 +58,9 @@ export function layout(w: Words, opts: { title: MessageKey; path: string; body: 
 <a class="skip" href="#main">${w.t('nav.skip')}</a>
 <header class="masthead">
   <div class="wrap">
-    <a class="brand" href="/verify">${w.t('app.name')}</a>
+    <a class="brand" href="${opts.home ?? '/verify'}">${w.t('app.name')}</a>
     <span class="tagline">${w.t('app.tagline')}</span>
-    <a class="lang" href="${opts.path}?lang=${other}" lang="${other}" hreflang="${other}">${w.t('nav.language')}</a>
+    ${opts.path !== undefined && html`<a class="lang" href="${opts.path}?lang=${other}" lang="${other}" hreflang="${other}">${w.t('nav.language')}</a>`}
   </div>
 </header>
 <main id="main" class="wrap" tabindex="-1">

@@ -10,7 +10,8 @@ export type Locale = (typeof LOCALES)[number];
 /** A year: the choice is the visitor's, not the session's. */
 const LANG_COOKIE_MAX_AGE_S = 365 * 86_400;
 
-function cookie(req: FastifyRequest, name: string): string | undefined {
+/** One cookie of the request, as the browser sent it. */
+export function cookie(req: FastifyRequest, name: string): string | undefined {
   for (const part of (req.headers.cookie ?? '').split(';')) {
     const [k, ...v] = part.trim().split('=');
     if (k === name) return v.join('=');

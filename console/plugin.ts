@@ -2,12 +2,28 @@
 // same services (app.licenses, ...) and the same access policy. Pages get a
 // policy of their own: only this origin's styles, fonts and (later) scripts.
 import type { FastifyPluginAsync } from 'fastify';
+import type { Config } from '../config';
 import assets from './assets';
+import consoleAuth from './auth/plugin';
+import homePage from './home/page';
 import licensePages from './licenses/page';
+import { pagePolicy } from './html';
 
-const PAGE_POLICY = "default-src 'none'; style-src 'self'; font-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
-const consolePlugin: FastifyPluginAsync = async (app) => {
+/** A console form is a few fields; files go to POST /documents. */
+const FORM_BODY_LIMIT = 64 * 1024;
+
+export interface ConsoleOptions {
+  config: Config;
+}
+
+const consolePlugin: FastifyPluginAsync<ConsoleOptions> = async (app, { config }) => {
+  // Sign-in and sign-out forms answer with a redirect to the issuer.
+  const PAGE_POLICY = pagePolicy([new URL(config.auth.issuer).origin]);
+  // The pages' forms; the API itself takes JSON only (this parser is for these routes alone).
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: FORM_BODY_LIMIT }, (_req, body, done) => {
+    done(null, Object.fromEntries(new URLSearchParams(body as string)));
+  });
   app.addHook('onSend', async (_req, reply, payload) => {
     const type = reply.getHeader('content-type');
     if (typeof type === 'string' && type.startsWith('text/html')) {
@@ -17,7 +33,9 @@ const consolePlugin: FastifyPluginAsync = async (app) => {
     return payload;
   });
   await app.register(assets);
+  await app.register(consoleAuth, { config });
   await app.register(licensePages);
+  await app.register(homePage);
 };
 
 // Encapsulated: the page policy is for these routes only (Swagger UI at /docs brings its own scripts).

@@ -18,6 +18,8 @@ async function main(): Promise<void> {
     audience: config.auth.audience,
     tokenTtlSeconds: config.auth.tokenTtlSeconds,
     keyFile: path.resolve(config.auth.builtInIssuerKeyFile),
+    // The web console signs in here (authorization code with PKCE).
+    consoleUrl: `${config.api.publicUrl.replace(/\/$/, '')}/console`,
   });
   console.log(`token issuer ${issuer.url} listening on ${config.auth.builtInIssuerHost}:${config.auth.builtInIssuerPort}`);
   onStopSignal(() => void issuer.close());

@@ -45,6 +45,7 @@ async function main() {
         `  API               ${api}`,
         `  OpenAPI docs      ${api}/docs`,
         `  License check     ${api}/verify`,
+        `  Web console       ${api}/console${issuer ? ' (sign in as any user above, password "tarkhees")' : ''}`,
         `  Temporal Web UI   ${devServer?.uiUrl ?? '(external Temporal: its own UI)'}`,
         `  Temporal gRPC     ${config.temporal.address}`,
         ...(metrics ? [`  Worker metrics    ${metrics.url}`] : []),

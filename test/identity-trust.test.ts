@@ -22,6 +22,7 @@ const PRODUCTION = {
   ZAKAT_URL: 'https://api.zatca.gov.sa/certificates',
   SMS_PROVIDER: 'http',
   SMS_HTTP_URL: 'https://sms.example.sa/v1/messages',
+  CONSOLE_SESSION_SECRET: 'a-production-secret-of-32-characters-or-more',
 };
 
 describe('production mode', () => {
@@ -44,6 +45,10 @@ describe('production mode', () => {
     const { LABOR_OFFICE_URL: __, ...noLabor } = PRODUCTION;
     expect(refusal(noLabor)).toMatch(/^LABOR_OFFICE_URL: required/);
     expect(refusal({ ...PRODUCTION, AUTH_ALGORITHMS: 'HS256' })).toMatch(/^AUTH_ALGORITHMS: "HS256" is not one of/);
+    // The console's sessions are sealed with the operator's secret, never with a key generated on a pod's disk.
+    const { CONSOLE_SESSION_SECRET: ___, ...noSessionSecret } = PRODUCTION;
+    expect(refusal(noSessionSecret)).toMatch(/^CONSOLE_SESSION_SECRET: required with NODE_ENV=production/);
+    expect(refusal({ ...PRODUCTION, CONSOLE_SESSION_SECRET: 'short' })).toMatch(/^CONSOLE_SESSION_SECRET: must be at least 32/);
 
     const ok = loadConfig({ ...PRODUCTION, AUTH_JWKS_URL: `${HTTPS_ISSUER}/protocol/openid-connect/certs` });
     expect(ok.production).toBe(true);

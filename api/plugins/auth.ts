@@ -19,6 +19,10 @@ declare module 'fastify' {
   interface FastifyRequest {
     principal?: Principal;
   }
+  interface FastifyInstance {
+    /** A bearer token to its caller, as every API route checks it: the console's sign-in uses the same. */
+    verifyAccessToken(token: string): Promise<Principal>;
+  }
   interface FastifyContextConfig {
     /** What the route does; a caller needs any one of these. */
     operation?: Operation | readonly Operation[];
@@ -185,6 +189,7 @@ export default fp(async function auth(app, opts: AuthOptions) {
     throw unauthenticated('use "Authorization: Bearer <token>" or "Authorization: ApiKey <key>"');
   }
 
+  app.decorate('verifyAccessToken', fromToken);
   app.decorateRequest('principal', undefined);
   const needsNobody = (req: FastifyRequest) => {
     const url = req.routeOptions.url;

@@ -23,6 +23,7 @@ import { withSaudiIdCheckDigit } from '../../domain/identifiers';
 import type { Role } from '../../domain/access';
 import { startIssuer, type Issuer, type TokenClaims } from '../../identity/issuer';
 import { importOffices } from '../../identity/seed';
+import type { SeedUser } from '../../identity/users';
 import type { OfficeApplication } from '../../domain/office';
 
 /** Seconds, not days: there is no time-skipping server here. */
@@ -160,6 +161,11 @@ export async function startTestEnv(
     spanExporter?: SpanExporter;
     /** SMS delivery settings beyond the test defaults (a short horizon, one lane). */
     sms?: Partial<Config['sms']>;
+    /**
+     * The console's sign-in: the API's public URL (the address a test will listen at) and the issuer's
+     * users, who sign in with the development password.
+     */
+    signIn?: { apiPublicUrl: string; users: SeedUser[] };
     /** Off: no dispatcher runs in this process (a test runs its own, or kills one). */
     smsDispatcher?: boolean;
     /** Document settings as their variables spell them (DOCUMENT_SWEEP_EVERY: '1s', ...). */
@@ -193,7 +199,13 @@ export async function startTestEnv(
   const pgliteDir = opts.embedded ? mkdtempSync(path.join(tmpdir(), 'tarkhees-pglite-')) : undefined;
   // Uploads of this environment only, gone with it.
   const filesDir = mkdtempSync(path.join(tmpdir(), 'tarkhees-files-'));
-  const issuer = await startIssuer({ port: 0, audience: AUDIENCE, tokenTtlSeconds: 3600, users: [] });
+  const issuer = await startIssuer({
+    port: 0,
+    audience: AUDIENCE,
+    tokenTtlSeconds: 3600,
+    users: opts.signIn?.users ?? [],
+    ...(opts.signIn ? { consoleUrl: `${opts.signIn.apiPublicUrl}/console` } : {}),
+  });
   const base = loadConfig({
     AUTH_ISSUER: issuer.url,
     AUTH_AUDIENCE: AUDIENCE,
@@ -222,6 +234,9 @@ export async function startTestEnv(
     API_METRICS_ADDRESS: '127.0.0.1:0',
     ...(opts.workerMetrics ? { WORKER_APP_METRICS_ADDRESS: '127.0.0.1:0' } : {}),
     FILES_DIR: filesDir,
+    // Sealed sessions with a key of the test's own, not one kept in the work tree.
+    CONSOLE_SESSION_SECRET: randomUUID() + randomUUID(),
+    ...(opts.signIn ? { API_PUBLIC_URL: opts.signIn.apiPublicUrl } : {}),
     ...opts.documents,
   });
   const config: Config = { ...base, timing: { ...FAST_TIMING, ...opts.timing }, sms: { ...base.sms, ...opts.sms } };

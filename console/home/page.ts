@@ -1,0 +1,29 @@
+// The console's home: who is signed in, in words, and the way out. The
+// screens of issue #17 (filing, the inbox, the case page) will start here.
+import type { FastifyPluginAsync } from 'fastify';
+import { html, layout } from '../html';
+import { localeOf, words } from '../i18n';
+import { CSRF_FIELD, signedIn } from '../auth/plugin';
+
+const homePage: FastifyPluginAsync = async (app) => {
+  app.get('/console', { config: { public: true }, schema: { hide: true } }, async (req, reply) => {
+    const session = signedIn(req, reply);
+    if (!session) return reply;
+    const w = words(localeOf(req, reply));
+    const p = session.principal;
+    const roles = p.roles.length ? p.roles.map((r) => w.t(`role.${r}`)).join('، ') : w.t('console.noRoles');
+    const body = html`<h1>${w.t('console.title')}</h1>
+<h2>${w.t('console.signedInAs')}</h2>
+<dl class="summary">
+  <dt>${w.t('console.user')}</dt><dd id="signed-in-name">${p.name ?? p.id}</dd>
+  <dt>${w.t('console.roles')}</dt><dd>${roles}</dd>
+</dl>
+<form method="post" action="/console/logout">
+  <input type="hidden" name="${CSRF_FIELD}" value="${session.csrf}">
+  <button type="submit">${w.t('console.signOut')}</button>
+</form>`;
+    return reply.header('content-type', 'text/html; charset=utf-8').send(layout(w, { title: 'console.title', path: '/console', body, home: '/console' }));
+  });
+};
+
+export default homePage;
