@@ -9,6 +9,61 @@ import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-prov
 import type { JWK } from 'jose';
 import type { SeedUser } from './users';
 
+type Stored = { payload: Record<string, unknown>; expiresAt: number };
+/**
+ * The development issuer keeps its logins, sessions and codes in memory, as
+ * oidc-provider's own quick-start store does, by design: a restart signs the
+ * console out and nothing else (the API's tokens are JWTs). Named so it says
+ * so, instead of the library warning every `npm start` that it is a quick start.
+ */
+class MemoryAdapter {
+  private static readonly rows = new Map<string, Stored>();
+  private static readonly grants = new Map<string, Set<string>>();
+  constructor(private readonly model: string) {}
+  private key = (id: string) => `${this.model}:${id}`;
+
+  async upsert(id: string, payload: Record<string, unknown>, expiresIn: number): Promise<void> {
+    const key = this.key(id);
+    MemoryAdapter.rows.set(key, { payload, expiresAt: Date.now() + expiresIn * 1000 });
+    const grantId = payload.grantId;
+    if (typeof grantId === 'string') MemoryAdapter.grants.set(grantId, (MemoryAdapter.grants.get(grantId) ?? new Set()).add(key));
+  }
+
+  async find(id: string): Promise<Record<string, unknown> | undefined> {
+    const row = MemoryAdapter.rows.get(this.key(id));
+    if (!row) return undefined;
+    if (row.expiresAt <= Date.now()) {
+      MemoryAdapter.rows.delete(this.key(id));
+      return undefined;
+    }
+    return row.payload;
+  }
+
+  async findByUid(uid: string): Promise<Record<string, unknown> | undefined> {
+    for (const [key, row] of MemoryAdapter.rows) if (key.startsWith(`${this.model}:`) && row.payload.uid === uid) return this.find(key.slice(this.model.length + 1));
+    return undefined;
+  }
+
+  async findByUserCode(userCode: string): Promise<Record<string, unknown> | undefined> {
+    for (const [key, row] of MemoryAdapter.rows) if (key.startsWith(`${this.model}:`) && row.payload.userCode === userCode) return this.find(key.slice(this.model.length + 1));
+    return undefined;
+  }
+
+  async consume(id: string): Promise<void> {
+    const row = MemoryAdapter.rows.get(this.key(id));
+    if (row) row.payload.consumed = Math.floor(Date.now() / 1000);
+  }
+
+  async destroy(id: string): Promise<void> {
+    MemoryAdapter.rows.delete(this.key(id));
+  }
+
+  async revokeByGrantId(grantId: string): Promise<void> {
+    for (const key of MemoryAdapter.grants.get(grantId) ?? []) MemoryAdapter.rows.delete(key);
+    MemoryAdapter.grants.delete(grantId);
+  }
+}
+
 /** The console's client: public, so it holds no secret; PKCE is what binds the code to it. */
 export const CONSOLE_CLIENT_ID = 'tarkhees-console';
 /** The resource an access token is for: a URI, as RFC 8707 asks; its audience is the API's. */
@@ -67,6 +122,7 @@ export function createProvider(opts: OidcOptions): Provider {
       ]
     : [];
   const configuration: Configuration = {
+    adapter: MemoryAdapter,
     clients,
     jwks: { keys: [{ ...opts.signingKey, alg: 'ES256', use: 'sig' } as never] },
     routes: PROVIDER_ROUTES,
