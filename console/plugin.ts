@@ -7,6 +7,8 @@ import assets from './assets';
 import consoleAuth from './auth/plugin';
 import homePage from './home/page';
 import licensePages from './licenses/page';
+import applicationPages from './applications/routes';
+import inboxPages from './inbox/routes';
 import { pagePolicy } from './html';
 
 
@@ -36,6 +38,8 @@ const consolePlugin: FastifyPluginAsync<ConsoleOptions> = async (app, { config }
   await app.register(consoleAuth, { config });
   await app.register(licensePages);
   await app.register(homePage);
+  await app.register(applicationPages);
+  await app.register(inboxPages);
 };
 
 // Encapsulated: the page policy is for these routes only (Swagger UI at /docs brings its own scripts).

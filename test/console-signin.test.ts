@@ -4,7 +4,7 @@
 // signed in, in a sealed HttpOnly cookie; a form without the CSRF token is
 // refused; signing out ends both sessions; axe finds no serious violation; the
 // password grant still answers API clients.
-import { createServer } from 'node:net';
+import { freePort } from '../scripts/ports';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestEnv, type TestEnv } from './support/env';
@@ -17,14 +17,6 @@ let base: string;
 const USER: SeedUser = { username: 'maha', name: 'Maha Al-Jaber', roles: ['office_manager'], officeId: 'OFF-000001' };
 const PASSWORD = 'tarkhees';
 
-/** A port free now: the API's public URL (its callback) must be known before it listens. */
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
 
 beforeAll(async () => {
   const port = await freePort();

@@ -181,6 +181,7 @@ export const ApplicationDetailSchema = Type.Composite([
     applicant: Type.Object({ name: Type.String(), mobile: Type.String(), role: literals(APPLICANT_ROLES) }),
     establishment: Type.Unsafe<Static<typeof EstablishmentSchema>>(Type.Object({}, { additionalProperties: true })),
     documents: Type.Array(CaseDocumentSchema, { description: 'What the case carries now' }),
+    workers: Type.Array(WorkerSchema, { description: 'The workers and their health certificates, as filed or corrected' }),
     supersededDocuments: Type.Array(DocumentView, { description: 'Files a correction replaced: kept with the case, no longer what it carries' }),
     deficiencies: Type.Array(DeficiencySchema),
     healthReviewRequired: Nullable(Type.Boolean()),

@@ -283,6 +283,7 @@ export class ApplicationService {
         const { id: documentId, type, name, contentType, sizeBytes, sha256, expiresOn, uploadedAt, url } = file;
         return { type, documentId, name, contentType, sizeBytes, sha256, expiresOn, uploadedAt, url };
       }),
+      workers: row.data.workers ?? [],
       supersededDocuments: files.filter((f) => f.state === DocumentState.superseded).map(documentView),
       deficiencies: row.deficiencies,
       healthReviewRequired: row.healthReviewRequired,

@@ -22,6 +22,11 @@ const ar = {
   'case.timeline': 'سجل الطلب',
   'case.exclusion': 'سبب الاستبعاد',
   'case.notFound': 'لا يوجد طلب بهذا الرقم أو لا صلاحية لك عليه',
+  'case.workers': 'العمالة وشهاداتهم الصحية',
+  'case.worker.name': 'الاسم',
+  'case.worker.certificate': 'رقم الشهادة الصحية',
+  'case.worker.expiry': 'تنتهي في',
+  'case.worker.expired': 'منتهية',
   'agency.labor_office': 'مكتب العمل',
   'agency.zakat': 'هيئة الزكاة والدخل',
 } as const;
@@ -51,6 +56,11 @@ const en: Record<CaseMessageKey, string> = {
   'case.timeline': 'Timeline',
   'case.exclusion': 'Why it was excluded',
   'case.notFound': 'No application has this number, or you may not see it',
+  'case.workers': 'Workers and their health certificates',
+  'case.worker.name': 'Name',
+  'case.worker.certificate': 'Health certificate number',
+  'case.worker.expiry': 'Expires on',
+  'case.worker.expired': 'Expired',
   'agency.labor_office': 'Labor Office',
   'agency.zakat': 'Zakat & Income authority',
 };

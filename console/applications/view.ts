@@ -31,12 +31,22 @@ function documents(w: Words, c: CaseView): Html {
 <dl class="summary">${c.documents.map(
     (d) => html`<dt>${w.t(`documentType.${d.type}`)}</dt><dd>${
       'url' in d
-        ? html`<a href="/console${d.url}" target="_blank" rel="noopener">${d.name}</a> <span class="hint">(${d.contentType})</span>${
+        ? html`<a href="/console${d.url}" target="_blank" rel="noopener"><bdi>${d.name}</bdi></a> <span class="hint">(${d.contentType})</span>${
             d.expiresOn ? html`<span class="hijri">${w.t('case.document.expiresOn')} ${w.date(d.expiresOn)[0]}</span>` : ''
           }`
         : html`${w.t('case.document.reference')}: ${ltr(d.reference ?? '')}`
     }</dd>`,
   )}</dl></section>`;
+}
+
+function workers(w: Words, c: CaseView): Html {
+  if (c.workers.length === 0) return html``;
+  const today = new Date().toISOString().slice(0, 10);
+  return html`<section aria-labelledby="workers"><h2 id="workers">${w.t('case.workers')}</h2>
+<table class="tasks"><thead><tr><th scope="col">${w.t('case.worker.name')}</th><th scope="col">${w.t('case.worker.certificate')}</th><th scope="col">${w.t('case.worker.expiry')}</th></tr></thead>
+<tbody>${c.workers.map(
+    (x) => html`<tr><td><bdi>${x.name}</bdi></td><td>${ltr(x.healthCertificateNumber)}</td><td>${w.date(x.healthCertificateExpiry)[0]}${x.healthCertificateExpiry < today ? html` <strong class="overdue">${w.t('case.worker.expired')}</strong>` : ''}</td></tr>`,
+  )}</tbody></table></section>`;
 }
 
 function license(w: Words, c: CaseView): Html {
@@ -76,5 +86,5 @@ export function casePage(w: Words, c: CaseView): Html {
   <dt>${w.t('case.office')}</dt><dd>${ltr(c.officeId ?? '')}</dd>
   <dt>${w.t('case.submittedAt')}</dt><dd>${when(w, c.submittedAt)}</dd>
 </dl>
-${deficiencies(w, c)}${documents(w, c)}${license(w, c)}${reviews(w, c)}${agencies(w, c)}${timeline(w, c)}`;
+${deficiencies(w, c)}${documents(w, c)}${workers(w, c)}${license(w, c)}${reviews(w, c)}${agencies(w, c)}${timeline(w, c)}`;
 }

@@ -1,6 +1,7 @@
 // The console's home: who is signed in, in words, and the way out. The
 // screens of issue #17 (filing, the inbox, the case page) will start here.
 import type { FastifyPluginAsync } from 'fastify';
+import { can, Operation } from '../../domain/access';
 import { html, layout } from '../html';
 import { localeOf, words } from '../i18n';
 import { CSRF_FIELD, signedIn } from '../auth/plugin';
@@ -18,6 +19,7 @@ const homePage: FastifyPluginAsync = async (app) => {
   <dt>${w.t('console.user')}</dt><dd id="signed-in-name">${p.name ?? p.id}</dd>
   <dt>${w.t('console.roles')}</dt><dd>${roles}</dd>
 </dl>
+${can(p, Operation.taskRead) ? html`<p><a href="/console/tasks">${w.t('inbox.title')}</a></p>` : ''}
 <form method="post" action="/console/logout">
   <input type="hidden" name="${CSRF_FIELD}" value="${session.csrf}">
   <button type="submit">${w.t('console.signOut')}</button>

@@ -165,7 +165,7 @@ export async function startTestEnv(
      * The console's sign-in: the API's public URL (the address a test will listen at) and the issuer's
      * users, who sign in with the development password.
      */
-    signIn?: { apiPublicUrl: string; users: SeedUser[] };
+    signIn?: { apiPublicUrl: string; users?: SeedUser[]; people?: boolean };
     /** Off: no dispatcher runs in this process (a test runs its own, or kills one). */
     smsDispatcher?: boolean;
     /** Document settings as their variables spell them (DOCUMENT_SWEEP_EVERY: '1s', ...). */
@@ -199,11 +199,37 @@ export async function startTestEnv(
   const pgliteDir = opts.embedded ? mkdtempSync(path.join(tmpdir(), 'tarkhees-pglite-')) : undefined;
   // Uploads of this environment only, gone with it.
   const filesDir = mkdtempSync(path.join(tmpdir(), 'tarkhees-files-'));
+  const fileA = officeFile();
+  const fileB = officeFile();
+  const offices = { a: `OFF-${rand(6)}`, b: `OFF-${rand(6)}` };
+  const staff = (file: OfficeApplication, role: Role) => file.staff.find((m) => m.role === role)!.userId;
+  const member = (file: OfficeApplication, officeId: string, role: Role): TokenClaims => ({ sub: staff(file, role), roles: [role], officeId, name: role });
+  const users: Record<Who, TokenClaims> = {
+    applicant: { sub: 'applicant-1', roles: ['applicant'], nationalId: withSaudiIdCheckDigit(`1${String(Math.floor(Math.random() * 1e8)).padStart(8, '0')}`), name: 'Applicant' },
+    clerk: member(fileA, offices.a, 'office_clerk'),
+    health: member(fileA, offices.a, 'health_specialist'),
+    inspector: member(fileA, offices.a, 'technical_inspector'),
+    manager: member(fileA, offices.a, 'office_manager'),
+    clerkB: member(fileB, offices.b, 'office_clerk'),
+    healthB: member(fileB, offices.b, 'health_specialist'),
+    inspectorB: member(fileB, offices.b, 'technical_inspector'),
+    managerB: member(fileB, offices.b, 'office_manager'),
+    supervisor: { sub: 'supervisor-1', roles: ['supervisor'], name: 'Supervisor' },
+    admin: { sub: 'admin-1', roles: ['administrator'], name: 'Administrator' },
+    auditor: { sub: 'auditor-1', roles: ['auditor'], name: 'Auditor' },
+  };
+  // Signing in through the login page: the named users, and (people) the environment's own, by their Who as username.
+  const signInUsers: SeedUser[] = [
+    ...(opts.signIn?.users ?? []),
+    ...(opts.signIn?.people
+      ? Object.entries(users).map(([who, c]) => ({ username: who, name: c.name ?? who, roles: c.roles, officeId: c.officeId, nationalId: c.nationalId }))
+      : []),
+  ];
   const issuer = await startIssuer({
     port: 0,
     audience: AUDIENCE,
     tokenTtlSeconds: 3600,
-    users: opts.signIn?.users ?? [],
+    users: signInUsers,
     ...(opts.signIn ? { consoleUrl: `${opts.signIn.apiPublicUrl}/console` } : {}),
   });
   const base = loadConfig({
@@ -240,25 +266,6 @@ export async function startTestEnv(
     ...opts.documents,
   });
   const config: Config = { ...base, timing: { ...FAST_TIMING, ...opts.timing }, sms: { ...base.sms, ...opts.sms } };
-  const fileA = officeFile();
-  const fileB = officeFile();
-  const offices = { a: `OFF-${rand(6)}`, b: `OFF-${rand(6)}` };
-  const staff = (file: OfficeApplication, role: Role) => file.staff.find((m) => m.role === role)!.userId;
-  const member = (file: OfficeApplication, officeId: string, role: Role): TokenClaims => ({ sub: staff(file, role), roles: [role], officeId, name: role });
-  const users: Record<Who, TokenClaims> = {
-    applicant: { sub: 'applicant-1', roles: ['applicant'], nationalId: withSaudiIdCheckDigit(`1${String(Math.floor(Math.random() * 1e8)).padStart(8, '0')}`), name: 'Applicant' },
-    clerk: member(fileA, offices.a, 'office_clerk'),
-    health: member(fileA, offices.a, 'health_specialist'),
-    inspector: member(fileA, offices.a, 'technical_inspector'),
-    manager: member(fileA, offices.a, 'office_manager'),
-    clerkB: member(fileB, offices.b, 'office_clerk'),
-    healthB: member(fileB, offices.b, 'health_specialist'),
-    inspectorB: member(fileB, offices.b, 'technical_inspector'),
-    managerB: member(fileB, offices.b, 'office_manager'),
-    supervisor: { sub: 'supervisor-1', roles: ['supervisor'], name: 'Supervisor' },
-    admin: { sub: 'admin-1', roles: ['administrator'], name: 'Administrator' },
-    auditor: { sub: 'auditor-1', roles: ['auditor'], name: 'Auditor' },
-  };
   const tokens = new Map<Who, Promise<string>>();
   const token = (who: Who | TokenClaims, o?: { expiresInSeconds?: number }) => {
     if (typeof who !== 'string') return issuer.sign(who, o);

@@ -1,0 +1,172 @@
+// The reviewer's inbox and a task's page: the API's inbox (same filters and
+// sorts, same counts, same claims and decisions through the case's workflow),
+// as plain forms. Every POST carries the session's CSRF token; each answers
+// with a redirect (the page again), or the page with the refusal on top.
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { badRequest, HttpError } from '../../api/errors';
+import type { Principal } from '../../domain/access';
+import { casePage } from '../applications/view';
+import { CSRF_FIELD, signedIn, type ConsoleSession } from '../auth/plugin';
+import { html, layout, ltr, type Html } from '../html';
+import { localeOf, words, type Words } from '../i18n';
+
+const VIEWS = ['mine', 'unassigned', 'overdue', 'all'] as const;
+type View = (typeof VIEWS)[number];
+const SORTS = ['due', 'priority', 'created'] as const;
+/** As the API's DECISION_FIELDS spell a reason code. */
+const REASON_CODE = /^[A-Z][A-Z0-9_]{1,59}$/;
+/** A page of tasks: a reviewer's working set fits; the rest is a click away. */
+const PAGE_SIZE = 25;
+
+/** Why the case would not take the change, in the words the API answers with; undefined for a fault, which the error handler answers. */
+function refusalOf(err: unknown): string | undefined {
+  if (err instanceof HttpError && (err.statusCode === 409 || err.statusCode === 403 || err.statusCode === 400)) return err.message;
+  // The workflow's validator refused (someone else holds it, already decided): nothing was written.
+  if (err instanceof WorkflowUpdateFailedError) return err.cause instanceof ApplicationFailure ? err.cause.message : (err.cause?.message ?? err.message);
+  return undefined;
+}
+
+const send = (reply: FastifyReply, status: number, body: string) => reply.status(status).header('content-type', 'text/html; charset=utf-8').send(body);
+const oneOf = <T extends string>(v: unknown, allowed: readonly T[], fallback: T): T => ((allowed as readonly unknown[]).includes(v) ? (v as T) : fallback);
+
+function filtersOf(view: View) {
+  if (view === 'mine') return { assignee: 'me' };
+  if (view === 'unassigned') return { assignee: 'unassigned' };
+  if (view === 'overdue') return { overdue: true };
+  return {};
+}
+
+function when(w: Words, iso: string): Html {
+  const [g] = w.instant(iso);
+  return html`<time datetime="${iso}">${g}</time>`;
+}
+
+function csrf(session: ConsoleSession): Html {
+  return html`<input type="hidden" name="${CSRF_FIELD}" value="${session.csrf}">`;
+}
+
+const inboxPages: FastifyPluginAsync = async (app) => {
+  app.get('/console/tasks', { config: { public: true }, schema: { hide: true } }, async (req, reply) => {
+    const session = signedIn(req, reply);
+    if (!session) return reply;
+    const w = words(localeOf(req, reply));
+    const query = req.query as Record<string, unknown>;
+    const view = oneOf(query.view, VIEWS, 'mine');
+    const sort = oneOf(query.sort, SORTS, 'due');
+    const q = typeof query.q === 'string' && query.q.trim().length >= 2 ? query.q.trim().slice(0, 100) : undefined;
+    const cursor = typeof query.cursor === 'string' ? query.cursor.slice(0, 300) : undefined;
+    const p = session.principal;
+    const [counts, page] = await Promise.all([
+      app.inbox.counts({ q }, p),
+      app.inbox.list({ status: 'active', sort, limit: PAGE_SIZE, q, cursor, ...filtersOf(view) }, p).catch((err: unknown) => {
+        // A cursor from another sort or a stale link: the first page instead.
+        if (err instanceof HttpError && err.statusCode === 400) return app.inbox.list({ status: 'active', sort, limit: PAGE_SIZE, q, ...filtersOf(view) }, p);
+        throw err;
+      }),
+    ]);
+    const badge: Record<View, number> = { mine: counts.mine, unassigned: counts.unassigned, overdue: counts.overdue, all: counts.active };
+    const link = (v: View, extra: Record<string, string> = {}) =>
+      `/console/tasks?${new URLSearchParams({ view: v, sort, ...(q ? { q } : {}), ...extra }).toString()}`;
+    const body = html`<h1>${w.t('inbox.title')}</h1>
+<nav aria-label="${w.t('inbox.title')}"><ul class="tabs">${VIEWS.map(
+      (v) => html`<li><a href="${link(v)}"${v === view ? html` aria-current="page"` : ''}>${w.t(`inbox.view.${v}`)} <span class="badge" data-count="${v}">${badge[v]}</span></a></li>`,
+    )}</ul></nav>
+<form method="get" action="/console/tasks" role="search" class="filters">
+  <input type="hidden" name="view" value="${view}">
+  <label for="q">${w.t('inbox.search')}</label>
+  <input type="text" id="q" name="q" value="${q ?? ''}" maxlength="100">
+  <label for="sort">${w.t('inbox.sort')}</label>
+  <select id="sort" name="sort">${SORTS.map((s) => html`<option value="${s}"${s === sort ? html` selected` : ''}>${w.t(`inbox.sort.${s}`)}</option>`)}</select>
+  <div><button type="submit">${w.t('inbox.searchButton')}</button></div>
+</form>
+${
+  page.items.length === 0
+    ? html`<p>${w.t('inbox.empty')}</p>`
+    : html`<table class="tasks"><thead><tr><th scope="col">${w.t('inbox.col.case')}</th><th scope="col">${w.t('inbox.col.kind')}</th><th scope="col">${w.t('inbox.col.due')}</th><th scope="col">${w.t('inbox.col.holder')}</th></tr></thead>
+<tbody>${page.items.map(
+        (t) => html`<tr><td><a href="/console/tasks/${encodeURIComponent(t.id)}">${t.tradeName}</a><br>${ltr(t.applicationId)}</td>
+<td>${w.t(`task.kind.${t.kind}`)}</td>
+<td>${when(w, t.dueAt)}${t.overdue ? html` <strong class="overdue">${w.t('inbox.overdue')}</strong>` : ''}</td>
+<td>${t.assignee === null ? w.t('inbox.unassigned') : t.assignee === p.id ? w.t('inbox.you') : ltr(t.assignee)}</td></tr>`,
+      )}</tbody></table>`
+}
+${page.nextCursor ? html`<p><a href="${link(view, { cursor: page.nextCursor })}">${w.t('inbox.next')}</a></p>` : ''}`;
+    return send(reply, 200, layout(w, { title: 'inbox.title', path: '/console/tasks', body, home: '/console' }));
+  });
+
+  async function taskPage(req: FastifyRequest, reply: FastifyReply, session: ConsoleSession, id: string, refusal?: string) {
+    const w = words(localeOf(req, reply));
+    const p = session.principal;
+    const task = await app.inbox.get(id, p);
+    const view = await app.applications.get(task.applicationId, p);
+    const active = task.status === 'open' || task.status === 'claimed';
+    const mine = task.status === 'claimed' && task.assignee === p.id;
+    const review = task.kind !== 'applicant_correction';
+    const action = (verb: string) => `/console/tasks/${encodeURIComponent(id)}/${verb}`;
+    const body = html`${refusal ? html`<div class="error-summary" role="alert" tabindex="-1"><h2>${w.t('task.refused')}</h2><p>${refusal}</p></div>` : ''}
+<p class="caption">${w.t(`task.kind.${task.kind}`)} · ${w.t(`task.status.${task.status}`)}${task.assignee ? html` · ${w.t('task.heldBy')} ${task.assignee === p.id ? w.t('inbox.you') : ltr(task.assignee)}` : ''}</p>
+${active && task.status === 'open' ? html`<form method="post" action="${action('claim')}">${csrf(session)}<button type="submit">${w.t('task.claim')}</button></form>` : ''}
+${mine ? html`<form method="post" action="${action('release')}">${csrf(session)}<button type="submit" class="secondary">${w.t('task.release')}</button></form>` : ''}
+${
+  mine && review
+    ? html`<form method="post" action="${action('decision')}" class="decision"><fieldset><legend>${w.t('task.decide')}</legend>
+${(['approve', 'reject', 'return'] as const).map((d) => html`<div><input type="radio" id="decision-${d}" name="decision" value="${d}"${d === 'approve' ? html` checked` : ''}><label class="inline" for="decision-${d}">${w.t(`task.decision.${d}`)}</label></div>`)}
+</fieldset>
+<label for="reasons">${w.t('task.reasons')}</label><p class="hint" id="reasons-hint">${w.t('task.reasonsHint')}</p>
+<input type="text" id="reasons" name="reasons" aria-describedby="reasons-hint" dir="ltr" maxlength="600">
+<label for="deficiencies">${w.t('task.deficiencies')}</label><textarea id="deficiencies" name="deficiencies" rows="3" maxlength="4000"></textarea>
+<label for="comment">${w.t('task.comment')}</label><textarea id="comment" name="comment" rows="2" maxlength="4000"></textarea>
+${csrf(session)}<div><button type="submit">${w.t('task.submitDecision')}</button></div></form>`
+    : ''
+}
+${casePage(w, view)}`;
+    return send(reply, refusal ? 409 : 200, layout(w, { title: 'task.title', path: `/console/tasks/${encodeURIComponent(id)}`, body, home: '/console/tasks' }));
+  }
+
+  app.get<{ Params: { id: string } }>('/console/tasks/:id', { config: { public: true }, schema: { hide: true } }, async (req, reply) => {
+    const session = signedIn(req, reply);
+    if (!session) return reply;
+    return taskPage(req, reply, session, req.params.id);
+  });
+
+  /** A change to a task: done, back to its page; refused by the case (someone else holds it, already decided), its page says why. */
+  const change = (verb: 'claim' | 'release' | 'decision', act: (id: string, form: Record<string, string>, p: Principal) => Promise<unknown>) =>
+    app.post<{ Params: { id: string } }>(`/console/tasks/:id/${verb}`, { config: { public: true }, schema: { hide: true } }, async (req, reply) => {
+      const session = signedIn(req, reply);
+      if (!session) return reply;
+      try {
+        await act(req.params.id, (req.body ?? {}) as Record<string, string>, session.principal);
+      } catch (err) {
+        const refusal = refusalOf(err);
+        if (refusal !== undefined) return taskPage(req, reply, session, req.params.id, refusal);
+        throw err;
+      }
+      return reply.redirect(`/console/tasks/${encodeURIComponent(req.params.id)}`, 303);
+    });
+
+  change('claim', (id, _f, p) => app.inbox.claim(id, p));
+  change('release', (id, _f, p) => app.inbox.release(id, p));
+  change('decision', (id, f, p) => {
+    const decision = oneOf(f.decision, ['approve', 'reject', 'return'] as const, 'approve');
+    const reasons = (f.reasons ?? '').split(',').map((r) => r.trim().toUpperCase()).filter(Boolean);
+    // The API's schema for a reason code, asked here since the form is not JSON.
+    const bad = reasons.find((r) => !REASON_CODE.test(r));
+    if (bad !== undefined) throw badRequest('body/reasons', `body/reasons: "${bad}" is not a reason code (capital letters, digits and _)`);
+    const lines = (f.deficiencies ?? '').split('\n').map((l) => l.trim()).filter(Boolean);
+    return app.inbox.decide(
+      id,
+      {
+        decision,
+        ...(reasons.length ? { reasons } : {}),
+        ...(f.comment?.trim() ? { comment: f.comment.trim() } : {}),
+        // The reviewer writes plain points; each becomes a deficiency the applicant reads in both languages as written.
+        ...(lines.length ? { deficiencies: lines.map((l) => ({ code: 'REVIEWER_NOTE', field: 'review', messageAr: l, messageEn: l })) } : {}),
+      },
+      p,
+    );
+  });
+};
+
+export default inboxPages;

@@ -1,0 +1,131 @@
+// The reviewer's console in a real Chromium, against the real API, Temporal
+// and PostgreSQL, signed in through the issuer's login page: the health
+// specialist and the inspector each find their task in the inbox, claim it,
+// open the case (its documents in the page) and decide; a reviewer is refused
+// a task someone else holds, with the reason on the page; the applicant sees
+// "issued" on the case page and follows its link to the license check.
+import { freePort } from '../scripts/ports';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestEnv, type TestEnv, type Who } from './support/env';
+import { healthApplication, submit, waitForApp, waitForStage } from './support/fixtures';
+import { launchBrowser, seriousViolations } from './support/browser';
+import { commercialUploads, uploadOk, sample } from './support/uploads';
+
+let env: TestEnv;
+let browser: Browser;
+let base: string;
+let caseId: string;
+const SHOTS = '.data/test/screenshots';
+
+
+beforeAll(async () => {
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  [env, browser] = await Promise.all([startTestEnv({ signIn: { apiPublicUrl: base, people: true } }), launchBrowser()]);
+  await env.api.listen({ host: '127.0.0.1', port });
+  // A café for the environment's applicant, filed by office A's clerk with real files.
+  const inAYear = new Date(Date.now() + 365 * 86_400_000).toISOString().slice(0, 10);
+  const documents = [
+    ...(await commercialUploads(env.api)),
+    { type: 'cleaning_contract' as const, documentId: await uploadOk(env.api, 'clerk', { type: 'cleaning_contract', expiresOn: inAYear, file: { name: 'cleaning.pdf', bytes: sample('cleaning-contract.pdf') } }) },
+  ];
+  const body = healthApplication({ documents });
+  const res = await submit(env.api, { ...body, applicant: { ...body.applicant, nationalId: env.users.applicant.nationalId! } });
+  expect(res.statusCode, res.body).toBe(201);
+  caseId = res.json().id;
+  await waitForStage(env.api, caseId, 'review');
+}, 120_000);
+afterAll(async () => {
+  await browser?.close();
+  await env?.close();
+});
+
+async function signedInAs(who: Who): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  await page.goto(`${base}/console`);
+  await page.fill('#username', who);
+  await page.fill('#password', 'tarkhees');
+  await page.click('button[type=submit]');
+  await page.waitForURL(`${base}/console`);
+  return page;
+}
+
+async function claimAndDecide(page: Page, kind: 'health' | 'technical') {
+  await page.goto(`${base}/console/tasks?view=unassigned`);
+  await page.click(`a[href="/console/tasks/${encodeURIComponent(`${caseId}:${kind}:1`)}"]`);
+  await page.click('form[action$="/claim"] button');
+  await page.waitForSelector('form.decision');
+  await page.check('#decision-approve');
+  await page.click('form.decision button[type=submit]');
+  await page.waitForLoadState();
+}
+
+describe('reviewing in the console', () => {
+  it('lets the health specialist find the task in the inbox, open its documents, claim it and approve', async () => {
+    const page = await signedInAs('health');
+    await page.click('a[href="/console/tasks"]');
+    await page.click('a[href^="/console/tasks?view=unassigned"]');
+    // The badge counts what the list shows: the office's two reviews of the case, nobody's yet.
+    expect(await page.textContent('[data-count=unassigned]')).toBe(String(await page.locator('table.tasks tbody tr').count()));
+    expect(await page.textContent('table.tasks')).toContain(caseId);
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.screenshot({ path: `${SHOTS}/inbox-ar.png`, fullPage: true });
+
+    await page.click(`a[href="/console/tasks/${encodeURIComponent(`${caseId}:health:1`)}"]`);
+    // The case is all there: its documents open inside the session, typed from their bytes.
+    const lease = page.locator('a[href^="/console/documents/"]').first();
+    const href = (await lease.getAttribute('href'))!;
+    const file = await page.request.get(`${base}${href}`);
+    expect(file.status()).toBe(200);
+    expect(['application/pdf', 'image/png']).toContain(file.headers()['content-type']);
+    // ...and the workers' health certificates a health decision rests on.
+    expect(await page.textContent('section[aria-labelledby=workers]')).toContain('Ahmed Karim');
+    expect(await seriousViolations(page)).toEqual([]);
+
+    await page.click('form[action$="/claim"] button');
+    await page.waitForSelector('form.decision');
+    expect(await page.textContent('p.caption')).toContain('أنت');
+    await page.screenshot({ path: `${SHOTS}/task-ar.png`, fullPage: true });
+    await page.check('#decision-approve');
+    await page.click('form.decision button[type=submit]');
+    await page.waitForLoadState();
+    expect(await page.textContent('p.caption')).toContain('منجزة');
+    await page.context().close();
+  });
+
+  it('refuses a task someone else holds, saying why on the page', async () => {
+    const first = await signedInAs('inspector');
+    await first.goto(`${base}/console/tasks/${encodeURIComponent(`${caseId}:technical:1`)}`);
+    // Another inspector of the office claims it first, through the API.
+    const other = await env.token({ sub: 'inspector-2', roles: ['technical_inspector'], officeId: env.offices.a, name: 'Other' });
+    const taken = await env.api.inject({ method: 'POST', url: `/tasks/${caseId}:technical:1/claim`, headers: { authorization: `Bearer ${other}` } });
+    expect(taken.statusCode, taken.body).toBe(200);
+    await first.click('form[action$="/claim"] button');
+    await first.waitForSelector('.error-summary');
+    expect(await first.textContent('.error-summary')).toMatch(/inspector-2/);
+    // Given back, the inspector claims and approves.
+    const back = await env.api.inject({ method: 'POST', url: `/tasks/${caseId}:technical:1/release`, headers: { authorization: `Bearer ${other}` } });
+    expect(back.statusCode, back.body).toBe(200);
+    await claimAndDecide(first, 'technical');
+    await first.context().close();
+  });
+
+  it('shows the applicant the issued case, and its link leads to the license check', async () => {
+    await waitForApp(env.api, caseId, 'issued', (a) => a.status === 'issued');
+    const page = await signedInAs('applicant');
+    await page.goto(`${base}/console/applications/${caseId}`);
+    expect(await page.textContent('[role=status] h2')).toBe('صادرة');
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.screenshot({ path: `${SHOTS}/case-ar.png`, fullPage: true });
+    await page.click('a[href^="/verify/"]');
+    expect(await page.textContent('[role=status] h2')).toBe('رخصة سارية');
+    // Another office's staff: as if there were no such case.
+    const b = await signedInAs('clerkB');
+    const res = await b.goto(`${base}/console/applications/${caseId}`);
+    expect(res?.status()).toBe(404);
+    await page.context().close();
+    await b.context().close();
+  });
+});
