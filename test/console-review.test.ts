@@ -4,6 +4,8 @@
 // open the case (its documents in the page) and decide; a reviewer is refused
 // a task someone else holds, with the reason on the page; the applicant sees
 // "issued" on the case page and follows its link to the license check.
+import { sql } from 'drizzle-orm';
+import { rowsOf } from '../db/client';
 import { freePort } from '../scripts/ports';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -110,6 +112,34 @@ describe('reviewing in the console', () => {
     expect(back.statusCode, back.body).toBe(200);
     await claimAndDecide(first, 'technical');
     await first.context().close();
+  });
+
+  it("lists the applicant's own applications, and each opens its case page", async () => {
+    const page = await signedInAs('applicant');
+    await page.click('a[href="/console/applications"]');
+    const rows = page.locator('table.tasks tbody tr');
+    expect(await rows.count()).toBe(1);
+    await page.click(`a[href="/console/applications/${caseId}"]`);
+    expect(await page.textContent('h1')).toBe(healthApplication().establishment.tradeName);
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.context().close();
+  });
+
+  it('lets a supervisor see an escalation and mark it seen to', async () => {
+    // The escalation the SLA clock writes for an overdue review (test/tasks.test.ts makes one for real, in 30 s).
+    await env.db.db.execute(sql`insert into notifications (dedupe_key, audience, office_id, application_id, task_id, kind, message_ar, message_en)
+      values (${`${caseId}:escalation:test`}, 'supervisor', ${env.offices.a}, ${caseId}, ${`${caseId}:technical:1`}, 'task_overdue', 'مراجعة فنية متأخرة', 'A technical review is overdue')`);
+    const page = await signedInAs('supervisor');
+    await page.click('a[href="/console/escalations"]');
+    expect(await page.textContent('ul.escalations')).toContain('مراجعة فنية متأخرة');
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.click('ul.escalations button');
+    await page.waitForURL(`${base}/console/escalations`);
+    expect(await page.textContent('main')).toContain('لا تنبيهات تنتظر.');
+    const [row] = await rowsOf<{ acknowledged_by: string }>(env.db.db, sql`select acknowledged_by from notifications where dedupe_key = ${`${caseId}:escalation:test`}`);
+    // Signed in by the login page, whose username is the environment's name for the person.
+    expect(row!.acknowledged_by).toBe('supervisor');
+    await page.context().close();
   });
 
   it('shows the applicant the issued case, and its link leads to the license check', async () => {

@@ -3,14 +3,40 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { HttpError } from '../../api/errors';
 import { signedIn } from '../auth/plugin';
-import { html, layout } from '../html';
+import { html, layout, ltr } from '../html';
 import { localeOf, words } from '../i18n';
 import { casePage } from './view';
 
 const send = (reply: FastifyReply, status: number, body: string) => reply.status(status).header('content-type', 'text/html; charset=utf-8').send(body);
 const notFound = (err: unknown) => err instanceof HttpError && (err.statusCode === 404 || err.statusCode === 400);
 
+/** A page of cases: an office's week fits; the rest is a click away. */
+const PAGE_SIZE = 25;
+
 const applicationPages: FastifyPluginAsync = async (app) => {
+  // The caller's cases, newest first: an applicant's own, an office's, or (the municipality) all.
+  app.get('/console/applications', { config: { public: true }, schema: { hide: true } }, async (req, reply) => {
+    const session = signedIn(req, reply);
+    if (!session) return reply;
+    const w = words(localeOf(req, reply));
+    const cursor = (req.query as { cursor?: unknown }).cursor;
+    const list = (c?: string) => app.applications.list({ limit: PAGE_SIZE, ...(c ? { cursor: c } : {}) }, session.principal);
+    // A stale or foreign cursor: the first page rather than an error.
+    const page = await (typeof cursor === 'string' ? list(cursor.slice(0, 300)).catch(() => list()) : list());
+    const body = html`<h1>${w.t('list.title')}</h1>
+${
+  page.items.length === 0
+    ? html`<p>${w.t('list.empty')}</p>`
+    : html`<table class="tasks"><thead><tr><th scope="col">${w.t('list.col.case')}</th><th scope="col">${w.t('list.col.status')}</th><th scope="col">${w.t('list.col.submittedAt')}</th></tr></thead>
+<tbody>${page.items.map(
+        (c) => html`<tr><td><a href="/console/applications/${encodeURIComponent(c.id)}">${c.tradeName}</a><br>${ltr(c.id)}</td>
+<td>${w.t(`status.${c.status}`)}${c.status === 'in_progress' ? html` · ${w.t(`stage.${c.stage}`)}` : ''}</td><td>${w.date(c.submittedAt.slice(0, 10))[0]}</td></tr>`,
+      )}</tbody></table>`
+}
+${page.nextCursor ? html`<p><a href="/console/applications?cursor=${encodeURIComponent(page.nextCursor)}">${w.t('list.next')}</a></p>` : ''}`;
+    return send(reply, 200, layout(w, { title: 'list.title', path: '/console/applications', body, home: '/console' }));
+  });
+
   app.get<{ Params: { id: string } }>('/console/applications/:id', { config: { public: true }, schema: { hide: true } }, async (req, reply) => {
     const session = signedIn(req, reply);
     if (!session) return reply;

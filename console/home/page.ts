@@ -19,7 +19,11 @@ const homePage: FastifyPluginAsync = async (app) => {
   <dt>${w.t('console.user')}</dt><dd id="signed-in-name">${p.name ?? p.id}</dd>
   <dt>${w.t('console.roles')}</dt><dd>${roles}</dd>
 </dl>
-${can(p, Operation.taskRead) ? html`<p><a href="/console/tasks">${w.t('inbox.title')}</a></p>` : ''}
+<nav aria-label="${w.t('console.title')}"><ul class="tabs">
+  ${can(p, Operation.applicationRead) ? html`<li><a href="/console/applications">${w.t('list.title')}</a></li>` : ''}
+  ${can(p, Operation.taskRead) ? html`<li><a href="/console/tasks">${w.t('inbox.title')}</a></li>` : ''}
+  ${can(p, Operation.notificationRead) ? html`<li><a href="/console/escalations">${w.t('escalations.title')}</a></li>` : ''}
+</ul></nav>
 <form method="post" action="/console/logout">
   <input type="hidden" name="${CSRF_FIELD}" value="${session.csrf}">
   <button type="submit">${w.t('console.signOut')}</button>

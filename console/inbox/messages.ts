@@ -42,6 +42,10 @@ const ar = {
   'task.submitDecision': 'إرسال القرار',
   'task.refused': 'لم يُقبل الطلب',
   'task.done': 'تم.',
+  'escalations.title': 'التنبيهات',
+  'escalations.empty': 'لا تنبيهات تنتظر.',
+  'escalations.acknowledge': 'تمّ الاطلاع',
+  'escalations.openCase': 'فتح الطلب',
 } as const;
 
 export type InboxMessageKey = keyof typeof ar;
@@ -89,6 +93,10 @@ const en: Record<InboxMessageKey, string> = {
   'task.submitDecision': 'Send the decision',
   'task.refused': 'This was not accepted',
   'task.done': 'Done.',
+  'escalations.title': 'Escalations',
+  'escalations.empty': 'No escalation is waiting.',
+  'escalations.acknowledge': 'Seen to',
+  'escalations.openCase': 'Open the case',
 };
 
 export const INBOX_MESSAGES = { ar, en } as const;
