@@ -122,6 +122,10 @@ describe('reviewing in the console', () => {
     await page.click(`a[href="/console/applications/${caseId}"]`);
     expect(await page.textContent('h1')).toBe(healthApplication().establishment.tradeName);
     expect(await seriousViolations(page)).toEqual([]);
+    // The inbox is not an applicant's, as GET /tasks is not: the page says so.
+    const inbox = await page.goto(`${base}/console/tasks`);
+    expect(inbox?.status()).toBe(403);
+    expect(await page.textContent('[role=alert]')).toBe('هذه الصفحة ليست ضمن صلاحياتك');
     await page.context().close();
   });
 

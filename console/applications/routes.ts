@@ -2,6 +2,7 @@
 // the same call as GET /applications/:id, the same scope, the same 404.
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { HttpError } from '../../api/errors';
+import { Operation } from '../../domain/access';
 import { signedIn } from '../auth/plugin';
 import { html, layout, ltr } from '../html';
 import { localeOf, words } from '../i18n';
@@ -16,7 +17,7 @@ const PAGE_SIZE = 25;
 const applicationPages: FastifyPluginAsync = async (app) => {
   // The caller's cases, newest first: an applicant's own, an office's, or (the municipality) all.
   app.get('/console/applications', { config: { public: true }, schema: { hide: true } }, async (req, reply) => {
-    const session = signedIn(req, reply);
+    const session = signedIn(req, reply, Operation.applicationRead);
     if (!session) return reply;
     const w = words(localeOf(req, reply));
     const cursor = (req.query as { cursor?: unknown }).cursor;
@@ -38,7 +39,7 @@ ${page.nextCursor ? html`<p><a href="/console/applications?cursor=${encodeURICom
   });
 
   app.get<{ Params: { id: string } }>('/console/applications/:id', { config: { public: true }, schema: { hide: true } }, async (req, reply) => {
-    const session = signedIn(req, reply);
+    const session = signedIn(req, reply, Operation.applicationRead);
     if (!session) return reply;
     const w = words(localeOf(req, reply));
     const path = `/console/applications/${encodeURIComponent(req.params.id)}`;
@@ -54,7 +55,7 @@ ${page.nextCursor ? html`<p><a href="/console/applications?cursor=${encodeURICom
 
   // The documents open inside the console's session; the API's GET /documents/:id wants a bearer token.
   app.get<{ Params: { id: string } }>('/console/documents/:id', { config: { public: true }, schema: { hide: true } }, async (req, reply) => {
-    const session = signedIn(req, reply);
+    const session = signedIn(req, reply, Operation.applicationRead);
     if (!session) return reply;
     const { bytes, headers } = await app.documents.download(req.params.id, session.principal, 'inline');
     return reply.headers(headers).send(bytes);

@@ -10,7 +10,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import * as oidc from 'openid-client';
 import type { Config } from '../../config';
-import type { Principal } from '../../domain/access';
+import { can, type Operation, type Principal } from '../../domain/access';
 import { html, layout, type Html } from '../html';
 import { cookie, localeOf, words } from '../i18n';
 import { seal, sessionKey, unseal } from './session';
@@ -154,8 +154,24 @@ export default fp(async function consoleAuth(app, { config }: ConsoleAuthOptions
 });
 
 /** The signed-in person, or a redirect to sign in (the caller returns at once when it gets undefined). */
-export function signedIn(req: FastifyRequest, reply: FastifyReply): ConsoleSession | undefined {
-  if (req.consoleSession) return req.consoleSession;
-  void reply.redirect(`${CONSOLE}/login`, 303);
-  return undefined;
+/**
+ * The signed-in person, or a redirect to sign in (the caller returns at once
+ * when it gets undefined). With `may`: the person must hold one of those
+ * operations, as the API route of the same action requires (domain/access.ts);
+ * otherwise the page answers 403 and the caller gets undefined too.
+ */
+export function signedIn(req: FastifyRequest, reply: FastifyReply, may?: Operation | Operation[]): ConsoleSession | undefined {
+  const session = req.consoleSession;
+  if (!session) {
+    void reply.redirect(`${CONSOLE}/login`, 303);
+    return undefined;
+  }
+  const needed = may === undefined ? [] : Array.isArray(may) ? may : [may];
+  if (needed.length > 0 && !needed.some((op) => can(session.principal, op))) {
+    const w = words(localeOf(req, reply));
+    const body = html`<div class="panel bad" role="alert"><h1>${w.t('console.notYours')}</h1></div><p><a href="${CONSOLE}">${w.t('console.title')}</a></p>`;
+    void reply.status(403).header('content-type', 'text/html; charset=utf-8').send(layout(w, { title: 'console.notYours', path: req.url.split('?', 1)[0], body, home: CONSOLE }));
+    return undefined;
+  }
+  return session;
 }

@@ -6,7 +6,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { badRequest, HttpError } from '../../api/errors';
-import type { Principal } from '../../domain/access';
+import { Operation, type Principal } from '../../domain/access';
 import { casePage } from '../applications/view';
 import { CSRF_FIELD, signedIn, type ConsoleSession } from '../auth/plugin';
 import { html, layout, ltr, type Html } from '../html';
@@ -49,7 +49,7 @@ function csrf(session: ConsoleSession): Html {
 
 const inboxPages: FastifyPluginAsync = async (app) => {
   app.get('/console/tasks', { config: { public: true }, schema: { hide: true } }, async (req, reply) => {
-    const session = signedIn(req, reply);
+    const session = signedIn(req, reply, Operation.taskRead);
     if (!session) return reply;
     const w = words(localeOf(req, reply));
     const query = req.query as Record<string, unknown>;
@@ -126,15 +126,15 @@ ${casePage(w, view)}`;
   }
 
   app.get<{ Params: { id: string } }>('/console/tasks/:id', { config: { public: true }, schema: { hide: true } }, async (req, reply) => {
-    const session = signedIn(req, reply);
+    const session = signedIn(req, reply, Operation.taskRead);
     if (!session) return reply;
     return taskPage(req, reply, session, req.params.id);
   });
 
   /** A change to a task: done, back to its page; refused by the case (someone else holds it, already decided), its page says why. */
-  const change = (verb: 'claim' | 'release' | 'decision', act: (id: string, form: Record<string, string>, p: Principal) => Promise<unknown>) =>
+  const change = (verb: 'claim' | 'release' | 'decision', may: Operation[], act: (id: string, form: Record<string, string>, p: Principal) => Promise<unknown>) =>
     app.post<{ Params: { id: string } }>(`/console/tasks/:id/${verb}`, { config: { public: true }, schema: { hide: true } }, async (req, reply) => {
-      const session = signedIn(req, reply);
+      const session = signedIn(req, reply, may);
       if (!session) return reply;
       try {
         await act(req.params.id, (req.body ?? {}) as Record<string, string>, session.principal);
@@ -148,7 +148,7 @@ ${casePage(w, view)}`;
 
   // Escalations of overdue tasks, for the municipality's supervisors and each office's manager: seen to, one by one.
   app.get('/console/escalations', { config: { public: true }, schema: { hide: true } }, async (req, reply) => {
-    const session = signedIn(req, reply);
+    const session = signedIn(req, reply, Operation.notificationRead);
     if (!session) return reply;
     const w = words(localeOf(req, reply));
     const { items } = await app.inbox.notifications({ unacknowledged: true, limit: 50 }, session.principal);
@@ -165,7 +165,7 @@ ${
   });
 
   app.post<{ Params: { id: string } }>('/console/escalations/:id/acknowledge', { config: { public: true }, schema: { hide: true } }, async (req, reply) => {
-    const session = signedIn(req, reply);
+    const session = signedIn(req, reply, Operation.notificationAcknowledge);
     if (!session) return reply;
     const id = Number(req.params.id);
     // Not a row id: as the API's schema would refuse it; one outside the caller's sight is not found there.
@@ -174,9 +174,10 @@ ${
     return reply.redirect('/console/escalations', 303);
   });
 
-  change('claim', (id, _f, p) => app.inbox.claim(id, p));
-  change('release', (id, _f, p) => app.inbox.release(id, p));
-  change('decision', (id, f, p) => {
+  // The operations each API route of the same action requires.
+  change('claim', [Operation.taskClaim], (id, _f, p) => app.inbox.claim(id, p));
+  change('release', [Operation.taskClaim, Operation.taskReassign], (id, _f, p) => app.inbox.release(id, p));
+  change('decision', [Operation.reviewHealth, Operation.reviewTechnical], (id, f, p) => {
     const decision = oneOf(f.decision, ['approve', 'reject', 'return'] as const, 'approve');
     const reasons = (f.reasons ?? '').split(',').map((r) => r.trim().toUpperCase()).filter(Boolean);
     // The API's schema for a reason code, asked here since the form is not JSON.
