@@ -94,6 +94,15 @@ describe('reviewing in the console', () => {
     await page.click('form.decision button[type=submit]');
     await page.waitForLoadState();
     expect(await page.textContent('p.caption')).toContain('منجزة');
+    // Each change made from a page is in the audit log under the person, as from the API.
+    const audit = await rowsOf<{ actor_id: string; route: string; target_id: string; operation: string }>(
+      env.db.db,
+      sql`select actor_id, route, target_id, operation from audit_log where route like '/console/tasks/%' and actor_id = 'health' order by id`,
+    );
+    expect(audit).toEqual([
+      { actor_id: 'health', route: '/console/tasks/:id/claim', target_id: caseId, operation: 'task.claim' },
+      { actor_id: 'health', route: '/console/tasks/:id/decision', target_id: caseId, operation: 'review.health|review.technical' },
+    ]);
     await page.context().close();
   });
 

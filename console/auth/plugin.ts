@@ -89,7 +89,11 @@ export default fp(async function consoleAuth(app, { config }: ConsoleAuthOptions
   app.addHook('onRequest', async (req) => {
     const sealed = cookie(req, SESSION_COOKIE);
     const session = sealed ? unseal<ConsoleSession>(key, SESSION_COOKIE, sealed) : undefined;
-    if (session && session.expiresAt > Date.now()) req.consoleSession = session;
+    if (session && session.expiresAt > Date.now()) {
+      req.consoleSession = session;
+      // The audit log and the per-client rate limit name whoever acts, by page or by API alike.
+      req.principal = session.principal;
+    }
   });
   // Every console form carries the session's token: a form posted from elsewhere, or with no session, is refused.
   app.addHook('preHandler', async (req, reply) => {

@@ -133,7 +133,8 @@ ${casePage(w, view)}`;
 
   /** A change to a task: done, back to its page; refused by the case (someone else holds it, already decided), its page says why. */
   const change = (verb: 'claim' | 'release' | 'decision', may: Operation[], act: (id: string, form: Record<string, string>, p: Principal) => Promise<unknown>) =>
-    app.post<{ Params: { id: string } }>(`/console/tasks/:id/${verb}`, { config: { public: true }, schema: { hide: true } }, async (req, reply) => {
+    // operation and target: what the audit row says, as for the API's route (the session, not the API's hook, is checked here).
+    app.post<{ Params: { id: string } }>(`/console/tasks/:id/${verb}`, { config: { public: true, operation: may, target: 'task' }, schema: { hide: true } }, async (req, reply) => {
       const session = signedIn(req, reply, may);
       if (!session) return reply;
       try {
@@ -164,7 +165,7 @@ ${
     return send(reply, 200, layout(w, { title: 'escalations.title', path: '/console/escalations', body, home: '/console' }));
   });
 
-  app.post<{ Params: { id: string } }>('/console/escalations/:id/acknowledge', { config: { public: true }, schema: { hide: true } }, async (req, reply) => {
+  app.post<{ Params: { id: string } }>('/console/escalations/:id/acknowledge', { config: { public: true, operation: Operation.notificationAcknowledge }, schema: { hide: true } }, async (req, reply) => {
     const session = signedIn(req, reply, Operation.notificationAcknowledge);
     if (!session) return reply;
     const id = Number(req.params.id);
