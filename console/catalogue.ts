@@ -2,12 +2,13 @@
 // and each capability's, merged. A key names one string in each language.
 import { CASE_MESSAGES, type CaseMessageKey } from './applications/messages';
 import { INBOX_MESSAGES, type InboxMessageKey } from './inbox/messages';
+import { OPS_MESSAGES, type OpsMessageKey } from './operations/messages';
 import { MESSAGES, type MessageKey as BaseKey } from './messages';
 import { VOCABULARY, type VocabularyKey } from './vocabulary';
 
-export type MessageKey = BaseKey | VocabularyKey | CaseMessageKey | InboxMessageKey;
+export type MessageKey = BaseKey | VocabularyKey | CaseMessageKey | InboxMessageKey | OpsMessageKey;
 
 export const CATALOGUE: Record<'ar' | 'en', Record<MessageKey, string>> = {
-  ar: { ...MESSAGES.ar, ...VOCABULARY.ar, ...CASE_MESSAGES.ar, ...INBOX_MESSAGES.ar },
-  en: { ...MESSAGES.en, ...VOCABULARY.en, ...CASE_MESSAGES.en, ...INBOX_MESSAGES.en },
+  ar: { ...MESSAGES.ar, ...VOCABULARY.ar, ...CASE_MESSAGES.ar, ...INBOX_MESSAGES.ar, ...OPS_MESSAGES.ar },
+  en: { ...MESSAGES.en, ...VOCABULARY.en, ...CASE_MESSAGES.en, ...INBOX_MESSAGES.en, ...OPS_MESSAGES.en },
 };

@@ -9,6 +9,7 @@ import homePage from './home/page';
 import licensePages from './licenses/page';
 import applicationPages from './applications/routes';
 import inboxPages from './inbox/routes';
+import operationsPages from './operations/routes';
 import { pagePolicy } from './html';
 
 
@@ -40,6 +41,7 @@ const consolePlugin: FastifyPluginAsync<ConsoleOptions> = async (app, { config }
   await app.register(homePage);
   await app.register(applicationPages);
   await app.register(inboxPages);
+  await app.register(operationsPages);
 };
 
 // Encapsulated: the page policy is for these routes only (Swagger UI at /docs brings its own scripts).
