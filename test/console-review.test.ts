@@ -9,8 +9,8 @@ import { rowsOf } from '../db/client';
 import { freePort } from '../scripts/ports';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestEnv, type TestEnv, type Who } from './support/env';
-import { healthApplication, submit, waitForApp, waitForStage } from './support/fixtures';
+import { startTestEnv, waitFor, type TestEnv, type Who } from './support/env';
+import { call, healthApplication, submit, waitForApp, waitForStage } from './support/fixtures';
 import { launchBrowser, seriousViolations } from './support/browser';
 import { commercialUploads, uploadOk, sample } from './support/uploads';
 
@@ -170,5 +170,22 @@ describe('reviewing in the console', () => {
     expect(res?.status()).toBe(404);
     await page.context().close();
     await b.context().close();
+  });
+
+  it("refuses a suspended office's staff any change from a page, and a revoked one's even reading, as the API does", async () => {
+    const page = await signedInAs('health');
+    const standing = (action: 'suspend' | 'revoke') => call(env.api, 'supervisor', 'POST', `/offices/${env.offices.a}/standing`, { action, reason: 'inspection findings' });
+    expect((await standing('suspend')).statusCode).toBe(200);
+    await waitFor('office A suspended', async () => (await call(env.api, 'supervisor', 'GET', `/offices/${env.offices.a}`)).json().status === 'suspended' || undefined);
+    expect((await page.goto(`${base}/console/applications/${caseId}`))?.status()).toBe(200);
+    const claim = await page.request.post(`${base}/console/tasks/${encodeURIComponent(`${caseId}:health:1`)}/claim`, {
+      form: { _csrf: await page.evaluate(`document.querySelector('input[name=_csrf]')?.value ?? ''`) as string },
+    });
+    expect(claim.status()).toBe(403);
+    expect(await claim.text()).toContain(`office ${env.offices.a} is suspended`);
+    expect((await standing('revoke')).statusCode).toBe(200);
+    await waitFor('office A revoked', async () => (await call(env.api, 'supervisor', 'GET', `/offices/${env.offices.a}`)).json().status === 'revoked' || undefined);
+    expect((await page.goto(`${base}/console/applications/${caseId}`))?.status()).toBe(403);
+    await page.context().close();
   });
 });

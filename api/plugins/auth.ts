@@ -22,6 +22,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** A bearer token to its caller, as every API route checks it: the console's sign-in uses the same. */
     verifyAccessToken(token: string): Promise<Principal>;
+    /** Refuses a suspended office's changes and everything of a revoked one's: the console's pages ask it as the API's hook does. */
+    checkStanding(req: FastifyRequest, p: Principal): Promise<void>;
   }
   interface FastifyContextConfig {
     /** What the route does; a caller needs any one of these. */
@@ -190,6 +192,7 @@ export default fp(async function auth(app, opts: AuthOptions) {
   }
 
   app.decorate('verifyAccessToken', fromToken);
+  app.decorate('checkStanding', checkStanding);
   app.decorateRequest('principal', undefined);
   const needsNobody = (req: FastifyRequest) => {
     const url = req.routeOptions.url;

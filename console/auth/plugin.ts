@@ -11,6 +11,7 @@ import fp from 'fastify-plugin';
 import * as oidc from 'openid-client';
 import type { Config } from '../../config';
 import { can, type Operation, type Principal } from '../../domain/access';
+import { HttpError } from '../../api/errors';
 import { html, layout, type Html } from '../html';
 import { cookie, localeOf, words } from '../i18n';
 import { seal, sessionKey, unseal } from './session';
@@ -93,6 +94,18 @@ export default fp(async function consoleAuth(app, { config }: ConsoleAuthOptions
       req.consoleSession = session;
       // The audit log and the per-client rate limit name whoever acts, by page or by API alike.
       req.principal = session.principal;
+    }
+  });
+  // An office suspended or revoked since sign-in: its staff's pages are refused as its API calls are.
+  app.addHook('preHandler', async (req, reply) => {
+    const session = req.consoleSession;
+    // Signing out is always allowed.
+    if (!session || req.url.startsWith(`${CONSOLE}/logout`)) return;
+    try {
+      await app.checkStanding(req, session.principal);
+    } catch (err) {
+      if (!(err instanceof HttpError)) throw err;
+      return page(req, reply, 403, 'console.notYours', (w) => html`<div class="panel bad" role="alert"><h1>${w.t('console.notYours')}</h1><p>${err.message}</p></div>`);
     }
   });
   // Every console form carries the session's token: a form posted from elsewhere, or with no session, is refused.
