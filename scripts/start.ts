@@ -12,6 +12,18 @@ import { startSystem } from '../system';
 
 const TEMPORAL_UI_PORT = Number(process.env.TEMPORAL_UI_PORT ?? 8233);
 
+/** One sign-in per role of the built-in issuer's people, for the start's banner. */
+const SIGN_INS: [role: string, username: string][] = [
+  ['applicant', 'sara'],
+  ['office clerk', 'clerk.ahsa'],
+  ['health specialist', 'health.ahsa'],
+  ['technical inspector', 'inspector.ahsa'],
+  ['office manager', 'manager.ahsa'],
+  ['supervisor', 'supervisor'],
+  ['administrator', 'admin'],
+  ['auditor', 'auditor'],
+];
+
 async function main() {
   const config = loadConfig();
   const system = await startSystem(config, {
@@ -45,7 +57,8 @@ async function main() {
         `  API               ${api}`,
         `  OpenAPI docs      ${api}/docs`,
         `  License check     ${api}/verify`,
-        `  Web console       ${api}/console${issuer ? ' (sign in as any user above, password "tarkhees")' : ''}`,
+        `  Web console       ${api}/console${issuer ? ' (password "tarkhees" for everyone below)' : ''}`,
+        ...(issuer ? SIGN_INS.map(([role, user]) => `    ${role.padEnd(24)}${user}`) : []),
         `  Temporal Web UI   ${devServer?.uiUrl ?? '(external Temporal: its own UI)'}`,
         `  Temporal gRPC     ${config.temporal.address}`,
         ...(metrics ? [`  Worker metrics    ${metrics.url}`] : []),
