@@ -1,16 +1,17 @@
 // The administrator's console in a real Chromium, against the real API,
-// Temporal and PostgreSQL, signed in through the login page: a case stuck on
-// the Labor Office while it is down shows under the stuck cases with its
-// reason; its diagnosis names the retrying call; a repair without its
-// confirmation is refused; once the office is back, "ask the agencies again"
-// is run with a reason, the page says the case moved, and it is issued.
+// Temporal and PostgreSQL, signed in through the login page: a case held by
+// the Labor Office shows under the stuck cases with its reason, and one whose
+// call to the office is failing shows the failing call in its diagnosis; a
+// repair without its confirmation is refused; once the office clears the
+// establishment, "ask the agencies again" is run with a reason, the page says
+// the case moved (its own recheck is minutes away), and it is issued.
 import { sql } from 'drizzle-orm';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rowsOf } from '../db/client';
 import { freePort } from '../scripts/ports';
-import { startTestEnv, type TestEnv } from './support/env';
-import { approve, commercialApplication, decide, submitOk, waitForApp, waitForStage } from './support/fixtures';
+import { startTestEnv, waitFor, type TestEnv } from './support/env';
+import { approve, call, commercialApplication, crNumber, decide, submitOk, waitForApp, waitForStage } from './support/fixtures';
 import { launchBrowser, seriousViolations } from './support/browser';
 
 let env: TestEnv;
@@ -24,9 +25,9 @@ const labor = (outage: boolean) =>
 beforeAll(async () => {
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
-  // Quick to show the agency as down, then a long backoff: when the office comes back, the case waits on it unless rechecked.
+  // A held case asks the agency again only every ten minutes here: what moves it within the test is the repair.
   [env, browser] = await Promise.all([
-    startTestEnv({ signIn: { apiPublicUrl: base, people: true }, timing: { agencyRetryInitialMs: 200, agencyRetryMaxMs: 30_000 } }),
+    startTestEnv({ signIn: { apiPublicUrl: base, people: true }, timing: { agencyRecheckIntervalMs: 600_000 } }),
     launchBrowser(),
   ]);
   await env.api.listen({ host: '127.0.0.1', port });
@@ -47,12 +48,32 @@ async function signedInAs(who: 'admin' | 'auditor' | 'supervisor'): Promise<Page
 }
 
 describe('stuck cases in the console', () => {
-  it('finds a case stuck on a downed agency, rechecks it once the agency is back, and sees it move', async () => {
+  it('names the failing call of a case whose agency is down', async () => {
     await labor(true);
-    const id = await submitOk(env.api, commercialApplication());
+    try {
+      const id = await submitOk(env.api, commercialApplication());
+      await waitForStage(env.api, id, 'review');
+      await decide(env.api, id, approve('technical'));
+      await waitForApp(env.api, id, 'labor unavailable', (a) => a.agencies.labor_office?.state === 'unavailable');
+      const page = await signedInAs('admin');
+      await page.goto(`${base}/console/operations/cases/${id}`);
+      expect(await page.textContent('main')).toContain('checkAgency');
+      expect(await seriousViolations(page)).toEqual([]);
+      await page.context().close();
+    } finally {
+      await labor(false);
+    }
+  });
+
+  it('finds a case held by an agency, rechecks it once the agency clears it, and sees it move', async () => {
+    const cr = crNumber(7);
+    const body = commercialApplication();
+    const id = await submitOk(env.api, { ...body, establishment: { ...body.establishment, crNumber: cr } });
     await waitForStage(env.api, id, 'review');
     await decide(env.api, id, approve('technical'));
-    await waitForApp(env.api, id, 'labor unavailable', (a) => a.agencies.labor_office?.state === 'unavailable');
+    await waitForStage(env.api, id, 'on_hold');
+    // Stuck once it has not moved for the age asked (a second here).
+    await waitFor(`${id} stuck`, async () => (await call(env.api, 'admin', 'GET', '/operations/stuck?olderThan=1s')).json().items.some((c: { id: string }) => c.id === id) || undefined);
 
     const page = await signedInAs('admin');
     await page.click('a[href="/console/operations"]');
@@ -60,11 +81,12 @@ describe('stuck cases in the console', () => {
     expect(Number(await page.textContent('[data-reason=waiting_on_agency]'))).toBeGreaterThanOrEqual(1);
     const row = page.locator('table.tasks tr', { hasText: id });
     expect(await row.textContent()).toContain('بانتظار جهة');
+    expect(await row.textContent()).toContain('مكتب العمل');
     expect(await seriousViolations(page)).toEqual([]);
     await page.screenshot({ path: `${SHOTS}/operations-ar.png`, fullPage: true });
 
     await page.click(`a[href="/console/operations/cases/${id}"]`);
-    expect(await page.textContent('main')).toContain('checkAgency');
+    expect(await page.textContent('main')).toContain('مكتب العمل');
     expect(await seriousViolations(page)).toEqual([]);
     // Not confirmed: nothing is run.
     await page.selectOption('#action', 'recheck_agencies');
@@ -72,11 +94,15 @@ describe('stuck cases in the console', () => {
     await page.click('form.decision button[type=submit]');
     expect(await page.textContent('.error-summary')).toContain('أكّد الإجراء أولًا.');
 
-    await labor(false);
+    await fetch(`${env.simulatorUrl}/_control/labor/establishments/${cr}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ compliant: true }) });
     await page.selectOption('#action', 'recheck_agencies');
     await page.fill('#reason', 'the Labor Office is back');
     await page.check('#confirm');
-    await page.click('form.decision button[type=submit]');
+    const [answer] = await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith('/repair') && r.request().method() === 'POST'),
+      page.click('form.decision button[type=submit]'),
+    ]);
+    expect(answer.status(), (await answer.text()).replace(/\s+/g, ' ').slice(0, 600)).toBe(200);
     await page.waitForLoadState();
     expect(await page.textContent('main .panel h2')).toBe('نُفّذ الإجراء وتحرّك الطلب.');
     await waitForApp(env.api, id, 'issued', (a) => a.status === 'issued');
