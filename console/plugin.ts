@@ -10,6 +10,7 @@ import licensePages from './licenses/page';
 import applicationPages from './applications/routes';
 import inboxPages from './inbox/routes';
 import operationsPages from './operations/routes';
+import auditPages from './audit/routes';
 import { pagePolicy } from './html';
 
 
@@ -42,6 +43,7 @@ const consolePlugin: FastifyPluginAsync<ConsoleOptions> = async (app, { config }
   await app.register(applicationPages);
   await app.register(inboxPages);
   await app.register(operationsPages);
+  await app.register(auditPages);
 };
 
 // Encapsulated: the page policy is for these routes only (Swagger UI at /docs brings its own scripts).

@@ -112,6 +112,17 @@ describe('stuck cases in the console', () => {
     );
     expect(audit).toMatchObject({ actor_id: 'admin', details: { reason: 'the Labor Office is back' } });
     await page.context().close();
+
+    // The auditor finds that repair in the audit log, filtered by the case.
+    const auditor = await signedInAs('auditor');
+    await auditor.click('a[href="/console/audit"]');
+    await auditor.fill('#applicationId', id);
+    await auditor.click('form.filters button');
+    await auditor.waitForURL(/applicationId=/);
+    const rows = await auditor.locator('table.audit tbody tr').allTextContents();
+    expect(rows.some((r) => r.includes('admin') && r.includes('/console/operations/cases/:id/repair') && r.includes('200'))).toBe(true);
+    expect(await seriousViolations(auditor)).toEqual([]);
+    await auditor.context().close();
   });
 
   it('shows a supervisor the stuck cases but no repair, and an auditor neither, as the API does', async () => {
