@@ -55,6 +55,7 @@ dl.summary dt { font-weight: 700; padding-inline-end: 16px; }
 .tabs a { display: inline-block; padding: 6px 12px; border: 2px solid var(--line); text-decoration: none; }
 .tabs a[aria-current=page] { border-color: var(--brand); font-weight: 700; }
 .badge { display: inline-block; min-inline-size: 1.6em; padding: 0 6px; border-radius: 1em; background: var(--brand); color: #fff; text-align: center; }
+.filters { margin-block-end: 24px; }
 .filters label { margin-block-start: 8px; }
 select, textarea { font: inherit; padding: 6px; border: 2px solid var(--ink); inline-size: min(100%, 30em); }
 table.tasks { inline-size: 100%; border-collapse: collapse; margin-block: 16px; }
@@ -64,6 +65,7 @@ table.tasks th, table.tasks td { text-align: start; padding: 8px; border-block-e
 .error-summary { padding: 16px; margin-block-end: 24px; border: 4px solid var(--bad); }
 .error-summary h2 { margin: 0 0 8px; font-size: 1.3rem; }
 button.secondary { background: #f3f2f1; color: var(--ink); box-shadow: 0 2px 0 #929191; }
+form.decision { margin-block-end: 32px; padding-block-end: 16px; border-block-end: 1px solid var(--line); }
 fieldset { border: 0; padding: 0; margin: 16px 0; }
 legend { font-weight: 700; font-size: 1.2rem; }
 label.inline { display: inline; font-weight: 400; margin-inline-start: 8px; }

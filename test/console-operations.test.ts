@@ -12,7 +12,7 @@ import { rowsOf } from '../db/client';
 import { freePort } from '../scripts/ports';
 import { startTestEnv, waitFor, type TestEnv } from './support/env';
 import { approve, call, commercialApplication, crNumber, decide, submitOk, waitForApp, waitForStage } from './support/fixtures';
-import { launchBrowser, seriousViolations } from './support/browser';
+import { launchBrowser, screenshotsInBothLanguages, seriousViolations } from './support/browser';
 
 let env: TestEnv;
 let browser: Browser;
@@ -83,7 +83,7 @@ describe('stuck cases in the console', () => {
     expect(await row.textContent()).toContain('بانتظار جهة');
     expect(await row.textContent()).toContain('مكتب العمل');
     expect(await seriousViolations(page)).toEqual([]);
-    await page.screenshot({ path: `${SHOTS}/operations-ar.png`, fullPage: true });
+    await screenshotsInBothLanguages(page, SHOTS, 'operations');
 
     await page.click(`a[href="/console/operations/cases/${id}"]`);
     expect(await page.textContent('main')).toContain('مكتب العمل');

@@ -11,7 +11,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestEnv, waitFor, type TestEnv, type Who } from './support/env';
 import { call, healthApplication, submit, waitForApp, waitForStage } from './support/fixtures';
-import { launchBrowser, seriousViolations } from './support/browser';
+import { launchBrowser, screenshotsInBothLanguages, seriousViolations } from './support/browser';
 import { commercialUploads, uploadOk, sample } from './support/uploads';
 
 let env: TestEnv;
@@ -73,7 +73,7 @@ describe('reviewing in the console', () => {
     expect(await page.textContent('[data-count=unassigned]')).toBe(String(await page.locator('table.tasks tbody tr').count()));
     expect(await page.textContent('table.tasks')).toContain(caseId);
     expect(await seriousViolations(page)).toEqual([]);
-    await page.screenshot({ path: `${SHOTS}/inbox-ar.png`, fullPage: true });
+    await screenshotsInBothLanguages(page, SHOTS, 'inbox');
 
     await page.click(`a[href="/console/tasks/${encodeURIComponent(`${caseId}:health:1`)}"]`);
     // The case is all there: its documents open inside the session, typed from their bytes.
@@ -88,8 +88,8 @@ describe('reviewing in the console', () => {
 
     await page.click('form[action$="/claim"] button');
     await page.waitForSelector('form.decision');
-    expect(await page.textContent('p.caption')).toContain('أنت');
-    await page.screenshot({ path: `${SHOTS}/task-ar.png`, fullPage: true });
+    expect(await page.textContent('p.caption')).toContain('لديك');
+    await screenshotsInBothLanguages(page, SHOTS, 'task');
     await page.check('#decision-approve');
     await page.click('form.decision button[type=submit]');
     await page.waitForLoadState();
@@ -161,7 +161,7 @@ describe('reviewing in the console', () => {
     await page.goto(`${base}/console/applications/${caseId}`);
     expect(await page.textContent('[role=status] h2')).toBe('صادرة');
     expect(await seriousViolations(page)).toEqual([]);
-    await page.screenshot({ path: `${SHOTS}/case-ar.png`, fullPage: true });
+    await screenshotsInBothLanguages(page, SHOTS, 'case');
     await page.click('a[href^="/verify/"]');
     expect(await page.textContent('[role=status] h2')).toBe('رخصة سارية');
     // Another office's staff: as if there were no such case.

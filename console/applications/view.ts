@@ -16,7 +16,7 @@ function when(w: Words, iso: string): Html {
 function awaited(w: Words, c: CaseView): Html {
   if (c.status !== 'in_progress') return html``;
   if (c.waitingOn.length === 0) return html`<p>${w.t('case.nothingAwaited')}</p>`;
-  return html`<p><strong>${w.t('case.awaited')}:</strong> ${c.waitingOn.map((who, i) => html`${i > 0 ? '، ' : ''}${w.t(`waitingOn.${who}`)}`)}</p>`;
+  return html`<p><strong>${w.t('case.awaited')}:</strong> ${c.waitingOn.map((who, i) => html`${i > 0 ? w.t('list.separator') : ''}${w.t(`waitingOn.${who}`)}`)}</p>`;
 }
 
 function deficiencies(w: Words, c: CaseView): Html {

@@ -12,7 +12,7 @@ const homePage: FastifyPluginAsync = async (app) => {
     if (!session) return reply;
     const w = words(localeOf(req, reply));
     const p = session.principal;
-    const roles = p.roles.length ? p.roles.map((r) => w.t(`role.${r}`)).join('، ') : w.t('console.noRoles');
+    const roles = p.roles.length ? p.roles.map((r) => w.t(`role.${r}`)).join(w.t('list.separator')) : w.t('console.noRoles');
     const body = html`<h1>${w.t('console.title')}</h1>
 <h2>${w.t('console.signedInAs')}</h2>
 <dl class="summary">

@@ -106,7 +106,7 @@ ${page.nextCursor ? html`<p><a href="${link(view, { cursor: page.nextCursor })}"
     const review = task.kind !== 'applicant_correction';
     const action = (verb: string) => `/console/tasks/${encodeURIComponent(id)}/${verb}`;
     const body = html`${refusal ? html`<div class="error-summary" role="alert" tabindex="-1"><h2>${w.t('task.refused')}</h2><p>${refusal}</p></div>` : ''}
-<p class="caption">${w.t(`task.kind.${task.kind}`)} · ${w.t(`task.status.${task.status}`)}${task.assignee ? html` · ${w.t('task.heldBy')} ${task.assignee === p.id ? w.t('inbox.you') : ltr(task.assignee)}` : ''}</p>
+<p class="caption">${w.t(`task.kind.${task.kind}`)} · ${w.t(`task.status.${task.status}`)}${task.assignee ? html` · ${task.assignee === p.id ? w.t('task.heldByYou') : html`${w.t('task.heldBy')} ${ltr(task.assignee)}`}` : ''}</p>
 ${active && task.status === 'open' ? html`<form method="post" action="${action('claim')}">${csrf(session)}<button type="submit">${w.t('task.claim')}</button></form>` : ''}
 ${mine ? html`<form method="post" action="${action('release')}">${csrf(session)}<button type="submit" class="secondary">${w.t('task.release')}</button></form>` : ''}
 ${

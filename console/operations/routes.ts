@@ -47,7 +47,7 @@ ${
     : html`<table class="tasks"><thead><tr><th scope="col">${w.t('ops.col.case')}</th><th scope="col">${w.t('ops.col.reason')}</th><th scope="col">${w.t('ops.col.since')}</th></tr></thead>
 <tbody>${stuck.items.map(
         (c) => html`<tr><td><a href="/console/operations/cases/${encodeURIComponent(c.id)}">${ltr(c.id)}</a><br>${w.t(`stage.${c.stage as Stage}`)}</td>
-<td>${w.t(`ops.reason.${c.reason}`)}${c.cause ? html` · ${ltr(c.cause)}` : ''}${c.waitingOn.length ? html`<br>${c.waitingOn.map((x, i) => html`${i ? '، ' : ''}${w.t(`waitingOn.${x as WaitingOn}`)}`)}` : ''}</td>
+<td>${w.t(`ops.reason.${c.reason}`)}${c.cause ? html` · ${ltr(c.cause)}` : ''}${c.waitingOn.length ? html`<br>${c.waitingOn.map((x, i) => html`${i ? w.t('list.separator') : ''}${w.t(`waitingOn.${x as WaitingOn}`)}`)}` : ''}</td>
 <td>${when(w, c.since)}</td></tr>`,
       )}</tbody></table>`
 }`;
@@ -69,7 +69,7 @@ ${
 <dl class="summary">
   <dt>${w.t('case.number')}</dt><dd><a href="/console/applications/${encodeURIComponent(id)}">${ltr(id)}</a></dd>
   <dt>${w.t('case.status')}</dt><dd>${w.t(`status.${d.projection.status as Status}`)} · ${w.t(`stage.${d.projection.stage as Stage}`)}</dd>
-  <dt>${w.t('case.awaited')}</dt><dd>${d.projection.waitingOn.map((x, i) => html`${i ? '، ' : ''}${w.t(`waitingOn.${x as 'applicant'}`)}`)}</dd>
+  <dt>${w.t('case.awaited')}</dt><dd>${d.projection.waitingOn.map((x, i) => html`${i ? w.t('list.separator') : ''}${w.t(`waitingOn.${x as 'applicant'}`)}`)}</dd>
   <dt>${w.t('ops.workflow')}</dt><dd>${d.workflow.found ? ltr(d.workflow.status ?? '') : w.t('ops.workflowMissing')}</dd>
 </dl>
 ${d.inconsistent ? html`<div class="error-summary" role="alert"><p>${w.t('ops.inconsistent')}</p></div>` : ''}

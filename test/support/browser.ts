@@ -32,3 +32,15 @@ export async function seriousViolations(page: Page): Promise<AxeViolation[]> {
   });
   return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => ({ ...v, nodes: v.nodes.map((n) => ({ target: n.target })) }));
 }
+
+/** The page as it is, in Arabic and then in English (`<name>-ar.png`, `<name>-en.png`), left in Arabic after. */
+export async function screenshotsInBothLanguages(page: Page, dir: string, name: string): Promise<void> {
+  const at = new URL(page.url());
+  const shoot = async (lang: 'ar' | 'en') => {
+    at.searchParams.set('lang', lang);
+    await page.goto(at.toString());
+    await page.screenshot({ path: `${dir}/${name}-${lang}.png`, fullPage: true });
+  };
+  await shoot('en');
+  await shoot('ar');
+}
