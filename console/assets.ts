@@ -70,6 +70,20 @@ fieldset { border: 0; padding: 0; margin: 16px 0; }
 legend { font-weight: 700; font-size: 1.2rem; }
 label.inline { display: inline; font-weight: 400; margin-inline-start: 8px; }
 .deficiencies li, .timeline li { margin-block-end: 4px; }
+form.filing .field { margin-block-end: 20px; }
+form.filing, form.upload { margin-block-end: 24px; }
+input.short { inline-size: min(100%, 10em); }
+form.remove { margin-block-end: 16px; }
+.field.invalid { padding-inline-start: 12px; border-inline-start: 4px solid var(--bad); }
+.error-message { color: var(--bad); font-weight: 700; margin-block: 4px; }
+.field.invalid input { border-color: var(--bad); }
+input[type=tel], input[type=date], input[type=file] { font: inherit; inline-size: min(100%, 20em); padding: 6px; border: 2px solid var(--ink); }
+input[type=checkbox], input[type=radio] { inline-size: 1.2em; block-size: 1.2em; vertical-align: middle; }
+.error-summary a { color: var(--bad); font-weight: 700; }
+.back { display: inline-block; margin-block-end: 8px; }
+section.document { padding-block: 8px 16px; border-block-end: 1px solid var(--line); }
+section.document h2 { font-size: 1.2rem; margin-block: 8px; }
+.visually-hidden { position: absolute; inline-size: 1px; block-size: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }
 .footer { color: var(--muted); border-block-start: 1px solid var(--line); padding-block: 16px; font-size: 0.85rem; }
 `;
 

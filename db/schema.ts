@@ -523,6 +523,26 @@ export const caseComments = pgTable(
   (t) => [index('case_comments_application_idx').on(t.applicationId, t.id)],
 );
 
+/**
+ * An application being typed in the console, one page a step: kept so a clerk
+ * can leave and come back, and filed once (its id is the filing's
+ * Idempotency-Key, so a second press of "file" answers the first case).
+ */
+export const filingDrafts = pgTable(
+  'filing_drafts',
+  {
+    id: text('id').primaryKey(),
+    /** The principal who started it: only they may see or file it. */
+    ownerId: text('owner_id').notNull(),
+    /** What has been typed, as POST /applications/validate takes it, and the uploads' display facts. */
+    data: jsonb('data').$type<Record<string, unknown>>().notNull(),
+    applicationId: text('application_id').references((): AnyPgColumn => applications.id),
+    createdAt: timestamps('created_at').notNull().defaultNow(),
+    updatedAt: timestamps('updated_at').notNull().defaultNow(),
+  },
+  (t) => [index('filing_drafts_owner_idx').on(t.ownerId, t.updatedAt)],
+);
+
 // Relations for drizzle's relational queries: the case view loads in one SQL statement.
 export const applicationsRelations = relations(applications, ({ many }) => ({
   events: many(applicationEvents),

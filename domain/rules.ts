@@ -42,6 +42,13 @@ export interface RuleSet {
   documents: Partial<Record<DocumentType, DocumentRule>>;
 }
 
+/** What a filing of this kind and activity must carry: the documents (the kind's and the activity's own), and whether workers' certificates. */
+export function requirementsOf(rules: RuleSet, kind: LicenseKind, isicCode: string): { documents: DocumentType[]; workers: boolean } {
+  const activity = findActivity(rules, isicCode);
+  const documents = new Set<DocumentType>([...(rules.kinds[kind]?.requiredDocuments ?? []), ...(activity?.extraDocuments ?? [])]);
+  return { documents: [...documents], workers: activity?.requiresWorkerCertificates ?? false };
+}
+
 /** What the completeness check knows of an uploaded file, from the documents table. */
 export interface StoredDocumentFacts {
   type: DocumentType;
@@ -81,9 +88,8 @@ export function checkCompleteness(
   stored: ReadonlyMap<string, StoredDocumentFacts> = new Map(),
 ): CompletenessResult {
   const out: Deficiency[] = [];
-  const kind = rules.kinds[data.licenseKind];
   const activity = findActivity(rules, data.establishment.isicCode);
-  const required = new Set<DocumentType>([...(kind?.requiredDocuments ?? []), ...(activity?.extraDocuments ?? [])]);
+  const required = requirementsOf(rules, data.licenseKind, data.establishment.isicCode).documents;
   const byType = new Map(data.documents.map((d) => [d.type, d]));
 
   for (const type of required) {

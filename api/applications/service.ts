@@ -197,6 +197,11 @@ export class ApplicationService {
     return { id: row.id, status: row.status, replayed: false, usesReferences };
   }
 
+  /** The rules a filing is checked against, as the checks read them: the console's form asks for what they need. */
+  filingRules(): Promise<RuleSet> {
+    return this.rules();
+  }
+
   /**
    * What filing this draft would meet, filing nothing: the form asks as the
    * clerk types. Its uploads are checked as a filing checks them (the filer's

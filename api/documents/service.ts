@@ -8,7 +8,7 @@ import { buffer } from 'node:stream/consumers';
 import type { FastifyBaseLogger } from 'fastify';
 import type { DocumentRef } from '../../domain/application';
 import { caseScope, type Principal } from '../../domain/access';
-import { riyadhDate } from '../../domain/calendar';
+import { isIsoDate, riyadhDate } from '../../domain/calendar';
 import { CONTENT_TYPE, displayName, FILE_KINDS, judgeFile, SNIFF_BYTES } from '../../domain/files';
 import { newDocumentId } from '../../domain/identifiers';
 import { DOCUMENT_TYPES, DocumentState, ExpiryRule, type DocumentType } from '../../domain/status';
@@ -35,8 +35,6 @@ export interface FiledDocuments {
   usesReferences: boolean;
 }
 
-const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
-const isIsoDate = (v: string) => ISO_DATE.test(v) && new Date(`${v}T00:00:00Z`).toISOString().slice(0, 10) === v;
 
 /** A type missing from the rules table (a new one, not seeded yet): any kept kind, no expiry, the store's limit. */
 const FALLBACK_RULE = { acceptedKinds: [...FILE_KINDS], expiry: ExpiryRule.none } as const;

@@ -111,7 +111,9 @@ export default fp(async function consoleAuth(app, { config }: ConsoleAuthOptions
   // Every console form carries the session's token: a form posted from elsewhere, or with no session, is refused.
   app.addHook('preHandler', async (req, reply) => {
     if (req.method !== 'POST') return;
-    const sent = (req.body as Record<string, unknown> | undefined)?.[CSRF_FIELD];
+    const field = (req.body as Record<string, unknown> | undefined)?.[CSRF_FIELD];
+    // An upload form's fields arrive as multipart parts ({ value }); every other form's as text.
+    const sent = field && typeof field === 'object' && 'value' in field ? (field as { value: unknown }).value : field;
     const expected = req.consoleSession?.csrf;
     if (typeof sent === 'string' && expected && sameToken(sent, expected)) return;
     return page(req, reply, 403, 'console.forbidden', (w) => html`<div class="panel bad" role="alert"><h1>${w.t('console.forbidden')}</h1><p>${w.t('console.forbiddenHint')}</p></div>`);

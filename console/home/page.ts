@@ -20,6 +20,7 @@ const homePage: FastifyPluginAsync = async (app) => {
   <dt>${w.t('console.roles')}</dt><dd>${roles}</dd>
 </dl>
 <nav aria-label="${w.t('console.title')}"><ul class="tabs">
+  ${can(p, Operation.applicationSubmit) ? html`<li><a href="/console/file">${w.t('file.title')}</a></li>` : ''}
   ${can(p, Operation.applicationRead) ? html`<li><a href="/console/applications">${w.t('list.title')}</a></li>` : ''}
   ${can(p, Operation.taskRead) ? html`<li><a href="/console/tasks">${w.t('inbox.title')}</a></li>` : ''}
   ${can(p, Operation.notificationRead) ? html`<li><a href="/console/escalations">${w.t('escalations.title')}</a></li>` : ''}
