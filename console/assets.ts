@@ -74,6 +74,11 @@ form.filing .field { margin-block-end: 20px; }
 form.filing, form.upload { margin-block-end: 24px; }
 input.short { inline-size: min(100%, 10em); }
 form.remove { margin-block-end: 16px; }
+a.button { display: inline-block; padding: 8px 16px; color: #fff; background: var(--ok); text-decoration: none; box-shadow: 0 2px 0 #002d18; }
+input[type=datetime-local] { font: inherit; padding: 6px; border: 2px solid var(--ink); }
+ul.comments { list-style: none; padding: 0; }
+ul.comments li { border-block-end: 1px solid var(--line); padding-block: 8px; }
+ul.comments p { margin: 0; }
 .field.invalid { padding-inline-start: 12px; border-inline-start: 4px solid var(--bad); }
 .error-message { color: var(--bad); font-weight: 700; margin-block: 4px; }
 .field.invalid input { border-color: var(--bad); }

@@ -63,3 +63,13 @@ export function words(locale: Locale): Words {
     },
   };
 }
+
+/** Riyadh is UTC+3 all year: a time typed there is read with this offset. */
+const RIYADH_OFFSET = '+03:00';
+
+/** A datetime-local field's value (Riyadh's wall clock) as an instant, or undefined for anything else. */
+export function riyadhInstant(local: string | undefined): string | undefined {
+  if (!local || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/.test(local)) return undefined;
+  const at = new Date(`${local}:00${RIYADH_OFFSET}`);
+  return Number.isNaN(at.getTime()) ? undefined : at.toISOString();
+}

@@ -12,6 +12,7 @@ import inboxPages from './inbox/routes';
 import operationsPages from './operations/routes';
 import auditPages from './audit/routes';
 import filingPages from './filing/routes';
+import caseActionPages from './applications/actions';
 import { pagePolicy } from './html';
 
 
@@ -46,6 +47,7 @@ const consolePlugin: FastifyPluginAsync<ConsoleOptions> = async (app, { config }
   await app.register(operationsPages);
   await app.register(auditPages);
   await app.register(filingPages, { config });
+  await app.register(caseActionPages, { config });
 };
 
 // Encapsulated: the page policy is for these routes only (Swagger UI at /docs brings its own scripts).

@@ -6,6 +6,7 @@ import { Operation } from '../../domain/access';
 import { signedIn } from '../auth/plugin';
 import { html, layout, ltr } from '../html';
 import { localeOf, words } from '../i18n';
+import { caseActions } from './actions';
 import { casePage } from './view';
 
 const send = (reply: FastifyReply, status: number, body: string) => reply.status(status).header('content-type', 'text/html; charset=utf-8').send(body);
@@ -45,7 +46,7 @@ ${page.nextCursor ? html`<p><a href="/console/applications?cursor=${encodeURICom
     const path = `/console/applications/${encodeURIComponent(req.params.id)}`;
     try {
       const view = await app.applications.get(req.params.id, session.principal);
-      return send(reply, 200, layout(w, { title: 'case.title', path, body: casePage(w, view), home: '/console' }));
+      return send(reply, 200, layout(w, { title: 'case.title', path, body: casePage(w, view, await caseActions(app, w, session, view)), home: '/console' }));
     } catch (err) {
       if (!notFound(err)) throw err;
       const body = html`<div class="panel bad" role="status"><h2>${w.t('case.notFound')}</h2></div>`;

@@ -74,7 +74,8 @@ function timeline(w: Words, c: CaseView): Html {
 <ol class="timeline">${[...c.timeline].reverse().map((e) => html`<li>${w.t(`event.${e.event}`)} · ${when(w, e.at)}</li>`)}</ol></section>`;
 }
 
-export function casePage(w: Words, c: CaseView): Html {
+/** `actions`: what the viewer may do here (console/applications/actions.ts), shown under the status. */
+export function casePage(w: Words, c: CaseView, actions: Html = html``): Html {
   return html`<h1>${c.tradeName}</h1>
 <div class="panel${c.status === 'excluded' || c.status === 'rejected' || c.status === 'cancelled' ? ' bad' : ''}" role="status">
   <h2>${w.t(`status.${c.status}`)}${c.status === 'in_progress' ? html` · ${w.t(`stage.${c.stage}`)}` : ''}</h2>
@@ -86,5 +87,5 @@ export function casePage(w: Words, c: CaseView): Html {
   <dt>${w.t('case.office')}</dt><dd>${ltr(c.officeId ?? '')}</dd>
   <dt>${w.t('case.submittedAt')}</dt><dd>${when(w, c.submittedAt)}</dd>
 </dl>
-${deficiencies(w, c)}${documents(w, c)}${workers(w, c)}${license(w, c)}${reviews(w, c)}${agencies(w, c)}${timeline(w, c)}`;
+${deficiencies(w, c)}${actions}${documents(w, c)}${workers(w, c)}${license(w, c)}${reviews(w, c)}${agencies(w, c)}${timeline(w, c)}`;
 }

@@ -5,7 +5,6 @@
 // filing is the API's submit, keyed by the draft: pressing "file" twice, or
 // from two tabs, answers the one case.
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import multipart from '@fastify/multipart';
 import { Value } from '@sinclair/typebox/value';
 import { Operation, Role, type Principal } from '../../domain/access';
 import { requirementsOf } from '../../domain/rules';
@@ -18,20 +17,20 @@ import { html, layout, toString, type Html } from '../html';
 import { localeOf, words } from '../i18n';
 import type { MessageKey } from '../catalogue';
 import { FILING_MESSAGES } from './messages';
+import { refusalOf } from '../refusal';
 import { DraftStore, type Draft } from './store';
+import { fileOf, textOf, withUploads, type MultipartForm } from '../uploads';
 import { errorKey, fieldErrors, isStep, STEP_FIELDS, STEPS, STEP_PREFIXES, stepsFor, withFields, workerOf, type Step } from './steps';
 import { checkPage, checkSoFar, documentsStep, fieldsStep, startPage, workersStep, type StepContext } from './view';
 
 /** As many workers as a page lists and a form post carries comfortably; a larger team files through the API (which takes 500). */
 const MAX_CONSOLE_WORKERS = 100;
 /** The upload form's text parts: the CSRF token, the type, the expiry. */
-const UPLOAD_LIMITS = { fields: 3, fieldSize: 256, files: 1, parts: 4, headerPairs: 20 };
+const UPLOAD_FIELDS = 3;
 
 const send = (reply: FastifyReply, status: number, body: string) => reply.status(status).header('content-type', 'text/html; charset=utf-8').send(body);
 const MAY_FILE = Operation.applicationSubmit;
 
-/** Why a service refused, for the page: the API's words (they name the field). */
-const refusalOf = (err: unknown): string | undefined => (err instanceof HttpError && err.statusCode >= 400 && err.statusCode < 500 ? err.message : undefined);
 
 export interface FilingOptions {
   config: Config;
@@ -242,29 +241,23 @@ const filingPages: FastifyPluginAsync<FilingOptions> = async (app, { config }) =
     }
   }
 
-  // Uploads: a multipart form of their own, read here only (every other console form is urlencoded).
-  await app.register(async (uploads) => {
-    await uploads.register(multipart, {
-      attachFieldsToBody: true,
-      // Too large is said on the page, not thrown as the API's 413.
-      throwFileSizeLimit: false,
-      limits: { ...UPLOAD_LIMITS, fileSize: config.documents.maxBytes },
-    });
+  // Uploads: a multipart form of their own (console/uploads.ts).
+  await withUploads(app, { maxBytes: config.documents.maxBytes, files: 1, fields: UPLOAD_FIELDS }, (uploads) => {
     uploads.post<{ Params: { id: string } }>('/console/file/:id/documents/upload', { config: { public: true, operation: MAY_FILE, target: 'document' }, schema: { hide: true } }, async (req, reply) => {
       const session = signedIn(req, reply, MAY_FILE);
       if (!session) return reply;
       const draft = await draftOf(req, reply, session);
       if (!draft) return reply;
-      const parts = (req.body ?? {}) as Record<string, { value?: string; filename?: string; file?: { truncated?: boolean }; toBuffer?: () => Promise<Buffer> } | undefined>;
-      const type = parts.type?.value ?? '';
-      const expiresOn = parts.expiresOn?.value?.trim() || undefined;
-      const filePart = parts.file;
-      const refuse = (message: string, title: MessageKey = 'file.upload.refused') => render(req, reply, session, draft, 'documents', { refusal: { title, message } }, 400);
+      const form = (req.body ?? {}) as MultipartForm;
+      const type = textOf(form, 'type') ?? '';
+      const expiresOn = textOf(form, 'expiresOn')?.trim() || undefined;
+      const chosen = fileOf(form, 'file');
+      const refuse = (message: string) => render(req, reply, session, draft, 'documents', { refusal: { title: 'file.upload.refused', message } }, 400);
       const w = words(localeOf(req, reply));
-      if (!filePart?.toBuffer || !filePart.filename) return refuse(w.t('file.error.document/file'));
-      if (filePart.file?.truncated) return refuse(w.t('file.upload.file_too_large'));
+      if (!chosen) return refuse(w.t('file.error.document/file'));
+      if (chosen.truncated) return refuse(w.t('file.upload.file_too_large'));
       try {
-        const { document } = await app.documents.upload({ type, expiresOn, file: { bytes: await filePart.toBuffer(), filename: filePart.filename } }, session.principal);
+        const { document } = await app.documents.upload({ type, expiresOn, file: { bytes: await chosen.bytes(), filename: chosen.filename } }, session.principal);
         // One file a type: the one it replaces goes back (no case has it).
         const replaced = await removeDocument(session, draft, type);
         const data = {
@@ -273,10 +266,9 @@ const filingPages: FastifyPluginAsync<FilingOptions> = async (app, { config }) =
         };
         await drafts.save(draft.id, session.principal.id, data);
       } catch (err) {
-        if (!(err instanceof HttpError) || err.statusCode >= 500) throw err;
-        // The file's own faults in the page's words; the rest (a bad date, a type this office may not file) as the API names them.
-        const known = `file.upload.${err.code}`;
-        return refuse(known in FILING_MESSAGES.ar ? w.t(known as MessageKey) : err.message);
+        const message = uploadRefusal(w, err);
+        if (message === undefined) throw err;
+        return refuse(message);
       }
       return reply.redirect(`/console/file/${encodeURIComponent(draft.id)}/documents`, 303);
     });
@@ -284,5 +276,13 @@ const filingPages: FastifyPluginAsync<FilingOptions> = async (app, { config }) =
 };
 
 const STEPS_ORDER = (s: Step) => STEPS.indexOf(s);
+
+/** An upload the documents service refused, in the page's words where they are the file's own fault; undefined for a fault of ours. */
+export function uploadRefusal(w: ReturnType<typeof words>, err: unknown): string | undefined {
+  if (!(err instanceof HttpError) || err.statusCode >= 500) return undefined;
+  // The rest (a bad date, a type this office may not file) as the API names them.
+  const known = `file.upload.${err.code}`;
+  return known in FILING_MESSAGES.ar ? w.t(known as MessageKey) : err.message;
+}
 
 export default filingPages;

@@ -3,10 +3,11 @@
 // as plain forms. Every POST carries the session's CSRF token; each answers
 // with a redirect (the page again), or the page with the refusal on top.
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
 import { badRequest, HttpError } from '../../api/errors';
+import { refusalOf } from '../refusal';
+import { riyadhInstant } from '../i18n';
 import { Operation, type Principal } from '../../domain/access';
+import { caseActions } from '../applications/actions';
 import { casePage } from '../applications/view';
 import { CSRF_FIELD, signedIn, type ConsoleSession } from '../auth/plugin';
 import { html, layout, ltr, type Html } from '../html';
@@ -19,14 +20,6 @@ const SORTS = ['due', 'priority', 'created'] as const;
 const REASON_CODE = /^[A-Z][A-Z0-9_]{1,59}$/;
 /** A page of tasks: a reviewer's working set fits; the rest is a click away. */
 const PAGE_SIZE = 25;
-
-/** Why the case would not take the change, in the words the API answers with; undefined for a fault, which the error handler answers. */
-function refusalOf(err: unknown): string | undefined {
-  if (err instanceof HttpError && (err.statusCode === 409 || err.statusCode === 403 || err.statusCode === 400)) return err.message;
-  // The workflow's validator refused (someone else holds it, already decided): nothing was written.
-  if (err instanceof WorkflowUpdateFailedError) return err.cause instanceof ApplicationFailure ? err.cause.message : (err.cause?.message ?? err.message);
-  return undefined;
-}
 
 const send = (reply: FastifyReply, status: number, body: string) => reply.status(status).header('content-type', 'text/html; charset=utf-8').send(body);
 const oneOf = <T extends string>(v: unknown, allowed: readonly T[], fallback: T): T => ((allowed as readonly unknown[]).includes(v) ? (v as T) : fallback);
@@ -110,6 +103,13 @@ ${page.nextCursor ? html`<p><a href="${link(view, { cursor: page.nextCursor })}"
 ${active && task.status === 'open' ? html`<form method="post" action="${action('claim')}">${csrf(session)}<button type="submit">${w.t('task.claim')}</button></form>` : ''}
 ${mine ? html`<form method="post" action="${action('release')}">${csrf(session)}<button type="submit" class="secondary">${w.t('task.release')}</button></form>` : ''}
 ${
+  mine && task.kind === 'technical_review' && view.status === 'in_progress' && view.visit && view.visit.status !== 'confirmed'
+    ? html`<form method="post" action="${action('visit')}" class="decision"><p class="hint" id="visit-hint">${w.t('task.visit.hint')}</p>
+<label for="visit-slot">${w.t('case.visit.slot')}</label><input type="datetime-local" id="visit-slot" name="slot" dir="ltr" aria-describedby="visit-hint">
+${csrf(session)}<div><button type="submit">${w.t('task.visit.propose')}</button></div></form>`
+    : ''
+}
+${
   mine && review
     ? html`<form method="post" action="${action('decision')}" class="decision"><fieldset><legend>${w.t('task.decide')}</legend>
 ${(['approve', 'reject', 'return'] as const).map((d) => html`<div><input type="radio" id="decision-${d}" name="decision" value="${d}"${d === 'approve' ? html` checked` : ''}><label class="inline" for="decision-${d}">${w.t(`task.decision.${d}`)}</label></div>`)}
@@ -121,7 +121,7 @@ ${(['approve', 'reject', 'return'] as const).map((d) => html`<div><input type="r
 ${csrf(session)}<div><button type="submit">${w.t('task.submitDecision')}</button></div></form>`
     : ''
 }
-${casePage(w, view)}`;
+${casePage(w, view, await caseActions(app, w, session, view))}`;
     return send(reply, refusal ? 409 : 200, layout(w, { title: 'task.title', path: `/console/tasks/${encodeURIComponent(id)}`, body, home: '/console/tasks' }));
   }
 
@@ -132,7 +132,7 @@ ${casePage(w, view)}`;
   });
 
   /** A change to a task: done, back to its page; refused by the case (someone else holds it, already decided), its page says why. */
-  const change = (verb: 'claim' | 'release' | 'decision', may: Operation[], act: (id: string, form: Record<string, string>, p: Principal) => Promise<unknown>) =>
+  const change = (verb: 'claim' | 'release' | 'decision' | 'visit', may: Operation[], act: (id: string, form: Record<string, string>, p: Principal) => Promise<unknown>) =>
     // operation and target: what the audit row says, as for the API's route (the session, not the API's hook, is checked here).
     app.post<{ Params: { id: string } }>(`/console/tasks/:id/${verb}`, { config: { public: true, operation: may, target: 'task' }, schema: { hide: true } }, async (req, reply) => {
       const session = signedIn(req, reply, may);
@@ -178,6 +178,11 @@ ${
   // The operations each API route of the same action requires.
   change('claim', [Operation.taskClaim], (id, _f, p) => app.inbox.claim(id, p));
   change('release', [Operation.taskClaim, Operation.taskReassign], (id, _f, p) => app.inbox.release(id, p));
+  change('visit', [Operation.taskClaim], (id, f, p) => {
+    const slot = riyadhInstant(f.slot);
+    if (!slot) throw badRequest('body/slot', 'body/slot: a date and time for the visit');
+    return app.inbox.proposeVisit(id, slot, p);
+  });
   change('decision', [Operation.reviewHealth, Operation.reviewTechnical], (id, f, p) => {
     const decision = oneOf(f.decision, ['approve', 'reject', 'return'] as const, 'approve');
     const reasons = (f.reasons ?? '').split(',').map((r) => r.trim().toUpperCase()).filter(Boolean);

@@ -282,7 +282,7 @@ export async function startTestEnv(
     tracing,
     worker: { bundle: { code: readFileSync(inject('workflowBundlePath'), 'utf8') }, options: { shutdownGraceTime: '1s' }, start: opts.startWorker !== false },
     smsDispatcher: opts.smsDispatcher,
-    api: { logger: false },
+    api: { logger: process.env.TEST_API_LOG ? { level: 'error' } : false },
   });
   const { db, client } = system;
   const api = system.api!;
