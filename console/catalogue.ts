@@ -1,16 +1,21 @@
 // The one catalogue pages read: the console's own words, the status vocabulary
 // and each capability's, merged. A key names one string in each language.
-import { CASE_MESSAGES, type CaseMessageKey } from './applications/messages';
-import { INBOX_MESSAGES, type InboxMessageKey } from './inbox/messages';
-import { OPS_MESSAGES, type OpsMessageKey } from './operations/messages';
-import { AUDIT_MESSAGES, type AuditMessageKey } from './audit/messages';
-import { FILING_MESSAGES, type FilingMessageKey } from './filing/messages';
-import { MESSAGES, type MessageKey as BaseKey } from './messages';
-import { VOCABULARY, type VocabularyKey } from './vocabulary';
+import { CASE_MESSAGES } from './applications/messages';
+import { INBOX_MESSAGES } from './inbox/messages';
+import { OPS_MESSAGES } from './operations/messages';
+import { AUDIT_MESSAGES } from './audit/messages';
+import { FILING_MESSAGES } from './filing/messages';
+import { REPORTS_MESSAGES } from './reports/messages';
+import { MESSAGES } from './messages';
+import { VOCABULARY } from './vocabulary';
 
-export type MessageKey = BaseKey | VocabularyKey | CaseMessageKey | InboxMessageKey | OpsMessageKey | AuditMessageKey | FilingMessageKey;
+/** Each room's words, one entry a room: a room added is one line here. */
+const ROOMS = [MESSAGES, VOCABULARY, CASE_MESSAGES, INBOX_MESSAGES, OPS_MESSAGES, AUDIT_MESSAGES, FILING_MESSAGES, REPORTS_MESSAGES] as const;
 
-export const CATALOGUE: Record<'ar' | 'en', Record<MessageKey, string>> = {
-  ar: { ...MESSAGES.ar, ...VOCABULARY.ar, ...CASE_MESSAGES.ar, ...INBOX_MESSAGES.ar, ...OPS_MESSAGES.ar, ...AUDIT_MESSAGES.ar, ...FILING_MESSAGES.ar },
-  en: { ...MESSAGES.en, ...VOCABULARY.en, ...CASE_MESSAGES.en, ...INBOX_MESSAGES.en, ...OPS_MESSAGES.en, ...AUDIT_MESSAGES.en, ...FILING_MESSAGES.en },
-};
+/** Distributes over the rooms: every key of every room. */
+type KeysOf<Room> = Room extends { ar: infer Words } ? keyof Words : never;
+export type MessageKey = KeysOf<(typeof ROOMS)[number]> & string;
+
+const merged = (locale: 'ar' | 'en') => Object.assign({}, ...ROOMS.map((room) => room[locale])) as Record<MessageKey, string>;
+
+export const CATALOGUE: Record<'ar' | 'en', Record<MessageKey, string>> = { ar: merged('ar'), en: merged('en') };

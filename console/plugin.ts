@@ -13,6 +13,7 @@ import operationsPages from './operations/routes';
 import auditPages from './audit/routes';
 import filingPages from './filing/routes';
 import caseActionPages from './applications/actions';
+import reportsPages from './reports/routes';
 import { pagePolicy } from './html';
 
 
@@ -48,6 +49,7 @@ const consolePlugin: FastifyPluginAsync<ConsoleOptions> = async (app, { config }
   await app.register(auditPages);
   await app.register(filingPages, { config });
   await app.register(caseActionPages, { config });
+  await app.register(reportsPages);
 };
 
 // Encapsulated: the page policy is for these routes only (Swagger UI at /docs brings its own scripts).

@@ -26,6 +26,7 @@ const homePage: FastifyPluginAsync = async (app) => {
   ${can(p, Operation.notificationRead) ? html`<li><a href="/console/escalations">${w.t('escalations.title')}</a></li>` : ''}
   ${can(p, Operation.operationsRead) ? html`<li><a href="/console/operations">${w.t('ops.title')}</a></li>` : ''}
   ${can(p, Operation.auditRead) ? html`<li><a href="/console/audit">${w.t('audit.title')}</a></li>` : ''}
+  ${can(p, Operation.reportRead) ? html`<li><a href="/console/reports">${w.t('reports.title')}</a></li>` : ''}
 </ul></nav>
 <form method="post" action="/console/logout">
   <input type="hidden" name="${CSRF_FIELD}" value="${session.csrf}">

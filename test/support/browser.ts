@@ -44,3 +44,18 @@ export async function screenshotsInBothLanguages(page: Page, dir: string, name: 
   await shoot('en');
   await shoot('ar');
 }
+
+/**
+ * A fresh browser session signed in through the issuer's login page (the test
+ * environment's people sign in by their Who, with the development password),
+ * left on the console's home page.
+ */
+export async function signedInPage(browser: Browser, base: string, username: string): Promise<Page> {
+  const page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+  await page.goto(`${base}/console`);
+  await page.fill('#username', username);
+  await page.fill('#password', 'tarkhees');
+  await page.click('button[type=submit]');
+  await page.waitForURL(`${base}/console`);
+  return page;
+}

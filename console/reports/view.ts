@@ -1,0 +1,185 @@
+// The reports page: the period's form, the summary (every outcome, cancelled
+// included, so that each line adds up to what was received), the outcomes
+// over time, the office league table and its charts, and the CSV downloads.
+// Rendered from what GET /reports/summary and /reports/offices answer.
+import type { ReportService } from '../../api/reports/service';
+import type { LicenseKind } from '../../domain/status';
+import type { MessageKey } from '../catalogue';
+import { html, ltr, type Html } from '../html';
+import type { Words } from '../i18n';
+import { horizontalBars, legend, stackedColumns, type Series } from './charts';
+import { riyadhToday, type Granularity, type Period } from './period';
+
+export type Summary = Awaited<ReturnType<ReportService['summary']>>;
+export type Offices = Awaited<ReturnType<ReportService['offices']>>;
+type Outcomes = Summary['total'];
+type Office = Offices['offices'][number];
+
+/** The outcomes a case ends in (or open), in the order a case is told them; with received, the columns of the summary. */
+const OUTCOMES = ['issued', 'excludedIncomplete', 'excludedConditions', 'rejected', 'cancelled', 'open'] as const satisfies readonly (keyof Outcomes)[];
+/** Told apart by more than hue (green and red differ in lightness too), and each at least 3:1 on white. */
+/** The columns of a table of outcomes. */
+const OUTCOME_COLUMNS = ['received', ...OUTCOMES] as const;
+const OUTCOME_COLOURS: Record<(typeof OUTCOMES)[number], string> = {
+  issued: '#00703c',
+  excludedIncomplete: '#b35900',
+  excludedConditions: '#912b88',
+  rejected: '#d4351c',
+  cancelled: '#505a5f',
+  open: '#1d70b8',
+};
+const VOLUME_COLOUR = '#00594c';
+const MEDIAN_COLOUR = '#5694ca';
+const P90_COLOUR = '#003078';
+const FIRST_TIME_COLOUR = '#00703c';
+const SLA_COLOUR = '#1d70b8';
+
+const LOCALE_TAGS = { ar: 'ar-SA', en: 'en-GB' } as const;
+
+/** Numbers as this page writes them: Latin digits in both languages, as the rest of the console does. */
+function formats(w: Words) {
+  const tag = `${LOCALE_TAGS[w.locale]}-u-nu-latn`;
+  const dates = `${LOCALE_TAGS[w.locale]}-u-ca-gregory-nu-latn`;
+  const count = new Intl.NumberFormat(tag);
+  const days = new Intl.NumberFormat(tag, { maximumFractionDigits: 1 });
+  const share = new Intl.NumberFormat(tag, { style: 'percent', maximumFractionDigits: 1 });
+  // A part's date is a Riyadh date; read at noon UTC it is the same day everywhere.
+  const part: Record<Granularity, Intl.DateTimeFormat> = {
+    day: new Intl.DateTimeFormat(dates, { day: 'numeric', month: 'short', timeZone: 'UTC' }),
+    month: new Intl.DateTimeFormat(dates, { month: 'short', year: 'numeric', timeZone: 'UTC' }),
+    year: new Intl.DateTimeFormat(dates, { year: 'numeric', timeZone: 'UTC' }),
+  };
+  return {
+    count: (n: number) => count.format(n),
+    days: (n: number) => days.format(n),
+    share: (n: number) => share.format(n),
+    part: (g: Granularity, from: string) => part[g].format(new Date(`${from}T12:00:00Z`)),
+  };
+}
+type Formats = ReturnType<typeof formats>;
+
+const outcomeName = (w: Words, k: keyof Outcomes) => w.t(`reports.outcome.${k}`);
+const outcomeSeries = (w: Words): Series[] => OUTCOMES.map((k) => ({ key: k, name: outcomeName(w, k), colour: OUTCOME_COLOURS[k] }));
+const officeName = (w: Words, o: Office) => o.officeName ?? w.t('reports.noOffice');
+
+/** The header row of a table of outcomes: what the first column holds, received, then each outcome. */
+const outcomeHead = (w: Words, first: MessageKey) =>
+  html`<thead><tr><th scope="col">${w.t(first)}</th>${OUTCOME_COLUMNS.map((k) => html`<th scope="col">${outcomeName(w, k)}</th>`)}</tr></thead>`;
+const outcomeCells = (f: Formats, o: Outcomes) => OUTCOME_COLUMNS.map((k) => html`<td data-outcome="${k}">${ltr(f.count(o[k]))}</td>`);
+
+function periodForm(w: Words, asked: Period, invalid: boolean): Html {
+  return html`${invalid ? html`<div class="error-summary" role="alert" tabindex="-1"><h2>${w.t('reports.badPeriod')}</h2><p>${w.t('reports.badPeriodHint')}</p></div>` : ''}
+<form method="get" action="/console/reports" class="filters">
+  <p class="hint" id="period-hint">${w.t('reports.dateHint')} ${ltr(riyadhToday())}</p>
+  ${(['from', 'to'] as const).map(
+    (end) => html`<label for="${end}">${w.t(`reports.${end}`)}</label>
+<input type="text" id="${end}" name="${end}" value="${asked[end]}" dir="ltr" inputmode="numeric" maxlength="10" pattern="[0-9]{4}-[0-9]{2}-[0-9]{2}" required aria-describedby="period-hint"${invalid ? html` aria-invalid="true"` : ''}>`,
+  )}
+  <div><button type="submit">${w.t('reports.show')}</button></div>
+</form>`;
+}
+
+/** The page before any figure: a period that is not one comes back to its form. */
+export function invalidPeriodPage(w: Words, asked: Period): Html {
+  return html`<h1>${w.t('reports.title')}</h1><p>${w.t('reports.intro')}</p>${periodForm(w, asked, true)}`;
+}
+
+function when(w: Words, iso: string): Html {
+  const [gregorian, hijri] = w.date(iso);
+  return html`<time datetime="${iso}">${gregorian}</time><span class="hijri">${hijri}</span>`;
+}
+
+function summarySection(w: Words, f: Formats, s: Summary): Html {
+  return html`<section aria-labelledby="summary"><h2 id="summary">${w.t('reports.summary')}</h2>
+<table class="tasks" id="summary-table"><caption class="caption">${w.t('reports.summaryCaption')}</caption>${outcomeHead(w, 'license.kind')}
+<tbody><tr data-row="total"><th scope="row">${w.t('reports.all')}</th>${outcomeCells(f, s.total)}</tr>
+${s.byLicenseKind.map((k) => html`<tr data-row="${k.licenseKind}"><th scope="row">${w.t(`license.kind.${k.licenseKind as LicenseKind}`)}</th>${outcomeCells(f, k)}</tr>`)}</tbody></table></section>`;
+}
+
+function overTimeSection(w: Words, f: Formats, granularity: Granularity, parts: { period: Period; total: Outcomes }[]): Html {
+  const columns = parts.map((p) => ({ label: f.part(granularity, p.period.from), values: p.total }));
+  return html`<section aria-labelledby="over-time"><h2 id="over-time">${w.t('reports.overTime')}</h2>
+${legend(w, outcomeSeries(w))}
+${stackedColumns(w, { id: 'chart-over-time', title: w.t('reports.overTime'), desc: w.t('reports.overTimeDesc'), series: outcomeSeries(w), columns })}
+<table class="tasks" id="over-time-table">${outcomeHead(w, `reports.bucket.${granularity}`)}
+<tbody>${parts.map((p, i) => html`<tr><th scope="row"><time datetime="${p.period.from}">${columns[i]!.label}</time></th>${outcomeCells(f, p.total)}</tr>`)}</tbody></table></section>`;
+}
+
+/** A figure of the league table: a column, and a series of the chart it is drawn in. */
+interface Figure {
+  head: MessageKey;
+  value: (r: Office) => number | null;
+  format: (n: number) => string;
+}
+type FigureKey = 'received' | 'issued' | 'median' | 'p90' | 'firstTime' | 'reviews' | 'sla';
+
+const figuresOf = (f: Formats): Record<FigureKey, Figure> => ({
+  received: { head: 'reports.outcome.received', value: (r) => r.received, format: f.count },
+  issued: { head: 'reports.outcome.issued', value: (r) => r.issued, format: f.count },
+  median: { head: 'reports.col.median', value: (r) => r.medianDaysToIssue, format: f.days },
+  p90: { head: 'reports.col.p90', value: (r) => r.p90DaysToIssue, format: f.days },
+  firstTime: { head: 'reports.col.firstTime', value: (r) => r.firstTimeCompleteShare, format: f.share },
+  reviews: { head: 'reports.col.reviews', value: (r) => r.reviewsDecided, format: f.count },
+  sla: { head: 'reports.col.sla', value: (r) => r.slaComplianceShare, format: f.share },
+});
+
+/** The charts of the league table: which figures each draws (a series each); a share is drawn against its whole. */
+const OFFICE_CHARTS: { id: string; title: MessageKey; figures: Partial<Record<FigureKey, string>>; share?: true }[] = [
+  { id: 'chart-volume', title: 'reports.chart.volume', figures: { received: VOLUME_COLOUR } },
+  { id: 'chart-days', title: 'reports.chart.days', figures: { median: MEDIAN_COLOUR, p90: P90_COLOUR } },
+  { id: 'chart-first-time', title: 'reports.chart.firstTime', figures: { firstTime: FIRST_TIME_COLOUR }, share: true },
+  { id: 'chart-sla', title: 'reports.chart.sla', figures: { sla: SLA_COLOUR }, share: true },
+];
+
+function leagueSection(w: Words, f: Formats, o: Offices): Html {
+  const rows = o.offices;
+  const figures = figuresOf(f);
+  const shown = (x: Figure, r: Office) => {
+    const v = x.value(r);
+    return v === null ? w.t('reports.noFigure') : x.format(v);
+  };
+  const charts = OFFICE_CHARTS.map((c) => {
+    const drawn = (Object.entries(c.figures) as [FigureKey, string][]).map(([key, colour]) => ({ key, colour, name: w.t(figures[key].head), figure: figures[key] }));
+    const desc = `${w.t('reports.chart.officeDesc')} ${rows.map((r) => `${officeName(w, r)}: ${drawn.map((d) => shown(d.figure, r)).join(' / ')}`).join(w.t('list.separator'))}`;
+    return html`<h3>${w.t(c.title)}</h3>${drawn.length > 1 ? legend(w, drawn) : ''}
+${horizontalBars(w, {
+  id: c.id,
+  title: w.t(c.title),
+  desc,
+  series: drawn,
+  rows: rows.map((r) => ({ label: officeName(w, r), values: drawn.map((d) => d.figure.value(r)) })),
+  format: drawn[0]!.figure.format,
+  ...(c.share ? { max: 1 } : {}),
+})}`;
+  });
+  return html`<section aria-labelledby="offices"><h2 id="offices">${w.t('reports.offices')}</h2>
+<table class="tasks" id="league-table"><caption class="caption">${w.t('reports.officesCaption')}</caption>
+<thead><tr><th scope="col">${w.t('reports.col.rank')}</th><th scope="col">${w.t('reports.col.office')}</th>${Object.values(figures).map((x) => html`<th scope="col">${w.t(x.head)}</th>`)}</tr></thead>
+<tbody>${rows.map(
+    (r, i) => html`<tr data-office="${r.officeId ?? ''}"><td>${ltr(f.count(i + 1))}</td><th scope="row"><bdi>${officeName(w, r)}</bdi>${r.officeId ? html`<br>${ltr(r.officeId)}` : ''}</th>
+${(Object.entries(figures) as [FigureKey, Figure][]).map(([key, x]) => html`<td data-figure="${key}">${ltr(shown(x, r))}</td>`)}</tr>`,
+  )}</tbody></table>
+${charts}
+</section>`;
+}
+
+function downloads(w: Words, p: Period): Html {
+  const query = new URLSearchParams({ from: p.from, to: p.to });
+  return html`<section aria-labelledby="download"><h2 id="download">${w.t('reports.download')}</h2><p class="hint">${w.t('reports.csvHint')}</p>
+<ul><li><a id="csv-summary" href="/console/reports/summary.csv?${query}" download>${w.t('reports.csv.summary')}</a></li>
+<li><a id="csv-offices" href="/console/reports/offices.csv?${query}" download>${w.t('reports.csv.offices')}</a></li></ul></section>`;
+}
+
+export function reportsPage(
+  w: Words,
+  r: { period: Period; summary: Summary; offices: Offices; granularity: Granularity; parts: { period: Period; total: Outcomes }[] },
+): Html {
+  const f = formats(w);
+  const received = r.summary.total.received;
+  return html`<h1>${w.t('reports.title')}</h1><p>${w.t('reports.intro')}</p>
+${periodForm(w, r.period, false)}
+<dl class="summary"><dt>${w.t('reports.from')}</dt><dd>${when(w, r.period.from)}</dd><dt>${w.t('reports.to')}</dt><dd>${when(w, r.period.to)}</dd></dl>
+${summarySection(w, f, r.summary)}
+${received === 0 ? html`<p id="reports-empty">${w.t('reports.empty')}</p>` : html`${overTimeSection(w, f, r.granularity, r.parts)}${leagueSection(w, f, r.offices)}`}
+${downloads(w, r.period)}`;
+}

