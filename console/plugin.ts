@@ -11,6 +11,7 @@ import applicationPages from './applications/routes';
 import inboxPages from './inbox/routes';
 import operationsPages from './operations/routes';
 import auditPages from './audit/routes';
+import supervisionPages from './supervision/routes';
 import { pagePolicy } from './html';
 
 
@@ -44,6 +45,7 @@ const consolePlugin: FastifyPluginAsync<ConsoleOptions> = async (app, { config }
   await app.register(inboxPages);
   await app.register(operationsPages);
   await app.register(auditPages);
+  await app.register(supervisionPages);
 };
 
 // Encapsulated: the page policy is for these routes only (Swagger UI at /docs brings its own scripts).

@@ -11,6 +11,7 @@ import { casePage } from '../applications/view';
 import { CSRF_FIELD, signedIn, type ConsoleSession } from '../auth/plugin';
 import { html, layout, ltr, type Html } from '../html';
 import { localeOf, words, type Words } from '../i18n';
+import { taskSupervision } from '../supervision/views';
 
 const VIEWS = ['mine', 'unassigned', 'overdue', 'all'] as const;
 type View = (typeof VIEWS)[number];
@@ -21,7 +22,7 @@ const REASON_CODE = /^[A-Z][A-Z0-9_]{1,59}$/;
 const PAGE_SIZE = 25;
 
 /** Why the case would not take the change, in the words the API answers with; undefined for a fault, which the error handler answers. */
-function refusalOf(err: unknown): string | undefined {
+export function refusalOf(err: unknown): string | undefined {
   if (err instanceof HttpError && (err.statusCode === 409 || err.statusCode === 403 || err.statusCode === 400)) return err.message;
   // The workflow's validator refused (someone else holds it, already decided): nothing was written.
   if (err instanceof WorkflowUpdateFailedError) return err.cause instanceof ApplicationFailure ? err.cause.message : (err.cause?.message ?? err.message);
@@ -121,6 +122,7 @@ ${(['approve', 'reject', 'return'] as const).map((d) => html`<div><input type="r
 ${csrf(session)}<div><button type="submit">${w.t('task.submitDecision')}</button></div></form>`
     : ''
 }
+${taskSupervision(w, session, task)}
 ${casePage(w, view)}`;
     return send(reply, refusal ? 409 : 200, layout(w, { title: 'task.title', path: `/console/tasks/${encodeURIComponent(id)}`, body, home: '/console/tasks' }));
   }
