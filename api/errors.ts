@@ -23,7 +23,10 @@ export const forbidden = (message: string, field?: string) => new HttpError(403,
 /** A path no route matches: the not-found handler's answer, and app.ts's before a body is read. */
 export const noRoute = (req: FastifyRequest) => new HttpError(404, 'not_found', `no route ${req.method} ${req.url.split('?')[0]}`);
 
-function validationField(err: FastifyError): string | undefined {
+/** A schema's refusal: Fastify's error, or the one a route that attaches validation (the console's forms) is handed. */
+type ValidationFailure = { validation?: FastifyError['validation']; validationContext?: string; message: string };
+
+function validationField(err: ValidationFailure): string | undefined {
   const first = err.validation?.[0];
   if (!first) return undefined;
   const base = `${err.validationContext ?? 'body'}${first.instancePath}`;
@@ -50,6 +53,12 @@ function validationMessage(errors: ValidationErrors, fallback: string): string {
       return e.keyword === 'const' ? [params.allowedValue] : e.keyword === 'enum' ? (params.allowedValues ?? []) : [];
     });
   return allowed.length > 0 ? `must be one of ${[...new Set(allowed)].join(', ')}` : (first.message ?? fallback);
+}
+
+/** What the API answers when a request's schema refused it (the console's forms say the same): the field, and what was wrong with it. */
+export function validationRefusal(err: ValidationFailure): { field?: string; message: string } {
+  const field = validationField(err);
+  return { field, message: `${field ?? 'request'}: ${validationMessage(err.validation ?? [], err.message)}` };
 }
 
 /** gRPC codes under which the workflow service cannot take a call now but may soon. */
@@ -98,8 +107,8 @@ export default fp(async function errorHandler(app: FastifyInstance) {
       return reply.status(err.statusCode).send({ error: err.code, message: err.message, ...(err.field ? { field: err.field } : {}) });
     }
     if (err.validation) {
-      const field = validationField(err);
-      return reply.status(400).send({ error: 'validation_failed', message: `${field ?? 'request'}: ${validationMessage(err.validation, err.message)}`, ...(field ? { field } : {}) });
+      const { field, message } = validationRefusal(err);
+      return reply.status(400).send({ error: 'validation_failed', message, ...(field ? { field } : {}) });
     }
     if (err instanceof WorkflowUpdateFailedError) {
       // The workflow's validator refused: nothing was written to its history.

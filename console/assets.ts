@@ -42,7 +42,7 @@ main { padding-block: 24px 48px; }
 h1 { font-size: 1.8rem; margin-block: 0 16px; }
 label { display: block; font-weight: 700; }
 .hint { color: var(--muted); margin-block: 4px 8px; }
-input[type=text] { font: inherit; inline-size: min(100%, 20em); padding: 6px; border: 2px solid var(--ink); }
+input[type=text], input[type=number], input[type=date] { font: inherit; inline-size: min(100%, 20em); padding: 6px; border: 2px solid var(--ink); }
 button { font: inherit; margin-block-start: 16px; padding: 8px 16px; color: #fff; background: var(--ok); border: 0; box-shadow: 0 2px 0 #002d18; cursor: pointer; }
 .panel { padding: 16px; margin-block-end: 24px; border-inline-start: 8px solid var(--ok); background: #f3f2f1; }
 .panel.bad { border-color: var(--bad); }

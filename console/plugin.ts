@@ -14,6 +14,7 @@ import auditPages from './audit/routes';
 import filingPages from './filing/routes';
 import caseActionPages from './applications/actions';
 import reportsPages from './reports/routes';
+import supervisionPages from './supervision/routes';
 import { pagePolicy } from './html';
 
 
@@ -50,6 +51,7 @@ const consolePlugin: FastifyPluginAsync<ConsoleOptions> = async (app, { config }
   await app.register(filingPages, { config });
   await app.register(caseActionPages, { config });
   await app.register(reportsPages);
+  await app.register(supervisionPages);
 };
 
 // Encapsulated: the page policy is for these routes only (Swagger UI at /docs brings its own scripts).

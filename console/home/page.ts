@@ -5,6 +5,7 @@ import { can, Operation } from '../../domain/access';
 import { html, layout } from '../html';
 import { localeOf, words } from '../i18n';
 import { CSRF_FIELD, signedIn } from '../auth/plugin';
+import { maySupervise } from '../supervision/views';
 
 const homePage: FastifyPluginAsync = async (app) => {
   app.get('/console', { config: { public: true }, schema: { hide: true } }, async (req, reply) => {
@@ -27,6 +28,7 @@ const homePage: FastifyPluginAsync = async (app) => {
   ${can(p, Operation.operationsRead) ? html`<li><a href="/console/operations">${w.t('ops.title')}</a></li>` : ''}
   ${can(p, Operation.auditRead) ? html`<li><a href="/console/audit">${w.t('audit.title')}</a></li>` : ''}
   ${can(p, Operation.reportRead) ? html`<li><a href="/console/reports">${w.t('reports.title')}</a></li>` : ''}
+  ${maySupervise(p) ? html`<li><a href="/console/offices">${w.t('offices.title')}</a></li><li><a href="/console/accreditation-rounds">${w.t('rounds.title')}</a></li>` : ''}
 </ul></nav>
 <form method="post" action="/console/logout">
   <input type="hidden" name="${CSRF_FIELD}" value="${session.csrf}">

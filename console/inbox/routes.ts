@@ -12,6 +12,7 @@ import { casePage } from '../applications/view';
 import { CSRF_FIELD, signedIn, type ConsoleSession } from '../auth/plugin';
 import { html, layout, ltr, type Html } from '../html';
 import { localeOf, words, type Words } from '../i18n';
+import { taskSupervision } from '../supervision/views';
 
 const VIEWS = ['mine', 'unassigned', 'overdue', 'all'] as const;
 type View = (typeof VIEWS)[number];
@@ -121,6 +122,7 @@ ${(['approve', 'reject', 'return'] as const).map((d) => html`<div><input type="r
 ${csrf(session)}<div><button type="submit">${w.t('task.submitDecision')}</button></div></form>`
     : ''
 }
+${taskSupervision(w, session, task)}
 ${casePage(w, view, await caseActions(app, w, session, view))}`;
     return send(reply, refusal ? 409 : 200, layout(w, { title: 'task.title', path: `/console/tasks/${encodeURIComponent(id)}`, body, home: '/console/tasks' }));
   }

@@ -15,6 +15,20 @@ export function launchBrowser(): Promise<Browser> {
   return chromium.launch({ executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium', args: FLAGS });
 }
 
+/** The development issuer's password for everyone it knows. */
+const DEV_PASSWORD = 'tarkhees';
+
+/** A fresh browser context signed in through the issuer's login page (a test environment's people sign in by their Who), on the console's home. */
+export async function signInAs(browser: Browser, base: string, username: string): Promise<Page> {
+  const page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+  await page.goto(`${base}/console`);
+  await page.fill('#username', username);
+  await page.fill('#password', DEV_PASSWORD);
+  await page.click('button[type=submit]');
+  await page.waitForURL(`${base}/console`);
+  return page;
+}
+
 export interface AxeViolation {
   id: string;
   impact: string | null;
