@@ -10,6 +10,7 @@ import licensePages from './licenses/page';
 import applicationPages from './applications/routes';
 import inboxPages from './inbox/routes';
 import operationsPages from './operations/routes';
+import bulkRepairPages from './operations/bulk';
 import auditPages from './audit/routes';
 import { pagePolicy } from './html';
 
@@ -43,6 +44,7 @@ const consolePlugin: FastifyPluginAsync<ConsoleOptions> = async (app, { config }
   await app.register(applicationPages);
   await app.register(inboxPages);
   await app.register(operationsPages);
+  await app.register(bulkRepairPages);
   await app.register(auditPages);
 };
 

@@ -33,12 +33,19 @@ export async function seriousViolations(page: Page): Promise<AxeViolation[]> {
   return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => ({ ...v, nodes: v.nodes.map((n) => ({ target: n.target })) }));
 }
 
-/** The page as it is, in Arabic and then in English (`<name>-ar.png`, `<name>-en.png`), left in Arabic after. */
-export async function screenshotsInBothLanguages(page: Page, dir: string, name: string): Promise<void> {
+/**
+ * The page as it is, in Arabic and then in English (`<name>-ar.png`, `<name>-en.png`), left in Arabic after.
+ * `reach`: how to come to the page again in a language, for a page that answers a form's POST (its
+ * address alone shows the form); by default, the page's address with `?lang=`.
+ */
+export async function screenshotsInBothLanguages(page: Page, dir: string, name: string, reach?: (lang: 'ar' | 'en') => Promise<void>): Promise<void> {
   const at = new URL(page.url());
   const shoot = async (lang: 'ar' | 'en') => {
-    at.searchParams.set('lang', lang);
-    await page.goto(at.toString());
+    if (reach) await reach(lang);
+    else {
+      at.searchParams.set('lang', lang);
+      await page.goto(at.toString());
+    }
     await page.screenshot({ path: `${dir}/${name}-${lang}.png`, fullPage: true });
   };
   await shoot('en');
