@@ -8,14 +8,14 @@
 // tick is refused; confirmed, each listed case shows that it moved, and is
 // issued. The audit log has both runs under the administrator.
 import { sql } from 'drizzle-orm';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Page, Response } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rowsOf } from '../db/client';
 import { freePort } from '../scripts/ports';
 import { workflowIdFor } from '../workflows/application/contract';
 import { startTestEnv, waitFor, type TestEnv } from './support/env';
-import { approve, call, commercialApplication, crNumber, decide, submitOk, waitForApp, waitForStage } from './support/fixtures';
-import { launchBrowser, screenshotsInBothLanguages, seriousViolations } from './support/browser';
+import { call, heldByLaborOffice, waitForApp } from './support/fixtures';
+import { launchBrowser, screenshotsInBothLanguages, seriousViolations, signedInAs, submitForm } from './support/browser';
 
 let env: TestEnv;
 let browser: Browser;
@@ -39,31 +39,19 @@ afterAll(async () => {
   await env?.close();
 });
 
-async function signedInAs(who: 'admin' | 'supervisor'): Promise<Page> {
-  const page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
-  await page.goto(`${base}/console`);
-  await page.fill('#username', who);
-  await page.fill('#password', 'tarkhees');
-  await page.click('button[type=submit]');
-  await page.waitForURL(`${base}/console`);
-  return page;
-}
+const signedIn = (who: 'admin' | 'supervisor') => signedInAs(browser, base, who);
 
-/** A case the Labor Office holds as non-compliant, stuck (listed for a second's age), its workflow waiting on its timers alone. */
-async function heldByLabor(): Promise<{ id: string; cr: string }> {
-  const cr = crNumber(7);
-  const body = commercialApplication();
-  const id = await submitOk(env.api, { ...body, establishment: { ...body.establishment, crNumber: cr } });
-  await waitForStage(env.api, id, 'review');
-  await decide(env.api, id, approve('technical'));
-  await waitForStage(env.api, id, 'on_hold');
+/** A case the Labor Office holds, stuck (listed for a second's age), its workflow waiting on its timers alone. */
+async function heldAndQuiet(): Promise<{ id: string; cr: string }> {
+  const held = await heldByLaborOffice(env.api);
+  const { id } = held;
   await waitFor(`${id} stuck`, async () => (await call(env.api, 'admin', 'GET', '/operations/stuck?olderThan=1s&reason=waiting_on_agency')).json().items.some((c: { id: string }) => c.id === id) || undefined);
   // No activity or workflow task left to run: from here only a timer (minutes away) or a repair adds to its history.
   await waitFor(`${id} quiet`, async () => {
     const { raw } = await env.client.workflow.getHandle(workflowIdFor(id)).describe();
     return ((raw.pendingActivities?.length ?? 0) === 0 && !raw.pendingWorkflowTask) || undefined;
   });
-  return { id, cr };
+  return held;
 }
 
 /** What a dry run must leave as it was: the case's last transition and its workflow's history. */
@@ -80,23 +68,21 @@ const clear = (cr: string) =>
 async function dryRun(page: Page) {
   await page.selectOption('#action', 'recheck_agencies');
   await page.fill('#reason', WHY);
-  const [answer] = await Promise.all([
-    page.waitForResponse((r) => r.url().endsWith('/console/operations/bulk') && r.request().method() === 'POST'),
-    page.click('form.decision button[type=submit]'),
-  ]);
-  expect(answer.status(), (await answer.text()).replace(/\s+/g, ' ').slice(0, 600)).toBe(200);
-  await page.waitForLoadState();
+  await expectOk(await submitForm(page, 'form.decision button[type=submit]'));
 }
+
+/** A 200, or the page's text in the failure. */
+const expectOk = async (answer: Response) => expect(answer.status(), (await answer.text()).replace(/\s+/g, ' ').slice(0, 600)).toBe(200);
 
 const listed = (page: Page, table: string) => page.locator(`${table} tbody tr`).evaluateAll((rows) => rows.map((r) => r.getAttribute('data-case')).sort());
 
 describe('a bulk repair in the console', () => {
   it('lists what it would do and changes nothing, then repairs exactly the cases it listed, and each moves', async () => {
-    const [a, b] = await Promise.all([heldByLabor(), heldByLabor()]);
+    const [a, b] = await Promise.all([heldAndQuiet(), heldAndQuiet()]);
     const ids = [a.id, b.id].sort();
     const before = { [a.id]: await footprint(a.id), [b.id]: await footprint(b.id) };
 
-    const page = await signedInAs('admin');
+    const page = await signedIn('admin');
     await page.goto(`${base}/console/operations?olderThan=1s`);
     await page.click('.bulk-links a[href*="stuck=waiting_on_agency"]');
     expect(await page.inputValue('#stuck')).toBe('waiting_on_agency');
@@ -124,28 +110,18 @@ describe('a bulk repair in the console', () => {
     expect([...dry!.details.cases].sort()).toEqual(ids);
 
     // Stuck after the dry run, and cleared by the office like the others: the confirmed run must not touch it.
-    const late = await heldByLabor();
+    const late = await heldAndQuiet();
     const lateBefore = await footprint(late.id);
     await Promise.all([a, b, late].map((c) => clear(c.cr)));
 
     // Without the tick: refused, the list again (still the two it showed), nothing run.
-    const [refused] = await Promise.all([
-      page.waitForResponse((r) => r.url().endsWith('/console/operations/bulk') && r.request().method() === 'POST'),
-      page.click('#confirm-run button[type=submit]'),
-    ]);
-    expect(refused.status()).toBe(409);
-    await page.waitForLoadState();
+    expect((await submitForm(page, '#confirm-run button[type=submit]')).status()).toBe(409);
     expect(await page.textContent('.error-summary')).toContain('أكّد الإجراء أولًا.');
     expect(await listed(page, '#dry-run')).toEqual(ids);
     for (const id of ids) expect(await footprint(id)).toEqual(before[id]);
 
     await page.check('#confirm');
-    const [answer] = await Promise.all([
-      page.waitForResponse((r) => r.url().endsWith('/console/operations/bulk') && r.request().method() === 'POST'),
-      page.click('#confirm-run button[type=submit]'),
-    ]);
-    expect(answer.status(), (await answer.text()).replace(/\s+/g, ' ').slice(0, 600)).toBe(200);
-    await page.waitForLoadState();
+    await expectOk(await submitForm(page, '#confirm-run button[type=submit]'));
     expect(await listed(page, '#results')).toEqual(ids);
     for (const id of ids) {
       const row = page.locator(`#results tr[data-case="${id}"]`);
@@ -173,17 +149,12 @@ describe('a bulk repair in the console', () => {
   });
 
   it('refuses a choice the API would refuse, naming the field, and keeps what was typed', async () => {
-    const page = await signedInAs('admin');
+    const page = await signedIn('admin');
     await page.goto(`${base}/console/operations/bulk?olderThan=1s`);
     // An extension needs its new deadline.
     await page.selectOption('#action', 'extend_deadline');
     await page.fill('#reason', 'more time for everyone');
-    const [answer] = await Promise.all([
-      page.waitForResponse((r) => r.url().endsWith('/console/operations/bulk') && r.request().method() === 'POST'),
-      page.click('form.decision button[type=submit]'),
-    ]);
-    expect(answer.status()).toBe(400);
-    await page.waitForLoadState();
+    expect((await submitForm(page, 'form.decision button[type=submit]')).status()).toBe(400);
     expect(await page.textContent('.error-summary')).toContain('المهلة الجديدة (للتمديد)');
     expect(await page.inputValue('#reason')).toBe('more time for everyone');
     expect(await seriousViolations(page)).toEqual([]);
@@ -191,7 +162,7 @@ describe('a bulk repair in the console', () => {
   });
 
   it('is not offered to a supervisor, who may see stuck cases but not repair them', async () => {
-    const page = await signedInAs('supervisor');
+    const page = await signedIn('supervisor');
     await page.goto(`${base}/console/operations?olderThan=1s`);
     expect(await page.locator('.bulk-links').count()).toBe(0);
     expect((await page.goto(`${base}/console/operations/bulk`))?.status()).toBe(403);

@@ -3,7 +3,7 @@
 // run inside the page, for the accessibility checks.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Page, type Response } from 'playwright-core';
 
 const require = createRequire(import.meta.url);
 const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
@@ -13,6 +13,27 @@ const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking
 
 export function launchBrowser(): Promise<Browser> {
   return chromium.launch({ executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium', args: FLAGS });
+}
+
+/** The development password every test person signs in with on the built-in issuer's login page. */
+const PASSWORD = 'tarkhees';
+
+/** A fresh browser context signed in through the login page as `username` (a test environment's Who), on the console's home. */
+export async function signedInAs(browser: Browser, base: string, username: string): Promise<Page> {
+  const page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+  await page.goto(`${base}/console`);
+  await page.fill('#username', username);
+  await page.fill('#password', PASSWORD);
+  await page.click('button[type=submit]');
+  await page.waitForURL(`${base}/console`);
+  return page;
+}
+
+/** Clicks a form's submit button and answers the POST it sends (the page loaded after it). */
+export async function submitForm(page: Page, button: string): Promise<Response> {
+  const [answer] = await Promise.all([page.waitForResponse((r) => r.request().method() === 'POST' && r.request().isNavigationRequest()), page.click(button)]);
+  await page.waitForLoadState();
+  return answer;
 }
 
 export interface AxeViolation {
