@@ -47,6 +47,8 @@ button { font: inherit; margin-block-start: 16px; padding: 8px 16px; color: #fff
 .panel { padding: 16px; margin-block-end: 24px; border-inline-start: 8px solid var(--ok); background: #f3f2f1; }
 .panel.bad { border-color: var(--bad); }
 .panel h2 { margin: 0; font-size: 1.4rem; }
+.panel > p:only-child { margin: 0; }
+.counts { display: flex; flex-wrap: wrap; gap: 8px 24px; list-style: none; padding: 0; margin: 8px 0 0; }
 dl.summary { display: grid; grid-template-columns: minmax(10em, 1fr) 2fr; margin: 0 0 24px; border-block-start: 1px solid var(--line); }
 dl.summary dt, dl.summary dd { margin: 0; padding-block: 8px; border-block-end: 1px solid var(--line); }
 dl.summary dt { font-weight: 700; padding-inline-end: 16px; }

@@ -10,6 +10,7 @@ import licensePages from './licenses/page';
 import applicationPages from './applications/routes';
 import inboxPages from './inbox/routes';
 import operationsPages from './operations/routes';
+import bulkRepairPages from './operations/bulk';
 import auditPages from './audit/routes';
 import filingPages from './filing/routes';
 import caseActionPages from './applications/actions';
@@ -47,6 +48,7 @@ const consolePlugin: FastifyPluginAsync<ConsoleOptions> = async (app, { config }
   await app.register(applicationPages);
   await app.register(inboxPages);
   await app.register(operationsPages);
+  await app.register(bulkRepairPages);
   await app.register(auditPages);
   await app.register(filingPages, { config });
   await app.register(caseActionPages, { config });

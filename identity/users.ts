@@ -1,7 +1,7 @@
 // The people of a single-machine setup: one user of every role, working for two
 // seeded offices. Development only: the built-in issuer signs tokens for them
 // with one shared password, and production points AUTH_ISSUER at a real provider.
-import type { Role, StaffRole } from '../domain/access';
+import { ROLES, type Role, type StaffRole } from '../domain/access';
 import type { OfficeApplication } from '../domain/office';
 
 export interface SeedUser {
@@ -69,3 +69,6 @@ export const SEED_USERS: SeedUser[] = [
   { username: 'admin', name: 'Tarkhees Administrator', roles: ['administrator'] },
   { username: 'auditor', name: 'Nora Al-Khaldi (Internal Audit)', roles: ['auditor'] },
 ];
+
+/** One sign-in per role, the first seeded person who holds it: what `npm start` prints, and Keycloak's demo realm must have. */
+export const DEV_SIGN_INS: SeedUser[] = ROLES.map((role) => SEED_USERS.find((u) => u.roles.includes(role))!);

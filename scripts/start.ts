@@ -5,24 +5,13 @@
 // which is why worker and API share this process here.
 import { loadConfig } from '../config';
 import { importOffices, openDevRound } from '../identity/seed';
-import { SEED_OFFICES } from '../identity/users';
+import { DEV_SIGN_INS, SEED_OFFICES } from '../identity/users';
 import { fileDemoCase } from './demo';
 import { onStopSignal } from '../integrations/signals';
 import { startSystem } from '../system';
 
 const TEMPORAL_UI_PORT = Number(process.env.TEMPORAL_UI_PORT ?? 8233);
 
-/** One sign-in per role of the built-in issuer's people, for the start's banner. */
-const SIGN_INS: [role: string, username: string][] = [
-  ['applicant', 'sara'],
-  ['office clerk', 'clerk.ahsa'],
-  ['health specialist', 'health.ahsa'],
-  ['technical inspector', 'inspector.ahsa'],
-  ['office manager', 'manager.ahsa'],
-  ['supervisor', 'supervisor'],
-  ['administrator', 'admin'],
-  ['auditor', 'auditor'],
-];
 
 async function main() {
   const config = loadConfig();
@@ -58,7 +47,7 @@ async function main() {
         `  OpenAPI docs      ${api}/docs`,
         `  License check     ${api}/verify`,
         `  Web console       ${api}/console${issuer ? ' (password "tarkhees" for everyone below)' : ''}`,
-        ...(issuer ? SIGN_INS.map(([role, user]) => `    ${role.padEnd(24)}${user}`) : []),
+        ...(issuer ? DEV_SIGN_INS.map((u) => `    ${u.roles[0]!.replaceAll('_', ' ').padEnd(24)}${u.username}`) : []),
         `  Temporal Web UI   ${devServer?.uiUrl ?? '(external Temporal: its own UI)'}`,
         `  Temporal gRPC     ${config.temporal.address}`,
         ...(metrics ? [`  Worker metrics    ${metrics.url}`] : []),

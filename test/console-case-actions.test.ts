@@ -9,7 +9,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rowsOf } from '../db/client';
 import { freePort } from '../scripts/ports';
-import { launchBrowser, screenshotsInBothLanguages, seriousViolations } from './support/browser';
+import { launchBrowser, screenshotsInBothLanguages, seriousViolations, signInAs } from './support/browser';
 import { startTestEnv, waitFor, type TestEnv, type Who } from './support/env';
 import { commercialApplication, getApp, submit, waitForStage } from './support/fixtures';
 import { commercialUploads, sample } from './support/uploads';
@@ -31,16 +31,7 @@ afterAll(async () => {
   await env?.close();
 });
 
-async function signedInAs(who: Who): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  const page = await context.newPage();
-  await page.goto(`${base}/console`);
-  await page.fill('#username', who);
-  await page.fill('#password', 'tarkhees');
-  await page.click('button[type=submit]');
-  await page.waitForURL(`${base}/console`);
-  return page;
-}
+const signedInAs = (who: Who): Promise<Page> => signInAs(browser, base, who);
 
 /** A clothing shop filed by office A's clerk for the environment's applicant, with `documents` of its four. */
 async function fileFor(body: ReturnType<typeof commercialApplication>): Promise<string> {

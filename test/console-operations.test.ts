@@ -6,13 +6,13 @@
 // establishment, "ask the agencies again" is run with a reason, the page says
 // the case moved (its own recheck is minutes away), and it is issued.
 import { sql } from 'drizzle-orm';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rowsOf } from '../db/client';
 import { freePort } from '../scripts/ports';
 import { startTestEnv, waitFor, type TestEnv } from './support/env';
-import { approve, call, commercialApplication, crNumber, decide, submitOk, waitForApp, waitForStage } from './support/fixtures';
-import { launchBrowser, screenshotsInBothLanguages, seriousViolations } from './support/browser';
+import { approve, call, commercialApplication, decide, heldByLaborOffice, submitOk, waitForApp, waitForStage } from './support/fixtures';
+import { launchBrowser, screenshotsInBothLanguages, seriousViolations, signInAs } from './support/browser';
 
 let env: TestEnv;
 let browser: Browser;
@@ -37,15 +37,7 @@ afterAll(async () => {
   await env?.close();
 });
 
-async function signedInAs(who: 'admin' | 'auditor' | 'supervisor'): Promise<Page> {
-  const page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
-  await page.goto(`${base}/console`);
-  await page.fill('#username', who);
-  await page.fill('#password', 'tarkhees');
-  await page.click('button[type=submit]');
-  await page.waitForURL(`${base}/console`);
-  return page;
-}
+const signedIn = (who: 'admin' | 'auditor' | 'supervisor') => signInAs(browser, base, who);
 
 describe('stuck cases in the console', () => {
   it('names the failing call of a case whose agency is down', async () => {
@@ -55,7 +47,7 @@ describe('stuck cases in the console', () => {
       await waitForStage(env.api, id, 'review');
       await decide(env.api, id, approve('technical'));
       await waitForApp(env.api, id, 'labor unavailable', (a) => a.agencies.labor_office?.state === 'unavailable');
-      const page = await signedInAs('admin');
+      const page = await signedIn('admin');
       await page.goto(`${base}/console/operations/cases/${id}`);
       expect(await page.textContent('main')).toContain('checkAgency');
       expect(await seriousViolations(page)).toEqual([]);
@@ -66,16 +58,11 @@ describe('stuck cases in the console', () => {
   });
 
   it('finds a case held by an agency, rechecks it once the agency clears it, and sees it move', async () => {
-    const cr = crNumber(7);
-    const body = commercialApplication();
-    const id = await submitOk(env.api, { ...body, establishment: { ...body.establishment, crNumber: cr } });
-    await waitForStage(env.api, id, 'review');
-    await decide(env.api, id, approve('technical'));
-    await waitForStage(env.api, id, 'on_hold');
+    const { id, cr } = await heldByLaborOffice(env.api);
     // Stuck once it has not moved for the age asked (a second here).
     await waitFor(`${id} stuck`, async () => (await call(env.api, 'admin', 'GET', '/operations/stuck?olderThan=1s')).json().items.some((c: { id: string }) => c.id === id) || undefined);
 
-    const page = await signedInAs('admin');
+    const page = await signedIn('admin');
     await page.click('a[href="/console/operations"]');
     await page.goto(`${base}/console/operations?olderThan=1s`);
     expect(Number(await page.textContent('[data-reason=waiting_on_agency]'))).toBeGreaterThanOrEqual(1);
@@ -114,7 +101,7 @@ describe('stuck cases in the console', () => {
     await page.context().close();
 
     // The auditor finds that repair in the audit log, filtered by the case.
-    const auditor = await signedInAs('auditor');
+    const auditor = await signedIn('auditor');
     await auditor.click('a[href="/console/audit"]');
     await auditor.fill('#applicationId', id);
     await auditor.click('form.filters button');
@@ -126,10 +113,10 @@ describe('stuck cases in the console', () => {
   });
 
   it('shows a supervisor the stuck cases but no repair, and an auditor neither, as the API does', async () => {
-    const auditor = await signedInAs('auditor');
+    const auditor = await signedIn('auditor');
     expect((await auditor.goto(`${base}/console/operations`))?.status()).toBe(403);
     await auditor.context().close();
-    const page = await signedInAs('supervisor');
+    const page = await signedIn('supervisor');
     const res = await page.goto(`${base}/console/operations?olderThan=1s`);
     expect(res?.status()).toBe(200);
     const anyCase = page.locator('a[href^="/console/operations/cases/"]').first();

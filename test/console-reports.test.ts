@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../scripts/ports';
 import { startTestEnv, type TestEnv, type Who } from './support/env';
 import { call, commercialApplication, healthApplication, submit, waitForApp, waitForStage } from './support/fixtures';
-import { launchBrowser, screenshotsInBothLanguages, seriousViolations, signedInPage } from './support/browser';
+import { launchBrowser, screenshotsInBothLanguages, seriousViolations, signInAs } from './support/browser';
 
 let env: TestEnv;
 let browser: Browser;
@@ -125,7 +125,7 @@ afterAll(async () => {
   await env?.close();
 });
 
-const signedInAs = (who: Who): Promise<Page> => signedInPage(browser, base, who);
+const signedInAs = (who: Who): Promise<Page> => signInAs(browser, base, who);
 
 /** A table row's figures by their cells' names (data-outcome or data-figure). */
 async function figures(row: Locator, attribute: 'data-outcome' | 'data-figure'): Promise<Record<string, string>> {

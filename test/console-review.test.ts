@@ -11,7 +11,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestEnv, waitFor, type TestEnv, type Who } from './support/env';
 import { call, healthApplication, submit, waitForApp, waitForStage } from './support/fixtures';
-import { launchBrowser, screenshotsInBothLanguages, seriousViolations } from './support/browser';
+import { launchBrowser, screenshotsInBothLanguages, seriousViolations, signInAs } from './support/browser';
 import { commercialUploads, uploadOk, sample } from './support/uploads';
 
 let env: TestEnv;
@@ -43,16 +43,7 @@ afterAll(async () => {
   await env?.close();
 });
 
-async function signedInAs(who: Who): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  const page = await context.newPage();
-  await page.goto(`${base}/console`);
-  await page.fill('#username', who);
-  await page.fill('#password', 'tarkhees');
-  await page.click('button[type=submit]');
-  await page.waitForURL(`${base}/console`);
-  return page;
-}
+const signedIn = (who: Who) => signInAs(browser, base, who);
 
 async function claimAndDecide(page: Page, kind: 'health' | 'technical') {
   await page.goto(`${base}/console/tasks?view=unassigned`);
@@ -66,7 +57,7 @@ async function claimAndDecide(page: Page, kind: 'health' | 'technical') {
 
 describe('reviewing in the console', () => {
   it('lets the health specialist find the task in the inbox, open its documents, claim it and approve', async () => {
-    const page = await signedInAs('health');
+    const page = await signedIn('health');
     await page.click('a[href="/console/tasks"]');
     await page.click('a[href^="/console/tasks?view=unassigned"]');
     // The badge counts what the list shows: the office's two reviews of the case, nobody's yet.
@@ -107,7 +98,7 @@ describe('reviewing in the console', () => {
   });
 
   it('refuses a task someone else holds, saying why on the page', async () => {
-    const first = await signedInAs('inspector');
+    const first = await signedIn('inspector');
     await first.goto(`${base}/console/tasks/${encodeURIComponent(`${caseId}:technical:1`)}`);
     // Another inspector of the office claims it first, through the API.
     const other = await env.token({ sub: 'inspector-2', roles: ['technical_inspector'], officeId: env.offices.a, name: 'Other' });
@@ -124,7 +115,7 @@ describe('reviewing in the console', () => {
   });
 
   it("lists the applicant's own applications, and each opens its case page", async () => {
-    const page = await signedInAs('applicant');
+    const page = await signedIn('applicant');
     await page.click('a[href="/console/applications"]');
     const rows = page.locator('table.tasks tbody tr');
     expect(await rows.count()).toBe(1);
@@ -142,7 +133,7 @@ describe('reviewing in the console', () => {
     // The escalation the SLA clock writes for an overdue review (test/tasks.test.ts makes one for real, in 30 s).
     await env.db.db.execute(sql`insert into notifications (dedupe_key, audience, office_id, application_id, task_id, kind, message_ar, message_en)
       values (${`${caseId}:escalation:test`}, 'supervisor', ${env.offices.a}, ${caseId}, ${`${caseId}:technical:1`}, 'task_overdue', 'مراجعة فنية متأخرة', 'A technical review is overdue')`);
-    const page = await signedInAs('supervisor');
+    const page = await signedIn('supervisor');
     await page.click('a[href="/console/escalations"]');
     expect(await page.textContent('ul.escalations')).toContain('مراجعة فنية متأخرة');
     expect(await seriousViolations(page)).toEqual([]);
@@ -157,7 +148,7 @@ describe('reviewing in the console', () => {
 
   it('shows the applicant the issued case, and its link leads to the license check', async () => {
     await waitForApp(env.api, caseId, 'issued', (a) => a.status === 'issued');
-    const page = await signedInAs('applicant');
+    const page = await signedIn('applicant');
     await page.goto(`${base}/console/applications/${caseId}`);
     expect(await page.textContent('[role=status] h2')).toBe('صادرة');
     expect(await seriousViolations(page)).toEqual([]);
@@ -165,7 +156,7 @@ describe('reviewing in the console', () => {
     await page.click('a[href^="/verify/"]');
     expect(await page.textContent('[role=status] h2')).toBe('رخصة سارية');
     // Another office's staff: as if there were no such case.
-    const b = await signedInAs('clerkB');
+    const b = await signedIn('clerkB');
     const res = await b.goto(`${base}/console/applications/${caseId}`);
     expect(res?.status()).toBe(404);
     await page.context().close();
@@ -173,7 +164,7 @@ describe('reviewing in the console', () => {
   });
 
   it("refuses a suspended office's staff any change from a page, and a revoked one's even reading, as the API does", async () => {
-    const page = await signedInAs('health');
+    const page = await signedIn('health');
     const standing = (action: 'suspend' | 'revoke') => call(env.api, 'supervisor', 'POST', `/offices/${env.offices.a}/standing`, { action, reason: 'inspection findings' });
     expect((await standing('suspend')).statusCode).toBe(200);
     await waitFor('office A suspended', async () => (await call(env.api, 'supervisor', 'GET', `/offices/${env.offices.a}`)).json().status === 'suspended' || undefined);

@@ -67,7 +67,12 @@ const operations: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (req) => {
-      const result = await app.operations.bulk(req.body.filter, req.body.action, req.body.dryRun, { until: req.body.until, reason: req.body.reason, by: principalOf(req).id });
+      const result = await app.operations.bulk(req.body.filter, req.body.action, req.body.dryRun, {
+        until: req.body.until,
+        reason: req.body.reason,
+        by: principalOf(req).id,
+        ids: req.body.ids,
+      });
       req.auditDetails = bulkAuditDetails(result);
       return result;
     },

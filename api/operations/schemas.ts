@@ -8,6 +8,8 @@ import { PageLimit, RowId } from '../validation';
 import { ApplicationIdParam, literals, Nullable } from '../schemas';
 import { RepairAction, StuckReason } from '../../domain/operations';
 
+/** Most stuck cases one list (or one bulk repair) takes. */
+const MAX_STUCK = 500;
 /** Which stuck cases: the list's query and a bulk repair's filter are the same. */
 const stuckFilter = {
   olderThan: Type.String({ pattern: '^[0-9]{1,6}[smhd]$', default: '1h', description: 'How long without a change makes a case stuck, e.g. 30m, 2h, 3d' }),
@@ -15,7 +17,7 @@ const stuckFilter = {
   officeId: Type.Optional(Type.String({ pattern: OFFICE_ID_PATTERN })),
   licenseKind: Type.Optional(literals(LICENSE_KINDS)),
   agency: Type.Optional(literals(AGENCIES, 'Cases waiting on this agency (down, refusing, or not compliant)')),
-  limit: PageLimit(100, 500),
+  limit: PageLimit(100, MAX_STUCK),
 };
 export const StuckQuery = Type.Object(stuckFilter, { additionalProperties: false });
 export const RepairBody = Type.Object(
@@ -41,6 +43,14 @@ export const BulkBody = Type.Object(
     reason: Type.String({ minLength: 3, maxLength: 1000 }),
     until: Type.Optional(Type.String({ format: 'date-time' })),
     filter: Type.Object(stuckFilter, { additionalProperties: false }),
+    ids: Type.Optional(
+      Type.Array(ApplicationIdParam.properties.id, {
+        minItems: 1,
+        maxItems: MAX_STUCK,
+        uniqueItems: true,
+        description: 'Only these of the cases the filter finds (those a dry run listed): a case stuck since is not touched',
+      }),
+    ),
     dryRun: Type.Boolean({ default: true, description: 'true (the default) only lists the cases it would touch' }),
   },
   { additionalProperties: false },

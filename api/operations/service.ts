@@ -112,6 +112,7 @@ export class OperationsService {
       officeId: q.officeId,
       licenseKind: q.licenseKind,
       agency: q.agency,
+      ids: q.ids,
       limit: q.limit,
     });
     const counts: Record<string, number> = Object.fromEntries(Object.values(StuckReason).map((r) => [r, 0]));
@@ -284,17 +285,22 @@ export class OperationsService {
     return { accepted: true, moved, status, runId: runId ?? null, resetToEventId: resetTo };
   }
 
-  /** A repair over every stuck case a filter finds: a dry run lists them; a real run repairs them one by one. */
-  async bulk(filter: StuckQuery, action: RepairAction, dryRun: boolean, opts: { until?: string; reason?: string; by?: string } = {}) {
+  /**
+   * A repair over every stuck case a filter finds: a dry run lists them; a real run repairs them one by one.
+   * `ids`: only those of them (the list a dry run showed and the operator confirmed), so that a case that
+   * became stuck in between is not repaired unseen; one of them no longer stuck is left alone.
+   */
+  async bulk(filter: StuckQuery, action: RepairAction, dryRun: boolean, opts: { until?: string; reason?: string; by?: string; ids?: readonly string[] } = {}) {
     if (action === RepairAction.extendDeadline && !opts.until) throw badRequest('body/until', 'body/until: extending a deadline needs the new one');
-    const { items } = await this.stuck(filter);
+    const { ids, ...repairOpts } = opts;
+    const { items } = await this.stuck({ ...filter, ids });
     const cases = items.map((i) => ({ id: i.id, reason: i.reason, stage: i.stage }));
     if (dryRun) return { dryRun, action, cases, results: [] };
     const results: { id: string; ok: boolean; moved: boolean; status: string | null; error: string | null }[] = [];
     for (const item of items) {
       const started = Date.now();
       try {
-        const r = await this.repair(item.id, action, opts);
+        const r = await this.repair(item.id, action, repairOpts);
         results.push({ id: item.id, ok: true, moved: r.moved, status: r.status, error: null });
       } catch (err) {
         results.push({ id: item.id, ok: false, moved: false, status: null, error: (err as Error).message });

@@ -27,8 +27,13 @@ export interface StuckCaseFilter {
   officeId?: string;
   licenseKind?: string;
   agency?: string;
+  /** Only these cases (a bulk repair's confirmed list): the filter still decides whether each is stuck. */
+  ids?: readonly string[];
   limit: number;
 }
+
+/** A PostgreSQL text[] literal of ids (JSON's quoting is the array syntax's for these characters). */
+const textArray = (ids: readonly string[]) => `{${ids.map((id) => JSON.stringify(id)).join(',')}}`;
 
 /** How far a case has gone: its status and the sequence number of its last transition. */
 export interface CaseProgress {
@@ -59,7 +64,7 @@ export class OperationsStore {
 
   /** Open cases unchanged for longer than the filter's age that have a reason to be stuck, oldest first. */
   async stuckCases(f: StuckCaseFilter): Promise<StuckCaseRow[]> {
-    const closedIds = `{${f.closedIds.map((id) => JSON.stringify(id)).join(',')}}`;
+    const closedIds = textArray(f.closedIds);
     return rowsOf<StuckCaseRow>(this.db, sql`
       with open_cases as (
         select a.*, case
@@ -78,6 +83,7 @@ export class OperationsStore {
         ${f.officeId ? sql`and office_id = ${f.officeId}` : sql``}
         ${f.licenseKind ? sql`and license_kind = ${f.licenseKind}::license_kind` : sql``}
         ${f.agency ? sql`and ${f.agency} = any(waiting_on)` : sql``}
+        ${f.ids ? sql`and id = any(${textArray(f.ids)}::text[])` : sql``}
       order by updated_at
       limit ${f.limit}`);
   }

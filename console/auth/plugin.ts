@@ -57,10 +57,19 @@ const sameToken = (a: string, b: string) => {
   return x.length === y.length && timingSafeEqual(x, y);
 };
 
+/**
+ * Where the issuer sends the browser back: after sign-in (the authorization
+ * code's redirect URI) and after sign-out. The issuer must list both for the
+ * console's client (deploy/keycloak/tarkhees-realm.json does).
+ */
+export function consoleUrls(config: Pick<Config, 'api'>): { base: string; callback: string; afterSignOut: string } {
+  const base = config.api.publicUrl.replace(/\/$/, '');
+  return { base, callback: `${base}${CONSOLE}/callback`, afterSignOut: `${base}${CONSOLE}` };
+}
+
 export default fp(async function consoleAuth(app, { config }: ConsoleAuthOptions) {
   const key = sessionKey(config.console.sessionSecret, path.resolve(config.console.sessionKeyFile));
-  const base = config.api.publicUrl.replace(/\/$/, '');
-  const redirectUri = `${base}${CONSOLE}/callback`;
+  const { base, callback: redirectUri, afterSignOut } = consoleUrls(config);
   // Secure whenever the console is served over TLS; on http://127.0.0.1 a Secure cookie would never come back.
   const secure = base.startsWith('https:') ? '; Secure' : '';
   const setCookie = (reply: FastifyReply, name: string, value: string, maxAgeMs: number) =>
@@ -164,7 +173,7 @@ export default fp(async function consoleAuth(app, { config }: ConsoleAuthOptions
     setCookie(reply, SESSION_COOKIE, '', 0);
     // The issuer's session too, or the next sign-in would pass its login page unasked.
     const to = oidc.buildEndSessionUrl(await issuer(), {
-      post_logout_redirect_uri: `${base}${CONSOLE}`,
+      post_logout_redirect_uri: afterSignOut,
       client_id: config.console.clientId,
       ...(idToken ? { id_token_hint: idToken } : {}),
     });

@@ -6,22 +6,36 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { HttpError } from '../../api/errors';
 import { Operation, can } from '../../domain/access';
-import { RepairAction } from '../../domain/operations';
+import { RepairAction, type StuckReason } from '../../domain/operations';
+import { StuckQuery } from '../../api/operations/schemas';
 import type { Stage, Status, WaitingOn } from '../../domain/status';
 import { CSRF_FIELD, signedIn, type ConsoleSession } from '../auth/plugin';
 import { html, layout, ltr, type Html } from '../html';
 import { localeOf, words, type Words } from '../i18n';
 
 /** The choices of "not moved for": a minute finds a fresh outage, a day the forgotten. */
-const AGES = ['1m', '15m', '1h', '1d'] as const;
-const ACTIONS = Object.values(RepairAction);
+export const AGES = ['1m', '15m', '1h', '1d'] as const;
+/** Any age the API takes (a link from elsewhere, a test's seconds), as its schema spells one. */
+export const AGE = new RegExp(StuckQuery.properties.olderThan.pattern!);
+export const DEFAULT_AGE = '1h';
+export const ACTIONS = Object.values(RepairAction);
 const STUCK_LIMIT = 100;
+/** Where a repair over many cases starts (./bulk.ts), from the stuck list's reasons. */
+export const BULK_PATH = '/console/operations/bulk';
 
-const send = (reply: FastifyReply, status: number, body: string) => reply.status(status).header('content-type', 'text/html; charset=utf-8').send(body);
+export const send = (reply: FastifyReply, status: number, body: string) => reply.status(status).header('content-type', 'text/html; charset=utf-8').send(body);
 
-function when(w: Words, iso: string): Html {
+/** "Not moved for": the standard choices and the one asked. */
+export const ageOptions = (chosen: string): Html[] =>
+  [...new Set([...AGES, chosen])].map((a) => html`<option value="${a}"${a === chosen ? html` selected` : ''}>${a}</option>`);
+
+export function when(w: Words, iso: string): Html {
   return html`<time datetime="${iso}">${w.instant(iso)[0]}</time>`;
 }
+
+/** Why nothing was run, on top of the page that asked. */
+export const refusalSummary = (w: Words, why: string): Html =>
+  html`<div class="error-summary" role="alert" tabindex="-1"><h2>${w.t('ops.refused')}</h2><p>${why}</p></div>`;
 
 const operationsPages: FastifyPluginAsync = async (app) => {
   app.get('/console/operations', { config: { public: true }, schema: { hide: true } }, async (req, reply) => {
@@ -29,18 +43,27 @@ const operationsPages: FastifyPluginAsync = async (app) => {
     if (!session) return reply;
     const w = words(localeOf(req, reply));
     const asked = (req.query as { olderThan?: unknown }).olderThan;
-    // The standard choices, or any age the API takes (a link from elsewhere, a test's seconds).
-    const olderThan = typeof asked === 'string' && /^[0-9]{1,6}[smhd]$/.test(asked) ? asked : '1h';
+    const olderThan = typeof asked === 'string' && AGE.test(asked) ? asked : DEFAULT_AGE;
     const stuck = await app.operations.stuck({ olderThan, limit: STUCK_LIMIT });
+    // Repairers take the cases of one reason on to a bulk repair.
+    const bulk = can(session.principal, Operation.operationsRepair) ? Object.entries(stuck.counts).filter(([, n]) => n > 0) : [];
     const body = html`<h1>${w.t('ops.title')}</h1>
 <form method="get" action="/console/operations" class="filters">
   <label for="olderThan">${w.t('ops.olderThan')}</label>
-  <select id="olderThan" name="olderThan">${[...new Set([...AGES, olderThan])].map((a) => html`<option value="${a}"${a === olderThan ? html` selected` : ''}>${a}</option>`)}</select>
+  <select id="olderThan" name="olderThan">${ageOptions(olderThan)}</select>
   <div><button type="submit">${w.t('ops.show')}</button></div>
 </form>
 ${stuck.diagnosis ? html`<div class="error-summary" role="alert"><p>${w.t('ops.noWorker')}</p></div>` : ''}
-<ul class="tabs">${Object.entries(stuck.counts).map(([reason, n]) => html`<li><span>${w.t(`ops.reason.${reason as 'not_moving'}`)} <span class="badge" data-reason="${reason}">${n}</span></span></li>`)}
+<ul class="tabs">${Object.entries(stuck.counts).map(([reason, n]) => html`<li><span>${w.t(`ops.reason.${reason as StuckReason}`)} <span class="badge" data-reason="${reason}">${n}</span></span></li>`)}
 <li><span>${w.t('ops.smsUnsent')} <span class="badge">${stuck.sms.failed + stuck.sms.retrying}</span></span></li></ul>
+${
+  bulk.length
+    ? html`<p class="bulk-links">${w.t('ops.bulk.link')}: ${bulk.map(
+        ([reason, n], i) =>
+          html`${i ? w.t('list.separator') : ''}<a href="${BULK_PATH}?${new URLSearchParams({ olderThan, stuck: reason }).toString()}">${w.t(`ops.reason.${reason as StuckReason}`)} (${n})</a>`,
+      )}</p>`
+    : ''
+}
 ${
   stuck.items.length === 0
     ? html`<p>${w.t('ops.none')}</p>`
@@ -60,7 +83,7 @@ ${
     const mayRepair = can(session.principal, Operation.operationsRepair);
     const body = html`${
       outcome && 'refused' in outcome
-        ? html`<div class="error-summary" role="alert" tabindex="-1"><h2>${w.t('ops.refused')}</h2><p>${outcome.refused}</p></div>`
+        ? refusalSummary(w, outcome.refused)
         : outcome
           ? html`<div class="panel" role="status"><h2>${w.t(outcome.moved ? 'ops.result.moved' : 'ops.result.notMoved')}</h2></div>`
           : ''

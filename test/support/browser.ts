@@ -3,7 +3,7 @@
 // run inside the page, for the accessibility checks.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Page, type Response } from 'playwright-core';
 
 const require = createRequire(import.meta.url);
 const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
@@ -29,6 +29,13 @@ export async function signInAs(browser: Browser, base: string, username: string)
   return page;
 }
 
+/** Clicks a form's submit button and answers the POST it sends (the page loaded after it). */
+export async function submitForm(page: Page, button: string): Promise<Response> {
+  const [answer] = await Promise.all([page.waitForResponse((r) => r.request().method() === 'POST' && r.request().isNavigationRequest()), page.click(button)]);
+  await page.waitForLoadState();
+  return answer;
+}
+
 export interface AxeViolation {
   id: string;
   impact: string | null;
@@ -47,29 +54,21 @@ export async function seriousViolations(page: Page): Promise<AxeViolation[]> {
   return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => ({ ...v, nodes: v.nodes.map((n) => ({ target: n.target })) }));
 }
 
-/** The page as it is, in Arabic and then in English (`<name>-ar.png`, `<name>-en.png`), left in Arabic after. */
-export async function screenshotsInBothLanguages(page: Page, dir: string, name: string): Promise<void> {
+/**
+ * The page as it is, in Arabic and then in English (`<name>-ar.png`, `<name>-en.png`), left in Arabic after.
+ * `reach`: how to come to the page again in a language, for a page that answers a form's POST (its
+ * address alone shows the form); by default, the page's address with `?lang=`.
+ */
+export async function screenshotsInBothLanguages(page: Page, dir: string, name: string, reach?: (lang: 'ar' | 'en') => Promise<void>): Promise<void> {
   const at = new URL(page.url());
   const shoot = async (lang: 'ar' | 'en') => {
-    at.searchParams.set('lang', lang);
-    await page.goto(at.toString());
+    if (reach) await reach(lang);
+    else {
+      at.searchParams.set('lang', lang);
+      await page.goto(at.toString());
+    }
     await page.screenshot({ path: `${dir}/${name}-${lang}.png`, fullPage: true });
   };
   await shoot('en');
   await shoot('ar');
-}
-
-/**
- * A fresh browser session signed in through the issuer's login page (the test
- * environment's people sign in by their Who, with the development password),
- * left on the console's home page.
- */
-export async function signedInPage(browser: Browser, base: string, username: string): Promise<Page> {
-  const page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
-  await page.goto(`${base}/console`);
-  await page.fill('#username', username);
-  await page.fill('#password', 'tarkhees');
-  await page.click('button[type=submit]');
-  await page.waitForURL(`${base}/console`);
-  return page;
 }

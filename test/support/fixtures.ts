@@ -144,3 +144,17 @@ export async function approveAll(api: FastifyInstance, id: string): Promise<void
     if (res.statusCode !== 200) throw new Error(`approve ${k} answered ${res.statusCode}: ${res.body}`);
   }
 }
+
+/**
+ * A commercial case the Labor Office holds as not compliant (the simulator's CR ending in 7), on hold after its
+ * technical approval: it waits for its next recheck, or for an operator's.
+ */
+export async function heldByLaborOffice(api: FastifyInstance): Promise<{ id: string; cr: string }> {
+  const cr = crNumber(7);
+  const body = commercialApplication();
+  const id = await submitOk(api, { ...body, establishment: { ...body.establishment, crNumber: cr } });
+  await waitForStage(api, id, 'review');
+  await decide(api, id, approve('technical'));
+  await waitForStage(api, id, 'on_hold');
+  return { id, cr };
+}
