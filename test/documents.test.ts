@@ -348,6 +348,24 @@ describe('the document sweep (a Temporal Schedule)', () => {
     expect(got.json().error).toBe('document_removed');
   });
 
+  it("keeps an upload a console draft names while the draft is worked on, and lets both go once it is left", async () => {
+    const held = await uploadOk(sweeping.api, 'clerk', { type: 'lease_or_deed', expiresOn: inAYear(), file: { name: 'lease.pdf', bytes: sample('lease.pdf') } });
+    const draftId = `d_test_${held.slice(-8)}`;
+    const data = { body: { documents: [{ type: 'lease_or_deed', documentId: held }] }, files: {} };
+    await sweeping.db.db.execute(sql`insert into filing_drafts (id, owner_id, data) values (${draftId}, 'clerk', ${JSON.stringify(data)}::jsonb)`);
+    // Kept fresh by its clerk; an upload beside it, named by nothing, is swept: runs past the window have been.
+    const loose = await uploadOk(sweeping.api, 'clerk', { type: 'building_permit', file: { name: 'p.pdf', bytes: sample('building-permit.pdf') } });
+    await waitFor(`${loose} removed`, async () => {
+      await sweeping.db.db.execute(sql`update filing_drafts set updated_at = now() where id = ${draftId}`);
+      return (await documentRow(sweeping, loose))?.state === 'removed' || undefined;
+    }, { timeoutMs: 30_000 });
+    expect(await documentRow(sweeping, held)).toMatchObject({ state: 'uploaded' });
+    // Left for longer than the window: the draft goes, and its upload after it.
+    await sweeping.db.db.execute(sql`update filing_drafts set updated_at = now() - interval '1 hour' where id = ${draftId}`);
+    await waitFor(`${held} removed`, async () => (await documentRow(sweeping, held))?.state === 'removed' || undefined, { timeoutMs: 30_000 });
+    expect(await rowsOf(sweeping.db.db, sql`select id from filing_drafts where id = ${draftId}`)).toEqual([]);
+  });
+
   it("keeps a filed case's files for its retention: from the close, or from the license's expiry", async () => {
     await sweeping.db.db.execute(sql`update document_rules set retention = '2 seconds'`);
     // Excluded at once (area below the activity's minimum): retention counts from the close.

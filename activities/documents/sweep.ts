@@ -12,6 +12,8 @@ import type { FileStore } from '../../integrations/files/store';
 export interface SweepBatch {
   orphaned: number;
   retentionEnded: number;
+  /** Console drafts left untouched for the orphan window, deleted (their uploads then orphaned in turn). */
+  draftsExpired?: number;
 }
 
 interface Candidate {
@@ -32,9 +34,17 @@ export function createDocumentActivities(deps: { db: Db; files?: FileStore; now:
       if (!files) throw ApplicationFailure.nonRetryable('this worker was built without a file store', 'Misconfigured');
       const now = deps.now();
       const orphanedBefore = new Date(now.getTime() - input.orphanAfterMs);
+      // A draft nobody has touched for the window is given up; it holds no case, only what was typed.
+      const expired = await rowsOf<{ id: string }>(deps.db, sql`
+        delete from filing_drafts where id in (
+          select id from filing_drafts where application_id is null and updated_at < ${orphanedBefore.toISOString()}::timestamptz limit ${input.limit})
+        returning id`);
+      // An upload a live draft names is still being filed: it waits for the draft.
       const rows = await rowsOf<Candidate>(deps.db, sql`
         (select d.id, d.storage_key, ${RemovalReason.orphaned}::text as reason from documents d
           where d.state = 'uploaded' and d.uploaded_at < ${orphanedBefore.toISOString()}::timestamptz
+            and not exists (select 1 from filing_drafts f where f.application_id is null
+              and f.data->'body'->'documents' @> jsonb_build_array(jsonb_build_object('documentId', d.id)))
           order by d.uploaded_at limit ${input.limit})
         union all
         (select d.id, d.storage_key, ${RemovalReason.retentionEnded}::text from documents d
@@ -45,7 +55,7 @@ export function createDocumentActivities(deps: { db: Db; files?: FileStore; now:
             and coalesce(l.expires_on::timestamptz, a.updated_at) + r.retention::interval < ${now.toISOString()}::timestamptz
           order by d.uploaded_at limit ${input.limit})`);
       const runId = Context.current().info.workflowExecution?.workflowId ?? 'document-sweep';
-      const done: SweepBatch = { orphaned: 0, retentionEnded: 0 };
+      const done: SweepBatch = { orphaned: 0, retentionEnded: 0, draftsExpired: expired.length };
       for (const c of rows) {
         // The file first: a row marked removed never names bytes still kept.
         await files.remove(c.storage_key);
