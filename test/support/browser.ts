@@ -4,6 +4,8 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { freePort } from '../../scripts/ports';
+import { startTestEnv, type TestEnv, type Who } from './env';
 
 const require = createRequire(import.meta.url);
 const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
@@ -13,6 +15,27 @@ const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking
 
 export function launchBrowser(): Promise<Browser> {
   return chromium.launch({ executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium', args: FLAGS });
+}
+
+/**
+ * A test environment whose people sign in through the issuer's login page,
+ * listening where the browser reaches it (its public URL, `base`), and the browser.
+ */
+export async function startConsoleEnv(opts: Omit<NonNullable<Parameters<typeof startTestEnv>[0]>, 'signIn'> = {}): Promise<{ env: TestEnv; browser: Browser; base: string }> {
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const [env, browser] = await Promise.all([startTestEnv({ ...opts, signIn: { apiPublicUrl: base, people: true } }), launchBrowser()]);
+  await env.api.listen({ host: '127.0.0.1', port });
+  return { env, browser, base };
+}
+
+/** Signs in at the issuer's login page as one of the environment's people (username: their Who), landing on the console's home. */
+export async function signIn(page: Page, base: string, who: Who): Promise<void> {
+  await page.goto(`${base}/console`);
+  await page.fill('#username', who);
+  await page.fill('#password', 'tarkhees');
+  await page.click('button[type=submit]');
+  await page.waitForURL(`${base}/console`);
 }
 
 export interface AxeViolation {
