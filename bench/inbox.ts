@@ -25,7 +25,7 @@ const OFFICES = Number(args.offices);
 const REQUESTS = Number(args.requests);
 
 async function main() {
-  const bench = await startBenchSystem({ database: 'tarkhees_inbox_bench', temporalPort: Number(process.env.BENCH_TEMPORAL_PORT ?? 7398) });
+  const bench = await startBenchSystem({ database: process.env.BENCH_DATABASE_NAME ?? 'tarkhees_inbox_bench', temporalPort: Number(process.env.BENCH_TEMPORAL_PORT ?? 7398) });
   const { db, app, base, issuer } = bench;
   const files = await seedBacklog(bench, { open: OPEN, closed: CLOSED, offices: OFFICES });
 
