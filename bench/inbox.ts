@@ -6,20 +6,10 @@
 //
 //   npm run bench:inbox                      # 100,000 open, 1,000,000 closed
 //   npm run bench:inbox -- --open 20000 --closed 200000 --requests 300
-import { randomUUID } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
-import http from 'node:http';
 import { parseArgs } from 'node:util';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { sql } from 'drizzle-orm';
-import { loadConfig } from '../config';
-import { startIssuer } from '../identity/issuer';
-import { importOffices } from '../identity/seed';
-import { recreateDatabase } from '../scripts/databases';
-import { startTemporalDevServer } from '../scripts/temporal';
-import { officeFile } from '../test/support/env';
 import { commercialApplication } from '../test/support/fixtures';
-import { startSystem } from '../system';
+import { bearer, get, pct, seedBacklog, startBenchSystem } from './backlog';
 
 const { values: args } = parseArgs({
   options: {
@@ -33,84 +23,11 @@ const OPEN = Number(args.open);
 const CLOSED = Number(args.closed);
 const OFFICES = Number(args.offices);
 const REQUESTS = Number(args.requests);
-const ADMIN_URL = process.env.BENCH_ADMIN_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-
-const agent = new http.Agent({ keepAlive: true });
-function get(base: string, path: string, token: string): Promise<{ status: number; ms: number; body: string }> {
-  const t0 = performance.now();
-  return new Promise((resolve, reject) => {
-    http
-      .get(base + path, { agent, headers: { authorization: `Bearer ${token}` } }, (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => (body += c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - t0, body }));
-      })
-      .on('error', reject);
-  });
-}
-
-const pct = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
-};
 
 async function main() {
-  Runtime.install({ logger: new DefaultLogger('ERROR') });
-  const databaseUrl = await recreateDatabase(ADMIN_URL, 'tarkhees_inbox_bench');
-  const server = await startTemporalDevServer({ port: Number(process.env.BENCH_TEMPORAL_PORT ?? 7398) });
-  process.once('exit', () => server.process.kill('SIGKILL'));
-  const issuer = await startIssuer({ port: 0, audience: 'tarkhees-api', tokenTtlSeconds: 3600, users: [] });
-  const config = loadConfig({
-    ...process.env,
-    DATABASE_URL: databaseUrl,
-    AUTH_ISSUER: issuer.url,
-    RATE_LIMIT_MAX: '100000000',
-    RATE_LIMIT_IP_MAX: '100000000',
-    TEMPORAL_ADDRESS: server.address,
-    TEMPORAL_TASK_QUEUE: `bench-inbox-${randomUUID()}`,
-    LOG_LEVEL: 'error',
-  });
-  // Assembled as the processes are (system.ts): the database, the worker and the API.
-  const system = await startSystem(config, { service: 'tarkhees-bench', worker: {}, api: { logger: false } });
-  const { db } = system;
-  const app = system.api!;
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-
-  // Offices, then the backlog, generated in SQL: two tasks a case, spread over the offices.
-  const files = Array.from({ length: OFFICES }, (_, i) => ({ id: `OFF-B${String(i).padStart(5, '0')}`, application: officeFile() }));
-  await importOffices(db.db, app.offices, files);
-  const t0 = performance.now();
-  const cases = Math.ceil((OPEN + CLOSED) / 2);
-  await db.db.execute(sql`
-    insert into applications (id, status, stage, license_kind, office_id, applicant_national_id, applicant_name, applicant_mobile,
-      cr_number, trade_name, isic_code, district, data, submitted_at, updated_at)
-    select 'TRK-20250101-' || lpad(to_hex(n), 6, '0'), case when n <= ${Math.ceil(OPEN / 2)} then 'in_progress' else 'issued' end::status,
-      case when n <= ${Math.ceil(OPEN / 2)} then 'review' else 'closed' end::stage,
-      (array['commercial','health','professional'])[1 + n % 3]::license_kind,
-      'OFF-B' || lpad((n % ${OFFICES})::text, 5, '0'), '1000000008', 'Owner ' || n, '+966500000000',
-      lpad((2250000000 + n)::text, 10, '0'), (array['Oasis','Palm','Hofuf','Mubarraz','Qaisariya','Jawatha'])[1 + n % 6] || ' Trading ' || n,
-      '477101', 'Al-Hofuf', '{}'::jsonb, now() - (n || ' minutes')::interval, now()
-    from generate_series(1, ${cases}) n`);
-  await db.db.execute(sql`
-    insert into tasks (id, application_id, kind, required_role, office_id, status, assignee, priority, round, created_at, due_at,
-      decided_at, decision, license_kind, trade_name, cr_number, seq)
-    select a.id || ':' || k.kind || ':1', a.id, (k.kind || '_review')::task_kind,
-      (case k.kind when 'health' then 'health_specialist' else 'technical_inspector' end)::role, a.office_id,
-      case when a.status = 'in_progress' then (case when random() < 0.3 then 'claimed' else 'open' end) else 'completed' end::task_status,
-      null, (random() * 3)::int, 1, a.submitted_at, a.submitted_at + interval '5 days',
-      case when a.status = 'in_progress' then null else a.submitted_at + interval '2 days' end,
-      case when a.status = 'in_progress' then null else 'approve' end, a.license_kind, a.trade_name, a.cr_number, 1
-    from applications a cross join (values ('health'), ('technical')) k(kind)
-    where a.id like 'TRK-20250101-%'`);
-  // Claimed tasks need a holder: a reviewer of the office with the task's role.
-  await db.db.execute(sql`update tasks set assignee = 'reviewer-' || (abs(hashtext(id)) % 5) where status = 'claimed'`);
-  // As autovacuum would have by now on a live system: the visibility map lets counts read only the index.
-  await db.db.execute(sql`vacuum analyze tasks`);
-  await db.db.execute(sql`analyze`);
-  const counted = (await db.db.execute(sql`select status, count(*)::int as n from tasks group by status order by status`)) as unknown as { rows: { status: string; n: number }[] };
-  console.log(`backlog: ${counted.rows.map((r) => `${r.n} ${r.status}`).join(', ')} over ${OFFICES} offices, made in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+  const bench = await startBenchSystem({ database: process.env.BENCH_DATABASE_NAME ?? 'tarkhees_inbox_bench', temporalPort: Number(process.env.BENCH_TEMPORAL_PORT ?? 7398) });
+  const { db, app, base, issuer } = bench;
+  const files = await seedBacklog(bench, { open: OPEN, closed: CLOSED, offices: OFFICES });
 
   const office = files[3]!.id;
   const health = await issuer.sign({ sub: 'reviewer-1', roles: ['health_specialist'], officeId: office });
@@ -128,14 +45,14 @@ async function main() {
     ['supervisor: counts, one office', supervisor, `/tasks/counts?officeId=${office}`],
   ];
   // Warm up the pool and the caches as a working day would.
-  for (const [, token, path] of queries) for (let i = 0; i < 5; i++) await get(base, path, token);
+  for (const [, token, path] of queries) for (let i = 0; i < 5; i++) await get(base + path, bearer(token));
 
   console.log(`\n${'query'.padEnd(46)} ${'p50'.padStart(8)} ${'p95'.padStart(8)} ${'p99'.padStart(8)}   (${REQUESTS} requests each, ms)`);
   let worstP95 = 0;
   for (const [name, token, path] of queries) {
     const ms: number[] = [];
     for (let i = 0; i < REQUESTS; i++) {
-      const r = await get(base, path, token);
+      const r = await get(base + path, bearer(token));
       if (r.status !== 200) throw new Error(`${path} answered ${r.status}: ${r.body}`);
       ms.push(r.ms);
     }
@@ -178,9 +95,7 @@ async function main() {
   const refused = answers.filter((a) => a.statusCode === 409).length;
   console.log(`\n20 concurrent claims of one task: ${won} won, ${refused} refused with 409 (expected 1 and 19: ${won === 1 && refused === 19 ? 'ok' : 'WRONG'})`);
 
-  await system.stop();
-  await issuer.close();
-  await server.stop();
+  await bench.stop();
 }
 
 main().then(

@@ -1,6 +1,8 @@
-// The console's own files: its stylesheet and the Arabic webfont it ships (IBM
+// The console's own files: its stylesheet, the Arabic webfont it ships (IBM
 // Plex Sans Arabic, from npm), so every page and screenshot renders the same on
-// any machine. Served from memory, immutable, by name from a fixed list.
+// any machine, and htmx (from npm too), which keeps the live pages current.
+// Served from memory, immutable, by name from a fixed list.
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -10,9 +12,21 @@ const require = createRequire(import.meta.url);
 const FONT_DIR = path.join(path.dirname(require.resolve('@fontsource/ibm-plex-sans-arabic/package.json')), 'files');
 const FONTS = ['arabic-400', 'arabic-700', 'latin-400', 'latin-700'].map((f) => `ibm-plex-sans-arabic-${f}-normal.woff2`);
 
-/** A font never changes under its name; the stylesheet changes with a release, so it is revalidated. */
-const FONT_CACHE = 'public, max-age=31536000, immutable';
+/** A font, or the script under its hash, never changes under its name; the stylesheet changes with a release, so it is revalidated. */
+const IMMUTABLE_CACHE = 'public, max-age=31536000, immutable';
 const CSS_CACHE = 'public, max-age=300';
+
+const HTMX_BYTES = readFileSync(require.resolve('htmx.org/dist/htmx.min.js'));
+const htmxDigest = (algorithm: 'sha256' | 'sha384') => createHash(algorithm).update(HTMX_BYTES).digest();
+/**
+ * The script as pages name it: its address carries its content's hash, so an
+ * upgrade is a new address (never a stale copy under the year-long cache), and
+ * the integrity a page asks for always matches the file at that address.
+ */
+export const HTMX = {
+  path: `/console/assets/htmx-${htmxDigest('sha256').toString('base64url').slice(0, 16)}.min.js`,
+  integrity: `sha384-${htmxDigest('sha384').toString('base64')}`,
+};
 
 const face = (weight: number, subset: 'arabic' | 'latin', range: string) => `@font-face {
   font-family: 'Plex Arabic'; font-style: normal; font-display: swap; font-weight: ${weight};
@@ -99,10 +113,13 @@ const assets: FastifyPluginAsync = async (app) => {
   app.get('/console/assets/console.css', { config: { public: true }, schema: { hide: true } }, async (_req, reply) =>
     reply.header('content-type', 'text/css; charset=utf-8').header('cache-control', CSS_CACHE).send(CSS),
   );
+  app.get(HTMX.path, { config: { public: true }, schema: { hide: true } }, async (_req, reply) =>
+    reply.header('content-type', 'text/javascript; charset=utf-8').header('cache-control', IMMUTABLE_CACHE).send(HTMX_BYTES),
+  );
   app.get<{ Params: { file: string } }>('/console/assets/fonts/:file', { config: { public: true }, schema: { hide: true } }, async (req, reply) => {
     const font = fonts.get(req.params.file);
     if (!font) return reply.status(404).header('content-type', 'text/plain; charset=utf-8').send('not found');
-    return reply.header('content-type', 'font/woff2').header('cache-control', FONT_CACHE).send(font);
+    return reply.header('content-type', 'font/woff2').header('cache-control', IMMUTABLE_CACHE).send(font);
   });
 };
 

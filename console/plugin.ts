@@ -1,6 +1,6 @@
 // The web console: server-rendered pages in the API's own process, over the
 // same services (app.licenses, ...) and the same access policy. Pages get a
-// policy of their own: only this origin's styles, fonts and (later) scripts.
+// policy of their own: only this origin's styles, fonts and scripts.
 import type { FastifyPluginAsync } from 'fastify';
 import type { Config } from '../config';
 import assets from './assets';
@@ -45,8 +45,8 @@ const consolePlugin: FastifyPluginAsync<ConsoleOptions> = async (app, { config }
   await app.register(consoleAuth, { config });
   await app.register(licensePages);
   await app.register(homePage);
-  await app.register(applicationPages);
-  await app.register(inboxPages);
+  await app.register(applicationPages, { config });
+  await app.register(inboxPages, { config });
   await app.register(operationsPages);
   await app.register(bulkRepairPages);
   await app.register(auditPages);

@@ -4,6 +4,7 @@
 // is the service's to say.
 import { and, asc, desc, eq, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { CaseScope, Role } from '../../domain/access';
+import { TASK_KINDS } from '../../domain/status';
 import type { Db } from '../../db/client';
 import { caseComments, notifications, officeStaff, tasks } from '../../db/schema';
 import type { TaskCountsQuery, TaskListQuery } from './schemas';
@@ -61,6 +62,10 @@ export class InboxStore {
     const visible = this.visible(f.scope);
     if (visible) where.push(visible);
     if (f.kind) where.push(eq(tasks.kind, f.kind));
+    // The counts index leads with the kind, and PostgreSQL before 18 cannot skip over it to an office: one office's
+    // inbox of every kind would read all offices' entries. Naming each kind makes it three descents into the office's
+    // own (its counts: 1,192 index pages read → 74, 8.6 → 1.0 ms; its "mine" list 7.1 → 1.9 ms, bench/README.md).
+    else if (visible || f.officeId) where.push(inArray(tasks.kind, TASK_KINDS));
     if (f.role) where.push(eq(tasks.requiredRole, f.role));
     if (f.officeId) where.push(eq(tasks.officeId, f.officeId));
     if (f.licenseKind) where.push(eq(tasks.licenseKind, f.licenseKind));

@@ -248,7 +248,7 @@ const caseActionPages: FastifyPluginAsync<CaseActionOptions> = async (app, { con
   async function caseWithBanner(req: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply, session: ConsoleSession, top: Html) {
     const w = words(localeOf(req, reply));
     const c = await app.applications.get(req.params.id, session.principal);
-    const body = html`${top}${casePage(w, c, await caseActions(app, w, session, c))}`;
+    const body = html`${top}${casePage(w, c, { actions: await caseActions(app, w, session, c) })}`;
     return send(reply, 400, layout(w, { title: 'case.title', path: caseUrl(c.id), body, home: '/console' }));
   }
 };

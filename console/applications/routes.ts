@@ -4,10 +4,11 @@ import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { HttpError } from '../../api/errors';
 import { Operation } from '../../domain/access';
 import { signedIn } from '../auth/plugin';
-import { html, layout, ltr } from '../html';
+import type { Config } from '../../config';
+import { html, layout, ltr, toString } from '../html';
 import { localeOf, words } from '../i18n';
 import { caseActions } from './actions';
-import { casePage } from './view';
+import { casePage, caseStatus, statusContent, timeline, type CaseView } from './view';
 
 const send = (reply: FastifyReply, status: number, body: string) => reply.status(status).header('content-type', 'text/html; charset=utf-8').send(body);
 const notFound = (err: unknown) => err instanceof HttpError && (err.statusCode === 404 || err.statusCode === 400);
@@ -15,7 +16,11 @@ const notFound = (err: unknown) => err instanceof HttpError && (err.statusCode =
 /** A page of cases: an office's week fits; the rest is a click away. */
 const PAGE_SIZE = 25;
 
-const applicationPages: FastifyPluginAsync = async (app) => {
+export interface ApplicationPagesOptions {
+  config: Config;
+}
+
+const applicationPages: FastifyPluginAsync<ApplicationPagesOptions> = async (app, { config }) => {
   // The caller's cases, newest first: an applicant's own, an office's, or (the municipality) all.
   app.get('/console/applications', { config: { public: true }, schema: { hide: true } }, async (req, reply) => {
     const session = signedIn(req, reply, Operation.applicationRead);
@@ -46,12 +51,31 @@ ${page.nextCursor ? html`<p><a href="/console/applications?cursor=${encodeURICom
     const path = `/console/applications/${encodeURIComponent(req.params.id)}`;
     try {
       const view = await app.applications.get(req.params.id, session.principal);
-      return send(reply, 200, layout(w, { title: 'case.title', path, body: casePage(w, view, await caseActions(app, w, session, view)), home: '/console' }));
+      const live = { url: `${path}/status`, everyMs: config.console.pageRefreshMs };
+      return send(reply, 200, layout(w, { title: 'case.title', path, body: casePage(w, view, { actions: await caseActions(app, w, session, view), live }), home: '/console', live: true }));
     } catch (err) {
       if (!notFound(err)) throw err;
       const body = html`<div class="panel bad" role="status"><h2>${w.t('case.notFound')}</h2></div>`;
       return send(reply, 404, layout(w, { title: 'case.title', path, body, home: '/console' }));
     }
+  });
+
+  // The case page's live part: where the case stands, and its timeline beside it. Same call, same scope, same 404 (which htmx leaves unswapped).
+  app.get<{ Params: { id: string } }>('/console/applications/:id/status', { config: { public: true }, schema: { hide: true } }, async (req, reply) => {
+    const session = signedIn(req, reply, Operation.applicationRead);
+    if (!session) return reply;
+    const w = words(localeOf(req, reply));
+    let view: CaseView;
+    try {
+      view = await app.applications.get(req.params.id, session.principal);
+    } catch (err) {
+      if (!notFound(err)) throw err;
+      return reply.status(404).header('content-type', 'text/plain; charset=utf-8').send('not found');
+    }
+    const status = view.status === 'in_progress' ? statusContent(w, view) : caseStatus(w, view);
+    // Closed: the panel whole (its colour may change), with nothing left to ask.
+    if (view.status !== 'in_progress') reply.header('hx-reswap', 'outerHTML');
+    return send(reply, 200, toString(html`${status}${timeline(w, view, true)}`));
   });
 
   // The documents open inside the console's session; the API's GET /documents/:id wants a bearer token.

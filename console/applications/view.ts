@@ -69,19 +69,40 @@ function agencies(w: Words, c: CaseView): Html {
 <dl class="summary">${entries.map(([name, a]) => html`<dt>${w.t(`agency.${name}`)}</dt><dd>${w.t(`agencyState.${a.state}`)}</dd>`)}</dl></section>`;
 }
 
-function timeline(w: Words, c: CaseView): Html {
-  return html`<section aria-labelledby="timeline"><h2 id="timeline">${w.t('case.timeline')}</h2>
+/** `oob`: sent beside the status to take the page's own timeline's place (htmx, out of band). */
+export function timeline(w: Words, c: CaseView, oob = false): Html {
+  return html`<section id="case-timeline" aria-labelledby="timeline"${oob ? html` hx-swap-oob="true"` : ''}><h2 id="timeline">${w.t('case.timeline')}</h2>
 <ol class="timeline">${[...c.timeline].reverse().map((e) => html`<li>${w.t(`event.${e.event}`)} · ${when(w, e.at)}</li>`)}</ol></section>`;
 }
 
-/** `actions`: what the viewer may do here (console/applications/actions.ts), shown under the status. */
-export function casePage(w: Words, c: CaseView, actions: Html = html``): Html {
-  return html`<h1>${c.tradeName}</h1>
-<div class="panel${c.status === 'excluded' || c.status === 'rejected' || c.status === 'cancelled' ? ' bad' : ''}" role="status">
+/** Where to ask again for where the case stands, and how often: htmx polls it while the case is open. */
+export interface LiveStatus {
+  url: string;
+  everyMs: number;
+}
+
+/**
+ * Where the case stands. Live and open, it asks again for its own content
+ * (swapped inside, so a screen reader hears the change in this status
+ * region); a closed case's answer replaces the panel whole, with no more asking.
+ */
+export function caseStatus(w: Words, c: CaseView, live?: LiveStatus): Html {
+  const polled = live && c.status === 'in_progress' ? html` hx-get="${live.url}" hx-trigger="every ${live.everyMs}ms" hx-swap="innerHTML"` : '';
+  return html`<div id="case-status" class="panel${c.status === 'excluded' || c.status === 'rejected' || c.status === 'cancelled' ? ' bad' : ''}" role="status"${polled}>${statusContent(w, c)}</div>`;
+}
+
+export function statusContent(w: Words, c: CaseView): Html {
+  return html`
   <h2>${w.t(`status.${c.status}`)}${c.status === 'in_progress' ? html` · ${w.t(`stage.${c.stage}`)}` : ''}</h2>
   ${awaited(w, c)}
   ${c.exclusionReason ? html`<p>${w.t('case.exclusion')}: ${w.t(`exclusion.${c.exclusionReason}`)}</p>` : ''}
-</div>
+`;
+}
+
+/** `actions`: what the viewer may do here (console/applications/actions.ts), under the status; `live`: the status kept current. */
+export function casePage(w: Words, c: CaseView, { actions, live }: { actions?: Html; live?: LiveStatus } = {}): Html {
+  return html`<h1>${c.tradeName}</h1>
+${caseStatus(w, c, live)}
 <dl class="summary">
   <dt>${w.t('case.number')}</dt><dd>${ltr(c.id)}</dd>
   <dt>${w.t('case.office')}</dt><dd>${ltr(c.officeId ?? '')}</dd>

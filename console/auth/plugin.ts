@@ -114,6 +114,7 @@ export default fp(async function consoleAuth(app, { config }: ConsoleAuthOptions
       await app.checkStanding(req, session.principal);
     } catch (err) {
       if (!(err instanceof HttpError)) throw err;
+      if (fromHtmx(req)) return refuseFragment(reply);
       return page(req, reply, 403, 'console.notYours', (w) => html`<div class="panel bad" role="alert"><h1>${w.t('console.notYours')}</h1><p>${err.message}</p></div>`);
     }
   });
@@ -181,7 +182,15 @@ export default fp(async function consoleAuth(app, { config }: ConsoleAuthOptions
   });
 });
 
-/** The signed-in person, or a redirect to sign in (the caller returns at once when it gets undefined). */
+/** A request htmx made for a part of a page (it says so in this header), not the browser for a page. */
+const fromHtmx = (req: FastifyRequest) => req.headers['hx-request'] === 'true';
+
+/**
+ * A refused part of a page: not swapped in (htmx leaves a 4xx alone), and the
+ * whole page asked for again, so its own refusal is shown where a page's is.
+ */
+const refuseFragment = (reply: FastifyReply) => reply.status(403).header('hx-refresh', 'true').header('content-type', 'text/plain; charset=utf-8').send('forbidden');
+
 /**
  * The signed-in person, or a redirect to sign in (the caller returns at once
  * when it gets undefined). With `may`: the person must hold one of those
@@ -191,11 +200,17 @@ export default fp(async function consoleAuth(app, { config }: ConsoleAuthOptions
 export function signedIn(req: FastifyRequest, reply: FastifyReply, may?: Operation | Operation[]): ConsoleSession | undefined {
   const session = req.consoleSession;
   if (!session) {
-    void reply.redirect(`${CONSOLE}/login`, 303);
+    // A redirect would be followed inside the request, and the issuer's login page swapped into the page: htmx sends the browser there instead.
+    if (fromHtmx(req)) void reply.status(401).header('hx-redirect', `${CONSOLE}/login`).header('content-type', 'text/plain; charset=utf-8').send('signed out');
+    else void reply.redirect(`${CONSOLE}/login`, 303);
     return undefined;
   }
   const needed = may === undefined ? [] : Array.isArray(may) ? may : [may];
   if (needed.length > 0 && !needed.some((op) => can(session.principal, op))) {
+    if (fromHtmx(req)) {
+      void refuseFragment(reply);
+      return undefined;
+    }
     const w = words(localeOf(req, reply));
     const body = html`<div class="panel bad" role="alert"><h1>${w.t('console.notYours')}</h1></div><p><a href="${CONSOLE}">${w.t('console.title')}</a></p>`;
     void reply.status(403).header('content-type', 'text/html; charset=utf-8').send(layout(w, { title: 'console.notYours', path: req.url.split('?', 1)[0], body, home: CONSOLE }));

@@ -6,11 +6,12 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { badRequest, HttpError } from '../../api/errors';
 import { refusalOf } from '../refusal';
 import { riyadhInstant } from '../i18n';
+import type { Config } from '../../config';
 import { Operation, type Principal } from '../../domain/access';
 import { caseActions } from '../applications/actions';
 import { casePage } from '../applications/view';
 import { CSRF_FIELD, signedIn, type ConsoleSession } from '../auth/plugin';
-import { html, layout, ltr, type Html } from '../html';
+import { html, layout, ltr, toString, type Html } from '../html';
 import { localeOf, words, type Words } from '../i18n';
 import { taskSupervision } from '../supervision/views';
 
@@ -41,53 +42,103 @@ function csrf(session: ConsoleSession): Html {
   return html`<input type="hidden" name="${CSRF_FIELD}" value="${session.csrf}">`;
 }
 
-const inboxPages: FastifyPluginAsync = async (app) => {
+/** What an inbox shows, from its address: the page's and its live parts' alike. */
+function inboxQuery(req: FastifyRequest) {
+  const query = req.query as Record<string, unknown>;
+  return {
+    view: oneOf(query.view, VIEWS, 'mine'),
+    sort: oneOf(query.sort, SORTS, 'due'),
+    q: typeof query.q === 'string' && query.q.trim().length >= 2 ? query.q.trim().slice(0, 100) : undefined,
+    cursor: typeof query.cursor === 'string' ? query.cursor.slice(0, 300) : undefined,
+  };
+}
+type InboxQuery = ReturnType<typeof inboxQuery>;
+
+/** An inbox address: the page itself, or (`part`) one of its live parts, with the same view, sort, search and page. */
+const inboxLink = ({ view, sort, q }: InboxQuery, part = '', extra: Record<string, string> = {}) =>
+  `/console/tasks${part}?${new URLSearchParams({ view, sort, ...(q ? { q } : {}), ...extra }).toString()}`;
+
+/**
+ * Polled by htmx and swapped whole, so what comes back asks again in turn. The
+ * attributes are inert without scripts, where the page is as current as its last load.
+ */
+const poll = (url: string, everyMs: number): Html => html` hx-get="${url}" hx-trigger="every ${everyMs}ms" hx-swap="outerHTML"`;
+
+export interface InboxOptions {
+  config: Config;
+}
+
+const inboxPages: FastifyPluginAsync<InboxOptions> = async (app, { config }) => {
+  const { countsRefreshMs, pageRefreshMs } = config.console;
+
+  function tabs(w: Words, iq: InboxQuery, counts: Awaited<ReturnType<typeof app.inbox.counts>>): Html {
+    const badge: Record<View, number> = { mine: counts.mine, unassigned: counts.unassigned, overdue: counts.overdue, all: counts.active };
+    return html`<ul class="tabs"${poll(inboxLink(iq, '/counts'), countsRefreshMs)}>${VIEWS.map(
+      (v) => html`<li><a href="${inboxLink({ ...iq, view: v })}"${v === iq.view ? html` aria-current="page"` : ''}>${w.t(`inbox.view.${v}`)} <span class="badge" data-count="${v}">${badge[v]}</span></a></li>`,
+    )}</ul>`;
+  }
+
+  function list(w: Words, iq: InboxQuery, p: Principal, page: Awaited<ReturnType<typeof app.inbox.list>>): Html {
+    // The page's own cursor, so a refresh keeps the reader on the page they are on.
+    const self = inboxLink(iq, '/list', iq.cursor ? { cursor: iq.cursor } : {});
+    return html`<div id="task-list"${poll(self, pageRefreshMs)}>${
+      page.items.length === 0
+        ? html`<p>${w.t('inbox.empty')}</p>`
+        : html`<table class="tasks"><thead><tr><th scope="col">${w.t('inbox.col.case')}</th><th scope="col">${w.t('inbox.col.kind')}</th><th scope="col">${w.t('inbox.col.due')}</th><th scope="col">${w.t('inbox.col.holder')}</th></tr></thead>
+<tbody>${page.items.map(
+            // The link's id lets htmx give focus back to the same task after a refresh.
+            (t) => html`<tr><td><a id="task-${t.id}" href="/console/tasks/${encodeURIComponent(t.id)}">${t.tradeName}</a><br>${ltr(t.applicationId)}</td>
+<td>${w.t(`task.kind.${t.kind}`)}</td>
+<td>${when(w, t.dueAt)}${t.overdue ? html` <strong class="overdue">${w.t('inbox.overdue')}</strong>` : ''}</td>
+<td>${t.assignee === null ? w.t('inbox.unassigned') : t.assignee === p.id ? w.t('inbox.you') : ltr(t.assignee)}</td></tr>`,
+          )}</tbody></table>`
+    }
+${page.nextCursor ? html`<p><a href="${inboxLink(iq, '', { cursor: page.nextCursor })}">${w.t('inbox.next')}</a></p>` : ''}</div>`;
+  }
+
+  const readCounts = (iq: InboxQuery, p: Principal) => app.inbox.counts({ q: iq.q }, p);
+  const readList = (iq: InboxQuery, p: Principal) => {
+    const { view, sort, q, cursor } = iq;
+    return app.inbox.list({ status: 'active', sort, limit: PAGE_SIZE, q, cursor, ...filtersOf(view) }, p).catch((err: unknown) => {
+      // A cursor from another sort or a stale link: the first page instead.
+      if (err instanceof HttpError && err.statusCode === 400) return app.inbox.list({ status: 'active', sort, limit: PAGE_SIZE, q, ...filtersOf(view) }, p);
+      throw err;
+    });
+  };
+
   app.get('/console/tasks', { config: { public: true }, schema: { hide: true } }, async (req, reply) => {
     const session = signedIn(req, reply, Operation.taskRead);
     if (!session) return reply;
     const w = words(localeOf(req, reply));
-    const query = req.query as Record<string, unknown>;
-    const view = oneOf(query.view, VIEWS, 'mine');
-    const sort = oneOf(query.sort, SORTS, 'due');
-    const q = typeof query.q === 'string' && query.q.trim().length >= 2 ? query.q.trim().slice(0, 100) : undefined;
-    const cursor = typeof query.cursor === 'string' ? query.cursor.slice(0, 300) : undefined;
+    const iq = inboxQuery(req);
     const p = session.principal;
-    const [counts, page] = await Promise.all([
-      app.inbox.counts({ q }, p),
-      app.inbox.list({ status: 'active', sort, limit: PAGE_SIZE, q, cursor, ...filtersOf(view) }, p).catch((err: unknown) => {
-        // A cursor from another sort or a stale link: the first page instead.
-        if (err instanceof HttpError && err.statusCode === 400) return app.inbox.list({ status: 'active', sort, limit: PAGE_SIZE, q, ...filtersOf(view) }, p);
-        throw err;
-      }),
-    ]);
-    const badge: Record<View, number> = { mine: counts.mine, unassigned: counts.unassigned, overdue: counts.overdue, all: counts.active };
-    const link = (v: View, extra: Record<string, string> = {}) =>
-      `/console/tasks?${new URLSearchParams({ view: v, sort, ...(q ? { q } : {}), ...extra }).toString()}`;
+    const [counts, page] = await Promise.all([readCounts(iq, p), readList(iq, p)]);
     const body = html`<h1>${w.t('inbox.title')}</h1>
-<nav aria-label="${w.t('inbox.title')}"><ul class="tabs">${VIEWS.map(
-      (v) => html`<li><a href="${link(v)}"${v === view ? html` aria-current="page"` : ''}>${w.t(`inbox.view.${v}`)} <span class="badge" data-count="${v}">${badge[v]}</span></a></li>`,
-    )}</ul></nav>
+<nav aria-label="${w.t('inbox.title')}">${tabs(w, iq, counts)}</nav>
 <form method="get" action="/console/tasks" role="search" class="filters">
-  <input type="hidden" name="view" value="${view}">
+  <input type="hidden" name="view" value="${iq.view}">
   <label for="q">${w.t('inbox.search')}</label>
-  <input type="text" id="q" name="q" value="${q ?? ''}" maxlength="100">
+  <input type="text" id="q" name="q" value="${iq.q ?? ''}" maxlength="100">
   <label for="sort">${w.t('inbox.sort')}</label>
-  <select id="sort" name="sort">${SORTS.map((s) => html`<option value="${s}"${s === sort ? html` selected` : ''}>${w.t(`inbox.sort.${s}`)}</option>`)}</select>
+  <select id="sort" name="sort">${SORTS.map((s) => html`<option value="${s}"${s === iq.sort ? html` selected` : ''}>${w.t(`inbox.sort.${s}`)}</option>`)}</select>
   <div><button type="submit">${w.t('inbox.searchButton')}</button></div>
 </form>
-${
-  page.items.length === 0
-    ? html`<p>${w.t('inbox.empty')}</p>`
-    : html`<table class="tasks"><thead><tr><th scope="col">${w.t('inbox.col.case')}</th><th scope="col">${w.t('inbox.col.kind')}</th><th scope="col">${w.t('inbox.col.due')}</th><th scope="col">${w.t('inbox.col.holder')}</th></tr></thead>
-<tbody>${page.items.map(
-        (t) => html`<tr><td><a href="/console/tasks/${encodeURIComponent(t.id)}">${t.tradeName}</a><br>${ltr(t.applicationId)}</td>
-<td>${w.t(`task.kind.${t.kind}`)}</td>
-<td>${when(w, t.dueAt)}${t.overdue ? html` <strong class="overdue">${w.t('inbox.overdue')}</strong>` : ''}</td>
-<td>${t.assignee === null ? w.t('inbox.unassigned') : t.assignee === p.id ? w.t('inbox.you') : ltr(t.assignee)}</td></tr>`,
-      )}</tbody></table>`
-}
-${page.nextCursor ? html`<p><a href="${link(view, { cursor: page.nextCursor })}">${w.t('inbox.next')}</a></p>` : ''}`;
-    return send(reply, 200, layout(w, { title: 'inbox.title', path: '/console/tasks', body, home: '/console' }));
+${list(w, iq, p, page)}`;
+    return send(reply, 200, layout(w, { title: 'inbox.title', path: '/console/tasks', body, home: '/console', live: true }));
+  });
+
+  // The inbox's live parts: the same access and the same calls as the page, each answering only its part.
+  app.get('/console/tasks/counts', { config: { public: true }, schema: { hide: true } }, async (req, reply) => {
+    const session = signedIn(req, reply, Operation.taskRead);
+    if (!session) return reply;
+    const iq = inboxQuery(req);
+    return send(reply, 200, toString(tabs(words(localeOf(req, reply)), iq, await readCounts(iq, session.principal))));
+  });
+  app.get('/console/tasks/list', { config: { public: true }, schema: { hide: true } }, async (req, reply) => {
+    const session = signedIn(req, reply, Operation.taskRead);
+    if (!session) return reply;
+    const iq = inboxQuery(req);
+    return send(reply, 200, toString(list(words(localeOf(req, reply)), iq, session.principal, await readList(iq, session.principal))));
   });
 
   async function taskPage(req: FastifyRequest, reply: FastifyReply, session: ConsoleSession, id: string, refusal?: string) {
@@ -123,7 +174,7 @@ ${csrf(session)}<div><button type="submit">${w.t('task.submitDecision')}</button
     : ''
 }
 ${taskSupervision(w, session, task)}
-${casePage(w, view, await caseActions(app, w, session, view))}`;
+${casePage(w, view, { actions: await caseActions(app, w, session, view) })}`;
     return send(reply, refusal ? 409 : 200, layout(w, { title: 'task.title', path: `/console/tasks/${encodeURIComponent(id)}`, body, home: '/console/tasks' }));
   }
 

@@ -4,6 +4,8 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { chromium, type Browser, type Page, type Response } from 'playwright-core';
+import { freePort } from '../../scripts/ports';
+import { startTestEnv, type TestEnv, type Who } from './env';
 
 const require = createRequire(import.meta.url);
 const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
@@ -15,17 +17,34 @@ export function launchBrowser(): Promise<Browser> {
   return chromium.launch({ executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium', args: FLAGS });
 }
 
+/**
+ * A test environment whose people sign in through the issuer's login page,
+ * listening where the browser reaches it (its public URL, `base`), and the browser.
+ */
+export async function startConsoleEnv(opts: Omit<NonNullable<Parameters<typeof startTestEnv>[0]>, 'signIn'> = {}): Promise<{ env: TestEnv; browser: Browser; base: string }> {
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const [env, browser] = await Promise.all([startTestEnv({ ...opts, signIn: { apiPublicUrl: base, people: true } }), launchBrowser()]);
+  await env.api.listen({ host: '127.0.0.1', port });
+  return { env, browser, base };
+}
+
+/** Signs in at the issuer's login page as one of the environment's people (username: their Who), landing on the console's home. */
+export async function signIn(page: Page, base: string, who: Who): Promise<void> {
+  await page.goto(`${base}/console`);
+  await page.fill('#username', who);
+  await page.fill('#password', DEV_PASSWORD);
+  await page.click('button[type=submit]');
+  await page.waitForURL(`${base}/console`);
+}
+
 /** The development issuer's password for everyone it knows. */
 const DEV_PASSWORD = 'tarkhees';
 
 /** A fresh browser context signed in through the issuer's login page (a test environment's people sign in by their Who), on the console's home. */
 export async function signInAs(browser: Browser, base: string, username: string): Promise<Page> {
   const page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
-  await page.goto(`${base}/console`);
-  await page.fill('#username', username);
-  await page.fill('#password', DEV_PASSWORD);
-  await page.click('button[type=submit]');
-  await page.waitForURL(`${base}/console`);
+  await signIn(page, base, username as Who);
   return page;
 }
 

@@ -166,6 +166,8 @@ export async function startTestEnv(
      * users, who sign in with the development password.
      */
     signIn?: { apiPublicUrl: string; users?: SeedUser[]; people?: boolean };
+    /** The console's settings as their variables spell them (CONSOLE_COUNTS_REFRESH: '1s', ...). */
+    console?: Partial<Record<'CONSOLE_COUNTS_REFRESH' | 'CONSOLE_PAGE_REFRESH', string>>;
     /** Off: no dispatcher runs in this process (a test runs its own, or kills one). */
     smsDispatcher?: boolean;
     /** Document settings as their variables spell them (DOCUMENT_SWEEP_EVERY: '1s', ...). */
@@ -264,6 +266,7 @@ export async function startTestEnv(
     CONSOLE_SESSION_SECRET: randomUUID() + randomUUID(),
     ...(opts.signIn ? { API_PUBLIC_URL: opts.signIn.apiPublicUrl } : {}),
     ...opts.documents,
+    ...opts.console,
   });
   const config: Config = { ...base, timing: { ...FAST_TIMING, ...opts.timing }, sms: { ...base.sms, ...opts.sms } };
   const tokens = new Map<Who, Promise<string>>();
