@@ -96,8 +96,12 @@ describe('filing from the console', () => {
     await page.fill('[name="establishment/isicCode"]', '563001');
     await page.fill('[name="establishment/district"]', 'Al-Mubarraz');
     await page.fill('[name="establishment/areaSqm"]', '80');
+    // As it is typed, nothing sent yet: the check finds the location missing, then finds it there.
+    await page.locator('#live-check li[data-code=LOCATION_MISSING]').waitFor({ timeout: 10_000 });
     await page.fill('[name="establishment/location/lat"]', '25.4');
     await page.fill('[name="establishment/location/lng"]', '49.58');
+    await page.locator('#live-check li[data-code=LOCATION_MISSING]').waitFor({ state: 'detached', timeout: 10_000 });
+    expect(await seriousViolations(page)).toEqual([]);
     await proceed(page);
 
     // Step 4: a café's workers, each with a health certificate.

@@ -20,7 +20,7 @@ import { FILING_MESSAGES } from './messages';
 import { refusalOf } from '../refusal';
 import { DraftStore, type Draft } from './store';
 import { fileOf, textOf, withUploads, type MultipartForm } from '../uploads';
-import { errorKey, fieldErrors, isStep, STEP_FIELDS, STEPS, STEP_PREFIXES, stepsFor, withFields, workerOf, type Step } from './steps';
+import { errorKey, fieldErrors, isStep, wellFormed, STEP_FIELDS, STEPS, STEP_PREFIXES, stepsFor, withFields, workerOf, type Step } from './steps';
 import { checkPage, checkSoFar, documentsStep, fieldsStep, startPage, workersStep, type StepContext } from './view';
 
 /** As many workers as a page lists and a form post carries comfortably; a larger team files through the API (which takes 500). */
@@ -94,7 +94,8 @@ const filingPages: FastifyPluginAsync<FilingOptions> = async (app, { config }) =
     else if (at === 'check') body = checkPage(c);
     else body = fieldsStep(c, at, { fixed: fixedFields(session.principal) });
     const path = `/console/file/${encodeURIComponent(draft.id)}/${at}`;
-    return send(reply, status, layout(w, { title: at === 'check' ? 'file.step.check' : 'file.title', path, body, home: '/console' }));
+    // live: the plain steps check what is typed as it is typed (htmx), and work as plain forms without it.
+    return send(reply, status, layout(w, { title: at === 'check' ? 'file.step.check' : 'file.title', path, body, home: '/console', live: true }));
   }
 
   /** Where "continue" leads: the check page when the person came from it, else the step after this one. */
@@ -213,8 +214,7 @@ const filingPages: FastifyPluginAsync<FilingOptions> = async (app, { config }) =
     const w = words(localeOf(req, reply));
     const body = withFields(draft.data.body, STEP_FIELDS[step as keyof typeof STEP_FIELDS], { ...(req.body as Record<string, string>), ...fixedValues(session.principal) });
     // A field the schema refuses is the form's own error when it is sent; the check reads only what is well-formed.
-    const checkable = fieldErrors(body, ['']).size === 0 ? body : draft.data.body;
-    return send(reply, 200, toString(checkSoFar(w, step as Step, await deficienciesOf(checkable, session.principal))));
+    return send(reply, 200, toString(checkSoFar(w, step as Step, await deficienciesOf(wellFormed(body), session.principal))));
   });
 
   /** The filing: the API's own schema and submit, keyed by the draft. */

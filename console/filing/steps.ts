@@ -140,6 +140,17 @@ export function fieldErrors(body: DraftBody, prefixes: string[]): Map<string, Fi
   return out;
 }
 
+/** The draft with every field the schema refuses taken out: what is well-formed so far, for the check as the person types. */
+export function wellFormed(body: DraftBody): DraftBody {
+  const next = structuredClone(body) as Json;
+  for (const e of Value.Errors(DraftBody, next)) {
+    const path = e.path.replace(/^\//, '');
+    // A coordinate's fault is the location's: half a location is none.
+    setAt(next, path.startsWith('establishment/location') ? 'establishment/location' : path, undefined);
+  }
+  return next as DraftBody;
+}
+
 export interface Worker {
   name: string;
   healthCertificateNumber: string;

@@ -98,7 +98,7 @@ export function fieldsStep(c: StepContext, step: keyof typeof STEP_FIELDS, opts:
   const action = `${base(draft)}/${step}`;
   return html`${backLink(c)}${errorSummary(w, c.errors, c.refusal)}${progress(c)}
 <h1>${w.t(`file.step.${step}`)}</h1>${opts.hint ?? ''}
-<form method="post" action="${action}" novalidate class="filing" hx-post="${action}/live" hx-trigger="change, keyup changed delay:600ms" hx-target="#live-check" hx-swap="outerHTML">
+<form method="post" action="${action}" novalidate class="filing" hx-post="${action}/live" hx-trigger="input changed delay:500ms, change" hx-target="#live-check" hx-swap="outerHTML">
 ${csrfField(c.csrf)}
 ${STEP_FIELDS[step].map((f) => fieldHtml(w, f, c.typed ? c.typed[f.path] ?? (f.input === 'checkbox' ? undefined : '') : valueAt(draft.data.body, f.path), c.errors?.get(f.path), { readonly: opts.fixed?.has(f.path) }))}
 ${continueButton(c)}
