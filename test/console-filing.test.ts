@@ -68,11 +68,14 @@ describe('filing from the console', () => {
     expect(await seriousViolations(page)).toEqual([]);
     await screenshotsInBothLanguages(page, SHOTS, 'file-kind');
 
-    // Step 1: the kind, chosen by keyboard as well as by mouse: the radios are plain inputs.
+    // Step 1: the kind, chosen and sent by keyboard alone: the radios and the button are plain inputs.
     await page.focus('#f-licenseKind');
     await page.keyboard.press('ArrowDown');
     expect(await page.isChecked('#f-licenseKind-health')).toBe(true);
-    await proceed(page);
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate('document.activeElement?.value')).toBe('continue');
+    await Promise.all([page.waitForURL(/\/applicant$/), page.keyboard.press('Enter')]);
     expect(page.url()).toMatch(/\/applicant$/);
 
     // Step 2: a malformed ID is refused by name, the rest kept as typed.
@@ -113,6 +116,7 @@ describe('filing from the console', () => {
     await Promise.all([page.waitForLoadState(), page.click('button[value=add]')]);
     expect(await page.textContent('table.tasks')).toContain('Ahmed Karim');
     expect(await page.textContent('#live-check')).toContain('لا نواقص');
+    expect(await seriousViolations(page)).toEqual([]);
     await proceed(page);
 
     // Step 5: the files. A renamed executable is refused; a contract past its date is kept but the check names it.
@@ -186,6 +190,7 @@ describe('filing from the console', () => {
     await page.check('#f-licenseKind');
     await proceed(page);
     expect(await page.inputValue('[name="applicant/nationalId"]')).toBe(env.users.applicant.nationalId);
+    expect(await seriousViolations(page)).toEqual([]);
     expect(await page.getAttribute('[name="applicant/nationalId"]', 'readonly')).not.toBeNull();
     // Another ID typed over it (the field edited by hand): the session's own is what is kept.
     await page.evaluate(`document.querySelector('[name="applicant/nationalId"]').removeAttribute('readonly')`);
@@ -194,8 +199,15 @@ describe('filing from the console', () => {
     await page.fill('[name="applicant/mobile"]', '0512345678');
     await page.check('#f-applicant-role');
     await proceed(page);
-    const [draft] = await rowsOf<{ data: { body: { applicant: { nationalId: string } } } }>(env.db.db, sql`select data from filing_drafts where owner_id = 'applicant' order by created_at desc limit 1`);
+    // An applicant chooses the office (or leaves it to the least busy one).
+    await page.goto(`${draftUrl.replace(/\/kind$/, '')}/office`);
+    expect(await page.textContent('h1')).toBe('مكتب الخدمة');
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.check(`#f-officeId-${env.offices.a}`);
+    await proceed(page);
+    const [draft] = await rowsOf<{ data: { body: { applicant: { nationalId: string }; officeId: string } } }>(env.db.db, sql`select data from filing_drafts where owner_id = 'applicant' order by created_at desc limit 1`);
     expect(draft!.data.body.applicant.nationalId).toBe(env.users.applicant.nationalId);
+    expect(draft!.data.body.officeId).toBe(env.offices.a);
     // Someone else's draft is not there for them.
     const clerk = await signedInAs('clerkB');
     expect((await clerk.goto(draftUrl))?.status()).toBe(404);

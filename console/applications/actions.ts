@@ -77,9 +77,9 @@ function correctionForm(w: Words, session: ConsoleSession, c: CaseView, refusal?
   };
   const fileInput = (name: string) => html`<label for="${name}">${w.t('file.field.document/file')}</label>
 <input type="file" id="${name}" name="${name}">
-<label for="${name}-expiresOn">${w.t('file.field.document/expiresOn')} <span class="hint">${w.t('file.optional')}</span></label>
-<input type="date" id="${name}-expiresOn" name="${name}-expiresOn" dir="ltr">`;
-  return html`${refusal ? banner(w, 'case.correct.refused', refusal) : ''}
+<label for="${name}-expiresOn">${w.t('file.field.document/expiresOn')}</label><p class="hint" id="${name}-expiresOn-hint">${w.t('case.correct.expiryHint')}</p>
+<input type="date" id="${name}-expiresOn" name="${name}-expiresOn" dir="ltr" aria-describedby="${name}-expiresOn-hint">`;
+  return html`<p><a class="back" href="${caseUrl(c.id)}">${w.t('file.back')}</a></p>${refusal ? banner(w, 'case.correct.refused', refusal) : ''}
 <h1>${w.t('case.correct.title')}</h1><p>${w.t('case.correct.intro')}</p>
 <section aria-labelledby="deficiencies"><h2 id="deficiencies">${w.t('case.deficiencies')}</h2>
 <ul class="deficiencies">${c.deficiencies.map((d) => html`<li>${w.locale === 'ar' ? d.messageAr : d.messageEn}</li>`)}</ul></section>

@@ -21,10 +21,12 @@ import { refusalOf } from '../refusal';
 import { DraftStore, type Draft } from './store';
 import { fileOf, textOf, withUploads, type MultipartForm } from '../uploads';
 import { errorKey, fieldErrors, isStep, wellFormed, STEP_FIELDS, STEPS, STEP_PREFIXES, stepsFor, withFields, workerOf, type Step } from './steps';
-import { checkPage, checkSoFar, documentsStep, fieldsStep, startPage, workersStep, type StepContext } from './view';
+import { checkPage, checkSoFar, documentsStep, fieldsStep, officeStep, startPage, workersStep, type StepContext } from './view';
 
 /** As many workers as a page lists and a form post carries comfortably; a larger team files through the API (which takes 500). */
 const MAX_CONSOLE_WORKERS = 100;
+/** A municipality's accredited offices fit one list; the API's own limit for a page of offices. */
+const MAX_LISTED_OFFICES = 500;
 /** The upload form's text parts: the CSRF token, the type, the expiry. */
 const UPLOAD_FIELDS = 3;
 
@@ -92,6 +94,7 @@ const filingPages: FastifyPluginAsync<FilingOptions> = async (app, { config }) =
     if (at === 'workers') body = workersStep(c);
     else if (at === 'documents') body = documentsStep(c, need?.rules);
     else if (at === 'check') body = checkPage(c);
+    else if (at === 'office') body = officeStep(c, (await app.offices.list({ status: 'accredited', limit: MAX_LISTED_OFFICES }, session.principal)).items);
     else body = fieldsStep(c, at, { fixed: fixedFields(session.principal) });
     const path = `/console/file/${encodeURIComponent(draft.id)}/${at}`;
     // live: the plain steps check what is typed as it is typed (htmx), and work as plain forms without it.

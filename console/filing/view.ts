@@ -106,6 +106,22 @@ ${continueButton(c)}
 ${checkSoFar(w, step, c.deficiencies)}`;
 }
 
+/** An applicant's choice of office: the accredited ones by name, or the least busy one. */
+export function officeStep(c: StepContext, offices: { id: string; name: string }[]): Html {
+  const { w, draft } = c;
+  const chosen = c.typed ? c.typed.officeId ?? '' : (draft.data.body.officeId ?? '');
+  const options = [{ id: '', name: w.t('file.office.any') }, ...offices];
+  return html`${backLink(c)}${errorSummary(w, c.errors, c.refusal)}${progress(c)}
+<h1>${w.t('file.step.office')}</h1>
+<form method="post" action="${base(draft)}/office" novalidate class="filing">${csrfField(c.csrf)}
+<div class="field${c.errors?.has('officeId') ? ' invalid' : ''}"><fieldset aria-describedby="f-officeId-hint"><legend>${w.t('file.field.officeId')}</legend><p class="hint" id="f-officeId-hint">${w.t('file.hint.officeId')}</p>
+${c.errors?.has('officeId') ? html`<p class="error-message">${w.t(c.errors.get('officeId')!)}</p>` : ''}
+${options.map((o, i) => html`<div><input type="radio" id="${i === 0 ? 'f-officeId' : `f-officeId-${o.id}`}" name="officeId" value="${o.id}"${chosen === o.id ? html` checked` : ''}><label class="inline" for="${i === 0 ? 'f-officeId' : `f-officeId-${o.id}`}"><bdi>${o.name}</bdi></label></div>`)}
+</fieldset></div>
+${continueButton(c)}
+</form>`;
+}
+
 export function workersStep(c: StepContext): Html {
   const { w, draft } = c;
   const workers = draft.data.body.workers ?? [];
