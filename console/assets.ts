@@ -90,6 +90,7 @@ form.filing .field { margin-block-end: 20px; }
 form.filing, form.upload { margin-block-end: 24px; }
 input.short { inline-size: min(100%, 10em); }
 form.remove { margin-block-end: 16px; }
+#live-check { margin-block-start: 24px; }
 a.button { display: inline-block; padding: 8px 16px; color: #fff; background: var(--ok); text-decoration: none; box-shadow: 0 2px 0 #002d18; }
 input[type=datetime-local] { font: inherit; padding: 6px; border: 2px solid var(--ink); }
 ul.comments { list-style: none; padding: 0; }

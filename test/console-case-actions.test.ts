@@ -8,9 +8,8 @@ import { sql } from 'drizzle-orm';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rowsOf } from '../db/client';
-import { freePort } from '../scripts/ports';
-import { launchBrowser, screenshotsInBothLanguages, seriousViolations, signInAs } from './support/browser';
-import { startTestEnv, waitFor, type TestEnv, type Who } from './support/env';
+import { screenshotsInBothLanguages, seriousViolations, signInAs, startConsoleEnv } from './support/browser';
+import { waitFor, type TestEnv, type Who } from './support/env';
 import { commercialApplication, getApp, submit, waitForStage } from './support/fixtures';
 import { commercialUploads, sample } from './support/uploads';
 
@@ -21,10 +20,7 @@ const SHOTS = '.data/test/screenshots';
 const inAYear = () => new Date(Date.now() + 365 * 86_400_000).toISOString().slice(0, 10);
 
 beforeAll(async () => {
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  [env, browser] = await Promise.all([startTestEnv({ signIn: { apiPublicUrl: base, people: true } }), launchBrowser()]);
-  await env.api.listen({ host: '127.0.0.1', port });
+  ({ env, browser, base } = await startConsoleEnv());
 }, 120_000);
 afterAll(async () => {
   await browser?.close();

@@ -169,7 +169,7 @@ ${
 }
 <form method="post" action="${action}/upload" enctype="multipart/form-data" class="upload">
 ${csrfField(c.csrf)}<input type="hidden" name="type" value="${type}">
-<label for="${id}-file">${w.t('file.field.document/file')}</label><p class="hint" id="${id}-file-hint">${w.t('file.hint.document')} (${(rule?.acceptedKinds ?? []).join(', ')})</p>
+<label for="${id}-file">${w.t('file.field.document/file')}</label><p class="hint" id="${id}-file-hint">${w.t('file.hint.document')} ${ltr((rule?.acceptedKinds ?? []).map((k) => k.toUpperCase()).join(', '))}</p>
 <input type="file" id="${id}-file" name="file" aria-describedby="${id}-file-hint" accept="${(rule?.acceptedKinds ?? []).map((k) => (k === 'pdf' ? 'application/pdf' : `image/${k}`)).join(',')}">
 ${
   rule?.expiry === 'entered'
