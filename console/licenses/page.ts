@@ -1,15 +1,10 @@
 // The public verification page: what the certificate's QR code opens. Anyone
 // may see whether a license number is real and in force, and for whom; the
 // same service answers GET /licenses/:number.
-import type { FastifyPluginAsync, FastifyReply } from 'fastify';
-import { riyadhDate } from '../../domain/calendar';
-import { HttpError } from '../../api/errors';
+import type { FastifyPluginAsync } from 'fastify';
 import { html, layout, ltr, type Html } from '../html';
 import { localeOf, words, type Words } from '../i18n';
-import type { MessageKey } from '../catalogue';
-
-/** Long enough for any license number; anything longer is no license of ours. */
-const MAX_NUMBER_LENGTH = 40;
+import { dateCell, lookUp, MAX_NUMBER_LENGTH, send, standing, verifyPath } from './license';
 
 function form(w: Words, value = ''): Html {
   return html`<form method="get" action="/verify" role="search">
@@ -20,12 +15,11 @@ function form(w: Words, value = ''): Html {
 </form>`;
 }
 
-function dateCell(w: Words, iso: string): Html {
-  const [gregorian, hijri] = w.date(iso);
-  return html`<time datetime="${iso}">${gregorian}</time><span class="hijri">${hijri}</span>`;
+/** A number that is no license: what was typed, as text, and the form to try again. */
+export function notFoundBody(w: Words, number: string): Html {
+  return html`<div class="panel bad" role="status"><h2>${w.t('verify.notFound')}</h2><p>${ltr(number)}</p></div>
+<p>${w.t('verify.notFoundHint')}</p>${form(w, number)}`;
 }
-
-const send = (reply: FastifyReply, status: number, body: string) => reply.status(status).header('content-type', 'text/html; charset=utf-8').send(body);
 
 const licensePages: FastifyPluginAsync = async (app) => {
   app.get('/verify', { config: { public: true }, schema: { hide: true } }, async (req, reply) => {
@@ -40,18 +34,10 @@ const licensePages: FastifyPluginAsync = async (app) => {
   app.get<{ Params: { number: string } }>('/verify/:number', { config: { public: true }, schema: { hide: true } }, async (req, reply) => {
     const w = words(localeOf(req, reply));
     const number = req.params.number;
-    const path = `/verify/${encodeURIComponent(number)}`;
-    const license = number.length <= MAX_NUMBER_LENGTH ? await app.licenses.verify(number).catch((err: unknown) => {
-      if (err instanceof HttpError && err.statusCode === 404) return undefined;
-      throw err;
-    }) : undefined;
-    if (!license) {
-      const body = html`<div class="panel bad" role="status"><h2>${w.t('verify.notFound')}</h2><p>${ltr(number)}</p></div>
-<p>${w.t('verify.notFoundHint')}</p>${form(w, number)}`;
-      return send(reply, 404, layout(w, { title: 'verify.title', path, body }));
-    }
-    const today = riyadhDate(new Date());
-    const state: MessageKey = license.status !== 'active' ? 'verify.inactive' : license.expiresOn < today ? 'verify.expired' : 'verify.valid';
+    const path = verifyPath(number);
+    const license = await lookUp(app, number);
+    if (!license) return send(reply, 404, layout(w, { title: 'verify.title', path, body: notFoundBody(w, number) }));
+    const state = standing(license);
     const body = html`<h1>${w.t('verify.title')}</h1>
 <div class="panel${state === 'verify.valid' ? '' : ' bad'}" role="status"><h2>${w.t(state)}</h2></div>
 <dl class="summary">
