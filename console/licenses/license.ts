@@ -13,6 +13,7 @@ export type License = Awaited<ReturnType<LicenseService['verify']>>;
 export const MAX_NUMBER_LENGTH = 40;
 
 export const verifyPath = (number: string) => `/verify/${encodeURIComponent(number)}`;
+export const certificatePath = (number: string) => `/licenses/${encodeURIComponent(number)}/certificate`;
 
 export const send = (reply: FastifyReply, status: number, body: string) => reply.status(status).header('content-type', 'text/html; charset=utf-8').send(body);
 

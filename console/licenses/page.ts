@@ -1,10 +1,11 @@
 // The public verification page: what the certificate's QR code opens. Anyone
-// may see whether a license number is real and in force, and for whom; the
-// same service answers GET /licenses/:number.
+// may see whether a license number is real and in force, and for which
+// establishment (not who holds it: see certificate.ts); the same service
+// answers GET /licenses/:number.
 import type { FastifyPluginAsync } from 'fastify';
 import { html, layout, ltr, type Html } from '../html';
 import { localeOf, words, type Words } from '../i18n';
-import { dateCell, lookUp, MAX_NUMBER_LENGTH, send, standing, verifyPath } from './license';
+import { certificatePath, dateCell, lookUp, MAX_NUMBER_LENGTH, send, standing, verifyPath } from './license';
 
 function form(w: Words, value = ''): Html {
   return html`<form method="get" action="/verify" role="search">
@@ -49,6 +50,7 @@ const licensePages: FastifyPluginAsync = async (app) => {
   <dt>${w.t('license.issuedOn')}</dt><dd>${dateCell(w, license.issuedOn)}</dd>
   <dt>${w.t('license.expiresOn')}</dt><dd>${dateCell(w, license.expiresOn)}</dd>
 </dl>
+<p><a href="${certificatePath(license.number)}">${w.t('certificate.link')}</a></p>
 <p><a href="/verify">${w.t('verify.again')}</a></p>`;
     return send(reply, 200, layout(w, { title: 'verify.title', path, body }));
   });
