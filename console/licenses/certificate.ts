@@ -20,10 +20,10 @@ import type { Db } from '../../db/client';
 import { applications } from '../../db/schema';
 import { findActivity } from '../../domain/rules';
 import type { MessageKey } from '../catalogue';
-import { html, layout, libraryMarkup, ltr, type Html } from '../html';
-import { localeOf, words, type Words } from '../i18n';
-import { notFoundBody } from './page';
-import { certificatePath, lookUp, send, standing, verifyPath, type License } from './license';
+import { html, libraryMarkup, ltr, type Html } from '../html';
+import { words, type Words } from '../i18n';
+import { licensePage } from './page';
+import { certificatePath, standing, verifyPath, type License } from './license';
 
 /**
  * Level M (15% of the symbol recoverable): a clean sheet read by a phone needs
@@ -117,17 +117,10 @@ const certificatePages: FastifyPluginAsync<CertificatePagesOptions> = async (app
   // The QR code must open from any phone: the public address, not the one this request came in on.
   const publicBase = config.api.publicUrl.replace(/\/$/, '');
 
-  app.get<{ Params: { number: string } }>('/licenses/:number/certificate', { config: { public: true }, schema: { hide: true } }, async (req, reply) => {
-    const w = words(localeOf(req, reply));
-    const number = req.params.number;
-    const path = certificatePath(number);
-    const license = await lookUp(app, number);
-    if (!license) return send(reply, 404, layout(w, { title: 'certificate.title', path, body: notFoundBody(w, number) }));
+  licensePage(app, { route: '/licenses/:number/certificate', pathOf: certificatePath, title: 'certificate.title' }, async (w, license) => {
     const verifyUrl = `${publicBase}${verifyPath(license.number)}`;
     const [place, rules, qr] = await Promise.all([establishmentOf(app.db, license.applicationId), app.applications.filingRules(), qrSvg(verifyUrl)]);
-    const activity = findActivity(rules, license.isicCode);
-    const body = certificatePage(w, { license, ...place, activity, verifyUrl, qr });
-    return send(reply, 200, layout(w, { title: 'certificate.title', path, body }));
+    return certificatePage(w, { license, ...place, activity: findActivity(rules, license.isicCode), verifyUrl, qr });
   });
 };
 

@@ -2,10 +2,11 @@
 // may see whether a license number is real and in force, and for which
 // establishment (not who holds it: see certificate.ts); the same service
 // answers GET /licenses/:number.
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import type { MessageKey } from '../catalogue';
 import { html, layout, ltr, type Html } from '../html';
 import { localeOf, words, type Words } from '../i18n';
-import { certificatePath, dateCell, lookUp, MAX_NUMBER_LENGTH, send, standing, verifyPath } from './license';
+import { certificatePath, dateCell, lookUp, MAX_NUMBER_LENGTH, send, standing, verifyPath, type License } from './license';
 
 function form(w: Words, value = ''): Html {
   return html`<form method="get" action="/verify" role="search">
@@ -17,9 +18,29 @@ function form(w: Words, value = ''): Html {
 }
 
 /** A number that is no license: what was typed, as text, and the form to try again. */
-export function notFoundBody(w: Words, number: string): Html {
+function notFoundBody(w: Words, number: string): Html {
   return html`<div class="panel bad" role="status"><h2>${w.t('verify.notFound')}</h2><p>${ltr(number)}</p></div>
 <p>${w.t('verify.notFoundHint')}</p>${form(w, number)}`;
+}
+
+/**
+ * A public page of one license, by the number in its address (`route`, and
+ * `pathOf` for a number's own address): the license's page, or for a number
+ * that is no license the not-found page (404) with the form to try again.
+ */
+export function licensePage(
+  app: FastifyInstance,
+  page: { route: string; pathOf: (number: string) => string; title: MessageKey },
+  render: (w: Words, license: License) => Html | Promise<Html>,
+): void {
+  app.get<{ Params: { number: string } }>(page.route, { config: { public: true }, schema: { hide: true } }, async (req, reply) => {
+    const w = words(localeOf(req, reply));
+    const number = req.params.number;
+    const path = page.pathOf(number);
+    const license = await lookUp(app, number);
+    if (!license) return send(reply, 404, layout(w, { title: page.title, path, body: notFoundBody(w, number) }));
+    return send(reply, 200, layout(w, { title: page.title, path, body: await render(w, license) }));
+  });
 }
 
 const licensePages: FastifyPluginAsync = async (app) => {
@@ -32,14 +53,9 @@ const licensePages: FastifyPluginAsync = async (app) => {
     return send(reply, 200, layout(w, { title: 'verify.title', path: '/verify', body }));
   });
 
-  app.get<{ Params: { number: string } }>('/verify/:number', { config: { public: true }, schema: { hide: true } }, async (req, reply) => {
-    const w = words(localeOf(req, reply));
-    const number = req.params.number;
-    const path = verifyPath(number);
-    const license = await lookUp(app, number);
-    if (!license) return send(reply, 404, layout(w, { title: 'verify.title', path, body: notFoundBody(w, number) }));
+  licensePage(app, { route: '/verify/:number', pathOf: verifyPath, title: 'verify.title' }, (w, license) => {
     const state = standing(license);
-    const body = html`<h1>${w.t('verify.title')}</h1>
+    return html`<h1>${w.t('verify.title')}</h1>
 <div class="panel${state === 'verify.valid' ? '' : ' bad'}" role="status"><h2>${w.t(state)}</h2></div>
 <dl class="summary">
   <dt>${w.t('license.number')}</dt><dd>${ltr(license.number)}</dd>
@@ -52,7 +68,6 @@ const licensePages: FastifyPluginAsync = async (app) => {
 </dl>
 <p><a href="${certificatePath(license.number)}">${w.t('certificate.link')}</a></p>
 <p><a href="/verify">${w.t('verify.again')}</a></p>`;
-    return send(reply, 200, layout(w, { title: 'verify.title', path, body }));
   });
 };
 
