@@ -67,6 +67,40 @@ dl.summary { display: grid; grid-template-columns: minmax(10em, 1fr) 2fr; margin
 dl.summary dt, dl.summary dd { margin: 0; padding-block: 8px; border-block-end: 1px solid var(--line); }
 dl.summary dt { font-weight: 700; padding-inline-end: 16px; }
 .hijri { display: block; color: var(--muted); }
+.certificate { margin-block: 16px 24px; padding: 24px; border: 3px double var(--brand); }
+.certificate .other { display: block; color: var(--muted); font-size: 0.8em; font-weight: 400; }
+.cert-head { display: flex; flex-wrap: wrap; justify-content: space-between; align-items: flex-start; gap: 8px 24px; padding-block-end: 12px; margin-block-end: 16px; border-block-end: 2px solid var(--brand); }
+.cert-head h1 { margin: 0; color: var(--brand); }
+.cert-issuer { margin: 0 0 8px; font-weight: 700; }
+.cert-number { margin: 0; text-align: end; }
+.cert-number strong { display: block; font-size: 1.3rem; }
+.cert-fields { margin: 0; }
+.cert-fields > div { display: grid; grid-template-columns: minmax(8em, 1fr) 2fr; gap: 16px; padding-block: 6px; border-block-end: 1px solid var(--line); }
+.cert-fields dt { font-weight: 700; }
+.cert-fields dd { margin: 0; }
+.cert-void { margin-block-end: 16px; padding: 12px 16px; border: 4px solid var(--bad); color: var(--bad); }
+.cert-void h2 { margin: 0 0 4px; font-size: 1.4rem; }
+.cert-void p { margin: 0; }
+.cert-verify { display: flex; align-items: center; gap: 16px 24px; margin-block-start: 16px; }
+.cert-verify p { margin: 0 0 8px; }
+.cert-url { overflow-wrap: anywhere; }
+.qr { flex: none; inline-size: 140px; }
+.qr svg { display: block; inline-size: 100%; block-size: auto; }
+/* A phone: each label above its value, the value's lines kept whole. */
+@media (max-width: 30em) { .cert-fields > div { grid-template-columns: 1fr; gap: 0; } }
+/* A4, the paper Saudi offices print on; a printed page is its content alone, without the site around it. */
+@page { size: A4; margin: 15mm; }
+@media print {
+  html { font-size: 12pt; }
+  .skip, .masthead, .footer, .no-print { display: none; }
+  main { padding: 0; }
+  .wrap { max-inline-size: none; padding: 0; }
+  /* The sheet's height less its margins and a little for rounding: the frame fills the page, the QR code at its foot. */
+  .certificate { margin: 0; break-inside: avoid; min-block-size: 262mm; display: flex; flex-direction: column; }
+  .cert-verify { margin-block-start: auto; }
+  .qr { inline-size: 35mm; }
+  a { color: inherit; text-decoration: none; }
+}
 .tabs { display: flex; flex-wrap: wrap; gap: 8px; list-style: none; padding: 0; margin: 0 0 16px; }
 .tabs a { display: inline-block; padding: 6px 12px; border: 2px solid var(--line); text-decoration: none; }
 .tabs a[aria-current=page] { border-color: var(--brand); font-weight: 700; }

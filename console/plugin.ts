@@ -7,6 +7,7 @@ import assets from './assets';
 import consoleAuth from './auth/plugin';
 import homePage from './home/page';
 import licensePages from './licenses/page';
+import certificatePages from './licenses/certificate';
 import applicationPages from './applications/routes';
 import inboxPages from './inbox/routes';
 import operationsPages from './operations/routes';
@@ -44,6 +45,7 @@ const consolePlugin: FastifyPluginAsync<ConsoleOptions> = async (app, { config }
   await app.register(assets);
   await app.register(consoleAuth, { config });
   await app.register(licensePages);
+  await app.register(certificatePages, { config });
   await app.register(homePage);
   await app.register(applicationPages, { config });
   await app.register(inboxPages, { config });

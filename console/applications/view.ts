@@ -53,7 +53,7 @@ function license(w: Words, c: CaseView): Html {
   if (!c.license) return html``;
   const verify = `/verify/${encodeURIComponent(c.license.number)}`;
   return html`<section aria-labelledby="license"><h2 id="license">${w.t('case.license')}</h2>
-<p>${ltr(c.license.number)} · <a href="${verify}">${w.t('case.license.verify')}</a></p></section>`;
+<p>${ltr(c.license.number)} · <a href="${verify}">${w.t('case.license.verify')}</a> · <a href="/licenses/${encodeURIComponent(c.license.number)}/certificate">${w.t('certificate.link')}</a></p></section>`;
 }
 
 function reviews(w: Words, c: CaseView): Html {

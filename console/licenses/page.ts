@@ -1,15 +1,12 @@
 // The public verification page: what the certificate's QR code opens. Anyone
-// may see whether a license number is real and in force, and for whom; the
-// same service answers GET /licenses/:number.
-import type { FastifyPluginAsync, FastifyReply } from 'fastify';
-import { riyadhDate } from '../../domain/calendar';
-import { HttpError } from '../../api/errors';
+// may see whether a license number is real and in force, and for which
+// establishment (not who holds it: see certificate.ts); the same service
+// answers GET /licenses/:number.
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import type { MessageKey } from '../catalogue';
 import { html, layout, ltr, type Html } from '../html';
 import { localeOf, words, type Words } from '../i18n';
-import type { MessageKey } from '../catalogue';
-
-/** Long enough for any license number; anything longer is no license of ours. */
-const MAX_NUMBER_LENGTH = 40;
+import { certificatePath, dateCell, lookUp, MAX_NUMBER_LENGTH, send, standing, verifyPath, type License } from './license';
 
 function form(w: Words, value = ''): Html {
   return html`<form method="get" action="/verify" role="search">
@@ -20,12 +17,31 @@ function form(w: Words, value = ''): Html {
 </form>`;
 }
 
-function dateCell(w: Words, iso: string): Html {
-  const [gregorian, hijri] = w.date(iso);
-  return html`<time datetime="${iso}">${gregorian}</time><span class="hijri">${hijri}</span>`;
+/** A number that is no license: what was typed, as text, and the form to try again. */
+function notFoundBody(w: Words, number: string): Html {
+  return html`<div class="panel bad" role="status"><h2>${w.t('verify.notFound')}</h2><p>${ltr(number)}</p></div>
+<p>${w.t('verify.notFoundHint')}</p>${form(w, number)}`;
 }
 
-const send = (reply: FastifyReply, status: number, body: string) => reply.status(status).header('content-type', 'text/html; charset=utf-8').send(body);
+/**
+ * A public page of one license, by the number in its address (`route`, and
+ * `pathOf` for a number's own address): the license's page, or for a number
+ * that is no license the not-found page (404) with the form to try again.
+ */
+export function licensePage(
+  app: FastifyInstance,
+  page: { route: string; pathOf: (number: string) => string; title: MessageKey },
+  render: (w: Words, license: License) => Html | Promise<Html>,
+): void {
+  app.get<{ Params: { number: string } }>(page.route, { config: { public: true }, schema: { hide: true } }, async (req, reply) => {
+    const w = words(localeOf(req, reply));
+    const number = req.params.number;
+    const path = page.pathOf(number);
+    const license = await lookUp(app, number);
+    if (!license) return send(reply, 404, layout(w, { title: page.title, path, body: notFoundBody(w, number) }));
+    return send(reply, 200, layout(w, { title: page.title, path, body: await render(w, license) }));
+  });
+}
 
 const licensePages: FastifyPluginAsync = async (app) => {
   app.get('/verify', { config: { public: true }, schema: { hide: true } }, async (req, reply) => {
@@ -37,22 +53,9 @@ const licensePages: FastifyPluginAsync = async (app) => {
     return send(reply, 200, layout(w, { title: 'verify.title', path: '/verify', body }));
   });
 
-  app.get<{ Params: { number: string } }>('/verify/:number', { config: { public: true }, schema: { hide: true } }, async (req, reply) => {
-    const w = words(localeOf(req, reply));
-    const number = req.params.number;
-    const path = `/verify/${encodeURIComponent(number)}`;
-    const license = number.length <= MAX_NUMBER_LENGTH ? await app.licenses.verify(number).catch((err: unknown) => {
-      if (err instanceof HttpError && err.statusCode === 404) return undefined;
-      throw err;
-    }) : undefined;
-    if (!license) {
-      const body = html`<div class="panel bad" role="status"><h2>${w.t('verify.notFound')}</h2><p>${ltr(number)}</p></div>
-<p>${w.t('verify.notFoundHint')}</p>${form(w, number)}`;
-      return send(reply, 404, layout(w, { title: 'verify.title', path, body }));
-    }
-    const today = riyadhDate(new Date());
-    const state: MessageKey = license.status !== 'active' ? 'verify.inactive' : license.expiresOn < today ? 'verify.expired' : 'verify.valid';
-    const body = html`<h1>${w.t('verify.title')}</h1>
+  licensePage(app, { route: '/verify/:number', pathOf: verifyPath, title: 'verify.title' }, (w, license) => {
+    const state = standing(license);
+    return html`<h1>${w.t('verify.title')}</h1>
 <div class="panel${state === 'verify.valid' ? '' : ' bad'}" role="status"><h2>${w.t(state)}</h2></div>
 <dl class="summary">
   <dt>${w.t('license.number')}</dt><dd>${ltr(license.number)}</dd>
@@ -63,8 +66,8 @@ const licensePages: FastifyPluginAsync = async (app) => {
   <dt>${w.t('license.issuedOn')}</dt><dd>${dateCell(w, license.issuedOn)}</dd>
   <dt>${w.t('license.expiresOn')}</dt><dd>${dateCell(w, license.expiresOn)}</dd>
 </dl>
+<p><a href="${certificatePath(license.number)}">${w.t('certificate.link')}</a></p>
 <p><a href="/verify">${w.t('verify.again')}</a></p>`;
-    return send(reply, 200, layout(w, { title: 'verify.title', path, body }));
   });
 };
 
