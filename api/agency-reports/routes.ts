@@ -10,6 +10,8 @@ import { AgencyReportAnswer, AgencyReportBody, AgencyReportHeaders } from './sch
 /** A report is a few hundred bytes; this leaves room for a long reason and nothing else. */
 const REPORT_BODY_LIMIT = 16 * 1024;
 const AGENCY_NAMES: Record<Agency, string> = { labor_office: 'Labor Office', zakat: 'Zakat & Income authority' };
+/** An agency's name is a word: more of what a caller put in x-agency says nothing. */
+const CLAIMED_AGENCY_KEPT = 40;
 const WWW_AUTHENTICATE = 'HMAC-SHA256 realm="tarkhees-agencies", headers="x-agency x-timestamp x-signature"';
 
 /**
@@ -23,7 +25,8 @@ const agencyReports: FastifyPluginAsyncTypebox<{ secrets: Record<Agency, string>
   const authenticate = (req: FastifyRequest, raw: Buffer): void => {
     const check = checkReportSignature(req.headers, raw, opts.secrets, Date.now());
     if (!check.ok) {
-      if (check.claimedAgency) req.auditDetails = { ...req.auditDetails, claimedAgency: check.claimedAgency.slice(0, 40) };
+      // The caller's own bytes: only printable ASCII reaches the audit row's jsonb (NUL would refuse the row, and the refusal with it).
+      if (check.claimedAgency) req.auditDetails = { ...req.auditDetails, claimedAgency: check.claimedAgency.replace(/[^\x20-\x7e]/g, '?').slice(0, CLAIMED_AGENCY_KEPT) };
       throw new HttpError(401, check.code, check.message);
     }
     req.principal = { kind: 'agency', id: check.agency, name: AGENCY_NAMES[check.agency], roles: [], client: check.agency } satisfies Principal;
