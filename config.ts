@@ -3,6 +3,7 @@
 import { DEFAULT_TASK_QUEUE, type CaseTiming } from './domain/case';
 import { parseWorkWeek } from './domain/calendar';
 import { durationMs } from './domain/duration';
+import { AGENCIES, type Agency } from './domain/status';
 import type { SmsDeliveryOptions } from './domain/sms';
 
 export class ConfigError extends Error {}
@@ -96,6 +97,12 @@ export interface Config {
   api: { host: string; port: number; publicUrl: string; trustProxies: string[] };
   agencies: { laborOfficeUrl: string; zakatUrl: string; timeoutMs: number };
   simulatorPort: number;
+  agencyReports: {
+    /** Each agency's secret for signing its reports to POST /agency-reports (HMAC-SHA256). */
+    secrets: Record<Agency, string>;
+    /** How often a worker starts the dispatch of reports whose start failed at intake (Temporal was down). */
+    sweepEveryMs: number;
+  };
   sms: { provider: 'console' | 'http'; httpUrl?: string; httpToken?: string } & SmsDeliveryOptions;
   licenseNumberPrefix: string;
   timing: CaseTiming;
@@ -171,6 +178,8 @@ export const DEFAULTS = {
   API_HOST: '127.0.0.1',
   API_PORT: '3000',
   SIMULATOR_PORT: '4010',
+  // A report kept while Temporal was down reaches its cases within half a minute of Temporal's return.
+  AGENCY_REPORT_SWEEP_EVERY: '30s',
   AGENCY_TIMEOUT: '10s',
   SMS_PROVIDER: 'console',
   SMS_POLL_INTERVAL: '1s',
@@ -225,6 +234,42 @@ export const DEFAULTS = {
 
 /** 32 characters of base64 are 192 bits: more than a guess can reach, and what openssl rand -base64 24 gives. */
 const MIN_SECRET_LENGTH = 32;
+
+/** The variable that holds each agency's report-signing secret. */
+export const AGENCY_REPORT_SECRET_VARIABLES: Record<Agency, string> = {
+  labor_office: 'LABOR_OFFICE_REPORT_SECRET',
+  zakat: 'ZAKAT_REPORT_SECRET',
+};
+
+/**
+ * Outside production, unset secrets are these fixed values, so `npm start`'s
+ * API and simulator (and a separately run simulator) agree with nothing to
+ * set. They are public: production refuses them.
+ */
+export const DEVELOPMENT_REPORT_SECRETS: Record<Agency, string> = {
+  labor_office: 'development-only-labor-office-report-secret',
+  zakat: 'development-only-zakat-report-secret-0000000',
+};
+
+/** The agencies' report-signing secrets, checked as the API checks them (the simulator reads them here too). */
+export function agencyReportSecrets(env: NodeJS.ProcessEnv = process.env): Record<Agency, string> {
+  const production = isProduction(env);
+  const secret = (agency: Agency): string => {
+    const name = AGENCY_REPORT_SECRET_VARIABLES[agency];
+    const value = env[name]?.trim();
+    if (!value) {
+      if (production) throw new ConfigError(`${name}: required with NODE_ENV=production (the agency signs its reports with it; e.g. openssl rand -base64 32)`);
+      return DEVELOPMENT_REPORT_SECRETS[agency];
+    }
+    if (value.length < MIN_SECRET_LENGTH) throw new ConfigError(`${name}: must be at least ${MIN_SECRET_LENGTH} characters (e.g. openssl rand -base64 32)`);
+    if (production && Object.values(DEVELOPMENT_REPORT_SECRETS).includes(value)) throw new ConfigError(`${name}: the development value is public; set the secret agreed with the agency`);
+    return value;
+  };
+  const secrets = Object.fromEntries(AGENCIES.map((a) => [a, secret(a)])) as Record<Agency, string>;
+  // One agency's secret must not sign as the other: a shared value would let either speak for both.
+  if (new Set(Object.values(secrets)).size !== AGENCIES.length) throw new ConfigError(`${Object.values(AGENCY_REPORT_SECRET_VARIABLES).join(' and ')}: must differ`);
+  return secrets;
+}
 
 function positiveInt(name: string, value: string): number {
   const n = Number(value);
@@ -304,6 +349,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       timeoutMs: parseDuration('AGENCY_TIMEOUT', get('AGENCY_TIMEOUT')),
     },
     simulatorPort,
+    agencyReports: {
+      secrets: agencyReportSecrets(env),
+      sweepEveryMs: parseDuration('AGENCY_REPORT_SWEEP_EVERY', get('AGENCY_REPORT_SWEEP_EVERY')),
+    },
     sms: {
       provider: smsProvider,
       httpUrl: smsHttpUrl,

@@ -26,6 +26,7 @@ import { tracingFromConfig, workerTracing, type Tracing } from './integrations/t
 import { workerRuntimeLogging } from './integrations/worker-logging';
 import { startTemporalDevServer, type DevServer } from './scripts/temporal';
 import { buildSimulator } from './simulator/app';
+import { AgencyReportDispatcher } from './integrations/agency-reports/dispatch';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
 /** Bundled with the workflows: whoever builds a bundle (the worker, the tests' global setup) passes these. */
@@ -66,6 +67,8 @@ export interface System {
   client: Client;
   worker?: WorkerPart;
   dispatcher?: SmsDispatcher;
+  /** Where a worker runs: starts the dispatch of agency reports kept while Temporal was down. */
+  reportSweep?: AgencyReportDispatcher;
   api?: FastifyInstance;
   tracing?: Tracing;
   metrics?: WorkerMetrics;
@@ -179,7 +182,8 @@ async function assemble(config: Config, opts: SystemOptions, stops: (() => Promi
 
   let simulatorUrl: string | undefined;
   if (embedded?.simulatorOwn) {
-    const simulator = buildSimulator();
+    // Its agencies report to this system's API, signed with the secrets the API checks.
+    const simulator = buildSimulator({ reports: { url: config.api.publicUrl, secrets: config.agencyReports.secrets } });
     await simulator.listen({ host: '127.0.0.1', port: config.simulatorPort });
     simulatorUrl = `http://127.0.0.1:${config.simulatorPort}`;
     stops.push(() => simulator.close());
@@ -225,6 +229,12 @@ async function assemble(config: Config, opts: SystemOptions, stops: (() => Promi
   stops.push(() => connection.close());
   // Where the workflows run, their schedule is kept as the configuration says.
   if (opts.worker) await ensureDocumentSweep(client, config);
+  let reportSweep: AgencyReportDispatcher | undefined;
+  if (opts.worker) {
+    reportSweep = new AgencyReportDispatcher(db.db, client, config.temporal.taskQueue);
+    reportSweep.startSweeping(config.agencyReports.sweepEveryMs);
+    stops.push(() => reportSweep!.stop());
+  }
 
   let api: FastifyInstance | undefined;
   if (opts.api) {
@@ -234,7 +244,7 @@ async function assemble(config: Config, opts: SystemOptions, stops: (() => Promi
     stops.push(() => api!.close());
   }
 
-  return { config, db, client, worker, dispatcher, api, tracing, metrics, devServer, issuer, simulatorUrl };
+  return { config, db, client, worker, dispatcher, reportSweep, api, tracing, metrics, devServer, issuer, simulatorUrl };
 }
 
 /** A sweep missed while Temporal was down is run once when it is back, if within this. */

@@ -8,6 +8,7 @@ import type { Db } from '../db/client';
 import type { AgencyClient } from '../integrations/agencies';
 import type { FileStore } from '../integrations/files/store';
 import { createOfficeActivities } from './accreditation/offices';
+import { createAgencyReportActivities } from './agency-reports/dispatch';
 import { createDocumentActivities } from './documents/sweep';
 import { createAgencyActivities } from './application/agencies';
 import { createCheckActivities } from './application/checks';
@@ -49,6 +50,7 @@ export function createActivities(deps: ActivityDeps) {
     notifyOffice: sla.notifyOffice,
     ...createOfficeActivities(deps.db),
     ...createDocumentActivities({ db: deps.db, files: deps.files, now }),
+    ...createAgencyReportActivities(deps.db),
   };
 }
 

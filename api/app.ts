@@ -37,6 +37,9 @@ import { OfficeService } from './offices/service';
 import operationsRoutes from './operations/routes';
 import { OperationsService } from './operations/service';
 import reportRoutes from './reports/routes';
+import agencyReportRoutes from './agency-reports/routes';
+import { AgencyReportService } from './agency-reports/service';
+import { AgencyReportDispatcher } from '../integrations/agency-reports/dispatch';
 import consolePages from '../console/plugin';
 import { ReportService } from './reports/service';
 
@@ -50,6 +53,7 @@ declare module 'fastify' {
     inbox: InboxService;
     reports: ReportService;
     operations: OperationsService;
+    agencyReports: AgencyReportService;
     db: Db;
     temporal: Client;
   }
@@ -114,6 +118,7 @@ export async function buildApp(deps: {
   app.decorate('offices', new OfficeService(deps.db, deps.temporal, deps.config));
   app.decorate('audit', new AuditService(deps.db));
   app.decorate('licenses', new LicenseService(deps.db));
+  app.decorate('agencyReports', new AgencyReportService(deps.db, new AgencyReportDispatcher(deps.db, deps.temporal, deps.config.temporal.taskQueue, app.log)));
   // First, so its span covers every other hook of a request.
   if (deps.tracing) await app.register(tracing, { tracing: deps.tracing });
   await app.register(errors);
@@ -146,6 +151,7 @@ export async function buildApp(deps: {
   await app.register(inboxRoutes);
   await app.register(reportRoutes);
   await app.register(operationsRoutes);
+  await app.register(agencyReportRoutes, { secrets: deps.config.agencyReports.secrets });
   // The pages, over the same services.
   await app.register(consolePages, { config: deps.config });
   return app;

@@ -12,6 +12,7 @@ import {
   pgEnum,
   pgSequence,
   pgTable,
+  primaryKey,
   text,
   timestamp,
   uniqueIndex,
@@ -20,7 +21,9 @@ import {
 import { relations, sql } from 'drizzle-orm';
 import type { AgencyResult, ApplicationData, Deficiency } from '../domain/application';
 import type { HomeVisit } from '../domain/case';
+import { AGENCY_REPORT_KINDS, type AgencyReportDispatch } from '../domain/agency-reports';
 import {
+  AGENCIES,
   CASE_EVENTS,
   DOCUMENT_STATES,
   DOCUMENT_TYPES,
@@ -167,7 +170,46 @@ export const licenses = pgTable(
     status: text('status').notNull().default('active'),
     createdAt: timestamps('created_at').notNull().defaultNow(),
   },
-  (t) => [uniqueIndex('licenses_application_uq').on(t.applicationId)],
+  (t) => [
+    uniqueIndex('licenses_application_uq').on(t.applicationId),
+    // An agency's report names a CR number: its licenses are found by it.
+    index('licenses_cr_idx').on(t.crNumber),
+  ],
+);
+
+export const agencyEnum = pgEnum('agency', AGENCIES);
+export const agencyReportKindEnum = pgEnum('agency_report_kind', AGENCY_REPORT_KINDS);
+
+/**
+ * A report an agency sent to POST /agency-reports, kept before anything is
+ * dispatched: its dispatch workflow (one per report) signals the cases and
+ * licenses of the CR number and writes here where it went.
+ */
+export const agencyReports = pgTable(
+  'agency_reports',
+  {
+    agency: agencyEnum('agency').notNull(),
+    /** The agency's own id of the report: a repeat of it is a replay. */
+    reportId: text('report_id').notNull(),
+    crNumber: text('cr_number').notNull(),
+    kind: agencyReportKindEnum('kind').notNull(),
+    reason: text('reason').notNull(),
+    reportedAt: timestamps('reported_at').notNull(),
+    receivedAt: timestamps('received_at').notNull().defaultNow(),
+    /** SHA-256 of the canonical report: the same id with another body is refused, not taken for a replay. */
+    bodyHash: text('body_hash').notNull(),
+    /** When its dispatch workflow was known to be started; null, the sweep starts it (Temporal was down at intake). */
+    workflowStartedAt: timestamps('workflow_started_at'),
+    /** What the dispatch signalled, and how each delivery came out; null until it has run. */
+    dispatch: jsonb('dispatch').$type<AgencyReportDispatch>(),
+    dispatchedAt: timestamps('dispatched_at'),
+  },
+  (t) => [
+    primaryKey({ columns: [t.agency, t.reportId] }),
+    index('agency_reports_cr_idx').on(t.crNumber, t.receivedAt),
+    // The sweep's work: only the reports whose dispatch never started.
+    index('agency_reports_unstarted_idx').on(t.receivedAt).where(sql`workflow_started_at is null`),
+  ],
 );
 
 export const smsOutbox = pgTable(

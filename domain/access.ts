@@ -45,6 +45,8 @@ export const Operation = {
   reportRead: 'report.read',
   operationsRead: 'operations.read',
   operationsRepair: 'operations.repair',
+  /** An agency's report against an establishment (POST /agency-reports): agencies only, by their signature. */
+  agencyReportSubmit: 'agency_report.submit',
 } as const;
 export type Operation = (typeof Operation)[keyof typeof Operation];
 export const OPERATIONS = Object.values(Operation) as [Operation, ...Operation[]];
@@ -119,10 +121,20 @@ export const ROLE_OPERATIONS: Record<Role, ReadonlySet<Operation>> = {
 export const API_KEY_OPERATIONS = [O.applicationSubmit, O.applicationRead, O.applicationCorrect, O.officeRead] as const;
 export type ApiKeyOperation = (typeof API_KEY_OPERATIONS)[number];
 
-/** Who is calling: a person from a verified token, or an office's system by API key. */
+/** What an agency (the Labor Office, Zakat & Income) may do: report, and nothing else. */
+export const AGENCY_OPERATIONS: ReadonlySet<Operation> = new Set<Operation>([O.agencyReportSubmit]);
+
+/** The kinds of caller: the audit log's actor_kind (with `anonymous`, nobody identified) and GET /me's kind. */
+export const PRINCIPAL_KINDS = ['user', 'api_key', 'agency'] as const;
+
+/**
+ * Who is calling: a person from a verified token, an office's system by API
+ * key, or an agency by the signature over its report (id: the agency, as
+ * `Agency` spells it; no roles, no office).
+ */
 export interface Principal {
-  kind: 'user' | 'api_key';
-  /** Token subject, or the API key's id. */
+  kind: (typeof PRINCIPAL_KINDS)[number];
+  /** Token subject, the API key's id, or the agency. */
   id: string;
   name?: string;
   roles: Role[];
@@ -143,6 +155,7 @@ export function isMunicipality(p: Principal): boolean {
 
 export function can(p: Principal, op: Operation): boolean {
   if (p.kind === 'api_key') return p.scopes?.includes(op) ?? false;
+  if (p.kind === 'agency') return AGENCY_OPERATIONS.has(op);
   return p.roles.some((r) => ROLE_OPERATIONS[r].has(op));
 }
 

@@ -5,6 +5,9 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import { AGENCY_REPORT_KINDS, type AgencyReport, type AgencyReportKind } from '../domain/agency-reports';
+import { AGENCIES, type Agency } from '../domain/status';
+import { signedReportHeaders } from '../integrations/agency-reports/signature';
 
 export type AgencyName = 'labor' | 'zakat';
 
@@ -85,6 +88,21 @@ export interface SmsAccepted {
 }
 
 const CR_NUMBER = /^\d{10}$/;
+/** Tarkhees answers a report at once (it only stores and starts it); longer means it is not there. */
+const REPORT_TIMEOUT_MS = 10_000;
+
+/** Where the agencies' reports go (Tarkhees's API) and the secrets they are signed with, as Tarkhees's config has them. */
+export interface ReportTarget {
+  url: string;
+  secrets: Record<Agency, string>;
+}
+
+/** What POST /_control/reports did: the report as sent, and Tarkhees's answer. */
+export interface ReportSent {
+  report: AgencyReport;
+  status: number;
+  answer: unknown;
+}
 // A latency beyond this is almost certainly a typo, and setTimeout silently turns
 // delays above 2^31 ms into 1 ms.
 const MAX_LATENCY_MS = 600_000;
@@ -172,10 +190,25 @@ function parseOverride(agency: AgencyName, body: unknown): Override | string {
   return { compliant, reasons: reasons as string[] };
 }
 
+/** A report to send, as a developer or a test asks for one: the id and the time are the simulator's unless given. */
+function parseReport(body: unknown): Omit<AgencyReport, 'reportedAt'> | string {
+  if (!isObject(body)) return 'body must be a JSON object';
+  const unknown = Object.keys(body).find((k) => !['id', 'agency', 'crNumber', 'kind', 'reason'].includes(k));
+  if (unknown !== undefined) return `unknown field "${unknown}"`;
+  const { id, agency, crNumber, kind, reason } = body;
+  if (!(AGENCIES as readonly unknown[]).includes(agency)) return `agency must be one of ${AGENCIES.join(', ')}`;
+  if (typeof crNumber !== 'string' || !CR_NUMBER.test(crNumber)) return 'crNumber must be exactly 10 digits';
+  if (!(AGENCY_REPORT_KINDS as readonly unknown[]).includes(kind)) return `kind must be one of ${AGENCY_REPORT_KINDS.join(', ')}`;
+  if (!nonEmptyString(reason)) return 'reason must be a non-empty string';
+  if (id !== undefined && !nonEmptyString(id)) return 'id, when given, must be a non-empty string';
+  return { id: (id as string | undefined) ?? `SIM-${randomUUID()}`, agency: agency as Agency, crNumber, kind: kind as AgencyReportKind, reason };
+}
+
 const badRequest = (reply: FastifyReply, message: string) => reply.code(400).send({ error: 'bad_request', message } satisfies ErrorBody);
 const notFound = (reply: FastifyReply, message: string) => reply.code(404).send({ error: 'not_found', message } satisfies ErrorBody);
 
-export function buildSimulator(opts: { logger?: boolean } = {}): FastifyInstance {
+/** `reports`: where POST /_control/reports sends the agencies' signed reports; unset, that switch is refused. */
+export function buildSimulator(opts: { logger?: boolean; reports?: ReportTarget } = {}): FastifyInstance {
   const app = Fastify({ logger: opts.logger ?? false });
   let agencies: Record<AgencyName, AgencyState> = { labor: freshAgency(), zakat: freshAgency() };
   const freshSms = () => ({
@@ -302,6 +335,28 @@ export function buildSimulator(opts: { logger?: boolean } = {}): FastifyInstance
     sms.messages.push(message);
     sms.byReference.set(message.reference, message);
     return reply.code(202).send({ messageId: message.messageId } satisfies SmsAccepted);
+  });
+
+  // The agencies' side of POST /agency-reports: signed as the agency would sign it, over real HTTP.
+  app.post('/_control/reports', async (req, reply) => {
+    const target = opts.reports;
+    if (!target) return badRequest(reply, 'this simulator was started without a Tarkhees URL to report to');
+    const parsed = parseReport(req.body);
+    if (typeof parsed === 'string') return badRequest(reply, parsed);
+    const report: AgencyReport = { ...parsed, reportedAt: new Date().toISOString() };
+    const body = JSON.stringify(report);
+    try {
+      const res = await fetch(`${target.url}/agency-reports`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...signedReportHeaders(report.agency, target.secrets[report.agency], body) },
+        body,
+        signal: AbortSignal.timeout(REPORT_TIMEOUT_MS),
+      });
+      const answer: unknown = await res.json().catch(() => null);
+      return { report, status: res.status, answer } satisfies ReportSent;
+    } catch (err) {
+      return reply.code(502).send({ error: 'unavailable', message: `Tarkhees at ${target.url} did not answer: ${(err as Error).message}` } satisfies ErrorBody);
+    }
   });
 
   // `messages`: what reached the phones, one per reference; `requests`: every send, in arrival order, repeats and refusals included.

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
 import { buildApp } from '../api/app';
-import { ConfigError, loadConfig, type Config } from '../config';
+import { ConfigError, DEVELOPMENT_REPORT_SECRETS, loadConfig, type Config } from '../config';
 import { startIssuer, type Issuer } from '../identity/issuer';
 import { startTestEnv, waitFor, type TestEnv } from './support/env';
 
@@ -23,6 +23,8 @@ const PRODUCTION = {
   SMS_PROVIDER: 'http',
   SMS_HTTP_URL: 'https://sms.example.sa/v1/messages',
   CONSOLE_SESSION_SECRET: 'a-production-secret-of-32-characters-or-more',
+  LABOR_OFFICE_REPORT_SECRET: 'the-labor-office-report-secret-of-32-or-more',
+  ZAKAT_REPORT_SECRET: 'the-zakat-report-secret-of-32-characters-or-more',
 };
 
 describe('production mode', () => {
@@ -49,6 +51,12 @@ describe('production mode', () => {
     const { CONSOLE_SESSION_SECRET: ___, ...noSessionSecret } = PRODUCTION;
     expect(refusal(noSessionSecret)).toMatch(/^CONSOLE_SESSION_SECRET: required with NODE_ENV=production/);
     expect(refusal({ ...PRODUCTION, CONSOLE_SESSION_SECRET: 'short' })).toMatch(/^CONSOLE_SESSION_SECRET: must be at least 32/);
+    // An agency's reports are believed on its signature alone: its secret is the operator's, never the public development one.
+    const { ZAKAT_REPORT_SECRET: ____, ...noZakatSecret } = PRODUCTION;
+    expect(refusal(noZakatSecret)).toMatch(/^ZAKAT_REPORT_SECRET: required with NODE_ENV=production/);
+    expect(refusal({ ...PRODUCTION, LABOR_OFFICE_REPORT_SECRET: 'short' })).toMatch(/^LABOR_OFFICE_REPORT_SECRET: must be at least 32/);
+    expect(refusal({ ...PRODUCTION, LABOR_OFFICE_REPORT_SECRET: DEVELOPMENT_REPORT_SECRETS.labor_office })).toMatch(/^LABOR_OFFICE_REPORT_SECRET: the development value is public/);
+    expect(refusal({ ...PRODUCTION, ZAKAT_REPORT_SECRET: PRODUCTION.LABOR_OFFICE_REPORT_SECRET })).toMatch(/must differ/);
 
     const ok = loadConfig({ ...PRODUCTION, AUTH_JWKS_URL: `${HTTPS_ISSUER}/protocol/openid-connect/certs` });
     expect(ok.production).toBe(true);

@@ -1,6 +1,6 @@
 // What the routes do, one method per route: store and start cases, read the
 // projection, and hand corrections and decisions to the workflow as Updates.
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdConflictPolicy, WorkflowIdReusePolicy, type Client } from '@temporalio/client';
 import type { AgencyResult, ApplicationData, Correction, Deficiency, ReviewDecisionInput } from '../../domain/application';
 import { can, caseScope, Operation, type Principal } from '../../domain/access';
@@ -33,6 +33,7 @@ import { cachedRules, storedDocumentFacts } from '../../db/rules';
 import { validateDraft, type RuleSet } from '../../domain/rules';
 import { riyadhDate } from '../../domain/calendar';
 import { CursorPart, decodeCursor, encodeCursor } from '../cursor';
+import { canonicalHash } from '../canonical';
 
 
 /** What an applicant is told while an agency does not answer: the error itself (internal addresses, raw bodies) is for staff. */
@@ -74,17 +75,6 @@ function checkDecision(d: ReviewDecisionBody): void {
   if (d.decision === 'reject' && !d.reasons?.length) {
     throw badRequest('body/reasons', 'body/reasons: a rejection needs at least one reason code');
   }
-}
-
-/** Stable JSON (sorted keys) so the same body always hashes the same. */
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
-    entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
 }
 
 /** Rules edited in the tables reach the drafts' validation within this, as they reach the workers' checks. */
@@ -135,7 +125,7 @@ export class ApplicationService {
     principal: Principal,
     idempotencyKey?: string,
   ): Promise<{ id: string; status: AppRow['status']; replayed: boolean; usesReferences: boolean }> {
-    const requestHash = createHash('sha256').update(canonical(body)).digest('hex');
+    const requestHash = canonicalHash(body);
     // A key is the caller's own: another client's identical key is a different request.
     const scopedKey = idempotencyKey ? `${principal.kind}:${principal.id}:${idempotencyKey}` : undefined;
     const authority = filingAuthority(principal);

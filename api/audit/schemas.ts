@@ -1,6 +1,6 @@
 // The audit log as auditors page through it, and the caller's own identity.
 import { Type, type Static } from '@sinclair/typebox';
-import { OPERATIONS, ROLES } from '../../domain/access';
+import { OPERATIONS, PRINCIPAL_KINDS, ROLES } from '../../domain/access';
 import { APPLICATION_ID_PATTERN } from '../../workflows/application/contract';
 import { OFFICE_ID_PATTERN } from '../../workflows/accreditation/contract';
 import { IsoDateTime, literals, Nullable } from '../schemas';
@@ -46,7 +46,7 @@ export const AuditPage = Type.Object({
 });
 
 export const MeSchema = Type.Object({
-  kind: literals(['user', 'api_key'] as const),
+  kind: literals(PRINCIPAL_KINDS),
   id: Type.String(),
   name: Nullable(Type.String()),
   roles: Type.Array(literals(ROLES)),

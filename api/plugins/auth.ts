@@ -30,6 +30,8 @@ declare module 'fastify' {
     operation?: Operation | readonly Operation[];
     /** No authentication at all (health, docs, public license verification). */
     public?: boolean;
+    /** Authenticated by an agency's signature over the body, by the route's own plugin (api/agency-reports/routes.ts): no token is read. */
+    signedBy?: 'agency';
   }
 }
 
@@ -196,8 +198,8 @@ export default fp(async function auth(app, opts: AuthOptions) {
   app.decorateRequest('principal', undefined);
   const needsNobody = (req: FastifyRequest) => {
     const url = req.routeOptions.url;
-    // Unknown routes fall through to the 404 handler; public routes need nobody.
-    return !url || req.routeOptions.config.public === true || url.startsWith(DOCS_PREFIX);
+    // Unknown routes fall through to the 404 handler; public routes need nobody; signed routes check their own caller.
+    return !url || req.routeOptions.config.public === true || req.routeOptions.config.signedBy !== undefined || url.startsWith(DOCS_PREFIX);
   };
   app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
     if (needsNobody(req)) return;

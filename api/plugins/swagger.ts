@@ -21,11 +21,18 @@ export default fp(async (app) => {
         { name: 'reports', description: "The municipality's figures and the offices' performance, as JSON or CSV" },
         { name: 'audit', description: 'Who did what; who am I' },
         { name: 'operations', description: 'Health of the service' },
+        { name: 'agencies', description: "The Labor Office's and Zakat & Income's reports against an establishment, signed by the agency" },
       ],
       components: {
         securitySchemes: {
           bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'A token from the configured issuer (AUTH_ISSUER)' },
           apiKey: { type: 'apiKey', in: 'header', name: 'X-Api-Key', description: "An office's API key" },
+          agencySignature: {
+            type: 'apiKey',
+            in: 'header',
+            name: 'X-Signature',
+            description: "An agency's HMAC-SHA256 (hex) with its own secret over `<X-Timestamp>.<raw body>`, with X-Agency and X-Timestamp (Unix seconds)",
+          },
         },
       },
     },
