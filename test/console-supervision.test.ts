@@ -91,6 +91,8 @@ describe('supervising in the console', () => {
     await page.waitForURL(`${base}${taskUrl('technical')}`);
     expect(await page.textContent('p.caption')).toContain('مفتوحة');
     expect((await call(env.api, 'supervisor', 'GET', `/tasks/${caseId}:technical:1`)).json()).toMatchObject({ status: 'open', assignee: null });
+    // Open again, but not the supervisor's to claim (the API would refuse it): no claim button for them.
+    expect(await page.locator('form[action$="/claim"]').count()).toBe(0);
 
     expect(await supervisorRows('/console/tasks/%')).toEqual([
       { route: '/console/tasks/:id/reassign', operation: 'task.reassign', target_id: caseId, status_code: 409, reason: 'a second opinion' },

@@ -5,14 +5,13 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { badRequest, HttpError } from '../../api/errors';
 import { refusalOf } from '../refusal';
-import { riyadhInstant } from '../i18n';
 import type { Config } from '../../config';
-import { Operation, type Principal } from '../../domain/access';
+import { can, Operation, type Principal } from '../../domain/access';
 import { caseActions } from '../applications/actions';
 import { casePage } from '../applications/view';
 import { CSRF_FIELD, signedIn, type ConsoleSession } from '../auth/plugin';
 import { html, layout, ltr, toString, type Html } from '../html';
-import { localeOf, words, type Words } from '../i18n';
+import { localeOf, riyadhInstant, words, type Words } from '../i18n';
 import { taskSupervision } from '../supervision/views';
 
 const VIEWS = ['mine', 'unassigned', 'overdue', 'all'] as const;
@@ -152,7 +151,7 @@ ${list(w, iq, p, page)}`;
     const action = (verb: string) => `/console/tasks/${encodeURIComponent(id)}/${verb}`;
     const body = html`${refusal ? html`<div class="error-summary" role="alert" tabindex="-1"><h2>${w.t('task.refused')}</h2><p>${refusal}</p></div>` : ''}
 <p class="caption">${w.t(`task.kind.${task.kind}`)} · ${w.t(`task.status.${task.status}`)}${task.assignee ? html` · ${task.assignee === p.id ? w.t('task.heldByYou') : html`${w.t('task.heldBy')} ${ltr(task.assignee)}`}` : ''}</p>
-${active && task.status === 'open' ? html`<form method="post" action="${action('claim')}">${csrf(session)}<button type="submit">${w.t('task.claim')}</button></form>` : ''}
+${active && task.status === 'open' && can(p, Operation.taskClaim) ? html`<form method="post" action="${action('claim')}">${csrf(session)}<button type="submit">${w.t('task.claim')}</button></form>` : ''}
 ${mine ? html`<form method="post" action="${action('release')}">${csrf(session)}<button type="submit" class="secondary">${w.t('task.release')}</button></form>` : ''}
 ${
   mine && task.kind === 'technical_review' && view.status === 'in_progress' && view.visit && view.visit.status !== 'confirmed'
