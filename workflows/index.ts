@@ -2,3 +2,4 @@
 export { licenseApplication } from './application/workflow';
 export { officeAccreditation } from './accreditation/workflow';
 export { documentSweep } from './documents/workflow';
+export { licenseLifecycle } from './license/workflow';
