@@ -45,6 +45,10 @@ export const Operation = {
   reportRead: 'report.read',
   operationsRead: 'operations.read',
   operationsRepair: 'operations.repair',
+  /** A license's timeline (its state is public: GET /licenses/:number). */
+  licenseRead: 'license.read',
+  licenseRenew: 'license.renew',
+  licenseCancel: 'license.cancel',
 } as const;
 export type Operation = (typeof Operation)[keyof typeof Operation];
 export const OPERATIONS = Object.values(Operation) as [Operation, ...Operation[]];
@@ -58,10 +62,21 @@ const R = Role;
  * is the workbench's job). Auditors read everything and change nothing.
  */
 export const ROLE_OPERATIONS: Record<Role, ReadonlySet<Operation>> = {
-  [R.applicant]: new Set([O.applicationSubmit, O.applicationRead, O.applicationCorrect, O.officeRead]),
-  [R.officeClerk]: new Set([O.applicationSubmit, O.applicationRead, O.applicationCorrect, O.officeRead, O.taskRead, O.commentRead, O.commentWrite]),
-  [R.healthSpecialist]: new Set([O.applicationRead, O.reviewHealth, O.officeRead, O.taskRead, O.taskClaim, O.commentRead, O.commentWrite]),
-  [R.technicalInspector]: new Set([O.applicationRead, O.reviewTechnical, O.officeRead, O.taskRead, O.taskClaim, O.commentRead, O.commentWrite]),
+  [R.applicant]: new Set([O.applicationSubmit, O.applicationRead, O.applicationCorrect, O.officeRead, O.licenseRead, O.licenseRenew, O.licenseCancel]),
+  [R.officeClerk]: new Set([
+    O.applicationSubmit,
+    O.applicationRead,
+    O.applicationCorrect,
+    O.officeRead,
+    O.taskRead,
+    O.commentRead,
+    O.commentWrite,
+    O.licenseRead,
+    O.licenseRenew,
+    O.licenseCancel,
+  ]),
+  [R.healthSpecialist]: new Set([O.applicationRead, O.reviewHealth, O.officeRead, O.taskRead, O.taskClaim, O.commentRead, O.commentWrite, O.licenseRead]),
+  [R.technicalInspector]: new Set([O.applicationRead, O.reviewTechnical, O.officeRead, O.taskRead, O.taskClaim, O.commentRead, O.commentWrite, O.licenseRead]),
   [R.officeManager]: new Set([
     O.applicationSubmit,
     O.applicationRead,
@@ -76,6 +91,9 @@ export const ROLE_OPERATIONS: Record<Role, ReadonlySet<Operation>> = {
     O.commentWrite,
     O.notificationRead,
     O.notificationAcknowledge,
+    O.licenseRead,
+    O.licenseRenew,
+    O.licenseCancel,
   ]),
   [R.supervisor]: new Set([
     O.applicationRead,
@@ -94,6 +112,7 @@ export const ROLE_OPERATIONS: Record<Role, ReadonlySet<Operation>> = {
     O.notificationAcknowledge,
     O.reportRead,
     O.operationsRead,
+    O.licenseRead,
   ]),
   [R.administrator]: new Set([
     O.applicationRead,
@@ -111,8 +130,9 @@ export const ROLE_OPERATIONS: Record<Role, ReadonlySet<Operation>> = {
     O.reportRead,
     O.operationsRead,
     O.operationsRepair,
+    O.licenseRead,
   ]),
-  [R.auditor]: new Set([O.applicationRead, O.officeRead, O.apiKeyRead, O.auditRead, O.taskRead, O.commentRead, O.reportRead]),
+  [R.auditor]: new Set([O.applicationRead, O.officeRead, O.apiKeyRead, O.auditRead, O.taskRead, O.commentRead, O.reportRead, O.licenseRead]),
 };
 
 /** What an API key (an office's own software, a portal) may be scoped to. */

@@ -2,11 +2,10 @@
 // may see whether a license number is real and in force, and for whom; the
 // same service answers GET /licenses/:number.
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
-import { riyadhDate } from '../../domain/calendar';
+import { IN_FORCE } from '../../domain/status';
 import { HttpError } from '../../api/errors';
 import { html, layout, ltr, type Html } from '../html';
 import { localeOf, words, type Words } from '../i18n';
-import type { MessageKey } from '../catalogue';
 
 /** Long enough for any license number; anything longer is no license of ours. */
 const MAX_NUMBER_LENGTH = 40;
@@ -50,10 +49,10 @@ const licensePages: FastifyPluginAsync = async (app) => {
 <p>${w.t('verify.notFoundHint')}</p>${form(w, number)}`;
       return send(reply, 404, layout(w, { title: 'verify.title', path, body }));
     }
-    const today = riyadhDate(new Date());
-    const state: MessageKey = license.status !== 'active' ? 'verify.inactive' : license.expiresOn < today ? 'verify.expired' : 'verify.valid';
+    // The license's workflow keeps its status; the page says it as it is now, in words.
+    const valid = IN_FORCE.has(license.status);
     const body = html`<h1>${w.t('verify.title')}</h1>
-<div class="panel${state === 'verify.valid' ? '' : ' bad'}" role="status"><h2>${w.t(state)}</h2></div>
+<div class="panel${valid ? '' : ' bad'}" role="status"><h2>${w.t(valid ? 'verify.valid' : 'verify.inactive')}</h2><p>${w.t(`licenseStatus.${license.status}`)}</p></div>
 <dl class="summary">
   <dt>${w.t('license.number')}</dt><dd>${ltr(license.number)}</dd>
   <dt>${w.t('license.tradeName')}</dt><dd>${license.tradeName}</dd>
