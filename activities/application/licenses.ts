@@ -27,9 +27,10 @@ export function createLicenseActivities(deps: { db: Db; licenseNumberPrefix: str
         with existing as (
           select number, issued_on::text as issued_on, expires_on::text as expires_on from licenses where application_id = ${input.applicationId}
         ), created as (
-          insert into licenses (number, application_id, license_kind, cr_number, trade_name, holder_national_id, isic_code, issued_on, expires_on)
+          insert into licenses (number, application_id, license_kind, cr_number, trade_name, holder_national_id, isic_code, issued_on, expires_on,
+                                office_id, holder_name, holder_mobile)
           select ${prefix} || lpad(nextval('license_number_seq')::text, 6, '0'), a.id, ${input.licenseKind}, a.cr_number, a.trade_name,
-                 a.applicant_national_id, a.isic_code, ${today}::date, ${expires}::date
+                 a.applicant_national_id, a.isic_code, ${today}::date, ${expires}::date, a.office_id, a.applicant_name, a.applicant_mobile
           from applications a
           where a.id = ${input.applicationId} and not exists (select 1 from existing)
           on conflict (application_id) do nothing
