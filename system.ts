@@ -18,7 +18,7 @@ import { connectTemporalClient } from './integrations/temporal';
 import type { Config } from './config';
 import { openMigratedDb, type DbHandle } from './db/client';
 import { startIssuer, type Issuer } from './identity/issuer';
-import { httpAgencyClients } from './integrations/agencies';
+import { httpAgencyClients, httpClearanceClients } from './integrations/agencies';
 import { meteredAgencyClients, meteredSmsProvider, startWorkerMetrics, type WorkerMetrics } from './integrations/metrics';
 import { SmsDispatcher } from './integrations/sms/dispatcher';
 import { consoleSmsProvider, httpSmsProvider, type SmsProvider } from './integrations/sms/providers';
@@ -123,6 +123,7 @@ export async function createAppWorker(opts: AppWorkerOptions): Promise<Worker> {
     activities: createActivities({
       db: opts.db,
       agencies: opts.metrics ? meteredAgencyClients(agencies, opts.metrics) : agencies,
+      clearances: httpClearanceClients(config.agencies),
       licenseNumberPrefix: config.licenseNumberPrefix,
       workDays: config.workDays,
       files: opts.files ?? fileStoreFor(config.documents.store),

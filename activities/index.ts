@@ -5,7 +5,7 @@
 import type { Agency } from '../domain/status';
 import { SUNDAY_TO_THURSDAY } from '../domain/calendar';
 import type { Db } from '../db/client';
-import type { AgencyClient } from '../integrations/agencies';
+import type { AgencyClient, ClearanceClient } from '../integrations/agencies';
 import type { FileStore } from '../integrations/files/store';
 import { createOfficeActivities } from './accreditation/offices';
 import { createAgencyReportActivities } from './agency-reports/dispatch';
@@ -15,14 +15,18 @@ import { createCheckActivities } from './application/checks';
 import { createLicenseActivities } from './application/licenses';
 import { createSlaActivities } from './application/sla';
 import { createTransitionActivities } from './application/transitions';
+import { createLicenseLifecycleActivities } from './license';
 
 export type { OfficeTransition } from './accreditation/offices';
 export type { TaskSchedule } from './application/sla';
 export type { TaskChanges, Transition } from './application/transitions';
+export type { LicenseTransition } from './license';
 
 export interface ActivityDeps {
   db: Db;
   agencies: Record<Agency, AgencyClient>;
+  /** The agencies' clearance for a license's cancellation, and the notice that it is cancelled. */
+  clearances?: Record<Agency, ClearanceClient>;
   licenseNumberPrefix: string;
   /** Working days of the week for SLAs (0 = Sunday); Sunday to Thursday unless told. */
   workDays?: ReadonlySet<number>;
@@ -51,6 +55,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createOfficeActivities(deps.db),
     ...createDocumentActivities({ db: deps.db, files: deps.files, now }),
     ...createAgencyReportActivities(deps.db),
+    ...createLicenseLifecycleActivities({ db: deps.db, clearances: deps.clearances, now }),
   };
 }
 

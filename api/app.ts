@@ -117,8 +117,8 @@ export async function buildApp(deps: {
   app.decorate('operations', new OperationsService(deps.db, deps.temporal, deps.config));
   app.decorate('offices', new OfficeService(deps.db, deps.temporal, deps.config));
   app.decorate('audit', new AuditService(deps.db));
-  app.decorate('licenses', new LicenseService(deps.db));
   app.decorate('agencyReports', new AgencyReportService(deps.db, new AgencyReportDispatcher(deps.db, deps.temporal, deps.config.temporal.taskQueue, app.log)));
+  app.decorate('licenses', new LicenseService(deps.db, deps.temporal, documents));
   // First, so its span covers every other hook of a request.
   if (deps.tracing) await app.register(tracing, { tracing: deps.tracing });
   await app.register(errors);

@@ -1,7 +1,7 @@
 // The status vocabulary in words, for people: each stage, status, event and
 // value of domain/status.ts in Arabic and English. Typed from the vocabulary
 // itself, so a value added there without its words here does not compile.
-import type { AgencyState, CaseEvent, DocumentType, ExclusionReason, ReviewDecision, ReviewKind, Stage, Status, WaitingOn } from '../domain/status';
+import type { AgencyState, CaseEvent, DocumentType, ExclusionReason, LicenseStatus, ReviewDecision, ReviewKind, Stage, Status, WaitingOn } from '../domain/status';
 
 type Words<P extends string, V extends string> = Record<`${P}.${V}`, string>;
 export type VocabularyKey = keyof Vocabulary;
@@ -13,7 +13,8 @@ type Vocabulary = Words<'stage', Stage> &
   Words<'decision', ReviewDecision> &
   Words<'reviewKind', ReviewKind> &
   Words<'documentType', DocumentType> &
-  Words<'exclusion', ExclusionReason>;
+  Words<'exclusion', ExclusionReason> &
+  Words<'licenseStatus', LicenseStatus>;
 
 const ar: Vocabulary = {
   'stage.submitted': 'مقدَّم',
@@ -77,6 +78,12 @@ const ar: Vocabulary = {
   'documentType.cleaning_contract': 'عقد النظافة',
   'exclusion.incomplete': 'لم يُستكمل في المهلة',
   'exclusion.conditions': 'لا تنطبق الاشتراطات',
+  'licenseStatus.active': 'سارية',
+  'licenseStatus.renewal_open': 'سارية، وفترة التجديد مفتوحة',
+  'licenseStatus.expired': 'منتهية',
+  'licenseStatus.suspended': 'موقوفة',
+  'licenseStatus.revoked': 'مسحوبة',
+  'licenseStatus.cancelled': 'ملغاة',
 };
 
 const en: Vocabulary = {
@@ -141,6 +148,12 @@ const en: Vocabulary = {
   'documentType.cleaning_contract': 'Cleaning contract',
   'exclusion.incomplete': 'Not completed in time',
   'exclusion.conditions': 'The conditions are not met',
+  'licenseStatus.active': 'In force',
+  'licenseStatus.renewal_open': 'In force, renewal open',
+  'licenseStatus.expired': 'Expired',
+  'licenseStatus.suspended': 'Suspended',
+  'licenseStatus.revoked': 'Revoked',
+  'licenseStatus.cancelled': 'Cancelled',
 };
 
 export const VOCABULARY = { ar, en } as const;

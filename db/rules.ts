@@ -3,13 +3,19 @@
 import { readFileSync } from 'node:fs';
 import { inArray, sql } from 'drizzle-orm';
 import type { ActivityRule, DocumentRule, KindRule, RuleSet, StoredDocumentFacts } from '../domain/rules';
+import { durationMs } from '../domain/duration';
+import type { LicenseRules } from '../domain/license';
+import type { LicenseKind } from '../domain/status';
 import type { Db } from './db';
-import { activityRules, documentRules, documents, licenseKindRules } from './schema';
+import { activityRules, documentRules, documents, licenseKindRules, licenseRules } from './schema';
 
 const RULES_FILE = new URL('./rules.json', import.meta.url);
 
+type LicenseRulesRow = typeof licenseRules.$inferInsert;
+
 interface RulesFile {
   kinds: KindRule[];
+  licenses: LicenseRulesRow[];
   activities: ActivityRule[];
   documents: DocumentRule[];
 }
@@ -31,6 +37,12 @@ export async function seedRules(db: Db): Promise<void> {
             defaultTermYears: k.defaultTermYears,
           },
         });
+    }
+    for (const l of file.licenses) {
+      // A typo here would stop a license's workflow at its first step, so it stops the start instead, by name.
+      licenseRulesOf(l);
+      const { kind, ...rest } = l;
+      await tx.insert(licenseRules).values(l).onConflictDoUpdate({ target: licenseRules.kind, set: rest });
     }
     for (const a of file.activities) {
       const { isicPrefix, ...rest } = a;
@@ -89,4 +101,28 @@ export async function storedDocumentFacts(db: Db, ids: string[]): Promise<Map<st
     .from(documents)
     .where(inArray(documents.id, ids));
   return new Map(rows.map(({ id, ...facts }) => [id, facts]));
+}
+
+/** A license_rules row in milliseconds; a duration that does not parse is named, with its kind. */
+export function licenseRulesOf(row: LicenseRulesRow): LicenseRules {
+  const ms = (field: string, text: string) => {
+    const v = durationMs(text);
+    if (v === undefined) throw new Error(`license_rules ${row.kind}: ${field} "${text}" is not a duration (e.g. "90d", "20s")`);
+    return v;
+  };
+  return {
+    renewalWindowMs: ms('renewal_window', row.renewalWindow),
+    remindersMs: row.reminders.map((r) => ms('reminders', r)).sort((a, b) => b - a),
+    gracePeriodMs: ms('grace_period', row.gracePeriod),
+    objectionWindowMs: ms('objection_window', row.objectionWindow),
+    renewalCorrectionMs: ms('renewal_correction', row.renewalCorrection),
+    cancellationDeadlineMs: ms('cancellation_deadline', row.cancellationDeadline),
+    agencyRecheckMs: ms('agency_recheck', row.agencyRecheck),
+  };
+}
+
+export async function loadLicenseRules(db: Db, kind: LicenseKind): Promise<LicenseRules> {
+  const [row] = await db.select().from(licenseRules).where(sql`${licenseRules.kind} = ${kind}`);
+  if (!row) throw new Error(`license_rules has no row for ${kind}`);
+  return licenseRulesOf(row);
 }

@@ -4,6 +4,7 @@
 import {
   bigserial,
   boolean,
+  check,
   date,
   doublePrecision,
   index,
@@ -26,6 +27,8 @@ import {
   AGENCIES,
   CASE_EVENTS,
   DOCUMENT_STATES,
+  LICENSE_EVENTS,
+  LICENSE_STATUSES,
   DOCUMENT_TYPES,
   EXCLUSION_REASONS,
   EXPIRY_RULES,
@@ -53,6 +56,8 @@ export const reviewKindEnum = pgEnum('review_kind', REVIEW_KINDS);
 export const reviewDecisionEnum = pgEnum('review_decision', REVIEW_DECISIONS);
 export const reviewerRoleEnum = pgEnum('reviewer_role', REVIEWER_ROLES);
 export const smsStatusEnum = pgEnum('sms_status', SMS_STATUSES);
+export const licenseStatusEnum = pgEnum('license_status', LICENSE_STATUSES);
+export const licenseEventEnum = pgEnum('license_event', LICENSE_EVENTS);
 
 const timestamps = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 
@@ -167,13 +172,31 @@ export const licenses = pgTable(
     isicCode: text('isic_code').notNull(),
     issuedOn: date('issued_on', { mode: 'string' }).notNull(),
     expiresOn: date('expires_on', { mode: 'string' }).notNull(),
-    status: text('status').notNull().default('active'),
+    /** The license workflow's projection from here down (workflows/license/). */
+    status: licenseStatusEnum('status').notNull().default('active'),
+    /** The office that filed it: its staff see the license's timeline. */
+    officeId: text('office_id'),
+    holderName: text('holder_name'),
+    holderMobile: text('holder_mobile'),
+    /** Why it is suspended, revoked or cancelled; the agency that caused a suspension. */
+    statusReason: text('status_reason'),
+    suspendedBy: text('suspended_by'),
+    objectionDueAt: timestamps('objection_due_at'),
+    /** A renewal or cancellation under way: its stage, deficiencies or outstanding obligations. */
+    pending: jsonb('pending').$type<Record<string, unknown>>(),
+    renewals: integer('renewals').notNull().default(0),
+    lastRenewedOn: date('last_renewed_on', { mode: 'string' }),
+    lastRenewalLate: boolean('last_renewal_late'),
+    /** The workflow's timeline counter: a late retry of an older change must not win. */
+    transitionSeq: integer('transition_seq').notNull().default(0),
+    updatedAt: timestamps('updated_at'),
     createdAt: timestamps('created_at').notNull().defaultNow(),
   },
   (t) => [
     uniqueIndex('licenses_application_uq').on(t.applicationId),
     // An agency's report names a CR number: its licenses are found by it.
     index('licenses_cr_idx').on(t.crNumber),
+    index('licenses_status_expires_idx').on(t.status, t.expiresOn),
   ],
 );
 
@@ -212,16 +235,47 @@ export const agencyReports = pgTable(
   ],
 );
 
+/** The license's timeline: one row per change of its state, as application_events is for cases. */
+export const licenseEvents = pgTable(
+  'license_events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    licenseNumber: text('license_number')
+      .notNull()
+      .references(() => licenses.number),
+    seq: integer('seq').notNull(),
+    event: licenseEventEnum('event').notNull(),
+    status: licenseStatusEnum('status').notNull(),
+    actor: text('actor').notNull().default('system'),
+    details: jsonb('details').$type<Record<string, unknown>>().notNull().default({}),
+    at: timestamps('at').notNull(),
+  },
+  (t) => [uniqueIndex('license_events_license_seq_uq').on(t.licenseNumber, t.seq)],
+);
+
+/** Per license kind: the durations of a license's life, as db/rules.json spells durations ("90d", "20s"). */
+export const licenseRules = pgTable('license_rules', {
+  kind: licenseKindEnum('kind').primaryKey(),
+  renewalWindow: text('renewal_window').notNull(),
+  reminders: text('reminders').array().notNull(),
+  gracePeriod: text('grace_period').notNull(),
+  objectionWindow: text('objection_window').notNull(),
+  renewalCorrection: text('renewal_correction').notNull(),
+  cancellationDeadline: text('cancellation_deadline').notNull(),
+  agencyRecheck: text('agency_recheck').notNull(),
+});
+
 export const smsOutbox = pgTable(
   'sms_outbox',
   {
     id: bigserial('id', { mode: 'number' }).primaryKey(),
-    applicationId: text('application_id')
-      .notNull()
-      .references(() => applications.id),
-    /** application id + transition seq: one message per state change, whatever retries. */
+    /** The case it is about, or (license_number) the license: one of the two. */
+    applicationId: text('application_id').references(() => applications.id),
+    licenseNumber: text('license_number').references((): AnyPgColumn => licenses.number),
+    /** application id + transition seq (`license:<number>:<seq>` for a license): one message per state change, whatever retries. */
     dedupeKey: text('dedupe_key').notNull(),
-    event: caseEventEnum('event').notNull(),
+    /** A case event (case_event) or a license event (license_event). */
+    event: text('event').notNull(),
     mobile: text('mobile').notNull(),
     bodyAr: text('body_ar').notNull(),
     bodyEn: text('body_en').notNull(),
@@ -242,6 +296,8 @@ export const smsOutbox = pgTable(
     // Only unsent rows are ever claimed: the index stays as small as the backlog.
     index('sms_outbox_due_idx').on(t.nextAttemptAt).where(sql`status in ('pending', 'sending')`),
     index('sms_outbox_application_idx').on(t.applicationId),
+    index('sms_outbox_license_idx').on(t.licenseNumber).where(sql`license_number is not null`),
+    check('sms_outbox_about_one', sql`(application_id is null) <> (license_number is null)`),
   ],
 );
 

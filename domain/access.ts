@@ -47,6 +47,10 @@ export const Operation = {
   operationsRepair: 'operations.repair',
   /** An agency's report against an establishment (POST /agency-reports): agencies only, by their signature. */
   agencyReportSubmit: 'agency_report.submit',
+  /** A license's timeline (its state is public: GET /licenses/:number). */
+  licenseRead: 'license.read',
+  licenseRenew: 'license.renew',
+  licenseCancel: 'license.cancel',
 } as const;
 export type Operation = (typeof Operation)[keyof typeof Operation];
 export const OPERATIONS = Object.values(Operation) as [Operation, ...Operation[]];
@@ -60,10 +64,21 @@ const R = Role;
  * is the workbench's job). Auditors read everything and change nothing.
  */
 export const ROLE_OPERATIONS: Record<Role, ReadonlySet<Operation>> = {
-  [R.applicant]: new Set([O.applicationSubmit, O.applicationRead, O.applicationCorrect, O.officeRead]),
-  [R.officeClerk]: new Set([O.applicationSubmit, O.applicationRead, O.applicationCorrect, O.officeRead, O.taskRead, O.commentRead, O.commentWrite]),
-  [R.healthSpecialist]: new Set([O.applicationRead, O.reviewHealth, O.officeRead, O.taskRead, O.taskClaim, O.commentRead, O.commentWrite]),
-  [R.technicalInspector]: new Set([O.applicationRead, O.reviewTechnical, O.officeRead, O.taskRead, O.taskClaim, O.commentRead, O.commentWrite]),
+  [R.applicant]: new Set([O.applicationSubmit, O.applicationRead, O.applicationCorrect, O.officeRead, O.licenseRead, O.licenseRenew, O.licenseCancel]),
+  [R.officeClerk]: new Set([
+    O.applicationSubmit,
+    O.applicationRead,
+    O.applicationCorrect,
+    O.officeRead,
+    O.taskRead,
+    O.commentRead,
+    O.commentWrite,
+    O.licenseRead,
+    O.licenseRenew,
+    O.licenseCancel,
+  ]),
+  [R.healthSpecialist]: new Set([O.applicationRead, O.reviewHealth, O.officeRead, O.taskRead, O.taskClaim, O.commentRead, O.commentWrite, O.licenseRead]),
+  [R.technicalInspector]: new Set([O.applicationRead, O.reviewTechnical, O.officeRead, O.taskRead, O.taskClaim, O.commentRead, O.commentWrite, O.licenseRead]),
   [R.officeManager]: new Set([
     O.applicationSubmit,
     O.applicationRead,
@@ -78,6 +93,9 @@ export const ROLE_OPERATIONS: Record<Role, ReadonlySet<Operation>> = {
     O.commentWrite,
     O.notificationRead,
     O.notificationAcknowledge,
+    O.licenseRead,
+    O.licenseRenew,
+    O.licenseCancel,
   ]),
   [R.supervisor]: new Set([
     O.applicationRead,
@@ -96,6 +114,7 @@ export const ROLE_OPERATIONS: Record<Role, ReadonlySet<Operation>> = {
     O.notificationAcknowledge,
     O.reportRead,
     O.operationsRead,
+    O.licenseRead,
   ]),
   [R.administrator]: new Set([
     O.applicationRead,
@@ -113,8 +132,9 @@ export const ROLE_OPERATIONS: Record<Role, ReadonlySet<Operation>> = {
     O.reportRead,
     O.operationsRead,
     O.operationsRepair,
+    O.licenseRead,
   ]),
-  [R.auditor]: new Set([O.applicationRead, O.officeRead, O.apiKeyRead, O.auditRead, O.taskRead, O.commentRead, O.reportRead]),
+  [R.auditor]: new Set([O.applicationRead, O.officeRead, O.apiKeyRead, O.auditRead, O.taskRead, O.commentRead, O.reportRead, O.licenseRead]),
 };
 
 /** What an API key (an office's own software, a portal) may be scoped to. */

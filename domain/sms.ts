@@ -1,5 +1,5 @@
 // SMS wording per case event, Arabic first (the applicant's language), English after.
-import type { CaseEvent } from './status';
+import type { CaseEvent, LicenseEvent } from './status';
 
 export interface SmsContext {
   applicationId: string;
@@ -88,4 +88,75 @@ export interface SmsDeliveryOptions {
   /** Messages in flight at once per dispatcher: a gateway answering in 300 ms still drains hundreds a minute. */
   concurrency: number;
   retry: { initialMs: number; maxMs: number; horizonMs: number };
+}
+
+export interface LicenseSmsContext {
+  licenseNumber: string;
+  tradeName: string;
+  expiresOn: string;
+  /** Days left before expiry (reminders). */
+  daysLeft?: number;
+  deficiencyCount?: number;
+  dueDate?: string;
+  reason?: string;
+  /** Cancellation: what each agency says is outstanding, in Arabic and English. */
+  outstanding?: { ar: string; en: string };
+}
+
+const LICENSE_TEMPLATES: Partial<Record<LicenseEvent, (c: LicenseSmsContext) => [ar: string, en: string]>> = {
+  renewal_window_opened: (c) => [
+    `بدأت فترة تجديد رخصة "${c.tradeName}" رقم ${c.licenseNumber}، وتنتهي صلاحيتها في ${c.expiresOn}.`,
+    `Renewal of license ${c.licenseNumber} ("${c.tradeName}") is open; it expires on ${c.expiresOn}.`,
+  ],
+  renewal_reminder: (c) => [
+    `تذكير: تنتهي رخصة "${c.tradeName}" رقم ${c.licenseNumber} خلال ${c.daysLeft} يوم (${c.expiresOn}). جددوها عبر مكتب الخدمات.`,
+    `Reminder: license ${c.licenseNumber} ("${c.tradeName}") expires in ${c.daysLeft} day(s), on ${c.expiresOn}. Renew it through your service office.`,
+  ],
+  renewal_correction_requested: (c) => [
+    `طلب تجديد الرخصة ${c.licenseNumber} ينقصه ${c.deficiencyCount ?? 0} من المتطلبات. يرجى الاستكمال قبل ${c.dueDate}.`,
+    `The renewal of license ${c.licenseNumber} is missing ${c.deficiencyCount ?? 0} item(s). Please complete it before ${c.dueDate}.`,
+  ],
+  renewal_lapsed: (c) => [
+    `انتهى طلب تجديد الرخصة ${c.licenseNumber} دون تجديدها.`,
+    `The renewal request for license ${c.licenseNumber} lapsed; the license was not renewed.`,
+  ],
+  renewed: (c) => [
+    `جُددت رخصة "${c.tradeName}" رقم ${c.licenseNumber}، سارية حتى ${c.expiresOn}.`,
+    `License ${c.licenseNumber} ("${c.tradeName}") is renewed, valid until ${c.expiresOn}.`,
+  ],
+  expired: (c) => [
+    `انتهت صلاحية رخصة "${c.tradeName}" رقم ${c.licenseNumber} في ${c.expiresOn}. يمكن تجديدها متأخرًا خلال فترة السماح.`,
+    `License ${c.licenseNumber} ("${c.tradeName}") expired on ${c.expiresOn}. It may still be renewed late within the grace period.`,
+  ],
+  suspended: (c) => [
+    `أُوقفت رخصة "${c.tradeName}" رقم ${c.licenseNumber}: ${c.reason}. يحق لكم الاعتراض قبل ${c.dueDate}.`,
+    `License ${c.licenseNumber} ("${c.tradeName}") is suspended: ${c.reason}. You may object before ${c.dueDate}.`,
+  ],
+  reinstated: (c) => [
+    `أُعيد العمل برخصة "${c.tradeName}" رقم ${c.licenseNumber}.`,
+    `License ${c.licenseNumber} ("${c.tradeName}") is reinstated.`,
+  ],
+  revoked: (c) => [
+    `سُحبت رخصة "${c.tradeName}" رقم ${c.licenseNumber}: ${c.reason}.`,
+    `License ${c.licenseNumber} ("${c.tradeName}") is revoked: ${c.reason}.`,
+  ],
+  cancellation_outstanding: (c) => [
+    `لا يمكن إلغاء الرخصة ${c.licenseNumber} بعد: ${c.outstanding?.ar}. سيُعاد التحقق تلقائيًا حتى ${c.dueDate}.`,
+    `License ${c.licenseNumber} cannot be cancelled yet: ${c.outstanding?.en}. We will check again by ourselves until ${c.dueDate}.`,
+  ],
+  cancellation_lapsed: (c) => [
+    `انتهت مهلة طلب إلغاء الرخصة ${c.licenseNumber} ولم تُلغَ؛ ما زالت سارية.`,
+    `The cancellation request for license ${c.licenseNumber} lapsed; the license stays in force.`,
+  ],
+  cancelled: (c) => [
+    `أُلغيت رخصة "${c.tradeName}" رقم ${c.licenseNumber} بناءً على طلبكم، وأُبلغ مكتب العمل وهيئة الزكاة والدخل.`,
+    `License ${c.licenseNumber} ("${c.tradeName}") is cancelled as you asked; the Labor Office and Zakat & Income have been told.`,
+  ],
+};
+
+export function renderLicenseSms(event: LicenseEvent, ctx: LicenseSmsContext): { ar: string; en: string } | undefined {
+  const t = LICENSE_TEMPLATES[event];
+  if (!t) return undefined;
+  const [ar, en] = t(ctx);
+  return { ar, en };
 }

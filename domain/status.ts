@@ -248,3 +248,73 @@ export const SmsStatus = {
 } as const;
 export type SmsStatus = (typeof SmsStatus)[keyof typeof SmsStatus];
 export const SMS_STATUSES = Object.values(SmsStatus) as [SmsStatus, ...SmsStatus[]];
+
+/**
+ * Where an issued license stands. `renewal_open` is still in force: it says the
+ * renewal window is open. `expired` may still be renewed (late) within the
+ * grace period; `revoked` and `cancelled` are final.
+ */
+export const LicenseStatus = {
+  active: 'active',
+  renewalOpen: 'renewal_open',
+  expired: 'expired',
+  suspended: 'suspended',
+  revoked: 'revoked',
+  cancelled: 'cancelled',
+} as const;
+export type LicenseStatus = (typeof LicenseStatus)[keyof typeof LicenseStatus];
+export const LICENSE_STATUSES = Object.values(LicenseStatus) as [LicenseStatus, ...LicenseStatus[]];
+
+/** The statuses in which a license may be used (the verification page says "valid"). */
+export const IN_FORCE: ReadonlySet<LicenseStatus> = new Set<LicenseStatus>([LicenseStatus.active, LicenseStatus.renewalOpen]);
+
+/** A license's timeline events; each is one row in license_events. */
+export const LicenseEvent = {
+  /** Its workflow started at issuance (the application's own `issued` SMS told the holder). */
+  issued: 'issued',
+  /** Brought in from before Tarkhees, at its true state and dates. */
+  imported: 'imported',
+  renewalWindowOpened: 'renewal_window_opened',
+  renewalReminder: 'renewal_reminder',
+  renewalRequested: 'renewal_requested',
+  renewalCorrectionRequested: 'renewal_correction_requested',
+  renewalCorrectionReceived: 'renewal_correction_received',
+  /** The renewal's correction deadline passed (or a suspension stopped it): the license is as it was. */
+  renewalLapsed: 'renewal_lapsed',
+  renewed: 'renewed',
+  expired: 'expired',
+  /** The grace period after expiry passed without a renewal: the license's life is over. */
+  graceEnded: 'grace_ended',
+  suspended: 'suspended',
+  reinstated: 'reinstated',
+  revoked: 'revoked',
+  /** An agency report already suspending the license, or a duplicate, or a 'resolved' for nothing it caused. */
+  reportNoted: 'report_noted',
+  cancellationRequested: 'cancellation_requested',
+  /** An agency says something is outstanding: what, and by whom. */
+  cancellationOutstanding: 'cancellation_outstanding',
+  cancellationLapsed: 'cancellation_lapsed',
+  cancelled: 'cancelled',
+} as const;
+export type LicenseEvent = (typeof LicenseEvent)[keyof typeof LicenseEvent];
+export const LICENSE_EVENTS = Object.values(LicenseEvent) as [LicenseEvent, ...LicenseEvent[]];
+
+/**
+ * The license events the holder hears about by SMS. `issued` is the
+ * application's own message; a request the holder just made, a correction they
+ * just sent and a noted report are not news to them.
+ */
+export const LICENSE_SMS_EVENTS: ReadonlySet<LicenseEvent> = new Set<LicenseEvent>([
+  LicenseEvent.renewalWindowOpened,
+  LicenseEvent.renewalReminder,
+  LicenseEvent.renewalCorrectionRequested,
+  LicenseEvent.renewalLapsed,
+  LicenseEvent.renewed,
+  LicenseEvent.expired,
+  LicenseEvent.suspended,
+  LicenseEvent.reinstated,
+  LicenseEvent.revoked,
+  LicenseEvent.cancellationOutstanding,
+  LicenseEvent.cancellationLapsed,
+  LicenseEvent.cancelled,
+]);

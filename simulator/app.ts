@@ -47,9 +47,18 @@ export interface Override {
   reasons: string[];
 }
 
+/** A clearance the test or developer set for one CR number, instead of its last digit's. */
+export interface ClearanceOverride {
+  cleared: boolean;
+  outstanding: string[];
+}
+
 export interface AgencyControlState {
   switches: AgencySwitches;
   overrides: Record<string, Override>;
+  clearanceOverrides: Record<string, ClearanceOverride>;
+  /** License numbers the agency was told are cancelled, with how many times it was told. */
+  cancellations: Record<string, number>;
   calls: number;
   callsByCr: Record<string, number>;
 }
@@ -115,6 +124,8 @@ const DEFAULT_REASON: Record<AgencyName, string> = {
 interface AgencyState {
   switches: AgencySwitches;
   overrides: Map<string, Override>;
+  clearanceOverrides: Map<string, ClearanceOverride>;
+  cancellations: Map<string, number>;
   calls: number;
   callsByCr: Map<string, number>;
   /** failEvery counts from the moment it was set, so "every 3rd call" means the 3rd call after the PUT. */
@@ -124,6 +135,8 @@ interface AgencyState {
 const freshAgency = (): AgencyState => ({
   switches: { outage: false, latencyMs: 0, failEvery: 0 },
   overrides: new Map(),
+  clearanceOverrides: new Map(),
+  cancellations: new Map(),
   calls: 0,
   callsByCr: new Map(),
   sinceFailEvery: 0,
@@ -156,6 +169,31 @@ function zakatAnswer(crNumber: string, override: Override | undefined, now: numb
   // Relative to today so a valid certificate never drifts into the past as the calendar moves on.
   const validUntil = isoDate(now + (certificateValid ? 365 : -30) * DAY_MS);
   return { crNumber, certificateValid, certificateNumber: `ZKT-${crNumber}`, validUntil, compliant: certificateValid, reasons };
+}
+
+const OUTSTANDING: Record<AgencyName, string> = {
+  labor: 'LABOR_WORKERS_STILL_REGISTERED',
+  zakat: 'ZAKAT_RETURN_OUTSTANDING',
+};
+
+// Clearance to cancel follows the same digits as compliance: 7 Labor (workers still on the file), 8 Zakat (a
+// return outstanding), 9 both; an override answers instead.
+function clearanceAnswer(agency: AgencyName, crNumber: string, override: ClearanceOverride | undefined): ClearanceOverride & { crNumber: string } {
+  if (override) return { crNumber, cleared: override.cleared, outstanding: [...override.outstanding] };
+  const last = crNumber.slice(-1);
+  const owes = agency === 'labor' ? last === '7' || last === '9' : last === '8' || last === '9';
+  return { crNumber, cleared: !owes, outstanding: owes ? [OUTSTANDING[agency]] : [] };
+}
+
+function parseClearance(agency: AgencyName, body: unknown): ClearanceOverride | string {
+  if (!isObject(body)) return 'body must be a JSON object';
+  const unknown = Object.keys(body).find((k) => k !== 'cleared' && k !== 'outstanding');
+  if (unknown !== undefined) return `unknown field "${unknown}"`;
+  const { cleared, outstanding } = body;
+  if (typeof cleared !== 'boolean') return 'cleared must be a boolean';
+  if (outstanding === undefined) return { cleared, outstanding: cleared ? [] : [OUTSTANDING[agency]] };
+  if (!Array.isArray(outstanding) || !outstanding.every((r) => typeof r === 'string')) return 'outstanding must be an array of strings';
+  return { cleared, outstanding: outstanding as string[] };
 }
 
 function parseSwitches(body: unknown): Partial<AgencySwitches> | string {
@@ -230,7 +268,8 @@ export function buildSimulator(opts: { logger?: boolean; reports?: ReportTarget 
   });
   app.setNotFoundHandler((req, reply) => notFound(reply, `no route ${req.method} ${req.url}`));
 
-  async function agencyCall(agency: AgencyName, crNumber: string, reply: FastifyReply) {
+  /** Every agency call passes its switches first: counted, delayed, down or failing as they say. */
+  async function agencyCall(agency: AgencyName, crNumber: string, reply: FastifyReply, answer: (a: AgencyState) => unknown) {
     const a = agencies[agency];
     a.calls += 1;
     a.callsByCr.set(crNumber, (a.callsByCr.get(crNumber) ?? 0) + 1);
@@ -242,13 +281,34 @@ export function buildSimulator(opts: { logger?: boolean; reports?: ReportTarget 
     if (outage) return reply.code(503).send({ error: 'unavailable' } satisfies ErrorBody);
     if (failNow) return reply.code(500).send({ error: 'internal' } satisfies ErrorBody);
     if (!CR_NUMBER.test(crNumber)) return badRequest(reply, 'crNumber must be exactly 10 digits');
-    const override = a.overrides.get(crNumber);
-    return agency === 'labor' ? laborAnswer(crNumber, override) : zakatAnswer(crNumber, override, Date.now());
+    return answer(a);
   }
 
   type CrParams = { Params: { crNumber: string } };
-  app.get<CrParams>('/labor/v1/establishments/:crNumber', (req, reply) => agencyCall('labor', req.params.crNumber, reply));
-  app.get<CrParams>('/zakat/v1/certificates/:crNumber', (req, reply) => agencyCall('zakat', req.params.crNumber, reply));
+  app.get<CrParams>('/labor/v1/establishments/:crNumber', (req, reply) =>
+    agencyCall('labor', req.params.crNumber, reply, (a) => laborAnswer(req.params.crNumber, a.overrides.get(req.params.crNumber))),
+  );
+  app.get<CrParams>('/zakat/v1/certificates/:crNumber', (req, reply) =>
+    agencyCall('zakat', req.params.crNumber, reply, (a) => zakatAnswer(req.params.crNumber, a.overrides.get(req.params.crNumber), Date.now())),
+  );
+
+  // Cancellation without a visit: may the establishment's license go, and (idempotent per license) it went.
+  const clearanceRoutes = (agency: AgencyName, base: string) => {
+    app.get<CrParams>(`${base}/:crNumber/clearance`, (req, reply) =>
+      agencyCall(agency, req.params.crNumber, reply, (a) => clearanceAnswer(agency, req.params.crNumber, a.clearanceOverrides.get(req.params.crNumber))),
+    );
+    app.post<CrParams & { Body: unknown }>(`${base}/:crNumber/cancellations`, (req, reply) =>
+      agencyCall(agency, req.params.crNumber, reply, (a) => {
+        const licenseNumber = isObject(req.body) ? req.body.licenseNumber : undefined;
+        if (!nonEmptyString(licenseNumber)) return badRequest(reply, 'body must be { licenseNumber }');
+        const told = (a.cancellations.get(licenseNumber) ?? 0) + 1;
+        a.cancellations.set(licenseNumber, told);
+        return { crNumber: req.params.crNumber, licenseNumber, recorded: true, first: told === 1 };
+      }),
+    );
+  };
+  clearanceRoutes('labor', '/labor/v1/establishments');
+  clearanceRoutes('zakat', '/zakat/v1/certificates');
 
   app.get('/health', async () => ({ ok: true }));
 
@@ -256,6 +316,8 @@ export function buildSimulator(opts: { logger?: boolean; reports?: ReportTarget 
     const view = (a: AgencyState): AgencyControlState => ({
       switches: { ...a.switches },
       overrides: Object.fromEntries(a.overrides),
+      clearanceOverrides: Object.fromEntries(a.clearanceOverrides),
+      cancellations: Object.fromEntries(a.cancellations),
       calls: a.calls,
       callsByCr: Object.fromEntries(a.callsByCr),
     });
@@ -303,6 +365,21 @@ export function buildSimulator(opts: { logger?: boolean; reports?: ReportTarget 
     const a = overrideTarget(req.params, reply);
     if (!a) return reply;
     return { removed: a.overrides.delete(req.params.crNumber) };
+  });
+
+  app.put<OverrideParams>('/_control/:agency/clearances/:crNumber', async (req, reply) => {
+    const a = overrideTarget(req.params, reply);
+    if (!a) return reply;
+    const parsed = parseClearance(req.params.agency as AgencyName, req.body);
+    if (typeof parsed === 'string') return badRequest(reply, parsed);
+    a.clearanceOverrides.set(req.params.crNumber, parsed);
+    return { crNumber: req.params.crNumber, ...parsed };
+  });
+
+  app.delete<OverrideParams>('/_control/:agency/clearances/:crNumber', async (req, reply) => {
+    const a = overrideTarget(req.params, reply);
+    if (!a) return reply;
+    return { removed: a.clearanceOverrides.delete(req.params.crNumber) };
   });
 
   app.post('/sms/v1/messages', async (req, reply) => {

@@ -12,6 +12,8 @@ import { officeFile, startTestEnv, waitFor, type TestEnv } from './support/env';
 import { approve, approveAll, call, commercialApplication, crNumber, decide, healthApplication, submitOk, waitForApp, waitForStage } from './support/fixtures';
 import { commercialUploads, sample, uploadOk } from './support/uploads';
 import { DOCUMENT_SWEEP_WORKFLOW_TYPE, type DocumentSweepInput } from '../workflows/documents/contract';
+import { agencyReportSignal, licenseWorkflowId, type AgencyReport } from '../workflows/license/contract';
+import { secondsRules, startLicense, timeline, waitForLicense } from './support/licenses';
 
 const DIR = path.resolve('test/histories');
 /**
@@ -25,7 +27,48 @@ const rerecordAll = process.env.RECORD_HISTORIES === 'all';
 const scenarioOf = (file: string) => file.replace(/@[^@]*\.json$/, '');
 
 /** Each scenario drives one case to its end; its history is what gets recorded. */
-const scenarios: Record<string, (env: TestEnv) => Promise<string>> = {
+/** A workflow id (its last run is recorded), or one run of it: a license's first run ends by continuing as new. */
+type Recorded = string | { workflowId: string; runId: string };
+
+const scenarios: Record<string, (env: TestEnv) => Promise<Recorded>> = {
+  'license-window-reminder-expired-grace-ended': async (env) => {
+    await licenseSecondsRules(env);
+    const l = await startLicense(env, { expiresInMs: 14_000 });
+    await waitFor('grace ended', async () => (await timeline(env, l.number)).some((e) => e.event === 'grace_ended'), { timeoutMs: 60_000 });
+    return licenseWorkflowId(l.number);
+  },
+  'license-renewal-corrected-continued-as-new': async (env) => {
+    await licenseSecondsRules(env);
+    const lapsed = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+    const l = await startLicense(env, { expiresInMs: 9_000, data: { documents: commercialApplication().documents.map((d) => (d.type === 'civil_defense' ? { ...d, expiresOn: lapsed } : d)) } });
+    const handle = env.client.workflow.getHandle(licenseWorkflowId(l.number));
+    const runId = (await handle.describe()).runId;
+    await waitForLicense(env, l.number, 'renewal open', (v) => v.status === 'renewal_open');
+    await report(env, l.number, { reportId: 'R-NOTED', kind: 'resolved' });
+    expect((await call(env.api, 'clerk', 'POST', `/licenses/${l.number}/renewal`, {})).statusCode).toBe(202);
+    await waitFor('correction asked', async () => (await timeline(env, l.number)).some((e) => e.event === 'renewal_correction_requested'));
+    expect((await call(env.api, 'clerk', 'POST', `/licenses/${l.number}/renewal/corrections`, { documents: [{ type: 'civil_defense', reference: 'cd-new', expiresOn: '2099-01-01' }] })).statusCode).toBe(202);
+    await waitForLicense(env, l.number, 'renewed', (v) => v.renewals === 1);
+    return { workflowId: licenseWorkflowId(l.number), runId };
+  },
+  'license-cancellation-waits-on-zakat-then-cancelled': async (env) => {
+    await licenseSecondsRules(env);
+    const l = await startLicense(env, { expiresInMs: 3_600_000, cr: crNumber(8) });
+    expect((await call(env.api, 'clerk', 'POST', `/licenses/${l.number}/cancellation`, {})).statusCode).toBe(202);
+    await waitFor('outstanding', async () => (await timeline(env, l.number)).some((e) => e.event === 'cancellation_outstanding'));
+    await fetch(`${env.simulatorUrl}/_control/zakat/clearances/${l.crNumber}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ cleared: true }) });
+    await waitForLicense(env, l.number, 'cancelled', (v) => v.status === 'cancelled');
+    return licenseWorkflowId(l.number);
+  },
+  'license-suspended-noted-then-revoked': async (env) => {
+    await licenseSecondsRules(env);
+    const l = await startLicense(env, { expiresInMs: 3_600_000 });
+    await report(env, l.number, { reportId: 'LBR-1', kind: 'violation' });
+    await report(env, l.number, { reportId: 'LBR-1', kind: 'violation' });
+    await report(env, l.number, { reportId: 'ZKT-1', agency: 'zakat', kind: 'resolved' });
+    await waitForLicense(env, l.number, 'revoked', (v) => v.status === 'revoked');
+    return licenseWorkflowId(l.number);
+  },
   'issued-with-health-review': async (env) => {
     const id = await submitOk(env.api, healthApplication());
     await approveAll(env.api, id);
@@ -252,6 +295,15 @@ const scenarios: Record<string, (env: TestEnv) => Promise<string>> = {
   },
 };
 
+/** A license's durations in seconds, for the license scenarios (each starts its licenses after setting them). */
+const licenseSecondsRules = (env: TestEnv) =>
+  secondsRules(env, { renewal_window: '8s', reminders: ['8s', '4s'], grace_period: '3s', objection_window: '3s', renewal_correction: '60s', cancellation_deadline: '60s', agency_recheck: '1s' });
+
+const report = (env: TestEnv, number: string, r: Partial<AgencyReport> & Pick<AgencyReport, 'reportId' | 'kind'>) =>
+  env.client.workflow
+    .getHandle(licenseWorkflowId(number))
+    .signal(agencyReportSignal, { agency: 'labor_office', reason: 'Workers without contracts', reportedAt: new Date().toISOString(), ...r });
+
 /** A complete office file, applied for in a round of its own: it waits for the supervisor's decision. */
 async function applyForAccreditation(env: TestEnv, round: string): Promise<string> {
   const today = new Date().toISOString().slice(0, 10);
@@ -287,11 +339,16 @@ if (recording) describe('recording histories', () => {
         const own = OWN_ENVIRONMENT[name] ? await startTestEnv(OWN_ENVIRONMENT[name]) : undefined;
         const env = own ?? shared;
         try {
-          const id = await run(env);
-          // Recorded once the workflow has closed, so the whole history is there.
-          await env.client.workflow.getHandle(id).result().catch(() => undefined);
+          const recorded = await run(env);
+          const { workflowId: id, runId } = typeof recorded === 'string' ? { workflowId: recorded, runId: undefined } : recorded;
+          // Recorded once the workflow (or the run) has closed, so the whole history is there.
+          await env.client.workflow.getHandle(id, runId, { followRuns: false }).result().catch(() => undefined);
           // The CLI writes the proto JSON that historyFromJSON reads back.
-          const json = execFileSync(temporalCli(), ['workflow', 'show', '--workflow-id', id, '--address', env.config.temporal.address, '--output', 'json'], { encoding: 'utf8' });
+          const json = execFileSync(
+            temporalCli(),
+            ['workflow', 'show', '--workflow-id', id, ...(runId ? ['--run-id', runId] : []), '--address', env.config.temporal.address, '--output', 'json'],
+            { encoding: 'utf8' },
+          );
           writeFileSync(path.join(DIR, `${name}@${commit}.json`), json);
         } finally {
           await own?.close();

@@ -304,16 +304,48 @@ describe('reset', () => {
   it('DELETE /_control clears switches, overrides, counters and the SMS inbox', async () => {
     await put('/_control/labor', { outage: true, failEvery: 2, latencyMs: 1 });
     await put('/_control/zakat/establishments/1010123451', { compliant: false });
+    await put('/_control/zakat/clearances/1010123451', { cleared: false });
+    await app.inject({ method: 'POST', url: '/zakat/v1/certificates/1010123451/cancellations', payload: { licenseNumber: 'AHS-2026-000001' } });
     await put('/_control/sms', { outage: true });
     await labor('1010123451');
     await put('/_control/sms', { outage: false });
     await sendSms({ to: '+966500000001', body: 'x', reference: 'r1' });
 
     expect((await app.inject({ method: 'DELETE', url: '/_control' })).statusCode).toBe(200);
-    const fresh = { switches: { outage: false, latencyMs: 0, failEvery: 0 }, overrides: {}, calls: 0, callsByCr: {} };
+    const fresh = { switches: { outage: false, latencyMs: 0, failEvery: 0 }, overrides: {}, clearanceOverrides: {}, cancellations: {}, calls: 0, callsByCr: {} };
     expect(await control()).toEqual({ labor: fresh, zakat: fresh, sms: { outage: false, latencyMs: 0, failEvery: 0, received: 0, requests: 0 } });
     expect(await inbox()).toEqual([]);
     expect((await zakat('1010123451')).json<ZakatCertificate>().compliant).toBe(true);
+  });
+});
+
+describe('clearance to cancel a license', () => {
+  const clearance = async (agency: 'labor/v1/establishments' | 'zakat/v1/certificates', cr: string) => app.inject({ method: 'GET', url: `/${agency}/${cr}/clearance` });
+
+  it('answers by the CR number\'s last digit: 7 Labor, 8 Zakat, 9 both', async () => {
+    expect((await clearance('labor/v1/establishments', '1010123451')).json()).toEqual({ crNumber: '1010123451', cleared: true, outstanding: [] });
+    expect((await clearance('labor/v1/establishments', '1010123457')).json().outstanding).toEqual(['LABOR_WORKERS_STILL_REGISTERED']);
+    expect((await clearance('zakat/v1/certificates', '1010123457')).json().cleared).toBe(true);
+    expect((await clearance('zakat/v1/certificates', '1010123458')).json().outstanding).toEqual(['ZAKAT_RETURN_OUTSTANDING']);
+    expect((await clearance('labor/v1/establishments', '1010123459')).json().cleared).toBe(false);
+    expect((await clearance('zakat/v1/certificates', '1010123459')).json().cleared).toBe(false);
+  });
+
+  it('takes an override, and the same switches as the checks', async () => {
+    await put('/_control/zakat/clearances/1010123458', { cleared: true });
+    expect((await clearance('zakat/v1/certificates', '1010123458')).json().cleared).toBe(true);
+    await put('/_control/zakat', { outage: true });
+    expect((await clearance('zakat/v1/certificates', '1010123458')).statusCode).toBe(503);
+    await put('/_control/zakat', { outage: false });
+    expect((await put('/_control/zakat/clearances/1010123458', { cleared: 'yes' })).statusCode).toBe(400);
+  });
+
+  it('acknowledges a repeated notice of a cancelled license as the same one (first: false)', async () => {
+    const tell = () => app.inject({ method: 'POST', url: '/labor/v1/establishments/1010123451/cancellations', payload: { licenseNumber: 'AHS-2026-000009' } });
+    expect((await tell()).json()).toMatchObject({ recorded: true, first: true });
+    expect((await tell()).json()).toMatchObject({ recorded: true, first: false });
+    expect((await control()).labor.cancellations).toEqual({ 'AHS-2026-000009': 2 });
+    expect((await app.inject({ method: 'POST', url: '/labor/v1/establishments/1010123451/cancellations', payload: {} })).statusCode).toBe(400);
   });
 });
 

@@ -3,3 +3,4 @@ export { licenseApplication } from './application/workflow';
 export { officeAccreditation } from './accreditation/workflow';
 export { documentSweep } from './documents/workflow';
 export { agencyReportDispatch } from './agency-reports/workflow';
+export { licenseLifecycle } from './license/workflow';

@@ -18,7 +18,7 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** What the route's `:id` (or the created resource's id) names, for the audit trail. */
     /** `task`: recorded against the task's case, with the task in the details. */
-    target?: 'application' | 'office' | 'api_key' | 'round' | 'task' | 'document' | 'agency_report';
+    target?: 'application' | 'office' | 'api_key' | 'round' | 'task' | 'document' | 'agency_report' | 'license';
     /** A POST that writes nothing (a draft's validation): no audit row. */
     readOnly?: true;
   }
@@ -137,7 +137,7 @@ export default fp(async function audit(app, opts: { windowMs: number; anonymousM
     if (suppressAnonymous(req, reply.statusCode)) return payload;
     const p = req.principal;
     const config = req.routeOptions.config;
-    const params = req.params as { id?: string; keyId?: string } | undefined;
+    const params = req.params as { id?: string; keyId?: string; number?: string } | undefined;
     const op = config.operation;
     const ok = reply.statusCode < 400;
     const id = (v: unknown) => auditText(v, KEEP.id);
@@ -158,7 +158,7 @@ export default fp(async function audit(app, opts: { windowMs: number; anonymousM
         operation: op === undefined ? null : typeof op === 'string' ? op : op.join('|'),
         // A task's actions belong to its case's trail: the task id is `<application id>:<kind>:<n>`.
         targetType: config.target === 'task' ? 'application' : (config.target ?? null),
-        targetId: id((config.target === 'task' ? params?.id?.split(':')[0] : undefined) ?? params?.keyId ?? params?.id ?? (ok ? answerField(payload, 'id') : undefined)),
+        targetId: id((config.target === 'task' ? params?.id?.split(':')[0] : undefined) ?? params?.keyId ?? params?.id ?? params?.number ?? (ok ? answerField(payload, 'id') : undefined)),
         statusCode: reply.statusCode,
         details: {
           ...(ok ? {} : { error: answerField(payload, 'error') }),

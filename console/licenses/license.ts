@@ -1,5 +1,6 @@
 // What the public license pages share: finding a license by the number a
 // visitor typed or scanned, whether it is in force today, and their addresses.
+import { IN_FORCE } from '../../domain/status';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { HttpError } from '../../api/errors';
 import type { LicenseService } from '../../api/licenses/service';
@@ -29,14 +30,14 @@ export async function lookUp(app: FastifyInstance, number: string): Promise<Lice
 export type Standing = 'verify.valid' | 'verify.expired' | 'verify.inactive';
 
 /**
- * Whether the license is in force today, in the words the pages show. Any
- * status but `active` (expired, suspended, cancelled, revoked, as the license's
- * own life adds them) is not in force; an active row past its expiry date is
- * expired even before anything has written so.
+ * Whether the license is in force today, in the words the pages show: only
+ * the statuses of IN_FORCE are (suspended, cancelled, revoked are not); a row
+ * in force past its expiry date is expired even before its workflow says so.
  */
 export function standing(license: License, now = new Date()): Standing {
   if (license.status === 'expired') return 'verify.expired';
-  if (license.status !== 'active') return 'verify.inactive';
+  // Renewal open is still in force: the holder has until the expiry date.
+  if (!IN_FORCE.has(license.status)) return 'verify.inactive';
   return license.expiresOn < riyadhDate(now) ? 'verify.expired' : 'verify.valid';
 }
 

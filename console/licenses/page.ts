@@ -56,7 +56,7 @@ const licensePages: FastifyPluginAsync = async (app) => {
   licensePage(app, { route: '/verify/:number', pathOf: verifyPath, title: 'verify.title' }, (w, license) => {
     const state = standing(license);
     return html`<h1>${w.t('verify.title')}</h1>
-<div class="panel${state === 'verify.valid' ? '' : ' bad'}" role="status"><h2>${w.t(state)}</h2></div>
+<div class="panel${state === 'verify.valid' ? '' : ' bad'}" role="status"><h2>${w.t(state)}</h2><p>${w.t(`licenseStatus.${license.status}`)}</p></div>
 <dl class="summary">
   <dt>${w.t('license.number')}</dt><dd>${ltr(license.number)}</dd>
   <dt>${w.t('license.tradeName')}</dt><dd>${license.tradeName}</dd>

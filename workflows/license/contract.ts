@@ -1,7 +1,68 @@
-import { defineSignal } from '@temporalio/workflow';
+// The contract of a license's workflow: one long-running workflow per issued
+// license, from issuance through renewals, suspension and cancellation. What a
+// client (the API, the agency-reports route, tests) needs to find, start and
+// act on a license, and nothing that runs activities. Safe to import from the
+// workflow sandbox.
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { DocumentRef, Worker } from '../../domain/application';
+import type { LicenseState } from '../../domain/license';
+import type { Agency, LicenseStatus } from '../../domain/status';
 
+export type { LicenseState } from '../../domain/license';
+
+export const LICENSE_WORKFLOW_TYPE = 'licenseLifecycle';
+
+/** The license number is in the id, so a license's workflow is found by its number alone. */
 export const licenseWorkflowId = (number: string): string => `license:${number}`;
 
-export const agencyReportSignal = defineSignal<
-  [{ reportId: string; agency: 'labor_office' | 'zakat'; kind: 'violation' | 'closure' | 'resolved'; reason: string; reportedAt: string }]
->('agencyReport');
+export interface LicenseWorkflowInput {
+  state: LicenseState;
+  /** How this run began: issued by a case, imported from before Tarkhees; absent when continued as new. */
+  origin?: 'issued' | 'imported';
+}
+
+/** What an agency reported against the establishment a license covers. */
+export type AgencyReportKind = 'violation' | 'closure' | 'resolved';
+
+export interface AgencyReport {
+  /** The agency's own id for the report: the same id twice is one report. */
+  reportId: string;
+  agency: Agency;
+  /** A violation or closure suspends the license; `resolved` lifts a suspension this agency caused. */
+  kind: AgencyReportKind;
+  reason: string;
+  /** ISO time the agency made the report. */
+  reportedAt: string;
+}
+
+/** Sent by POST /agency-reports once the report is authenticated and stored. */
+export const agencyReportSignal = defineSignal<[AgencyReport]>('agencyReport');
+
+/** The holder's renewal, or its correction: new uploads by documentId (replacing those of their type) and the workers as they are now. */
+export interface RenewalInput {
+  /** Who asks (token subject or API key). */
+  by: string;
+  documents?: DocumentRef[];
+  workers?: Worker[];
+}
+
+export interface CancellationInput {
+  by: string;
+  reason?: string;
+}
+
+export interface LicenseUpdateResult {
+  status: LicenseStatus;
+  renewal?: LicenseState['renewal'];
+  cancellation?: LicenseState['cancellation'];
+  /** When the request was written to the timeline. */
+  at: string;
+}
+
+export const getLicenseStateQuery = defineQuery<LicenseState>('getLicenseState');
+/** The holder (or their office) asks to renew: in the renewal window, or after expiry within the grace period. */
+export const requestRenewalUpdate = defineUpdate<LicenseUpdateResult, [RenewalInput]>('requestRenewal');
+/** The holder sends what the renewal's checks found missing. */
+export const correctRenewalUpdate = defineUpdate<LicenseUpdateResult, [RenewalInput]>('correctRenewal');
+/** The holder (or their office) asks to cancel: the agencies are asked for clearance. */
+export const requestCancellationUpdate = defineUpdate<LicenseUpdateResult, [CancellationInput]>('requestCancellation');

@@ -1,0 +1,107 @@
+// Writes a license's state changes: the timeline row, the licenses row (the
+// projection GET /licenses/:number reads) and the holder's SMS, in one
+// statement hung off the timeline insert, as a case's transitions are.
+import { ApplicationFailure } from '@temporalio/common';
+import { sql } from 'drizzle-orm';
+import { riyadhDate } from '../../domain/calendar';
+import type { LicenseState } from '../../domain/license';
+import { renderLicenseSms } from '../../domain/sms';
+import { Agency, AGENCIES, LICENSE_SMS_EVENTS, type LicenseEvent } from '../../domain/status';
+import { executeNamed, type Db } from '../../db/client';
+
+/** One change of a license, as its workflow saw it. */
+export interface LicenseTransition {
+  /** The workflow's own counter: (number, seq) identifies the change across retries and runs. */
+  seq: number;
+  event: LicenseEvent;
+  at: string;
+  actor?: string;
+  details?: Record<string, unknown>;
+  state: Omit<LicenseState, 'data' | 'reportIds'>;
+}
+
+const AGENCY_NAMES: Record<Agency, [ar: string, en: string]> = {
+  [Agency.laborOffice]: ['مكتب العمل', 'the Labor Office'],
+  [Agency.zakat]: ['هيئة الزكاة والدخل', 'Zakat & Income'],
+};
+
+const dateOf = (iso: string | undefined) => (iso ? riyadhDate(new Date(iso)) : undefined);
+
+/** The holder's message for a change, rendered from the state it leaves the license in. */
+export function licenseSms(t: LicenseTransition): { ar: string; en: string } | undefined {
+  if (!LICENSE_SMS_EVENTS.has(t.event)) return undefined;
+  const s = t.state;
+  const outstanding = s.cancellation
+    ? AGENCIES.filter((a) => s.cancellation!.clearances[a] && !s.cancellation!.clearances[a]!.cleared).map((a) => {
+        const c = s.cancellation!.clearances[a]!;
+        const what = c.unavailable ? 'unavailable' : c.outstanding.join(', ');
+        return { ar: `${AGENCY_NAMES[a][0]}: ${what}`, en: `${AGENCY_NAMES[a][1]}: ${what}` };
+      })
+    : [];
+  return renderLicenseSms(t.event, {
+    licenseNumber: s.number,
+    tradeName: s.tradeName,
+    expiresOn: s.expiresOn,
+    daysLeft: typeof t.details?.daysLeft === 'number' ? t.details.daysLeft : undefined,
+    deficiencyCount: s.renewal?.deficiencies.length,
+    dueDate: dateOf(s.renewal?.correctionDueAt ?? s.suspension?.objectionDueAt ?? s.cancellation?.dueAt),
+    reason: typeof t.details?.reason === 'string' ? t.details.reason : s.suspension?.reason,
+    outstanding: { ar: outstanding.map((o) => o.ar).join('؛ '), en: outstanding.map((o) => o.en).join('; ') },
+  });
+}
+
+/** What a renewal or cancellation under way shows in the projection. */
+function pendingOf(s: LicenseTransition['state']): Record<string, unknown> | null {
+  if (s.renewal) return { renewal: s.renewal };
+  if (s.cancellation) return { cancellation: s.cancellation };
+  return null;
+}
+
+export function createLicenseTransitionActivities(db: Db) {
+  return {
+    /**
+     * Writes one change of a license. Every write hangs off the timeline
+     * insert, whose (number, seq) key makes a retry write nothing; the row
+     * moves only forward (transition_seq), and the SMS's dedupe key is the
+     * change's own, so the holder hears of it once.
+     */
+    async recordLicenseTransition(t: LicenseTransition): Promise<void> {
+      const s = t.state;
+      const sms = licenseSms(t);
+      const statement = sql`
+        with ev as (
+          insert into license_events (license_number, seq, event, status, actor, details, at)
+          values (${s.number}, ${t.seq}, ${t.event}::license_event, ${s.status}::license_status, ${t.actor ?? 'system'},
+                  ${JSON.stringify(t.details ?? {})}::jsonb, ${t.at}::timestamptz)
+          on conflict (license_number, seq) do nothing
+          returning license_number
+        ), lic as (
+          update licenses set status = ${s.status}::license_status, expires_on = ${s.expiresOn}::date,
+            status_reason = ${s.suspension?.reason ?? (typeof t.details?.reason === 'string' && (s.status === 'revoked' || s.status === 'cancelled') ? t.details.reason : null)},
+            suspended_by = ${s.suspension?.agency ?? null}, objection_due_at = ${s.suspension?.objectionDueAt ?? null}::timestamptz,
+            pending = ${JSON.stringify(pendingOf(s))}::jsonb, renewals = ${s.renewals},
+            last_renewed_on = case when ${t.event} = 'renewed' then ${riyadhDate(new Date(t.at))}::date else last_renewed_on end,
+            last_renewal_late = ${s.lastRenewalLate ?? null},
+            office_id = coalesce(${s.officeId ?? null}, office_id), holder_name = ${s.holder.name}, holder_mobile = ${s.holder.mobile},
+            transition_seq = ${t.seq}, updated_at = ${t.at}::timestamptz
+          where number = ${s.number} and transition_seq < ${t.seq} and exists (select 1 from ev)
+        ), sms as (
+          insert into sms_outbox (license_number, dedupe_key, event, mobile, body_ar, body_en)
+          select ${s.number}, ${`license:${s.number}:${t.seq}`}, ${t.event}, ${s.holder.mobile}, ${sms?.ar ?? null}, ${sms?.en ?? null}
+          from ev where ${sms ? 1 : 0} = 1
+          on conflict (dedupe_key) do nothing
+        )
+        select 1`;
+      try {
+        await executeNamed(db, 'record_license_transition', statement);
+      } catch (err) {
+        const e = err as { code?: string; cause?: { code?: string } };
+        // The timeline's foreign key: no licenses row, and retrying will not make one.
+        if (e.code === '23503' || e.cause?.code === '23503') {
+          throw ApplicationFailure.nonRetryable(`license ${s.number} has no row`, 'MissingLicenseRow');
+        }
+        throw err;
+      }
+    },
+  };
+}

@@ -1,0 +1,57 @@
+// What the holder sends to renew (or correct a renewal) and to cancel, and
+// what the license answers. Apart from schemas.ts, which the applications'
+// schemas import: these import theirs.
+import { Type, type Static } from '@sinclair/typebox';
+import { AGENCIES, LICENSE_STATUSES } from '../../domain/status';
+import { DeficiencySchema, WorkerSchema } from '../applications/schemas';
+import { DocumentEntrySchema } from '../documents/schemas';
+import { IsoDateTime, literals } from '../schemas';
+
+export const RenewalBody = Type.Object(
+  {
+    documents: Type.Optional(Type.Array(DocumentEntrySchema, { maxItems: 20, description: 'New uploads (documentId), each replacing the license\'s document of its type' })),
+    workers: Type.Optional(Type.Array(WorkerSchema, { maxItems: 500, description: 'The workers as they are now, with their health certificates' })),
+  },
+  { additionalProperties: false },
+);
+export type RenewalBody = Static<typeof RenewalBody>;
+
+export const CancellationBody = Type.Object(
+  { reason: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })) },
+  { additionalProperties: false },
+);
+export type CancellationBody = Static<typeof CancellationBody>;
+
+export const RenewalSchema = Type.Object({
+  requestedBy: Type.String(),
+  requestedAt: IsoDateTime,
+  late: Type.Boolean({ description: 'Asked for after expiry, within the grace period' }),
+  stage: literals(['checking', 'awaiting_correction', 'awaiting_agency'] as const),
+  deficiencies: Type.Array(DeficiencySchema),
+  correctionDueAt: Type.Optional(IsoDateTime),
+  recheckAt: Type.Optional(IsoDateTime),
+});
+
+const ClearanceSchema = Type.Object({
+  cleared: Type.Boolean(),
+  outstanding: Type.Array(Type.String(), { description: "The agency's codes for what is still owed or open" }),
+  unavailable: Type.Optional(Type.Boolean()),
+  checkedAt: IsoDateTime,
+});
+
+export const CancellationSchema = Type.Object({
+  requestedBy: Type.String(),
+  requestedAt: IsoDateTime,
+  reason: Type.Optional(Type.String()),
+  dueAt: IsoDateTime,
+  recheckAt: Type.Optional(IsoDateTime),
+  clearances: Type.Partial(Type.Object(Object.fromEntries(AGENCIES.map((a) => [a, ClearanceSchema])) as Record<(typeof AGENCIES)[number], typeof ClearanceSchema>)),
+});
+
+export const LicenseRequestResult = Type.Object({
+  number: Type.String(),
+  status: literals(LICENSE_STATUSES),
+  renewal: Type.Optional(RenewalSchema),
+  cancellation: Type.Optional(CancellationSchema),
+  at: IsoDateTime,
+});

@@ -1,0 +1,101 @@
+// Renewal: the holder asks, the checks that can have changed since issuance
+// run again (the documents that lapse, the workers' health certificates, both
+// agencies), deficiencies wait for a correction until its deadline, and a
+// clean renewal extends the term from the old expiry under the same number.
+import { ActivityFailure } from '@temporalio/workflow';
+import type { Deficiency } from '../../domain/application';
+import { mergeRenewal, nextTerm } from '../../domain/license';
+import { AGENCIES, LicenseEvent, LicenseStatus } from '../../domain/status';
+import { agencyReasons } from '../application/agencies';
+import { agencyQuick, db } from './activities';
+import type { RenewalInput } from './contract';
+import type { License } from './license';
+
+/** Why a renewal cannot be asked for now, if it cannot. */
+export function renewalRefusal(l: License): string | undefined {
+  const s = l.state;
+  if (!l.rules) return 'the license is starting; try again in a moment';
+  if (s.renewal || l.queued('renewal')) return 'a renewal is already under way';
+  if (s.cancellation || l.queued('cancellation')) return 'a cancellation is under way';
+  if (s.status === LicenseStatus.renewalOpen) return undefined;
+  if (s.status === LicenseStatus.expired && !l.closed && Date.now() < Date.parse(s.expiresAt) + l.rules.gracePeriodMs) return undefined;
+  if (s.status === LicenseStatus.active) {
+    return `the renewal window opens on ${new Date(Date.parse(s.expiresAt) - l.rules.renewalWindowMs).toISOString()}`;
+  }
+  if (s.status === LicenseStatus.expired) return 'the grace period for a late renewal has ended';
+  return `the license is ${s.status}`;
+}
+
+export function correctionRefusal(l: License): string | undefined {
+  if (l.state.renewal?.stage !== 'awaiting_correction' || l.queued('correction')) return 'the renewal does not wait for a correction now';
+  return undefined;
+}
+
+export async function requestRenewal(l: License, input: RenewalInput): Promise<void> {
+  const s = l.state;
+  s.data = mergeRenewal(s.data, input);
+  s.renewal = { requestedBy: input.by, requestedAt: new Date().toISOString(), late: s.status === LicenseStatus.expired, stage: 'checking', deficiencies: [] };
+  await l.record(LicenseEvent.renewalRequested, { actor: input.by, details: { late: s.renewal.late, documents: input.documents?.map((d) => d.type) ?? [] } });
+}
+
+export async function receiveCorrection(l: License, input: RenewalInput): Promise<void> {
+  const s = l.state;
+  s.data = mergeRenewal(s.data, input);
+  s.renewal = { ...s.renewal!, stage: 'checking', correctionDueAt: undefined };
+  await l.record(LicenseEvent.renewalCorrectionReceived, { actor: input.by, details: { documents: input.documents?.map((d) => d.type) ?? [] } });
+}
+
+/** The checks, then the renewal, a correction asked for, or (an agency down) a recheck later. */
+export async function checkRenewal(l: License): Promise<void> {
+  const s = l.state;
+  const completeness = await db.checkCompleteness(s.data);
+  const deficiencies: Deficiency[] = [...completeness.deficiencies];
+  if (deficiencies.length === 0) {
+    const answers = await Promise.all(AGENCIES.map((a) => agencyQuick.checkAgency(a, s.crNumber).catch((err: unknown) => {
+      if (err instanceof ActivityFailure) return undefined;
+      throw err;
+    })));
+    if (answers.some((a) => a === undefined)) {
+      // Not the holder's fault: asked again at the next recheck, with nothing to correct meanwhile.
+      s.renewal = { ...s.renewal!, stage: 'awaiting_agency', recheckAt: new Date(Date.now() + l.rules!.agencyRecheckMs).toISOString() };
+      return;
+    }
+    const agencies = Object.fromEntries(AGENCIES.map((a, i) => [a, { state: answers[i]!.compliant ? 'compliant' : 'non_compliant', reasons: answers[i]!.reasons }] as const));
+    deficiencies.push(...agencyReasons(agencies));
+  }
+  if (deficiencies.length > 0) return askCorrection(l, deficiencies);
+  return renew(l);
+}
+
+async function askCorrection(l: License, deficiencies: Deficiency[]): Promise<void> {
+  const s = l.state;
+  s.renewal = {
+    ...s.renewal!,
+    stage: 'awaiting_correction',
+    deficiencies,
+    recheckAt: undefined,
+    correctionDueAt: new Date(Date.now() + l.rules!.renewalCorrectionMs).toISOString(),
+  };
+  await l.record(LicenseEvent.renewalCorrectionRequested, { details: { deficiencies: deficiencies.map((d) => d.code) } });
+}
+
+/** Same number, the term extended from the old expiry; late when it came after expiry. */
+async function renew(l: License): Promise<void> {
+  const s = l.state;
+  const late = s.renewal!.late;
+  const previousExpiresOn = s.expiresOn;
+  Object.assign(s, nextTerm(s));
+  s.renewals += 1;
+  s.lastRenewalLate = late;
+  s.remindersSent = [];
+  s.renewal = undefined;
+  s.status = LicenseStatus.active;
+  await l.record(LicenseEvent.renewed, { details: { late, previousExpiresOn, expiresOn: s.expiresOn } });
+  l.renewed = true;
+}
+
+/** The correction deadline passed: the renewal lapses and the license is as it was (its clock may expire it). */
+export async function lapseRenewal(l: License): Promise<void> {
+  l.state.renewal = undefined;
+  await l.record(LicenseEvent.renewalLapsed);
+}

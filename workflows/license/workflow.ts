@@ -1,0 +1,106 @@
+// The life of one issued license, as the product brief draws it:
+//
+//   ISSUED ─► active ─(window before expiry)─► renewal open ─(reminders)─► renewed (same number, new term)
+//                │                                   └─(expiry)─► expired ─(renewed within grace: late)
+//                │                                                    └─(grace ends)─► expired for good
+//                ├─ holder asks to cancel ─► agencies' clearance ─► cancelled   (outstanding: rechecked until the deadline)
+//                └─ agency reports a cause ─► suspended ─(window ends)─► revoked
+//                                                  └─(the same agency reports it resolved)─► reinstated
+//
+// Orchestration only: every read and write is an activity. Handlers queue what
+// arrives (an agency's report, the holder's requests); the loop below takes
+// each in turn, or the next deadline when it comes, and hands it to the stage
+// that serves it. Each renewal starts a new run (continue-as-new), as does a
+// history the server finds long, carrying the state.
+import { continueAsNew, setHandler } from '@temporalio/workflow';
+import { LicenseEvent } from '../../domain/status';
+import { db } from './activities';
+import { cancellationRefusal, checkClearances, lapseCancellation, requestCancellation } from './cancellation';
+import {
+  agencyReportSignal,
+  correctRenewalUpdate,
+  getLicenseStateQuery,
+  requestCancellationUpdate,
+  requestRenewalUpdate,
+  type LicenseState,
+  type LicenseWorkflowInput,
+} from './contract';
+import { License, type Deadline, type Request } from './license';
+import { checkRenewal, correctionRefusal, lapseRenewal, receiveCorrection, renewalRefusal, requestRenewal } from './renewal';
+import { revoke, takeReport } from './suspension';
+import { endGrace, expire, openRenewalWindow, remind } from './term';
+
+const refuse = (why: string | undefined) => {
+  if (why) throw new Error(why);
+};
+
+export async function licenseLifecycle(input: LicenseWorkflowInput): Promise<LicenseState> {
+  const l = new License(input.state);
+
+  setHandler(getLicenseStateQuery, () => l.state);
+  setHandler(agencyReportSignal, (r) => l.report(r));
+  setHandler(requestRenewalUpdate, (x) => l.submit({ kind: 'renewal', input: x }), { validator: (_x) => refuse(renewalRefusal(l)) });
+  setHandler(correctRenewalUpdate, (x) => l.submit({ kind: 'correction', input: x }), { validator: (_x) => refuse(correctionRefusal(l)) });
+  setHandler(requestCancellationUpdate, (x) => l.submit({ kind: 'cancellation', input: x }), { validator: (_x) => refuse(cancellationRefusal(l)) });
+
+  // Read at each run's start: an edit to license_rules reaches a license at its next renewal (or history roll-over).
+  l.rules = await db.licenseRules(l.state.licenseKind);
+  if (input.origin) await l.record(input.origin === 'imported' ? LicenseEvent.imported : LicenseEvent.issued);
+
+  while (!l.final) {
+    const next = await l.next();
+    if (next === 'continueAsNew') break;
+    await (isDeadline(next) ? onDeadline(l, next) : take(l, next));
+    if (l.renewed) break;
+  }
+  await l.settle((r) => take(l, r));
+  if (!l.final) await continueAsNew<typeof licenseLifecycle>({ state: l.state });
+  return l.state;
+}
+
+const isDeadline = (x: Request | Deadline): x is Deadline => !('input' in x) && x.kind !== 'report';
+
+/** What arrived from outside: each request is written, answered, then worked on. */
+async function take(l: License, r: Request): Promise<void> {
+  switch (r.kind) {
+    case 'report':
+      return takeReport(l, r.report);
+    case 'renewal':
+    case 'correction':
+      // Checked again here: a report taken meanwhile may have suspended the license since the validator ran.
+      r.refused = r.kind === 'renewal' ? renewalRefusal(l) : correctionRefusal(l);
+      if (r.refused) return void (r.answer = l.answer());
+      await (r.kind === 'renewal' ? requestRenewal(l, r.input) : receiveCorrection(l, r.input));
+      r.answer = l.answer();
+      return checkRenewal(l);
+    case 'cancellation':
+      r.refused = cancellationRefusal(l);
+      if (r.refused) return void (r.answer = l.answer());
+      await requestCancellation(l, r.input);
+      r.answer = l.answer();
+      return checkClearances(l);
+  }
+}
+
+async function onDeadline(l: License, d: Deadline): Promise<void> {
+  switch (d.kind) {
+    case 'windowOpens':
+      return openRenewalWindow(l);
+    case 'reminder':
+      return remind(l, d.offsetMs);
+    case 'expiry':
+      return expire(l);
+    case 'graceEnds':
+      return endGrace(l);
+    case 'objectionEnds':
+      return revoke(l);
+    case 'renewalRecheck':
+      return checkRenewal(l);
+    case 'renewalLapses':
+      return lapseRenewal(l);
+    case 'cancellationRecheck':
+      return checkClearances(l);
+    case 'cancellationLapses':
+      return lapseCancellation(l);
+  }
+}
