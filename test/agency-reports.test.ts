@@ -175,9 +175,9 @@ describe('the dispatch', () => {
     expect((await dispatched(r)).licenses).toEqual([{ number: license!.number, outcome: 'signalled' }]);
     const suspended = await waitFor('the license suspended', async () => {
       const res = await env.api.inject({ method: 'GET', url: `/licenses/${license!.number}` });
-      return res.json().status === 'suspended' ? res.json() : undefined;
+      return res.json<{ status: string; statusReason?: string }>().status === 'suspended' ? res.json<{ status: string }>() : undefined;
     });
-    expect(suspended.status).toBe('suspended');
+    expect(suspended).toMatchObject({ status: 'suspended' });
 
     // Its workflow ended (terminated here): the report is kept and the dispatch says so, no error.
     await env.client.workflow.getHandle(licenseWorkflowId(license!.number)).terminate('test: a license whose workflow is gone');

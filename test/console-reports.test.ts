@@ -194,6 +194,13 @@ describe('reports in the console', () => {
     const nonZero = (await page.locator('#over-time-table tbody td[data-outcome]:not([data-outcome=received])').allTextContents()).filter((n) => n !== '0');
     expect(await page.locator('svg[data-chart=chart-over-time] rect').count()).toBe(nonZero.length);
     expect(await page.textContent('#chart-volume-desc')).toContain(`${OFFICE_A_NAME}: 7`);
+    // The licenses today, as GET /reports/licenses counts them: the issued cases' licenses, all in force.
+    const licenses = (await call(env.api, 'supervisor', 'GET', `/reports/licenses?from=2020-01-01&to=2020-01-31`)).json();
+    expect(licenses.now.total).toBeGreaterThan(0);
+    expect(counts(await figures(page.locator('#licenses-table tr[data-row=total]'), 'data-figure'))).toEqual({
+      active: licenses.now.active, renewalOpen: licenses.now.renewalOpen, expiringSoon: licenses.now.expiringSoon, expired: licenses.now.expired,
+      suspended: licenses.now.suspended, revoked: licenses.now.revoked, cancelled: licenses.now.cancelled,
+    });
     expect(await seriousViolations(page)).toEqual([]);
     await screenshotsInBothLanguages(page, SHOTS, 'reports');
     await page.context().close();

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
 import { Operation } from '../../domain/access';
 import { BEARER, DENIED, ErrorSchema } from '../schemas';
-import { OfficesSchema, ReportQuery, SummarySchema } from './schemas';
+import { LicensesReportSchema, OfficesSchema, ReportQuery, SummarySchema } from './schemas';
 import type { CsvFile } from './service';
 
 const tags = ['reports'];
@@ -47,6 +47,24 @@ const reports: FastifyPluginAsyncTypebox = async (app) => {
     async (req, reply) => {
       const { format, ...period } = req.query;
       return format === 'csv' ? sendCsv(reply, await app.reports.officesCsv(period)) : app.reports.offices(period);
+    },
+  );
+
+  app.get(
+    '/reports/licenses',
+    {
+      config: { operation: Operation.reportRead },
+      schema: {
+        summary: "Licenses now: by status and kind, those expiring within 90 days; and the period's renewal rate",
+        tags,
+        security: BEARER,
+        querystring: ReportQuery,
+        response: { 200: LicensesReportSchema, 400: ErrorSchema, ...DENIED },
+      },
+    },
+    async (req, reply) => {
+      const { format, ...period } = req.query;
+      return format === 'csv' ? sendCsv(reply, await app.reports.licensesCsv(period)) : app.reports.licenses(period);
     },
   );
 };

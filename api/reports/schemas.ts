@@ -42,4 +42,29 @@ export const OfficesSchema = Type.Object({
     }),
   ),
 });
+const Standing = {
+  total: Type.Integer(),
+  active: Type.Integer(),
+  renewalOpen: Type.Integer({ description: 'In force, its renewal window open' }),
+  expiringSoon: Type.Integer({ description: 'In force and expiring within expiringSoonDays' }),
+  expired: Type.Integer(),
+  suspended: Type.Integer(),
+  revoked: Type.Integer(),
+  cancelled: Type.Integer(),
+};
+export const LicensesReportSchema = Type.Object({
+  period: Period,
+  expiringSoonDays: Type.Integer(),
+  now: Type.Object(Standing, { description: 'Every license as it stands today; the statuses add up to total' }),
+  byLicenseKind: Type.Array(Type.Object({ licenseKind: Type.String(), ...Standing })),
+  renewals: Type.Object(
+    {
+      renewedOnTime: Type.Integer(),
+      renewedLate: Type.Integer({ description: 'After expiry, within the grace period' }),
+      lapsed: Type.Integer({ description: 'The grace period ended unrenewed' }),
+      renewalRate: Nullable(Type.Number({ description: 'Renewed (on time or late) over the renewals decided in the period' })),
+    },
+    { description: 'Renewals decided in the period (by when the renewal or the end of grace was written)' },
+  ),
+});
 export type ReportQuery = Static<typeof ReportQuery>;

@@ -5,7 +5,8 @@
 // rest still open").
 import type { Db } from '../../db/client';
 import { toCsv } from './csv';
-import { ReportStore, type Outcomes } from './store';
+import { riyadhDate } from '../../domain/calendar';
+import { ReportStore, type LicenseStanding, type Outcomes } from './store';
 import { badRequest } from '../errors';
 
 /** A report's file when asked for as CSV. */
@@ -36,6 +37,20 @@ function bounds(p: Period) {
   const end = new Date(new Date(`${p.to}T00:00:00+03:00`).getTime() + 86_400_000);
   return { start, end };
 }
+
+/** "Expiring soon" as the municipality plans its renewals: the default renewal window. */
+export const EXPIRING_SOON_DAYS = 90;
+
+const standing = (r: LicenseStanding) => ({
+  total: r.total,
+  active: r.active,
+  renewalOpen: r.renewal_open,
+  expiringSoon: r.expiring_soon,
+  expired: r.expired,
+  suspended: r.suspended,
+  revoked: r.revoked,
+  cancelled: r.cancelled,
+});
 
 const round = (x: number | null, digits = 3) => (x === null ? null : Math.round(x * 10 ** digits) / 10 ** digits);
 
@@ -94,5 +109,30 @@ export class ReportService {
   async officesCsv(p: Period): Promise<CsvFile> {
     const report = await this.offices(p);
     return { filename: `tarkhees-offices-${p.from}-${p.to}.csv`, body: toCsv(report.offices) };
+  }
+
+  /**
+   * Licenses now, by status and kind (with those in force expiring within
+   * EXPIRING_SOON_DAYS), and the period's renewal rate: of the renewals decided
+   * in it, the share renewed (on time or late in grace).
+   */
+  async licenses(p: Period) {
+    const [rows, [renewals]] = await Promise.all([this.store.licenseStanding(riyadhDate(new Date()), EXPIRING_SOON_DAYS), this.store.renewals(bounds(p))]);
+    const total = rows.find((r) => r.license_kind === null && r.g === 1);
+    const r = renewals ?? { renewed_on_time: 0, renewed_late: 0, lapsed: 0 };
+    const decided = r.renewed_on_time + r.renewed_late + r.lapsed;
+    return {
+      period: p,
+      expiringSoonDays: EXPIRING_SOON_DAYS,
+      now: standing(total ?? { total: 0, active: 0, renewal_open: 0, expiring_soon: 0, expired: 0, suspended: 0, revoked: 0, cancelled: 0 }),
+      byLicenseKind: rows.filter((x) => x.g === 0).map((x) => ({ licenseKind: x.license_kind!, ...standing(x) })),
+      renewals: { renewedOnTime: r.renewed_on_time, renewedLate: r.renewed_late, lapsed: r.lapsed, renewalRate: decided ? round((r.renewed_on_time + r.renewed_late) / decided) : null },
+    };
+  }
+
+  async licensesCsv(p: Period): Promise<CsvFile> {
+    const report = await this.licenses(p);
+    const rows = [{ scope: 'total', key: '', ...report.now }, ...report.byLicenseKind.map(({ licenseKind, ...o }) => ({ scope: 'license_kind', key: licenseKind, ...o }))];
+    return { filename: `tarkhees-licenses-${riyadhDate(new Date())}.csv`, body: toCsv(rows) };
   }
 }

@@ -71,4 +71,47 @@ export class ReportStore {
       group by a.office_id
       order by count(*) desc, a.office_id`);
   }
+
+  /** Licenses as they stand now, in all (g = 1) and per kind (g = 0): by status, and those in force expiring within `soonDays`. */
+  licenseStanding(today: string, soonDays: number) {
+    return rowsOf<LicenseStanding & { license_kind: string | null; g: number }>(this.db, sql`
+      select l.license_kind::text as license_kind, grouping(l.license_kind) as g,
+        count(*)::int as total,
+        count(*) filter (where l.status = 'active')::int as active,
+        count(*) filter (where l.status = 'renewal_open')::int as renewal_open,
+        count(*) filter (where l.status in ('active', 'renewal_open') and l.expires_on <= ${today}::date + ${soonDays}::int)::int as expiring_soon,
+        count(*) filter (where l.status = 'expired')::int as expired,
+        count(*) filter (where l.status = 'suspended')::int as suspended,
+        count(*) filter (where l.status = 'revoked')::int as revoked,
+        count(*) filter (where l.status = 'cancelled')::int as cancelled
+      from licenses l
+      group by grouping sets ((), (l.license_kind))
+      order by 1 nulls first`);
+  }
+
+  /**
+   * The renewals decided in the period, by when their outcome was written:
+   * renewed on time, renewed late (in grace), and never renewed (the grace
+   * period ended). A license still in its window or its grace is not decided yet.
+   */
+  renewals({ start, end }: Cohort) {
+    return rowsOf<{ renewed_on_time: number; renewed_late: number; lapsed: number }>(this.db, sql`
+      select
+        count(*) filter (where e.event = 'renewed' and coalesce((e.details->>'late')::boolean, false) = false)::int as renewed_on_time,
+        count(*) filter (where e.event = 'renewed' and (e.details->>'late')::boolean)::int as renewed_late,
+        count(*) filter (where e.event = 'grace_ended')::int as lapsed
+      from license_events e
+      where e.event in ('renewed', 'grace_ended') and e.at >= ${start} and e.at < ${end}`);
+  }
 }
+
+export type LicenseStanding = {
+  total: number;
+  active: number;
+  renewal_open: number;
+  expiring_soon: number;
+  expired: number;
+  suspended: number;
+  revoked: number;
+  cancelled: number;
+};

@@ -44,6 +44,16 @@ const ar = {
   'reports.download': 'التنزيل',
   'reports.csv.summary': 'الملخص بصيغة CSV',
   'reports.csv.offices': 'ترتيب المكاتب بصيغة CSV',
+  'reports.csv.licenses': 'الرخص اليوم بصيغة CSV',
+  'reports.licenses': 'الرخص اليوم',
+  'reports.licensesCaption': 'كل رخصة في حالة واحدة: مجموع الحالات يساوي العدد الكلي. «تنتهي قريبًا»: سارية وتنتهي خلال 90 يومًا.',
+  'reports.licenses.total': 'كل الرخص',
+  'reports.licenses.expiringSoon': 'تنتهي قريبًا',
+  'reports.renewals': 'التجديد في الفترة',
+  'reports.renewals.onTime': 'جُدِّدت في موعدها',
+  'reports.renewals.late': 'جُدِّدت متأخرة (في فترة السماح)',
+  'reports.renewals.lapsed': 'لم تُجدَّد حتى انتهت فترة السماح',
+  'reports.renewals.rate': 'نسبة التجديد',
   'reports.csvHint': 'ملف يفتحه Excel بالعربية كما هي، للفترة المعروضة.',
 } as const;
 
@@ -94,6 +104,16 @@ const en: Record<ReportsMessageKey, string> = {
   'reports.download': 'Download',
   'reports.csv.summary': 'The summary as CSV',
   'reports.csv.offices': 'The office league table as CSV',
+  'reports.csv.licenses': 'The licenses today as CSV',
+  'reports.licenses': 'Licenses today',
+  'reports.licensesCaption': 'Each license in one status: the statuses add up to the total. "Expiring soon": in force and expiring within 90 days.',
+  'reports.licenses.total': 'All licenses',
+  'reports.licenses.expiringSoon': 'Expiring soon',
+  'reports.renewals': 'Renewals in the period',
+  'reports.renewals.onTime': 'Renewed on time',
+  'reports.renewals.late': 'Renewed late (in grace)',
+  'reports.renewals.lapsed': 'Not renewed by the end of grace',
+  'reports.renewals.rate': 'Renewal rate',
   'reports.csvHint': 'A file Excel opens with the Arabic intact, for the period shown.',
 };
 

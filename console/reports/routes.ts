@@ -32,12 +32,13 @@ const reportsPages: FastifyPluginAsync = async (app) => {
     if (!period) return reply;
     const w = words(localeOf(req, reply));
     const { granularity, parts } = partsOf(period);
-    const [summary, offices, totals] = await Promise.all([
+    const [summary, offices, licenses, totals] = await Promise.all([
       app.reports.summary(period),
       app.reports.offices(period),
+      app.reports.licenses(period),
       Promise.all(parts.map(async (p) => ({ period: p, total: (await app.reports.summary(p)).total }))),
     ]);
-    const body = reportsPage(w, { period, summary, offices, granularity, parts: totals });
+    const body = reportsPage(w, { period, summary, offices, licenses, granularity, parts: totals });
     return sendPage(reply, 200, layout(w, { title: 'reports.title', path: PATH, body, home: '/console' }));
   });
 
@@ -54,6 +55,7 @@ const reportsPages: FastifyPluginAsync = async (app) => {
     });
   download(`${PATH}/summary.csv`, (p) => app.reports.summaryCsv(p));
   download(`${PATH}/offices.csv`, (p) => app.reports.officesCsv(p));
+  download(`${PATH}/licenses.csv`, (p) => app.reports.licensesCsv(p));
 };
 
 export default reportsPages;

@@ -14,6 +14,19 @@ export type Summary = Awaited<ReturnType<ReportService['summary']>>;
 export type Offices = Awaited<ReturnType<ReportService['offices']>>;
 type Outcomes = Summary['total'];
 type Office = Offices['offices'][number];
+export type Licenses = Awaited<ReturnType<ReportService['licenses']>>;
+type Standing = Licenses['now'];
+/** The statuses in the order of a license's life, each a column. */
+const STANDING_COLUMNS = ['active', 'renewalOpen', 'expiringSoon', 'expired', 'suspended', 'revoked', 'cancelled'] as const;
+const STATUS_OF: Record<(typeof STANDING_COLUMNS)[number], MessageKey> = {
+  active: 'licenseStatus.active',
+  renewalOpen: 'licenseStatus.renewal_open',
+  expiringSoon: 'reports.licenses.expiringSoon',
+  expired: 'licenseStatus.expired',
+  suspended: 'licenseStatus.suspended',
+  revoked: 'licenseStatus.revoked',
+  cancelled: 'licenseStatus.cancelled',
+};
 
 /** The outcomes a case ends in (or open), in the order a case is told them; with received, the columns of the summary. */
 const OUTCOMES = ['issued', 'excludedIncomplete', 'excludedConditions', 'rejected', 'cancelled', 'open'] as const satisfies readonly (keyof Outcomes)[];
@@ -163,16 +176,32 @@ ${charts}
 </section>`;
 }
 
+function licensesSection(w: Words, f: Formats, l: Licenses): Html {
+  const cells = (x: Standing) => html`<td>${ltr(f.count(x.total))}</td>${STANDING_COLUMNS.map((c) => html`<td data-figure="${c}">${ltr(f.count(x[c]))}</td>`)}`;
+  const r = l.renewals;
+  return html`<section aria-labelledby="licenses"><h2 id="licenses">${w.t('reports.licenses')}</h2>
+<table class="tasks" id="licenses-table"><caption class="caption">${w.t('reports.licensesCaption')}</caption>
+<thead><tr><th scope="col">${w.t('license.kind')}</th><th scope="col">${w.t('reports.licenses.total')}</th>${STANDING_COLUMNS.map((c) => html`<th scope="col">${w.t(STATUS_OF[c])}</th>`)}</tr></thead>
+<tbody><tr data-row="total"><th scope="row">${w.t('reports.licenses.total')}</th>${cells(l.now)}</tr>
+${l.byLicenseKind.map((k) => html`<tr data-row="${k.licenseKind}"><th scope="row">${w.t(`license.kind.${k.licenseKind as LicenseKind}`)}</th>${cells(k)}</tr>`)}</tbody></table>
+<h3>${w.t('reports.renewals')}</h3>
+<dl class="summary" id="renewals"><dt>${w.t('reports.renewals.onTime')}</dt><dd>${ltr(f.count(r.renewedOnTime))}</dd>
+<dt>${w.t('reports.renewals.late')}</dt><dd>${ltr(f.count(r.renewedLate))}</dd>
+<dt>${w.t('reports.renewals.lapsed')}</dt><dd>${ltr(f.count(r.lapsed))}</dd>
+<dt>${w.t('reports.renewals.rate')}</dt><dd data-figure="renewalRate">${r.renewalRate === null ? w.t('reports.noFigure') : ltr(f.share(r.renewalRate))}</dd></dl></section>`;
+}
+
 function downloads(w: Words, p: Period): Html {
   const query = new URLSearchParams({ from: p.from, to: p.to });
   return html`<section aria-labelledby="download"><h2 id="download">${w.t('reports.download')}</h2><p class="hint">${w.t('reports.csvHint')}</p>
 <ul><li><a id="csv-summary" href="/console/reports/summary.csv?${query}" download>${w.t('reports.csv.summary')}</a></li>
-<li><a id="csv-offices" href="/console/reports/offices.csv?${query}" download>${w.t('reports.csv.offices')}</a></li></ul></section>`;
+<li><a id="csv-offices" href="/console/reports/offices.csv?${query}" download>${w.t('reports.csv.offices')}</a></li>
+<li><a id="csv-licenses" href="/console/reports/licenses.csv?${query}" download>${w.t('reports.csv.licenses')}</a></li></ul></section>`;
 }
 
 export function reportsPage(
   w: Words,
-  r: { period: Period; summary: Summary; offices: Offices; granularity: Granularity; parts: { period: Period; total: Outcomes }[] },
+  r: { period: Period; summary: Summary; offices: Offices; licenses: Licenses; granularity: Granularity; parts: { period: Period; total: Outcomes }[] },
 ): Html {
   const f = formats(w);
   const received = r.summary.total.received;
@@ -181,5 +210,6 @@ ${periodForm(w, r.period, false)}
 <dl class="summary"><dt>${w.t('reports.from')}</dt><dd>${when(w, r.period.from)}</dd><dt>${w.t('reports.to')}</dt><dd>${when(w, r.period.to)}</dd></dl>
 ${summarySection(w, f, r.summary)}
 ${received === 0 ? html`<p id="reports-empty">${w.t('reports.empty')}</p>` : html`${overTimeSection(w, f, r.granularity, r.parts)}${leagueSection(w, f, r.offices)}`}
+${licensesSection(w, f, r.licenses)}
 ${downloads(w, r.period)}`;
 }
