@@ -12,7 +12,7 @@ import { createAgencyReportActivities } from './agency-reports/dispatch';
 import { createDocumentActivities } from './documents/sweep';
 import { createAgencyActivities } from './application/agencies';
 import { createCheckActivities } from './application/checks';
-import { createLicenseActivities } from './application/licenses';
+import { createLicenseActivities, type LicenseWorkflowTarget } from './application/licenses';
 import { createSlaActivities } from './application/sla';
 import { createTransitionActivities } from './application/transitions';
 import { createLicenseLifecycleActivities } from './license';
@@ -36,6 +36,8 @@ export interface ActivityDeps {
   files?: FileStore;
   /** The API's public URL: each SMS links to its case's page in the console. */
   consoleBase?: string;
+  /** Where issuance starts a license's workflow; unset, the worker's own client and queue (an activity's context). A test that calls issueLicense outside a worker names them. */
+  licenseWorkflows?: LicenseWorkflowTarget;
   now?: () => Date;
 }
 
@@ -50,7 +52,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createTransitionActivities(deps.db, deps.consoleBase),
     ...createCheckActivities({ db: deps.db, rulesCacheMs, taskSchedules: sla.taskSchedules, now }),
     ...createAgencyActivities({ agencies: deps.agencies, now }),
-    ...createLicenseActivities({ db: deps.db, licenseNumberPrefix: deps.licenseNumberPrefix, now }),
+    ...createLicenseActivities({ db: deps.db, licenseNumberPrefix: deps.licenseNumberPrefix, now, licenseWorkflows: deps.licenseWorkflows }),
     notifyOffice: sla.notifyOffice,
     ...createOfficeActivities(deps.db),
     ...createDocumentActivities({ db: deps.db, files: deps.files, now }),

@@ -195,7 +195,12 @@ describe('durability', () => {
     const id = await submitOk(env.api, healthApplication());
     await approveAll(env.api, id);
     const done = await waitForApp(env.api, id, 'issued', (a) => a.status === 'issued', 120_000);
-    const acts = createActivities({ db: env.db.db, agencies: httpAgencyClients(env.config.agencies), licenseNumberPrefix: 'AHS' });
+    const acts = createActivities({
+      db: env.db.db,
+      agencies: httpAgencyClients(env.config.agencies),
+      licenseNumberPrefix: 'AHS',
+      licenseWorkflows: { client: env.client, taskQueue: env.config.temporal.taskQueue },
+    });
     const again = await acts.issueLicense({ applicationId: id, licenseKind: 'health', termMonths: 12 });
     expect(again.number).toBe(done.license.number);
     const concurrent = await Promise.all([1, 2, 3].map(() => acts.issueLicense({ applicationId: id, licenseKind: 'health', termMonths: 12 })));

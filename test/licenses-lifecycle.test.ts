@@ -10,6 +10,7 @@ import { startTestEnv, waitFor, type TestEnv } from './support/env';
 import { approveAll, call, commercialApplication, crNumber, submitOk, waitForApp } from './support/fixtures';
 import { licenseSms, licenseState, licenseView, secondsRules, startLicense, timeline, waitForLicense } from './support/licenses';
 import { sample, uploadOk } from './support/uploads';
+import { startLicenseWorkflow } from '../activities/license/start';
 
 let env: TestEnv;
 
@@ -47,6 +48,18 @@ describe('the license workflow', () => {
     const d = await env.client.workflow.getHandle(licenseWorkflowId(number)).describe();
     expect(d.status.name).toBe('RUNNING');
   }, 120_000);
+
+  it("is started once per license: a second start finds it, and another license's under the same number is refused", async () => {
+    const l = await startLicense(env, { expiresInMs: 3_600_000 });
+    await startLicenseWorkflow(env.client, env.config.temporal.taskQueue, l, 'issued');
+    const started = await env.client.workflow.list({ query: `WorkflowId = '${licenseWorkflowId(l.number)}'` });
+    const runs: string[] = [];
+    for await (const w of started) runs.push(w.runId);
+    expect(runs).toHaveLength(1);
+    // Numbers drawn again (a database restored to before it): not taken for this license's workflow.
+    const other = startLicenseWorkflow(env.client, env.config.temporal.taskQueue, { ...l, crNumber: crNumber(2) }, 'issued');
+    await expect(other).rejects.toMatchObject({ type: 'LicenseNumberCollision' });
+  });
 
   it('opens the renewal window, reminds once per reminder, expires, and ends after the grace period', async () => {
     const l = await startLicense(env, { expiresInMs: 24_000 });

@@ -2,6 +2,7 @@
 // license's own workflow started once (docs/architecture.md, "The license
 // workflow": an idempotent start here rather than a child of the case).
 import { Context } from '@temporalio/activity';
+import type { Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { sql } from 'drizzle-orm';
 import type { IssuedLicense } from '../../domain/application';
@@ -12,7 +13,13 @@ import { startLicenseWorkflow } from '../license/start';
 import type { LicenseKind } from '../../domain/status';
 import { executeNamed, type Db } from '../../db/client';
 
-export function createLicenseActivities(deps: { db: Db; licenseNumberPrefix: string; now: () => Date }) {
+/** A Temporal client and the queue a license's workflow runs on. */
+export interface LicenseWorkflowTarget {
+  client: Client;
+  taskQueue: string;
+}
+
+export function createLicenseActivities(deps: { db: Db; licenseNumberPrefix: string; now: () => Date; licenseWorkflows?: LicenseWorkflowTarget }) {
   return {
     /**
      * Issues the case's license, or returns the one already issued: the unique
@@ -44,7 +51,7 @@ export function createLicenseActivities(deps: { db: Db; licenseNumberPrefix: str
       const row = rows[0];
       if (!row) throw ApplicationFailure.nonRetryable(`application ${input.applicationId} has no row`, 'MissingApplicationRow');
       const license = { number: row.number, issuedOn: row.issued_on, expiresOn: row.expires_on };
-      await startLicenseOf(deps.db, input, license);
+      await startLicenseOf(deps.db, input, license, deps.licenseWorkflows);
       return license;
     },
   };
@@ -54,7 +61,7 @@ export function createLicenseActivities(deps: { db: Db; licenseNumberPrefix: str
  * The license's workflow, started from the issued row and its case's data. A
  * retry of the issuance finds it started (or, already over, not started again).
  */
-async function startLicenseOf(db: Db, input: { applicationId: string; termMonths: number }, license: IssuedLicense): Promise<void> {
+async function startLicenseOf(db: Db, input: { applicationId: string; termMonths: number }, license: IssuedLicense, target?: LicenseWorkflowTarget): Promise<void> {
   const [app] = await executeNamed<{ data: ApplicationData; office_id: string | null }>(
     db,
     'license_case',
@@ -62,8 +69,8 @@ async function startLicenseOf(db: Db, input: { applicationId: string; termMonths
   );
   if (!app) throw ApplicationFailure.nonRetryable(`application ${input.applicationId} has no row`, 'MissingApplicationRow');
   const { data } = app;
-  const ctx = Context.current();
-  await startLicenseWorkflow(ctx.client, ctx.info.taskQueue, {
+  const { client, taskQueue } = target ?? { client: Context.current().client, taskQueue: Context.current().info.taskQueue };
+  await startLicenseWorkflow(client, taskQueue, {
     number: license.number,
     applicationId: input.applicationId,
     licenseKind: data.licenseKind,

@@ -1,7 +1,9 @@
 // A test file's world: the real PostgreSQL test database, the shared Temporal
 // dev server, its own agency simulator on a free port, its own task queue and
 // worker, the API (Fastify, exercised through inject) and the SMS dispatcher.
-import { randomUUID } from 'node:crypto';
+import { randomInt, randomUUID } from 'node:crypto';
+import { sql } from 'drizzle-orm';
+import pg from 'pg';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -288,6 +290,17 @@ export async function startTestEnv(
     api: { logger: process.env.TEST_API_LOG ? { level: 'error' } : false },
   });
   const { db, client } = system;
+  // Each environment has its own database, all share one Temporal: license numbers (and so their
+  // workflows' ids) start at a random point, so two environments never draw the same one.
+  const start = randomInt(1, 900_000);
+  if (clone) {
+    // The runtime role may draw from the sequence, not set it: its owner does.
+    const owner = new pg.Client({ connectionString: clone.ownerUrl });
+    await owner.connect();
+    await owner.query('select setval($1, $2)', ['license_number_seq', start]).finally(() => owner.end());
+  } else {
+    await db.db.execute(sql`select setval('license_number_seq', ${start})`);
+  }
   const api = system.api!;
   const worker = system.worker!;
   callers.set(api, auth);
