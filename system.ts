@@ -46,7 +46,7 @@ export interface SystemOptions {
    * points elsewhere), the built-in issuer (unless AUTH_ISSUER names a real
    * provider) and the simulator (unless the agencies are named), as config says.
    */
-  embedded?: { temporalDataFile: string; temporalUiPort: number; temporalOwn: boolean; simulatorOwn: boolean };
+  embedded?: { temporalDataFile?: string; temporalUiPort?: number; temporalOwn: boolean; simulatorOwn: boolean };
   /** The Temporal runtime's logs as JSON lines (the processes); tests and benches install their own quieter one. */
   installRuntime?: boolean;
   /** Instead of tracing from config (a test's exporter). */
@@ -155,7 +155,7 @@ async function assemble(config: Config, opts: SystemOptions, stops: (() => Promi
     devServer = await startTemporalDevServer({
       port: Number(port),
       uiPort: embedded.temporalUiPort,
-      dbFile: path.resolve(embedded.temporalDataFile),
+      dbFile: embedded.temporalDataFile && path.resolve(embedded.temporalDataFile),
       namespace: config.temporal.namespace,
     });
     stops.push(() => devServer!.stop());

@@ -1,7 +1,8 @@
 #!/bin/sh
 # One-shot job (the `temporal-search-attributes` service in docker-compose.yml):
-# registers the custom search attributes the application workflow sets, then
-# exits 0 so the worker and the API can start.
+# creates the namespace when it is missing, registers the custom search
+# attributes the application workflow sets, then exits 0 so the worker and the
+# API can start.
 #
 # Why a job and not the workflow or the app: a workflow that upserts an
 # attribute the namespace does not know fails its workflow task, and the API's
@@ -12,7 +13,8 @@
 #
 # Environment:
 #   TEMPORAL_ADDRESS     frontend host:port            (default temporal:7233)
-#   TEMPORAL_NAMESPACE   namespace the app runs in     (default default)
+#   TEMPORAL_NAMESPACE   namespace the app runs in     (default default); created when missing
+#   TEMPORAL_NAMESPACE_RETENTION   how long closed workflows' histories stay (default 720h)
 #   SEARCH_ATTRIBUTES    space-separated Name=Type pairs; must match
 #                        SEARCH_ATTRIBUTES in workflows/application/contract.ts
 #   MAX_ATTEMPTS, SLEEP_SECONDS   how long to wait for the server (default 60 x 5s)
@@ -20,6 +22,7 @@ set -u
 
 ADDRESS="${TEMPORAL_ADDRESS:-temporal:7233}"
 NAMESPACE="${TEMPORAL_NAMESPACE:-default}"
+RETENTION="${TEMPORAL_NAMESPACE_RETENTION:-720h}"
 MAX_ATTEMPTS="${MAX_ATTEMPTS:-60}"
 SLEEP_SECONDS="${SLEEP_SECONDS:-5}"
 
@@ -50,16 +53,24 @@ check_registered() {
   return 0
 }
 
-# 1. Wait until the server answers for the namespace. auto-setup creates the
-#    namespace in the background after the frontend is up, so "the port is
-#    open" is not enough: describe must succeed.
+# 1. Wait until the server answers, then until the namespace exists,
+#    creating it when it is missing (the first `up`: the server image, unlike
+#    the old auto-setup, makes none). "The port is open" is not enough: the
+#    frontend answers before its services have joined, and a namespace just
+#    created takes a moment to show; describe must succeed.
 attempt=1
 until t operator namespace describe >/dev/null 2>&1; do
   if [ "$attempt" -ge "$MAX_ATTEMPTS" ]; then
     echo "register-search-attributes: namespace $NAMESPACE not reachable at $ADDRESS after $MAX_ATTEMPTS attempts" >&2
     exit 1
   fi
-  echo "register-search-attributes: waiting for namespace $NAMESPACE at $ADDRESS ($attempt/$MAX_ATTEMPTS)"
+  if temporal operator cluster health --address "$ADDRESS" >/dev/null 2>&1; then
+    # Another run may have created it meanwhile: "already" is as good.
+    out=$(t operator namespace create --retention "$RETENTION" 2>&1) && echo "register-search-attributes: namespace $NAMESPACE created (retention $RETENTION)" ||
+      printf '%s' "$out" | grep -qi 'already' || echo "register-search-attributes: creating namespace $NAMESPACE failed, retrying: $out"
+  else
+    echo "register-search-attributes: waiting for Temporal at $ADDRESS ($attempt/$MAX_ATTEMPTS)"
+  fi
   attempt=$((attempt + 1))
   sleep "$SLEEP_SECONDS"
 done

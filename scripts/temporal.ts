@@ -30,7 +30,7 @@ export function temporalCli(): string {
   }).trim();
 }
 
-function portInUse(port: number): Promise<boolean> {
+export function portInUse(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect({ host: '127.0.0.1', port });
     socket.once('connect', () => {
@@ -47,7 +47,7 @@ function portInUse(port: number): Promise<boolean> {
  * added since would be unknown and every workflow task setting it would fail:
  * add what is missing.
  */
-async function registerMissingSearchAttributes(conn: Connection, namespace: string): Promise<void> {
+export async function registerMissingSearchAttributes(conn: Connection, namespace: string): Promise<void> {
   const { customAttributes } = await conn.operatorService.listSearchAttributes({ namespace });
   const missing = SEARCH_ATTRIBUTE_KEYS.filter((k) => !customAttributes?.[k.name]);
   if (missing.length === 0) return;
@@ -64,7 +64,20 @@ async function registerMissingSearchAttributes(conn: Connection, namespace: stri
  * peak; the soft memory limit has it collect harder before it grows past that.
  * A GOGC or GOMEMLIMIT in the environment wins.
  */
-const GO_RUNTIME_DEFAULTS = { GOGC: '400', GOMEMLIMIT: '1GiB' };
+export const GO_RUNTIME_DEFAULTS = { GOGC: '400', GOMEMLIMIT: '1GiB' };
+
+/**
+ * Dynamic config every Temporal server of ours runs with: the dev server (as
+ * --dynamic-config-value), the cluster (scripts/temporal-cluster.ts) and
+ * compose (docker/temporal-dynamicconfig.yaml, checked against this by
+ * test/search-attributes.test.ts). Tests and the single-machine start both
+ * create many short workflows; the default per-namespace rate limits would
+ * throttle a benchmark before the app does.
+ */
+export const TEMPORAL_DYNAMIC_CONFIG: Record<string, number | string | boolean> = {
+  'frontend.namespaceRPS': 10000,
+  'frontend.namespaceCount': 10000,
+};
 
 export async function startTemporalDevServer(opts: {
   port: number;
@@ -83,9 +96,7 @@ export async function startTemporalDevServer(opts: {
     args.push('--db-filename', opts.dbFile);
   }
   for (const [name, type] of Object.entries(SEARCH_ATTRIBUTES)) args.push('--search-attribute', `${name}=${type}`);
-  // Tests and the single-machine start both create many short workflows; the
-  // default per-namespace rate limits would throttle a benchmark before the app does.
-  args.push('--dynamic-config-value', 'frontend.namespaceRPS=10000', '--dynamic-config-value', 'frontend.namespaceCount=10000');
+  for (const [key, value] of Object.entries(TEMPORAL_DYNAMIC_CONFIG)) args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
   // The CLI has the server re-read the cluster's search attributes from its
   // store on every use (under a lock). With SQLite visibility, custom ones are
   // the namespace's aliases of fixed columns, so what it re-reads never changes;

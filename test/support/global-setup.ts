@@ -6,7 +6,8 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
 import { migrateDb, openDb } from '../../db/client';
 import { clonePattern, dropDatabases, ensureRole, recreateDatabase } from '../../scripts/databases';
-import { startTemporalDevServer, type DevServer } from '../../scripts/temporal';
+import { startTemporalDevServer } from '../../scripts/temporal';
+import { startTemporalCluster } from '../../scripts/temporal-cluster';
 import { WORKFLOW_INTERCEPTOR_MODULES, WORKFLOWS_PATH } from '../../system';
 
 declare module 'vitest' {
@@ -24,10 +25,23 @@ declare module 'vitest' {
 const ADMIN_URL = process.env.TEST_ADMIN_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const TEST_DB = process.env.TEST_DATABASE_NAME ?? 'tarkhees_test';
 const TEMPORAL_TEST_PORT = Number(process.env.TEMPORAL_TEST_PORT ?? 7299);
+/**
+ * `dev` (the default): the Temporal CLI's dev server, in memory. `cluster`: the
+ * Temporal server on PostgreSQL, each service its own process
+ * (scripts/temporal-cluster.ts), in fresh databases named after the test
+ * database, its ports from TEMPORAL_TEST_PORT up (nine of them).
+ */
+const TEST_TEMPORAL = process.env.TEST_TEMPORAL ?? 'dev';
+if (TEST_TEMPORAL !== 'dev' && TEST_TEMPORAL !== 'cluster') throw new Error(`TEST_TEMPORAL: "${TEST_TEMPORAL}" is neither dev nor cluster`);
 /** Cluster-wide, like every role: one for all test runs, created once (local connections trust any role here). */
 const RUNTIME_ROLE = 'tarkhees_test_runtime';
 
-let server: DevServer | undefined;
+let server: { address: string; stop(): Promise<void> } | undefined;
+
+function startTemporal() {
+  if (TEST_TEMPORAL === 'dev') return startTemporalDevServer({ port: TEMPORAL_TEST_PORT });
+  return startTemporalCluster({ port: TEMPORAL_TEST_PORT, dataDir: `.data/test/cluster-${TEST_DB}`, database: `${TEST_DB}_temporal`, fresh: true });
+}
 
 export default async function setup(project: TestProject) {
   const databaseUrl = await recreateDatabase(ADMIN_URL, TEST_DB);
@@ -38,7 +52,7 @@ export default async function setup(project: TestProject) {
   await handle.close();
 
   const [dev, bundle] = await Promise.all([
-    process.env.TEMPORAL_TEST_ADDRESS ? undefined : startTemporalDevServer({ port: TEMPORAL_TEST_PORT }),
+    process.env.TEMPORAL_TEST_ADDRESS ? undefined : startTemporal(),
     bundleWorkflowCode({
       workflowsPath: WORKFLOWS_PATH,
       workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
