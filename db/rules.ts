@@ -7,7 +7,7 @@ import { durationMs } from '../domain/duration';
 import type { LicenseRules } from '../domain/license';
 import type { LicenseKind } from '../domain/status';
 import type { Db } from './db';
-import { activityRules, documentRules, documents, licenseKindRules, licenseRules } from './schema';
+import { activityRules, documentRules, documents, licenseKindRules, licenseRules, taskSlas } from './schema';
 
 const RULES_FILE = new URL('./rules.json', import.meta.url);
 
@@ -18,6 +18,7 @@ interface RulesFile {
   licenses: LicenseRulesRow[];
   activities: ActivityRule[];
   documents: DocumentRule[];
+  taskSlas: (typeof taskSlas.$inferInsert)[];
 }
 
 /** Upsert by key: re-running start-up applies edits to rules.json without duplicating rows. */
@@ -51,6 +52,8 @@ export async function seedRules(db: Db): Promise<void> {
         .values(a)
         .onConflictDoUpdate({ target: activityRules.isicPrefix, set: rest });
     }
+    // A kind's first SLA only: the municipality edits the rows where they are, and start-up must not undo it.
+    for (const t of file.taskSlas) await tx.insert(taskSlas).values(t).onConflictDoNothing();
     for (const d of file.documents) {
       // The sweep compares it in SQL: a typo would stop every removal, so it stops the start instead, by name.
       await tx.execute(sql`select ${d.retention}::interval`).catch(() => {

@@ -527,6 +527,8 @@ export const tasks = pgTable(
     applicationId: text('application_id')
       .notNull()
       .references(() => applications.id),
+    /** A license's task (an objection): its workflow, not the case's, holds it; application_id is the case that issued it. */
+    licenseNumber: text('license_number').references((): AnyPgColumn => licenses.number),
     kind: taskKindEnum('kind').notNull(),
     requiredRole: roleEnum('required_role').notNull(),
     officeId: text('office_id'),
@@ -559,6 +561,7 @@ export const tasks = pgTable(
     // ...and the badge counts, answered from the index alone (index-only scan).
     index('tasks_active_counts_idx').on(t.kind, t.officeId, t.status, t.assignee, t.dueAt).where(sql`status in ('open', 'claimed')`),
     index('tasks_application_idx').on(t.applicationId),
+    index('tasks_license_idx').on(t.licenseNumber).where(sql`license_number is not null`),
   ],
 );
 

@@ -51,6 +51,10 @@ export const Operation = {
   licenseRead: 'license.read',
   licenseRenew: 'license.renew',
   licenseCancel: 'license.cancel',
+  /** The holder's objection to a suspension (POST /licenses/:number/objection). */
+  licenseObject: 'license.object',
+  /** Deciding an objection from the inbox: the municipality's supervisors. */
+  objectionDecide: 'objection.decide',
 } as const;
 export type Operation = (typeof Operation)[keyof typeof Operation];
 export const OPERATIONS = Object.values(Operation) as [Operation, ...Operation[]];
@@ -64,7 +68,7 @@ const R = Role;
  * is the workbench's job). Auditors read everything and change nothing.
  */
 export const ROLE_OPERATIONS: Record<Role, ReadonlySet<Operation>> = {
-  [R.applicant]: new Set([O.applicationSubmit, O.applicationRead, O.applicationCorrect, O.officeRead, O.licenseRead, O.licenseRenew, O.licenseCancel]),
+  [R.applicant]: new Set([O.applicationSubmit, O.applicationRead, O.applicationCorrect, O.officeRead, O.licenseRead, O.licenseRenew, O.licenseCancel, O.licenseObject]),
   [R.officeClerk]: new Set([
     O.applicationSubmit,
     O.applicationRead,
@@ -76,6 +80,7 @@ export const ROLE_OPERATIONS: Record<Role, ReadonlySet<Operation>> = {
     O.licenseRead,
     O.licenseRenew,
     O.licenseCancel,
+    O.licenseObject,
   ]),
   [R.healthSpecialist]: new Set([O.applicationRead, O.reviewHealth, O.officeRead, O.taskRead, O.taskClaim, O.commentRead, O.commentWrite, O.licenseRead]),
   [R.technicalInspector]: new Set([O.applicationRead, O.reviewTechnical, O.officeRead, O.taskRead, O.taskClaim, O.commentRead, O.commentWrite, O.licenseRead]),
@@ -96,6 +101,7 @@ export const ROLE_OPERATIONS: Record<Role, ReadonlySet<Operation>> = {
     O.licenseRead,
     O.licenseRenew,
     O.licenseCancel,
+    O.licenseObject,
   ]),
   [R.supervisor]: new Set([
     O.applicationRead,
@@ -107,7 +113,9 @@ export const ROLE_OPERATIONS: Record<Role, ReadonlySet<Operation>> = {
     O.apiKeyRead,
     O.auditRead,
     O.taskRead,
+    O.taskClaim,
     O.taskReassign,
+    O.objectionDecide,
     O.commentRead,
     O.commentWrite,
     O.notificationRead,
@@ -195,6 +203,7 @@ export const TASK_ROLE: Record<TaskKind, Role> = {
   health_review: Role.healthSpecialist,
   technical_review: Role.technicalInspector,
   applicant_correction: Role.applicant,
+  objection_review: Role.supervisor,
 };
 
 export const OfficeStatus = {

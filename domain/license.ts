@@ -3,7 +3,8 @@
 // the activities and the API alike.
 import type { ApplicationData, Deficiency, DocumentRef, Worker } from './application';
 import { addMonths } from './calendar';
-import type { Agency, LicenseKind, LicenseStatus } from './status';
+import type { Role } from './roles';
+import type { Agency, LicenseKind, LicenseStatus, TaskKind } from './status';
 
 /** The durations of a license's life, per kind (`license_rules`, seeded from db/rules.json), in milliseconds. */
 export interface LicenseRules {
@@ -34,6 +35,33 @@ export interface Suspension {
   objectionDueAt: string;
   /** The status the license goes back to when reinstated (the clock may have moved it on meanwhile). */
   before: LicenseStatus;
+  /** The holder's objection, once made: while it waits for a supervisor, the window's end does not revoke. */
+  objection?: Objection;
+}
+
+/** What the holder sent against a suspension, and the task that decides it. */
+export interface Objection {
+  by: string;
+  at: string;
+  grounds: string;
+  documents: DocumentRef[];
+  taskId: string;
+}
+
+/**
+ * A task the municipality works on a license (an objection's review): the
+ * inbox's row is its projection. Its SLA is the reviews' own (task_slas):
+ * reminded at `remindAt`, escalated at `dueAt`.
+ */
+export interface LicenseTask {
+  kind: TaskKind;
+  requiredRole: Role;
+  round: number;
+  dueAt: string;
+  remindAt: string;
+  holder?: string;
+  reminded?: boolean;
+  overdue?: boolean;
 }
 
 /** A renewal the holder asked for, while its checks run or it waits for their correction. */
@@ -99,6 +127,8 @@ export interface LicenseState {
   suspension?: Suspension;
   renewal?: RenewalInProgress;
   cancellation?: CancellationInProgress;
+  /** Open tasks by id (objectionTaskId); absent until one opens. */
+  tasks?: Record<string, LicenseTask>;
   /** Agency reports already taken: the same report id twice is one report. */
   reportIds: string[];
   /** What a renewal re-checks: the documents and workers on record, merged with each renewal's. */

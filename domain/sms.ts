@@ -140,6 +140,18 @@ const LICENSE_TEMPLATES: Partial<Record<LicenseEvent, (c: LicenseSmsContext) => 
     `سُحبت رخصة "${c.tradeName}" رقم ${c.licenseNumber}: ${c.reason}.`,
     `License ${c.licenseNumber} ("${c.tradeName}") is revoked: ${c.reason}.`,
   ],
+  objection_received: (c) => [
+    `استلمنا اعتراضكم على إيقاف رخصة "${c.tradeName}" رقم ${c.licenseNumber}، وسيبت فيه مشرف الأمانة. تبقى الرخصة موقوفة حتى القرار.`,
+    `We received your objection to the suspension of license ${c.licenseNumber} ("${c.tradeName}"); a municipality supervisor will decide it. The license stays suspended until then.`,
+  ],
+  objection_upheld: (c) => [
+    `رُفض اعتراضكم وأُيّد إيقاف رخصة "${c.tradeName}" رقم ${c.licenseNumber}، فسُحبت الرخصة: ${c.reason}.`,
+    `Your objection was not accepted: the suspension of license ${c.licenseNumber} ("${c.tradeName}") stands, and the license is revoked: ${c.reason}.`,
+  ],
+  objection_accepted: (c) => [
+    `قُبل اعتراضكم، وأُعيد العمل برخصة "${c.tradeName}" رقم ${c.licenseNumber}.`,
+    `Your objection was accepted: license ${c.licenseNumber} ("${c.tradeName}") is reinstated.`,
+  ],
   cancellation_outstanding: (c) => [
     `لا يمكن إلغاء الرخصة ${c.licenseNumber} بعد: ${c.outstanding?.ar}. سيُعاد التحقق تلقائيًا حتى ${c.dueDate}.`,
     `License ${c.licenseNumber} cannot be cancelled yet: ${c.outstanding?.en}. We will check again by ourselves until ${c.dueDate}.`,

@@ -197,7 +197,8 @@ const ROUTES: RouteCase[] = [
   { name: 'count tasks', method: 'GET', url: () => '/tasks/counts', expect: staff(200), otherwise: 403 },
   // No such task: whoever may look gets 404.
   { name: 'read a task', method: 'GET', url: () => `/tasks/${caseA}:technical:1`, expect: staff(404), otherwise: 403 },
-  { name: 'claim a task', method: 'POST', url: () => `/tasks/${caseA}:technical:1/claim`, expect: { health: 404, inspector: 404 }, otherwise: 403 },
+  // Supervisors claim the municipality's own tasks (objections); the task's role is checked once it is found.
+  { name: 'claim a task', method: 'POST', url: () => `/tasks/${caseA}:technical:1/claim`, expect: { health: 404, inspector: 404, supervisor: 404 }, otherwise: 403 },
   { name: 'release a task', method: 'POST', url: () => `/tasks/${caseA}:technical:1/release`, expect: { health: 404, inspector: 404, supervisor: 404 }, otherwise: 403 },
   {
     name: 'reassign a task',
@@ -212,7 +213,25 @@ const ROUTES: RouteCase[] = [
     method: 'POST',
     url: () => `/tasks/${caseA}:technical:1/decision`,
     body: () => ({ decision: 'approve' }),
-    expect: { health: 404, inspector: 404 },
+    // Supervisors decide objections: which decision the task takes is checked once it is found.
+    expect: { health: 404, inspector: 404, supervisor: 404 },
+    otherwise: 403,
+  },
+  {
+    name: 'object to a suspension',
+    method: 'POST',
+    url: () => '/licenses/AHS-2026-999999/objection',
+    body: () => ({ grounds: 'The report names workers who have contracts' }),
+    // The holder and their office's staff who file may; no such license.
+    expect: { applicant: 404, clerk: 404, manager: 404, clerkB: 404, managerB: 404 },
+    otherwise: 403,
+  },
+  {
+    name: 'decide an objection task',
+    method: 'POST',
+    url: () => '/tasks/AHS-2026-999999:objection:3/decision',
+    body: () => ({ decision: 'upheld' }),
+    expect: { health: 404, inspector: 404, supervisor: 404 },
     otherwise: 403,
   },
   // Escalations are the supervisors' and managers' business; administrators find stuck cases elsewhere (#5).
@@ -238,7 +257,8 @@ const ROUTES: RouteCase[] = [
   { name: 'the offices report', method: 'GET', url: () => '/reports/offices?from=2025-01-01&to=2025-01-31', expect: municipality(200), otherwise: 403 },
   { name: 'read notifications', method: 'GET', url: () => '/notifications', expect: { manager: 200, managerB: 200, supervisor: 200 }, otherwise: 403 },
   { name: 'acknowledge a notification', method: 'POST', url: () => '/notifications/999999/acknowledge', expect: { manager: 404, managerB: 404, supervisor: 404 }, otherwise: 403 },
-  { name: 'propose a home visit', method: 'POST', url: () => `/tasks/${caseA}:technical:1/visit`, body: () => ({ slot: '2099-01-01T10:00:00Z' }), expect: { health: 404, inspector: 404 }, otherwise: 403 },
+  // A supervisor may reach it (they claim objections), but holds no technical review to propose a visit for.
+  { name: 'propose a home visit', method: 'POST', url: () => `/tasks/${caseA}:technical:1/visit`, body: () => ({ slot: '2099-01-01T10:00:00Z' }), expect: { health: 404, inspector: 404, supervisor: 404 }, otherwise: 403 },
   {
     name: 'confirm or move a home visit',
     method: 'POST',

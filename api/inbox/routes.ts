@@ -83,8 +83,15 @@ const taskRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/tasks/:id/decision',
     {
-      config: { operation: [Operation.reviewHealth, Operation.reviewTechnical], target: 'task' },
-      schema: { summary: 'Decide a review task the caller holds', tags, security: BEARER, params: TaskIdParam, body: TaskDecisionBody, response: { 200: TaskSchema, ...CHANGE_ERRORS } },
+      config: { operation: [Operation.reviewHealth, Operation.reviewTechnical, Operation.objectionDecide], target: 'task' },
+      schema: {
+        summary: 'Decide a task the caller holds: a review (approve, reject, return) or an objection to a suspension (upheld, accepted)',
+        tags,
+        security: BEARER,
+        params: TaskIdParam,
+        body: TaskDecisionBody,
+        response: { 200: TaskSchema, ...CHANGE_ERRORS },
+      },
     },
     async (req) => app.inbox.decide(req.params.id, req.body, principalOf(req)),
   );

@@ -124,6 +124,7 @@ export class InboxStore {
         health: sql<number>`count(*) filter (where ${tasks.kind} = 'health_review')::int`,
         technical: sql<number>`count(*) filter (where ${tasks.kind} = 'technical_review')::int`,
         correction: sql<number>`count(*) filter (where ${tasks.kind} = 'applicant_correction')::int`,
+        objection: sql<number>`count(*) filter (where ${tasks.kind} = 'objection_review')::int`,
       })
       .from(tasks)
       .where(and(...where));

@@ -1,10 +1,11 @@
 // An agency's report: a violation or a closure suspends the license with an
 // objection window; a 'resolved' from the agency that caused the suspension
-// reinstates it; the window ending without it makes the suspension a
-// revocation.
+// reinstates it; the window ending with no objection made makes the
+// suspension a revocation (an objection is decided in objection.ts).
 import { LicenseEvent, LicenseStatus } from '../../domain/status';
 import type { AgencyReport } from './contract';
 import type { License } from './license';
+import { withdrawObjection } from './objection';
 import { statusByClock } from './term';
 
 export async function takeReport(l: License, r: AgencyReport): Promise<void> {
@@ -36,13 +37,14 @@ export async function takeReport(l: License, r: AgencyReport): Promise<void> {
 
 async function reinstate(l: License, details: Record<string, unknown>): Promise<void> {
   const s = l.state;
+  const close = withdrawObjection(l);
   s.suspension = undefined;
   // The term ran on meanwhile: back to wherever its clock is now.
   s.status = statusByClock(l);
-  await l.record(LicenseEvent.reinstated, { actor: String(details.agency), details });
+  await l.record(LicenseEvent.reinstated, { actor: String(details.agency), details, ...(close.length ? { tasks: { close } } : {}) });
 }
 
-/** The objection window ended with the suspension standing. */
+/** The objection window ended with the suspension standing and no objection made. */
 export async function revoke(l: License): Promise<void> {
   const s = l.state;
   const cause = s.suspension!;
