@@ -42,6 +42,7 @@ import {
   STATUSES,
   TASK_KINDS,
   TASK_STATUSES,
+  VIOLATION_SEVERITIES,
 } from '../domain/status';
 import { OFFICE_STATUSES, ROLES, type Operation, type StaffRole } from '../domain/access';
 import type { OfficeApplication } from '../domain/office';
@@ -323,7 +324,33 @@ export const activityRules = pgTable('activity_rules', {
   maxAreaSqm: integer('max_area_sqm'),
   /** Fixed term (health activities: 12 months); null means the kind's term as requested. */
   termMonths: integer('term_months'),
+  /** Public-health activities: how often their shops are inspected (inspection_rules); null, never. */
+  riskClass: text('risk_class').references((): AnyPgColumn => inspectionRules.riskClass),
 });
+
+/** Per risk class: how often a licensed public-health shop is inspected, as db/rules.json spells durations ("90d", "3s"). */
+export const inspectionRules = pgTable('inspection_rules', {
+  riskClass: text('risk_class').primaryKey(),
+  nameAr: text('name_ar').notNull(),
+  nameEn: text('name_en').notNull(),
+  interval: text('interval').notNull(),
+});
+
+export const violationSeverityEnum = pgEnum('violation_severity', VIOLATION_SEVERITIES);
+
+/** What an inspector may find, by code: its words in both languages and its severity (a fix has its days to fix, then a re-inspection). */
+export const violationCodes = pgTable(
+  'violation_codes',
+  {
+    code: text('code').primaryKey(),
+    textAr: text('text_ar').notNull(),
+    textEn: text('text_en').notNull(),
+    severity: violationSeverityEnum('severity').notNull(),
+    /** Fix only: the time to fix it before the re-inspection, as durations are spelled. */
+    fixWithin: text('fix_within'),
+  },
+  (t) => [check('violation_codes_fix_within', sql`(severity = 'fix') = (fix_within is not null)`)],
+);
 
 export const documentTypeEnum = pgEnum('document_type', DOCUMENT_TYPES);
 export const documentStateEnum = pgEnum('document_state', DOCUMENT_STATES);

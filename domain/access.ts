@@ -16,7 +16,7 @@ export const OFFICE_ROLES: ReadonlySet<Role> = new Set<Role>([
 ]);
 
 /** Roles that see every case and office (the municipality's own staff). */
-export const MUNICIPALITY_ROLES: ReadonlySet<Role> = new Set<Role>([Role.supervisor, Role.administrator, Role.auditor]);
+export const MUNICIPALITY_ROLES: ReadonlySet<Role> = new Set<Role>([Role.supervisor, Role.municipalInspector, Role.administrator, Role.auditor]);
 
 export const Operation = {
   applicationSubmit: 'application.submit',
@@ -55,6 +55,8 @@ export const Operation = {
   licenseObject: 'license.object',
   /** Deciding an objection from the inbox: the municipality's supervisors. */
   objectionDecide: 'objection.decide',
+  /** Recording a periodic inspection's result from the inbox: the municipal inspectors. */
+  inspectionRecord: 'inspection.record',
 } as const;
 export type Operation = (typeof Operation)[keyof typeof Operation];
 export const OPERATIONS = Object.values(Operation) as [Operation, ...Operation[]];
@@ -65,7 +67,9 @@ const R = Role;
 /**
  * The policy. Reviews belong to the office's reviewers alone: neither a
  * supervisor nor an administrator decides one (separation of duties; escalation
- * is the workbench's job). Auditors read everything and change nothing.
+ * is the workbench's job). Supervisors claim and decide the municipality's own
+ * tasks (objections), municipal inspectors theirs (inspections): a task is
+ * claimed only with its role (TASK_ROLE). Auditors read everything and change nothing.
  */
 export const ROLE_OPERATIONS: Record<Role, ReadonlySet<Operation>> = {
   [R.applicant]: new Set([O.applicationSubmit, O.applicationRead, O.applicationCorrect, O.officeRead, O.licenseRead, O.licenseRenew, O.licenseCancel, O.licenseObject]),
@@ -124,6 +128,7 @@ export const ROLE_OPERATIONS: Record<Role, ReadonlySet<Operation>> = {
     O.operationsRead,
     O.licenseRead,
   ]),
+  [R.municipalInspector]: new Set([O.applicationRead, O.officeRead, O.taskRead, O.taskClaim, O.inspectionRecord, O.licenseRead]),
   [R.administrator]: new Set([
     O.applicationRead,
     O.applicationReassign,
@@ -204,6 +209,7 @@ export const TASK_ROLE: Record<TaskKind, Role> = {
   technical_review: Role.technicalInspector,
   applicant_correction: Role.applicant,
   objection_review: Role.supervisor,
+  inspection: Role.municipalInspector,
 };
 
 export const OfficeStatus = {

@@ -4,7 +4,7 @@
 import type { ApplicationData, Deficiency, DocumentRef, Worker } from './application';
 import { addMonths } from './calendar';
 import type { Role } from './roles';
-import type { Agency, LicenseKind, LicenseStatus, TaskKind } from './status';
+import type { Agency, LicenseKind, LicenseStatus, TaskKind, ViolationSeverity } from './status';
 
 /** The durations of a license's life, per kind (`license_rules`, seeded from db/rules.json), in milliseconds. */
 export interface LicenseRules {
@@ -22,13 +22,16 @@ export interface LicenseRules {
   cancellationDeadlineMs: number;
   /** How often a waiting cancellation (or renewal) asks the agencies again. */
   agencyRecheckMs: number;
+  /** Public-health activities: the time between periodic inspections, by the activity's risk class (inspection_rules); absent, none. */
+  inspectionIntervalMs?: number;
 }
 
 /** What an agency reported against the license, as the license keeps it while suspended. */
 export interface Suspension {
+  /** The agency's report id, or the inspection task whose closure violation caused it. */
   reportId: string;
-  /** Who caused it: only a 'resolved' from the same agency lifts it. */
-  agency: Agency;
+  /** Who caused it: only a 'resolved' from the same agency lifts it; none, the municipality's inspection did. */
+  agency?: Agency;
   kind: 'violation' | 'closure';
   reason: string;
   since: string;
@@ -37,6 +40,24 @@ export interface Suspension {
   before: LicenseStatus;
   /** The holder's objection, once made: while it waits for a supervisor, the window's end does not revoke. */
   objection?: Objection;
+}
+
+/** One violation an inspector recorded, as violation_codes has it, with their note. */
+export interface Finding {
+  code: string;
+  severity: ViolationSeverity;
+  textAr: string;
+  textEn: string;
+  /** A fix: the time to fix it before the re-inspection. */
+  fixWithinMs?: number;
+  note?: string;
+}
+
+/** When the license's next inspection comes due, periodic or the re-inspection of violations to fix. */
+export interface InspectionSchedule {
+  dueAt: string;
+  /** A re-inspection: the codes it checks were fixed. */
+  reinspects?: string[];
 }
 
 /** What the holder sent against a suspension, and the task that decides it. */
@@ -127,7 +148,9 @@ export interface LicenseState {
   suspension?: Suspension;
   renewal?: RenewalInProgress;
   cancellation?: CancellationInProgress;
-  /** Open tasks by id (objectionTaskId); absent until one opens. */
+  /** Public-health activities: the next inspection (an open inspection task is in `tasks`). */
+  inspection?: InspectionSchedule;
+  /** Open tasks by id (objectionTaskId, inspectionTaskId); absent until one opens. */
   tasks?: Record<string, LicenseTask>;
   /** Agency reports already taken: the same report id twice is one report. */
   reportIds: string[];

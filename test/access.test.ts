@@ -50,7 +50,7 @@ afterAll(async () => {
 });
 
 type Caller = Who | 'apiKey' | 'anonymous' | 'expired' | 'foreignIssuer' | 'revokedKey';
-const ROLES_CHECKED: Caller[] = ['applicant', 'clerk', 'health', 'inspector', 'manager', 'clerkB', 'managerB', 'supervisor', 'admin', 'auditor', 'apiKey'];
+const ROLES_CHECKED: Caller[] = ['applicant', 'clerk', 'health', 'inspector', 'manager', 'clerkB', 'managerB', 'supervisor', 'municipalInspector', 'admin', 'auditor', 'apiKey'];
 const NOBODY: Caller[] = ['anonymous', 'expired', 'foreignIssuer', 'revokedKey'];
 
 async function headersFor(who: Caller): Promise<Record<string, string>> {
@@ -224,6 +224,15 @@ const ROUTES: RouteCase[] = [
     body: () => ({ grounds: 'The report names workers who have contracts' }),
     // The holder and their office's staff who file may; no such license.
     expect: { applicant: 404, clerk: 404, manager: 404, clerkB: 404, managerB: 404 },
+    otherwise: 403,
+  },
+  {
+    name: "record an inspection's result",
+    method: 'POST',
+    url: () => '/tasks/AHS-2026-999999:inspection:2/inspection',
+    body: () => ({ result: 'pass' }),
+    // The municipal inspector alone; no such task.
+    expect: { municipalInspector: 404 },
     otherwise: 403,
   },
   {

@@ -16,6 +16,7 @@ const KIND_NAMES: Record<string, [ar: string, en: string]> = {
   health_review: ['المراجعة الصحية', 'health review'],
   technical_review: ['المراجعة الفنية', 'technical review'],
   objection_review: ['مراجعة الاعتراض', 'objection review'],
+  inspection: ['الرقابة الدورية', 'periodic inspection'],
 };
 
 type Note = { taskId: string; kind: TaskKind; what: 'reminder' | 'overdue'; dueAt: string };

@@ -48,6 +48,8 @@ export function licenseSms(t: LicenseTransition): { ar: string; en: string } | u
     daysLeft: typeof t.details?.daysLeft === 'number' ? t.details.daysLeft : undefined,
     deficiencyCount: s.renewal?.deficiencies.length,
     dueDate: dateOf(s.renewal?.correctionDueAt ?? s.suspension?.objectionDueAt ?? s.cancellation?.dueAt),
+    fixBy: dateOf(typeof t.details?.fixBy === 'string' ? t.details.fixBy : undefined),
+    violations: Array.isArray(t.details?.violations) ? (t.details.violations as { code: string }[]).map((v) => v.code).join(', ') : undefined,
     reason: typeof t.details?.reason === 'string' ? t.details.reason : s.suspension?.reason,
     outstanding: { ar: outstanding.map((o) => o.ar).join('؛ '), en: outstanding.map((o) => o.en).join('; ') },
   });
@@ -84,7 +86,7 @@ export function createLicenseTransitionActivities(db: Db) {
         ), lic as (
           update licenses set status = ${s.status}::license_status, expires_on = ${s.expiresOn}::date,
             status_reason = ${s.suspension?.reason ?? (typeof t.details?.reason === 'string' && (s.status === 'revoked' || s.status === 'cancelled') ? t.details.reason : null)},
-            suspended_by = ${s.suspension?.agency ?? null}, objection_due_at = ${s.suspension?.objectionDueAt ?? null}::timestamptz,
+            suspended_by = ${s.suspension ? (s.suspension.agency ?? 'municipality') : null}, objection_due_at = ${s.suspension?.objectionDueAt ?? null}::timestamptz,
             pending = ${JSON.stringify(pendingOf(s))}::jsonb, renewals = ${s.renewals},
             last_renewed_on = case when ${t.event} = 'renewed' then ${riyadhDate(new Date(t.at))}::date else last_renewed_on end,
             last_renewal_late = ${s.lastRenewalLate ?? null},
@@ -98,7 +100,8 @@ export function createLicenseTransitionActivities(db: Db) {
           from ev join licenses l on l.number = ev.license_number cross join jsonb_array_elements(${JSON.stringify(tasks.open ?? [])}::jsonb) o
           on conflict (id) do nothing
         ), task_close as (
-          update tasks k set status = (c->>'status')::task_status, decided_at = ${t.at}::timestamptz, decision = c->>'decision', comment = c->>'comment', seq = ${t.seq}
+          update tasks k set status = (c->>'status')::task_status, decided_at = ${t.at}::timestamptz, decision = c->>'decision',
+            reasons = array(select jsonb_array_elements_text(coalesce(c->'reasons', '[]'::jsonb))), comment = c->>'comment', seq = ${t.seq}
           from ev cross join jsonb_array_elements(${JSON.stringify(tasks.close ?? [])}::jsonb) c
           where k.id = c->>'id' and k.status in ('open', 'claimed')
         ), task_assign as (

@@ -6,6 +6,7 @@ import {
   CommentBody,
   CommentPage,
   CommentSchema,
+  InspectionBody,
   NotificationIdParam,
   NotificationPage,
   NotificationQuery,
@@ -94,6 +95,22 @@ const taskRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (req) => app.inbox.decide(req.params.id, req.body, principalOf(req)),
+  );
+
+  app.post(
+    '/tasks/:id/inspection',
+    {
+      config: { operation: Operation.inspectionRecord, target: 'task' },
+      schema: {
+        summary: "Record an inspection task's result (the municipal inspector holding it): pass, or violations from the table",
+        tags,
+        security: BEARER,
+        params: TaskIdParam,
+        body: InspectionBody,
+        response: { 200: TaskSchema, ...CHANGE_ERRORS },
+      },
+    },
+    async (req) => app.inbox.recordInspection(req.params.id, req.body, principalOf(req)),
   );
 
   app.post(

@@ -1,7 +1,7 @@
 // Schemas of the reviewer workbench: the task inbox, its counts, claiming and
 // deciding, home-visit proposals, escalation notifications, and comments on a case.
 import { Type, type Static } from '@sinclair/typebox';
-import { LICENSE_KINDS, OBJECTION_DECISIONS, REVIEW_DECISIONS, TASK_KINDS, TASK_STATUSES } from '../../domain/status';
+import { INSPECTION_RESULTS, LICENSE_KINDS, OBJECTION_DECISIONS, REVIEW_DECISIONS, TASK_KINDS, TASK_STATUSES } from '../../domain/status';
 import { ROLES } from '../../domain/access';
 import { OFFICE_ID_PATTERN } from '../../workflows/accreditation/contract';
 import { literals, Nullable } from '../schemas';
@@ -11,8 +11,8 @@ import { PageLimit, RowId } from '../validation';
 const IsoDateTime = Type.String({ format: 'date-time' });
 
 /** A case's task (its application id, the kind, the round) or a license's (its number, the kind, the transition that opened it). */
-export const TASK_ID_PATTERN = '^(TRK-[0-9]{8}-[0-9A-HJKMNP-TV-Z]{6}:(health|technical|correction)|[A-Z]{2,6}-[0-9]{4}-[0-9]{6,}:objection):[0-9]{1,6}$';
-export const TaskIdParam = Type.Object({ id: Type.String({ pattern: TASK_ID_PATTERN, description: 'e.g. TRK-20261128-7KQ2MX:health:1, AHS-2026-000123:objection:4' }) });
+export const TASK_ID_PATTERN = '^(TRK-[0-9]{8}-[0-9A-HJKMNP-TV-Z]{6}:(health|technical|correction)|[A-Z]{2,6}-[0-9]{4}-[0-9]{6,}:(objection|inspection)):[0-9]{1,6}$';
+export const TaskIdParam = Type.Object({ id: Type.String({ pattern: TASK_ID_PATTERN, description: 'e.g. TRK-20261128-7KQ2MX:health:1, AHS-2026-000123:objection:4, AHS-2026-000123:inspection:2' }) });
 
 const TaskFilters = {
   kind: Type.Optional(literals(TASK_KINDS)),
@@ -95,6 +95,27 @@ export const TaskDecisionBody = Type.Object(
   { additionalProperties: false },
 );
 export type TaskDecisionBody = Static<typeof TaskDecisionBody>;
+
+export const InspectionBody = Type.Object(
+  {
+    result: literals(INSPECTION_RESULTS, 'pass: nothing wrong; violations: the codes found (violation_codes)'),
+    violations: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            code: Type.String({ pattern: '^[A-Z][A-Z0-9-]{1,29}$', description: 'A code of violation_codes, e.g. V-CERT-01' }),
+            note: Type.Optional(Type.String({ minLength: 1, maxLength: 500, description: 'What the inspector saw' })),
+          },
+          { additionalProperties: false },
+        ),
+        { maxItems: 20 },
+      ),
+    ),
+    comment: Type.Optional(Type.String({ maxLength: 4000 })),
+  },
+  { additionalProperties: false },
+);
+export type InspectionBody = Static<typeof InspectionBody>;
 
 export const CommentBody = Type.Object({ body: Type.String({ minLength: 1, maxLength: 4000 }) }, { additionalProperties: false });
 export type CommentBody = Static<typeof CommentBody>;

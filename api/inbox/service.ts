@@ -9,10 +9,12 @@ import { can, caseScope, isMunicipality, Operation, Role, type Principal } from 
 import { OBJECTION_DECISIONS, REVIEW_DECISIONS, type ObjectionDecision, type ReviewDecision } from '../../domain/status';
 import type { Db } from '../../db/client';
 import { answerVisitUpdate, claimTaskUpdate, proposeVisitUpdate, reassignTaskUpdate, releaseTaskUpdate, workflowIdFor, type TaskChange } from '../../workflows/application/contract';
-import { decideObjectionUpdate, licenseWorkflowId } from '../../workflows/license/contract';
+import { decideObjectionUpdate, licenseWorkflowId, recordInspectionUpdate } from '../../workflows/license/contract';
+import type { Finding } from '../../domain/license';
+import { durationMs } from '../../domain/duration';
 import { badRequest, conflict, forbidden, notFound } from '../errors';
 import type { ApplicationService } from '../applications/service';
-import { TASK_ID_PATTERN, type CommentBody, type NotificationQuery, type ReassignTaskBody, type TaskCountsQuery, type TaskDecisionBody, type TaskListQuery, type VisitAnswerBody } from './schemas';
+import { TASK_ID_PATTERN, type CommentBody, type InspectionBody, type NotificationQuery, type ReassignTaskBody, type TaskCountsQuery, type TaskDecisionBody, type TaskListQuery, type VisitAnswerBody } from './schemas';
 import { CursorPart, decodeCursor, encodeCursor } from '../cursor';
 import { InboxStore, type NotificationAudience, type TaskRow, type TaskSortKey } from './store';
 import { commentView, isActiveTask, notificationView, taskView } from './views';
@@ -64,8 +66,8 @@ export class InboxService {
 
   /** The inbox badges in one pass over the caller's active tasks. */
   async counts(q: TaskCountsQuery, p: Principal) {
-    const { health, technical, correction, objection, ...rest } = await this.store.activeTaskCounts({ ...q, scope: caseScope(p) }, p.id);
-    return { ...rest, byKind: { health_review: health, technical_review: technical, applicant_correction: correction, objection_review: objection } };
+    const { health, technical, correction, objection, inspection, ...rest } = await this.store.activeTaskCounts({ ...q, scope: caseScope(p) }, p.id);
+    return { ...rest, byKind: { health_review: health, technical_review: technical, applicant_correction: correction, objection_review: objection, inspection } };
   }
 
   async get(id: string, p: Principal) {
@@ -129,6 +131,7 @@ export class InboxService {
   async decide(id: string, body: TaskDecisionBody, p: Principal) {
     const t = await this.task(id, p);
     if (t.kind === 'applicant_correction') throw conflict('a correction task is completed by the applicant’s correction', 'refused');
+    if (t.kind === 'inspection') throw conflict(`an inspection's result is recorded at /tasks/${id}/inspection`, 'refused');
     this.requireOpen(t);
     const result = t.kind === 'objection_review' ? await this.decideObjection(t, body, p) : await this.decideReview(t, body, p);
     return this.after(t, p, result.at, (when) => ({
@@ -155,6 +158,24 @@ export class InboxService {
       if (body[field]?.length) throw badRequest(`body/${field}`, `body/${field}: an objection takes a decision and a comment, no ${field}`);
     }
     return this.holderOf(t).executeUpdate(decideObjectionUpdate, { args: [{ taskId: t.id, decision, comment, by: p.id }] });
+  }
+
+  /** The municipal inspector holding an inspection records what they found: violations by the table's codes. */
+  async recordInspection(id: string, body: InspectionBody, p: Principal) {
+    const t = await this.task(id, p);
+    if (t.kind !== 'inspection') throw conflict(`task ${id} is a ${t.kind}, not an inspection`, 'refused');
+    this.requireOpen(t);
+    const found = body.violations ?? [];
+    if (body.result === 'pass' && found.length) throw badRequest('body/violations', 'body/violations: a pass records no violations');
+    if (body.result === 'violations' && !found.length) throw badRequest('body/violations', 'body/violations: name at least one violation code');
+    const known = new Map((await this.store.violations(found.map((v) => v.code))).map((v) => [v.code, v]));
+    const findings = found.map(({ code, note }, i): Finding => {
+      const v = known.get(code);
+      if (!v) throw badRequest(`body/violations/${i}/code`, `body/violations/${i}/code: ${code} is not a violation code`);
+      return { code, severity: v.severity, textAr: v.textAr, textEn: v.textEn, ...(v.fixWithin ? { fixWithinMs: durationMs(v.fixWithin) } : {}), ...(note ? { note } : {}) };
+    });
+    const result = await this.holderOf(t).executeUpdate(recordInspectionUpdate, { args: [{ taskId: id, by: p.id, findings, comment: body.comment }] });
+    return this.after(t, p, result.at, (when) => ({ status: 'completed', decision: body.result, reasons: findings.map((f) => f.code), comment: body.comment ?? null, decidedAt: when }));
   }
 
   /** The inspector holding a home-visit case's technical review proposes a time. */

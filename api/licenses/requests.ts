@@ -32,8 +32,8 @@ export const ObjectionBody = Type.Object(
 export type ObjectionBody = Static<typeof ObjectionBody>;
 
 export const SuspensionSchema = Type.Object({
-  reportId: Type.String(),
-  agency: literals(AGENCIES as [Agency, ...Agency[]]),
+  reportId: Type.String({ description: "The agency's report id, or the inspection task that found the closure" }),
+  agency: Type.Optional(literals(AGENCIES as [Agency, ...Agency[]], 'The agency that reported it; absent, the municipality’s inspection found a closure violation')),
   kind: Type.String({ description: 'What was reported: violation or closure' }),
   reason: Type.String(),
   since: IsoDateTime,

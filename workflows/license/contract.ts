@@ -5,7 +5,7 @@
 // workflow sandbox.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { DocumentRef, Worker } from '../../domain/application';
-import type { LicenseState } from '../../domain/license';
+import type { Finding, LicenseState } from '../../domain/license';
 import type { Agency, LicenseStatus, ObjectionDecision } from '../../domain/status';
 import type { TaskActor } from '../application/contract';
 
@@ -67,6 +67,14 @@ export interface ObjectionDecisionInput {
   by: string;
 }
 
+/** The municipal inspector's result of an inspection task they hold: no findings is a pass. */
+export interface InspectionInput {
+  taskId: string;
+  by: string;
+  findings: Finding[];
+  comment?: string;
+}
+
 /** Claiming or releasing one of the license's tasks, as a case's tasks are claimed. */
 export interface LicenseTaskInput {
   taskId: string;
@@ -98,5 +106,7 @@ export const requestCancellationUpdate = defineUpdate<LicenseUpdateResult, [Canc
 export const objectUpdate = defineUpdate<LicenseUpdateResult, [ObjectionInput]>('object');
 /** The supervisor holding the objection's task decides it: upheld (revoked) or accepted (reinstated). */
 export const decideObjectionUpdate = defineUpdate<LicenseUpdateResult, [ObjectionDecisionInput]>('decideObjection');
+/** The municipal inspector holding an inspection task records its result. */
+export const recordInspectionUpdate = defineUpdate<LicenseUpdateResult, [InspectionInput]>('recordInspection');
 /** The license's tasks in the inbox take the same claims as a case's, by the same Updates (api/inbox sends either). */
 export { claimTaskUpdate, reassignTaskUpdate, releaseTaskUpdate } from '../application/contract';

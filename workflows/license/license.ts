@@ -8,9 +8,11 @@ import { FINAL_LICENSE_STATUSES, type LicenseRules, type LicenseState } from '..
 import type { LicenseEvent } from '../../domain/status';
 import type { TaskChange } from '../application/contract';
 import { db } from './activities';
+import { inspectionDueAt } from './inspection';
 import type {
   AgencyReport,
   CancellationInput,
+  InspectionInput,
   LicenseTaskInput,
   LicenseTaskReassignment,
   LicenseUpdateResult,
@@ -29,6 +31,7 @@ export type Request =
   | Pending<'cancellation', CancellationInput>
   | Pending<'objection', ObjectionInput>
   | Pending<'objectionDecision', ObjectionDecisionInput>
+  | Pending<'inspection', InspectionInput>
   | Pending<'claim' | 'release', LicenseTaskInput, TaskChange>
   | Pending<'reassign', LicenseTaskReassignment, TaskChange>;
 
@@ -36,7 +39,8 @@ export type Request =
 export type Deadline =
   | { kind: 'windowOpens' | 'expiry' | 'graceEnds' | 'objectionEnds' | 'renewalLapses' | 'renewalRecheck' | 'cancellationRecheck' | 'cancellationLapses'; at: number }
   | { kind: 'reminder'; at: number; offsetMs: number }
-  | { kind: 'taskReminder' | 'taskOverdue'; at: number; taskId: string };
+  | { kind: 'taskReminder' | 'taskOverdue'; at: number; taskId: string }
+  | { kind: 'inspectionDue'; at: number };
 
 /** Report ids kept to recognise a repeat: far more than an agency resends. */
 const REPORT_IDS_KEPT = 200;
@@ -94,7 +98,7 @@ export class License {
     for (;;) {
       const request = this.inbox.shift();
       if (request) return request;
-      const due = nextDeadline(this.state, this.rules!);
+      const due = nextDeadline(this);
       if (due && due.at <= Date.now()) return due;
       if (workflowInfo().continueAsNewSuggested) return 'continueAsNew';
       await condition(() => this.inbox.length > 0 || workflowInfo().continueAsNewSuggested, due ? due.at - Date.now() : undefined);
@@ -130,7 +134,9 @@ export class License {
 }
 
 /** The earliest thing the clock will do to the license, given its state. */
-export function nextDeadline(s: LicenseState, rules: LicenseRules): Deadline | undefined {
+export function nextDeadline(l: License): Deadline | undefined {
+  const s = l.state;
+  const rules = l.rules!;
   const expiresAt = Date.parse(s.expiresAt);
   const candidates: Deadline[] = [];
   if (s.status === 'active') candidates.push({ kind: 'windowOpens', at: expiresAt - rules.renewalWindowMs });
@@ -154,5 +160,7 @@ export function nextDeadline(s: LicenseState, rules: LicenseRules): Deadline | u
     if (s.cancellation.recheckAt) candidates.push({ kind: 'cancellationRecheck', at: Date.parse(s.cancellation.recheckAt) });
     candidates.push({ kind: 'cancellationLapses', at: Date.parse(s.cancellation.dueAt) });
   }
+  const inspection = inspectionDueAt(l);
+  if (inspection !== undefined) candidates.push({ kind: 'inspectionDue', at: inspection });
   return candidates.reduce<Deadline | undefined>((a, b) => (!a || b.at < a.at ? b : a), undefined);
 }

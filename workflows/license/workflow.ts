@@ -4,6 +4,7 @@
 //                │                                   └─(expiry)─► expired ─(renewed within grace: late)
 //                │                                                    └─(grace ends)─► expired for good
 //                ├─ holder asks to cancel ─► agencies' clearance ─► cancelled   (outstanding: rechecked until the deadline)
+//                ├─ health activities: inspection due ─► inspector's task ─► passed / violations (fix by: re-inspection) / closure ─► suspended
 //                └─ agency reports a cause ─► suspended ─(window ends, no objection)─► revoked
 //                                                  ├─ holder objects ─► supervisor's task ─(upheld)─► revoked
 //                                                  │                                      └─(accepted)─► reinstated
@@ -26,6 +27,7 @@ import {
   decideObjectionUpdate,
   getLicenseStateQuery,
   objectUpdate,
+  recordInspectionUpdate,
   reassignTaskUpdate,
   releaseTaskUpdate,
   requestCancellationUpdate,
@@ -34,6 +36,7 @@ import {
   type LicenseWorkflowInput,
 } from './contract';
 import { License, type Deadline, type Request } from './license';
+import { inspectionRefusal, openInspection, recordInspection, scheduleInspections } from './inspection';
 import { decideObjection, objectionDecisionRefusal, objectionRefusal, receiveObjection } from './objection';
 import { checkRenewal, correctionRefusal, lapseRenewal, receiveCorrection, renewalRefusal, requestRenewal } from './renewal';
 import { revoke, takeReport } from './suspension';
@@ -54,12 +57,14 @@ export async function licenseLifecycle(input: LicenseWorkflowInput): Promise<Lic
   setHandler(requestCancellationUpdate, (x) => l.submit({ kind: 'cancellation', input: x }), { validator: (_x) => refuse(cancellationRefusal(l)) });
   setHandler(objectUpdate, (x) => l.submit({ kind: 'objection', input: x }), { validator: (_x) => refuse(objectionRefusal(l)) });
   setHandler(decideObjectionUpdate, (x) => l.submit({ kind: 'objectionDecision', input: x }), { validator: (x) => refuse(objectionDecisionRefusal(l, x)) });
+  setHandler(recordInspectionUpdate, (x) => l.submit({ kind: 'inspection', input: x }), { validator: (x) => refuse(inspectionRefusal(l, x)) });
   setHandler(claimTaskUpdate, (x) => l.submit({ kind: 'claim', input: x }), { validator: (x) => refuse(taskChangeRefusal(l, 'claim', x)) });
   setHandler(releaseTaskUpdate, (x) => l.submit({ kind: 'release', input: x }), { validator: (x) => refuse(taskChangeRefusal(l, 'release', x)) });
   setHandler(reassignTaskUpdate, (x) => l.submit({ kind: 'reassign', input: x }), { validator: (x) => refuse(taskChangeRefusal(l, 'reassign', x)) });
 
   // Read at each run's start: an edit to license_rules reaches a license at its next renewal (or history roll-over).
-  l.rules = await db.licenseRules(l.state.licenseKind);
+  l.rules = await db.licenseRules(l.state.licenseKind, l.state.isicCode);
+  scheduleInspections(l);
   if (input.origin) await l.record(input.origin === 'imported' ? LicenseEvent.imported : LicenseEvent.issued);
 
   while (!l.final) {
@@ -102,6 +107,10 @@ async function take(l: License, r: Request): Promise<void> {
       r.refused = objectionDecisionRefusal(l, r.input);
       if (!r.refused) await decideObjection(l, r.input);
       return void (r.answer = l.answer());
+    case 'inspection':
+      r.refused = inspectionRefusal(l, r.input);
+      if (!r.refused) await recordInspection(l, r.input);
+      return void (r.answer = l.answer());
     case 'claim':
     case 'release':
     case 'reassign':
@@ -131,6 +140,8 @@ async function onDeadline(l: License, d: Deadline): Promise<void> {
       return checkClearances(l);
     case 'cancellationLapses':
       return lapseCancellation(l);
+    case 'inspectionDue':
+      return openInspection(l);
     case 'taskReminder':
       return remindTask(l, d.taskId);
     case 'taskOverdue':
