@@ -198,8 +198,8 @@ const ROUTES: RouteCase[] = [
   // No such task: whoever may look gets 404.
   { name: 'read a task', method: 'GET', url: () => `/tasks/${caseA}:technical:1`, expect: staff(404), otherwise: 403 },
   // Supervisors claim the municipality's own tasks (objections); the task's role is checked once it is found.
-  { name: 'claim a task', method: 'POST', url: () => `/tasks/${caseA}:technical:1/claim`, expect: { health: 404, inspector: 404, supervisor: 404 }, otherwise: 403 },
-  { name: 'release a task', method: 'POST', url: () => `/tasks/${caseA}:technical:1/release`, expect: { health: 404, inspector: 404, supervisor: 404 }, otherwise: 403 },
+  { name: 'claim a task', method: 'POST', url: () => `/tasks/${caseA}:technical:1/claim`, expect: { health: 404, inspector: 404, supervisor: 404, municipalInspector: 404 }, otherwise: 403 },
+  { name: 'release a task', method: 'POST', url: () => `/tasks/${caseA}:technical:1/release`, expect: { health: 404, inspector: 404, supervisor: 404, municipalInspector: 404 }, otherwise: 403 },
   {
     name: 'reassign a task',
     method: 'POST',
@@ -267,7 +267,7 @@ const ROUTES: RouteCase[] = [
   { name: 'read notifications', method: 'GET', url: () => '/notifications', expect: { manager: 200, managerB: 200, supervisor: 200 }, otherwise: 403 },
   { name: 'acknowledge a notification', method: 'POST', url: () => '/notifications/999999/acknowledge', expect: { manager: 404, managerB: 404, supervisor: 404 }, otherwise: 403 },
   // A supervisor may reach it (they claim objections), but holds no technical review to propose a visit for.
-  { name: 'propose a home visit', method: 'POST', url: () => `/tasks/${caseA}:technical:1/visit`, body: () => ({ slot: '2099-01-01T10:00:00Z' }), expect: { health: 404, inspector: 404, supervisor: 404 }, otherwise: 403 },
+  { name: 'propose a home visit', method: 'POST', url: () => `/tasks/${caseA}:technical:1/visit`, body: () => ({ slot: '2099-01-01T10:00:00Z' }), expect: { health: 404, inspector: 404, supervisor: 404, municipalInspector: 404 }, otherwise: 403 },
   {
     name: 'confirm or move a home visit',
     method: 'POST',
@@ -281,7 +281,8 @@ const ROUTES: RouteCase[] = [
     name: "read a case's comments",
     method: 'GET',
     url: () => `/applications/${caseA}/comments`,
-    expect: { ...staff(200), clerkB: 404, managerB: 404 },
+    // The municipal inspector inspects licensed shops, and has no part in a case's discussion.
+    expect: { ...staff(200), clerkB: 404, managerB: 404, municipalInspector: 403 },
     otherwise: 403,
   },
   {
