@@ -148,7 +148,8 @@ ${list(w, iq, p, page)}`;
     const view = await app.applications.get(task.applicationId, p);
     const active = task.status === 'open' || task.status === 'claimed';
     const mine = task.status === 'claimed' && task.assignee === p.id;
-    const review = task.kind !== 'applicant_correction';
+    // An inspection's findings are recorded through the API (POST /tasks/:id/inspection): no review form for it here.
+    const review = task.kind !== 'applicant_correction' && task.kind !== 'inspection';
     const objection = task.kind === 'objection_review';
     const decisions = objection ? OBJECTION_DECISIONS : REVIEW_DECISIONS;
     const action = (verb: string) => `/console/tasks/${encodeURIComponent(id)}/${verb}`;
