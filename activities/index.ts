@@ -54,6 +54,9 @@ export function createActivities(deps: ActivityDeps) {
     ...createAgencyActivities({ agencies: deps.agencies, now }),
     ...createLicenseActivities({ db: deps.db, licenseNumberPrefix: deps.licenseNumberPrefix, now, licenseWorkflows: deps.licenseWorkflows }),
     notifyOffice: sla.notifyOffice,
+    // The license's tasks take their SLA as they open (a case's come with its conditions check).
+    taskSchedules: sla.taskSchedules,
+    notifySupervisors: sla.notifySupervisors,
     ...createOfficeActivities(deps.db),
     ...createDocumentActivities({ db: deps.db, files: deps.files, now }),
     ...createAgencyReportActivities(deps.db),

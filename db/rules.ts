@@ -7,7 +7,7 @@ import { durationMs } from '../domain/duration';
 import type { LicenseRules } from '../domain/license';
 import type { LicenseKind } from '../domain/status';
 import type { Db } from './db';
-import { activityRules, documentRules, documents, licenseKindRules, licenseRules } from './schema';
+import { activityRules, documentRules, documents, inspectionRules, licenseKindRules, licenseRules, taskSlas, violationCodes } from './schema';
 
 const RULES_FILE = new URL('./rules.json', import.meta.url);
 
@@ -18,6 +18,16 @@ interface RulesFile {
   licenses: LicenseRulesRow[];
   activities: ActivityRule[];
   documents: DocumentRule[];
+  taskSlas: (typeof taskSlas.$inferInsert)[];
+  inspections: (typeof inspectionRules.$inferInsert)[];
+  violations: (typeof violationCodes.$inferInsert)[];
+}
+
+/** A duration of the rules file, or the start stops, naming where it is. */
+function durationOf(where: string, text: string): number {
+  const v = durationMs(text);
+  if (v === undefined) throw new Error(`${where} "${text}" is not a duration (e.g. "90d", "20s")`);
+  return v;
 }
 
 /** Upsert by key: re-running start-up applies edits to rules.json without duplicating rows. */
@@ -44,6 +54,17 @@ export async function seedRules(db: Db): Promise<void> {
       const { kind, ...rest } = l;
       await tx.insert(licenseRules).values(l).onConflictDoUpdate({ target: licenseRules.kind, set: rest });
     }
+    // Before the activities, which name their risk class.
+    for (const i of file.inspections) {
+      durationOf(`db/rules.json: inspections ${i.riskClass}: interval`, i.interval);
+      const { riskClass, ...rest } = i;
+      await tx.insert(inspectionRules).values(i).onConflictDoUpdate({ target: inspectionRules.riskClass, set: rest });
+    }
+    for (const v of file.violations) {
+      if (v.fixWithin) durationOf(`db/rules.json: violations ${v.code}: fixWithin`, v.fixWithin);
+      const { code, ...rest } = v;
+      await tx.insert(violationCodes).values(v).onConflictDoUpdate({ target: violationCodes.code, set: rest });
+    }
     for (const a of file.activities) {
       const { isicPrefix, ...rest } = a;
       await tx
@@ -51,6 +72,8 @@ export async function seedRules(db: Db): Promise<void> {
         .values(a)
         .onConflictDoUpdate({ target: activityRules.isicPrefix, set: rest });
     }
+    // A kind's first SLA only: the municipality edits the rows where they are, and start-up must not undo it.
+    for (const t of file.taskSlas) await tx.insert(taskSlas).values(t).onConflictDoNothing();
     for (const d of file.documents) {
       // The sweep compares it in SQL: a typo would stop every removal, so it stops the start instead, by name.
       await tx.execute(sql`select ${d.retention}::interval`).catch(() => {
@@ -105,11 +128,7 @@ export async function storedDocumentFacts(db: Db, ids: string[]): Promise<Map<st
 
 /** A license_rules row in milliseconds; a duration that does not parse is named, with its kind. */
 export function licenseRulesOf(row: LicenseRulesRow): LicenseRules {
-  const ms = (field: string, text: string) => {
-    const v = durationMs(text);
-    if (v === undefined) throw new Error(`license_rules ${row.kind}: ${field} "${text}" is not a duration (e.g. "90d", "20s")`);
-    return v;
-  };
+  const ms = (field: string, text: string) => durationOf(`license_rules ${row.kind}: ${field}`, text);
   return {
     renewalWindowMs: ms('renewal_window', row.renewalWindow),
     remindersMs: row.reminders.map((r) => ms('reminders', r)).sort((a, b) => b - a),
@@ -125,4 +144,22 @@ export async function loadLicenseRules(db: Db, kind: LicenseKind): Promise<Licen
   const [row] = await db.select().from(licenseRules).where(sql`${licenseRules.kind} = ${kind}`);
   if (!row) throw new Error(`license_rules has no row for ${kind}`);
   return licenseRulesOf(row);
+}
+
+/** How often a license of this activity is inspected (its longest-prefix activity's risk class); undefined, it is not. */
+export async function loadInspectionInterval(db: Db, isicCode: string): Promise<number | undefined> {
+  const [row] = await db
+    .select({ riskClass: activityRules.riskClass, interval: inspectionRules.interval })
+    .from(activityRules)
+    .leftJoin(inspectionRules, sql`${inspectionRules.riskClass} = ${activityRules.riskClass}`)
+    .where(sql`${isicCode} like ${activityRules.isicPrefix} || '%'`)
+    .orderBy(sql`length(${activityRules.isicPrefix}) desc`)
+    .limit(1);
+  return row?.interval ? durationOf(`inspection_rules ${row.riskClass}: interval`, row.interval) : undefined;
+}
+
+/** The violation codes named, as the table has them (a missing one is simply absent). */
+export async function loadViolations(db: Db, codes: string[]) {
+  if (codes.length === 0) return [];
+  return db.select().from(violationCodes).where(inArray(violationCodes.code, codes));
 }

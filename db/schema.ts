@@ -42,6 +42,7 @@ import {
   STATUSES,
   TASK_KINDS,
   TASK_STATUSES,
+  VIOLATION_SEVERITIES,
 } from '../domain/status';
 import { OFFICE_STATUSES, ROLES, type Operation, type StaffRole } from '../domain/access';
 import type { OfficeApplication } from '../domain/office';
@@ -323,7 +324,33 @@ export const activityRules = pgTable('activity_rules', {
   maxAreaSqm: integer('max_area_sqm'),
   /** Fixed term (health activities: 12 months); null means the kind's term as requested. */
   termMonths: integer('term_months'),
+  /** Public-health activities: how often their shops are inspected (inspection_rules); null, never. */
+  riskClass: text('risk_class').references((): AnyPgColumn => inspectionRules.riskClass),
 });
+
+/** Per risk class: how often a licensed public-health shop is inspected, as db/rules.json spells durations ("90d", "3s"). */
+export const inspectionRules = pgTable('inspection_rules', {
+  riskClass: text('risk_class').primaryKey(),
+  nameAr: text('name_ar').notNull(),
+  nameEn: text('name_en').notNull(),
+  interval: text('interval').notNull(),
+});
+
+export const violationSeverityEnum = pgEnum('violation_severity', VIOLATION_SEVERITIES);
+
+/** What an inspector may find, by code: its words in both languages and its severity (a fix has its days to fix, then a re-inspection). */
+export const violationCodes = pgTable(
+  'violation_codes',
+  {
+    code: text('code').primaryKey(),
+    textAr: text('text_ar').notNull(),
+    textEn: text('text_en').notNull(),
+    severity: violationSeverityEnum('severity').notNull(),
+    /** Fix only: the time to fix it before the re-inspection, as durations are spelled. */
+    fixWithin: text('fix_within'),
+  },
+  (t) => [check('violation_codes_fix_within', sql`(severity = 'fix') = (fix_within is not null)`)],
+);
 
 export const documentTypeEnum = pgEnum('document_type', DOCUMENT_TYPES);
 export const documentStateEnum = pgEnum('document_state', DOCUMENT_STATES);
@@ -527,6 +554,8 @@ export const tasks = pgTable(
     applicationId: text('application_id')
       .notNull()
       .references(() => applications.id),
+    /** A license's task (an objection): its workflow, not the case's, holds it; application_id is the case that issued it. */
+    licenseNumber: text('license_number').references((): AnyPgColumn => licenses.number),
     kind: taskKindEnum('kind').notNull(),
     requiredRole: roleEnum('required_role').notNull(),
     officeId: text('office_id'),
@@ -559,6 +588,7 @@ export const tasks = pgTable(
     // ...and the badge counts, answered from the index alone (index-only scan).
     index('tasks_active_counts_idx').on(t.kind, t.officeId, t.status, t.assignee, t.dueAt).where(sql`status in ('open', 'claimed')`),
     index('tasks_application_idx').on(t.applicationId),
+    index('tasks_license_idx').on(t.licenseNumber).where(sql`license_number is not null`),
   ],
 );
 

@@ -16,7 +16,7 @@ export const OFFICE_ROLES: ReadonlySet<Role> = new Set<Role>([
 ]);
 
 /** Roles that see every case and office (the municipality's own staff). */
-export const MUNICIPALITY_ROLES: ReadonlySet<Role> = new Set<Role>([Role.supervisor, Role.administrator, Role.auditor]);
+export const MUNICIPALITY_ROLES: ReadonlySet<Role> = new Set<Role>([Role.supervisor, Role.municipalInspector, Role.administrator, Role.auditor]);
 
 export const Operation = {
   applicationSubmit: 'application.submit',
@@ -51,6 +51,12 @@ export const Operation = {
   licenseRead: 'license.read',
   licenseRenew: 'license.renew',
   licenseCancel: 'license.cancel',
+  /** The holder's objection to a suspension (POST /licenses/:number/objection). */
+  licenseObject: 'license.object',
+  /** Deciding an objection from the inbox: the municipality's supervisors. */
+  objectionDecide: 'objection.decide',
+  /** Recording a periodic inspection's result from the inbox: the municipal inspectors. */
+  inspectionRecord: 'inspection.record',
 } as const;
 export type Operation = (typeof Operation)[keyof typeof Operation];
 export const OPERATIONS = Object.values(Operation) as [Operation, ...Operation[]];
@@ -61,10 +67,12 @@ const R = Role;
 /**
  * The policy. Reviews belong to the office's reviewers alone: neither a
  * supervisor nor an administrator decides one (separation of duties; escalation
- * is the workbench's job). Auditors read everything and change nothing.
+ * is the workbench's job). Supervisors claim and decide the municipality's own
+ * tasks (objections), municipal inspectors theirs (inspections): a task is
+ * claimed only with its role (TASK_ROLE). Auditors read everything and change nothing.
  */
 export const ROLE_OPERATIONS: Record<Role, ReadonlySet<Operation>> = {
-  [R.applicant]: new Set([O.applicationSubmit, O.applicationRead, O.applicationCorrect, O.officeRead, O.licenseRead, O.licenseRenew, O.licenseCancel]),
+  [R.applicant]: new Set([O.applicationSubmit, O.applicationRead, O.applicationCorrect, O.officeRead, O.licenseRead, O.licenseRenew, O.licenseCancel, O.licenseObject]),
   [R.officeClerk]: new Set([
     O.applicationSubmit,
     O.applicationRead,
@@ -76,6 +84,7 @@ export const ROLE_OPERATIONS: Record<Role, ReadonlySet<Operation>> = {
     O.licenseRead,
     O.licenseRenew,
     O.licenseCancel,
+    O.licenseObject,
   ]),
   [R.healthSpecialist]: new Set([O.applicationRead, O.reviewHealth, O.officeRead, O.taskRead, O.taskClaim, O.commentRead, O.commentWrite, O.licenseRead]),
   [R.technicalInspector]: new Set([O.applicationRead, O.reviewTechnical, O.officeRead, O.taskRead, O.taskClaim, O.commentRead, O.commentWrite, O.licenseRead]),
@@ -96,6 +105,7 @@ export const ROLE_OPERATIONS: Record<Role, ReadonlySet<Operation>> = {
     O.licenseRead,
     O.licenseRenew,
     O.licenseCancel,
+    O.licenseObject,
   ]),
   [R.supervisor]: new Set([
     O.applicationRead,
@@ -107,7 +117,9 @@ export const ROLE_OPERATIONS: Record<Role, ReadonlySet<Operation>> = {
     O.apiKeyRead,
     O.auditRead,
     O.taskRead,
+    O.taskClaim,
     O.taskReassign,
+    O.objectionDecide,
     O.commentRead,
     O.commentWrite,
     O.notificationRead,
@@ -116,6 +128,7 @@ export const ROLE_OPERATIONS: Record<Role, ReadonlySet<Operation>> = {
     O.operationsRead,
     O.licenseRead,
   ]),
+  [R.municipalInspector]: new Set([O.applicationRead, O.officeRead, O.taskRead, O.taskClaim, O.inspectionRecord, O.licenseRead]),
   [R.administrator]: new Set([
     O.applicationRead,
     O.applicationReassign,
@@ -195,6 +208,8 @@ export const TASK_ROLE: Record<TaskKind, Role> = {
   health_review: Role.healthSpecialist,
   technical_review: Role.technicalInspector,
   applicant_correction: Role.applicant,
+  objection_review: Role.supervisor,
+  inspection: Role.municipalInspector,
 };
 
 export const OfficeStatus = {

@@ -3,7 +3,8 @@
 // the activities and the API alike.
 import type { ApplicationData, Deficiency, DocumentRef, Worker } from './application';
 import { addMonths } from './calendar';
-import type { Agency, LicenseKind, LicenseStatus } from './status';
+import type { Role } from './roles';
+import type { Agency, LicenseKind, LicenseStatus, TaskKind, ViolationSeverity } from './status';
 
 /** The durations of a license's life, per kind (`license_rules`, seeded from db/rules.json), in milliseconds. */
 export interface LicenseRules {
@@ -21,19 +22,67 @@ export interface LicenseRules {
   cancellationDeadlineMs: number;
   /** How often a waiting cancellation (or renewal) asks the agencies again. */
   agencyRecheckMs: number;
+  /** Public-health activities: the time between periodic inspections, by the activity's risk class (inspection_rules); absent, none. */
+  inspectionIntervalMs?: number;
 }
 
 /** What an agency reported against the license, as the license keeps it while suspended. */
 export interface Suspension {
+  /** The agency's report id, or the inspection task whose closure violation caused it. */
   reportId: string;
-  /** Who caused it: only a 'resolved' from the same agency lifts it. */
-  agency: Agency;
+  /** Who caused it: only a 'resolved' from the same agency lifts it; none, the municipality's inspection did. */
+  agency?: Agency;
   kind: 'violation' | 'closure';
   reason: string;
   since: string;
   objectionDueAt: string;
   /** The status the license goes back to when reinstated (the clock may have moved it on meanwhile). */
   before: LicenseStatus;
+  /** The holder's objection, once made: while it waits for a supervisor, the window's end does not revoke. */
+  objection?: Objection;
+}
+
+/** One violation an inspector recorded, as violation_codes has it, with their note. */
+export interface Finding {
+  code: string;
+  severity: ViolationSeverity;
+  textAr: string;
+  textEn: string;
+  /** A fix: the time to fix it before the re-inspection. */
+  fixWithinMs?: number;
+  note?: string;
+}
+
+/** When the license's next inspection comes due, periodic or the re-inspection of violations to fix. */
+export interface InspectionSchedule {
+  dueAt: string;
+  /** A re-inspection: the codes it checks were fixed. */
+  reinspects?: string[];
+}
+
+/** What the holder sent against a suspension, and the task that decides it. */
+export interface Objection {
+  by: string;
+  at: string;
+  grounds: string;
+  documents: DocumentRef[];
+  taskId: string;
+}
+
+/**
+ * A task the municipality works on a license (an objection's review): the
+ * inbox's row is its projection. Its SLA is the reviews' own (task_slas):
+ * reminded at `remindAt`, escalated at `dueAt`.
+ */
+export interface LicenseTask {
+  kind: TaskKind;
+  requiredRole: Role;
+  round: number;
+  dueAt: string;
+  remindAt: string;
+  holder?: string;
+  reminded?: boolean;
+  overdue?: boolean;
 }
 
 /** A renewal the holder asked for, while its checks run or it waits for their correction. */
@@ -99,6 +148,10 @@ export interface LicenseState {
   suspension?: Suspension;
   renewal?: RenewalInProgress;
   cancellation?: CancellationInProgress;
+  /** Public-health activities: the next inspection (an open inspection task is in `tasks`). */
+  inspection?: InspectionSchedule;
+  /** Open tasks by id (objectionTaskId, inspectionTaskId); absent until one opens. */
+  tasks?: Record<string, LicenseTask>;
   /** Agency reports already taken: the same report id twice is one report. */
   reportIds: string[];
   /** What a renewal re-checks: the documents and workers on record, merged with each renewal's. */

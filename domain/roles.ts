@@ -9,6 +9,8 @@ export const Role = {
   technicalInspector: 'technical_inspector',
   officeManager: 'office_manager',
   supervisor: 'supervisor',
+  /** Municipality staff, not an office's: the periodic inspection of licensed public-health shops. */
+  municipalInspector: 'municipal_inspector',
   administrator: 'administrator',
   auditor: 'auditor',
 } as const;

@@ -24,6 +24,8 @@ export interface ActivityRule {
   minAreaSqm: number;
   maxAreaSqm: number | null;
   termMonths: number | null;
+  /** Public-health activities: the risk class that sets how often its shops are inspected (inspection_rules); null, never inspected. */
+  riskClass: string | null;
 }
 
 /** What a document of one type must be: the files accepted, how big, whether it lapses, how long it is kept. */

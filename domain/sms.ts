@@ -99,6 +99,9 @@ export interface LicenseSmsContext {
   deficiencyCount?: number;
   dueDate?: string;
   reason?: string;
+  /** An inspection's violations, by code, and the day to fix them by. */
+  violations?: string;
+  fixBy?: string;
   /** Cancellation: what each agency says is outstanding, in Arabic and English. */
   outstanding?: { ar: string; en: string };
 }
@@ -139,6 +142,26 @@ const LICENSE_TEMPLATES: Partial<Record<LicenseEvent, (c: LicenseSmsContext) => 
   revoked: (c) => [
     `سُحبت رخصة "${c.tradeName}" رقم ${c.licenseNumber}: ${c.reason}.`,
     `License ${c.licenseNumber} ("${c.tradeName}") is revoked: ${c.reason}.`,
+  ],
+  objection_received: (c) => [
+    `استلمنا اعتراضكم على إيقاف رخصة "${c.tradeName}" رقم ${c.licenseNumber}، وسيبت فيه مشرف الأمانة. تبقى الرخصة موقوفة حتى القرار.`,
+    `We received your objection to the suspension of license ${c.licenseNumber} ("${c.tradeName}"); a municipality supervisor will decide it. The license stays suspended until then.`,
+  ],
+  objection_upheld: (c) => [
+    `رُفض اعتراضكم وأُيّد إيقاف رخصة "${c.tradeName}" رقم ${c.licenseNumber}، فسُحبت الرخصة: ${c.reason}.`,
+    `Your objection was not accepted: the suspension of license ${c.licenseNumber} ("${c.tradeName}") stands, and the license is revoked: ${c.reason}.`,
+  ],
+  objection_accepted: (c) => [
+    `قُبل اعتراضكم، وأُعيد العمل برخصة "${c.tradeName}" رقم ${c.licenseNumber}.`,
+    `Your objection was accepted: license ${c.licenseNumber} ("${c.tradeName}") is reinstated.`,
+  ],
+  inspection_passed: (c) => [
+    `اجتاز "${c.tradeName}" (الرخصة ${c.licenseNumber}) الرقابة الصحية الدورية دون مخالفات.`,
+    `"${c.tradeName}" (license ${c.licenseNumber}) passed its periodic health inspection with no violations.`,
+  ],
+  inspection_violations: (c) => [
+    `سُجلت على "${c.tradeName}" (الرخصة ${c.licenseNumber}) مخالفات في الرقابة الصحية: ${c.violations}.${c.fixBy ? ` يرجى تصحيحها قبل ${c.fixBy}، وستُعاد الزيارة.` : ''}`,
+    `The health inspection of "${c.tradeName}" (license ${c.licenseNumber}) recorded violations: ${c.violations}.${c.fixBy ? ` Please fix them by ${c.fixBy}; the shop will be inspected again.` : ''}`,
   ],
   cancellation_outstanding: (c) => [
     `لا يمكن إلغاء الرخصة ${c.licenseNumber} بعد: ${c.outstanding?.ar}. سيُعاد التحقق تلقائيًا حتى ${c.dueDate}.`,

@@ -164,9 +164,21 @@ export const TaskKind = {
   technicalReview: 'technical_review',
   /** The applicant's correction: supervisors see what waits on applicants. */
   correction: 'applicant_correction',
+  /** A holder's objection to their license's suspension, decided by a municipality supervisor. */
+  objectionReview: 'objection_review',
+  /** A periodic inspection of a public-health shop (or the re-inspection of violations to fix), by a municipal inspector. */
+  inspection: 'inspection',
 } as const;
 export type TaskKind = (typeof TaskKind)[keyof typeof TaskKind];
 export const TASK_KINDS = Object.values(TaskKind) as [TaskKind, ...TaskKind[]];
+
+/** How a supervisor decides an objection: the suspension upheld (the license is revoked), or the objection accepted (reinstated). */
+export const ObjectionDecision = {
+  upheld: 'upheld',
+  accepted: 'accepted',
+} as const;
+export type ObjectionDecision = (typeof ObjectionDecision)[keyof typeof ObjectionDecision];
+export const OBJECTION_DECISIONS = Object.values(ObjectionDecision) as [ObjectionDecision, ...ObjectionDecision[]];
 
 export const TaskStatus = {
   open: 'open',
@@ -185,6 +197,26 @@ export const TASK_KIND_FOR_REVIEW: Record<ReviewKind, TaskKind> = {
 /** A task's id: one per review kind and round, one per correction request (by the transition that asked). */
 export const reviewTaskId = (applicationId: string, kind: ReviewKind, round: number) => `${applicationId}:${kind}:${round}`;
 export const correctionTaskId = (applicationId: string, seq: number) => `${applicationId}:correction:${seq}`;
+/** A license's tasks: one per objection, by the license transition that received it. */
+export const objectionTaskId = (licenseNumber: string, seq: number) => `${licenseNumber}:objection:${seq}`;
+export const inspectionTaskId = (licenseNumber: string, seq: number) => `${licenseNumber}:inspection:${seq}`;
+
+/** How grave an inspection's violation is: noted; to fix within the code's days, then re-inspected; or closing the shop (suspended at once). */
+export const ViolationSeverity = {
+  note: 'note',
+  fix: 'fix',
+  closure: 'closure',
+} as const;
+export type ViolationSeverity = (typeof ViolationSeverity)[keyof typeof ViolationSeverity];
+export const VIOLATION_SEVERITIES = Object.values(ViolationSeverity) as [ViolationSeverity, ...ViolationSeverity[]];
+
+/** What the inspector found: nothing wrong, or violations from the table (violation_codes). */
+export const InspectionResult = {
+  pass: 'pass',
+  violations: 'violations',
+} as const;
+export type InspectionResult = (typeof InspectionResult)[keyof typeof InspectionResult];
+export const INSPECTION_RESULTS = Object.values(InspectionResult) as [InspectionResult, ...InspectionResult[]];
 
 export const DocumentType = {
   storefrontPhoto: 'storefront_photo',
@@ -288,6 +320,23 @@ export const LicenseEvent = {
   suspended: 'suspended',
   reinstated: 'reinstated',
   revoked: 'revoked',
+  /** The holder objected to the suspension: a supervisor's task opens; the objection window no longer runs. */
+  objectionReceived: 'objection_received',
+  /** The supervisor upheld the suspension: the license is revoked. */
+  objectionUpheld: 'objection_upheld',
+  /** The supervisor accepted the objection: the license is reinstated. */
+  objectionAccepted: 'objection_accepted',
+  /** A periodic inspection (or a re-inspection) came due: a municipal inspector's task opens. Unannounced: staff only. */
+  inspectionDue: 'inspection_due',
+  /** The inspector found nothing wrong: the next inspection is due after the activity's interval. */
+  inspectionPassed: 'inspection_passed',
+  /** Violations noted or to fix by a date (then a re-inspection); a closure is the `suspended` event itself. */
+  inspectionViolations: 'inspection_violations',
+  /** The municipality's own tasks on a license (an objection's review): claimed, released, reassigned, overdue. Staff see these; the holder does not. */
+  taskClaimed: 'task_claimed',
+  taskReleased: 'task_released',
+  taskReassigned: 'task_reassigned',
+  taskOverdue: 'task_overdue',
   /** An agency report already suspending the license, or a duplicate, or a 'resolved' for nothing it caused. */
   reportNoted: 'report_noted',
   cancellationRequested: 'cancellation_requested',
@@ -314,7 +363,21 @@ export const LICENSE_SMS_EVENTS: ReadonlySet<LicenseEvent> = new Set<LicenseEven
   LicenseEvent.suspended,
   LicenseEvent.reinstated,
   LicenseEvent.revoked,
+  LicenseEvent.objectionReceived,
+  LicenseEvent.objectionUpheld,
+  LicenseEvent.objectionAccepted,
+  LicenseEvent.inspectionPassed,
+  LicenseEvent.inspectionViolations,
   LicenseEvent.cancellationOutstanding,
   LicenseEvent.cancellationLapsed,
   LicenseEvent.cancelled,
+]);
+
+/** The license events only staff read on its timeline: the municipality's own work on it. */
+export const LICENSE_STAFF_EVENTS: ReadonlySet<LicenseEvent> = new Set<LicenseEvent>([
+  LicenseEvent.inspectionDue,
+  LicenseEvent.taskClaimed,
+  LicenseEvent.taskReleased,
+  LicenseEvent.taskReassigned,
+  LicenseEvent.taskOverdue,
 ]);

@@ -66,6 +66,7 @@ export const SEED_USERS: SeedUser[] = [
   { username: 'sara', name: 'Sara Al-Mubarak', roles: ['applicant'], nationalId: '1000000008' },
   ...staffUsers,
   { username: 'supervisor', name: 'Abdullah Al-Hussain (Amanah)', roles: ['supervisor'] },
+  { username: 'inspector.amanah', name: 'Saad Al-Qahtani (Amanah)', roles: ['municipal_inspector'] },
   { username: 'admin', name: 'Tarkhees Administrator', roles: ['administrator'] },
   { username: 'auditor', name: 'Nora Al-Khaldi (Internal Audit)', roles: ['auditor'] },
 ];

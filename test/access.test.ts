@@ -50,7 +50,7 @@ afterAll(async () => {
 });
 
 type Caller = Who | 'apiKey' | 'anonymous' | 'expired' | 'foreignIssuer' | 'revokedKey';
-const ROLES_CHECKED: Caller[] = ['applicant', 'clerk', 'health', 'inspector', 'manager', 'clerkB', 'managerB', 'supervisor', 'admin', 'auditor', 'apiKey'];
+const ROLES_CHECKED: Caller[] = ['applicant', 'clerk', 'health', 'inspector', 'manager', 'clerkB', 'managerB', 'supervisor', 'municipalInspector', 'admin', 'auditor', 'apiKey'];
 const NOBODY: Caller[] = ['anonymous', 'expired', 'foreignIssuer', 'revokedKey'];
 
 async function headersFor(who: Caller): Promise<Record<string, string>> {
@@ -197,8 +197,9 @@ const ROUTES: RouteCase[] = [
   { name: 'count tasks', method: 'GET', url: () => '/tasks/counts', expect: staff(200), otherwise: 403 },
   // No such task: whoever may look gets 404.
   { name: 'read a task', method: 'GET', url: () => `/tasks/${caseA}:technical:1`, expect: staff(404), otherwise: 403 },
-  { name: 'claim a task', method: 'POST', url: () => `/tasks/${caseA}:technical:1/claim`, expect: { health: 404, inspector: 404 }, otherwise: 403 },
-  { name: 'release a task', method: 'POST', url: () => `/tasks/${caseA}:technical:1/release`, expect: { health: 404, inspector: 404, supervisor: 404 }, otherwise: 403 },
+  // Supervisors claim the municipality's own tasks (objections); the task's role is checked once it is found.
+  { name: 'claim a task', method: 'POST', url: () => `/tasks/${caseA}:technical:1/claim`, expect: { health: 404, inspector: 404, supervisor: 404, municipalInspector: 404 }, otherwise: 403 },
+  { name: 'release a task', method: 'POST', url: () => `/tasks/${caseA}:technical:1/release`, expect: { health: 404, inspector: 404, supervisor: 404, municipalInspector: 404 }, otherwise: 403 },
   {
     name: 'reassign a task',
     method: 'POST',
@@ -212,7 +213,34 @@ const ROUTES: RouteCase[] = [
     method: 'POST',
     url: () => `/tasks/${caseA}:technical:1/decision`,
     body: () => ({ decision: 'approve' }),
-    expect: { health: 404, inspector: 404 },
+    // Supervisors decide objections: which decision the task takes is checked once it is found.
+    expect: { health: 404, inspector: 404, supervisor: 404 },
+    otherwise: 403,
+  },
+  {
+    name: 'object to a suspension',
+    method: 'POST',
+    url: () => '/licenses/AHS-2026-999999/objection',
+    body: () => ({ grounds: 'The report names workers who have contracts' }),
+    // The holder and their office's staff who file may; no such license.
+    expect: { applicant: 404, clerk: 404, manager: 404, clerkB: 404, managerB: 404 },
+    otherwise: 403,
+  },
+  {
+    name: "record an inspection's result",
+    method: 'POST',
+    url: () => '/tasks/AHS-2026-999999:inspection:2/inspection',
+    body: () => ({ result: 'pass' }),
+    // The municipal inspector alone; no such task.
+    expect: { municipalInspector: 404 },
+    otherwise: 403,
+  },
+  {
+    name: 'decide an objection task',
+    method: 'POST',
+    url: () => '/tasks/AHS-2026-999999:objection:3/decision',
+    body: () => ({ decision: 'upheld' }),
+    expect: { health: 404, inspector: 404, supervisor: 404 },
     otherwise: 403,
   },
   // Escalations are the supervisors' and managers' business; administrators find stuck cases elsewhere (#5).
@@ -238,7 +266,8 @@ const ROUTES: RouteCase[] = [
   { name: 'the offices report', method: 'GET', url: () => '/reports/offices?from=2025-01-01&to=2025-01-31', expect: municipality(200), otherwise: 403 },
   { name: 'read notifications', method: 'GET', url: () => '/notifications', expect: { manager: 200, managerB: 200, supervisor: 200 }, otherwise: 403 },
   { name: 'acknowledge a notification', method: 'POST', url: () => '/notifications/999999/acknowledge', expect: { manager: 404, managerB: 404, supervisor: 404 }, otherwise: 403 },
-  { name: 'propose a home visit', method: 'POST', url: () => `/tasks/${caseA}:technical:1/visit`, body: () => ({ slot: '2099-01-01T10:00:00Z' }), expect: { health: 404, inspector: 404 }, otherwise: 403 },
+  // A supervisor may reach it (they claim objections), but holds no technical review to propose a visit for.
+  { name: 'propose a home visit', method: 'POST', url: () => `/tasks/${caseA}:technical:1/visit`, body: () => ({ slot: '2099-01-01T10:00:00Z' }), expect: { health: 404, inspector: 404, supervisor: 404, municipalInspector: 404 }, otherwise: 403 },
   {
     name: 'confirm or move a home visit',
     method: 'POST',
@@ -252,7 +281,8 @@ const ROUTES: RouteCase[] = [
     name: "read a case's comments",
     method: 'GET',
     url: () => `/applications/${caseA}/comments`,
-    expect: { ...staff(200), clerkB: 404, managerB: 404 },
+    // The municipal inspector inspects licensed shops, and has no part in a case's discussion.
+    expect: { ...staff(200), clerkB: 404, managerB: 404, municipalInspector: 403 },
     otherwise: 403,
   },
   {

@@ -69,6 +69,60 @@ const scenarios: Record<string, (env: TestEnv) => Promise<Recorded>> = {
     await waitForLicense(env, l.number, 'revoked', (v) => v.status === 'revoked');
     return licenseWorkflowId(l.number);
   },
+  'license-objection-overdue-claimed-upheld': async (env) => {
+    // The objection's SLA in seconds (its own environment: the worker caches task_slas), so its reminder and escalation are in the history.
+    await env.db.db.execute(sql`update task_slas set working_days = ${3 / 86_400}, remind_at_share = 0.5 where kind = 'objection_review'`);
+    await secondsRules(env, { renewal_window: '8s', objection_window: '60s', agency_recheck: '1s' });
+    const l = await startLicense(env, { expiresInMs: 3_600_000 });
+    await report(env, l.number, { reportId: 'LBR-OBJ', kind: 'violation' });
+    await waitForLicense(env, l.number, 'suspended', (v) => v.status === 'suspended');
+    const objected = await call(env.api, 'applicant', 'POST', `/licenses/${l.number}/objection`, { grounds: 'The workers have had contracts since March' });
+    const taskId = objected.json().suspension.objection.taskId as string;
+    await waitFor('overdue', async () => (await timeline(env, l.number)).some((e) => e.event === 'task_overdue'), { timeoutMs: 20_000 });
+    await call(env.api, 'supervisor', 'POST', `/tasks/${taskId}/claim`);
+    await call(env.api, 'supervisor', 'POST', `/tasks/${taskId}/release`);
+    await call(env.api, 'supervisor', 'POST', `/tasks/${taskId}/reassign`, { assignee: env.users.supervisor.sub });
+    await call(env.api, 'supervisor', 'POST', `/tasks/${taskId}/decision`, { decision: 'upheld' });
+    await waitForLicense(env, l.number, 'revoked', (v) => v.status === 'revoked');
+    return licenseWorkflowId(l.number);
+  },
+  'license-objection-accepted-reinstated': async (env) => {
+    // A window long enough to object in (its own environment: the shared one's is 3 seconds).
+    await secondsRules(env, { renewal_window: '8s', objection_window: '60s', agency_recheck: '1s' });
+    const l = await startLicense(env, { expiresInMs: 3_600_000 });
+    await report(env, l.number, { reportId: 'LBR-OBJ-A', kind: 'closure' });
+    await waitForLicense(env, l.number, 'suspended', (v) => v.status === 'suspended');
+    const objected = await call(env.api, 'clerk', 'POST', `/licenses/${l.number}/objection`, { grounds: 'The shop reopened under a civil-defense permit' });
+    const taskId = objected.json().suspension.objection.taskId as string;
+    await call(env.api, 'supervisor', 'POST', `/tasks/${taskId}/claim`);
+    await call(env.api, 'supervisor', 'POST', `/tasks/${taskId}/decision`, { decision: 'accepted' });
+    await waitForLicense(env, l.number, 'reinstated', (v) => v.status === 'active');
+    // Its workflow lives on: cancelled at the holder's request, so the history closes.
+    await call(env.api, 'clerk', 'POST', `/licenses/${l.number}/cancellation`, {});
+    await waitForLicense(env, l.number, 'cancelled', (v) => v.status === 'cancelled');
+    return licenseWorkflowId(l.number);
+  },
+  'license-inspection-passed-fix-reinspected-closure-suspended': async (env) => {
+    // Intervals, the time to fix and the inspection's SLA in seconds (its own environment: the worker caches task_slas).
+    await env.db.db.execute(sql`update task_slas set working_days = ${60 / 86_400}, remind_at_share = 0.5 where kind = 'inspection'`);
+    await env.db.db.execute(sql`update inspection_rules set interval = '2s' where risk_class = 'high'`);
+    await env.db.db.execute(sql`update violation_codes set fix_within = '2s' where severity = 'fix'`);
+    await secondsRules(env, { renewal_window: '8s', objection_window: '3s', agency_recheck: '1s' });
+    const l = await startLicense(env, { expiresInMs: 3_600_000, data: { establishment: { ...healthApplication().establishment, crNumber: crNumber(1) } } });
+    const inspected = async (body: unknown) => {
+      const task = await waitFor('an inspection due', async () => {
+        const items = (await call(env.api, 'municipalInspector', 'GET', '/tasks?kind=inspection&status=open&limit=100')).json().items as { id: string; licenseNumber: string }[];
+        return items.find((t) => t.licenseNumber === l.number);
+      }, { timeoutMs: 20_000 });
+      await call(env.api, 'municipalInspector', 'POST', `/tasks/${task.id}/claim`);
+      await call(env.api, 'municipalInspector', 'POST', `/tasks/${task.id}/inspection`, body);
+    };
+    await inspected({ result: 'pass' });
+    await inspected({ result: 'violations', violations: [{ code: 'V-CERT-01' }] });
+    await inspected({ result: 'violations', violations: [{ code: 'V-PEST-01' }] });
+    await waitForLicense(env, l.number, 'revoked', (v) => v.status === 'revoked', 30_000);
+    return licenseWorkflowId(l.number);
+  },
   'issued-with-health-review': async (env) => {
     const id = await submitOk(env.api, healthApplication());
     await approveAll(env.api, id);
@@ -320,6 +374,9 @@ async function applyForAccreditation(env: TestEnv, round: string): Promise<strin
  */
 const OWN_ENVIRONMENT: Record<string, Parameters<typeof startTestEnv>[0]> = {
   'workbench-claims-reminder-overdue-issued': {},
+  'license-objection-overdue-claimed-upheld': {},
+  'license-objection-accepted-reinstated': {},
+  'license-inspection-passed-fix-reinspected-closure-suspended': {},
   'excluded-incomplete-after-correction-deadline': { timing: { correctionDeadlineMs: 3_000 } },
   'excluded-conditions-after-hold-deadline': { timing: { agencyHoldDeadlineMs: 3_000 } },
   'office-accreditation-lapsed': { officeAmendmentDeadline: '3s' },

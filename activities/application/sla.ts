@@ -15,7 +15,20 @@ export interface TaskSchedule {
 const KIND_NAMES: Record<string, [ar: string, en: string]> = {
   health_review: ['المراجعة الصحية', 'health review'],
   technical_review: ['المراجعة الفنية', 'technical review'],
+  objection_review: ['مراجعة الاعتراض', 'objection review'],
+  inspection: ['الرقابة الدورية', 'periodic inspection'],
 };
+
+type Note = { taskId: string; kind: TaskKind; what: 'reminder' | 'overdue'; dueAt: string };
+
+/** A reminder's or an escalation's words, about a task of `subject` (an application, a license). */
+function noteText(input: Note, subject: { ar: string; en: string }) {
+  const [ar, en] = KIND_NAMES[input.kind] ?? [input.kind, input.kind];
+  const due = riyadhDateTime(new Date(input.dueAt));
+  return input.what === 'reminder'
+    ? { ar: `تذكير: ${ar} ${subject.ar} مستحقة في ${due}.`, en: `Reminder: the ${en} of ${subject.en} is due ${due}.` }
+    : { ar: `تأخير: ${ar} ${subject.ar} تجاوزت موعدها (${due}) وصُعّدت.`, en: `Overdue: the ${en} of ${subject.en} passed its due time (${due}) and was escalated.` };
+}
 
 export function createSlaActivities(db: Db, workDays: ReadonlySet<number>, cacheMs: number) {
   let cache: { at: number; value: Promise<{ slas: Map<string, { days: number; share: number }>; cal: WorkCalendar }> } | undefined;
@@ -49,13 +62,8 @@ export function createSlaActivities(db: Db, workDays: ReadonlySet<number>, cache
     },
 
     /** Texts the case's office about one of its tasks; once per task and kind of note, whatever retries. */
-    async notifyOffice(input: { applicationId: string; taskId: string; kind: TaskKind; what: 'reminder' | 'overdue'; dueAt: string }): Promise<void> {
-      const [ar, en] = KIND_NAMES[input.kind] ?? [input.kind, input.kind];
-      const due = riyadhDateTime(new Date(input.dueAt));
-      const body =
-        input.what === 'reminder'
-          ? { ar: `تذكير: ${ar} للطلب ${input.applicationId} مستحقة في ${due}.`, en: `Reminder: the ${en} of application ${input.applicationId} is due ${due}.` }
-          : { ar: `تأخير: ${ar} للطلب ${input.applicationId} تجاوزت موعدها (${due}) وصُعّدت.`, en: `Overdue: the ${en} of application ${input.applicationId} passed its due time (${due}) and was escalated.` };
+    async notifyOffice(input: Note & { applicationId: string }): Promise<void> {
+      const body = noteText(input, { ar: `للطلب ${input.applicationId}`, en: `application ${input.applicationId}` });
       const key = `${input.taskId}:${input.what}`;
       // An escalation also goes to the municipality's supervisors and the office's manager, in one statement.
       const escalation =
@@ -76,6 +84,21 @@ export function createSlaActivities(db: Db, workDays: ReadonlySet<number>, cache
           where a.id = ${input.applicationId}
           on conflict (dedupe_key) do nothing)${escalation}
         select 1`);
+    },
+
+    /**
+     * The municipality's own tasks on a license: its supervisors are told, a
+     * reminder and an escalation alike, once each whatever retries (the
+     * license's case names the note, as a case's task's does).
+     */
+    async notifySupervisors(input: Note & { licenseNumber: string }): Promise<void> {
+      const body = noteText(input, { ar: `للرخصة ${input.licenseNumber}`, en: `license ${input.licenseNumber}` });
+      const key = `${input.taskId}:${input.what}:supervisor`;
+      await db.execute(sql`
+        insert into notifications (dedupe_key, audience, office_id, application_id, task_id, kind, message_ar, message_en)
+        select ${key}, 'supervisor', null, l.application_id, ${input.taskId}, ${input.what === 'reminder' ? 'task_reminder' : 'task_overdue'}, ${body.ar}, ${body.en}
+        from licenses l where l.number = ${input.licenseNumber}
+        on conflict (dedupe_key) do nothing`);
     },
   };
 }

@@ -3,7 +3,7 @@
 import type { LicenseRules } from '../../domain/license';
 import type { Agency, LicenseKind } from '../../domain/status';
 import type { Db } from '../../db/client';
-import { loadLicenseRules } from '../../db/rules';
+import { loadInspectionInterval, loadLicenseRules } from '../../db/rules';
 import type { ClearanceClient } from '../../integrations/agencies';
 import { createClearanceActivities } from './agencies';
 import { createLicenseTransitionActivities } from './transitions';
@@ -14,7 +14,10 @@ export function createLicenseLifecycleActivities(deps: { db: Db; clearances?: Re
   return {
     ...createLicenseTransitionActivities(deps.db),
     ...createClearanceActivities(deps),
-    /** Read fresh each run (one primary-key row): a test or an operator's edit applies at the next run. */
-    licenseRules: (kind: LicenseKind): Promise<LicenseRules> => loadLicenseRules(deps.db, kind),
+    /** Read fresh each run (a primary-key row, the activity's inspection interval): a test or an operator's edit applies at the next run. */
+    async licenseRules(kind: LicenseKind, isicCode: string): Promise<LicenseRules> {
+      const [rules, inspectionIntervalMs] = await Promise.all([loadLicenseRules(deps.db, kind), loadInspectionInterval(deps.db, isicCode)]);
+      return inspectionIntervalMs === undefined ? rules : { ...rules, inspectionIntervalMs };
+    },
   };
 }

@@ -6,6 +6,7 @@ import {
   CommentBody,
   CommentPage,
   CommentSchema,
+  InspectionBody,
   NotificationIdParam,
   NotificationPage,
   NotificationQuery,
@@ -83,10 +84,33 @@ const taskRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/tasks/:id/decision',
     {
-      config: { operation: [Operation.reviewHealth, Operation.reviewTechnical], target: 'task' },
-      schema: { summary: 'Decide a review task the caller holds', tags, security: BEARER, params: TaskIdParam, body: TaskDecisionBody, response: { 200: TaskSchema, ...CHANGE_ERRORS } },
+      config: { operation: [Operation.reviewHealth, Operation.reviewTechnical, Operation.objectionDecide], target: 'task' },
+      schema: {
+        summary: 'Decide a task the caller holds: a review (approve, reject, return) or an objection to a suspension (upheld, accepted)',
+        tags,
+        security: BEARER,
+        params: TaskIdParam,
+        body: TaskDecisionBody,
+        response: { 200: TaskSchema, ...CHANGE_ERRORS },
+      },
     },
     async (req) => app.inbox.decide(req.params.id, req.body, principalOf(req)),
+  );
+
+  app.post(
+    '/tasks/:id/inspection',
+    {
+      config: { operation: Operation.inspectionRecord, target: 'task' },
+      schema: {
+        summary: "Record an inspection task's result (the municipal inspector holding it): pass, or violations from the table",
+        tags,
+        security: BEARER,
+        params: TaskIdParam,
+        body: InspectionBody,
+        response: { 200: TaskSchema, ...CHANGE_ERRORS },
+      },
+    },
+    async (req) => app.inbox.recordInspection(req.params.id, req.body, principalOf(req)),
   );
 
   app.post(

@@ -1,7 +1,7 @@
 // Schemas of the reviewer workbench: the task inbox, its counts, claiming and
 // deciding, home-visit proposals, escalation notifications, and comments on a case.
 import { Type, type Static } from '@sinclair/typebox';
-import { LICENSE_KINDS, TASK_KINDS, TASK_STATUSES } from '../../domain/status';
+import { INSPECTION_RESULTS, LICENSE_KINDS, OBJECTION_DECISIONS, REVIEW_DECISIONS, TASK_KINDS, TASK_STATUSES } from '../../domain/status';
 import { ROLES } from '../../domain/access';
 import { OFFICE_ID_PATTERN } from '../../workflows/accreditation/contract';
 import { literals, Nullable } from '../schemas';
@@ -10,8 +10,9 @@ import { PageLimit, RowId } from '../validation';
 
 const IsoDateTime = Type.String({ format: 'date-time' });
 
-export const TASK_ID_PATTERN = '^TRK-[0-9]{8}-[0-9A-HJKMNP-TV-Z]{6}:(health|technical|correction):[0-9]{1,6}$';
-export const TaskIdParam = Type.Object({ id: Type.String({ pattern: TASK_ID_PATTERN, description: 'e.g. TRK-20261128-7KQ2MX:health:1' }) });
+/** A case's task (its application id, the kind, the round) or a license's (its number, the kind, the transition that opened it). */
+export const TASK_ID_PATTERN = '^(TRK-[0-9]{8}-[0-9A-HJKMNP-TV-Z]{6}:(health|technical|correction)|[A-Z]{2,6}-[0-9]{4}-[0-9]{6,}:(objection|inspection)):[0-9]{1,6}$';
+export const TaskIdParam = Type.Object({ id: Type.String({ pattern: TASK_ID_PATTERN, description: 'e.g. TRK-20261128-7KQ2MX:health:1, AHS-2026-000123:objection:4, AHS-2026-000123:inspection:2' }) });
 
 const TaskFilters = {
   kind: Type.Optional(literals(TASK_KINDS)),
@@ -42,7 +43,9 @@ export type TaskCountsQuery = Static<typeof TaskCountsQuery>;
 
 export const TaskSchema = Type.Object({
   id: Type.String(),
+  /** A license's task: the case that issued the license. */
   applicationId: Type.String(),
+  licenseNumber: Nullable(Type.String({ description: "A license's task (an objection): the license it is about" })),
   kind: literals(TASK_KINDS),
   requiredRole: literals(ROLES),
   officeId: Nullable(Type.String()),
@@ -84,8 +87,35 @@ export const ReassignTaskBody = Type.Object(
 );
 export type ReassignTaskBody = Static<typeof ReassignTaskBody>;
 
-export const TaskDecisionBody = Type.Object(DECISION_FIELDS, { additionalProperties: false });
+export const TaskDecisionBody = Type.Object(
+  {
+    ...DECISION_FIELDS,
+    decision: literals([...REVIEW_DECISIONS, ...OBJECTION_DECISIONS], 'A review: approve, reject or return. An objection: upheld (the suspension stands: revoked) or accepted (reinstated)'),
+  },
+  { additionalProperties: false },
+);
 export type TaskDecisionBody = Static<typeof TaskDecisionBody>;
+
+export const InspectionBody = Type.Object(
+  {
+    result: literals(INSPECTION_RESULTS, 'pass: nothing wrong; violations: the codes found (violation_codes)'),
+    violations: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            code: Type.String({ pattern: '^[A-Z][A-Z0-9-]{1,29}$', description: 'A code of violation_codes, e.g. V-CERT-01' }),
+            note: Type.Optional(Type.String({ minLength: 1, maxLength: 500, description: 'What the inspector saw' })),
+          },
+          { additionalProperties: false },
+        ),
+        { maxItems: 20 },
+      ),
+    ),
+    comment: Type.Optional(Type.String({ maxLength: 4000 })),
+  },
+  { additionalProperties: false },
+);
+export type InspectionBody = Static<typeof InspectionBody>;
 
 export const CommentBody = Type.Object({ body: Type.String({ minLength: 1, maxLength: 4000 }) }, { additionalProperties: false });
 export type CommentBody = Static<typeof CommentBody>;

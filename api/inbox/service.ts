@@ -5,17 +5,23 @@
 // judge of who holds what. The rules and access checks are here; the SQL is in
 // store.ts, the JSON views in views.ts.
 import type { Client } from '@temporalio/client';
-import { caseScope, isMunicipality, Role, type Principal } from '../../domain/access';
+import { can, caseScope, isMunicipality, Operation, Role, type Principal } from '../../domain/access';
+import { OBJECTION_DECISIONS, REVIEW_DECISIONS, type ObjectionDecision, type ReviewDecision } from '../../domain/status';
 import type { Db } from '../../db/client';
 import { answerVisitUpdate, claimTaskUpdate, proposeVisitUpdate, reassignTaskUpdate, releaseTaskUpdate, workflowIdFor, type TaskChange } from '../../workflows/application/contract';
+import { decideObjectionUpdate, licenseWorkflowId, recordInspectionUpdate } from '../../workflows/license/contract';
+import type { Finding } from '../../domain/license';
+import { durationMs } from '../../domain/duration';
 import { badRequest, conflict, forbidden, notFound } from '../errors';
 import type { ApplicationService } from '../applications/service';
-import { TASK_ID_PATTERN, type CommentBody, type NotificationQuery, type ReassignTaskBody, type TaskCountsQuery, type TaskDecisionBody, type TaskListQuery, type VisitAnswerBody } from './schemas';
+import { TASK_ID_PATTERN, type CommentBody, type InspectionBody, type NotificationQuery, type ReassignTaskBody, type TaskCountsQuery, type TaskDecisionBody, type TaskListQuery, type VisitAnswerBody } from './schemas';
 import { CursorPart, decodeCursor, encodeCursor } from '../cursor';
 import { InboxStore, type NotificationAudience, type TaskRow, type TaskSortKey } from './store';
 import { commentView, isActiveTask, notificationView, taskView } from './views';
 
 const isSupervisor = (p: Principal) => p.kind === 'user' && p.roles.includes(Role.supervisor);
+const isObjectionDecision = (d: string): d is ObjectionDecision => (OBJECTION_DECISIONS as readonly string[]).includes(d);
+const isReviewDecision = (d: string): d is ReviewDecision => (REVIEW_DECISIONS as readonly string[]).includes(d);
 
 const TASK_ID = new RegExp(TASK_ID_PATTERN);
 const BY_PRIORITY = [CursorPart.integer, CursorPart.instant, CursorPart.matching(TASK_ID)];
@@ -60,8 +66,8 @@ export class InboxService {
 
   /** The inbox badges in one pass over the caller's active tasks. */
   async counts(q: TaskCountsQuery, p: Principal) {
-    const { health, technical, correction, ...rest } = await this.store.activeTaskCounts({ ...q, scope: caseScope(p) }, p.id);
-    return { ...rest, byKind: { health_review: health, technical_review: technical, applicant_correction: correction } };
+    const { health, technical, correction, objection, inspection, ...rest } = await this.store.activeTaskCounts({ ...q, scope: caseScope(p) }, p.id);
+    return { ...rest, byKind: { health_review: health, technical_review: technical, applicant_correction: correction, objection_review: objection, inspection } };
   }
 
   async get(id: string, p: Principal) {
@@ -87,6 +93,11 @@ export class InboxService {
     return at ? taskView({ ...t, ...change(new Date(at)) }) : this.get(t.id, p);
   }
 
+  /** The workflow that holds the task: its license's for a license's task (an objection), its case's otherwise. */
+  private holderOf(t: TaskRow) {
+    return this.temporal.workflow.getHandle(t.licenseNumber ? licenseWorkflowId(t.licenseNumber) : workflowIdFor(t.applicationId));
+  }
+
   private afterHolder(t: TaskRow, p: Principal, { holder, at }: TaskChange) {
     return this.after(t, p, at, (when) => ({ assignee: holder ?? null, status: holder ? 'claimed' : 'open', claimedAt: holder ? when : null }));
   }
@@ -95,36 +106,34 @@ export class InboxService {
     const t = await this.task(id, p);
     if (!p.roles.includes(t.requiredRole)) throw forbidden(`task ${id} is worked by a ${t.requiredRole}`);
     this.requireOpen(t);
-    const result = await this.temporal.workflow.getHandle(workflowIdFor(t.applicationId)).executeUpdate(claimTaskUpdate, { args: [{ taskId: id, by: { id: p.id } }] });
+    const result = await this.holderOf(t).executeUpdate(claimTaskUpdate, { args: [{ taskId: id, by: { id: p.id } }] });
     return this.afterHolder(t, p, result);
   }
 
   async release(id: string, p: Principal) {
     const t = await this.task(id, p);
     this.requireOpen(t);
-    const result = await this.temporal.workflow
-      .getHandle(workflowIdFor(t.applicationId))
-      .executeUpdate(releaseTaskUpdate, { args: [{ taskId: id, by: { id: p.id, supervisor: isSupervisor(p) } }] });
+    const result = await this.holderOf(t).executeUpdate(releaseTaskUpdate, { args: [{ taskId: id, by: { id: p.id, supervisor: isSupervisor(p) } }] });
     return this.afterHolder(t, p, result);
   }
 
   async reassign(id: string, body: ReassignTaskBody, p: Principal) {
     const t = await this.task(id, p);
     this.requireOpen(t);
-    if (!(await this.store.isOfficeStaff(t.officeId, body.assignee, t.requiredRole))) {
+    // The municipality's own tasks (a license's) have no office, and its staff no roster here: the supervisor names them.
+    if (!t.licenseNumber && !(await this.store.isOfficeStaff(t.officeId, body.assignee, t.requiredRole))) {
       throw badRequest('body/assignee', `body/assignee: ${body.assignee} is not a ${t.requiredRole} of office ${t.officeId}`);
     }
-    const result = await this.temporal.workflow
-      .getHandle(workflowIdFor(t.applicationId))
-      .executeUpdate(reassignTaskUpdate, { args: [{ taskId: id, to: body.assignee, by: { id: p.id, supervisor: isSupervisor(p) }, reason: body.reason }] });
+    const result = await this.holderOf(t).executeUpdate(reassignTaskUpdate, { args: [{ taskId: id, to: body.assignee, by: { id: p.id, supervisor: isSupervisor(p) }, reason: body.reason }] });
     return this.afterHolder(t, p, result);
   }
 
   async decide(id: string, body: TaskDecisionBody, p: Principal) {
     const t = await this.task(id, p);
     if (t.kind === 'applicant_correction') throw conflict('a correction task is completed by the applicant’s correction', 'refused');
+    if (t.kind === 'inspection') throw conflict(`an inspection's result is recorded at /tasks/${id}/inspection`, 'refused');
     this.requireOpen(t);
-    const result = await this.applications.decideTask(t.applicationId, { ...body, kind: t.kind === 'health_review' ? 'health' : 'technical' }, p);
+    const result = t.kind === 'objection_review' ? await this.decideObjection(t, body, p) : await this.decideReview(t, body, p);
     return this.after(t, p, result.at, (when) => ({
       status: 'completed',
       decision: body.decision,
@@ -132,6 +141,41 @@ export class InboxService {
       comment: body.comment ?? null,
       decidedAt: when,
     }));
+  }
+
+  private decideReview(t: TaskRow, body: TaskDecisionBody, p: Principal) {
+    const { decision } = body;
+    if (!isReviewDecision(decision)) throw badRequest('body/decision', `body/decision: a review is decided approve, reject or return, not ${decision}`);
+    return this.applications.decideTask(t.applicationId, { ...body, decision, kind: t.kind === 'health_review' ? 'health' : 'technical' }, p);
+  }
+
+  /** An objection is the municipality's: upheld or accepted, with a comment at most, by the supervisor holding it. */
+  private decideObjection(t: TaskRow, body: TaskDecisionBody, p: Principal) {
+    const { decision, comment } = body;
+    if (!can(p, Operation.objectionDecide)) throw forbidden(`task ${t.id} is decided by a ${t.requiredRole}`);
+    if (!isObjectionDecision(decision)) throw badRequest('body/decision', `body/decision: an objection is upheld or accepted, not ${decision}`);
+    for (const field of ['reasons', 'deficiencies'] as const) {
+      if (body[field]?.length) throw badRequest(`body/${field}`, `body/${field}: an objection takes a decision and a comment, no ${field}`);
+    }
+    return this.holderOf(t).executeUpdate(decideObjectionUpdate, { args: [{ taskId: t.id, decision, comment, by: p.id }] });
+  }
+
+  /** The municipal inspector holding an inspection records what they found: violations by the table's codes. */
+  async recordInspection(id: string, body: InspectionBody, p: Principal) {
+    const t = await this.task(id, p);
+    if (t.kind !== 'inspection') throw conflict(`task ${id} is a ${t.kind}, not an inspection`, 'refused');
+    this.requireOpen(t);
+    const found = body.violations ?? [];
+    if (body.result === 'pass' && found.length) throw badRequest('body/violations', 'body/violations: a pass records no violations');
+    if (body.result === 'violations' && !found.length) throw badRequest('body/violations', 'body/violations: name at least one violation code');
+    const known = new Map((await this.store.violations(found.map((v) => v.code))).map((v) => [v.code, v]));
+    const findings = found.map(({ code, note }, i): Finding => {
+      const v = known.get(code);
+      if (!v) throw badRequest(`body/violations/${i}/code`, `body/violations/${i}/code: ${code} is not a violation code`);
+      return { code, severity: v.severity, textAr: v.textAr, textEn: v.textEn, ...(v.fixWithin ? { fixWithinMs: durationMs(v.fixWithin) } : {}), ...(note ? { note } : {}) };
+    });
+    const result = await this.holderOf(t).executeUpdate(recordInspectionUpdate, { args: [{ taskId: id, by: p.id, findings, comment: body.comment }] });
+    return this.after(t, p, result.at, (when) => ({ status: 'completed', decision: body.result, reasons: findings.map((f) => f.code), comment: body.comment ?? null, decidedAt: when }));
   }
 
   /** The inspector holding a home-visit case's technical review proposes a time. */

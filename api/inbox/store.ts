@@ -7,6 +7,7 @@ import type { CaseScope, Role } from '../../domain/access';
 import { TASK_KINDS } from '../../domain/status';
 import type { Db } from '../../db/client';
 import { caseComments, notifications, officeStaff, tasks } from '../../db/schema';
+import { loadViolations } from '../../db/rules';
 import type { TaskCountsQuery, TaskListQuery } from './schemas';
 
 export type TaskRow = typeof tasks.$inferSelect;
@@ -124,6 +125,8 @@ export class InboxStore {
         health: sql<number>`count(*) filter (where ${tasks.kind} = 'health_review')::int`,
         technical: sql<number>`count(*) filter (where ${tasks.kind} = 'technical_review')::int`,
         correction: sql<number>`count(*) filter (where ${tasks.kind} = 'applicant_correction')::int`,
+        objection: sql<number>`count(*) filter (where ${tasks.kind} = 'objection_review')::int`,
+        inspection: sql<number>`count(*) filter (where ${tasks.kind} = 'inspection')::int`,
       })
       .from(tasks)
       .where(and(...where));
@@ -139,6 +142,11 @@ export class InboxStore {
           ? await this.taskByIdInOffice.execute({ id, officeId: scope.officeId })
           : [];
     return row;
+  }
+
+  /** The violation codes named, as the table has them. */
+  violations(codes: string[]) {
+    return loadViolations(this.db, codes);
   }
 
   /** Whether the user is on the office's staff in this role (a task with no office has none). */

@@ -7,6 +7,7 @@ export function taskView(t: TaskRow) {
   return {
     id: t.id,
     applicationId: t.applicationId,
+    licenseNumber: t.licenseNumber,
     kind: t.kind,
     requiredRole: t.requiredRole,
     officeId: t.officeId,

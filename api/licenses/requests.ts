@@ -2,7 +2,7 @@
 // what the license answers. Apart from schemas.ts, which the applications'
 // schemas import: these import theirs.
 import { Type, type Static } from '@sinclair/typebox';
-import { AGENCIES, LICENSE_STATUSES } from '../../domain/status';
+import { AGENCIES, LICENSE_STATUSES, type Agency } from '../../domain/status';
 import { DeficiencySchema, WorkerSchema } from '../applications/schemas';
 import { DocumentEntrySchema } from '../documents/schemas';
 import { IsoDateTime, literals } from '../schemas';
@@ -21,6 +21,32 @@ export const CancellationBody = Type.Object(
   { additionalProperties: false },
 );
 export type CancellationBody = Static<typeof CancellationBody>;
+
+export const ObjectionBody = Type.Object(
+  {
+    grounds: Type.String({ minLength: 10, maxLength: 4000, description: 'Why the suspension should be lifted, in the holder’s words' }),
+    documents: Type.Optional(Type.Array(DocumentEntrySchema, { maxItems: 10, description: 'Evidence: uploads (documentId) the holder or their office made' })),
+  },
+  { additionalProperties: false },
+);
+export type ObjectionBody = Static<typeof ObjectionBody>;
+
+export const SuspensionSchema = Type.Object({
+  reportId: Type.String({ description: "The agency's report id, or the inspection task that found the closure" }),
+  agency: Type.Optional(literals(AGENCIES as [Agency, ...Agency[]], 'The agency that reported it; absent, the municipality’s inspection found a closure violation')),
+  kind: Type.String({ description: 'What was reported: violation or closure' }),
+  reason: Type.String(),
+  since: IsoDateTime,
+  objectionDueAt: IsoDateTime,
+  objection: Type.Optional(
+    Type.Object({
+      by: Type.String(),
+      at: IsoDateTime,
+      grounds: Type.String(),
+      taskId: Type.String({ description: "The supervisors' task in the inbox that decides it" }),
+    }),
+  ),
+});
 
 export const RenewalSchema = Type.Object({
   requestedBy: Type.String(),
@@ -53,5 +79,6 @@ export const LicenseRequestResult = Type.Object({
   status: literals(LICENSE_STATUSES),
   renewal: Type.Optional(RenewalSchema),
   cancellation: Type.Optional(CancellationSchema),
+  suspension: Type.Optional(SuspensionSchema),
   at: IsoDateTime,
 });

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Operation } from '../../domain/access';
 import { principalOf } from '../plugins/auth';
 import { BEARER, CHANGE_ERRORS, DENIED, ErrorSchema } from '../schemas';
-import { CancellationBody, LicenseRequestResult, RenewalBody } from './requests';
+import { CancellationBody, LicenseRequestResult, ObjectionBody, RenewalBody } from './requests';
 import { LicenseNumberParam, LicenseSchema, LicenseTimelineSchema } from './schemas';
 
 const licenses: FastifyPluginAsyncTypebox = async (app) => {
@@ -81,6 +81,22 @@ const licenses: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (req, reply) => reply.status(202).send(await app.licenses.cancel(req.params.number, req.body, principalOf(req))),
+  );
+
+  app.post(
+    '/licenses/:number/objection',
+    {
+      config: { operation: Operation.licenseObject, target: 'license' },
+      schema: {
+        summary: "Object to a license's suspension, within its window: a municipality supervisor decides it from the inbox",
+        tags: ['licenses'],
+        security: BEARER,
+        params: LicenseNumberParam,
+        body: ObjectionBody,
+        response: { 202: LicenseRequestResult, ...CHANGE_ERRORS },
+      },
+    },
+    async (req, reply) => reply.status(202).send(await app.licenses.object(req.params.number, req.body, principalOf(req))),
   );
 };
 

@@ -3,14 +3,16 @@
 // may see it; the holder's renewal and cancellation, sent to its workflow.
 import type { Client } from '@temporalio/client';
 import { asc, eq } from 'drizzle-orm';
-import { caseScope, type Principal } from '../../domain/access';
+import { caseScope, isMunicipality, type Principal } from '../../domain/access';
+import { LICENSE_STAFF_EVENTS, LicenseStatus } from '../../domain/status';
+import type { DocumentRef } from '../../domain/application';
 import type { Db } from '../../db/client';
 import { licenseEvents, licenses } from '../../db/schema';
-import { correctRenewalUpdate, licenseWorkflowId, requestCancellationUpdate, requestRenewalUpdate, type RenewalInput } from '../../workflows/license/contract';
+import { correctRenewalUpdate, licenseWorkflowId, objectUpdate, requestCancellationUpdate, requestRenewalUpdate, type RenewalInput } from '../../workflows/license/contract';
 import type { DocumentService } from '../documents/service';
 import { filingAuthority } from '../filing';
-import { notFound } from '../errors';
-import type { CancellationBody, RenewalBody } from './requests';
+import { conflict, notFound } from '../errors';
+import type { CancellationBody, ObjectionBody, RenewalBody } from './requests';
 
 type LicenseRow = typeof licenses.$inferSelect;
 
@@ -54,32 +56,57 @@ export class LicenseService {
   async timeline(number: string, p: Principal) {
     const row = await this.visible(number, p);
     const events = await this.db.select().from(licenseEvents).where(eq(licenseEvents.licenseNumber, number)).orderBy(asc(licenseEvents.seq));
+    // Who holds the municipality's tasks on it is the municipality's business.
+    const shown = isMunicipality(p) ? events : events.filter((e) => !LICENSE_STAFF_EVENTS.has(e.event));
     return {
       number,
       status: row.status,
       pending: row.pending ?? null,
-      events: events.map((e) => ({ seq: e.seq, event: e.event, status: e.status, actor: e.actor, details: e.details, at: e.at.toISOString() })),
+      events: shown.map((e) => ({ seq: e.seq, event: e.event, status: e.status, actor: e.actor, details: e.details, at: e.at.toISOString() })),
     };
   }
 
   /** A renewal, or its correction: the uploads it names must be the caller's own, as in a filing. */
   async renew(number: string, body: RenewalBody, p: Principal, correction = false) {
     const row = await this.visible(number, p);
-    const filed = body.documents?.length ? await this.documents!.forFiling(body.documents, filingAuthority(p), 'body/documents', row.applicationId) : undefined;
-    const input: RenewalInput = { by: p.id, ...(filed ? { documents: filed.documents } : {}), ...(body.workers ? { workers: body.workers } : {}) };
+    return this.withUploads(row, body.documents, p, (documents) =>
+      this.handle(number).executeUpdate(correction ? correctRenewalUpdate : requestRenewalUpdate, {
+        args: [{ by: p.id, ...(documents ? { documents } : {}), ...(body.workers ? { workers: body.workers } : {}) } satisfies RenewalInput],
+      }),
+    );
+  }
+
+  /** The holder's objection, within the suspension's window (the workflow judges; the row answers a closed license at once). */
+  async object(number: string, body: ObjectionBody, p: Principal) {
+    const row = await this.visible(number, p);
+    if (row.status !== LicenseStatus.suspended) throw conflict(`the license is ${row.status}, not suspended`, 'refused');
+    if (row.objectionDueAt && row.objectionDueAt.getTime() <= Date.now()) throw conflict(`the objection window closed at ${row.objectionDueAt.toISOString()}`, 'refused');
+    return this.withUploads(row, body.documents, p, (documents) => this.handle(number).executeUpdate(objectUpdate, { args: [{ by: p.id, grounds: body.grounds, documents }] }));
+  }
+
+  /**
+   * Sends a request that names uploads: they must be the caller's own, as in
+   * a filing, and are claimed by the license's case, released again if the
+   * license refuses the request.
+   */
+  private async withUploads<T extends object>(row: LicenseRow, entries: RenewalBody['documents'], p: Principal, send: (documents?: DocumentRef[]) => Promise<T>) {
+    const filed = entries?.length ? await this.documents!.forFiling(entries, filingAuthority(p), 'body/documents', row.applicationId) : undefined;
     const claimed = filed ? await this.documents!.claim(row.applicationId, filed.ids) : [];
     try {
-      const result = await this.temporal!.workflow.getHandle(licenseWorkflowId(number)).executeUpdate(correction ? correctRenewalUpdate : requestRenewalUpdate, { args: [input] });
-      return { number, ...result };
+      return { number: row.number, ...(await send(filed?.documents)) };
     } catch (err) {
       await this.documents!.release(row.applicationId, claimed);
       throw err;
     }
   }
 
+  private handle(number: string) {
+    return this.temporal!.workflow.getHandle(licenseWorkflowId(number));
+  }
+
   async cancel(number: string, body: CancellationBody, p: Principal) {
     await this.visible(number, p);
-    const result = await this.temporal!.workflow.getHandle(licenseWorkflowId(number)).executeUpdate(requestCancellationUpdate, { args: [{ by: p.id, reason: body.reason }] });
+    const result = await this.handle(number).executeUpdate(requestCancellationUpdate, { args: [{ by: p.id, reason: body.reason }] });
     return { number, ...result };
   }
 

@@ -7,6 +7,7 @@ import { badRequest, HttpError } from '../../api/errors';
 import { refusalOf } from '../refusal';
 import type { Config } from '../../config';
 import { can, Operation, type Principal } from '../../domain/access';
+import { OBJECTION_DECISIONS, REVIEW_DECISIONS } from '../../domain/status';
 import { caseActions } from '../applications/actions';
 import { casePage } from '../applications/view';
 import { CSRF_FIELD, signedIn, type ConsoleSession } from '../auth/plugin';
@@ -147,11 +148,14 @@ ${list(w, iq, p, page)}`;
     const view = await app.applications.get(task.applicationId, p);
     const active = task.status === 'open' || task.status === 'claimed';
     const mine = task.status === 'claimed' && task.assignee === p.id;
-    const review = task.kind !== 'applicant_correction';
+    // An inspection's findings are recorded through the API (POST /tasks/:id/inspection): no review form for it here.
+    const review = task.kind !== 'applicant_correction' && task.kind !== 'inspection';
+    const objection = task.kind === 'objection_review';
+    const decisions = objection ? OBJECTION_DECISIONS : REVIEW_DECISIONS;
     const action = (verb: string) => `/console/tasks/${encodeURIComponent(id)}/${verb}`;
     const body = html`${refusal ? html`<div class="error-summary" role="alert" tabindex="-1"><h2>${w.t('task.refused')}</h2><p>${refusal}</p></div>` : ''}
 <p class="caption">${w.t(`task.kind.${task.kind}`)} · ${w.t(`task.status.${task.status}`)}${task.assignee ? html` · ${task.assignee === p.id ? w.t('task.heldByYou') : html`${w.t('task.heldBy')} ${ltr(task.assignee)}`}` : ''}</p>
-${active && task.status === 'open' && can(p, Operation.taskClaim) ? html`<form method="post" action="${action('claim')}">${csrf(session)}<button type="submit">${w.t('task.claim')}</button></form>` : ''}
+${active && task.status === 'open' && can(p, Operation.taskClaim) && p.roles.includes(task.requiredRole) ? html`<form method="post" action="${action('claim')}">${csrf(session)}<button type="submit">${w.t('task.claim')}</button></form>` : ''}
 ${mine ? html`<form method="post" action="${action('release')}">${csrf(session)}<button type="submit" class="secondary">${w.t('task.release')}</button></form>` : ''}
 ${
   mine && task.kind === 'technical_review' && view.status === 'in_progress' && view.visit && view.visit.status !== 'confirmed'
@@ -163,11 +167,15 @@ ${csrf(session)}<div><button type="submit">${w.t('task.visit.propose')}</button>
 ${
   mine && review
     ? html`<form method="post" action="${action('decision')}" class="decision"><fieldset><legend>${w.t('task.decide')}</legend>
-${(['approve', 'reject', 'return'] as const).map((d) => html`<div><input type="radio" id="decision-${d}" name="decision" value="${d}"${d === 'approve' ? html` checked` : ''}><label class="inline" for="decision-${d}">${w.t(`task.decision.${d}`)}</label></div>`)}
+${decisions.map((d, i) => html`<div><input type="radio" id="decision-${d}" name="decision" value="${d}"${i === 0 ? html` checked` : ''}><label class="inline" for="decision-${d}">${w.t(`task.decision.${d}`)}</label></div>`)}
 </fieldset>
-<label for="reasons">${w.t('task.reasons')}</label><p class="hint" id="reasons-hint">${w.t('task.reasonsHint')}</p>
+${
+  objection
+    ? ''
+    : html`<label for="reasons">${w.t('task.reasons')}</label><p class="hint" id="reasons-hint">${w.t('task.reasonsHint')}</p>
 <input type="text" id="reasons" name="reasons" aria-describedby="reasons-hint" dir="ltr" maxlength="600">
-<label for="deficiencies">${w.t('task.deficiencies')}</label><textarea id="deficiencies" name="deficiencies" rows="3" maxlength="4000"></textarea>
+<label for="deficiencies">${w.t('task.deficiencies')}</label><textarea id="deficiencies" name="deficiencies" rows="3" maxlength="4000"></textarea>`
+}
 <label for="comment">${w.t('task.comment')}</label><textarea id="comment" name="comment" rows="2" maxlength="4000"></textarea>
 ${csrf(session)}<div><button type="submit">${w.t('task.submitDecision')}</button></div></form>`
     : ''
@@ -235,8 +243,9 @@ ${
     if (!slot) throw badRequest('body/slot', 'body/slot: a date and time for the visit');
     return app.inbox.proposeVisit(id, slot, p);
   });
-  change('decision', [Operation.reviewHealth, Operation.reviewTechnical], (id, f, p) => {
-    const decision = oneOf(f.decision, ['approve', 'reject', 'return'] as const, 'approve');
+  change('decision', [Operation.reviewHealth, Operation.reviewTechnical, Operation.objectionDecide], (id, f, p) => {
+    // The inbox service says which decisions the task's kind takes.
+    const decision = oneOf(f.decision, [...REVIEW_DECISIONS, ...OBJECTION_DECISIONS] as const, 'approve');
     const reasons = (f.reasons ?? '').split(',').map((r) => r.trim().toUpperCase()).filter(Boolean);
     // The API's schema for a reason code, asked here since the form is not JSON.
     const bad = reasons.find((r) => !REASON_CODE.test(r));

@@ -66,6 +66,7 @@ export type Who =
   | 'inspectorB'
   | 'managerB'
   | 'supervisor'
+  | 'municipalInspector'
   | 'admin'
   | 'auditor';
 
@@ -219,6 +220,7 @@ export async function startTestEnv(
     inspectorB: member(fileB, offices.b, 'technical_inspector'),
     managerB: member(fileB, offices.b, 'office_manager'),
     supervisor: { sub: 'supervisor-1', roles: ['supervisor'], name: 'Supervisor' },
+    municipalInspector: { sub: 'municipal-inspector-1', roles: ['municipal_inspector'], name: 'Municipal Inspector' },
     admin: { sub: 'admin-1', roles: ['administrator'], name: 'Administrator' },
     auditor: { sub: 'auditor-1', roles: ['auditor'], name: 'Auditor' },
   };

@@ -10,7 +10,7 @@ import type { ApplicationCase } from './case';
 import type { TaskActor, TaskChange } from './contract';
 
 /** An overdue task's priority: above anything set by hand (0–1). */
-const ESCALATED_PRIORITY = 2;
+export const ESCALATED_PRIORITY = 2;
 
 type Claim = { taskId: string; by: TaskActor };
 type Reassignment = { taskId: string; to: string; by: TaskActor; reason?: string };

@@ -9,6 +9,7 @@ import { AGENCIES, LicenseEvent, LicenseStatus, type Agency } from '../../domain
 import { agencyPatient, agencyQuick } from './activities';
 import type { CancellationInput } from './contract';
 import type { License } from './license';
+import { closeTasks } from './tasks';
 
 export function cancellationRefusal(l: License): string | undefined {
   const s = l.state;
@@ -60,7 +61,9 @@ async function cancel(l: License): Promise<void> {
   const s = l.state;
   const reason = s.cancellation?.reason;
   s.status = LicenseStatus.cancelled;
-  await l.record(LicenseEvent.cancelled, { actor: s.cancellation!.requestedBy, details: { reason: reason ?? 'holder_request', clearances: s.cancellation!.clearances } });
+  // Nothing left to inspect.
+  const close = closeTasks(l, () => true, 'cancelled');
+  await l.record(LicenseEvent.cancelled, { actor: s.cancellation!.requestedBy, details: { reason: reason ?? 'holder_request', clearances: s.cancellation!.clearances }, ...(close.length ? { tasks: { close } } : {}) });
   // Each agency keys the notice by license number: a retry, or a replay of this step, tells it once.
   await Promise.all(AGENCIES.map((a) => agencyPatient.notifyCancelled(a, s.crNumber, s.number)));
 }

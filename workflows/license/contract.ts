@@ -5,8 +5,9 @@
 // workflow sandbox.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { DocumentRef, Worker } from '../../domain/application';
-import type { LicenseState } from '../../domain/license';
-import type { Agency, LicenseStatus } from '../../domain/status';
+import type { Finding, LicenseState } from '../../domain/license';
+import type { Agency, LicenseStatus, ObjectionDecision } from '../../domain/status';
+import type { TaskActor } from '../application/contract';
 
 export type { LicenseState } from '../../domain/license';
 
@@ -51,10 +52,45 @@ export interface CancellationInput {
   reason?: string;
 }
 
+/** The holder's objection to a suspension: their grounds, and uploads by documentId. */
+export interface ObjectionInput {
+  by: string;
+  grounds: string;
+  documents?: DocumentRef[];
+}
+
+/** A supervisor's decision of an objection task they hold. */
+export interface ObjectionDecisionInput {
+  taskId: string;
+  decision: ObjectionDecision;
+  comment?: string;
+  by: string;
+}
+
+/** The municipal inspector's result of an inspection task they hold: no findings is a pass. */
+export interface InspectionInput {
+  taskId: string;
+  by: string;
+  findings: Finding[];
+  comment?: string;
+}
+
+/** Claiming or releasing one of the license's tasks, as a case's tasks are claimed. */
+export interface LicenseTaskInput {
+  taskId: string;
+  by: TaskActor;
+}
+
+export interface LicenseTaskReassignment extends LicenseTaskInput {
+  to: string;
+  reason?: string;
+}
+
 export interface LicenseUpdateResult {
   status: LicenseStatus;
   renewal?: LicenseState['renewal'];
   cancellation?: LicenseState['cancellation'];
+  suspension?: LicenseState['suspension'];
   /** When the request was written to the timeline. */
   at: string;
 }
@@ -66,3 +102,11 @@ export const requestRenewalUpdate = defineUpdate<LicenseUpdateResult, [RenewalIn
 export const correctRenewalUpdate = defineUpdate<LicenseUpdateResult, [RenewalInput]>('correctRenewal');
 /** The holder (or their office) asks to cancel: the agencies are asked for clearance. */
 export const requestCancellationUpdate = defineUpdate<LicenseUpdateResult, [CancellationInput]>('requestCancellation');
+/** The holder (or their office) objects to a suspension, within its window: a supervisor's task opens. */
+export const objectUpdate = defineUpdate<LicenseUpdateResult, [ObjectionInput]>('object');
+/** The supervisor holding the objection's task decides it: upheld (revoked) or accepted (reinstated). */
+export const decideObjectionUpdate = defineUpdate<LicenseUpdateResult, [ObjectionDecisionInput]>('decideObjection');
+/** The municipal inspector holding an inspection task records its result. */
+export const recordInspectionUpdate = defineUpdate<LicenseUpdateResult, [InspectionInput]>('recordInspection');
+/** The license's tasks in the inbox take the same claims as a case's, by the same Updates (api/inbox sends either). */
+export { claimTaskUpdate, reassignTaskUpdate, releaseTaskUpdate } from '../application/contract';

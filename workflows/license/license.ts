@@ -6,19 +6,41 @@ import { allHandlersFinished, ApplicationFailure, condition, workflowInfo } from
 import type { LicenseTransition } from '../../activities';
 import { FINAL_LICENSE_STATUSES, type LicenseRules, type LicenseState } from '../../domain/license';
 import type { LicenseEvent } from '../../domain/status';
+import type { TaskChange } from '../application/contract';
 import { db } from './activities';
-import type { AgencyReport, CancellationInput, LicenseUpdateResult, RenewalInput } from './contract';
+import { inspectionDueAt } from './inspection';
+import type {
+  AgencyReport,
+  CancellationInput,
+  InspectionInput,
+  LicenseTaskInput,
+  LicenseTaskReassignment,
+  LicenseUpdateResult,
+  ObjectionDecisionInput,
+  ObjectionInput,
+  RenewalInput,
+} from './contract';
+
+/** An Update waiting for the loop: answered once written, or refused if the license moved on meanwhile. */
+type Pending<K extends string, I, A = LicenseUpdateResult> = { kind: K; input: I; answer?: A; refused?: string };
 
 /** What reached the license from outside, waiting for the loop. */
 export type Request =
   | { kind: 'report'; report: AgencyReport }
-  | { kind: 'renewal' | 'correction'; input: RenewalInput; answer?: LicenseUpdateResult; refused?: string }
-  | { kind: 'cancellation'; input: CancellationInput; answer?: LicenseUpdateResult; refused?: string };
+  | Pending<'renewal' | 'correction', RenewalInput>
+  | Pending<'cancellation', CancellationInput>
+  | Pending<'objection', ObjectionInput>
+  | Pending<'objectionDecision', ObjectionDecisionInput>
+  | Pending<'inspection', InspectionInput>
+  | Pending<'claim' | 'release', LicenseTaskInput, TaskChange>
+  | Pending<'reassign', LicenseTaskReassignment, TaskChange>;
 
 /** A time the license acts on by itself. */
 export type Deadline =
   | { kind: 'windowOpens' | 'expiry' | 'graceEnds' | 'objectionEnds' | 'renewalLapses' | 'renewalRecheck' | 'cancellationRecheck' | 'cancellationLapses'; at: number }
-  | { kind: 'reminder'; at: number; offsetMs: number };
+  | { kind: 'reminder'; at: number; offsetMs: number }
+  | { kind: 'taskReminder' | 'taskOverdue'; at: number; taskId: string }
+  | { kind: 'inspectionDue'; at: number };
 
 /** Report ids kept to recognise a repeat: far more than an agency resends. */
 const REPORT_IDS_KEPT = 200;
@@ -46,12 +68,14 @@ export class License {
   }
 
   /** An Update's way in: queue it, and answer once the loop has written it. */
-  async submit(r: Extract<Request, { answer?: LicenseUpdateResult }>): Promise<LicenseUpdateResult> {
+  submit(r: Extract<Request, { answer?: LicenseUpdateResult }>): Promise<LicenseUpdateResult>;
+  submit(r: Extract<Request, { answer?: TaskChange }>): Promise<TaskChange>;
+  async submit(r: Extract<Request, { answer?: unknown }>): Promise<unknown> {
     this.inbox.push(r);
     await condition(() => r.answer !== undefined);
     // Accepted, then overtaken before the loop reached it (a suspension came first): refused after all.
     if (r.refused) throw ApplicationFailure.create({ message: r.refused, type: 'LicenseRequestRefused', nonRetryable: true });
-    return r.answer!;
+    return r.answer;
   }
 
   /** A signal's way in: the same report id twice is one report. */
@@ -66,7 +90,7 @@ export class License {
 
   answer(): LicenseUpdateResult {
     const s = this.state;
-    return { status: s.status, renewal: s.renewal, cancellation: s.cancellation, at: new Date().toISOString() };
+    return { status: s.status, renewal: s.renewal, cancellation: s.cancellation, suspension: s.suspension, at: new Date().toISOString() };
   }
 
   /** The next request, or the next deadline once it is due; waits for whichever comes first. */
@@ -74,7 +98,7 @@ export class License {
     for (;;) {
       const request = this.inbox.shift();
       if (request) return request;
-      const due = nextDeadline(this.state, this.rules!);
+      const due = nextDeadline(this);
       if (due && due.at <= Date.now()) return due;
       if (workflowInfo().continueAsNewSuggested) return 'continueAsNew';
       await condition(() => this.inbox.length > 0 || workflowInfo().continueAsNewSuggested, due ? due.at - Date.now() : undefined);
@@ -82,7 +106,7 @@ export class License {
   }
 
   /** Writes the license as it is now: timeline row, licenses row, SMS (recordLicenseTransition). */
-  async record(event: LicenseEvent, extra: { actor?: string; details?: Record<string, unknown> } = {}): Promise<string> {
+  async record(event: LicenseEvent, extra: { actor?: string; details?: Record<string, unknown>; tasks?: LicenseTransition['tasks'] } = {}): Promise<string> {
     const { data: _data, reportIds: _ids, ...rest } = this.state;
     const t: LicenseTransition = {
       seq: ++this.state.seq,
@@ -110,7 +134,9 @@ export class License {
 }
 
 /** The earliest thing the clock will do to the license, given its state. */
-export function nextDeadline(s: LicenseState, rules: LicenseRules): Deadline | undefined {
+export function nextDeadline(l: License): Deadline | undefined {
+  const s = l.state;
+  const rules = l.rules!;
   const expiresAt = Date.parse(s.expiresAt);
   const candidates: Deadline[] = [];
   if (s.status === 'active') candidates.push({ kind: 'windowOpens', at: expiresAt - rules.renewalWindowMs });
@@ -122,12 +148,19 @@ export function nextDeadline(s: LicenseState, rules: LicenseRules): Deadline | u
   }
   // A renewal asked for within the grace period may finish: its own deadline governs it.
   if (s.status === 'expired' && !s.renewal) candidates.push({ kind: 'graceEnds', at: expiresAt + rules.gracePeriodMs });
-  if (s.status === 'suspended' && s.suspension) candidates.push({ kind: 'objectionEnds', at: Date.parse(s.suspension.objectionDueAt) });
+  // An objection made in time waits for its supervisor, however long the window was.
+  if (s.status === 'suspended' && s.suspension && !s.suspension.objection) candidates.push({ kind: 'objectionEnds', at: Date.parse(s.suspension.objectionDueAt) });
+  for (const [taskId, t] of Object.entries(s.tasks ?? {})) {
+    if (!t.reminded) candidates.push({ kind: 'taskReminder', at: Date.parse(t.remindAt), taskId });
+    else if (!t.overdue) candidates.push({ kind: 'taskOverdue', at: Date.parse(t.dueAt), taskId });
+  }
   if (s.renewal?.correctionDueAt) candidates.push({ kind: 'renewalLapses', at: Date.parse(s.renewal.correctionDueAt) });
   if (s.renewal?.recheckAt) candidates.push({ kind: 'renewalRecheck', at: Date.parse(s.renewal.recheckAt) });
   if (s.cancellation) {
     if (s.cancellation.recheckAt) candidates.push({ kind: 'cancellationRecheck', at: Date.parse(s.cancellation.recheckAt) });
     candidates.push({ kind: 'cancellationLapses', at: Date.parse(s.cancellation.dueAt) });
   }
+  const inspection = inspectionDueAt(l);
+  if (inspection !== undefined) candidates.push({ kind: 'inspectionDue', at: inspection });
   return candidates.reduce<Deadline | undefined>((a, b) => (!a || b.at < a.at ? b : a), undefined);
 }

@@ -4,11 +4,15 @@
 //                │                                   └─(expiry)─► expired ─(renewed within grace: late)
 //                │                                                    └─(grace ends)─► expired for good
 //                ├─ holder asks to cancel ─► agencies' clearance ─► cancelled   (outstanding: rechecked until the deadline)
-//                └─ agency reports a cause ─► suspended ─(window ends)─► revoked
+//                ├─ health activities: inspection due ─► inspector's task ─► passed / violations (fix by: re-inspection) / closure ─► suspended
+//                └─ agency reports a cause ─► suspended ─(window ends, no objection)─► revoked
+//                                                  ├─ holder objects ─► supervisor's task ─(upheld)─► revoked
+//                                                  │                                      └─(accepted)─► reinstated
 //                                                  └─(the same agency reports it resolved)─► reinstated
 //
 // Orchestration only: every read and write is an activity. Handlers queue what
-// arrives (an agency's report, the holder's requests); the loop below takes
+// arrives (an agency's report, the holder's requests, the inbox's claims and
+// decisions); the loop below takes
 // each in turn, or the next deadline when it comes, and hands it to the stage
 // that serves it. Each renewal starts a new run (continue-as-new), as does a
 // history the server finds long, carrying the state.
@@ -18,16 +22,25 @@ import { db } from './activities';
 import { cancellationRefusal, checkClearances, lapseCancellation, requestCancellation } from './cancellation';
 import {
   agencyReportSignal,
+  claimTaskUpdate,
   correctRenewalUpdate,
+  decideObjectionUpdate,
   getLicenseStateQuery,
+  objectUpdate,
+  recordInspectionUpdate,
+  reassignTaskUpdate,
+  releaseTaskUpdate,
   requestCancellationUpdate,
   requestRenewalUpdate,
   type LicenseState,
   type LicenseWorkflowInput,
 } from './contract';
 import { License, type Deadline, type Request } from './license';
+import { inspectionRefusal, openInspection, recordInspection, scheduleInspections } from './inspection';
+import { decideObjection, objectionDecisionRefusal, objectionRefusal, receiveObjection } from './objection';
 import { checkRenewal, correctionRefusal, lapseRenewal, receiveCorrection, renewalRefusal, requestRenewal } from './renewal';
 import { revoke, takeReport } from './suspension';
+import { changeHolder, escalateTask, remindTask, taskChangeRefusal } from './tasks';
 import { endGrace, expire, openRenewalWindow, remind } from './term';
 
 const refuse = (why: string | undefined) => {
@@ -42,9 +55,16 @@ export async function licenseLifecycle(input: LicenseWorkflowInput): Promise<Lic
   setHandler(requestRenewalUpdate, (x) => l.submit({ kind: 'renewal', input: x }), { validator: (_x) => refuse(renewalRefusal(l)) });
   setHandler(correctRenewalUpdate, (x) => l.submit({ kind: 'correction', input: x }), { validator: (_x) => refuse(correctionRefusal(l)) });
   setHandler(requestCancellationUpdate, (x) => l.submit({ kind: 'cancellation', input: x }), { validator: (_x) => refuse(cancellationRefusal(l)) });
+  setHandler(objectUpdate, (x) => l.submit({ kind: 'objection', input: x }), { validator: (_x) => refuse(objectionRefusal(l)) });
+  setHandler(decideObjectionUpdate, (x) => l.submit({ kind: 'objectionDecision', input: x }), { validator: (x) => refuse(objectionDecisionRefusal(l, x)) });
+  setHandler(recordInspectionUpdate, (x) => l.submit({ kind: 'inspection', input: x }), { validator: (x) => refuse(inspectionRefusal(l, x)) });
+  setHandler(claimTaskUpdate, (x) => l.submit({ kind: 'claim', input: x }), { validator: (x) => refuse(taskChangeRefusal(l, 'claim', x)) });
+  setHandler(releaseTaskUpdate, (x) => l.submit({ kind: 'release', input: x }), { validator: (x) => refuse(taskChangeRefusal(l, 'release', x)) });
+  setHandler(reassignTaskUpdate, (x) => l.submit({ kind: 'reassign', input: x }), { validator: (x) => refuse(taskChangeRefusal(l, 'reassign', x)) });
 
   // Read at each run's start: an edit to license_rules reaches a license at its next renewal (or history roll-over).
-  l.rules = await db.licenseRules(l.state.licenseKind);
+  l.rules = await db.licenseRules(l.state.licenseKind, l.state.isicCode);
+  scheduleInspections(l);
   if (input.origin) await l.record(input.origin === 'imported' ? LicenseEvent.imported : LicenseEvent.issued);
 
   while (!l.final) {
@@ -79,6 +99,24 @@ async function take(l: License, r: Request): Promise<void> {
       await requestCancellation(l, r.input);
       r.answer = l.answer();
       return checkClearances(l);
+    case 'objection':
+      r.refused = objectionRefusal(l);
+      if (!r.refused) await receiveObjection(l, r.input);
+      return void (r.answer = l.answer());
+    case 'objectionDecision':
+      r.refused = objectionDecisionRefusal(l, r.input);
+      if (!r.refused) await decideObjection(l, r.input);
+      return void (r.answer = l.answer());
+    case 'inspection':
+      r.refused = inspectionRefusal(l, r.input);
+      if (!r.refused) await recordInspection(l, r.input);
+      return void (r.answer = l.answer());
+    case 'claim':
+    case 'release':
+    case 'reassign':
+      r.refused = taskChangeRefusal(l, r.kind, r.input);
+      r.answer = r.refused ? { id: r.input.taskId, kind: 'objection_review' } : await changeHolder(l, r.kind, r.input);
+      return;
   }
 }
 
@@ -102,5 +140,11 @@ async function onDeadline(l: License, d: Deadline): Promise<void> {
       return checkClearances(l);
     case 'cancellationLapses':
       return lapseCancellation(l);
+    case 'inspectionDue':
+      return openInspection(l);
+    case 'taskReminder':
+      return remindTask(l, d.taskId);
+    case 'taskOverdue':
+      return escalateTask(l, d.taskId);
   }
 }
