@@ -9,7 +9,7 @@ import { licenseEvents, licenses } from '../../db/schema';
 import { correctRenewalUpdate, licenseWorkflowId, requestCancellationUpdate, requestRenewalUpdate, type RenewalInput } from '../../workflows/license/contract';
 import type { DocumentService } from '../documents/service';
 import { filingAuthority } from '../filing';
-import { notFound } from '../errors';
+import { HttpError, notFound } from '../errors';
 import type { CancellationBody, RenewalBody } from './requests';
 
 type LicenseRow = typeof licenses.$inferSelect;
@@ -65,14 +65,18 @@ export class LicenseService {
   /** A renewal, or its correction: the uploads it names must be the caller's own, as in a filing. */
   async renew(number: string, body: RenewalBody, p: Principal, correction = false) {
     const row = await this.visible(number, p);
-    const filed = body.documents?.length ? await this.documents!.forFiling(body.documents, filingAuthority(p), 'body/documents', row.applicationId) : undefined;
+    // Uploads are claimed by a case; a license imported from before Tarkhees has none to claim them yet (Known gaps).
+    if (row.applicationId === null && body.documents?.length) {
+      throw new HttpError(409, 'imported_license_documents', 'body/documents: a license imported from before Tarkhees cannot take uploads with its renewal yet', 'body/documents');
+    }
+    const filed = body.documents?.length ? await this.documents!.forFiling(body.documents, filingAuthority(p), 'body/documents', row.applicationId!) : undefined;
     const input: RenewalInput = { by: p.id, ...(filed ? { documents: filed.documents } : {}), ...(body.workers ? { workers: body.workers } : {}) };
-    const claimed = filed ? await this.documents!.claim(row.applicationId, filed.ids) : [];
+    const claimed = filed ? await this.documents!.claim(row.applicationId!, filed.ids) : [];
     try {
       const result = await this.temporal!.workflow.getHandle(licenseWorkflowId(number)).executeUpdate(correction ? correctRenewalUpdate : requestRenewalUpdate, { args: [input] });
       return { number, ...result };
     } catch (err) {
-      await this.documents!.release(row.applicationId, claimed);
+      await this.documents!.release(row.applicationId!, claimed);
       throw err;
     }
   }
