@@ -51,6 +51,8 @@ export const Operation = {
   licenseRead: 'license.read',
   licenseRenew: 'license.renew',
   licenseCancel: 'license.cancel',
+  /** Bringing in licenses issued before Tarkhees, and following an import's progress. */
+  licenseImport: 'license.import',
 } as const;
 export type Operation = (typeof Operation)[keyof typeof Operation];
 export const OPERATIONS = Object.values(Operation) as [Operation, ...Operation[]];
@@ -133,6 +135,7 @@ export const ROLE_OPERATIONS: Record<Role, ReadonlySet<Operation>> = {
     O.operationsRead,
     O.operationsRepair,
     O.licenseRead,
+    O.licenseImport,
   ]),
   [R.auditor]: new Set([O.applicationRead, O.officeRead, O.apiKeyRead, O.auditRead, O.taskRead, O.commentRead, O.reportRead, O.licenseRead]),
 };
