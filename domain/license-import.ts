@@ -4,6 +4,7 @@
 // Pure: the API, the command and the import's activities share it.
 import { isIsoDate } from './calendar';
 import { isValidSaudiId, normalizeSaudiMobile } from './identifiers';
+import { OFFICE_ID_PATTERN } from './office';
 import { endOfRiyadhDay, type LicenseRules, type LicenseState } from './license';
 import { AGENCIES, LICENSE_KINDS, LicenseStatus, type Agency, type LicenseKind } from './status';
 
@@ -36,7 +37,7 @@ type ImportStatus = (typeof IMPORT_STATUSES)[number];
 export const LICENSE_NUMBER_PATTERN = /^[A-Z]{2,6}-[0-9]{4}-[0-9]{6,}$/;
 const CR_PATTERN = /^[0-9]{10}$/;
 const ISIC_PATTERN = /^[0-9]{6}$/;
-const OFFICE_PATTERN = /^OFF-[0-9]{6}$/;
+const OFFICE_PATTERN = new RegExp(OFFICE_ID_PATTERN);
 
 /** One license as the import keeps it (license_import_rows.data). */
 export interface ImportedLicense {
@@ -137,7 +138,7 @@ export function validateImport(text: string, opts: { today: string; offices: Rea
     if (v.holder_name && (v.holder_name.length < 2 || v.holder_name.length > 200)) bad('holder_name', '2 to 200 characters');
     const mobile = v.holder_mobile ? normalizeSaudiMobile(v.holder_mobile) : undefined;
     if (v.holder_mobile && !mobile) bad('holder_mobile', 'a Saudi mobile number (05XXXXXXXX or +9665XXXXXXXX)');
-    if (v.office_id && !OFFICE_PATTERN.test(v.office_id)) bad('office_id', 'an office id, OFF-NNNNNN');
+    if (v.office_id && !OFFICE_PATTERN.test(v.office_id)) bad('office_id', 'an office id, e.g. OFF-000001');
     else if (v.office_id && !opts.offices.has(v.office_id)) bad('office_id', `no office ${v.office_id}`);
     if (v.district && (v.district.length < 2 || v.district.length > 100)) bad('district', '2 to 100 characters');
     for (const c of ['issued_on', 'expires_on'] as const) if (v[c] && !isIsoDate(v[c])) bad(c, 'a date, YYYY-MM-DD');
@@ -146,7 +147,8 @@ export function validateImport(text: string, opts: { today: string; offices: Rea
     const status = v.status as ImportStatus;
     if (v.status && !(IMPORT_STATUSES as readonly string[]).includes(v.status)) bad('status', `must be one of ${IMPORT_STATUSES.join(', ')}`);
     else if (status === LicenseStatus.expired && isIsoDate(v.expires_on) && v.expires_on >= opts.today) bad('status', `expired, but expires_on ${v.expires_on} has not passed`);
-    if (v.status && status !== LicenseStatus.active && status !== LicenseStatus.expired && !v.status_reason) bad('status_reason', `required for a ${v.status} license`);
+    const known = (IMPORT_STATUSES as readonly string[]).includes(status);
+    if (known && status !== LicenseStatus.active && status !== LicenseStatus.expired && !v.status_reason) bad('status_reason', `required for a ${v.status} license`);
     if (v.status_reason.length > 500) bad('status_reason', 'at most 500 characters');
     if (status === LicenseStatus.suspended && !(AGENCIES as readonly string[]).includes(v.suspended_by)) {
       bad('suspended_by', `required for a suspended license: ${AGENCIES.join(' or ')} (only its 'resolved' report lifts the suspension)`);
