@@ -15,6 +15,7 @@ import type { LicenseKind } from '../../domain/status';
 import { rowsOf, type Db } from '../../db/client';
 import { loadLicenseRules } from '../../db/rules';
 import { LICENSE_IMPORT_WORKFLOW_TYPE, licenseImportWorkflowId, type LicenseImportInput } from '../../workflows/license-import/contract';
+import { pool } from '../../scripts/bots';
 import { startLicenseWorkflow } from './start';
 
 /** Rows a staging statement carries as one JSON parameter: about 0.5 MB, well under what a statement should hold. */
@@ -78,15 +79,6 @@ export async function startImportWorkflow(client: Client, taskQueue: string, id:
   });
 }
 
-/** Runs `work` over `items`, at most `limit` at a time. */
-async function pooled<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const lane = async () => {
-    for (let i = next++; i < items.length; i = next++) await work(items[i]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
-}
-
 type PageRow = { row: number; license_number: string; data: ImportedLicense; outcome: string | null; started_at: Date | null };
 
 export function createLicenseImportActivities(deps: { db: Db; now: () => Date }) {
@@ -126,7 +118,8 @@ export function createLicenseImportActivities(deps: { db: Db; now: () => Date })
       const rules = new Map<LicenseKind, Promise<LicenseRules>>();
       const rulesOf = (kind: LicenseKind) => rules.get(kind) ?? rules.set(kind, loadLicenseRules(deps.db, kind)).get(kind)!;
       const unstarted = page.filter((r) => r.started_at === null);
-      await pooled(unstarted, LICENSE_START_CONCURRENCY, async (r) => {
+      await pool(unstarted.length, LICENSE_START_CONCURRENCY, async (i) => {
+        const r = unstarted[i]!;
         const state = importedState(r.data, await rulesOf(r.data.licenseKind), deps.now());
         await startLicenseWorkflow(ctx.client, ctx.info.taskQueue, state, 'imported');
       });
