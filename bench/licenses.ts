@@ -81,6 +81,8 @@ async function main(): Promise<void> {
     console.log(`bare starts     ${N} in ${bareS.toFixed(1)} s: ${(N / bareS).toFixed(0)} /s (load ${load()})`);
     bareWorker.shutdown();
     await bareRun;
+    const before = { temporal: rssMiB(tempPid), self: rssMiB(process.pid) };
+    console.log(`memory, before  Temporal server ${before.temporal.toFixed(0)} MiB RSS, this process ${before.self.toFixed(0)} MiB RSS (the bare worker stopped)`);
 
     // 2. The import, in two files: the live licenses, then those whose window opens at T0.
     const num = numbers();
@@ -123,6 +125,7 @@ async function main(): Promise<void> {
     await sleep(5_000);
     const mem = { temporal: rssMiB(tempPid), self: rssMiB(process.pid), heap: process.memoryUsage().heapUsed / 2 ** 20 };
     console.log(`memory, ${N} live  Temporal server ${mem.temporal.toFixed(0)} MiB RSS; this process (worker, API, bench) ${mem.self.toFixed(0)} MiB RSS, ${mem.heap.toFixed(0)} MiB heap — target ≤ ${TARGET_RSS_MIB}: ${mem.self <= TARGET_RSS_MIB ? 'met' : 'missed'}`);
+    console.log(`                what the live licenses added: Temporal +${(mem.temporal - before.temporal).toFixed(0)} MiB, this process +${(mem.self - before.self).toFixed(0)} MiB`);
     const sample = Array.from({ length: HISTORY_SAMPLE }, (_, i) => num(Math.floor((i * (N - OPENING)) / HISTORY_SAMPLE)));
     const histories = await Promise.all(sample.map(async (n) => (await s.client.workflow.getHandle(licenseWorkflowId(n)).describe()).raw.workflowExecutionInfo!));
     const bytes = histories.reduce((a, h) => a + Number(h.historySizeBytes ?? 0), 0) / histories.length;
