@@ -8,7 +8,6 @@
 // until every window's message is in the SMS outbox, and the API's read p99
 // (GET /licenses/:number) during it against the same reads while idle.
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -19,7 +18,7 @@ import { LICENSE_START_CONCURRENCY } from '../activities/license/imports';
 import { rowsOf } from '../db/client';
 import { endOfRiyadhDay } from '../domain/license';
 import { licenseWorkflowId } from '../workflows/license/contract';
-import { pool, sleep } from '../scripts/bots';
+import { memoryMiB, pool, sleep } from '../scripts/bots';
 import { waitFor } from '../scripts/wait';
 import { csvOf, csvRow, dayFromToday, numbers } from '../test/support/license-import';
 import { bearer, get, pct, startBenchSystem } from './backlog';
@@ -44,14 +43,7 @@ const HISTORY_SAMPLE = 50;
 const TARGET_RSS_MIB = 500;
 const TARGET_OUTBOX_S = 300;
 
-const rssMiB = (pid: number | undefined) => {
-  try {
-    const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
-    return kb ? Number(kb) / 1024 : NaN;
-  } catch {
-    return NaN;
-  }
-};
+const rssMiB = (pid: number | undefined) => memoryMiB(pid, 'VmRSS');
 const load = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
 const ms = (xs: number[]) => `p50 ${pct(xs, 50).toFixed(1)} ms, p99 ${pct(xs, 99).toFixed(1)} ms (${xs.length} reads)`;
 
