@@ -30,6 +30,8 @@ import { AuditService } from './audit/service';
 import health from './health/routes';
 import inboxRoutes from './inbox/routes';
 import { InboxService } from './inbox/service';
+import licenseImportRoutes from './license-imports/routes';
+import { LicenseImportService } from './license-imports/service';
 import licenseRoutes from './licenses/routes';
 import { LicenseService } from './licenses/service';
 import officeRoutes from './offices/routes';
@@ -50,6 +52,7 @@ declare module 'fastify' {
     offices: OfficeService;
     audit: AuditService;
     licenses: LicenseService;
+    licenseImports: LicenseImportService;
     inbox: InboxService;
     reports: ReportService;
     operations: OperationsService;
@@ -119,6 +122,7 @@ export async function buildApp(deps: {
   app.decorate('audit', new AuditService(deps.db));
   app.decorate('agencyReports', new AgencyReportService(deps.db, new AgencyReportDispatcher(deps.db, deps.temporal, deps.config.temporal.taskQueue, app.log)));
   app.decorate('licenses', new LicenseService(deps.db, deps.temporal, documents));
+  app.decorate('licenseImports', new LicenseImportService(deps.db, deps.temporal, deps.config.temporal.taskQueue));
   // First, so its span covers every other hook of a request.
   if (deps.tracing) await app.register(tracing, { tracing: deps.tracing });
   await app.register(errors);
@@ -151,6 +155,7 @@ export async function buildApp(deps: {
   await app.register(inboxRoutes);
   await app.register(reportRoutes);
   await app.register(operationsRoutes);
+  await app.register(licenseImportRoutes);
   await app.register(agencyReportRoutes, { secrets: deps.config.agencyReports.secrets });
   // The pages, over the same services.
   await app.register(consolePages, { config: deps.config });

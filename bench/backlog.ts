@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { DefaultLogger, Runtime, type WorkerOptions } from '@temporalio/worker';
 import { sql } from 'drizzle-orm';
 import { loadConfig } from '../config';
 import { startIssuer } from '../identity/issuer';
@@ -20,7 +20,7 @@ const ADMIN_URL = process.env.BENCH_ADMIN_DATABASE_URL ?? 'postgres://postgres@1
 export type BenchSystem = Awaited<ReturnType<typeof startBenchSystem>>;
 
 /** `database` is dropped and made again; `env`: settings beyond the bench's own. */
-export async function startBenchSystem(opts: { database: string; temporalPort: number; env?: Record<string, string> }) {
+export async function startBenchSystem(opts: { database: string; temporalPort: number; env?: Record<string, string>; smsDispatcher?: boolean; workerOptions?: Partial<WorkerOptions> }) {
   Runtime.install({ logger: new DefaultLogger('ERROR') });
   const databaseUrl = await recreateDatabase(ADMIN_URL, opts.database);
   const server = await startTemporalDevServer({ port: opts.temporalPort });
@@ -38,13 +38,16 @@ export async function startBenchSystem(opts: { database: string; temporalPort: n
     ...opts.env,
   });
   // Assembled as the processes are (system.ts): the database, the worker and the API.
-  const system = await startSystem(config, { service: 'tarkhees-bench', worker: {}, api: { logger: false } });
+  const system = await startSystem(config, { service: 'tarkhees-bench', worker: { options: opts.workerOptions }, api: { logger: false }, smsDispatcher: opts.smsDispatcher });
   const app = system.api!;
   await app.listen({ host: '127.0.0.1', port: 0 });
   return {
     config,
     issuer,
     db: system.db,
+    client: system.client,
+    /** The dev server's process: its memory is part of what a bench reports. */
+    temporal: server,
     app,
     base: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`,
     async stop() {

@@ -22,6 +22,7 @@ import {
 import { relations, sql } from 'drizzle-orm';
 import type { AgencyResult, ApplicationData, Deficiency } from '../domain/application';
 import type { HomeVisit } from '../domain/case';
+import type { ImportedLicense } from '../domain/license-import';
 import { AGENCY_REPORT_KINDS, type AgencyReportDispatch } from '../domain/agency-reports';
 import {
   AGENCIES,
@@ -162,10 +163,12 @@ export const licenses = pgTable(
   'licenses',
   {
     number: text('number').primaryKey(),
-    /** One license per case: a retried issuance finds this row instead of drawing a new number. */
-    applicationId: text('application_id')
-      .notNull()
-      .references(() => applications.id),
+    /**
+     * One license per case: a retried issuance finds this row instead of drawing a new number.
+     * Null for a license imported from before Tarkhees: it has no case, and a made-up one would
+     * show in every case list and report as a filing nobody made.
+     */
+    applicationId: text('application_id').references(() => applications.id),
     licenseKind: licenseKindEnum('license_kind').notNull(),
     crNumber: text('cr_number').notNull(),
     tradeName: text('trade_name').notNull(),
@@ -179,6 +182,8 @@ export const licenses = pgTable(
     officeId: text('office_id'),
     holderName: text('holder_name'),
     holderMobile: text('holder_mobile'),
+    /** An imported license's district (an issued one's is its case's). */
+    district: text('district'),
     /** Why it is suspended, revoked or cancelled; the agency that caused a suspension. */
     statusReason: text('status_reason'),
     suspendedBy: text('suspended_by'),
@@ -234,6 +239,41 @@ export const agencyReports = pgTable(
     // The sweep's work: only the reports whose dispatch never started.
     index('agency_reports_unstarted_idx').on(t.receivedAt).where(sql`workflow_started_at is null`),
   ],
+);
+
+/** An import of licenses issued before Tarkhees (POST /operations/license-imports, npm run import-licenses): its file's verdict and progress. */
+export const licenseImports = pgTable('license_imports', {
+  id: text('id').primaryKey(),
+  /** Who imported it (token subject, or `cli:<user>` for the command). */
+  createdBy: text('created_by').notNull(),
+  source: text('source').notNull(),
+  /** Data rows in the file (the header not counted). */
+  rows: integer('rows').notNull(),
+  rejected: integer('rejected').notNull(),
+  /** The refusals by row and column, the first LICENSE_IMPORT_ERRORS_KEPT of them. */
+  errors: jsonb('errors').$type<{ row: number; field: string; message: string }[]>().notNull(),
+  createdAt: timestamps('created_at').notNull().defaultNow(),
+  /** Every accepted row has its license row and its workflow started. */
+  finishedAt: timestamps('finished_at'),
+});
+
+/** An import's accepted rows: what its workflow works through, page by page, and where each got to. */
+export const licenseImportRows = pgTable(
+  'license_import_rows',
+  {
+    importId: text('import_id')
+      .notNull()
+      .references(() => licenseImports.id),
+    /** The line in the file. */
+    row: integer('row').notNull(),
+    licenseNumber: text('license_number').notNull(),
+    data: jsonb('data').$type<ImportedLicense>().notNull(),
+    /** `created`: this import wrote the licenses row; `existing`: the number was there already (an earlier import, or issued by Tarkhees). */
+    outcome: text('outcome'),
+    /** Its workflow was started (or found running, or found closed). */
+    startedAt: timestamps('started_at'),
+  },
+  (t) => [primaryKey({ columns: [t.importId, t.row] })],
 );
 
 /** The license's timeline: one row per change of its state, as application_events is for cases. */
@@ -551,9 +591,8 @@ export const tasks = pgTable(
   'tasks',
   {
     id: text('id').primaryKey(),
-    applicationId: text('application_id')
-      .notNull()
-      .references(() => applications.id),
+    /** The case the task is of; a license's task (objection, inspection), the case that issued it: none for a license imported from before Tarkhees. */
+    applicationId: text('application_id').references(() => applications.id),
     /** A license's task (an objection): its workflow, not the case's, holds it; application_id is the case that issued it. */
     licenseNumber: text('license_number').references((): AnyPgColumn => licenses.number),
     kind: taskKindEnum('kind').notNull(),
@@ -617,9 +656,8 @@ export const notifications = pgTable(
     dedupeKey: text('dedupe_key').notNull(),
     audience: roleEnum('audience').notNull(),
     officeId: text('office_id'),
-    applicationId: text('application_id')
-      .notNull()
-      .references(() => applications.id),
+    /** None for an escalation of an imported license's task. */
+    applicationId: text('application_id').references(() => applications.id),
     taskId: text('task_id'),
     kind: text('kind').notNull(),
     messageAr: text('message_ar').notNull(),

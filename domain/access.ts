@@ -57,6 +57,8 @@ export const Operation = {
   objectionDecide: 'objection.decide',
   /** Recording a periodic inspection's result from the inbox: the municipal inspectors. */
   inspectionRecord: 'inspection.record',
+  /** Bringing in licenses issued before Tarkhees, and following an import's progress. */
+  licenseImport: 'license.import',
 } as const;
 export type Operation = (typeof Operation)[keyof typeof Operation];
 export const OPERATIONS = Object.values(Operation) as [Operation, ...Operation[]];
@@ -146,6 +148,7 @@ export const ROLE_OPERATIONS: Record<Role, ReadonlySet<Operation>> = {
     O.operationsRead,
     O.operationsRepair,
     O.licenseRead,
+    O.licenseImport,
   ]),
   [R.auditor]: new Set([O.applicationRead, O.officeRead, O.apiKeyRead, O.auditRead, O.taskRead, O.commentRead, O.reportRead, O.licenseRead]),
 };

@@ -113,9 +113,14 @@ export function cpuSeconds(pid: number | undefined): number {
 
 /** A process's peak resident memory in MiB (VmHWM), or NaN when it cannot be read. */
 export function peakMemoryMiB(pid: number | undefined): number {
+  return memoryMiB(pid, 'VmHWM');
+}
+
+/** A process's memory as /proc says it: `VmHWM` its peak resident set, `VmRSS` its resident set now. */
+export function memoryMiB(pid: number | undefined, field: 'VmHWM' | 'VmRSS'): number {
   if (!pid) return NaN;
   try {
-    const kb = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    const kb = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
     return kb ? Number(kb) / 1024 : NaN;
   } catch {
     return NaN;

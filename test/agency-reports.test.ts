@@ -173,7 +173,7 @@ describe('the dispatch', () => {
     const r = report({ crNumber: held.cr, kind: 'closure', reason: 'Establishment closed by the Labor Office' });
     expect((await send(env.api, r)).statusCode).toBe(201);
     expect((await dispatched(r)).licenses).toEqual([{ number: license!.number, outcome: 'signalled' }]);
-    const suspended = await waitFor('the license suspended', async () => {
+    const suspended = await waitFor<Record<string, any>>('the license suspended', async () => {
       const res = await env.api.inject({ method: 'GET', url: `/licenses/${license!.number}` });
       return res.json<{ status: string; statusReason?: string }>().status === 'suspended' ? res.json<{ status: string }>() : undefined;
     });

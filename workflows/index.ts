@@ -4,3 +4,4 @@ export { officeAccreditation } from './accreditation/workflow';
 export { documentSweep } from './documents/workflow';
 export { agencyReportDispatch } from './agency-reports/workflow';
 export { licenseLifecycle } from './license/workflow';
+export { licenseImport } from './license-import/workflow';

@@ -6,6 +6,7 @@ import type { Db } from '../../db/client';
 import { loadInspectionInterval, loadLicenseRules } from '../../db/rules';
 import type { ClearanceClient } from '../../integrations/agencies';
 import { createClearanceActivities } from './agencies';
+import { createLicenseImportActivities } from './imports';
 import { createLicenseTransitionActivities } from './transitions';
 
 export type { LicenseTransition } from './transitions';
@@ -14,6 +15,7 @@ export function createLicenseLifecycleActivities(deps: { db: Db; clearances?: Re
   return {
     ...createLicenseTransitionActivities(deps.db),
     ...createClearanceActivities(deps),
+    ...createLicenseImportActivities(deps),
     /** Read fresh each run (a primary-key row, the activity's inspection interval): a test or an operator's edit applies at the next run. */
     async licenseRules(kind: LicenseKind, isicCode: string): Promise<LicenseRules> {
       const [rules, inspectionIntervalMs] = await Promise.all([loadLicenseRules(deps.db, kind), loadInspectionInterval(deps.db, isicCode)]);

@@ -85,7 +85,9 @@ export function createLicenseTransitionActivities(db: Db) {
           returning license_number
         ), lic as (
           update licenses set status = ${s.status}::license_status, expires_on = ${s.expiresOn}::date,
-            status_reason = ${s.suspension?.reason ?? (typeof t.details?.reason === 'string' && (s.status === 'revoked' || s.status === 'cancelled') ? t.details.reason : null)},
+            -- An imported license's first change keeps the reason its import wrote (a revocation's, a cancellation's).
+            status_reason = coalesce(${s.suspension?.reason ?? (typeof t.details?.reason === 'string' && (s.status === 'revoked' || s.status === 'cancelled') ? t.details.reason : null)},
+                                     case when ${t.event} = 'imported' then status_reason end),
             suspended_by = ${s.suspension ? (s.suspension.agency ?? 'municipality') : null}, objection_due_at = ${s.suspension?.objectionDueAt ?? null}::timestamptz,
             pending = ${JSON.stringify(pendingOf(s))}::jsonb, renewals = ${s.renewals},
             last_renewed_on = case when ${t.event} = 'renewed' then ${riyadhDate(new Date(t.at))}::date else last_renewed_on end,

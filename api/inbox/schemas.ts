@@ -43,8 +43,7 @@ export type TaskCountsQuery = Static<typeof TaskCountsQuery>;
 
 export const TaskSchema = Type.Object({
   id: Type.String(),
-  /** A license's task: the case that issued the license. */
-  applicationId: Type.String(),
+  applicationId: Nullable(Type.String({ description: "The case; a license's task: the case that issued the license, none for a license imported from before Tarkhees" })),
   licenseNumber: Nullable(Type.String({ description: "A license's task (an objection): the license it is about" })),
   kind: literals(TASK_KINDS),
   requiredRole: literals(ROLES),
@@ -142,7 +141,7 @@ export const NotificationSchema = Type.Object({
   id: Type.Integer(),
   kind: Type.String(),
   officeId: Nullable(Type.String()),
-  applicationId: Type.String(),
+  applicationId: Nullable(Type.String({ description: "None for an imported license's task" })),
   taskId: Nullable(Type.String()),
   messageAr: Type.String(),
   messageEn: Type.String(),

@@ -95,7 +95,7 @@ export class InboxService {
 
   /** The workflow that holds the task: its license's for a license's task (an objection), its case's otherwise. */
   private holderOf(t: TaskRow) {
-    return this.temporal.workflow.getHandle(t.licenseNumber ? licenseWorkflowId(t.licenseNumber) : workflowIdFor(t.applicationId));
+    return this.temporal.workflow.getHandle(t.licenseNumber ? licenseWorkflowId(t.licenseNumber) : workflowIdFor(caseOf(t)));
   }
 
   private afterHolder(t: TaskRow, p: Principal, { holder, at }: TaskChange) {
@@ -146,7 +146,7 @@ export class InboxService {
   private decideReview(t: TaskRow, body: TaskDecisionBody, p: Principal) {
     const { decision } = body;
     if (!isReviewDecision(decision)) throw badRequest('body/decision', `body/decision: a review is decided approve, reject or return, not ${decision}`);
-    return this.applications.decideTask(t.applicationId, { ...body, decision, kind: t.kind === 'health_review' ? 'health' : 'technical' }, p);
+    return this.applications.decideTask(caseOf(t), { ...body, decision, kind: t.kind === 'health_review' ? 'health' : 'technical' }, p);
   }
 
   /** An objection is the municipality's: upheld or accepted, with a comment at most, by the supervisor holding it. */
@@ -184,9 +184,9 @@ export class InboxService {
     if (t.kind !== 'technical_review') throw conflict('only a technical review is a home visit', 'refused');
     this.requireOpen(t);
     const visit = await this.temporal.workflow
-      .getHandle(workflowIdFor(t.applicationId))
+      .getHandle(workflowIdFor(caseOf(t)))
       .executeUpdate(proposeVisitUpdate, { args: [{ slot: new Date(slot).toISOString(), by: p.id }] });
-    return { id: t.applicationId, visit };
+    return { id: caseOf(t), visit };
   }
 
   /** The applicant (or their office) confirms the inspector's proposed visit, or moves it. */
@@ -217,4 +217,10 @@ export class InboxService {
     await this.applications.visible(applicationId, p);
     return commentView(await this.store.addComment({ applicationId, authorId: p.id, authorName: p.name ?? null, authorRoles: p.roles, body: body.body }));
   }
+}
+
+/** A case's task is always of its case; only a license's task (of a license imported from before Tarkhees) has none. */
+function caseOf(t: TaskRow): string {
+  if (t.applicationId === null) throw new Error(`task ${t.id} is of no case`);
+  return t.applicationId;
 }

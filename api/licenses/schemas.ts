@@ -12,7 +12,7 @@ export const LicenseSchema = Type.Object({
   isicCode: Type.String(),
   issuedOn: IsoDate,
   expiresOn: IsoDate,
-  applicationId: Type.String(),
+  applicationId: Nullable(Type.String({ description: 'The case that issued it; null for a license imported from before Tarkhees' })),
   renewals: Type.Integer({ description: 'How many times it was renewed' }),
   lastRenewedOn: Nullable(IsoDate),
   lastRenewalLate: Nullable(Type.Boolean({ description: 'The last renewal came after expiry, within the grace period' })),

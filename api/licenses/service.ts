@@ -11,7 +11,7 @@ import { licenseEvents, licenses } from '../../db/schema';
 import { correctRenewalUpdate, licenseWorkflowId, objectUpdate, requestCancellationUpdate, requestRenewalUpdate, type RenewalInput } from '../../workflows/license/contract';
 import type { DocumentService } from '../documents/service';
 import { filingAuthority } from '../filing';
-import { conflict, notFound } from '../errors';
+import { conflict, HttpError, notFound } from '../errors';
 import type { CancellationBody, ObjectionBody, RenewalBody } from './requests';
 
 type LicenseRow = typeof licenses.$inferSelect;
@@ -90,12 +90,16 @@ export class LicenseService {
    * license refuses the request.
    */
   private async withUploads<T extends object>(row: LicenseRow, entries: RenewalBody['documents'], p: Principal, send: (documents?: DocumentRef[]) => Promise<T>) {
-    const filed = entries?.length ? await this.documents!.forFiling(entries, filingAuthority(p), 'body/documents', row.applicationId) : undefined;
-    const claimed = filed ? await this.documents!.claim(row.applicationId, filed.ids) : [];
+    // Uploads are claimed by a case; a license imported from before Tarkhees has none to claim them yet (Known gaps).
+    if (row.applicationId === null && entries?.length) {
+      throw new HttpError(409, 'imported_license_documents', 'body/documents: a license imported from before Tarkhees cannot take uploads yet', 'body/documents');
+    }
+    const filed = entries?.length ? await this.documents!.forFiling(entries, filingAuthority(p), 'body/documents', row.applicationId!) : undefined;
+    const claimed = filed ? await this.documents!.claim(row.applicationId!, filed.ids) : [];
     try {
       return { number: row.number, ...(await send(filed?.documents)) };
     } catch (err) {
-      await this.documents!.release(row.applicationId, claimed);
+      await this.documents!.release(row.applicationId!, claimed);
       throw err;
     }
   }

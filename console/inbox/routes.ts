@@ -87,7 +87,7 @@ const inboxPages: FastifyPluginAsync<InboxOptions> = async (app, { config }) => 
         : html`<table class="tasks"><thead><tr><th scope="col">${w.t('inbox.col.case')}</th><th scope="col">${w.t('inbox.col.kind')}</th><th scope="col">${w.t('inbox.col.due')}</th><th scope="col">${w.t('inbox.col.holder')}</th></tr></thead>
 <tbody>${page.items.map(
             // The link's id lets htmx give focus back to the same task after a refresh.
-            (t) => html`<tr><td><a id="task-${t.id}" href="/console/tasks/${encodeURIComponent(t.id)}">${t.tradeName}</a><br>${ltr(t.applicationId)}</td>
+            (t) => html`<tr><td><a id="task-${t.id}" href="/console/tasks/${encodeURIComponent(t.id)}">${t.tradeName}</a><br>${ltr(t.applicationId ?? t.licenseNumber ?? '')}</td>
 <td>${w.t(`task.kind.${t.kind}`)}</td>
 <td>${when(w, t.dueAt)}${t.overdue ? html` <strong class="overdue">${w.t('inbox.overdue')}</strong>` : ''}</td>
 <td>${t.assignee === null ? w.t('inbox.unassigned') : t.assignee === p.id ? w.t('inbox.you') : ltr(t.assignee)}</td></tr>`,
@@ -145,7 +145,8 @@ ${list(w, iq, p, page)}`;
     const w = words(localeOf(req, reply));
     const p = session.principal;
     const task = await app.inbox.get(id, p);
-    const view = await app.applications.get(task.applicationId, p);
+    // A license's task of a license imported from before Tarkhees has no case to show.
+    const view = task.applicationId === null ? undefined : await app.applications.get(task.applicationId, p);
     const active = task.status === 'open' || task.status === 'claimed';
     const mine = task.status === 'claimed' && task.assignee === p.id;
     // An inspection's findings are recorded through the API (POST /tasks/:id/inspection): no review form for it here.
@@ -158,7 +159,7 @@ ${list(w, iq, p, page)}`;
 ${active && task.status === 'open' && can(p, Operation.taskClaim) && p.roles.includes(task.requiredRole) ? html`<form method="post" action="${action('claim')}">${csrf(session)}<button type="submit">${w.t('task.claim')}</button></form>` : ''}
 ${mine ? html`<form method="post" action="${action('release')}">${csrf(session)}<button type="submit" class="secondary">${w.t('task.release')}</button></form>` : ''}
 ${
-  mine && task.kind === 'technical_review' && view.status === 'in_progress' && view.visit && view.visit.status !== 'confirmed'
+  mine && task.kind === 'technical_review' && view?.status === 'in_progress' && view.visit && view.visit.status !== 'confirmed'
     ? html`<form method="post" action="${action('visit')}" class="decision"><p class="hint" id="visit-hint">${w.t('task.visit.hint')}</p>
 <label for="visit-slot">${w.t('case.visit.slot')}</label><input type="datetime-local" id="visit-slot" name="slot" dir="ltr" aria-describedby="visit-hint">
 ${csrf(session)}<div><button type="submit">${w.t('task.visit.propose')}</button></div></form>`
@@ -181,7 +182,7 @@ ${csrf(session)}<div><button type="submit">${w.t('task.submitDecision')}</button
     : ''
 }
 ${taskSupervision(w, session, task)}
-${casePage(w, view, { actions: await caseActions(app, w, session, view) })}`;
+${view ? casePage(w, view, { actions: await caseActions(app, w, session, view) }) : html`<p>${ltr(task.licenseNumber ?? '')}</p>`}`;
     return send(reply, refusal ? 409 : 200, layout(w, { title: 'task.title', path: `/console/tasks/${encodeURIComponent(id)}`, body, home: '/console/tasks' }));
   }
 
@@ -218,7 +219,7 @@ ${
   items.length === 0
     ? html`<p>${w.t('escalations.empty')}</p>`
     : html`<ul class="escalations">${items.map(
-        (n) => html`<li><p>${w.locale === 'ar' ? n.messageAr : n.messageEn}</p><p class="hint">${when(w, n.createdAt)} · <a href="/console/applications/${encodeURIComponent(n.applicationId)}">${w.t('escalations.openCase')}</a></p>
+        (n) => html`<li><p>${w.locale === 'ar' ? n.messageAr : n.messageEn}</p><p class="hint">${when(w, n.createdAt)} · ${n.applicationId ? html`<a href="/console/applications/${encodeURIComponent(n.applicationId)}">${w.t('escalations.openCase')}</a>` : ''}</p>
 <form method="post" action="/console/escalations/${n.id}/acknowledge">${csrf(session)}<button type="submit" class="secondary">${w.t('escalations.acknowledge')}</button></form></li>`,
       )}</ul>`
 }`;

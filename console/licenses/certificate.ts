@@ -17,7 +17,7 @@ import { eq } from 'drizzle-orm';
 import QRCode from 'qrcode';
 import type { Config } from '../../config';
 import type { Db } from '../../db/client';
-import { applications } from '../../db/schema';
+import { applications, licenses } from '../../db/schema';
 import { findActivity } from '../../domain/rules';
 import type { MessageKey } from '../catalogue';
 import { html, libraryMarkup, ltr, type Html } from '../html';
@@ -38,7 +38,11 @@ export async function qrSvg(url: string): Promise<Html> {
 }
 
 /** Who holds it and where: the case the license was issued on (none for a license brought from before Tarkhees). */
-async function establishmentOf(db: Db, applicationId: string): Promise<{ holder: string; district: string } | undefined> {
+async function establishmentOf(db: Db, applicationId: string | null, number: string): Promise<{ holder: string; district: string } | undefined> {
+  if (applicationId === null) {
+    const [imported] = await db.select({ holder: licenses.holderName, district: licenses.district }).from(licenses).where(eq(licenses.number, number));
+    return imported?.holder && imported.district ? { holder: imported.holder, district: imported.district } : undefined;
+  }
   const [row] = await db.select({ holder: applications.applicantName, district: applications.district }).from(applications).where(eq(applications.id, applicationId));
   return row;
 }
@@ -119,7 +123,7 @@ const certificatePages: FastifyPluginAsync<CertificatePagesOptions> = async (app
 
   licensePage(app, { route: '/licenses/:number/certificate', pathOf: certificatePath, title: 'certificate.title' }, async (w, license) => {
     const verifyUrl = `${publicBase}${verifyPath(license.number)}`;
-    const [place, rules, qr] = await Promise.all([establishmentOf(app.db, license.applicationId), app.applications.filingRules(), qrSvg(verifyUrl)]);
+    const [place, rules, qr] = await Promise.all([establishmentOf(app.db, license.applicationId, license.number), app.applications.filingRules(), qrSvg(verifyUrl)]);
     return certificatePage(w, { license, ...place, activity: findActivity(rules, license.isicCode), verifyUrl, qr });
   });
 };

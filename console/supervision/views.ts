@@ -291,7 +291,7 @@ export function reassignPage(w: Words, session: ConsoleSession, t: Task, office:
   return html`${notice(w, n)}
 <h1>${w.t('reassign.title')}</h1>
 <dl class="summary">
-  <dt>${w.t('move.case')}</dt><dd><a href="/console/tasks/${encodeURIComponent(t.id)}"><bdi>${t.tradeName}</bdi></a> · ${ltr(t.applicationId)}</dd>
+  <dt>${w.t('move.case')}</dt><dd><a href="/console/tasks/${encodeURIComponent(t.id)}"><bdi>${t.tradeName}</bdi></a> · ${ltr(t.applicationId ?? t.licenseNumber ?? '')}</dd>
   <dt>${w.t('reassign.task')}</dt><dd>${w.t(`task.kind.${t.kind}`)} · ${w.t(`task.status.${t.status}`)}</dd>
   <dt>${w.t('reassign.holder')}</dt><dd id="holder">${t.assignee ? ltr(t.assignee) : w.t('reassign.nobody')}</dd>
   <dt>${w.t('inbox.col.due')}</dt><dd>${when(w, t.dueAt)}</dd>
@@ -320,7 +320,7 @@ export function taskSupervision(w: Words, session: ConsoleSession, t: Task): Htm
   if (!can(p, Operation.taskReassign) || !active || t.kind === 'applicant_correction') return html``;
   return html`<section class="supervision" aria-label="${w.t('reassign.section')}"><ul class="tabs">
 <li><a href="${reassignLink(t.id)}">${w.t('reassign.link')}</a></li>
-${can(p, Operation.applicationReassign) ? html`<li><a href="${moveLink(t.applicationId)}">${w.t('reassign.moveCase')}</a></li>` : ''}</ul>
+${can(p, Operation.applicationReassign) && t.applicationId && !t.licenseNumber ? html`<li><a href="${moveLink(t.applicationId)}">${w.t('reassign.moveCase')}</a></li>` : ''}</ul>
 ${
   t.status === 'claimed' && t.assignee !== p.id
     ? html`<form method="post" action="/console/tasks/${encodeURIComponent(t.id)}/release">${csrf(session)}<button type="submit" class="secondary">${w.t('reassign.release')}</button></form>`
