@@ -74,6 +74,24 @@ describe('periodic inspection of a public-health shop', () => {
     expect(own).toEqual(['issued', 'inspection_passed']);
   }, 90_000);
 
+  it('inspects a shop imported from before Tarkhees too: its task has no case, and its page shows the license', async () => {
+    const number = `IMP-2024-${String(Date.now() % 1_000_000).padStart(6, '0')}`;
+    const issued = new Date(Date.now() - 200 * 86_400_000).toISOString().slice(0, 10);
+    const expires = new Date(Date.now() + 200 * 86_400_000).toISOString().slice(0, 10);
+    const csv = `license_number,license_kind,cr_number,trade_name,isic_code,holder_national_id,holder_name,holder_mobile,office_id,issued_on,expires_on,status,status_reason,suspended_by,district
+${number},health,${crNumber(1)},Qahwat Al-Balad,563001,1023456781,Fahad Al-Harbi,0552223344,,${issued},${expires},active,,,Al-Hofuf
+`;
+    const imported = await env.api.inject({ method: 'POST', url: '/operations/license-imports', headers: { ...(await env.auth('admin')), 'content-type': 'text/csv' }, payload: csv });
+    expect(imported.statusCode, imported.body).toBeLessThan(300);
+    const task = await dueInspection(number, [], 40_000);
+    const got = (await call(env.api, 'municipalInspector', 'GET', `/tasks/${task.id}`)).json();
+    expect(got).toMatchObject({ applicationId: null, licenseNumber: number, kind: 'inspection' });
+    expect((await call(env.api, 'municipalInspector', 'POST', `/tasks/${task.id}/claim`)).statusCode).toBe(200);
+    const passed = await inspect('municipalInspector', task.id, { result: 'pass' });
+    expect(passed.statusCode, passed.body).toBe(200);
+    await waitFor('passed on the timeline', async () => (await events(number)).includes('inspection_passed'));
+  }, 90_000);
+
   it('a violation to fix within N days brings a re-inspection task at that time', async () => {
     const l = await cafe();
     const first = await claimed(l.number);
