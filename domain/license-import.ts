@@ -38,6 +38,8 @@ export const LICENSE_NUMBER_PATTERN = /^[A-Z]{2,6}-[0-9]{4}-[0-9]{6,}$/;
 const CR_PATTERN = /^[0-9]{10}$/;
 const ISIC_PATTERN = /^[0-9]{6}$/;
 const OFFICE_PATTERN = new RegExp(OFFICE_ID_PATTERN);
+/** What PostgreSQL's text and jsonb refuse, or nobody meant: control characters, a half of a surrogate pair. */
+const UNSTORABLE = /[\u0000-\u0008\u000B\u000C\u000E-\u001F]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /** One license as the import keeps it (license_import_rows.data). */
 export interface ImportedLicense {
@@ -114,7 +116,7 @@ export function validateImport(text: string, opts: { today: string; offices: Rea
   const unknown = names.filter((n) => !(IMPORT_COLUMNS as readonly string[]).includes(n));
   if (missing.length || unknown.length) {
     for (const c of missing) errors.push({ row: header.line, field: c, message: `the header names no column ${c}` });
-    for (const c of unknown) errors.push({ row: header.line, field: c, message: `unknown column ${c}; the columns are ${IMPORT_COLUMNS.join(', ')}` });
+    for (const c of unknown) errors.push({ row: header.line, field: 'header', message: `unknown column ${JSON.stringify(c.slice(0, 60)).replace(UNSTORABLE, '?')}; the columns are ${IMPORT_COLUMNS.join(', ')}` });
     return { rows, errors };
   }
   const seen = new Map<string, number>();
@@ -125,7 +127,7 @@ export function validateImport(text: string, opts: { today: string; offices: Rea
     if (r.fields.length !== names.length) bad('row', `${r.fields.length} fields where the header has ${names.length}`);
     for (const c of IMPORT_COLUMNS) {
       if (!OPTIONAL.has(c) && get(c) === '') bad(c, 'required');
-      if (get(c).includes('\u0000')) bad(c, 'holds a NUL character');
+      if (UNSTORABLE.test(get(c))) bad(c, 'holds a control character or broken Unicode');
     }
     const v = Object.fromEntries(IMPORT_COLUMNS.map((c) => [c, get(c)])) as Record<Column, string>;
     if (v.license_number && !LICENSE_NUMBER_PATTERN.test(v.license_number)) bad('license_number', `must match ${LICENSE_NUMBER_PATTERN.source}`);

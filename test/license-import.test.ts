@@ -167,6 +167,10 @@ describe('importing licenses from before Tarkhees', () => {
     const json = await env.api.inject({ method: 'POST', url: '/operations/license-imports', headers: admin, payload: { csv } });
     expect(json.statusCode).toBe(415);
 
+    // What PostgreSQL would refuse is a 4xx, never a 500 (the body's own check: storableText).
+    const nul = await env.api.inject({ method: 'POST', url: '/operations/license-imports', headers: { ...admin, 'content-type': 'text/csv' }, payload: csv.replace('district', 'dist\u0000rict') });
+    expect(nul.statusCode).toBe(400);
+
     const taken = await importCsv(env.api, admin, csv);
     const audit = await waitFor('the audit row', async () => {
       const [row] = await rowsOf<{ actor_id: string; status_code: number; target_type: string; details: Record<string, unknown> }>(

@@ -38,13 +38,16 @@ const licenseImports: FastifyPluginAsyncTypebox = async (app) => {
       let csv: string;
       let source = 'api';
       if (req.isMultipart()) {
-        const file = await req.file().catch((err: unknown) => {
+        const refused = (err: unknown): never => {
+          if (err instanceof HttpError) throw err;
           if ((err as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') throw new HttpError(413, 'file_too_large', `body/file: larger than ${LICENSE_IMPORT_MAX_BYTES} bytes`, 'body/file');
           throw new HttpError(400, 'invalid_body', `body: not a well-formed multipart body (${(err as Error).message})`, 'body');
-        });
+        };
+        const file = await req.file().catch(refused);
         if (!file || file.fieldname !== 'file') throw new HttpError(400, 'validation_failed', 'body/file: the CSV comes in a part named "file"', 'body/file');
-        csv = (await file.toBuffer()).toString('utf8');
-        source = `api:${file.filename.slice(0, 200)}`;
+        csv = (await file.toBuffer().catch(refused)).toString('utf8');
+        // Only printable characters of the file's name reach the import's row.
+        source = `api:${file.filename.replace(/[^\x20-\x7E\u0600-\u06FF]/g, '_').slice(0, 200)}`;
       } else if (typeof req.body === 'string') {
         csv = req.body;
       } else {
