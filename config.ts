@@ -93,6 +93,12 @@ export interface Config {
   databaseOwnerUrl?: string;
   pgliteDir: string;
   temporal: { address: string; namespace: string; taskQueue: string };
+  /**
+   * maxCachedWorkflows: how many workflows a worker keeps in memory between their tasks. A case or a
+   * license waits days on people and timers between bursts of tasks; only those in a burst gain from
+   * staying cached, so the cache is sized to them, not to the work open (docs/operations.md).
+   */
+  worker: { maxCachedWorkflows: number };
   /** trustProxies: the reverse proxies whose X-Forwarded-For names the caller; empty, the socket's peer is the caller. */
   api: { host: string; port: number; publicUrl: string; trustProxies: string[] };
   agencies: { laborOfficeUrl: string; zakatUrl: string; timeoutMs: number };
@@ -175,6 +181,9 @@ export const DEFAULTS = {
   TEMPORAL_ADDRESS: '127.0.0.1:7233',
   TEMPORAL_NAMESPACE: 'default',
   TEMPORAL_TASK_QUEUE: DEFAULT_TASK_QUEUE,
+  // Room for every workflow in a burst at 5 submissions a second (bench/README.md, "open work"); a
+  // workflow evicted between bursts is replayed from its history when it wakes.
+  WORKER_MAX_CACHED_WORKFLOWS: '500',
   API_HOST: '127.0.0.1',
   API_PORT: '3000',
   SIMULATOR_PORT: '4010',
@@ -337,6 +346,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       namespace: get('TEMPORAL_NAMESPACE'),
       taskQueue: get('TEMPORAL_TASK_QUEUE'),
     },
+    worker: { maxCachedWorkflows: positiveInt('WORKER_MAX_CACHED_WORKFLOWS', get('WORKER_MAX_CACHED_WORKFLOWS')) },
     api: {
       host: apiHost,
       port: apiPort,

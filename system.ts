@@ -129,6 +129,7 @@ export async function createAppWorker(opts: AppWorkerOptions): Promise<Worker> {
       files: opts.files ?? fileStoreFor(config.documents.store),
       consoleBase: config.api.publicUrl,
     }),
+    maxCachedWorkflows: config.worker.maxCachedWorkflows,
     ...opts.workerOptions,
   });
 }

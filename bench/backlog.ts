@@ -1,7 +1,9 @@
 // What the reviewer benches share: the system assembled as the processes
 // assemble it (its own database, an in-memory Temporal dev server, a token
 // issuer), a backlog of tasks generated in SQL, and timed GETs over HTTP.
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DefaultLogger, Runtime, type WorkerOptions } from '@temporalio/worker';
@@ -19,14 +21,20 @@ const ADMIN_URL = process.env.BENCH_ADMIN_DATABASE_URL ?? 'postgres://postgres@1
 
 export type BenchSystem = Awaited<ReturnType<typeof startBenchSystem>>;
 
-/** `database` is dropped and made again; `env`: settings beyond the bench's own. */
-export async function startBenchSystem(opts: { database: string; temporalPort: number; env?: Record<string, string>; smsDispatcher?: boolean; workerOptions?: Partial<WorkerOptions> }) {
+const WORKER_MAIN = new URL('../worker.ts', import.meta.url).pathname;
+
+/**
+ * `database` is dropped and made again; `env`: settings beyond the bench's own.
+ * `workerProcess`: the worker runs as `npm run worker` does, a process of its own whose memory is
+ * measured alone (it drains the outbox too); otherwise it runs in this process with the API.
+ */
+export async function startBenchSystem(opts: { database: string; temporalPort: number; env?: Record<string, string>; smsDispatcher?: boolean; workerOptions?: Partial<WorkerOptions>; workerProcess?: boolean }) {
   Runtime.install({ logger: new DefaultLogger('ERROR') });
   const databaseUrl = await recreateDatabase(ADMIN_URL, opts.database);
   const server = await startTemporalDevServer({ port: opts.temporalPort });
   process.once('exit', () => server.process.kill('SIGKILL'));
   const issuer = await startIssuer({ port: 0, audience: 'tarkhees-api', tokenTtlSeconds: 3600, users: [] });
-  const config = loadConfig({
+  const env = {
     ...process.env,
     DATABASE_URL: databaseUrl,
     AUTH_ISSUER: issuer.url,
@@ -36,11 +44,23 @@ export async function startBenchSystem(opts: { database: string; temporalPort: n
     TEMPORAL_TASK_QUEUE: `bench-${randomUUID()}`,
     LOG_LEVEL: 'error',
     ...opts.env,
-  });
+  };
+  const config = loadConfig(env);
   // Assembled as the processes are (system.ts): the database, the worker and the API.
-  const system = await startSystem(config, { service: 'tarkhees-bench', worker: { options: opts.workerOptions }, api: { logger: false }, smsDispatcher: opts.smsDispatcher });
+  const system = await startSystem(config, {
+    service: 'tarkhees-bench',
+    ...(opts.workerProcess ? {} : { worker: { options: opts.workerOptions } }),
+    api: { logger: false },
+    smsDispatcher: opts.smsDispatcher,
+  });
   const app = system.api!;
   await app.listen({ host: '127.0.0.1', port: 0 });
+  let worker: ChildProcess | undefined;
+  if (opts.workerProcess) {
+    // After this process has migrated the database; its logs only on failure (stderr).
+    worker = spawn(process.execPath, ['--import', 'tsx', WORKER_MAIN], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+    process.once('exit', () => worker?.kill('SIGKILL'));
+  }
   return {
     config,
     issuer,
@@ -48,9 +68,15 @@ export async function startBenchSystem(opts: { database: string; temporalPort: n
     client: system.client,
     /** The dev server's process: its memory is part of what a bench reports. */
     temporal: server,
+    /** With `workerProcess`: the worker's process id, for its memory. */
+    workerPid: worker?.pid,
     app,
     base: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`,
     async stop() {
+      if (worker && worker.exitCode === null) {
+        worker.kill('SIGTERM');
+        await once(worker, 'exit');
+      }
       await system.stop();
       await issuer.close();
       await server.stop();
