@@ -1,5 +1,6 @@
 // Configuration is read from the environment once, validated, and passed down.
 // Every variable and its default is listed in the README.
+import { accessSync, constants } from 'node:fs';
 import { DEFAULT_TASK_QUEUE, type CaseTiming } from './domain/case';
 import { parseWorkWeek } from './domain/calendar';
 import { durationMs } from './domain/duration';
@@ -98,7 +99,8 @@ export interface Config {
    * license waits days on people and timers between bursts of tasks; only those in a burst gain from
    * staying cached, so the cache is sized to them, not to the work open (docs/operations.md).
    */
-  worker: { maxCachedWorkflows: number };
+  /** workflowBundle: a file `npm run bundle-workflows` wrote; unset, the worker bundles the workflows as it starts. */
+  worker: { maxCachedWorkflows: number; workflowBundle?: string };
   /** trustProxies: the reverse proxies whose X-Forwarded-For names the caller; empty, the socket's peer is the caller. */
   api: { host: string; port: number; publicUrl: string; trustProxies: string[] };
   agencies: { laborOfficeUrl: string; zakatUrl: string; timeoutMs: number };
@@ -280,6 +282,15 @@ export function agencyReportSecrets(env: NodeJS.ProcessEnv = process.env): Recor
   return secrets;
 }
 
+function readableFile(name: string, value: string): string {
+  try {
+    accessSync(value, constants.R_OK);
+  } catch {
+    throw new ConfigError(`${name}: "${value}" is not a file this process can read`);
+  }
+  return value;
+}
+
 function positiveInt(name: string, value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n <= 0) throw new ConfigError(`${name}: "${value}" is not a positive whole number`);
@@ -346,7 +357,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       namespace: get('TEMPORAL_NAMESPACE'),
       taskQueue: get('TEMPORAL_TASK_QUEUE'),
     },
-    worker: { maxCachedWorkflows: positiveInt('WORKER_MAX_CACHED_WORKFLOWS', get('WORKER_MAX_CACHED_WORKFLOWS')) },
+    worker: {
+      maxCachedWorkflows: positiveInt('WORKER_MAX_CACHED_WORKFLOWS', get('WORKER_MAX_CACHED_WORKFLOWS')),
+      workflowBundle: optional(env.WORKFLOW_BUNDLE, (v) => readableFile('WORKFLOW_BUNDLE', v)),
+    },
     api: {
       host: apiHost,
       port: apiPort,

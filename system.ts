@@ -3,7 +3,9 @@
 // API, and on one machine the Temporal dev server, the built-in token issuer
 // and the agency simulator. worker.ts, server.ts, the single-machine start,
 // the tests and the benches all build what they run here, and stop it with
-// one call, in the reverse order of starting.
+// one call, in the reverse order of starting. The API, the issuer, the
+// simulator and the dev server are loaded only by the processes that run them:
+// a worker alone does not carry the API's code (docs/operations.md, "Sizing a worker").
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
@@ -11,21 +13,19 @@ import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client } from '@tem
 import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Registry } from 'prom-client';
 import { createActivities } from './activities';
-import { buildApp } from './api/app';
 import { fileStoreFor, type FileStore } from './integrations/files';
 import { DOCUMENT_SWEEP_WORKFLOW_TYPE, documentSweepScheduleId, type DocumentSweepInput } from './workflows/documents/contract';
 import { connectTemporalClient } from './integrations/temporal';
 import type { Config } from './config';
 import { openMigratedDb, type DbHandle } from './db/client';
-import { startIssuer, type Issuer } from './identity/issuer';
+import type { Issuer } from './identity/issuer';
 import { httpAgencyClients, httpClearanceClients } from './integrations/agencies';
 import { meteredAgencyClients, meteredSmsProvider, startWorkerMetrics, type WorkerMetrics } from './integrations/metrics';
 import { SmsDispatcher } from './integrations/sms/dispatcher';
 import { consoleSmsProvider, httpSmsProvider, type SmsProvider } from './integrations/sms/providers';
 import { tracingFromConfig, workerTracing, type Tracing } from './integrations/tracing';
 import { workerRuntimeLogging } from './integrations/worker-logging';
-import { startTemporalDevServer, type DevServer } from './scripts/temporal';
-import { buildSimulator } from './simulator/app';
+import type { DevServer } from './scripts/temporal';
 import { AgencyReportDispatcher } from './integrations/agency-reports/dispatch';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
@@ -102,6 +102,13 @@ export interface AppWorkerOptions {
   files?: FileStore;
 }
 
+/** A test's bundle, else the configured file (bundled ahead, interceptors inside), else bundled at start. */
+function workflowsOf(opts: AppWorkerOptions): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
+  if (opts.workflowBundle) return { workflowBundle: opts.workflowBundle };
+  if (opts.config.worker.workflowBundle) return { workflowBundle: { codePath: opts.config.worker.workflowBundle } };
+  return { workflowsPath: WORKFLOWS_PATH };
+}
+
 /** The worker of the application and accreditation workflows, with every activity. */
 export async function createAppWorker(opts: AppWorkerOptions): Promise<Worker> {
   const { config } = opts;
@@ -111,12 +118,12 @@ export async function createAppWorker(opts: AppWorkerOptions): Promise<Worker> {
     connection: opts.connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    ...workflowsOf(opts),
     interceptors: {
       // Only with tracing on: the interceptor modules cost every workflow call a little even when they
       // trace nothing (the bench showed it). They add no commands, so a workflow replays the same either way.
       // A prebuilt bundle has its interceptor modules inside already.
-      ...(opts.workflowBundle || !opts.tracing ? {} : { workflowModules: WORKFLOW_INTERCEPTOR_MODULES }),
+      ...(opts.workflowBundle || config.worker.workflowBundle || !opts.tracing ? {} : { workflowModules: WORKFLOW_INTERCEPTOR_MODULES }),
       activity: tracing.activity,
     },
     sinks: tracing.sinks,
@@ -153,6 +160,7 @@ async function assemble(config: Config, opts: SystemOptions, stops: (() => Promi
   let devServer: DevServer | undefined;
   if (embedded?.temporalOwn) {
     const [, port] = config.temporal.address.split(':');
+    const { startTemporalDevServer } = await import('./scripts/temporal');
     devServer = await startTemporalDevServer({
       port: Number(port),
       uiPort: embedded.temporalUiPort,
@@ -164,6 +172,7 @@ async function assemble(config: Config, opts: SystemOptions, stops: (() => Promi
 
   let issuer: Issuer | undefined;
   if (embedded && config.auth.builtIn) {
+    const { startIssuer } = await import('./identity/issuer');
     issuer = await startIssuer({
       url: config.auth.issuer,
       host: config.auth.builtInIssuerHost,
@@ -185,6 +194,7 @@ async function assemble(config: Config, opts: SystemOptions, stops: (() => Promi
   let simulatorUrl: string | undefined;
   if (embedded?.simulatorOwn) {
     // Its agencies report to this system's API, signed with the secrets the API checks.
+    const { buildSimulator } = await import('./simulator/app');
     const simulator = buildSimulator({ reports: { url: config.api.publicUrl, secrets: config.agencyReports.secrets } });
     await simulator.listen({ host: '127.0.0.1', port: config.simulatorPort });
     simulatorUrl = `http://127.0.0.1:${config.simulatorPort}`;
@@ -241,6 +251,7 @@ async function assemble(config: Config, opts: SystemOptions, stops: (() => Promi
   let api: FastifyInstance | undefined;
   if (opts.api) {
     // The built-in issuer's keys are handed over, not fetched: nothing else listening on its port can stand in for it.
+    const { buildApp } = await import('./api/app');
     api = await buildApp({ config, db: db.db, temporal: client, tracing, logger: opts.api.logger, issuerKeys: issuer?.publicJwks, files });
     await api.ready();
     stops.push(() => api!.close());

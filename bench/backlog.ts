@@ -11,6 +11,7 @@ import { sql } from 'drizzle-orm';
 import { loadConfig } from '../config';
 import { startIssuer } from '../identity/issuer';
 import { importOffices } from '../identity/seed';
+import { bundleWorkflows } from '../scripts/bundle-workflows';
 import { recreateDatabase } from '../scripts/databases';
 import { startTemporalDevServer } from '../scripts/temporal';
 import { officeFile } from '../test/support/env';
@@ -34,7 +35,7 @@ export async function startBenchSystem(opts: { database: string; temporalPort: n
   const server = await startTemporalDevServer({ port: opts.temporalPort });
   process.once('exit', () => server.process.kill('SIGKILL'));
   const issuer = await startIssuer({ port: 0, audience: 'tarkhees-api', tokenTtlSeconds: 3600, users: [] });
-  const env = {
+  const env: NodeJS.ProcessEnv = {
     ...process.env,
     DATABASE_URL: databaseUrl,
     AUTH_ISSUER: issuer.url,
@@ -57,6 +58,8 @@ export async function startBenchSystem(opts: { database: string; temporalPort: n
   await app.listen({ host: '127.0.0.1', port: 0 });
   let worker: ChildProcess | undefined;
   if (opts.workerProcess) {
+    // As the image runs it: the workflows bundled ahead (WORKFLOW_BUNDLE), not by the worker as it starts.
+    env.WORKFLOW_BUNDLE ??= await bundleWorkflows(`.data/bench/workflows-${process.pid}.js`);
     // After this process has migrated the database; its logs only on failure (stderr).
     worker = spawn(process.execPath, ['--import', 'tsx', WORKER_MAIN], { env, stdio: ['ignore', 'ignore', 'inherit'] });
     process.once('exit', () => worker?.kill('SIGKILL'));

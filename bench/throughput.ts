@@ -7,7 +7,9 @@
 //
 // Prints cases per second for both, their ratio, and the API's p50/p99 for
 // submit and read. Targets (issue #2): ratio >= 0.8; 7,000 cases <= 5 minutes.
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
 import { readdirSync, readFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
@@ -26,6 +28,9 @@ import { bareClaimUpdate, bareDecisionUpdate } from './bare-workflow';
 import { startIssuer } from '../identity/issuer';
 import { importOffices } from '../identity/seed';
 import { officeFile } from '../test/support/env';
+import { bundleWorkflows } from '../scripts/bundle-workflows';
+import { pollsTaskQueue } from '../scripts/chaos/processes';
+import { waitFor } from '../scripts/wait';
 import { ApiClient, cpuSeconds, peakMemoryMiB, pool, sleep, statCpuSeconds, workInbox } from '../scripts/bots';
 
 const { values: args } = parseArgs({
@@ -37,9 +42,13 @@ const { values: args } = parseArgs({
     bots: { type: 'string', default: 'inbox' },
     /** For profiling the application alone; the ratio is then not printed. */
     'skip-bare': { type: 'boolean', default: false },
+    /** 0: the worker in this process with the API; N: N worker processes as `npm run worker` runs them (issue #19, scaling). */
+    workers: { type: 'string', default: '0' },
   },
 });
 const N = Number(args.cases);
+const WORKERS = Number(args.workers);
+const WORKER_MAIN = fileURLToPath(new URL('../worker.ts', import.meta.url));
 const CONCURRENCY = Number(args.concurrency);
 /** How often a bot looks whether its case is ready for the next step; the same for both runs. */
 const POLL_MS = Number(args['poll-ms']);
@@ -118,12 +127,14 @@ function threadMeter(): () => ThreadCpu {
   };
 }
 
-function cpuMeter(serverPid: number | undefined) {
-  const start = { server: cpuSeconds(serverPid), app: cpuSeconds(process.pid), pg: postgresCpuSeconds() };
+function cpuMeter(serverPid: number | undefined, workerPids: number[]) {
+  const workersCpu = () => workerPids.reduce((a, pid) => a + cpuSeconds(pid), 0);
+  const start = { server: cpuSeconds(serverPid), app: cpuSeconds(process.pid), workers: workersCpu(), pg: postgresCpuSeconds() };
   const threads = threadMeter();
   return () => ({
     server: cpuSeconds(serverPid) - start.server,
     app: cpuSeconds(process.pid) - start.app,
+    workers: workersCpu() - start.workers,
     // Backends that exit between the two readings are missed: a lower bound.
     pg: Math.max(0, postgresCpuSeconds() - start.pg),
     threads: threads(),
@@ -278,7 +289,7 @@ async function main() {
   const simUrl = `http://127.0.0.1:${(simulator.server.address() as AddressInfo).port}`;
   // Every call is authenticated as in production: tokens from an issuer, checked against its JWKS.
   const issuer = await startIssuer({ port: 0, audience: 'tarkhees-api', tokenTtlSeconds: 24 * 3600, users: [] });
-  const config = loadConfig({
+  const env: NodeJS.ProcessEnv = {
     ...process.env,
     AUTH_ISSUER: issuer.url,
     // The bots are three clients polling hard; the limit is not what is measured.
@@ -294,11 +305,20 @@ async function main() {
     API_PORT: '0',
     SMS_POLL_INTERVAL: '200ms',
     LOG_LEVEL: 'error',
-  });
+  };
+  const config = loadConfig(env);
   // Assembled as the processes are (system.ts): the worker polls from here on, before the first phase.
   // Errors only: a request the API fails shows its cause here, and a run pays for the logger as production does.
-  const system = await startSystem(config, { service: 'tarkhees-bench', worker: {}, api: { logger: { level: 'error' } } });
+  const system = await startSystem(config, { service: 'tarkhees-bench', ...(WORKERS ? {} : { worker: {} }), api: { logger: { level: 'error' } } });
   const { db, client } = system;
+  // Started after this process migrated the database; each drains the outbox too, as deployed. Logs: errors only.
+  if (WORKERS) env.WORKFLOW_BUNDLE ??= await bundleWorkflows(`.data/bench/workflows-${process.pid}.js`);
+  const workers = Array.from({ length: WORKERS }, () => spawn(process.execPath, ['--import', 'tsx', WORKER_MAIN], { env, stdio: ['ignore', 'ignore', 'inherit'] }));
+  process.once('exit', () => workers.forEach((w) => w.kill('SIGKILL')));
+  const workerPids = workers.map((w) => w.pid!);
+  // Measured once each polls: their start (loading the code, bundling the workflows) is not a case's cost.
+  const polling = pollsTaskQueue(client.connection, config.temporal.taskQueue);
+  for (const w of workers) await waitFor(`worker ${w.pid} polling`, () => polling(w), { timeoutMs: 180_000, intervalMs: 500 });
   const app = system.api!;
   const nativeConnection = await NativeConnection.connect({ address: config.temporal.address });
   await app.listen({ host: '127.0.0.1', port: 0 });
@@ -314,7 +334,7 @@ async function main() {
     BOT_TIMEOUT_MS,
   );
 
-  console.log(`bench: ${N} cases, ${CONCURRENCY} in flight, ${args.bots} bots poll every ${POLL_MS} ms, Temporal ${config.temporal.address}`);
+  console.log(`bench: ${N} cases, ${CONCURRENCY} in flight, ${args.bots} bots poll every ${POLL_MS} ms, Temporal ${config.temporal.address}, ${WORKERS ? `${WORKERS} worker process(es)` : 'the worker in this process'}`);
 
   // Both workers run throughout; one phase's load at a time. The application
   // runs half its cases before the baseline and half after: a machine whose
@@ -335,16 +355,16 @@ async function main() {
   const add = <T extends Record<string, number>>(a: T, b: T): T => Object.fromEntries(Object.keys(a).map((k) => [k, a[k]! + b[k]!])) as T;
   const addCpu = ({ threads: at, ...a }: Cpu, { threads: bt, ...b }: Cpu): Cpu => ({ ...add(a, b), threads: add(at, bt) });
   const runApp = async (count: number) => {
-    const meter = cpuMeter(server?.process.pid);
+    const meter = cpuMeter(server?.process.pid, workerPids);
     const r = args.bots === 'per-case' ? await runApplications(api, count).then((x) => ({ ...x, list: [] as number[], refused: 0 })) : await runApplicationsInbox(api, count);
     return { ...r, cpu: meter() };
   };
   const phases = (async () => {
     const firstHalf = Math.floor(N / 2);
     const a1 = await runApp(firstHalf);
-    let bare: { seconds: number; cpu: Cpu } = { seconds: NaN, cpu: { server: NaN, app: NaN, pg: NaN, threads: { main: NaN, workflow: NaN, core: NaN, helpers: NaN } } };
+    let bare: { seconds: number; cpu: Cpu } = { seconds: NaN, cpu: { server: NaN, app: NaN, workers: NaN, pg: NaN, threads: { main: NaN, workflow: NaN, core: NaN, helpers: NaN } } };
     if (bareWorker) {
-      const meter = cpuMeter(server?.process.pid);
+      const meter = cpuMeter(server?.process.pid, workerPids);
       bare = { ...(await runBare(client, bareQueue)), cpu: meter() };
     }
     const a2 = await runApp(N - firstHalf);
@@ -359,7 +379,12 @@ async function main() {
     return { bare, real };
   })();
   const { bare, real } = (await Promise.all([bareWorker?.runUntil(phases), phases]))[1];
-  await system.worker!.stop();
+  await system.worker?.stop();
+  const workerPeaks = workerPids.map((pid) => peakMemoryMiB(pid));
+  for (const w of workers) {
+    w.kill('SIGTERM');
+    if (w.exitCode === null) await once(w, 'exit');
+  }
 
   const appRate = N / real.seconds;
   const bareRate = N / bare.seconds;
@@ -371,13 +396,14 @@ async function main() {
   console.log(`ratio           ${ratio.toFixed(2).padStart(7)}          (target >= 0.80: ${ratio >= 0.8 ? 'met' : 'NOT met'})`);
   console.log(`7,000 cases     ${yearMinutes.toFixed(1).padStart(7)} min      (target <= 5 min: ${yearMinutes <= 5 ? 'met' : 'NOT met'})`);
   const ms = (seconds: number) => `${((seconds / N) * 1000).toFixed(1)} ms`;
-  const perCase = (c: Cpu) => `Temporal ${ms(c.server)}, this process ${ms(c.app)}, PostgreSQL ${ms(c.pg)}, total ${ms(c.server + c.app + c.pg)}`;
+  const perCase = (c: Cpu) =>
+    `Temporal ${ms(c.server)}, this process ${ms(c.app)}${WORKERS ? `, the workers ${ms(c.workers)}` : ''}, PostgreSQL ${ms(c.pg)}, total ${ms(c.server + c.app + (WORKERS ? c.workers : 0) + c.pg)}`;
   const byThread = ({ threads: t }: Cpu) => `main ${ms(t.main)}, workflow threads ${ms(t.workflow)}, SDK core ${ms(t.core)}, V8 and libuv helpers ${ms(t.helpers)}`;
   console.log(`CPU per case    bare:        ${perCase(bare.cpu)}`);
   console.log(`                application: ${perCase(real.cpu)}`);
   console.log(`this process    bare:        ${byThread(bare.cpu)}`);
   console.log(`                application: ${byThread(real.cpu)}`);
-  console.log(`peak memory     Temporal server ${peakMemoryMiB(server?.process.pid).toFixed(0)} MiB, this process ${peakMemoryMiB(process.pid).toFixed(0)} MiB`);
+  console.log(`peak memory     Temporal server ${peakMemoryMiB(server?.process.pid).toFixed(0)} MiB, this process ${peakMemoryMiB(process.pid).toFixed(0)} MiB${workerPeaks.map((m, i) => `, worker ${i + 1} ${m.toFixed(0)} MiB`).join('')}`);
   console.log(latencySummary('submit', real.submit));
   console.log(latencySummary('read', real.read));
   if (real.list.length) console.log(latencySummary('list', real.list));

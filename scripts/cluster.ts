@@ -19,6 +19,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { loadConfig } from '../config';
+import { bundleWorkflows } from './bundle-workflows';
 import { DEV_SIGN_INS } from '../identity/users';
 import { onStopSignal } from '../integrations/signals';
 import { startSystem } from '../system';
@@ -80,6 +81,8 @@ async function main() {
     const simulatorUrl = `http://127.0.0.1:${simulatorPort}`;
     const appEnv: NodeJS.ProcessEnv = {
       ...env,
+      // Bundled once for every worker, as the image does: a restarted worker polls again within seconds.
+      WORKFLOW_BUNDLE: env.WORKFLOW_BUNDLE || (await bundleWorkflows(path.join(dataDir, 'workflows.js'))),
       DATABASE_URL: databaseUrl,
       TEMPORAL_ADDRESS: temporal.address,
       TEMPORAL_TASK_QUEUE: TASK_QUEUE,

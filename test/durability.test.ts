@@ -5,7 +5,7 @@
 // every transition written once, one license, each SMS delivered once.
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { asc, eq, inArray } from 'drizzle-orm';
 import proto from '@temporalio/proto';
 import { createActivities } from '../activities';
@@ -58,6 +58,8 @@ beforeAll(async () => {
     SMS_RETRY_MAX: '1s',
     WORK_WEEK: '0,1,2,3,4,5,6',
     LOG_LEVEL: 'warn',
+    // The run's bundle, as the image gives its worker one: every restart after a kill skips bundling.
+    WORKFLOW_BUNDLE: inject('workflowBundlePath'),
     WORKER_METRICS_ADDRESS: '',
     WORKER_APP_METRICS_ADDRESS: '',
     OTEL_EXPORTER_OTLP_ENDPOINT: '',

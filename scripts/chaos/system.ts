@@ -12,6 +12,7 @@ import { startIssuer, type Issuer } from '../../identity/issuer';
 import { SEED_OFFICES, SEED_USERS } from '../../identity/users';
 import { TASK_QUEUE } from '../../workflows/application/contract';
 import { ApiClient } from '../bots';
+import { bundleWorkflows } from '../bundle-workflows';
 import { freePort } from '../ports';
 import { startTemporalDevServer } from '../temporal';
 import type { Who } from './load';
@@ -105,6 +106,8 @@ export async function startSystem(dataDir: string, onExit: (f: () => void) => vo
   const apiUrl = `http://127.0.0.1:${apiPort}`;
   const appEnv: NodeJS.ProcessEnv = {
     ...process.env,
+    // Bundled once: each restart of a killed worker is back polling without bundling again.
+    WORKFLOW_BUNDLE: await bundleWorkflows(path.join(dataDir, 'workflows.js')),
     DATABASE_URL: databaseUrl,
     TEMPORAL_ADDRESS: temporalAddress,
     TEMPORAL_NAMESPACE: 'default',

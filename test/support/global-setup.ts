@@ -1,14 +1,11 @@
 // Once per test run: a fresh PostgreSQL database with the migrations applied,
 // one Temporal dev server, and one workflow bundle shared by every test worker.
-import { mkdirSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
 import { migrateDb, openDb } from '../../db/client';
 import { clonePattern, dropDatabases, ensureRole, recreateDatabase } from '../../scripts/databases';
 import { startTemporalDevServer } from '../../scripts/temporal';
 import { startTemporalCluster } from '../../scripts/temporal-cluster';
-import { WORKFLOW_INTERCEPTOR_MODULES, WORKFLOWS_PATH } from '../../system';
+import { bundleWorkflows } from '../../scripts/bundle-workflows';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -51,18 +48,11 @@ export default async function setup(project: TestProject) {
   await migrateDb(handle, { runtimeRole: RUNTIME_ROLE });
   await handle.close();
 
-  const [dev, bundle] = await Promise.all([
+  const [dev, bundlePath] = await Promise.all([
     process.env.TEMPORAL_TEST_ADDRESS ? undefined : startTemporal(),
-    bundleWorkflowCode({
-      workflowsPath: WORKFLOWS_PATH,
-      workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
-      logger: { log() {}, trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error },
-    }),
+    bundleWorkflows('.data/test/workflow-bundle.js'),
   ]);
   server = dev;
-  const bundlePath = path.resolve('.data/test/workflow-bundle.js');
-  mkdirSync(path.dirname(bundlePath), { recursive: true });
-  writeFileSync(bundlePath, bundle.code);
 
   project.provide('databaseUrl', databaseUrl);
   project.provide('adminDatabaseUrl', ADMIN_URL);
