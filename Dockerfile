@@ -25,6 +25,12 @@ RUN npm ci --omit=dev && npm cache clean --force
 # run time (the database is PostgreSQL via DATABASE_URL; tsx caches in /tmp).
 COPY . .
 
+# The workflows bundled once here, not by each worker as it starts: a worker
+# (or one restarted after a crash) polls within seconds and idles ~100 MiB
+# smaller (docs/operations.md, "Sizing a worker").
+RUN node --import tsx scripts/bundle-workflows.ts /app/dist/workflows.js
+ENV WORKFLOW_BUNDLE=/app/dist/workflows.js
+
 USER node
 
 # The API listens here when API_HOST=0.0.0.0 (set by compose).

@@ -185,7 +185,7 @@ export const DEFAULTS = {
   TEMPORAL_TASK_QUEUE: DEFAULT_TASK_QUEUE,
   // Room for every workflow in a burst at 5 submissions a second (bench/README.md, "open work"); a
   // workflow evicted between bursts is replayed from its history when it wakes.
-  WORKER_MAX_CACHED_WORKFLOWS: '500',
+  WORKER_MAX_CACHED_WORKFLOWS: '100',
   API_HOST: '127.0.0.1',
   API_PORT: '3000',
   SIMULATOR_PORT: '4010',

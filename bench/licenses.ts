@@ -2,8 +2,8 @@
 // #18, "Scale"). 20,000 licenses from before Tarkhees imported through the API
 // as an administrator does it (a CSV, the import's workflow); the time that
 // takes against a baseline of as many bare workflow starts in the same run;
-// the Temporal server's and this process's memory (the worker, with the API
-// and the bench) once all of them are live; what a license costs in history.
+// the Temporal server's and the worker's memory (its own process, as deployed)
+// once all of them are live; what a license costs in history.
 // Then 5,000 of them open their renewal window in the same minute: the time
 // until every window's message is in the SMS outbox, and the API's read p99
 // (GET /licenses/:number) during it against the same reads while idle.
@@ -33,6 +33,8 @@ const { values: args } = parseArgs({
     'max-cached': { type: 'string' },
     /** `process`: the worker in a process of its own, as deployed, its memory measured alone; `inline`: in this one with the API. */
     worker: { type: 'string', default: 'process' },
+    /** NODE_OPTIONS for the worker's process (e.g. `--max-old-space-size=256`). */
+    'worker-node-options': { type: 'string' },
   },
 });
 const N = Number(args.licenses);
@@ -61,9 +63,12 @@ async function main(): Promise<void> {
     temporalPort: TEMPORAL_PORT,
     smsDispatcher: false,
     workerProcess: own,
-    ...(args['max-cached'] ? { env: { WORKER_MAX_CACHED_WORKFLOWS: args['max-cached'] } } : {}),
+    env: {
+      ...(args['max-cached'] ? { WORKER_MAX_CACHED_WORKFLOWS: args['max-cached'] } : {}),
+      ...(args['worker-node-options'] ? { NODE_OPTIONS: args['worker-node-options'] } : {}),
+    },
   });
-  console.log(`worker: ${own ? `its own process (pid ${s.workerPid}), draining the outbox` : 'in this process, with the API'}; cache ${s.config.worker.maxCachedWorkflows} workflows`);
+  console.log(`worker: ${own ? `its own process (pid ${s.workerPid}), draining the outbox` : 'in this process, with the API'}; cache ${s.config.worker.maxCachedWorkflows} workflows${args['worker-node-options'] ? `; NODE_OPTIONS ${args['worker-node-options']}` : ''}`);
   /** The worker's memory: its own process's, or this one's when it runs here. */
   const workerPid = own ? s.workerPid : process.pid;
   const workerLabel = own ? 'the worker alone' : 'this process (worker, API, bench)';

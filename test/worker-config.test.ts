@@ -7,7 +7,7 @@ const env = (extra: Record<string, string>) => ({ DATABASE_URL: 'postgres://post
 
 describe('worker sizing settings', () => {
   it('cache a bounded number of workflows unless told otherwise', () => {
-    expect(loadConfig(env({})).worker.maxCachedWorkflows).toBe(500);
+    expect(loadConfig(env({})).worker.maxCachedWorkflows).toBe(100);
     expect(loadConfig(env({ WORKER_MAX_CACHED_WORKFLOWS: '200' })).worker.maxCachedWorkflows).toBe(200);
   });
 
