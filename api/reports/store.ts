@@ -207,7 +207,7 @@ export class InspectionReportStore {
         coalesce(sum(o.violations), 0)::int as violations
       from inspections i left join outcomes o on o.id = i.id
       group by grouping sets ((), (i.district))
-      order by g desc, i.district nulls last`);
+      order by g desc, i.district collate "C" nulls last`);
   }
 
   /**
