@@ -6,7 +6,10 @@
 // up to what was received), the outcomes over time and the office league
 // table, with their charts, and downloads the same CSV files the API serves:
 // a byte-order mark first, the Arabic as Arabic, an office name that would run
-// as a formula neutralised. An auditor may read them; a reviewer may not.
+// as a formula neutralised. The periodic inspections of the last weeks
+// (written in as the license workflow leaves them) are counted in their own
+// section, with its charts, in both languages, and its CSV is the API's. An
+// auditor may read them; a reviewer may not.
 import { readFileSync } from 'node:fs';
 import { sql } from 'drizzle-orm';
 import type { Browser, Locator, Page } from 'playwright-core';
