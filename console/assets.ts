@@ -111,6 +111,11 @@ select, textarea { font: inherit; padding: 6px; border: 2px solid var(--ink); in
 table.tasks { inline-size: 100%; border-collapse: collapse; margin-block: 16px; }
 table.tasks th, table.tasks td { text-align: start; padding: 8px; border-block-end: 1px solid var(--line); vertical-align: top; }
 .overdue { color: var(--bad); }
+/* A code (V-CERT-01) is read whole: never broken at its hyphens. */
+.code { white-space: nowrap; }
+.violation { margin-block-end: 16px; }
+.violation label.note { font-weight: 400; margin-block-start: 4px; margin-inline-start: calc(1.2em + 8px); }
+.violation input[type=text] { margin-inline-start: calc(1.2em + 8px); }
 .caption { color: var(--muted); font-size: 1.1rem; }
 .error-summary { padding: 16px; margin-block-end: 24px; border: 4px solid var(--bad); }
 .error-summary h2 { margin: 0 0 8px; font-size: 1.3rem; }

@@ -1,7 +1,7 @@
 // The status vocabulary in words, for people: each stage, status, event and
 // value of domain/status.ts in Arabic and English. Typed from the vocabulary
 // itself, so a value added there without its words here does not compile.
-import type { AgencyState, CaseEvent, DocumentType, ExclusionReason, LicenseStatus, ReviewDecision, ReviewKind, Stage, Status, WaitingOn } from '../domain/status';
+import type { AgencyState, CaseEvent, DocumentType, ExclusionReason, LicenseEvent, LicenseStatus, ReviewDecision, ReviewKind, Stage, Status, ViolationSeverity, WaitingOn } from '../domain/status';
 
 type Words<P extends string, V extends string> = Record<`${P}.${V}`, string>;
 export type VocabularyKey = keyof Vocabulary;
@@ -14,7 +14,9 @@ type Vocabulary = Words<'stage', Stage> &
   Words<'reviewKind', ReviewKind> &
   Words<'documentType', DocumentType> &
   Words<'exclusion', ExclusionReason> &
-  Words<'licenseStatus', LicenseStatus>;
+  Words<'licenseStatus', LicenseStatus> &
+  Words<'licenseEvent', LicenseEvent> &
+  Words<'violationSeverity', ViolationSeverity>;
 
 const ar: Vocabulary = {
   'stage.submitted': 'مقدَّم',
@@ -84,6 +86,38 @@ const ar: Vocabulary = {
   'licenseStatus.suspended': 'موقوفة',
   'licenseStatus.revoked': 'مسحوبة',
   'licenseStatus.cancelled': 'ملغاة',
+  'licenseEvent.issued': 'صدرت الرخصة',
+  'licenseEvent.imported': 'نُقلت الرخصة من السجل السابق',
+  'licenseEvent.renewal_window_opened': 'فُتحت فترة التجديد',
+  'licenseEvent.renewal_reminder': 'تذكير بالتجديد',
+  'licenseEvent.renewal_requested': 'طُلب التجديد',
+  'licenseEvent.renewal_correction_requested': 'طُلب استكمال للتجديد',
+  'licenseEvent.renewal_correction_received': 'وصل استكمال التجديد',
+  'licenseEvent.renewal_lapsed': 'سقط طلب التجديد',
+  'licenseEvent.renewed': 'جُدِّدت الرخصة',
+  'licenseEvent.expired': 'انتهت الرخصة',
+  'licenseEvent.grace_ended': 'انتهت فترة السماح دون تجديد',
+  'licenseEvent.suspended': 'أُوقفت الرخصة',
+  'licenseEvent.reinstated': 'أُعيدت الرخصة',
+  'licenseEvent.revoked': 'سُحبت الرخصة',
+  'licenseEvent.objection_received': 'وصل اعتراض على الإيقاف',
+  'licenseEvent.objection_upheld': 'أُيِّد الإيقاف',
+  'licenseEvent.objection_accepted': 'قُبل الاعتراض',
+  'licenseEvent.inspection_due': 'حان موعد الرقابة الدورية',
+  'licenseEvent.inspection_passed': 'الرقابة الدورية: سليمة',
+  'licenseEvent.inspection_violations': 'الرقابة الدورية: رُصدت مخالفات',
+  'licenseEvent.task_claimed': 'تسلَّم موظف المهمة',
+  'licenseEvent.task_released': 'أُعيدت المهمة إلى القائمة',
+  'licenseEvent.task_reassigned': 'أُسندت المهمة إلى موظف آخر',
+  'licenseEvent.task_overdue': 'تأخرت المهمة عن موعدها',
+  'licenseEvent.report_noted': 'سُجِّل بلاغ من جهة',
+  'licenseEvent.cancellation_requested': 'طُلب إلغاء الرخصة',
+  'licenseEvent.cancellation_outstanding': 'على المنشأة التزامات قبل الإلغاء',
+  'licenseEvent.cancellation_lapsed': 'سقط طلب الإلغاء',
+  'licenseEvent.cancelled': 'أُلغيت الرخصة',
+  'violationSeverity.note': 'ملاحظة',
+  'violationSeverity.fix': 'تُصحَّح في مهلة ثم تُعاد الزيارة',
+  'violationSeverity.closure': 'إغلاق: تُوقف الرخصة فورًا',
 };
 
 const en: Vocabulary = {
@@ -154,6 +188,38 @@ const en: Vocabulary = {
   'licenseStatus.suspended': 'Suspended',
   'licenseStatus.revoked': 'Revoked',
   'licenseStatus.cancelled': 'Cancelled',
+  'licenseEvent.issued': 'License issued',
+  'licenseEvent.imported': 'License brought in from the earlier register',
+  'licenseEvent.renewal_window_opened': 'Renewal window opened',
+  'licenseEvent.renewal_reminder': 'Renewal reminder',
+  'licenseEvent.renewal_requested': 'Renewal requested',
+  'licenseEvent.renewal_correction_requested': 'Renewal corrections requested',
+  'licenseEvent.renewal_correction_received': 'Renewal corrections received',
+  'licenseEvent.renewal_lapsed': 'Renewal request lapsed',
+  'licenseEvent.renewed': 'License renewed',
+  'licenseEvent.expired': 'License expired',
+  'licenseEvent.grace_ended': 'Grace period ended unrenewed',
+  'licenseEvent.suspended': 'License suspended',
+  'licenseEvent.reinstated': 'License reinstated',
+  'licenseEvent.revoked': 'License revoked',
+  'licenseEvent.objection_received': 'Objection to the suspension received',
+  'licenseEvent.objection_upheld': 'Suspension upheld',
+  'licenseEvent.objection_accepted': 'Objection accepted',
+  'licenseEvent.inspection_due': 'Periodic inspection due',
+  'licenseEvent.inspection_passed': 'Periodic inspection: passed',
+  'licenseEvent.inspection_violations': 'Periodic inspection: violations found',
+  'licenseEvent.task_claimed': 'A member of staff took the task',
+  'licenseEvent.task_released': 'A task went back to the inbox',
+  'licenseEvent.task_reassigned': 'A task was given to someone else',
+  'licenseEvent.task_overdue': 'A task is overdue',
+  'licenseEvent.report_noted': "An agency's report was noted",
+  'licenseEvent.cancellation_requested': 'Cancellation requested',
+  'licenseEvent.cancellation_outstanding': 'Something is outstanding before cancelling',
+  'licenseEvent.cancellation_lapsed': 'Cancellation request lapsed',
+  'licenseEvent.cancelled': 'License cancelled',
+  'violationSeverity.note': 'Noted',
+  'violationSeverity.fix': 'To fix within a time, then re-inspected',
+  'violationSeverity.closure': 'Closure: the license is suspended at once',
 };
 
 export const VOCABULARY = { ar, en } as const;

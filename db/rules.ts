@@ -158,8 +158,9 @@ export async function loadInspectionInterval(db: Db, isicCode: string): Promise<
   return row?.interval ? durationOf(`inspection_rules ${row.riskClass}: interval`, row.interval) : undefined;
 }
 
-/** The violation codes named, as the table has them (a missing one is simply absent). */
-export async function loadViolations(db: Db, codes: string[]) {
+/** The violation codes named, as the table has them (a missing one is simply absent); none named, every code, by code. */
+export async function loadViolations(db: Db, codes?: string[]) {
+  if (codes === undefined) return db.select().from(violationCodes).orderBy(violationCodes.code);
   if (codes.length === 0) return [];
   return db.select().from(violationCodes).where(inArray(violationCodes.code, codes));
 }

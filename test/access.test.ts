@@ -264,6 +264,8 @@ const ROUTES: RouteCase[] = [
   },
   { name: 'the summary report', method: 'GET', url: () => '/reports/summary?from=2025-01-01&to=2025-01-31', expect: municipality(200), otherwise: 403 },
   { name: 'the offices report', method: 'GET', url: () => '/reports/offices?from=2025-01-01&to=2025-01-31', expect: municipality(200), otherwise: 403 },
+  // The municipal inspector records inspections; the figures about them are the supervisors'.
+  { name: 'the inspections report', method: 'GET', url: () => '/reports/inspections?from=2025-01-01&to=2025-01-31', expect: municipality(200), otherwise: 403 },
   { name: 'read notifications', method: 'GET', url: () => '/notifications', expect: { manager: 200, managerB: 200, supervisor: 200 }, otherwise: 403 },
   { name: 'acknowledge a notification', method: 'POST', url: () => '/notifications/999999/acknowledge', expect: { manager: 404, managerB: 404, supervisor: 404 }, otherwise: 403 },
   // A supervisor may reach it (they claim objections), but holds no technical review to propose a visit for.

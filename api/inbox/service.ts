@@ -178,6 +178,11 @@ export class InboxService {
     return this.after(t, p, result.at, (when) => ({ status: 'completed', decision: body.result, reasons: findings.map((f) => f.code), comment: body.comment ?? null, decidedAt: when }));
   }
 
+  /** What an inspector may find (violation_codes), by code: the findings an inspection is recorded with. */
+  violationCodes() {
+    return this.store.violations();
+  }
+
   /** The inspector holding a home-visit case's technical review proposes a time. */
   async proposeVisit(id: string, slot: string, p: Principal) {
     const t = await this.task(id, p);

@@ -144,8 +144,8 @@ export class InboxStore {
     return row;
   }
 
-  /** The violation codes named, as the table has them. */
-  violations(codes: string[]) {
+  /** The violation codes named, as the table has them; none named, all of them. */
+  violations(codes?: string[]) {
     return loadViolations(this.db, codes);
   }
 

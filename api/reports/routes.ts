@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
 import { Operation } from '../../domain/access';
 import { BEARER, DENIED, ErrorSchema } from '../schemas';
-import { LicensesReportSchema, OfficesSchema, ReportQuery, SummarySchema } from './schemas';
+import { InspectionsReportSchema, LicensesReportSchema, OfficesSchema, ReportQuery, SummarySchema } from './schemas';
 import type { CsvFile } from './service';
 
 const tags = ['reports'];
@@ -65,6 +65,24 @@ const reports: FastifyPluginAsyncTypebox = async (app) => {
     async (req, reply) => {
       const { format, ...period } = req.query;
       return format === 'csv' ? sendCsv(reply, await app.reports.licensesCsv(period)) : app.reports.licenses(period);
+    },
+  );
+
+  app.get(
+    '/reports/inspections',
+    {
+      config: { operation: Operation.reportRead },
+      schema: {
+        summary: "Periodic inspections: came due, recorded on time or late, withdrawn, open now (overdue or not); results by outcome; violations by code and by the establishment's district",
+        tags,
+        security: BEARER,
+        querystring: ReportQuery,
+        response: { 200: InspectionsReportSchema, 400: ErrorSchema, ...DENIED },
+      },
+    },
+    async (req, reply) => {
+      const { format, ...period } = req.query;
+      return format === 'csv' ? sendCsv(reply, await app.reports.inspectionsCsv(period)) : app.reports.inspections(period);
     },
   );
 };

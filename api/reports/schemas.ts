@@ -68,3 +68,45 @@ export const LicensesReportSchema = Type.Object({
   ),
 });
 export type ReportQuery = Static<typeof ReportQuery>;
+const InspectionTiming = {
+  cameDue: Type.Integer({ description: 'Inspection tasks opened in the period (periodic and re-inspections)' }),
+  doneOnTime: Type.Integer({ description: "Results recorded in the period by the task's due time (its SLA)" }),
+  doneLate: Type.Integer({ description: "Results recorded in the period after the task's due time" }),
+  withdrawn: Type.Integer({ description: "Tasks withdrawn in the period unrecorded: the license suspended (an agency's report) or cancelled first" }),
+  openOverdue: Type.Integer({ description: 'Open now (claimed or not) and past their due time, whenever they came due' }),
+  openDue: Type.Integer({ description: 'Open now and not yet due' }),
+};
+const InspectionOutcomes = {
+  pass: Type.Integer({ description: 'Nothing found' }),
+  noted: Type.Integer({ description: 'Violations noted only' }),
+  fix: Type.Integer({ description: 'A violation to fix (a re-inspection follows), none closing' }),
+  closure: Type.Integer({ description: 'A closure: the license suspended at once' }),
+};
+export const InspectionsReportSchema = Type.Object({
+  period: Period,
+  asOf: Type.String({ format: 'date-time', description: 'The instant the open tasks were counted at' }),
+  total: Type.Object(
+    {
+      ...InspectionTiming,
+      ...InspectionOutcomes,
+      violations: Type.Integer({ description: "Violations found in the period's results" }),
+      onTimeShare: Nullable(Type.Number({ description: 'doneOnTime over doneOnTime + doneLate' })),
+    },
+    { description: 'The outcomes (pass, noted, fix, closure: the gravest violation decides) add up to doneOnTime + doneLate' },
+  ),
+  byCode: Type.Array(
+    Type.Object({
+      code: Type.String(),
+      textAr: Nullable(Type.String()),
+      textEn: Nullable(Type.String()),
+      severity: Type.String({ description: 'note, fix or closure, as violation_codes has it' }),
+      violations: Type.Integer({ description: 'Times found' }),
+      inspections: Type.Integer({ description: 'Results that found it' }),
+    }),
+    { description: "The violations of the period's results by code, most found first" },
+  ),
+  byDistrict: Type.Array(
+    Type.Object({ district: Nullable(Type.String({ description: "The establishment's district; null when not on record (an import without one)" })), ...InspectionTiming, ...InspectionOutcomes, violations: Type.Integer() }),
+    { description: 'The same figures per district of the establishment' },
+  ),
+});

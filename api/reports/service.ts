@@ -6,7 +6,7 @@
 import type { Db } from '../../db/client';
 import { toCsv } from './csv';
 import { riyadhDate } from '../../domain/calendar';
-import { ReportStore, type LicenseStanding, type Outcomes } from './store';
+import { InspectionReportStore, ReportStore, type InspectionFigures, type LicenseStanding, type Outcomes } from './store';
 import { badRequest } from '../errors';
 
 /** A report's file when asked for as CSV. */
@@ -54,10 +54,29 @@ const standing = (r: LicenseStanding) => ({
 
 const round = (x: number | null, digits = 3) => (x === null ? null : Math.round(x * 10 ** digits) / 10 ** digits);
 
+const inspectionFigures = (r: InspectionFigures) => ({
+  cameDue: r.came_due,
+  doneOnTime: r.done_on_time,
+  doneLate: r.done_late,
+  withdrawn: r.withdrawn,
+  openOverdue: r.open_overdue,
+  openDue: r.open_due,
+  pass: r.pass,
+  noted: r.noted,
+  fix: r.fix,
+  closure: r.closure,
+  violations: r.violations,
+});
+const NO_INSPECTIONS: InspectionFigures = {
+  district: null, g: 1, came_due: 0, done_on_time: 0, done_late: 0, withdrawn: 0, open_overdue: 0, open_due: 0, pass: 0, noted: 0, fix: 0, closure: 0, violations: 0,
+};
+
 export class ReportService {
   private readonly store: ReportStore;
+  private readonly inspectionStore: InspectionReportStore;
   constructor(db: Db) {
     this.store = new ReportStore(db);
+    this.inspectionStore = new InspectionReportStore(db);
   }
 
   /** Received, issued, excluded (incomplete / conditions), rejected, cancelled and still open: in all, per license kind, per office. */
@@ -134,5 +153,44 @@ export class ReportService {
     const report = await this.licenses(p);
     const rows = [{ scope: 'total', key: '', ...report.now }, ...report.byLicenseKind.map(({ licenseKind, ...o }) => ({ scope: 'license_kind', key: licenseKind, ...o }))];
     return { filename: `tarkhees-licenses-${riyadhDate(new Date())}.csv`, body: toCsv(rows) };
+  }
+
+  /**
+   * The periodic inspections of public-health shops: those that came due in
+   * the period, their results recorded on time (by the task's SLA) or late,
+   * those withdrawn, those open now (overdue, or not yet); the results by
+   * outcome; the violations found, by code and, with everything else, by the
+   * establishment's district (offices have no area: an office files anywhere).
+   */
+  async inspections(p: Period, now = new Date()) {
+    const period = bounds(p);
+    const [rows, codes] = await Promise.all([this.inspectionStore.figures(period, now), this.inspectionStore.violationsByCode(period)]);
+    const total = inspectionFigures(rows.find((r) => r.g === 1) ?? NO_INSPECTIONS);
+    const done = total.doneOnTime + total.doneLate;
+    return {
+      period: p,
+      asOf: now.toISOString(),
+      total: { ...total, onTimeShare: done ? round(total.doneOnTime / done) : null },
+      byCode: codes.map((c) => ({ code: c.code, textAr: c.text_ar, textEn: c.text_en, severity: c.severity, violations: c.violations, inspections: c.inspections })),
+      byDistrict: rows.filter((r) => r.g === 0).map((r) => ({ district: r.district, ...inspectionFigures(r) })),
+    };
+  }
+
+  /**
+   * One table, as the summary's: the total, a line per district (the same
+   * columns), then a line per violation code (its words, severity, how often
+   * found and in how many results; the other columns empty).
+   */
+  async inspectionsCsv(p: Period): Promise<CsvFile> {
+    const r = await this.inspections(p);
+    const { onTimeShare: _share, ...total } = r.total;
+    const none = { textAr: '', textEn: '', severity: '' };
+    const blank = Object.fromEntries(Object.keys(total).map((k) => [k, ''])) as Record<keyof typeof total, ''>;
+    const rows = [
+      { scope: 'total', key: '', ...none, ...total, inspections: '' },
+      ...r.byDistrict.map(({ district, ...x }) => ({ scope: 'district', key: district ?? '', ...none, ...x, inspections: '' })),
+      ...r.byCode.map((c) => ({ scope: 'code', key: c.code, textAr: c.textAr ?? '', textEn: c.textEn ?? '', severity: c.severity, ...blank, violations: c.violations, inspections: c.inspections })),
+    ];
+    return { filename: `tarkhees-inspections-${p.from}-${p.to}.csv`, body: toCsv(rows) };
   }
 }

@@ -115,3 +115,114 @@ export type LicenseStanding = {
   revoked: number;
   cancelled: number;
 };
+
+/** The inspections of a period and those open now, in all (g = 1) and per district (g = 0): see ReportStore.inspections. */
+export type InspectionFigures = {
+  district: string | null;
+  g: number;
+  came_due: number;
+  done_on_time: number;
+  done_late: number;
+  withdrawn: number;
+  open_overdue: number;
+  open_due: number;
+  pass: number;
+  noted: number;
+  fix: number;
+  closure: number;
+  violations: number;
+};
+
+export type ViolationFigures = {
+  code: string;
+  text_ar: string | null;
+  text_en: string | null;
+  severity: string;
+  violations: number;
+  inspections: number;
+};
+
+/**
+ * The inspections whose result was recorded in the period, each with what its
+ * timeline row recorded: the event (`inspection_passed`,
+ * `inspection_violations`, or the `suspended` a closure is) and its
+ * violations, each with the severity it had when it was found. The row is
+ * written in the same statement that completes the task (activities/license/transitions.ts).
+ */
+const recorded = ({ start, end }: Cohort) => sql`
+  select t.id, t.license_number, t.decided_at <= t.due_at as on_time, e.event,
+         coalesce(e.details->'violations', '[]'::jsonb) as violations
+  from tasks t
+  left join lateral (
+    select e.event, e.details from license_events e
+    where e.license_number = t.license_number and e.details->>'taskId' = t.id
+      and e.event in ('inspection_passed', 'inspection_violations', 'suspended')
+    order by e.seq limit 1
+  ) e on true
+  where t.kind = 'inspection' and t.status = 'completed' and t.decided_at >= ${start} and t.decided_at < ${end}`;
+
+export class InspectionReportStore {
+  constructor(private readonly db: Db) {}
+
+  /**
+   * Inspection tasks by their establishment's district (the license's, for
+   * one imported from before Tarkhees; its case's otherwise): those that came
+   * due in the period (opened), those recorded in it on time (by the task's
+   * due time, its SLA) or late, those withdrawn in it unrecorded (the license
+   * suspended by an agency's report, or cancelled, first), those open now, overdue or not yet; and the
+   * recorded ones by outcome, the gravest violation deciding: a closure
+   * (suspended), one to fix, only noted, or a pass.
+   */
+  figures(c: Cohort, now: Date) {
+    const { start, end } = c;
+    return rowsOf<InspectionFigures>(this.db, sql`
+      with inspections as (
+        select t.id, t.status, t.created_at, t.due_at, t.decided_at, coalesce(l.district, a.district) as district
+        from tasks t
+        join licenses l on l.number = t.license_number
+        left join applications a on a.id = l.application_id
+        where t.kind = 'inspection'
+          and (t.status in ('open', 'claimed')
+            or (t.created_at >= ${start} and t.created_at < ${end})
+            or (t.decided_at >= ${start} and t.decided_at < ${end}))
+      ), outcomes as (
+        select r.id, r.on_time, jsonb_array_length(r.violations) as violations,
+          case when r.event = 'suspended' or r.violations @> '[{"severity": "closure"}]' then 'closure'
+               when r.violations @> '[{"severity": "fix"}]' then 'fix'
+               when jsonb_array_length(r.violations) > 0 then 'noted'
+               else 'pass' end as outcome
+        from (${recorded(c)}) r
+      )
+      select i.district, grouping(i.district) as g,
+        count(*) filter (where i.created_at >= ${start} and i.created_at < ${end})::int as came_due,
+        count(o.id) filter (where o.on_time)::int as done_on_time,
+        count(o.id) filter (where not o.on_time)::int as done_late,
+        count(*) filter (where i.status = 'cancelled' and i.decided_at >= ${start} and i.decided_at < ${end})::int as withdrawn,
+        count(*) filter (where i.status in ('open', 'claimed') and i.due_at < ${now})::int as open_overdue,
+        count(*) filter (where i.status in ('open', 'claimed') and i.due_at >= ${now})::int as open_due,
+        count(*) filter (where o.outcome = 'pass')::int as pass,
+        count(*) filter (where o.outcome = 'noted')::int as noted,
+        count(*) filter (where o.outcome = 'fix')::int as fix,
+        count(*) filter (where o.outcome = 'closure')::int as closure,
+        coalesce(sum(o.violations), 0)::int as violations
+      from inspections i left join outcomes o on o.id = i.id
+      group by grouping sets ((), (i.district))
+      order by g desc, i.district collate "C" nulls last`);
+  }
+
+  /**
+   * The violations found in the period's recorded inspections, by code: how
+   * often, in how many inspections, with the code's words and severity as the
+   * table has them now (as recorded, for a code since taken out of the table).
+   */
+  violationsByCode(c: Cohort) {
+    return rowsOf<ViolationFigures>(this.db, sql`
+      select v->>'code' as code, vc.text_ar, vc.text_en, coalesce(vc.severity::text, max(v->>'severity')) as severity,
+        count(*)::int as violations, count(distinct r.id)::int as inspections
+      from (${recorded(c)}) r
+      cross join jsonb_array_elements(r.violations) v
+      left join violation_codes vc on vc.code = v->>'code'
+      group by v->>'code', vc.text_ar, vc.text_en, vc.severity
+      order by count(*) desc, v->>'code'`);
+  }
+}

@@ -14,6 +14,7 @@ import { CSRF_FIELD, signedIn, type ConsoleSession } from '../auth/plugin';
 import { html, layout, ltr, toString, type Html } from '../html';
 import { localeOf, riyadhInstant, words, type Words } from '../i18n';
 import { taskSupervision } from '../supervision/views';
+import { findingsForm, inspectionBody, inspectionRefusal, licenseOfTask, licensePanel } from './inspection';
 
 const VIEWS = ['mine', 'unassigned', 'overdue', 'all'] as const;
 type View = (typeof VIEWS)[number];
@@ -141,15 +142,20 @@ ${list(w, iq, p, page)}`;
     return send(reply, 200, toString(list(words(localeOf(req, reply)), iq, session.principal, await readList(iq, session.principal))));
   });
 
-  async function taskPage(req: FastifyRequest, reply: FastifyReply, session: ConsoleSession, id: string, refusal?: string) {
+  /** `refused`: why the last change was not taken, with its status, and (the findings form) what was typed, to fill the form again. */
+  async function taskPage(req: FastifyRequest, reply: FastifyReply, session: ConsoleSession, id: string, refused?: { why: Html | string; status: number; form?: Record<string, string> }) {
     const w = words(localeOf(req, reply));
     const p = session.principal;
+    const refusal = refused?.why;
     const task = await app.inbox.get(id, p);
     // A license's task of a license imported from before Tarkhees has no case to show.
-    const view = task.applicationId === null ? undefined : await app.applications.get(task.applicationId, p);
+    const [view, license] = await Promise.all([
+      task.applicationId === null ? undefined : app.applications.get(task.applicationId, p),
+      licenseOfTask(app, task, p, can(p, Operation.licenseRead)),
+    ]);
     const active = task.status === 'open' || task.status === 'claimed';
     const mine = task.status === 'claimed' && task.assignee === p.id;
-    // An inspection's findings are recorded through the API (POST /tasks/:id/inspection): no review form for it here.
+    // An inspection's result has a form of its own (the findings), below.
     const review = task.kind !== 'applicant_correction' && task.kind !== 'inspection';
     const objection = task.kind === 'objection_review';
     const decisions = objection ? OBJECTION_DECISIONS : REVIEW_DECISIONS;
@@ -181,9 +187,11 @@ ${
 ${csrf(session)}<div><button type="submit">${w.t('task.submitDecision')}</button></div></form>`
     : ''
 }
+${mine && task.kind === 'inspection' && license && can(p, Operation.inspectionRecord) ? findingsForm(w, { action: action('inspection'), csrf: csrf(session), codes: license.codes, form: refused?.form }) : ''}
 ${taskSupervision(w, session, task)}
-${view ? casePage(w, view, { actions: await caseActions(app, w, session, view) }) : html`<p>${ltr(task.licenseNumber ?? '')}</p>`}`;
-    return send(reply, refusal ? 409 : 200, layout(w, { title: 'task.title', path: `/console/tasks/${encodeURIComponent(id)}`, body, home: '/console/tasks' }));
+${license ? html`${view ? '' : html`<h1><bdi>${license.license.tradeName}</bdi></h1>`}${licensePanel(w, { task, ...license })}` : ''}
+${view ? casePage(w, view, { actions: await caseActions(app, w, session, view) }) : ''}`;
+    return send(reply, refused?.status ?? 200, layout(w, { title: 'task.title', path: `/console/tasks/${encodeURIComponent(id)}`, body, home: '/console/tasks' }));
   }
 
   app.get<{ Params: { id: string } }>('/console/tasks/:id', { config: { public: true }, schema: { hide: true } }, async (req, reply) => {
@@ -192,17 +200,28 @@ ${view ? casePage(w, view, { actions: await caseActions(app, w, session, view) }
     return taskPage(req, reply, session, req.params.id);
   });
 
-  /** A change to a task: done, back to its page; refused by the case (someone else holds it, already decided), its page says why. */
-  const change = (verb: 'claim' | 'release' | 'decision' | 'visit', may: Operation[], act: (id: string, form: Record<string, string>, p: Principal) => Promise<unknown>) =>
+  /**
+   * A change to a task: done, back to its page; refused by the case (someone else holds it, already decided), its page says why,
+   * in the words `explain` finds for it (and with the form as typed), or the service's.
+   */
+  const change = (
+    verb: 'claim' | 'release' | 'decision' | 'visit' | 'inspection',
+    may: Operation[],
+    act: (id: string, form: Record<string, string>, p: Principal) => Promise<unknown>,
+    explain?: (err: unknown, w: Words, id: string, form: Record<string, string>, p: Principal) => Promise<Html | undefined>,
+  ) =>
     // operation and target: what the audit row says, as for the API's route (the session, not the API's hook, is checked here).
     app.post<{ Params: { id: string } }>(`/console/tasks/:id/${verb}`, { config: { public: true, operation: may, target: 'task' }, schema: { hide: true } }, async (req, reply) => {
       const session = signedIn(req, reply, may);
       if (!session) return reply;
+      const form = (req.body ?? {}) as Record<string, string>;
       try {
-        await act(req.params.id, (req.body ?? {}) as Record<string, string>, session.principal);
+        await act(req.params.id, form, session.principal);
       } catch (err) {
-        const refusal = refusalOf(err);
-        if (refusal !== undefined) return taskPage(req, reply, session, req.params.id, refusal);
+        const why = (await explain?.(err, words(localeOf(req, reply)), req.params.id, form, session.principal)) ?? refusalOf(err);
+        // The findings form answers with the refusal's own status (400 for a code not in the table); the others as before, 409.
+        const status = explain && err instanceof HttpError ? err.statusCode : 409;
+        if (why !== undefined) return taskPage(req, reply, session, req.params.id, { why, status, ...(explain ? { form } : {}) });
         throw err;
       }
       return reply.redirect(`/console/tasks/${encodeURIComponent(req.params.id)}`, 303);
@@ -244,6 +263,13 @@ ${
     if (!slot) throw badRequest('body/slot', 'body/slot: a date and time for the visit');
     return app.inbox.proposeVisit(id, slot, p);
   });
+  // The findings, as POST /tasks/:id/inspection takes them, through the same service.
+  change(
+    'inspection',
+    [Operation.inspectionRecord],
+    (id, f, p) => app.inbox.recordInspection(id, inspectionBody(f), p),
+    (err, w, id, f, p) => inspectionRefusal(app.inbox, w, err, id, p, f),
+  );
   change('decision', [Operation.reviewHealth, Operation.reviewTechnical, Operation.objectionDecide], (id, f, p) => {
     // The inbox service says which decisions the task's kind takes.
     const decision = oneOf(f.decision, [...REVIEW_DECISIONS, ...OBJECTION_DECISIONS] as const, 'approve');

@@ -1,5 +1,5 @@
 // The reports for those who may read them (supervisors, administrators,
-// auditors): the page of a period, and its two CSV files inside the session
+// auditors): the page of a period, and its CSV files inside the session
 // (GET /reports wants a bearer token). Figures and files come from the API's
 // own ReportService, so the page, the download and the API agree to the cell,
 // the CSV's byte-order mark and formula guard included.
@@ -32,13 +32,14 @@ const reportsPages: FastifyPluginAsync = async (app) => {
     if (!period) return reply;
     const w = words(localeOf(req, reply));
     const { granularity, parts } = partsOf(period);
-    const [summary, offices, licenses, totals] = await Promise.all([
+    const [summary, offices, licenses, inspections, totals] = await Promise.all([
       app.reports.summary(period),
       app.reports.offices(period),
       app.reports.licenses(period),
+      app.reports.inspections(period),
       Promise.all(parts.map(async (p) => ({ period: p, total: (await app.reports.summary(p)).total }))),
     ]);
-    const body = reportsPage(w, { period, summary, offices, licenses, granularity, parts: totals });
+    const body = reportsPage(w, { period, summary, offices, licenses, inspections, granularity, parts: totals });
     return sendPage(reply, 200, layout(w, { title: 'reports.title', path: PATH, body, home: '/console' }));
   });
 
@@ -56,6 +57,7 @@ const reportsPages: FastifyPluginAsync = async (app) => {
   download(`${PATH}/summary.csv`, (p) => app.reports.summaryCsv(p));
   download(`${PATH}/offices.csv`, (p) => app.reports.officesCsv(p));
   download(`${PATH}/licenses.csv`, (p) => app.reports.licensesCsv(p));
+  download(`${PATH}/inspections.csv`, (p) => app.reports.inspectionsCsv(p));
 };
 
 export default reportsPages;

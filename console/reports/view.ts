@@ -3,7 +3,7 @@
 // over time, the office league table and its charts, and the CSV downloads.
 // Rendered from what GET /reports/summary and /reports/offices answer.
 import type { ReportService } from '../../api/reports/service';
-import type { LicenseKind } from '../../domain/status';
+import type { LicenseKind, ViolationSeverity } from '../../domain/status';
 import type { MessageKey } from '../catalogue';
 import { html, ltr, type Html } from '../html';
 import type { Words } from '../i18n';
@@ -15,6 +15,8 @@ export type Offices = Awaited<ReturnType<ReportService['offices']>>;
 type Outcomes = Summary['total'];
 type Office = Offices['offices'][number];
 export type Licenses = Awaited<ReturnType<ReportService['licenses']>>;
+export type Inspections = Awaited<ReturnType<ReportService['inspections']>>;
+type InspectionLine = Inspections['byDistrict'][number];
 type Standing = Licenses['now'];
 /** The statuses in the order of a license's life, each a column. */
 const STANDING_COLUMNS = ['active', 'renewalOpen', 'expiringSoon', 'expired', 'suspended', 'revoked', 'cancelled'] as const;
@@ -191,17 +193,86 @@ ${l.byLicenseKind.map((k) => html`<tr data-row="${k.licenseKind}"><th scope="row
 <dt>${w.t('reports.renewals.rate')}</dt><dd data-figure="renewalRate">${r.renewalRate === null ? w.t('reports.noFigure') : ltr(f.share(r.renewalRate))}</dd></dl></section>`;
 }
 
+/** An inspection task's timing, in the order of its life: came due, recorded (on time, late) or withdrawn, or still open. */
+const INSPECTION_TIMING = ['cameDue', 'doneOnTime', 'doneLate', 'withdrawn', 'openOverdue', 'openDue'] as const satisfies readonly (keyof InspectionLine)[];
+/** A result by its gravest violation, the lightest first; then the violations found in all. */
+const INSPECTION_OUTCOMES = ['pass', 'noted', 'fix', 'closure'] as const satisfies readonly (keyof InspectionLine)[];
+const INSPECTION_COLOURS: Record<(typeof INSPECTION_OUTCOMES)[number], string> = {
+  pass: '#00703c',
+  noted: '#1d70b8',
+  fix: '#b35900',
+  closure: '#d4351c',
+};
+const VIOLATIONS_COLOUR = '#912b88';
+
+const figuresOnly = ({ district: _, ...figures }: InspectionLine) => figures;
+
+function inspectionsSection(w: Words, f: Formats, r: Inspections): Html {
+  const district = (d: InspectionLine) => (d.district === null ? w.t('reports.inspections.noDistrict') : d.district);
+  const lines: { key: string; name: Html | string; x: Omit<InspectionLine, 'district'> }[] = [
+    { key: 'total', name: w.t('reports.inspections.all'), x: r.total },
+    ...r.byDistrict.map((d) => ({ key: d.district ?? '', name: html`<bdi>${district(d)}</bdi>`, x: d })),
+  ];
+  const table = (id: string, caption: MessageKey, columns: readonly (keyof Omit<InspectionLine, 'district'>)[]) =>
+    html`<table class="tasks" id="${id}"><caption class="caption">${w.t(caption)}</caption>
+<thead><tr><th scope="col">${w.t('reports.inspections.district')}</th>${columns.map((c) => html`<th scope="col">${w.t(`reports.inspections.${c}`)}</th>`)}</tr></thead>
+<tbody>${lines.map((l, i) => html`<tr${i === 0 ? html` data-row="total"` : html` data-district="${l.key}"`}><th scope="row">${l.name}</th>${columns.map((c) => html`<td data-figure="${c}">${ltr(f.count(l.x[c]))}</td>`)}</tr>`)}</tbody></table>`;
+  const series: Series[] = INSPECTION_OUTCOMES.map((k) => ({ key: k, name: w.t(`reports.inspections.${k}`), colour: INSPECTION_COLOURS[k] }));
+  const codeText = (c: Inspections['byCode'][number]) => (w.locale === 'ar' ? c.textAr : c.textEn) ?? w.t('reports.inspections.retired');
+  const share = r.total.onTimeShare;
+  const recorded = r.total.doneOnTime + r.total.doneLate;
+  return html`<section aria-labelledby="inspections"><h2 id="inspections">${w.t('reports.inspections')}</h2>
+<p>${w.t('reports.inspectionsIntro')}</p>
+<dl class="summary" id="inspections-summary"><dt>${w.t('reports.inspectionsAsOf')}</dt><dd>${w.instant(r.asOf)[0]}</dd>
+<dt>${w.t('reports.inspections.onTimeShare')}</dt><dd data-figure="onTimeShare">${share === null ? w.t('reports.noFigure') : ltr(f.share(share))}</dd></dl>
+${table('inspections-table', 'reports.inspectionsCaption', INSPECTION_TIMING)}
+<h3>${w.t('reports.inspections.results')}</h3>
+${table('inspection-results-table', 'reports.inspections.resultsCaption', [...INSPECTION_OUTCOMES, 'violations'])}
+${
+  recorded === 0
+    ? ''
+    : html`${legend(w, series)}
+${stackedColumns(w, {
+  id: 'chart-inspection-results',
+  title: w.t('reports.chart.inspectionResults'),
+  desc: w.t('reports.chart.inspectionResultsDesc'),
+  series,
+  columns: r.byDistrict.filter((d) => d.doneOnTime + d.doneLate > 0).map((d) => ({ label: district(d), values: figuresOnly(d) })),
+})}`
+}
+<h3>${w.t('reports.inspections.byCode')}</h3>
+${
+  r.byCode.length === 0
+    ? html`<p id="violations-empty">${w.t('reports.inspections.none')}</p>`
+    : html`<table class="tasks" id="violations-table"><caption class="caption">${w.t('reports.inspections.byCodeCaption')}</caption>
+<thead><tr><th scope="col">${w.t('reports.inspections.code')}</th><th scope="col">${w.t('reports.inspections.text')}</th><th scope="col">${w.t('reports.inspections.severity')}</th><th scope="col">${w.t('reports.inspections.found')}</th><th scope="col">${w.t('reports.inspections.inspections')}</th></tr></thead>
+<tbody>${r.byCode.map(
+        (c) => html`<tr data-code="${c.code}"><th scope="row" class="code">${ltr(c.code)}</th><td>${codeText(c)}</td><td>${w.t(`violationSeverity.${c.severity as ViolationSeverity}`)}</td><td data-figure="violations">${ltr(f.count(c.violations))}</td><td data-figure="inspections">${ltr(f.count(c.inspections))}</td></tr>`,
+      )}</tbody></table>
+${horizontalBars(w, {
+  id: 'chart-violations',
+  title: w.t('reports.chart.violations'),
+  desc: `${w.t('reports.chart.violationsDesc')} ${r.byCode.map((c) => `${c.code}: ${f.count(c.violations)}`).join(w.t('list.separator'))}`,
+  series: [{ key: 'violations', name: w.t('reports.inspections.found'), colour: VIOLATIONS_COLOUR }],
+  rows: r.byCode.map((c) => ({ label: `${c.code} · ${codeText(c)}`, values: [c.violations] })),
+  format: f.count,
+})}`
+}
+</section>`;
+}
+
 function downloads(w: Words, p: Period): Html {
   const query = new URLSearchParams({ from: p.from, to: p.to });
   return html`<section aria-labelledby="download"><h2 id="download">${w.t('reports.download')}</h2><p class="hint">${w.t('reports.csvHint')}</p>
 <ul><li><a id="csv-summary" href="/console/reports/summary.csv?${query}" download>${w.t('reports.csv.summary')}</a></li>
 <li><a id="csv-offices" href="/console/reports/offices.csv?${query}" download>${w.t('reports.csv.offices')}</a></li>
-<li><a id="csv-licenses" href="/console/reports/licenses.csv?${query}" download>${w.t('reports.csv.licenses')}</a></li></ul></section>`;
+<li><a id="csv-licenses" href="/console/reports/licenses.csv?${query}" download>${w.t('reports.csv.licenses')}</a></li>
+<li><a id="csv-inspections" href="/console/reports/inspections.csv?${query}" download>${w.t('reports.csv.inspections')}</a></li></ul></section>`;
 }
 
 export function reportsPage(
   w: Words,
-  r: { period: Period; summary: Summary; offices: Offices; licenses: Licenses; granularity: Granularity; parts: { period: Period; total: Outcomes }[] },
+  r: { period: Period; summary: Summary; offices: Offices; licenses: Licenses; inspections: Inspections; granularity: Granularity; parts: { period: Period; total: Outcomes }[] },
 ): Html {
   const f = formats(w);
   const received = r.summary.total.received;
@@ -211,5 +282,6 @@ ${periodForm(w, r.period, false)}
 ${summarySection(w, f, r.summary)}
 ${received === 0 ? html`<p id="reports-empty">${w.t('reports.empty')}</p>` : html`${overTimeSection(w, f, r.granularity, r.parts)}${leagueSection(w, f, r.offices)}`}
 ${licensesSection(w, f, r.licenses)}
+${inspectionsSection(w, f, r.inspections)}
 ${downloads(w, r.period)}`;
 }
