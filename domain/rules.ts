@@ -3,7 +3,7 @@
 // are unit-testable and the same answer comes out for the same input.
 import type { ApplicationData, CompletenessResult, ConditionsResult, Deficiency } from './application';
 import type { FileKind } from './files';
-import { DocumentState, ExpiryRule, type DocumentType, type LicenseKind } from './status';
+import { DocumentState, ExpiryRule, type DocumentType, type LicenseKind, type ReviewKind } from './status';
 
 export interface KindRule {
   kind: LicenseKind;
@@ -26,6 +26,8 @@ export interface ActivityRule {
   termMonths: number | null;
   /** Public-health activities: the risk class that sets how often its shops are inspected (inspection_rules); null, never inspected. */
   riskClass: string | null;
+  /** The reviews a renewal needs once its checks pass (health, technical), as an application's are done; empty, none. */
+  renewalReviews: ReviewKind[];
 }
 
 /** What a document of one type must be: the files accepted, how big, whether it lapses, how long it is kept. */
