@@ -84,12 +84,19 @@ function deficiency(code: string, field: string, messageAr: string, messageEn: s
   return { code, field, messageAr, messageEn };
 }
 
-/** Documents and fields each kind and activity needs, from the rules table. */
+/**
+ * Documents and fields each kind and activity needs, from the rules table. A
+ * renewal's check (`renewal`) asks only for what can have changed or lapsed
+ * since issuance: the documents and the workers' certificates, not the
+ * establishment's location (a license imported from before Tarkhees has
+ * none on record, and no renewal would give one).
+ */
 export function checkCompleteness(
   rules: RuleSet,
   data: ApplicationData,
   today: string,
   stored: ReadonlyMap<string, StoredDocumentFacts> = new Map(),
+  opts: { renewal?: boolean } = {},
 ): CompletenessResult {
   const out: Deficiency[] = [];
   const activity = findActivity(rules, data.establishment.isicCode);
@@ -121,7 +128,7 @@ export function checkCompleteness(
     }
   }
 
-  if (!data.establishment.location) {
+  if (!data.establishment.location && !opts.renewal) {
     out.push(
       deficiency(
         'LOCATION_MISSING',

@@ -59,7 +59,8 @@ export async function receiveCorrection(l: License, input: RenewalInput): Promis
 /** The checks, then the renewal, a correction asked for, or (an agency down) a recheck later. */
 export async function checkRenewal(l: License): Promise<void> {
   const s = l.state;
-  const completeness = await db.checkCompleteness(s.data);
+  // What can have lapsed since issuance: the documents and the workers' certificates (not the location, which an imported license lacks).
+  const completeness = await db.checkCompleteness(s.data, { renewal: true });
   const deficiencies: Deficiency[] = [...completeness.deficiencies];
   if (deficiencies.length === 0) {
     const answers = await Promise.all(AGENCIES.map((a) => agencyQuick.checkAgency(a, s.crNumber).catch((err: unknown) => {
