@@ -244,7 +244,7 @@ ${
     if (!slot) throw badRequest('body/slot', 'body/slot: a date and time for the visit');
     return app.inbox.proposeVisit(id, slot, p);
   });
-  change('decision', [Operation.reviewHealth, Operation.reviewTechnical, Operation.objectionDecide], (id, f, p) => {
+  change('decision', [Operation.reviewHealth, Operation.reviewTechnical, Operation.renewalReview, Operation.objectionDecide], (id, f, p) => {
     // The inbox service says which decisions the task's kind takes.
     const decision = oneOf(f.decision, [...REVIEW_DECISIONS, ...OBJECTION_DECISIONS] as const, 'approve');
     const reasons = (f.reasons ?? '').split(',').map((r) => r.trim().toUpperCase()).filter(Boolean);
