@@ -57,6 +57,7 @@ export function createActivities(deps: ActivityDeps) {
     // The license's tasks take their SLA as they open (a case's come with its conditions check).
     taskSchedules: sla.taskSchedules,
     notifySupervisors: sla.notifySupervisors,
+    notifyLicenseOffice: sla.notifyLicenseOffice,
     ...createOfficeActivities(deps.db),
     ...createDocumentActivities({ db: deps.db, files: deps.files, now }),
     ...createAgencyReportActivities(deps.db),

@@ -5,7 +5,7 @@ import { inArray, sql } from 'drizzle-orm';
 import type { ActivityRule, DocumentRule, KindRule, RuleSet, StoredDocumentFacts } from '../domain/rules';
 import { durationMs } from '../domain/duration';
 import type { LicenseRules } from '../domain/license';
-import type { LicenseKind } from '../domain/status';
+import { REVIEW_KINDS, type LicenseKind, type ReviewKind } from '../domain/status';
 import type { Db } from './db';
 import { activityRules, documentRules, documents, inspectionRules, licenseKindRules, licenseRules, taskSlas, violationCodes } from './schema';
 
@@ -66,6 +66,10 @@ export async function seedRules(db: Db): Promise<void> {
       await tx.insert(violationCodes).values(v).onConflictDoUpdate({ target: violationCodes.code, set: rest });
     }
     for (const a of file.activities) {
+      // A review kind misspelt would never open: it stops the start instead, by name.
+      for (const k of a.renewalReviews ?? []) {
+        if (!(REVIEW_KINDS as readonly string[]).includes(k)) throw new Error(`db/rules.json: activities ${a.isicPrefix}: renewalReviews "${k}" is not one of ${REVIEW_KINDS.join(', ')}`);
+      }
       const { isicPrefix, ...rest } = a;
       await tx
         .insert(activityRules)
@@ -146,16 +150,23 @@ export async function loadLicenseRules(db: Db, kind: LicenseKind): Promise<Licen
   return licenseRulesOf(row);
 }
 
-/** How often a license of this activity is inspected (its longest-prefix activity's risk class); undefined, it is not. */
-export async function loadInspectionInterval(db: Db, isicCode: string): Promise<number | undefined> {
+/**
+ * What a license's activity sets in its life (its longest-prefix activity): how often it is inspected (its risk
+ * class's interval; undefined, it is not), and the reviews a renewal needs (empty, none).
+ */
+export async function loadActivityLicenseRules(db: Db, isicCode: string): Promise<{ inspectionIntervalMs?: number; renewalReviews: ReviewKind[] }> {
   const [row] = await db
-    .select({ riskClass: activityRules.riskClass, interval: inspectionRules.interval })
+    .select({ riskClass: activityRules.riskClass, interval: inspectionRules.interval, renewalReviews: activityRules.renewalReviews })
     .from(activityRules)
     .leftJoin(inspectionRules, sql`${inspectionRules.riskClass} = ${activityRules.riskClass}`)
     .where(sql`${isicCode} like ${activityRules.isicPrefix} || '%'`)
     .orderBy(sql`length(${activityRules.isicPrefix}) desc`)
     .limit(1);
-  return row?.interval ? durationOf(`inspection_rules ${row.riskClass}: interval`, row.interval) : undefined;
+  const renewalReviews = (row?.renewalReviews ?? []).filter((k): k is ReviewKind => (REVIEW_KINDS as readonly string[]).includes(k));
+  return {
+    ...(row?.interval ? { inspectionIntervalMs: durationOf(`inspection_rules ${row.riskClass}: interval`, row.interval) } : {}),
+    renewalReviews: REVIEW_KINDS.filter((k) => renewalReviews.includes(k)),
+  };
 }
 
 /** The violation codes named, as the table has them (a missing one is simply absent); none named, every code, by code. */

@@ -366,6 +366,8 @@ export const activityRules = pgTable('activity_rules', {
   termMonths: integer('term_months'),
   /** Public-health activities: how often their shops are inspected (inspection_rules); null, never. */
   riskClass: text('risk_class').references((): AnyPgColumn => inspectionRules.riskClass),
+  /** The reviews (health, technical) a renewal needs once its checks pass, done as an application's are; empty, none. */
+  renewalReviews: text('renewal_reviews').array().notNull().default([]),
 });
 
 /** Per risk class: how often a licensed public-health shop is inspected, as db/rules.json spells durations ("90d", "3s"). */
@@ -434,6 +436,11 @@ export const documents = pgTable(
     /** Entered by the uploader for a document that lapses. */
     expiresOn: date('expires_on', { mode: 'string' }),
     applicationId: text('application_id').references((): AnyPgColumn => applications.id),
+    /**
+     * The license a renewal, its correction or an objection named it for. An imported license has no case, so this is what
+     * claims the upload (application_id null); a license Tarkhees issued has both, the case being its own.
+     */
+    licenseNumber: text('license_number').references((): AnyPgColumn => licenses.number),
     /** The uploader's Idempotency-Key (scoped to them): a retried upload answers with the first document. */
     idempotencyKey: text('idempotency_key').unique(),
     uploadedAt: timestamps('uploaded_at').notNull().defaultNow(),
@@ -444,6 +451,7 @@ export const documents = pgTable(
   },
   (t) => [
     index('documents_application_idx').on(t.applicationId),
+    index('documents_license_idx').on(t.licenseNumber).where(sql`${t.licenseNumber} is not null`),
     // The sweep's two questions: old orphans, and filed documents still held.
     index('documents_orphans_idx').on(t.uploadedAt).where(sql`${t.state} = 'uploaded'`),
   ],

@@ -57,6 +57,8 @@ export const Operation = {
   objectionDecide: 'objection.decide',
   /** Recording a periodic inspection's result from the inbox: the municipal inspectors. */
   inspectionRecord: 'inspection.record',
+  /** Deciding a renewal's review of a license with no office (imported so): the municipal inspectors. An office's reviewers decide theirs by review.health / review.technical. */
+  renewalReview: 'renewal.review',
   /** Bringing in licenses issued before Tarkhees, and following an import's progress. */
   licenseImport: 'license.import',
 } as const;
@@ -71,7 +73,9 @@ const R = Role;
  * supervisor nor an administrator decides one (separation of duties; escalation
  * is the workbench's job). Supervisors claim and decide the municipality's own
  * tasks (objections), municipal inspectors theirs (inspections): a task is
- * claimed only with its role (TASK_ROLE). Auditors read everything and change nothing.
+ * claimed only with its role (TASK_ROLE). A renewal's review is its license's
+ * office's reviewers' as an application's is; a license with no office has its
+ * renewal reviewed by the municipal inspectors. Auditors read everything and change nothing.
  */
 export const ROLE_OPERATIONS: Record<Role, ReadonlySet<Operation>> = {
   [R.applicant]: new Set([O.applicationSubmit, O.applicationRead, O.applicationCorrect, O.officeRead, O.licenseRead, O.licenseRenew, O.licenseCancel, O.licenseObject]),
@@ -130,7 +134,7 @@ export const ROLE_OPERATIONS: Record<Role, ReadonlySet<Operation>> = {
     O.operationsRead,
     O.licenseRead,
   ]),
-  [R.municipalInspector]: new Set([O.applicationRead, O.officeRead, O.taskRead, O.taskClaim, O.inspectionRecord, O.licenseRead]),
+  [R.municipalInspector]: new Set([O.applicationRead, O.officeRead, O.taskRead, O.taskClaim, O.inspectionRecord, O.renewalReview, O.licenseRead]),
   [R.administrator]: new Set([
     O.applicationRead,
     O.applicationReassign,

@@ -4,7 +4,7 @@
 import type { ApplicationData, Deficiency, DocumentRef, Worker } from './application';
 import { addMonths } from './calendar';
 import type { Role } from './roles';
-import type { Agency, LicenseKind, LicenseStatus, TaskKind, ViolationSeverity } from './status';
+import type { Agency, LicenseKind, LicenseStatus, ReviewDecision, ReviewKind, TaskKind, ViolationSeverity } from './status';
 
 /** The durations of a license's life, per kind (`license_rules`, seeded from db/rules.json), in milliseconds. */
 export interface LicenseRules {
@@ -83,19 +83,37 @@ export interface LicenseTask {
   holder?: string;
   reminded?: boolean;
   overdue?: boolean;
+  /** An office's task (a renewal's review, by the license's office): in its inbox, its reminders to it. None: the municipality's. */
+  officeId?: string;
 }
 
-/** A renewal the holder asked for, while its checks run or it waits for their correction. */
+/** One review of a renewal's round: its task, and once decided, by whom and how. */
+export interface RenewalReview {
+  kind: ReviewKind;
+  taskId: string;
+  decision?: ReviewDecision;
+  by?: string;
+  reasons?: string[];
+  comment?: string;
+  decidedAt?: string;
+}
+
+/** A renewal the holder asked for, while its checks run, it waits for their correction, or its reviewers decide it. */
 export interface RenewalInProgress {
   requestedBy: string;
   requestedAt: string;
   /** Asked for after expiry, within the grace period. */
   late: boolean;
-  stage: 'checking' | 'awaiting_correction' | 'awaiting_agency';
+  stage: 'checking' | 'awaiting_correction' | 'awaiting_agency' | 'review';
   deficiencies: Deficiency[];
   correctionDueAt?: string;
   /** When an unavailable agency is asked again. */
   recheckAt?: string;
+  /** Who sent its corrections: like its requester, none of them reviews it. */
+  correctedBy?: string[];
+  /** The review round under way (stage review), or the last one (a return); rounds count from 1. */
+  round?: number;
+  reviews?: RenewalReview[];
 }
 
 /** What one agency says about letting the establishment go. */

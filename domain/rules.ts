@@ -3,7 +3,7 @@
 // are unit-testable and the same answer comes out for the same input.
 import type { ApplicationData, CompletenessResult, ConditionsResult, Deficiency } from './application';
 import type { FileKind } from './files';
-import { DocumentState, ExpiryRule, type DocumentType, type LicenseKind } from './status';
+import { DocumentState, ExpiryRule, type DocumentType, type LicenseKind, type ReviewKind } from './status';
 
 export interface KindRule {
   kind: LicenseKind;
@@ -26,6 +26,8 @@ export interface ActivityRule {
   termMonths: number | null;
   /** Public-health activities: the risk class that sets how often its shops are inspected (inspection_rules); null, never inspected. */
   riskClass: string | null;
+  /** The reviews a renewal needs once its checks pass (health, technical), as an application's are done; empty, none. */
+  renewalReviews: ReviewKind[];
 }
 
 /** What a document of one type must be: the files accepted, how big, whether it lapses, how long it is kept. */
@@ -82,12 +84,19 @@ function deficiency(code: string, field: string, messageAr: string, messageEn: s
   return { code, field, messageAr, messageEn };
 }
 
-/** Documents and fields each kind and activity needs, from the rules table. */
+/**
+ * Documents and fields each kind and activity needs, from the rules table. A
+ * renewal's check (`renewal`) asks only for what can have changed or lapsed
+ * since issuance: the documents and the workers' certificates, not the
+ * establishment's location (a license imported from before Tarkhees has
+ * none on record, and no renewal would give one).
+ */
 export function checkCompleteness(
   rules: RuleSet,
   data: ApplicationData,
   today: string,
   stored: ReadonlyMap<string, StoredDocumentFacts> = new Map(),
+  opts: { renewal?: boolean } = {},
 ): CompletenessResult {
   const out: Deficiency[] = [];
   const activity = findActivity(rules, data.establishment.isicCode);
@@ -119,7 +128,7 @@ export function checkCompleteness(
     }
   }
 
-  if (!data.establishment.location) {
+  if (!data.establishment.location && !opts.renewal) {
     out.push(
       deficiency(
         'LOCATION_MISSING',

@@ -123,6 +123,18 @@ const LICENSE_TEMPLATES: Partial<Record<LicenseEvent, (c: LicenseSmsContext) => 
     `انتهى طلب تجديد الرخصة ${c.licenseNumber} دون تجديدها.`,
     `The renewal request for license ${c.licenseNumber} lapsed; the license was not renewed.`,
   ],
+  renewal_review_started: (c) => [
+    `اجتاز طلب تجديد الرخصة ${c.licenseNumber} ("${c.tradeName}") التحقق، وهو الآن لدى المراجِع المختص. سنبلغكم بالقرار.`,
+    `The renewal of license ${c.licenseNumber} ("${c.tradeName}") passed its checks and is now with the reviewer; we will tell you the decision.`,
+  ],
+  renewal_returned: (c) => [
+    `أعاد المراجِع طلب تجديد الرخصة ${c.licenseNumber} لاستكمال ${c.deficiencyCount ?? 0} من الملاحظات. يرجى الاستكمال قبل ${c.dueDate}.`,
+    `The reviewer returned the renewal of license ${c.licenseNumber} with ${c.deficiencyCount ?? 0} point(s) to correct. Please correct them before ${c.dueDate}.`,
+  ],
+  renewal_rejected: (c) => [
+    `رُفض طلب تجديد الرخصة ${c.licenseNumber} ("${c.tradeName}"): ${c.reason}. تبقى الرخصة كما هي حتى ${c.expiresOn}.`,
+    `The renewal of license ${c.licenseNumber} ("${c.tradeName}") was refused: ${c.reason}. The license stays as it was, to ${c.expiresOn}.`,
+  ],
   renewed: (c) => [
     `جُددت رخصة "${c.tradeName}" رقم ${c.licenseNumber}، سارية حتى ${c.expiresOn}.`,
     `License ${c.licenseNumber} ("${c.tradeName}") is renewed, valid until ${c.expiresOn}.`,

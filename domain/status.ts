@@ -200,6 +200,8 @@ export const correctionTaskId = (applicationId: string, seq: number) => `${appli
 /** A license's tasks: one per objection, by the license transition that received it. */
 export const objectionTaskId = (licenseNumber: string, seq: number) => `${licenseNumber}:objection:${seq}`;
 export const inspectionTaskId = (licenseNumber: string, seq: number) => `${licenseNumber}:inspection:${seq}`;
+/** A renewal's review: one per kind, by the license transition that opened the round. */
+export const renewalReviewTaskId = (licenseNumber: string, kind: ReviewKind, seq: number) => `${licenseNumber}:renewal-${kind}:${seq}`;
 
 /** How grave an inspection's violation is: noted; to fix within the code's days, then re-inspected; or closing the shop (suspended at once). */
 export const ViolationSeverity = {
@@ -311,6 +313,14 @@ export const LicenseEvent = {
   renewalRequested: 'renewal_requested',
   renewalCorrectionRequested: 'renewal_correction_requested',
   renewalCorrectionReceived: 'renewal_correction_received',
+  /** The renewal's checks passed and its activity's rules ask for a review (activity_rules.renewal_reviews): the office's reviewers' tasks open. */
+  renewalReviewStarted: 'renewal_review_started',
+  /** One of two reviews approved; the renewal waits for the other. */
+  renewalReviewDecided: 'renewal_review_decided',
+  /** A reviewer returned the renewal for correction: the points to fix and the deadline, as a deficiency's. */
+  renewalReturned: 'renewal_returned',
+  /** A reviewer rejected the renewal, with its reasons: the license is as it was (its clock may expire it). */
+  renewalRejected: 'renewal_rejected',
   /** The renewal's correction deadline passed (or a suspension stopped it): the license is as it was. */
   renewalLapsed: 'renewal_lapsed',
   renewed: 'renewed',
@@ -358,6 +368,9 @@ export const LICENSE_SMS_EVENTS: ReadonlySet<LicenseEvent> = new Set<LicenseEven
   LicenseEvent.renewalReminder,
   LicenseEvent.renewalCorrectionRequested,
   LicenseEvent.renewalLapsed,
+  LicenseEvent.renewalReviewStarted,
+  LicenseEvent.renewalReturned,
+  LicenseEvent.renewalRejected,
   LicenseEvent.renewed,
   LicenseEvent.expired,
   LicenseEvent.suspended,

@@ -213,8 +213,8 @@ const ROUTES: RouteCase[] = [
     method: 'POST',
     url: () => `/tasks/${caseA}:technical:1/decision`,
     body: () => ({ decision: 'approve' }),
-    // Supervisors decide objections: which decision the task takes is checked once it is found.
-    expect: { health: 404, inspector: 404, supervisor: 404 },
+    // Supervisors decide objections, municipal inspectors the renewal reviews of licenses with no office: which decision the task takes is checked once it is found.
+    expect: { health: 404, inspector: 404, supervisor: 404, municipalInspector: 404 },
     otherwise: 403,
   },
   {
@@ -236,11 +236,20 @@ const ROUTES: RouteCase[] = [
     otherwise: 403,
   },
   {
+    name: "decide a renewal's review task",
+    method: 'POST',
+    url: () => '/tasks/AHS-2026-999999:renewal-health:5/decision',
+    body: () => ({ decision: 'approve' }),
+    // The license's office's reviewers, or the municipal inspectors for a license with no office; no such task.
+    expect: { health: 404, inspector: 404, supervisor: 404, municipalInspector: 404 },
+    otherwise: 403,
+  },
+  {
     name: 'decide an objection task',
     method: 'POST',
     url: () => '/tasks/AHS-2026-999999:objection:3/decision',
     body: () => ({ decision: 'upheld' }),
-    expect: { health: 404, inspector: 404, supervisor: 404 },
+    expect: { health: 404, inspector: 404, supervisor: 404, municipalInspector: 404 },
     otherwise: 403,
   },
   // Escalations are the supervisors' and managers' business; administrators find stuck cases elsewhere (#5).

@@ -92,7 +92,7 @@ describe('reviewing in the console', () => {
     );
     expect(audit).toEqual([
       { actor_id: 'health', route: '/console/tasks/:id/claim', target_id: caseId, operation: 'task.claim' },
-      { actor_id: 'health', route: '/console/tasks/:id/decision', target_id: caseId, operation: 'review.health|review.technical|objection.decide' },
+      { actor_id: 'health', route: '/console/tasks/:id/decision', target_id: caseId, operation: 'review.health|review.technical|renewal.review|objection.decide' },
     ]);
     await page.context().close();
   });

@@ -56,8 +56,10 @@ describe('periodic inspection of a public-health shop', () => {
     expect((await call(env.api, 'inspector', 'POST', `/tasks/${first.id}/claim`)).statusCode).toBe(404);
     expect((await call(env.api, 'municipalInspector', 'POST', `/tasks/${first.id}/claim`)).statusCode).toBe(200);
     expect((await inspect('supervisor', first.id, { result: 'pass' })).statusCode).toBe(403);
-    // Not an inspection: the wrong route for a decision.
-    expect((await call(env.api, 'municipalInspector', 'POST', `/tasks/${first.id}/decision`, { decision: 'approve' })).statusCode).toBe(403);
+    // Not an inspection: the wrong route for a decision (municipal inspectors decide renewal reviews there, so it says where to go).
+    const misrouted = await call(env.api, 'municipalInspector', 'POST', `/tasks/${first.id}/decision`, { decision: 'approve' });
+    expect(misrouted.statusCode).toBe(409);
+    expect(misrouted.json().message).toMatch(/recorded at \/tasks\/.*\/inspection/);
     const passed = await inspect('municipalInspector', first.id, { result: 'pass', comment: 'Clean' });
     expect(passed.statusCode, passed.body).toBe(200);
     expect(passed.json()).toMatchObject({ status: 'completed', decision: 'pass', reasons: [] });

@@ -69,8 +69,8 @@ describe('the license workflow', () => {
     expect(await events(l.number)).toEqual(['issued', 'renewal_window_opened', 'renewal_reminder', 'expired', 'grace_ended']);
     // The 20s reminder is the opening's own message; the 12s one goes once; the expiry once.
     expect(await licenseSms(env, l.number)).toEqual({ renewal_window_opened: 1, renewal_reminder: 1, expired: 1 });
-    const d = await env.client.workflow.getHandle(licenseWorkflowId(l.number)).describe();
-    expect(d.status.name).toBe('COMPLETED');
+    // The workflow ends in the task after its last row is written: waited for, not raced.
+    await waitFor('the workflow ended', async () => (await env.client.workflow.getHandle(licenseWorkflowId(l.number)).describe()).status.name === 'COMPLETED');
     const renewal = await call(env.api, 'clerk', 'POST', `/licenses/${l.number}/renewal`, {});
     expect(renewal.statusCode).toBe(409);
   }, 120_000);
@@ -183,7 +183,7 @@ describe('the license workflow', () => {
     expect(revoked.statusReason).toBe('Workers without contracts');
     expect(await events(l.number)).toEqual(['issued', 'suspended', 'revoked']);
     expect(await licenseSms(env, l.number)).toEqual({ suspended: 1, revoked: 1 });
-    expect((await env.client.workflow.getHandle(licenseWorkflowId(l.number)).describe()).status.name).toBe('COMPLETED');
+    await waitFor('the workflow ended', async () => (await env.client.workflow.getHandle(licenseWorkflowId(l.number)).describe()).status.name === 'COMPLETED');
   }, 120_000);
 
   it("is reinstated by a 'resolved' from the agency that suspended it, not by another's", async () => {

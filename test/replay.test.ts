@@ -12,8 +12,8 @@ import { officeFile, startTestEnv, waitFor, type TestEnv } from './support/env';
 import { approve, approveAll, call, commercialApplication, crNumber, decide, healthApplication, submitOk, waitForApp, waitForStage } from './support/fixtures';
 import { commercialUploads, sample, uploadOk } from './support/uploads';
 import { DOCUMENT_SWEEP_WORKFLOW_TYPE, type DocumentSweepInput } from '../workflows/documents/contract';
-import { agencyReportSignal, licenseWorkflowId, type AgencyReport } from '../workflows/license/contract';
-import { secondsRules, startLicense, timeline, waitForLicense } from './support/licenses';
+import { agencyReportSignal, getLicenseStateQuery, licenseWorkflowId, type AgencyReport } from '../workflows/license/contract';
+import { healthData, secondsRules, startLicense, timeline, waitForLicense } from './support/licenses';
 
 const DIR = path.resolve('test/histories');
 /**
@@ -48,6 +48,37 @@ const scenarios: Record<string, (env: TestEnv) => Promise<Recorded>> = {
     expect((await call(env.api, 'clerk', 'POST', `/licenses/${l.number}/renewal`, {})).statusCode).toBe(202);
     await waitFor('correction asked', async () => (await timeline(env, l.number)).some((e) => e.event === 'renewal_correction_requested'));
     expect((await call(env.api, 'clerk', 'POST', `/licenses/${l.number}/renewal/corrections`, { documents: [{ type: 'civil_defense', reference: 'cd-new', expiresOn: '2099-01-01' }] })).statusCode).toBe(202);
+    await waitForLicense(env, l.number, 'renewed', (v) => v.renewals === 1);
+    return { workflowId: licenseWorkflowId(l.number), runId };
+  },
+  'license-renewal-reviewed-overdue-returned-approved': async (env) => {
+    // The health review's SLA in seconds (its own environment: the worker caches task_slas), so its reminder and escalation are in the history.
+    await env.db.db.execute(sql`update task_slas set working_days = ${4 / 86_400}, remind_at_share = 0.5 where kind = 'health_review'`);
+    await secondsRules(env, { renewal_window: '2h', reminders: ['2h'], renewal_correction: '60s', agency_recheck: '1s' });
+    // A café: its activity's rules ask for a health review on renewal.
+    const l = await startLicense(env, { expiresInMs: 3_600_000, data: healthData() });
+    const handle = env.client.workflow.getHandle(licenseWorkflowId(l.number));
+    const runId = (await handle.describe()).runId;
+    await waitForLicense(env, l.number, 'renewal open', (v) => v.status === 'renewal_open');
+    expect((await call(env.api, 'clerk', 'POST', `/licenses/${l.number}/renewal`, {})).statusCode).toBe(202);
+    const round = (n: number) =>
+      waitFor(`review round ${n}`, async () => {
+        const s = await handle.query(getLicenseStateQuery);
+        return s.renewal?.stage === 'review' && s.renewal.round === n ? s.renewal.reviews![0]!.taskId : undefined;
+      });
+    const first = await round(1);
+    await waitFor('overdue', async () => (await timeline(env, l.number)).some((e) => e.event === 'task_overdue'), { timeoutMs: 20_000 });
+    await call(env.api, 'health', 'POST', `/tasks/${first}/claim`);
+    await call(env.api, 'health', 'POST', `/tasks/${first}/release`);
+    await call(env.api, 'supervisor', 'POST', `/tasks/${first}/reassign`, { assignee: env.users.health.sub });
+    const deficiency = { code: 'HYGIENE_PHOTO', field: 'documents/storefront_photo', messageAr: 'صورة الواجهة', messageEn: 'The storefront photo' };
+    expect((await call(env.api, 'health', 'POST', `/tasks/${first}/decision`, { decision: 'return', deficiencies: [deficiency] })).statusCode).toBe(200);
+    await waitFor('returned', async () => (await timeline(env, l.number)).some((e) => e.event === 'renewal_returned'));
+    const photo = await uploadOk(env.api, 'clerk', { type: 'storefront_photo', file: { name: 'entrance.png', bytes: sample('storefront.png'), contentType: 'image/png' } });
+    expect((await call(env.api, 'clerk', 'POST', `/licenses/${l.number}/renewal/corrections`, { documents: [{ type: 'storefront_photo', documentId: photo }] })).statusCode).toBe(202);
+    const second = await round(2);
+    await call(env.api, 'health', 'POST', `/tasks/${second}/claim`);
+    await call(env.api, 'health', 'POST', `/tasks/${second}/decision`, { decision: 'approve' });
     await waitForLicense(env, l.number, 'renewed', (v) => v.renewals === 1);
     return { workflowId: licenseWorkflowId(l.number), runId };
   },
@@ -375,6 +406,7 @@ async function applyForAccreditation(env: TestEnv, round: string): Promise<strin
 const OWN_ENVIRONMENT: Record<string, Parameters<typeof startTestEnv>[0]> = {
   'workbench-claims-reminder-overdue-issued': {},
   'license-objection-overdue-claimed-upheld': {},
+  'license-renewal-reviewed-overdue-returned-approved': {},
   'license-objection-accepted-reinstated': {},
   'license-inspection-passed-fix-reinspected-closure-suspended': {},
   'excluded-incomplete-after-correction-deadline': { timing: { correctionDeadlineMs: 3_000 } },

@@ -20,11 +20,11 @@ export function createCheckActivities(deps: {
   const rules = cachedRules(deps.db, deps.rulesCacheMs);
 
   return {
-    /** Against the files themselves: an uploaded document counts while its row says it is kept, of its type and an accepted kind. */
-    async checkCompleteness(data: CaseState['data']): Promise<CompletenessResult> {
+    /** Against the files themselves: an uploaded document counts while its row says it is kept, of its type and an accepted kind. A license's renewal says so (`renewal`). */
+    async checkCompleteness(data: CaseState['data'], opts: { renewal?: boolean } = {}): Promise<CompletenessResult> {
       const ids = data.documents.flatMap((d) => (d.documentId === undefined ? [] : [d.documentId]));
       const [loaded, stored] = await Promise.all([rules(), storedDocumentFacts(deps.db, ids)]);
-      return evaluateCompleteness(loaded, data, riyadhDate(deps.now()), stored);
+      return evaluateCompleteness(loaded, data, riyadhDate(deps.now()), stored, opts);
     },
 
     /**

@@ -1,7 +1,7 @@
 // Task SLAs: when a task is due and when to remind, in working days from the
 // task_slas and holidays tables; and the notes to the office that a task is
 // nearly due or overdue (an SMS to the office's registered mobile).
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import { addWorkingDays, riyadhDateTime, type WorkCalendar } from '../../domain/calendar';
 import type { TaskKind } from '../../domain/status';
 import type { Db } from '../../db/client';
@@ -28,6 +28,32 @@ function noteText(input: Note, subject: { ar: string; en: string }) {
   return input.what === 'reminder'
     ? { ar: `تذكير: ${ar} ${subject.ar} مستحقة في ${due}.`, en: `Reminder: the ${en} of ${subject.en} is due ${due}.` }
     : { ar: `تأخير: ${ar} ${subject.ar} تجاوزت موعدها (${due}) وصُعّدت.`, en: `Overdue: the ${en} of ${subject.en} passed its due time (${due}) and was escalated.` };
+}
+
+/**
+ * A note to the office of a task's case or license (`subject` selects it as
+ * one row: its id, `office_id`, `application_id`): an SMS to the office's
+ * mobile, about the case or the license (`column`), and for an escalation a
+ * notification to the municipality's supervisors and the office's manager;
+ * one statement, each once whatever retries.
+ */
+function officeNote(input: Note, body: { ar: string; en: string }, column: 'application_id' | 'license_number', subject: SQL): SQL {
+  const key = `${input.taskId}:${input.what}`;
+  const escalation =
+    input.what === 'overdue'
+      ? sql`, note as (
+          insert into notifications (dedupe_key, audience, office_id, application_id, task_id, kind, message_ar, message_en)
+          select ${key}::text || ':' || r.audience, r.audience::role, s.office_id, s.application_id, ${input.taskId}, 'task_overdue', ${body.ar}, ${body.en}
+          from s cross join (values ('supervisor'), ('office_manager')) r(audience)
+          on conflict (dedupe_key) do nothing)`
+      : sql``;
+  return sql`
+    with s as (${subject}), sms as (
+      insert into sms_outbox (${sql.identifier(column)}, dedupe_key, event, mobile, body_ar, body_en)
+      select s.id, ${key}, ${input.what === 'reminder' ? 'task_reminder' : 'task_overdue'}::case_event, o.data->>'mobile', ${body.ar}, ${body.en}
+      from s join offices o on o.id = s.office_id
+      on conflict (dedupe_key) do nothing)${escalation}
+    select 1`;
 }
 
 export function createSlaActivities(db: Db, workDays: ReadonlySet<number>, cacheMs: number) {
@@ -64,26 +90,13 @@ export function createSlaActivities(db: Db, workDays: ReadonlySet<number>, cache
     /** Texts the case's office about one of its tasks; once per task and kind of note, whatever retries. */
     async notifyOffice(input: Note & { applicationId: string }): Promise<void> {
       const body = noteText(input, { ar: `للطلب ${input.applicationId}`, en: `application ${input.applicationId}` });
-      const key = `${input.taskId}:${input.what}`;
-      // An escalation also goes to the municipality's supervisors and the office's manager, in one statement.
-      const escalation =
-        input.what === 'overdue'
-          ? sql`, note as (
-              insert into notifications (dedupe_key, audience, office_id, application_id, task_id, kind, message_ar, message_en)
-              select ${key}::text || ':' || r.audience, r.audience::role, a.office_id, a.id, ${input.taskId}, 'task_overdue', ${body.ar}, ${body.en}
-              from applications a cross join (values ('supervisor'), ('office_manager')) r(audience)
-              where a.id = ${input.applicationId}
-              on conflict (dedupe_key) do nothing)`
-          : sql``;
-      await db.execute(sql`
-        with sms as (
-          insert into sms_outbox (application_id, dedupe_key, event, mobile, body_ar, body_en)
-          select a.id, ${key}, ${input.what === 'reminder' ? 'task_reminder' : 'task_overdue'}::case_event,
-                 o.data->>'mobile', ${body.ar}, ${body.en}
-          from applications a join offices o on o.id = a.office_id
-          where a.id = ${input.applicationId}
-          on conflict (dedupe_key) do nothing)${escalation}
-        select 1`);
+      await db.execute(officeNote(input, body, 'application_id', sql`select id, office_id, id as application_id from applications where id = ${input.applicationId}`));
+    },
+
+    /** An office's task on a license (a renewal's review): the license's office is texted, as a case's office is. */
+    async notifyLicenseOffice(input: Note & { licenseNumber: string }): Promise<void> {
+      const body = noteText(input, { ar: `للرخصة ${input.licenseNumber}`, en: `license ${input.licenseNumber}` });
+      await db.execute(officeNote(input, body, 'license_number', sql`select number as id, office_id, application_id from licenses where number = ${input.licenseNumber}`));
     },
 
     /**

@@ -21,7 +21,8 @@ import { GroupCommit } from '../../db/group-commit';
 
 /** What a transition does to the case's tasks (the inbox's read model). */
 export interface TaskChanges {
-  open?: { id: string; kind: TaskKind; requiredRole: Role; round: number; dueAt: string }[];
+  /** A license's task may name the office whose inbox takes it (a renewal's review); a case's is its case's office's. */
+  open?: { id: string; kind: TaskKind; requiredRole: Role; round: number; dueAt: string; officeId?: string }[];
   close?: { id: string; status: 'completed' | 'cancelled'; decision?: string; reasons?: string[]; comment?: string }[];
   /** A task's due time moved (a deadline extended). */
   due?: { id: string; dueAt: string };

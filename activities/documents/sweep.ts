@@ -26,8 +26,10 @@ export function createDocumentActivities(deps: { db: Db; files?: FileStore; now:
   return {
     /**
      * At most `limit` of each: uploads older than `orphanAfterMs` that no case
-     * took, and files of closed cases past their type's retention, counted
-     * from the license's expiry for an issued case and from the close otherwise.
+     * or license took (a renewal's are the license's: attached, never orphans),
+     * and files of closed cases past their type's retention, counted from the
+     * license's expiry for an issued case and from the close otherwise, and
+     * an imported license's (no case) from its expiry.
      */
     async sweepDocuments(input: { orphanAfterMs: number; limit: number }): Promise<SweepBatch> {
       const files = deps.files;
@@ -53,6 +55,14 @@ export function createDocumentActivities(deps: { db: Db; files?: FileStore; now:
           left join licenses l on l.application_id = a.id
           where d.state in ('attached', 'superseded') and a.status <> 'in_progress'
             and coalesce(l.expires_on::timestamptz, a.updated_at) + r.retention::interval < ${now.toISOString()}::timestamptz
+          order by d.uploaded_at limit ${input.limit})
+        union all
+        -- An imported license's renewal uploads (no case): kept for their type's retention after the license's expiry, as an issued case's are.
+        (select d.id, d.storage_key, ${RemovalReason.retentionEnded}::text from documents d
+          join licenses l on l.number = d.license_number
+          join document_rules r on r.type = d.type
+          where d.application_id is null and d.state in ('attached', 'superseded')
+            and l.expires_on::timestamptz + r.retention::interval < ${now.toISOString()}::timestamptz
           order by d.uploaded_at limit ${input.limit})`);
       const runId = Context.current().info.workflowExecution?.workflowId ?? 'document-sweep';
       const done: SweepBatch = { orphaned: 0, retentionEnded: 0, draftsExpired: expired.length };
@@ -63,10 +73,11 @@ export function createDocumentActivities(deps: { db: Db; files?: FileStore; now:
           with d as (
             update documents set state = 'removed', removed_at = ${now.toISOString()}::timestamptz, removal_reason = ${c.reason}::removal_reason
             where id = ${c.id} and state <> 'removed'
-            returning id, type, application_id, office_id)
+            returning id, type, application_id, license_number, office_id)
           insert into audit_log (actor_kind, actor_id, request_id, method, route, operation, target_type, target_id, office_id, status_code, details)
           select 'system', 'document-sweep', ${runId}, 'SCHEDULE', 'document-sweep', 'document.remove', 'document', d.id, d.office_id, 200,
             jsonb_build_object('reason', ${c.reason}::text, 'type', d.type, 'applicationId', d.application_id)
+              || case when d.license_number is null then '{}'::jsonb else jsonb_build_object('licenseNumber', d.license_number) end
           from d`);
         if (c.reason === RemovalReason.orphaned) done.orphaned++;
         else done.retentionEnded++;

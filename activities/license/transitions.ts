@@ -97,7 +97,7 @@ export function createLicenseTransitionActivities(db: Db) {
           where number = ${s.number} and transition_seq < ${t.seq} and exists (select 1 from ev)
         ), task_open as (
           insert into tasks (id, application_id, license_number, kind, required_role, office_id, status, round, created_at, due_at, license_kind, trade_name, cr_number, seq)
-          select o->>'id', l.application_id, l.number, (o->>'kind')::task_kind, (o->>'requiredRole')::role, null, 'open', (o->>'round')::int,
+          select o->>'id', l.application_id, l.number, (o->>'kind')::task_kind, (o->>'requiredRole')::role, o->>'officeId', 'open', (o->>'round')::int,
                  ${t.at}::timestamptz, (o->>'dueAt')::timestamptz, l.license_kind, l.trade_name, l.cr_number, ${t.seq}
           from ev join licenses l on l.number = ev.license_number cross join jsonb_array_elements(${JSON.stringify(tasks.open ?? [])}::jsonb) o
           on conflict (id) do nothing

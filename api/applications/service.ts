@@ -321,19 +321,19 @@ export class ApplicationService {
 
   async correct(id: string, body: CorrectionBody, p: Principal): Promise<UpdateResult & { id: string; usesReferences: boolean }> {
     await this.requireOpen(id, p);
-    const filed = body.documents ? await this.documents.forFiling(body.documents, filingAuthority(p), 'body/documents', id) : undefined;
+    const filed = body.documents ? await this.documents.forFiling(body.documents, filingAuthority(p), 'body/documents', { applicationId: id }) : undefined;
     const correction: Correction = {
       ...(body.applicant ? { ...body, applicant: normalizeApplicant(body.applicant, 'body/applicant') } : body),
       ...(filed ? { documents: filed.documents } : {}),
       submittedBy: p.id,
     };
     // The uploads are the case's before it hears of them; if it refuses the correction, they are given back.
-    const claimed = filed ? await this.documents.claim(id, filed.ids) : [];
+    const claimed = filed ? await this.documents.claim({ applicationId: id }, filed.ids) : [];
     let result: UpdateResult;
     try {
       result = await this.temporal.workflow.getHandle(workflowIdFor(id)).executeUpdate(submitCorrectionUpdate, { args: [correction] });
     } catch (err) {
-      await this.documents.release(id, claimed);
+      await this.documents.release({ applicationId: id }, claimed);
       throw err;
     }
     if (filed) await this.documents.supersede(id, filed);

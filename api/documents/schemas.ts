@@ -27,6 +27,7 @@ export const DocumentView = Type.Object({
   sha256: Type.String({ description: 'Hex SHA-256 of the bytes as kept' }),
   expiresOn: Nullable(IsoDate),
   applicationId: Nullable(Type.String({ description: 'The case it belongs to, once filed' })),
+  licenseNumber: Nullable(Type.String({ description: "The license whose renewal (or objection) named it; alone, without a case, for a license imported from before Tarkhees" })),
   uploadedAt: IsoDateTime,
   url: Type.String({ description: 'Where it is downloaded (GET)' }),
 });

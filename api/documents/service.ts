@@ -17,7 +17,9 @@ import type { Db } from '../../db/client';
 import type { FileStore } from '../../integrations/files/store';
 import { badRequest, HttpError, notFound } from '../errors';
 import { filingAuthority, seesCase, type FilingAuthority } from '../filing';
-import { DocumentStore, type DocumentRow, type DocumentRuleRow, type DocumentWithCase } from './store';
+import { DocumentStore, type Claimant, type DocumentRow, type DocumentRuleRow, type DocumentWithCase } from './store';
+
+export type { Claimant } from './store';
 import type { DocumentView } from './schemas';
 
 /** One upload as the route read it from the multipart body. */
@@ -50,6 +52,7 @@ export function documentView(row: DocumentRow): DocumentView {
     sha256: row.sha256,
     expiresOn: row.expiresOn,
     applicationId: row.applicationId,
+    licenseNumber: row.licenseNumber,
     uploadedAt: row.uploadedAt.toISOString(),
     url: `/documents/${row.id}`,
   };
@@ -60,9 +63,13 @@ function ownedBy(row: Pick<DocumentRow, 'officeId' | 'ownerNationalId'>, owner: 
   return 'officeId' in owner ? row.officeId === owner.officeId : row.ownerNationalId === owner.nationalId;
 }
 
-/** Who may see a document: those who see its case; before it has one, its uploader's scope. */
+/**
+ * Who may see a document: those who see its case; one an imported license's renewal took (no case), those who
+ * see the license (its holder, its office, the municipality); before either, its uploader's scope.
+ */
 function sees(p: Principal, row: DocumentWithCase): boolean {
   if (row.applicationId) return seesCase(p, { officeId: row.caseOfficeId, applicantNationalId: row.caseApplicantNationalId ?? '' });
+  if (row.licenseNumber) return seesCase(p, { officeId: row.licenseOfficeId, applicantNationalId: row.licenseHolderNationalId ?? '' });
   const scope = caseScope(p);
   if ('all' in scope) return true;
   if ('officeId' in scope) return row.officeId === scope.officeId;
@@ -200,17 +207,19 @@ export class DocumentService {
     if (!row || !sees(p, row) || !ownedBy(row, owner)) throw notFound(`no document ${id}`);
     const gone = row.state === DocumentState.uploaded ? await this.store.deleteUnattached(id) : undefined;
     if (!gone) {
-      throw new HttpError(409, 'document_attached', `document ${id} is part of application ${row.applicationId}: a filed document is not changed or removed; a correction replaces it`);
+      const of = row.applicationId ? `application ${row.applicationId}` : `license ${row.licenseNumber}`;
+      throw new HttpError(409, 'document_attached', `document ${id} is part of ${of}: a filed document is not changed or removed; a correction replaces it`);
     }
     await this.files.remove(gone.storageKey);
   }
 
   /**
-   * Checks the documents an application or a correction names (under `path`):
-   * each names an upload of the filer's own, of the same type, not another
-   * case's, or (until the transition ends) a bare reference.
+   * Checks the documents an application, a correction or a license's request
+   * names (under `path`): each names an upload of the filer's own, of the same
+   * type, not another case's or license's (`claimant`'s own may be named
+   * again), or (until the transition ends) a bare reference.
    */
-  async forFiling(entries: DocumentRef[], owner: FilingAuthority, path: string, caseId?: string): Promise<FiledDocuments> {
+  async forFiling(entries: DocumentRef[], owner: FilingAuthority, path: string, claimant?: Claimant): Promise<FiledDocuments> {
     const today = riyadhDate(new Date());
     const ids: string[] = [];
     let usesReferences = false;
@@ -242,25 +251,27 @@ export class DocumentService {
       if (row.state === DocumentState.removed) {
         throw new HttpError(400, 'document_removed', `${at}/documentId: ${e.documentId} was removed (${row.removalReason}); upload the file again`, `${at}/documentId`);
       }
-      if (row.applicationId && row.applicationId !== caseId) {
-        throw new HttpError(409, 'document_in_use', `${at}/documentId: ${e.documentId} belongs to another application; upload the file again for this one`, `${at}/documentId`);
+      const ours = (claimant?.applicationId && row.applicationId === claimant.applicationId) || (claimant?.licenseNumber && row.licenseNumber === claimant.licenseNumber);
+      if ((row.applicationId || row.licenseNumber) && !ours) {
+        const whose = row.applicationId ? 'another application' : 'another license';
+        throw new HttpError(409, 'document_in_use', `${at}/documentId: ${e.documentId} belongs to ${whose}; upload the file again for this one`, `${at}/documentId`);
       }
     });
     const documents = entries.map((e) => (e.documentId !== undefined ? { type: e.type, documentId: e.documentId } : e));
     return { documents, ids, usesReferences };
   }
 
-  /** Claims uploads for an open case (a correction's), before the case hears of them. */
-  async claim(caseId: string, ids: string[]): Promise<string[]> {
+  /** Claims uploads for an open case (a correction's) or a license (a renewal's, an objection's), before the workflow hears of them. */
+  async claim(claimant: Claimant, ids: string[]): Promise<string[]> {
     if (ids.length === 0) return [];
-    const claimed = await this.store.claimForCase(caseId, ids, new Date());
-    if (!claimed) throw new HttpError(409, 'document_in_use', 'body/documents: one of these uploads was just taken by another application; upload it again', 'body/documents');
+    const claimed = await this.store.claimFor(claimant, ids, new Date());
+    if (!claimed) throw new HttpError(409, 'document_in_use', 'body/documents: one of these uploads was just taken by another application or license; upload it again', 'body/documents');
     return claimed;
   }
 
-  /** The case refused the correction: its uploads are the uploader's again. */
-  release(caseId: string, ids: string[]): Promise<void> {
-    return this.store.release(caseId, ids);
+  /** The workflow refused the request: its uploads are the uploader's again. */
+  release(claimant: Claimant, ids: string[]): Promise<void> {
+    return this.store.release(claimant, ids);
   }
 
   /** After a correction: what it replaced stays with the case, marked as superseded. */

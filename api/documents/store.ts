@@ -3,12 +3,26 @@
 import { and, count, eq, inArray, isNull, notInArray, TransactionRollbackError } from 'drizzle-orm';
 import { DocumentState, type DocumentType } from '../../domain/status';
 import type { Db } from '../../db/client';
-import { applications, documentRules, documents } from '../../db/schema';
+import { applications, documentRules, documents, licenses } from '../../db/schema';
 
 export type DocumentRow = typeof documents.$inferSelect;
 export type DocumentRuleRow = typeof documentRules.$inferSelect;
-/** A document with the scope of the case it belongs to (none while it is only uploaded). */
-export type DocumentWithCase = DocumentRow & { caseOfficeId: string | null; caseApplicantNationalId: string | null };
+/** A document with the scope of the case, or else the license, it belongs to (none while it is only uploaded). */
+export type DocumentWithCase = DocumentRow & {
+  caseOfficeId: string | null;
+  caseApplicantNationalId: string | null;
+  licenseOfficeId: string | null;
+  licenseHolderNationalId: string | null;
+};
+
+/**
+ * What claims an upload: a case (its filing, its corrections), or a license (a renewal, its correction, an
+ * objection): the license's own case with it when it has one, the license alone when it was imported from before Tarkhees.
+ */
+export type Claimant = { applicationId: string; licenseNumber?: string } | { applicationId?: null; licenseNumber: string };
+
+/** The documents a claimant holds: a case's by its id, an imported license's by its number. */
+const heldBy = (c: Claimant) => (c.applicationId ? eq(documents.applicationId, c.applicationId) : eq(documents.licenseNumber, c.licenseNumber!));
 
 export class DocumentStore {
   constructor(private readonly db: Db) {}
@@ -31,11 +45,18 @@ export class DocumentStore {
 
   async withCase(id: string): Promise<DocumentWithCase | undefined> {
     const [row] = await this.db
-      .select({ doc: documents, caseOfficeId: applications.officeId, caseApplicantNationalId: applications.applicantNationalId })
+      .select({
+        doc: documents,
+        caseOfficeId: applications.officeId,
+        caseApplicantNationalId: applications.applicantNationalId,
+        licenseOfficeId: licenses.officeId,
+        licenseHolderNationalId: licenses.holderNationalId,
+      })
       .from(documents)
       .leftJoin(applications, eq(applications.id, documents.applicationId))
+      .leftJoin(licenses, eq(licenses.number, documents.licenseNumber))
       .where(eq(documents.id, id));
-    return row && { ...row.doc, caseOfficeId: row.caseOfficeId, caseApplicantNationalId: row.caseApplicantNationalId };
+    return row && { ...row.doc, caseOfficeId: row.caseOfficeId, caseApplicantNationalId: row.caseApplicantNationalId, licenseOfficeId: row.licenseOfficeId, licenseHolderNationalId: row.licenseHolderNationalId };
   }
 
   byIds(ids: string[]): Promise<DocumentRow[]> {
@@ -48,32 +69,33 @@ export class DocumentStore {
     return this.db.select().from(documents).where(eq(documents.applicationId, applicationId)).orderBy(documents.uploadedAt, documents.id);
   }
 
-  /** Removes an upload no case has taken; false when it is attached (or gone) by now. */
+  /** Removes an upload no case or license has taken; false when it is attached (or gone) by now. */
   async deleteUnattached(id: string): Promise<DocumentRow | undefined> {
     const [row] = await this.db
       .delete(documents)
-      .where(and(eq(documents.id, id), eq(documents.state, DocumentState.uploaded), isNull(documents.applicationId)))
+      .where(and(eq(documents.id, id), eq(documents.state, DocumentState.uploaded), isNull(documents.applicationId), isNull(documents.licenseNumber)))
       .returning();
     return row;
   }
 
   /**
-   * Claims uploads for a case: those still only uploaded, and those already
-   * its own (a correction sent again). Answers the ids it claimed anew, or
-   * undefined, claiming nothing, when any of them is another case's by now.
+   * Claims uploads for a case or a license: those still only uploaded, and
+   * those already its own (a correction sent again). Answers the ids it
+   * claimed anew, or undefined, claiming nothing, when any of them is
+   * another's by now.
    */
-  async claimForCase(applicationId: string, ids: string[], at: Date): Promise<string[] | undefined> {
+  async claimFor(claimant: Claimant, ids: string[], at: Date): Promise<string[] | undefined> {
     try {
       return await this.db.transaction(async (tx) => {
         const claimed = await tx
           .update(documents)
-          .set({ state: DocumentState.attached, applicationId, attachedAt: at })
-          .where(and(inArray(documents.id, ids), eq(documents.state, DocumentState.uploaded), isNull(documents.applicationId)))
+          .set({ state: DocumentState.attached, applicationId: claimant.applicationId ?? null, licenseNumber: claimant.licenseNumber ?? null, attachedAt: at })
+          .where(and(inArray(documents.id, ids), eq(documents.state, DocumentState.uploaded), isNull(documents.applicationId), isNull(documents.licenseNumber)))
           .returning({ id: documents.id });
         const [held] = await tx
           .select({ n: count() })
           .from(documents)
-          .where(and(inArray(documents.id, ids), eq(documents.applicationId, applicationId), eq(documents.state, DocumentState.attached)));
+          .where(and(inArray(documents.id, ids), heldBy(claimant), eq(documents.state, DocumentState.attached)));
         if ((held?.n ?? 0) < ids.length) tx.rollback();
         return claimed.map((c) => c.id);
       });
@@ -83,13 +105,13 @@ export class DocumentStore {
     }
   }
 
-  /** Gives back uploads claimed for a correction the case then refused. */
-  async release(applicationId: string, ids: string[]): Promise<void> {
+  /** Gives back uploads claimed for a request (a correction, a renewal) that was then refused. */
+  async release(claimant: Claimant, ids: string[]): Promise<void> {
     if (ids.length === 0) return;
     await this.db
       .update(documents)
-      .set({ state: DocumentState.uploaded, applicationId: null, attachedAt: null })
-      .where(and(inArray(documents.id, ids), eq(documents.applicationId, applicationId), eq(documents.state, DocumentState.attached)));
+      .set({ state: DocumentState.uploaded, applicationId: null, licenseNumber: null, attachedAt: null })
+      .where(and(inArray(documents.id, ids), heldBy(claimant), eq(documents.state, DocumentState.attached)));
   }
 
   /** The case's earlier files of the types a correction replaced: kept, but no longer what the case carries. */

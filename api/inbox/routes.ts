@@ -84,9 +84,9 @@ const taskRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/tasks/:id/decision',
     {
-      config: { operation: [Operation.reviewHealth, Operation.reviewTechnical, Operation.objectionDecide], target: 'task' },
+      config: { operation: [Operation.reviewHealth, Operation.reviewTechnical, Operation.renewalReview, Operation.objectionDecide], target: 'task' },
       schema: {
-        summary: 'Decide a task the caller holds: a review (approve, reject, return) or an objection to a suspension (upheld, accepted)',
+        summary: "Decide a task the caller holds: a review, an application's or a renewal's (approve, reject, return), or an objection to a suspension (upheld, accepted)",
         tags,
         security: BEARER,
         params: TaskIdParam,

@@ -11,8 +11,10 @@ import { PageLimit, RowId } from '../validation';
 const IsoDateTime = Type.String({ format: 'date-time' });
 
 /** A case's task (its application id, the kind, the round) or a license's (its number, the kind, the transition that opened it). */
-export const TASK_ID_PATTERN = '^(TRK-[0-9]{8}-[0-9A-HJKMNP-TV-Z]{6}:(health|technical|correction)|[A-Z]{2,6}-[0-9]{4}-[0-9]{6,}:(objection|inspection)):[0-9]{1,6}$';
-export const TaskIdParam = Type.Object({ id: Type.String({ pattern: TASK_ID_PATTERN, description: 'e.g. TRK-20261128-7KQ2MX:health:1, AHS-2026-000123:objection:4, AHS-2026-000123:inspection:2' }) });
+export const TASK_ID_PATTERN = '^(TRK-[0-9]{8}-[0-9A-HJKMNP-TV-Z]{6}:(health|technical|correction)|[A-Z]{2,6}-[0-9]{4}-[0-9]{6,}:(objection|inspection|renewal-health|renewal-technical)):[0-9]{1,6}$';
+export const TaskIdParam = Type.Object({
+  id: Type.String({ pattern: TASK_ID_PATTERN, description: 'e.g. TRK-20261128-7KQ2MX:health:1, AHS-2026-000123:objection:4, AHS-2026-000123:inspection:2, AHS-2026-000123:renewal-health:7' }),
+});
 
 const TaskFilters = {
   kind: Type.Optional(literals(TASK_KINDS)),
@@ -89,7 +91,7 @@ export type ReassignTaskBody = Static<typeof ReassignTaskBody>;
 export const TaskDecisionBody = Type.Object(
   {
     ...DECISION_FIELDS,
-    decision: literals([...REVIEW_DECISIONS, ...OBJECTION_DECISIONS], 'A review: approve, reject or return. An objection: upheld (the suspension stands: revoked) or accepted (reinstated)'),
+    decision: literals([...REVIEW_DECISIONS, ...OBJECTION_DECISIONS], "A review (an application's or a renewal's): approve, reject or return. An objection: upheld (the suspension stands: revoked) or accepted (reinstated)"),
   },
   { additionalProperties: false },
 );

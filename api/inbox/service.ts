@@ -9,7 +9,7 @@ import { can, caseScope, isMunicipality, Operation, Role, type Principal } from 
 import { OBJECTION_DECISIONS, REVIEW_DECISIONS, type ObjectionDecision, type ReviewDecision } from '../../domain/status';
 import type { Db } from '../../db/client';
 import { answerVisitUpdate, claimTaskUpdate, proposeVisitUpdate, reassignTaskUpdate, releaseTaskUpdate, workflowIdFor, type TaskChange } from '../../workflows/application/contract';
-import { decideObjectionUpdate, licenseWorkflowId, recordInspectionUpdate } from '../../workflows/license/contract';
+import { decideObjectionUpdate, decideRenewalReviewUpdate, licenseWorkflowId, recordInspectionUpdate } from '../../workflows/license/contract';
 import type { Finding } from '../../domain/license';
 import { durationMs } from '../../domain/duration';
 import { badRequest, conflict, forbidden, notFound } from '../errors';
@@ -120,8 +120,8 @@ export class InboxService {
   async reassign(id: string, body: ReassignTaskBody, p: Principal) {
     const t = await this.task(id, p);
     this.requireOpen(t);
-    // The municipality's own tasks (a license's) have no office, and its staff no roster here: the supervisor names them.
-    if (!t.licenseNumber && !(await this.store.isOfficeStaff(t.officeId, body.assignee, t.requiredRole))) {
+    // The municipality's own tasks (a license's, with no office) have no roster here: the supervisor names them. An office's task goes to its staff.
+    if ((!t.licenseNumber || t.officeId !== null) && !(await this.store.isOfficeStaff(t.officeId, body.assignee, t.requiredRole))) {
       throw badRequest('body/assignee', `body/assignee: ${body.assignee} is not a ${t.requiredRole} of office ${t.officeId}`);
     }
     const result = await this.holderOf(t).executeUpdate(reassignTaskUpdate, { args: [{ taskId: id, to: body.assignee, by: { id: p.id, supervisor: isSupervisor(p) }, reason: body.reason }] });
@@ -133,7 +133,8 @@ export class InboxService {
     if (t.kind === 'applicant_correction') throw conflict('a correction task is completed by the applicant’s correction', 'refused');
     if (t.kind === 'inspection') throw conflict(`an inspection's result is recorded at /tasks/${id}/inspection`, 'refused');
     this.requireOpen(t);
-    const result = t.kind === 'objection_review' ? await this.decideObjection(t, body, p) : await this.decideReview(t, body, p);
+    const result =
+      t.kind === 'objection_review' ? await this.decideObjection(t, body, p) : t.licenseNumber ? await this.decideRenewalReview(t, body, p) : await this.decideReview(t, body, p);
     return this.after(t, p, result.at, (when) => ({
       status: 'completed',
       decision: body.decision,
@@ -147,6 +148,20 @@ export class InboxService {
     const { decision } = body;
     if (!isReviewDecision(decision)) throw badRequest('body/decision', `body/decision: a review is decided approve, reject or return, not ${decision}`);
     return this.applications.decideTask(caseOf(t), { ...body, decision, kind: t.kind === 'health_review' ? 'health' : 'technical' }, p);
+  }
+
+  /**
+   * A renewal's review, decided as a case's is (approve; reject with reason codes; return with the deficiencies to
+   * correct) by the reviewer holding it, who has the task's role: the license's office's reviewer, or for a license
+   * with no office the municipal inspector. The license's workflow judges the rest (who holds it, separation of duties).
+   */
+  private decideRenewalReview(t: TaskRow, body: TaskDecisionBody, p: Principal) {
+    const { decision, reasons, comment, deficiencies } = body;
+    if (!p.roles.includes(t.requiredRole)) throw forbidden(`task ${t.id} is decided by a ${t.requiredRole}`);
+    if (!isReviewDecision(decision)) throw badRequest('body/decision', `body/decision: a review is decided approve, reject or return, not ${decision}`);
+    if (decision === 'return' && !deficiencies?.length) throw badRequest('body/deficiencies', 'body/deficiencies: returning for correction needs at least one deficiency');
+    if (decision === 'reject' && !reasons?.length) throw badRequest('body/reasons', 'body/reasons: a rejection needs at least one reason code');
+    return this.holderOf(t).executeUpdate(decideRenewalReviewUpdate, { args: [{ taskId: t.id, by: p.id, decision, reasons, comment, deficiencies }] });
   }
 
   /** An objection is the municipality's: upheld or accepted, with a comment at most, by the supervisor holding it. */
@@ -187,6 +202,7 @@ export class InboxService {
   async proposeVisit(id: string, slot: string, p: Principal) {
     const t = await this.task(id, p);
     if (t.kind !== 'technical_review') throw conflict('only a technical review is a home visit', 'refused');
+    if (t.licenseNumber) throw conflict("a renewal's technical review has no home visit", 'refused');
     this.requireOpen(t);
     const visit = await this.temporal.workflow
       .getHandle(workflowIdFor(caseOf(t)))

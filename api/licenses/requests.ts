@@ -2,7 +2,7 @@
 // what the license answers. Apart from schemas.ts, which the applications'
 // schemas import: these import theirs.
 import { Type, type Static } from '@sinclair/typebox';
-import { AGENCIES, LICENSE_STATUSES, type Agency } from '../../domain/status';
+import { AGENCIES, LICENSE_STATUSES, REVIEW_DECISIONS, REVIEW_KINDS, type Agency } from '../../domain/status';
 import { DeficiencySchema, WorkerSchema } from '../applications/schemas';
 import { DocumentEntrySchema } from '../documents/schemas';
 import { IsoDateTime, literals } from '../schemas';
@@ -48,14 +48,25 @@ export const SuspensionSchema = Type.Object({
   ),
 });
 
+const RenewalReviewSchema = Type.Object({
+  kind: literals(REVIEW_KINDS),
+  taskId: Type.String({ description: 'The review task in the inbox' }),
+  decision: Type.Optional(literals(REVIEW_DECISIONS)),
+  reasons: Type.Optional(Type.Array(Type.String())),
+  comment: Type.Optional(Type.String()),
+  decidedAt: Type.Optional(IsoDateTime),
+});
+
 export const RenewalSchema = Type.Object({
   requestedBy: Type.String(),
   requestedAt: IsoDateTime,
   late: Type.Boolean({ description: 'Asked for after expiry, within the grace period' }),
-  stage: literals(['checking', 'awaiting_correction', 'awaiting_agency'] as const),
+  stage: literals(['checking', 'awaiting_correction', 'awaiting_agency', 'review'] as const, 'review: its checks passed and the reviews its activity needs (activity_rules.renewal_reviews) are open'),
   deficiencies: Type.Array(DeficiencySchema),
   correctionDueAt: Type.Optional(IsoDateTime),
   recheckAt: Type.Optional(IsoDateTime),
+  round: Type.Optional(Type.Integer({ minimum: 1, description: 'The review round under way, or the last one (after a return)' })),
+  reviews: Type.Optional(Type.Array(RenewalReviewSchema)),
 });
 
 const ClearanceSchema = Type.Object({

@@ -9,9 +9,9 @@ import type { DocumentRef } from '../../domain/application';
 import type { Db } from '../../db/client';
 import { licenseEvents, licenses } from '../../db/schema';
 import { correctRenewalUpdate, licenseWorkflowId, objectUpdate, requestCancellationUpdate, requestRenewalUpdate, type RenewalInput } from '../../workflows/license/contract';
-import type { DocumentService } from '../documents/service';
+import type { Claimant, DocumentService } from '../documents/service';
 import { filingAuthority } from '../filing';
-import { conflict, HttpError, notFound } from '../errors';
+import { conflict, notFound } from '../errors';
 import type { CancellationBody, ObjectionBody, RenewalBody } from './requests';
 
 type LicenseRow = typeof licenses.$inferSelect;
@@ -86,20 +86,18 @@ export class LicenseService {
 
   /**
    * Sends a request that names uploads: they must be the caller's own, as in
-   * a filing, and are claimed by the license's case, released again if the
+   * a filing, and are claimed by the license (and its case, when it has one;
+   * a license imported from before Tarkhees has none), released again if the
    * license refuses the request.
    */
   private async withUploads<T extends object>(row: LicenseRow, entries: RenewalBody['documents'], p: Principal, send: (documents?: DocumentRef[]) => Promise<T>) {
-    // Uploads are claimed by a case; a license imported from before Tarkhees has none to claim them yet (Known gaps).
-    if (row.applicationId === null && entries?.length) {
-      throw new HttpError(409, 'imported_license_documents', 'body/documents: a license imported from before Tarkhees cannot take uploads yet', 'body/documents');
-    }
-    const filed = entries?.length ? await this.documents!.forFiling(entries, filingAuthority(p), 'body/documents', row.applicationId!) : undefined;
-    const claimed = filed ? await this.documents!.claim(row.applicationId!, filed.ids) : [];
+    const claimant: Claimant = row.applicationId ? { applicationId: row.applicationId, licenseNumber: row.number } : { licenseNumber: row.number };
+    const filed = entries?.length ? await this.documents!.forFiling(entries, filingAuthority(p), 'body/documents', claimant) : undefined;
+    const claimed = filed ? await this.documents!.claim(claimant, filed.ids) : [];
     try {
       return { number: row.number, ...(await send(filed?.documents)) };
     } catch (err) {
-      await this.documents!.release(row.applicationId!, claimed);
+      await this.documents!.release(claimant, claimed);
       throw err;
     }
   }

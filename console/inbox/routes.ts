@@ -270,7 +270,7 @@ ${
     (id, f, p) => app.inbox.recordInspection(id, inspectionBody(f), p),
     (err, w, id, f, p) => inspectionRefusal(app.inbox, w, err, id, p, f),
   );
-  change('decision', [Operation.reviewHealth, Operation.reviewTechnical, Operation.objectionDecide], (id, f, p) => {
+  change('decision', [Operation.reviewHealth, Operation.reviewTechnical, Operation.renewalReview, Operation.objectionDecide], (id, f, p) => {
     // The inbox service says which decisions the task's kind takes.
     const decision = oneOf(f.decision, [...REVIEW_DECISIONS, ...OBJECTION_DECISIONS] as const, 'approve');
     const reasons = (f.reasons ?? '').split(',').map((r) => r.trim().toUpperCase()).filter(Boolean);

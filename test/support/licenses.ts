@@ -9,7 +9,7 @@ import type { LicenseState } from '../../domain/license';
 import { riyadhDate } from '../../domain/calendar';
 import { startLicenseWorkflow } from '../../activities/license/start';
 import { getLicenseStateQuery, licenseWorkflowId } from '../../workflows/license/contract';
-import { commercialApplication, crNumber } from './fixtures';
+import { commercialApplication, crNumber, healthApplication } from './fixtures';
 import { waitFor, type TestEnv } from './env';
 
 /** Every kind's durations in seconds, so a license's whole life fits in a test. */
@@ -21,15 +21,23 @@ export async function secondsRules(env: TestEnv, rules: Partial<Record<'renewal_
   if (reminders) await env.db.db.execute(sql`update license_rules set reminders = ${`{${reminders.join(',')}}`}::text[]`);
 }
 
-/** A commercial license of office A's clerk for the environment's applicant, expiring `expiresInMs` from now. */
-export async function startLicense(env: TestEnv, opts: { expiresInMs: number; cr?: string; data?: Partial<ApplicationData> }): Promise<LicenseState> {
+/**
+ * A commercial license of office A's clerk for the environment's applicant, expiring `expiresInMs` from now; `data`
+ * changes what it was filed with (a health activity: `healthData`), `officeId: null` gives it no office.
+ */
+export async function startLicense(
+  env: TestEnv,
+  opts: { expiresInMs: number; cr?: string; data?: Partial<ApplicationData>; officeId?: string | null },
+): Promise<LicenseState> {
   const body = commercialApplication({ establishment: { ...commercialApplication().establishment, crNumber: opts.cr ?? crNumber(1) } });
+  const officeId = opts.officeId === undefined ? env.offices.a : opts.officeId;
   const data: ApplicationData = {
     ...body,
     applicant: { ...body.applicant, nationalId: env.users.applicant.nationalId!, mobile: '+966500000077' },
-    officeId: env.offices.a,
+    ...(officeId ? { officeId } : {}),
     ...opts.data,
   } as ApplicationData;
+  const kind = data.licenseKind;
   const id = `TRK-20260101-${String(randomInt(1e6)).padStart(6, '0')}`;
   const number = `TST-2026-${String(randomInt(1e8)).padStart(8, '0')}`;
   const expiresAt = new Date(Date.now() + opts.expiresInMs);
@@ -39,19 +47,19 @@ export async function startLicense(env: TestEnv, opts: { expiresInMs: number; cr
   await env.db.db.execute(sql`
     insert into applications (id, status, stage, license_kind, office_id, applicant_national_id, applicant_name, applicant_mobile,
       cr_number, trade_name, isic_code, district, data, submitted_at, updated_at, license_number)
-    values (${id}, 'issued', 'closed', 'commercial', ${env.offices.a}, ${data.applicant.nationalId}, ${data.applicant.name}, ${data.applicant.mobile},
+    values (${id}, 'issued', 'closed', ${kind}, ${officeId}, ${data.applicant.nationalId}, ${data.applicant.name}, ${data.applicant.mobile},
       ${e.crNumber}, ${e.tradeName}, ${e.isicCode}, ${e.district}, ${JSON.stringify(data)}::jsonb, now(), now(), ${number})`);
   await env.db.db.execute(sql`
     insert into licenses (number, application_id, license_kind, cr_number, trade_name, holder_national_id, isic_code, issued_on, expires_on, office_id)
-    values (${number}, ${id}, 'commercial', ${e.crNumber}, ${e.tradeName}, ${data.applicant.nationalId}, ${e.isicCode}, ${issuedOn}, ${expiresOn}, ${env.offices.a})`);
+    values (${number}, ${id}, ${kind}, ${e.crNumber}, ${e.tradeName}, ${data.applicant.nationalId}, ${e.isicCode}, ${issuedOn}, ${expiresOn}, ${officeId})`);
   const state: LicenseState = {
     number,
     applicationId: id,
-    licenseKind: 'commercial',
+    licenseKind: kind,
     crNumber: e.crNumber,
     tradeName: e.tradeName,
     isicCode: e.isicCode,
-    officeId: env.offices.a,
+    ...(officeId ? { officeId } : {}),
     holder: { nationalId: data.applicant.nationalId, name: data.applicant.name, mobile: data.applicant.mobile },
     status: 'active',
     issuedOn,
@@ -66,6 +74,12 @@ export async function startLicense(env: TestEnv, opts: { expiresInMs: number; cr
   };
   await startLicenseWorkflow(env.client, env.config.temporal.taskQueue, state, 'issued');
   return state;
+}
+
+/** What a café's license was filed with (a health activity whose renewal the rules have a health specialist review), with a compliant CR. */
+export function healthData(cr = crNumber(1)): Partial<ApplicationData> {
+  const { establishment, licenseKind, documents, workers } = healthApplication();
+  return { establishment: { ...establishment, crNumber: cr }, licenseKind, documents, workers } as Partial<ApplicationData>;
 }
 
 export async function licenseView(env: TestEnv, number: string) {

@@ -4,9 +4,9 @@
 // act on a license, and nothing that runs activities. Safe to import from the
 // workflow sandbox.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { DocumentRef, Worker } from '../../domain/application';
+import type { Deficiency, DocumentRef, Worker } from '../../domain/application';
 import type { Finding, LicenseState } from '../../domain/license';
-import type { Agency, LicenseStatus, ObjectionDecision } from '../../domain/status';
+import type { Agency, LicenseStatus, ObjectionDecision, ReviewDecision } from '../../domain/status';
 import type { TaskActor } from '../application/contract';
 
 export type { LicenseState } from '../../domain/license';
@@ -67,6 +67,16 @@ export interface ObjectionDecisionInput {
   by: string;
 }
 
+/** A reviewer's decision of a renewal's review task they hold: approve, reject (reasons), or return (the deficiencies to correct). */
+export interface RenewalReviewDecisionInput {
+  taskId: string;
+  by: string;
+  decision: ReviewDecision;
+  reasons?: string[];
+  comment?: string;
+  deficiencies?: Deficiency[];
+}
+
 /** The municipal inspector's result of an inspection task they hold: no findings is a pass. */
 export interface InspectionInput {
   taskId: string;
@@ -106,6 +116,8 @@ export const requestCancellationUpdate = defineUpdate<LicenseUpdateResult, [Canc
 export const objectUpdate = defineUpdate<LicenseUpdateResult, [ObjectionInput]>('object');
 /** The supervisor holding the objection's task decides it: upheld (revoked) or accepted (reinstated). */
 export const decideObjectionUpdate = defineUpdate<LicenseUpdateResult, [ObjectionDecisionInput]>('decideObjection');
+/** The reviewer holding a renewal's review task decides it: all approved renews; a rejection refuses the renewal; a return asks for corrections. */
+export const decideRenewalReviewUpdate = defineUpdate<LicenseUpdateResult, [RenewalReviewDecisionInput]>('decideRenewalReview');
 /** The municipal inspector holding an inspection task records its result. */
 export const recordInspectionUpdate = defineUpdate<LicenseUpdateResult, [InspectionInput]>('recordInspection');
 /** The license's tasks in the inbox take the same claims as a case's, by the same Updates (api/inbox sends either). */

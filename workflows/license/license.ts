@@ -19,6 +19,7 @@ import type {
   ObjectionDecisionInput,
   ObjectionInput,
   RenewalInput,
+  RenewalReviewDecisionInput,
 } from './contract';
 
 /** An Update waiting for the loop: answered once written, or refused if the license moved on meanwhile. */
@@ -32,6 +33,7 @@ export type Request =
   | Pending<'objection', ObjectionInput>
   | Pending<'objectionDecision', ObjectionDecisionInput>
   | Pending<'inspection', InspectionInput>
+  | Pending<'renewalReview', RenewalReviewDecisionInput>
   | Pending<'claim' | 'release', LicenseTaskInput, TaskChange>
   | Pending<'reassign', LicenseTaskReassignment, TaskChange>;
 

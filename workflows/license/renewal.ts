@@ -1,8 +1,9 @@
 // Renewal: the holder asks, the checks that can have changed since issuance
 // run again (the documents that lapse, the workers' health certificates, both
-// agencies), deficiencies wait for a correction until its deadline, and a
+// agencies), deficiencies wait for a correction until its deadline, a review
+// runs where the activity's rules ask for one (renewal-review.ts), and a
 // clean renewal extends the term from the old expiry under the same number.
-import { ActivityFailure } from '@temporalio/workflow';
+import { ActivityFailure, patched } from '@temporalio/workflow';
 import type { Deficiency } from '../../domain/application';
 import { mergeRenewal, nextTerm } from '../../domain/license';
 import { AGENCIES, LicenseEvent, LicenseStatus } from '../../domain/status';
@@ -10,6 +11,14 @@ import { agencyReasons } from '../application/agencies';
 import { agencyQuick, db } from './activities';
 import type { RenewalInput } from './contract';
 import type { License } from './license';
+import { openRenewalReviews, type RenewalOutcome } from './renewal-review';
+
+/**
+ * The patch that brought reviews on renewal: a history recorded before it
+ * renews at its checks' end, as it did; new code asks the activity's rules
+ * (activity_rules.renewal_reviews) there, and opens the reviews they name.
+ */
+export const RENEWAL_REVIEW_PATCH = 'renewal-review';
 
 /** Why a renewal cannot be asked for now, if it cannot. */
 export function renewalRefusal(l: License): string | undefined {
@@ -41,14 +50,17 @@ export async function requestRenewal(l: License, input: RenewalInput): Promise<v
 export async function receiveCorrection(l: License, input: RenewalInput): Promise<void> {
   const s = l.state;
   s.data = mergeRenewal(s.data, input);
-  s.renewal = { ...s.renewal!, stage: 'checking', correctionDueAt: undefined };
+  const r = s.renewal!;
+  // Who corrects a renewal does not review it.
+  s.renewal = { ...r, stage: 'checking', correctionDueAt: undefined, correctedBy: [...new Set([...(r.correctedBy ?? []), input.by])] };
   await l.record(LicenseEvent.renewalCorrectionReceived, { actor: input.by, details: { documents: input.documents?.map((d) => d.type) ?? [] } });
 }
 
 /** The checks, then the renewal, a correction asked for, or (an agency down) a recheck later. */
 export async function checkRenewal(l: License): Promise<void> {
   const s = l.state;
-  const completeness = await db.checkCompleteness(s.data);
+  // What can have lapsed since issuance: the documents and the workers' certificates (not the location, which an imported license lacks).
+  const completeness = await db.checkCompleteness(s.data, { renewal: true });
   const deficiencies: Deficiency[] = [...completeness.deficiencies];
   if (deficiencies.length === 0) {
     const answers = await Promise.all(AGENCIES.map((a) => agencyQuick.checkAgency(a, s.crNumber).catch((err: unknown) => {
@@ -64,6 +76,11 @@ export async function checkRenewal(l: License): Promise<void> {
     deficiencies.push(...agencyReasons(agencies));
   }
   if (deficiencies.length > 0) return askCorrection(l, deficiencies);
+  if (patched(RENEWAL_REVIEW_PATCH)) {
+    // Read now, not at the run's start: the rules as they are when the review would begin.
+    const reviews = await db.renewalReviews(s.isicCode);
+    if (reviews.length > 0) return openRenewalReviews(l, reviews);
+  }
   return renew(l);
 }
 
@@ -79,8 +96,8 @@ async function askCorrection(l: License, deficiencies: Deficiency[]): Promise<vo
   await l.record(LicenseEvent.renewalCorrectionRequested, { details: { deficiencies: deficiencies.map((d) => d.code) } });
 }
 
-/** Same number, the term extended from the old expiry; late when it came after expiry. */
-async function renew(l: License): Promise<void> {
+/** Same number, the term extended from the old expiry; late when it came after expiry. A review's approval that completes it says so in the same row. */
+export async function renew(l: License, outcome?: RenewalOutcome): Promise<void> {
   const s = l.state;
   const late = s.renewal!.late;
   const previousExpiresOn = s.expiresOn;
@@ -90,7 +107,8 @@ async function renew(l: License): Promise<void> {
   s.remindersSent = [];
   s.renewal = undefined;
   s.status = LicenseStatus.active;
-  await l.record(LicenseEvent.renewed, { details: { late, previousExpiresOn, expiresOn: s.expiresOn } });
+  const details = { late, previousExpiresOn, expiresOn: s.expiresOn, ...outcome?.details };
+  await l.record(LicenseEvent.renewed, { details, ...(outcome ? { actor: outcome.actor, tasks: { close: outcome.close } } : {}) });
   l.renewed = true;
 }
 

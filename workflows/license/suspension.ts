@@ -8,6 +8,7 @@ import { LicenseEvent, LicenseStatus, TaskKind } from '../../domain/status';
 import type { AgencyReport } from './contract';
 import type { License } from './license';
 import { withdrawObjection } from './objection';
+import { isRenewalReview } from './renewal-review';
 import { closeTasks } from './tasks';
 import { statusByClock } from './term';
 
@@ -30,14 +31,15 @@ type Closing = NonNullable<TaskChanges['close']>;
  * Suspends the license for a cause (an agency's report, an inspection's
  * closure), with the objection window. A suspended license is not renewed,
  * cancelled or inspected: what was under way stops, said in the suspension's
- * own row; an inspection waiting in the inbox is withdrawn.
+ * own row; an inspection or a renewal's review waiting in the inbox is withdrawn.
  */
 export async function suspend(l: License, cause: Pick<Suspension, 'reportId' | 'agency' | 'kind' | 'reason'>, actor: string, details: Record<string, unknown>, closing: Closing = []): Promise<void> {
   const s = l.state;
   const stopped = s.renewal ? 'renewal' : s.cancellation ? 'cancellation' : undefined;
+  // The renewal's reviews, if it had come to them, stop with it.
+  const close = [...closing, ...closeTasks(l, (t, id) => t.kind === TaskKind.inspection || isRenewalReview(l, id), 'cancelled')];
   s.renewal = undefined;
   s.cancellation = undefined;
-  const close = [...closing, ...closeTasks(l, (t) => t.kind === TaskKind.inspection, 'cancelled')];
   s.suspension = { ...cause, since: new Date().toISOString(), objectionDueAt: new Date(Date.now() + l.rules!.objectionWindowMs).toISOString(), before: s.status };
   s.status = LicenseStatus.suspended;
   await l.record(LicenseEvent.suspended, { actor, details: { ...details, ...(stopped ? { stopped } : {}) }, ...(close.length ? { tasks: { close } } : {}) });

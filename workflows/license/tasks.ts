@@ -3,8 +3,8 @@
 // released and reassigned through Updates the loop writes in turn, reminded
 // and escalated by the license's own clock (deadlines in its queue, so no
 // timer per task), and closed by the stage that serves them.
-import type { TaskChanges } from '../../activities';
-import { TASK_ROLE } from '../../domain/access';
+import type { TaskChanges, TaskSchedule } from '../../activities';
+import { TASK_ROLE, type Role } from '../../domain/access';
 import type { LicenseTask } from '../../domain/license';
 import { LicenseEvent, type TaskKind } from '../../domain/status';
 import type { TaskChange } from '../application/contract';
@@ -18,12 +18,24 @@ type Close = NonNullable<TaskChanges['close']>[number];
 
 export const openTasks = (l: License): Record<string, LicenseTask> => l.state.tasks ?? {};
 
+/** Who works a license's task: the role (TASK_ROLE's unless said) and, for an office's task, the office whose inbox has it. */
+export interface TaskPlace {
+  requiredRole?: Role;
+  officeId?: string;
+}
+
 /** Puts a task in the license's state, due by its SLA from now; the row it returns goes with the transition that opens it. */
-export async function openTask(l: License, id: string, kind: TaskKind): Promise<Open> {
+export async function openTask(l: License, id: string, kind: TaskKind, where: TaskPlace = {}): Promise<Open> {
   const schedule = (await db.taskSchedules({ kinds: [kind], from: new Date().toISOString() }))[kind]!;
-  const task: LicenseTask = { kind, requiredRole: TASK_ROLE[kind], round: 1, ...schedule };
+  return placeTask(l, id, kind, schedule, where);
+}
+
+/** Puts a task whose SLA is known in the state. */
+export function placeTask(l: License, id: string, kind: TaskKind, schedule: TaskSchedule, where: TaskPlace = {}): Open {
+  const requiredRole = where.requiredRole ?? TASK_ROLE[kind];
+  const task: LicenseTask = { kind, requiredRole, round: 1, ...schedule, ...(where.officeId ? { officeId: where.officeId } : {}) };
   l.state.tasks = { ...openTasks(l), [id]: task };
-  return { id, kind, requiredRole: task.requiredRole, round: task.round, dueAt: task.dueAt };
+  return { id, kind, requiredRole, round: task.round, dueAt: task.dueAt, ...(where.officeId ? { officeId: where.officeId } : {}) };
 }
 
 /** Takes the tasks that match out of the state; the rows they return close them in the inbox. */
@@ -43,6 +55,7 @@ export function taskChangeRefusal(l: License, kind: 'claim' | 'release' | 'reass
     if (task.holder !== input.by.id && !input.by.supervisor) return `task ${input.taskId} is held by ${task.holder}; only they or a supervisor can release it`;
   }
   if (kind === 'reassign' && !input.by.supervisor) return 'only a supervisor reassigns a task';
+  if (kind !== 'release') return renewalReviewConflict(l, input.taskId, kind === 'claim' ? input.by.id : (input as LicenseTaskReassignment).to);
   return undefined;
 }
 
@@ -60,17 +73,39 @@ export async function changeHolder(l: License, kind: 'claim' | 'release' | 'reas
   return { id: input.taskId, kind: task.kind, holder: to, at };
 }
 
-/** Nearly due: the municipality's supervisors are told (staff have no phones on record; an office's task texts the office). */
+/** Who is told of a task nearly due or overdue: an office's task, the office (as a case's task is); the municipality's, its supervisors. */
+const notify = (l: License, taskId: string, task: LicenseTask, what: 'reminder' | 'overdue') => {
+  const note = { licenseNumber: l.state.number, taskId, kind: task.kind, what, dueAt: task.dueAt };
+  return task.officeId ? db.notifyLicenseOffice(note) : db.notifySupervisors(note);
+};
+
+/** Nearly due: the municipality's supervisors are told (staff have no phones on record); an office's task texts the office. */
 export async function remindTask(l: License, taskId: string): Promise<void> {
   const task = openTasks(l)[taskId]!;
   task.reminded = true;
-  await db.notifySupervisors({ licenseNumber: l.state.number, taskId, kind: task.kind, what: 'reminder', dueAt: task.dueAt });
+  await notify(l, taskId, task, 'reminder');
 }
 
-/** Past its SLA: escalated as a review is (priority up, on the timeline, the supervisors told). */
+/** Past its SLA: escalated as a review is (priority up, on the timeline, the supervisors, and an office's manager, told). */
 export async function escalateTask(l: License, taskId: string): Promise<void> {
   const task = openTasks(l)[taskId]!;
   task.overdue = true;
   await l.record(LicenseEvent.taskOverdue, { details: { taskId, dueAt: task.dueAt }, tasks: { escalate: { id: taskId, priority: ESCALATED_PRIORITY } } });
-  await db.notifySupervisors({ licenseNumber: l.state.number, taskId, kind: task.kind, what: 'overdue', dueAt: task.dueAt });
+  await notify(l, taskId, task, 'overdue');
+}
+
+/**
+ * Separation of duties on a renewal's reviews, as on a case's: who asked for
+ * the renewal or corrected it does not review it, and one person does not make
+ * both of its decisions.
+ */
+export function renewalReviewConflict(l: License, taskId: string, person: string): string | undefined {
+  const r = l.state.renewal;
+  const review = r?.reviews?.find((x) => x.taskId === taskId);
+  if (!r || !review) return undefined;
+  if (person === r.requestedBy) return `${person} asked for this renewal and cannot review it`;
+  if (r.correctedBy?.includes(person)) return `${person} corrected this renewal and cannot review it`;
+  const other = r.reviews!.find((x) => x.taskId !== taskId && (x.by === person || openTasks(l)[x.taskId]?.holder === person));
+  if (other) return `${person} takes part in the other review of this renewal; one person cannot make both decisions`;
+  return undefined;
 }

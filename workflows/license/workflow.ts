@@ -1,6 +1,8 @@
 // The life of one issued license, as the product brief draws it:
 //
 //   ISSUED ─► active ─(window before expiry)─► renewal open ─(reminders)─► renewed (same number, new term)
+//                │                                   │   (checks, then the reviews the activity's rules ask for:
+//                │                                   │    approved ─► renewed; rejected ─► as it was; returned ─► correction)
 //                │                                   └─(expiry)─► expired ─(renewed within grace: late)
 //                │                                                    └─(grace ends)─► expired for good
 //                ├─ holder asks to cancel ─► agencies' clearance ─► cancelled   (outstanding: rechecked until the deadline)
@@ -25,6 +27,7 @@ import {
   claimTaskUpdate,
   correctRenewalUpdate,
   decideObjectionUpdate,
+  decideRenewalReviewUpdate,
   getLicenseStateQuery,
   objectUpdate,
   recordInspectionUpdate,
@@ -38,7 +41,8 @@ import {
 import { License, type Deadline, type Request } from './license';
 import { inspectionRefusal, openInspection, recordInspection, scheduleInspections } from './inspection';
 import { decideObjection, objectionDecisionRefusal, objectionRefusal, receiveObjection } from './objection';
-import { checkRenewal, correctionRefusal, lapseRenewal, receiveCorrection, renewalRefusal, requestRenewal } from './renewal';
+import { checkRenewal, correctionRefusal, lapseRenewal, receiveCorrection, renew, renewalRefusal, requestRenewal } from './renewal';
+import { decideRenewalReview, renewalReviewRefusal } from './renewal-review';
 import { revoke, takeReport } from './suspension';
 import { changeHolder, escalateTask, remindTask, taskChangeRefusal } from './tasks';
 import { endGrace, expire, openRenewalWindow, remind } from './term';
@@ -58,6 +62,7 @@ export async function licenseLifecycle(input: LicenseWorkflowInput): Promise<Lic
   setHandler(objectUpdate, (x) => l.submit({ kind: 'objection', input: x }), { validator: (_x) => refuse(objectionRefusal(l)) });
   setHandler(decideObjectionUpdate, (x) => l.submit({ kind: 'objectionDecision', input: x }), { validator: (x) => refuse(objectionDecisionRefusal(l, x)) });
   setHandler(recordInspectionUpdate, (x) => l.submit({ kind: 'inspection', input: x }), { validator: (x) => refuse(inspectionRefusal(l, x)) });
+  setHandler(decideRenewalReviewUpdate, (x) => l.submit({ kind: 'renewalReview', input: x }), { validator: (x) => refuse(renewalReviewRefusal(l, x)) });
   setHandler(claimTaskUpdate, (x) => l.submit({ kind: 'claim', input: x }), { validator: (x) => refuse(taskChangeRefusal(l, 'claim', x)) });
   setHandler(releaseTaskUpdate, (x) => l.submit({ kind: 'release', input: x }), { validator: (x) => refuse(taskChangeRefusal(l, 'release', x)) });
   setHandler(reassignTaskUpdate, (x) => l.submit({ kind: 'reassign', input: x }), { validator: (x) => refuse(taskChangeRefusal(l, 'reassign', x)) });
@@ -110,6 +115,10 @@ async function take(l: License, r: Request): Promise<void> {
     case 'inspection':
       r.refused = inspectionRefusal(l, r.input);
       if (!r.refused) await recordInspection(l, r.input);
+      return void (r.answer = l.answer());
+    case 'renewalReview':
+      r.refused = renewalReviewRefusal(l, r.input);
+      if (!r.refused) await decideRenewalReview(l, r.input, (outcome) => renew(l, outcome));
       return void (r.answer = l.answer());
     case 'claim':
     case 'release':
