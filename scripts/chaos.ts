@@ -33,6 +33,16 @@ const PROFILES = {
   full: { cases: '200', concurrency: '20', 'labor-outage': '30s', 'sms-outage': '2m', 'pg-down': '5s', down: '3s', 'drain-timeout': '3m' },
   short: { cases: '30', concurrency: '10', 'labor-outage': '8s', 'sms-outage': '15s', 'pg-down': '3s', down: '2s', 'drain-timeout': '90s' },
 } as const;
+/**
+ * On the cluster a killed worker or API leaves its twin serving, so the cases
+ * go on at full pace through the fault; fewer in flight (and, for the short
+ * round, more cases) keep the load going while the faults, more of them, are
+ * made one after the other, instead of the cases all closing under the first.
+ */
+const CLUSTER_PROFILES = {
+  full: { concurrency: '10' },
+  short: { cases: '40', concurrency: '4' },
+} as const;
 
 const { values: args } = parseArgs({
   options: {
@@ -64,7 +74,8 @@ const { values: args } = parseArgs({
 });
 
 function options() {
-  const profile = PROFILES[args.short ? 'short' : 'full'];
+  const size = args.short ? 'short' : 'full';
+  const profile: Record<keyof (typeof PROFILES)['full'], string> = { ...PROFILES[size], ...(args.cluster ? CLUSTER_PROFILES[size] : {}) };
   const get = <K extends keyof typeof profile>(k: K): string => (args[k] as string | undefined) ?? profile[k];
   const count = (k: string, v: string) => {
     const n = Number(v);

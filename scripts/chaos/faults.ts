@@ -58,8 +58,14 @@ const PROGRESS_TIMEOUT_MS = 300_000;
  * One that claims a message at a time holds one whatever the backlog.
  */
 const MID_BATCH_BACKLOG = 5;
-/** How long the backlog may take to build; after it, the first message in hand will do. */
-const MID_BATCH_TIMEOUT_MS = 60_000;
+/**
+ * How long the backlog may take to build; after it, the first message in hand
+ * will do (two workers' dispatchers, one message each at a time, rarely let a
+ * backlog build), for up to the second. The cases go on meanwhile: a long wait
+ * would leave the faults after this one nothing moving to strike.
+ */
+const MID_BATCH_TIMEOUT_MS = 20_000;
+const IN_HAND_TIMEOUT_MS = 60_000;
 /** Often enough to catch a batch in hand, which lasts a gateway call at least. */
 const MID_BATCH_POLL_MS = 50;
 
@@ -131,7 +137,7 @@ const slowGatewayWorkerKill = (worker: ProcessName): Fault => ({
     };
     const wait = (backlog: number, timeoutMs: number) =>
       waitFor(`${backlog} SMS waiting, some in hand`, () => outbox(backlog), { timeoutMs, intervalMs: MID_BATCH_POLL_MS });
-    const at = await wait(MID_BATCH_BACKLOG, MID_BATCH_TIMEOUT_MS).catch(() => wait(1, MID_BATCH_TIMEOUT_MS).catch(() => undefined));
+    const at = await wait(MID_BATCH_BACKLOG, MID_BATCH_TIMEOUT_MS).catch(() => wait(1, IN_HAND_TIMEOUT_MS).catch(() => undefined));
     const found = at ? `${at.sending} of ${at.waiting} waiting messages in hand ('sending') at the kill; ` : `no message seen in hand, killed anyway; `;
     return killAndRestart(t, worker, `gateway at ${t.timings.smsLatencyMs} ms a message; ${found}`);
   },
@@ -173,7 +179,8 @@ export function faultPlan(short: boolean, topology: Topology): Fault[] {
     const once = [kill('api'), laborOutage, kill('temporal'), slowGatewayWorkerKill('worker'), smsOutage, postgresRestart];
     return short ? once : [kill('worker'), ...once, kill('api'), kill('temporal'), kill('worker')];
   }
-  const once = [kill('api-1'), laborOutage, kill('frontend'), kill('history'), kill('matching'), slowGatewayWorkerKill('worker-1'), smsOutage, postgresRestart];
+  // Temporal's services among the others, so each is killed while cases are moving, not after the last closed.
+  const once = [kill('api-1'), kill('frontend'), laborOutage, kill('history'), slowGatewayWorkerKill('worker-1'), kill('matching'), smsOutage, postgresRestart];
   return short ? once : [kill('worker-2'), ...once, kill('api-2'), kill('history'), kill('worker-2')];
 }
 
