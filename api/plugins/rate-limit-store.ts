@@ -9,6 +9,13 @@ import type { Db } from '../../db/db';
 
 /** Rows of windows that closed are deleted this often; a closed window's row is also reused by its key's next hit. */
 const SWEEP_INTERVAL_MS = 5 * 60_000;
+/**
+ * A counter not had by then (the database stalled: it takes connections and
+ * never answers) is given up, and the request goes on unlimited: two limits
+ * each waiting longer would hold /health past its probes' timeout, and every
+ * other request with it.
+ */
+const COUNT_TIMEOUT_MS = 1_000;
 
 /** What the plugin reads back: the hits in the window so far, and how long the window has left. */
 interface Hits {
@@ -43,6 +50,14 @@ export function postgresRateLimitStore(db: Db): RateLimitStore {
      * starts the next window at 1.
      */
     incr(key: string, cb: Callback, timeWindowMs: number): void {
+      let answered = false;
+      const answer = (err: Error | null, hits?: Hits) => {
+        if (answered) return;
+        answered = true;
+        clearTimeout(timer);
+        cb(err, hits);
+      };
+      const timer = setTimeout(() => answer(new Error(`no rate-limit count from the database within ${COUNT_TIMEOUT_MS} ms`)), COUNT_TIMEOUT_MS);
       executeNamed<{ hits: number; ttl: number }>(
         db,
         'rate_limit_hit',
@@ -53,8 +68,8 @@ export function postgresRateLimitStore(db: Db): RateLimitStore {
               window_ends = case when h.window_ends <= clock_timestamp() then excluded.window_ends else h.window_ends end
             returning hits, ceil(extract(epoch from (window_ends - clock_timestamp())) * 1000)::int as ttl`,
       ).then(
-        ([row]) => cb(null, { current: row!.hits, ttl: Math.max(0, row!.ttl) }),
-        (err: Error) => cb(err),
+        ([row]) => answer(null, { current: row!.hits, ttl: Math.max(0, row!.ttl) }),
+        (err: Error) => answer(err),
       );
     }
 
