@@ -178,7 +178,8 @@ async function main(): Promise<void> {
       if (!force && performance.now() - lastReport < PROGRESS_EVERY_MS) return;
       lastReport = performance.now();
       const s1 = (lastReport - f0) / 1000;
-      console.log(`  filing        ${ids.length}/${OPEN} filed, ${await inReview()} in review, ${s1.toFixed(0)} s (${(ids.length / s1).toFixed(1)} /s); worker ${rss(workerPid).toFixed(0)} MiB, Temporal ${rss(temporalPid).toFixed(0)} MiB; load ${load()}`);
+      const review = await inReview();
+      console.log(`  filing        ${ids.length}/${OPEN} filed, ${review} in review, ${s1.toFixed(0)} s (${(review / s1).toFixed(1)} in review /s); worker ${rss(workerPid).toFixed(0)} MiB, Temporal ${rss(temporalPid).toFixed(0)} MiB; load ${load()}`);
     };
     const ticker = setInterval(() => void progress().catch(() => {}), 1_000);
     try {
