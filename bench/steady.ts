@@ -1,0 +1,376 @@
+// Latency at a realistic rate (issue #19): an open-loop load of health
+// applications at a steady rate while reviewer bots work their inboxes (list,
+// claim, decide: the health and the technical review), against the Temporal
+// dev server or the cluster (the server on PostgreSQL as four services). The
+// worker runs in its own process, as deployed; the API, the bots, the issuer
+// and the agency simulator run here.
+//
+//   npm run bench:steady                                   # 5 a second for 10 minutes, dev server
+//   npm run bench:steady -- --rate 5 --duration 2m --cluster
+//
+// Open loop: submission i is due at start + i/rate whatever the earlier ones
+// are doing, and its latency counts from that due time, so a stalled system
+// shows as latency, not as fewer requests (no coordinated omission). Each
+// case is read once, a second after its submission was due, timed the same way.
+// Prints p50/p95/p99/max of submit, case read, inbox list, claim and decision
+// against the targets, and against the same calls made one at a time on the
+// idle system just before the load; the CPU each process used; the load average.
+import { randomUUID } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import { parseArgs } from 'node:util';
+import type { AddressInfo } from 'node:net';
+import type { Client } from '@temporalio/client';
+import proto from '@temporalio/proto';
+import { sql } from 'drizzle-orm';
+import { rowsOf } from '../db/client';
+import { durationMs } from '../domain/duration';
+import { importOffices } from '../identity/seed';
+import type { JsonResponse } from '../integrations/http';
+import { buildSimulator } from '../simulator/app';
+import { ApiClient, cpuSeconds, sleep, workInbox } from '../scripts/bots';
+import { pollsTaskQueue } from '../scripts/chaos/processes';
+import { waitFor } from '../scripts/wait';
+import { officeFile } from '../test/support/env';
+import { healthApplication } from '../test/support/fixtures';
+import { workflowIdFor } from '../workflows/application/contract';
+import { pct, startBenchSystem } from './backlog';
+
+const { values: args } = parseArgs({
+  options: {
+    /** Submissions a second, on the clock. */
+    rate: { type: 'string', default: '5' },
+    duration: { type: 'string', default: '10m' },
+    /** The Temporal server on PostgreSQL as four services instead of the dev server. */
+    cluster: { type: 'boolean', default: false },
+    /** How often each reviewer looks at their inbox. */
+    'poll-ms': { type: 'string', default: '500' },
+    /** Cases whose histories are read after the load, to split a claim's and a decision's time (0: none). */
+    breakdown: { type: 'string', default: '40' },
+  },
+});
+const RATE = Number(args.rate);
+const DURATION_MS = durationMs(args.duration!) ?? NaN;
+if (!(RATE > 0) || !(DURATION_MS > 0)) throw new Error('--rate: submissions a second (> 0); --duration: e.g. 10m, 90s');
+const POLL_MS = Number(args['poll-ms']);
+const BREAKDOWN = Number(args.breakdown);
+const DATABASE = process.env.BENCH_DATABASE ?? 'tarkhees_bench_steady';
+const TEMPORAL_PORT = Number(process.env.BENCH_TEMPORAL_PORT ?? 7463);
+/** Ports of the API, the issuer and the agency simulator; 0 for any free one. */
+const HTTP_PORT = Number(process.env.BENCH_HTTP_PORT ?? 0);
+/** A case is read by its clerk this long after its submission was due. */
+const READ_AFTER_MS = 1_000;
+/** Cases pushed through before anything is timed: the worker's and the API's code warmed up. */
+const WARMUP_CASES = 10;
+/** Calls of each kind made one at a time on the idle system: the baseline. */
+const IDLE_SAMPLES = 20;
+/** After the last submission, how long the reviewers may take to finish what is open. */
+const DRAIN_MS = 120_000;
+/** Far above any answer's time: a slow answer is measured, not counted as a failure. */
+const CALL_TIMEOUT_MS = 120_000;
+
+const TARGETS_P99_MS = { submit: 50, read: 10, list: 30, claim: 100, decision: 100 } as const;
+type Op = keyof typeof TARGETS_P99_MS;
+const OPS = Object.keys(TARGETS_P99_MS) as Op[];
+const LABEL: Record<Op, string> = { submit: 'submit', read: 'case read', list: 'inbox list', claim: 'claim', decision: 'decision' };
+
+type Who = 'clerk' | 'health' | 'inspector';
+const REVIEWERS = [
+  { kind: 'health', as: 'health' },
+  { kind: 'technical', as: 'inspector' },
+] as const;
+
+const load = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
+const samples = (): Record<Op, number[]> => ({ submit: [], read: [], list: [], claim: [], decision: [] });
+
+/** CPU seconds of every PostgreSQL process on this machine (its backends included). */
+function postgresCpuSeconds(): number {
+  let total = 0;
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres') total += cpuSeconds(Number(pid));
+    } catch {
+      // the process ended between listing and reading
+    }
+  }
+  return total;
+}
+
+function cpuMeter(pids: Record<string, number | undefined>) {
+  const read = (): Record<string, number> => ({ ...Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuSeconds(pid)])), PostgreSQL: postgresCpuSeconds() });
+  const start = read();
+  // Backends that exit between the two readings are missed: PostgreSQL's is a lower bound.
+  return () => Object.fromEntries(Object.entries(read()).map(([name, cpu]) => [name, cpu - start[name]!]));
+}
+
+async function main() {
+  console.log(`load average at start: ${load()} (${os.cpus().length} cores)`);
+  const simulator = buildSimulator();
+  await simulator.listen({ host: '127.0.0.1', port: HTTP_PORT ? HTTP_PORT + 2 : 0 });
+  const simUrl = `http://127.0.0.1:${(simulator.server.address() as AddressInfo).port}`;
+  const s = await startBenchSystem({
+    database: DATABASE,
+    temporalPort: TEMPORAL_PORT,
+    cluster: args.cluster,
+    workerProcess: true,
+    apiPort: HTTP_PORT,
+    issuerPort: HTTP_PORT ? HTTP_PORT + 1 : 0,
+    env: {
+      LABOR_OFFICE_URL: `${simUrl}/labor`,
+      ZAKAT_URL: `${simUrl}/zakat`,
+      SMS_PROVIDER: 'http',
+      SMS_HTTP_URL: `${simUrl}/sms/v1/messages`,
+      SMS_POLL_INTERVAL: '200ms',
+    },
+  });
+  const temporalName = args.cluster ? 'the cluster (four services on PostgreSQL)' : 'the dev server';
+  try {
+    const polling = pollsTaskQueue(s.client.connection, s.config.temporal.taskQueue);
+    const worker = { pid: s.workerPid } as Parameters<typeof polling>[0];
+    await waitFor('the worker polling', () => polling(worker), { timeoutMs: 180_000, intervalMs: 500 });
+
+    const officeId = 'OFF-STEADY';
+    const file = officeFile();
+    await importOffices(s.db.db, s.app.offices, [{ id: officeId, application: file }]);
+    const member = (role: 'office_clerk' | 'health_specialist' | 'technical_inspector') =>
+      s.issuer.sign({ sub: file.staff.find((m) => m.role === role)!.userId, roles: [role], officeId });
+    const api = new ApiClient<Who>(s.base, { clerk: await member('office_clerk'), health: await member('health_specialist'), inspector: await member('technical_inspector') }, CALL_TIMEOUT_MS);
+
+    const submit = async () => {
+      const res = await api.call('clerk', 'POST', '/applications', healthApplication(), { 'idempotency-key': randomUUID() });
+      if (res.status !== 201) throw new Error(`submit answered ${res.status}: ${res.body}`);
+      return (JSON.parse(res.body) as { id: string }).id;
+    };
+    const inbox = (kind: string, as: Who) => api.call(as, 'GET', `/tasks?kind=${kind}_review&assignee=unassigned&limit=100`);
+    const ids = (res: JsonResponse) => {
+      if (res.status !== 200) throw new Error(`inbox answered ${res.status}: ${res.body}`);
+      return (JSON.parse(res.body) as { items: { id: string }[] }).items.map((t) => t.id);
+    };
+    const claim = (id: string, as: Who) => api.call(as, 'POST', `/tasks/${id}/claim`);
+    const decide = (id: string, as: Who) => api.call(as, 'POST', `/tasks/${id}/decision`, { decision: 'approve' });
+    const ok = (what: string, res: JsonResponse) => {
+      if (res.status !== 200) throw new Error(`${what} answered ${res.status}: ${res.body}`);
+      return res;
+    };
+    const timed = async <T>(into: number[], from: number, f: () => Promise<T>): Promise<T> => {
+      const r = await f();
+      into.push(performance.now() - from);
+      return r;
+    };
+    const reviewTasks = async (n: number) => {
+      const found = new Map<string, string[]>();
+      for (const { kind, as } of REVIEWERS) {
+        const tasks = await waitFor(`${n} ${kind} reviews in the inbox`, async () => {
+          const t = ids(await inbox(kind, as));
+          return t.length >= n && t;
+        }, { timeoutMs: 120_000, intervalMs: 200 });
+        found.set(kind, tasks);
+      }
+      return found;
+    };
+
+    // 1. Warm-up, then the baseline: each call alone on the idle system, one at a time.
+    const warm = await Promise.all(Array.from({ length: WARMUP_CASES }, submit));
+    for (const [kind, tasks] of await reviewTasks(warm.length)) {
+      const as = REVIEWERS.find((r) => r.kind === kind)!.as;
+      for (const id of tasks) {
+        ok('claim', await claim(id, as));
+        ok('decision', await decide(id, as));
+      }
+    }
+    const idle = samples();
+    const idleIds: string[] = [];
+    for (let i = 0; i < IDLE_SAMPLES; i++) {
+      idleIds.push(await timed(idle.submit, performance.now(), submit));
+      await sleep(100);
+    }
+    for (const id of idleIds) {
+      await timed(idle.read, performance.now(), async () => ok('read', await api.call('clerk', 'GET', `/applications/${id}`)));
+    }
+    for (const [kind, tasks] of await reviewTasks(IDLE_SAMPLES)) {
+      const as = REVIEWERS.find((r) => r.kind === kind)!.as;
+      for (const id of tasks) {
+        await timed(idle.list, performance.now(), () => inbox(kind, as));
+        await timed(idle.claim, performance.now(), async () => ok('claim', await claim(id, as)));
+        await sleep(50);
+        await timed(idle.decision, performance.now(), async () => ok('decision', await decide(id, as)));
+        await sleep(50);
+      }
+    }
+    await waitFor('the idle cases closed', async () => {
+      const [r] = await rowsOf<{ n: number }>(s.db.db, sql`select count(*)::int as n from applications where status = 'in_progress'`);
+      return r!.n === 0;
+    }, { timeoutMs: 120_000, intervalMs: 500 });
+
+    // 2. The load: submissions on the clock, reviewers on their inboxes.
+    const busy = samples();
+    let refused = 0;
+    let running = true;
+    const reviewers = REVIEWERS.map(({ kind, as }) =>
+      workInbox({
+        list: async () => ids(await timed(busy.list, performance.now(), () => inbox(kind, as))),
+        work: async (id) => {
+          const t0 = performance.now();
+          const c = await claim(id, as);
+          const t1 = performance.now();
+          // The inbox can lag a claim or decision by a moment: a second one is refused (409), never applied; not timed.
+          if (c.status === 409) return void refused++;
+          ok('claim', c);
+          busy.claim.push(t1 - t0);
+          const d = await decide(id, as);
+          if (d.status === 409) return void refused++;
+          ok('decision', d);
+          busy.decision.push(performance.now() - t1);
+        },
+        pollMs: POLL_MS,
+        running: () => running,
+      }),
+    );
+    const cpu = cpuMeter({
+      ...Object.fromEntries(Object.entries(s.temporal.processes).map(([name, p]) => [args.cluster ? `Temporal ${name}` : 'Temporal dev server', p.pid])),
+      worker: s.workerPid,
+      'this process (API, bots, simulator)': process.pid,
+    });
+    const total = Math.floor((DURATION_MS / 1000) * RATE);
+    console.log(`load: ${total} health applications at ${RATE}/s for ${args.duration} on ${temporalName}, reviewers poll every ${POLL_MS} ms (load ${load()})`);
+    const t0 = performance.now();
+    const jobs: Promise<void>[] = [];
+    const caseIds: string[] = [];
+    let late = 0;
+    const progress = setInterval(() => {
+      const p = (xs: number[]) => (xs.length ? `${pct(xs, 99).toFixed(0)}` : '-');
+      console.log(`  ${((performance.now() - t0) / 1000).toFixed(0)} s: ${caseIds.length} submitted, ${busy.decision.length} decided; p99 so far submit ${p(busy.submit)}, claim ${p(busy.claim)}, decision ${p(busy.decision)} ms (load ${load()})`);
+    }, 60_000);
+    for (let i = 0; i < total; i++) {
+      const due = t0 + (i * 1000) / RATE;
+      const wait = due - performance.now();
+      if (wait > 0) await sleep(wait);
+      else if (wait < -10) late++;
+      jobs.push(
+        (async () => {
+          const id = await timed(busy.submit, due, submit);
+          caseIds.push(id);
+          const readDue = due + READ_AFTER_MS;
+          await sleep(readDue - performance.now());
+          await timed(busy.read, readDue, async () => ok('read', await api.call('clerk', 'GET', `/applications/${id}`)));
+        })(),
+      );
+    }
+    await Promise.all(jobs);
+    const loadSeconds = (performance.now() - t0) / 1000;
+    const loadAtEnd = load();
+    await waitFor('the reviewers done', async () => {
+      const [r] = await rowsOf<{ n: number }>(s.db.db, sql`select count(*)::int as n from tasks where status in ('open', 'claimed')`);
+      return r!.n === 0;
+    }, { timeoutMs: DRAIN_MS, intervalMs: 500 }).catch((err: Error) => console.log(`  ${err.message}`));
+    running = false;
+    await Promise.all(reviewers);
+    clearInterval(progress);
+    const used = cpu();
+    const seconds = (performance.now() - t0) / 1000;
+
+    // 3. The figures.
+    const statuses = await rowsOf<{ status: string; n: number }>(s.db.db, sql`select status::text, count(*)::int as n from applications where id in ${caseIds} group by status order by status`);
+    console.log('');
+    console.log(`${temporalName}: ${caseIds.length} submitted in ${loadSeconds.toFixed(0)} s (${late} submissions started over 10 ms late), all done after ${seconds.toFixed(0)} s; cases ${statuses.map((r) => `${r.n} ${r.status}`).join(', ')}; refused (409, an inbox lagging): ${refused}`);
+    console.log(`load average: at the end of the load ${loadAtEnd}, now ${load()}`);
+    const f = (x: number) => x.toFixed(1).padStart(7);
+    console.log('');
+    console.log(`| call       |      n |   p50 |   p95 |   p99 |   max | target p99 |        | idle p50 | p50 / idle | p99 / idle p50 |`);
+    console.log(`| ---------- | -----: | ----: | ----: | ----: | ----: | ---------: | ------ | -------: | ---------: | -------------: |`);
+    for (const op of OPS) {
+      const xs = busy[op];
+      const idleP50 = pct(idle[op], 50);
+      const p99 = pct(xs, 99);
+      const met = p99 <= TARGETS_P99_MS[op] ? 'met' : 'missed';
+      console.log(
+        `| ${LABEL[op].padEnd(10)} | ${String(xs.length).padStart(6)} |${f(pct(xs, 50))}|${f(pct(xs, 95))}|${f(p99)}|${f(Math.max(...xs))}| ≤ ${String(TARGETS_P99_MS[op]).padStart(4)} ms | ${met.padEnd(6)} |${f(idleP50)}  | ${(pct(xs, 50) / idleP50).toFixed(2).padStart(10)} | ${(p99 / idleP50).toFixed(2).padStart(14)} |`,
+      );
+    }
+    console.log(`(ms; idle: the same calls one at a time before the load, ${IDLE_SAMPLES} each; submit and case read from their due time)`);
+    console.log('');
+    console.log(`CPU seconds over the load (${seconds.toFixed(0)} s; per case in ms):`);
+    for (const [name, c] of Object.entries(used)) console.log(`  ${name.padEnd(38)} ${c.toFixed(1).padStart(7)} s  ${((c / caseIds.length) * 1000).toFixed(1).padStart(6)} ms/case  ${((c / seconds) * 100).toFixed(0).padStart(3)} % of a core`);
+    const sum = Object.values(used).reduce((a, b) => a + b, 0);
+    console.log(`  ${'total'.padEnd(38)} ${sum.toFixed(1).padStart(7)} s  ${((sum / caseIds.length) * 1000).toFixed(1).padStart(6)} ms/case  ${((sum / seconds) * 100).toFixed(0).padStart(3)} % of a core`);
+
+    if (BREAKDOWN > 0) await printBreakdown(s.client, caseIds.slice(-BREAKDOWN));
+  } finally {
+    await s.stop();
+    await simulator.close();
+  }
+}
+
+const { EventType } = proto.temporal.api.enums.v1;
+type HistoryEvent = proto.temporal.api.history.v1.IHistoryEvent;
+const at = (e: HistoryEvent | undefined) => (e?.eventTime ? Number(e.eventTime.seconds) * 1000 + Math.round((e.eventTime.nanos ?? 0) / 1e6) : NaN);
+
+/**
+ * Where a claim's and a decision's time goes on the server, from the histories
+ * of the last cases: each Update's workflow task (scheduled when it arrived),
+ * the write it schedules, and the workflow task that completes it. Each step
+ * from the previous event's time; the API's own time and the client's wait for
+ * the result are the rest of what the reviewer sees.
+ */
+async function printBreakdown(client: Client, caseIds: string[]) {
+  const steps = {
+    'update task: scheduled → started (to the worker)': [] as number[],
+    'update task: started → completed (the handler runs)': [] as number[],
+    'write: scheduled → started (to the worker)': [] as number[],
+    'write: started → completed (the activity)': [] as number[],
+    'second task: completed → scheduled': [] as number[],
+    'second task: scheduled → started (to the worker)': [] as number[],
+    'second task: started → completed': [] as number[],
+    'in all: update task scheduled → update completed': [] as number[],
+  };
+  const names = Object.keys(steps) as (keyof typeof steps)[];
+  for (const id of caseIds) {
+    const events = (await client.workflow.getHandle(workflowIdFor(id)).fetchHistory()).events ?? [];
+    const byId = new Map(events.map((e) => [Number(e.eventId), e]));
+    for (const accepted of events.filter((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED)) {
+      const name = accepted.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name;
+      if (name !== 'claimTask' && name !== 'decideReview') continue;
+      const updateId = accepted.workflowExecutionUpdateAcceptedEventAttributes?.protocolInstanceId;
+      // The task that accepted it: the last one completed before the acceptance.
+      const i = events.indexOf(accepted);
+      const wftCompleted = events.slice(0, i).reverse().find((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED);
+      const wftStarted = byId.get(Number(wftCompleted?.workflowTaskCompletedEventAttributes?.startedEventId));
+      const wftScheduled = byId.get(Number(wftCompleted?.workflowTaskCompletedEventAttributes?.scheduledEventId));
+      const completed = events.slice(i).find((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED && e.workflowExecutionUpdateCompletedEventAttributes?.meta?.updateId === updateId);
+      const scheduled = events.slice(i).find((e) => e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED && e.activityTaskScheduledEventAttributes?.activityType?.name === 'recordTransition');
+      if (!completed || !scheduled || !wftScheduled || !wftStarted) continue;
+      const sid = Number(scheduled.eventId);
+      const started = events.find((e) => e.activityTaskStartedEventAttributes && Number(e.activityTaskStartedEventAttributes.scheduledEventId) === sid);
+      const done = events.find((e) => e.activityTaskCompletedEventAttributes && Number(e.activityTaskCompletedEventAttributes.scheduledEventId) === sid);
+      const j = events.indexOf(completed);
+      const second = events.slice(0, j).reverse().find((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED);
+      const secondStarted = byId.get(Number(second?.workflowTaskCompletedEventAttributes?.startedEventId));
+      const secondScheduled = byId.get(Number(second?.workflowTaskCompletedEventAttributes?.scheduledEventId));
+      const times = [at(wftScheduled), at(wftStarted), at(wftCompleted), at(scheduled), at(started), at(done), at(secondScheduled), at(secondStarted), at(second)];
+      const [a, b, c, , e, g, h, k, l] = times as [number, number, number, number, number, number, number, number, number];
+      const d = at(scheduled);
+      steps[names[0]!].push(b - a);
+      steps[names[1]!].push(c - b);
+      steps[names[2]!].push(e - d);
+      steps[names[3]!].push(g - e);
+      steps[names[4]!].push(h - g);
+      steps[names[5]!].push(k - h);
+      steps[names[6]!].push(l - k);
+      steps[names[7]!].push(at(completed) - a);
+    }
+  }
+  console.log('');
+  console.log(`where a claim's or a decision's time goes on the server (the last ${caseIds.length} cases' histories; ms from the previous step):`);
+  for (const name of names) {
+    const xs = steps[name].filter((x) => Number.isFinite(x));
+    if (xs.length) console.log(`  ${name.padEnd(52)} p50 ${pct(xs, 50).toFixed(0).padStart(4)}  p95 ${pct(xs, 95).toFixed(0).padStart(4)}  p99 ${pct(xs, 99).toFixed(0).padStart(4)}  (${xs.length})`);
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
