@@ -47,6 +47,8 @@ const { values: args } = parseArgs({
     'poll-ms': { type: 'string', default: '500' },
     /** Cases whose histories are read after the load, to split a claim's and a decision's time (0: none). */
     breakdown: { type: 'string', default: '40' },
+    /** NODE_OPTIONS for the worker's process (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`). */
+    'worker-node-options': { type: 'string' },
   },
 });
 const RATE = Number(args.rate);
@@ -56,8 +58,9 @@ const POLL_MS = Number(args['poll-ms']);
 const BREAKDOWN = Number(args.breakdown);
 const DATABASE = process.env.BENCH_DATABASE ?? 'tarkhees_bench_steady';
 const TEMPORAL_PORT = Number(process.env.BENCH_TEMPORAL_PORT ?? 7463);
-/** Ports of the API, the issuer and the agency simulator; 0 for any free one. */
+/** Ports of the API, the issuer, the agency simulator and the worker's SDK metrics from here up; 0 for any free one (no metrics then). */
 const HTTP_PORT = Number(process.env.BENCH_HTTP_PORT ?? 0);
+const METRICS_URL = HTTP_PORT ? `http://127.0.0.1:${HTTP_PORT + 3}/metrics` : undefined;
 /** A case is read by its clerk this long after its submission was due. */
 const READ_AFTER_MS = 1_000;
 /** Cases pushed through before anything is timed: the worker's and the API's code warmed up. */
@@ -100,7 +103,7 @@ function cpuMeter(pids: Record<string, number | undefined>) {
   const read = (): Record<string, number> => ({ ...Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuSeconds(pid)])), PostgreSQL: postgresCpuSeconds() });
   const start = read();
   // Backends that exit between the two readings are missed: PostgreSQL's is a lower bound.
-  return () => Object.fromEntries(Object.entries(read()).map(([name, cpu]) => [name, cpu - start[name]!]));
+  return () => Object.fromEntries(Object.entries(read()).map(([name, cpu]) => [name, Math.max(0, cpu - start[name]!)]));
 }
 
 async function main() {
@@ -121,6 +124,8 @@ async function main() {
       SMS_PROVIDER: 'http',
       SMS_HTTP_URL: `${simUrl}/sms/v1/messages`,
       SMS_POLL_INTERVAL: '200ms',
+      ...(METRICS_URL ? { WORKER_METRICS_ADDRESS: new URL(METRICS_URL).host } : {}),
+      ...(args['worker-node-options'] ? { NODE_OPTIONS: args['worker-node-options'] } : {}),
     },
   });
   const temporalName = args.cluster ? 'the cluster (four services on PostgreSQL)' : 'the dev server';
@@ -203,6 +208,7 @@ async function main() {
     }, { timeoutMs: 120_000, intervalMs: 500 });
 
     // 2. The load: submissions on the clock, reviewers on their inboxes.
+    const rpc = timeUpdateCalls(s.client);
     const busy = samples();
     let refused = 0;
     let running = true;
@@ -231,6 +237,7 @@ async function main() {
       worker: s.workerPid,
       'this process (API, bots, simulator)': process.pid,
     });
+    const metricsBefore = await sdkMetrics(METRICS_URL);
     const total = Math.floor((DURATION_MS / 1000) * RATE);
     console.log(`load: ${total} health applications at ${RATE}/s for ${args.duration} on ${temporalName}, reviewers poll every ${POLL_MS} ms (load ${load()})`);
     const t0 = performance.now();
@@ -267,6 +274,8 @@ async function main() {
     await Promise.all(reviewers);
     clearInterval(progress);
     const used = cpu();
+    const metrics = await sdkMetrics(METRICS_URL);
+    rpc.stop();
     const seconds = (performance.now() - t0) / 1000;
 
     // 3. The figures.
@@ -294,11 +303,66 @@ async function main() {
     const sum = Object.values(used).reduce((a, b) => a + b, 0);
     console.log(`  ${'total'.padEnd(38)} ${sum.toFixed(1).padStart(7)} s  ${((sum / caseIds.length) * 1000).toFixed(1).padStart(6)} ms/case  ${((sum / seconds) * 100).toFixed(0).padStart(3)} % of a core`);
 
+    console.log('');
+    console.log(`the API's calls to Temporal for an Update (claims, decisions), in ms:`);
+    for (const [name, xs] of Object.entries(rpc.calls)) {
+      if (xs.length) console.log(`  ${name.padEnd(30)} n ${String(xs.length).padStart(5)}  p50 ${pct(xs, 50).toFixed(1).padStart(6)}  p95 ${pct(xs, 95).toFixed(1).padStart(6)}  p99 ${pct(xs, 99).toFixed(1).padStart(6)}`);
+    }
+    console.log(`  answered without the outcome (the client then polls for it): ${rpc.withoutOutcome()}`);
+    if (metrics.size) {
+      const d = (name: string): number => {
+        const key = metrics.has(name) ? name : `${name}_total`;
+        return (metrics.get(key) ?? 0) - (metricsBefore.get(key) ?? 0);
+      };
+      const mean = (name: string) => `${(d(`${name}_sum`) / d(`${name}_count`)).toFixed(1)} (${d(`${name}_count`)})`;
+      console.log('');
+      console.log(`the worker's SDK metrics over the load: sticky cache hits ${d('temporal_sticky_cache_hit')}, misses ${d('temporal_sticky_cache_miss')}, forced evictions ${d('temporal_sticky_cache_total_forced_eviction')}, cached now ${metrics.get('temporal_sticky_cache_size') ?? '?'}`);
+      for (const name of ['workflow_task_schedule_to_start_latency', 'workflow_task_execution_latency', 'workflow_task_replay_latency', 'activity_schedule_to_start_latency', 'activity_execution_latency']) {
+        // The exporter may name the unit (`_seconds`, `_milliseconds`); printed as it names it.
+        const full = [...metrics.keys()].find((k) => k.startsWith(`temporal_${name}`) && k.endsWith('_count'))?.replace(/_count$/, '');
+        if (full) console.log(`  ${full.padEnd(52)} mean ${mean(full)}`);
+      }
+    }
+
     if (BREAKDOWN > 0) await printBreakdown(s.client, caseIds.slice(-BREAKDOWN));
   } finally {
     await s.stop();
     await simulator.close();
   }
+}
+
+/**
+ * Times the API's gRPC calls for an Update, from inside this process (the API
+ * runs here): the call that delivers it, and the polls the client makes when
+ * that call comes back before the Update's outcome.
+ */
+function timeUpdateCalls(client: Client) {
+  const service = client.connection.workflowService as unknown as Record<string, (req: unknown) => Promise<{ outcome?: unknown }>>;
+  const calls: Record<string, number[]> = { updateWorkflowExecution: [], pollWorkflowExecutionUpdate: [] };
+  let withoutOutcome = 0;
+  const originals = Object.keys(calls).map((name) => [name, service[name]!] as const);
+  for (const [name, original] of originals) {
+    service[name] = async (req) => {
+      const t0 = performance.now();
+      const res = await original.call(service, req);
+      calls[name]!.push(performance.now() - t0);
+      if (name === 'updateWorkflowExecution' && !res.outcome) withoutOutcome++;
+      return res;
+    };
+  }
+  return { calls, withoutOutcome: () => withoutOutcome, stop: () => originals.forEach(([name, original]) => (service[name] = original)) };
+}
+
+/** The worker's SDK metrics (Prometheus text), summed over their labels. */
+async function sdkMetrics(url: string | undefined): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  if (!url) return out;
+  const text = await fetch(url).then((r) => r.text(), () => '');
+  for (const line of text.split('\n')) {
+    const m = /^(temporal_[a-z_]+)(?:\{[^}]*\})? ([0-9.eE+-]+)$/.exec(line);
+    if (m && !m[1]!.endsWith('_bucket')) out.set(m[1]!, (out.get(m[1]!) ?? 0) + Number(m[2]));
+  }
+  return out;
 }
 
 const { EventType } = proto.temporal.api.enums.v1;
@@ -313,57 +377,67 @@ const at = (e: HistoryEvent | undefined) => (e?.eventTime ? Number(e.eventTime.s
  * the result are the rest of what the reviewer sees.
  */
 async function printBreakdown(client: Client, caseIds: string[]) {
-  const steps = {
-    'update task: scheduled → started (to the worker)': [] as number[],
-    'update task: started → completed (the handler runs)': [] as number[],
-    'write: scheduled → started (to the worker)': [] as number[],
-    'write: started → completed (the activity)': [] as number[],
-    'second task: completed → scheduled': [] as number[],
-    'second task: scheduled → started (to the worker)': [] as number[],
-    'second task: started → completed': [] as number[],
-    'in all: update task scheduled → update completed': [] as number[],
-  };
-  const names = Object.keys(steps) as (keyof typeof steps)[];
+  const names = [
+    'update task: scheduled → started (to the worker)',
+    'update task: started → completed (the handler runs)',
+    'write: scheduled → started (to the worker)',
+    'write: started → completed (the activity)',
+    'last task: write done → scheduled',
+    'last task: scheduled → started (to the worker)',
+    'last task: started → completed',
+    'in all: update task scheduled → update completed',
+  ];
+  const steps = new Map<string, number[][]>([['claimTask', names.map(() => [])], ['decideReview', names.map(() => [])]]);
+  /** Local activities of the case's own path run in the same task as an Update's: their markers there. */
+  const markers = new Map<string, number[]>([['claimTask', []], ['decideReview', []]]);
   for (const id of caseIds) {
     const events = (await client.workflow.getHandle(workflowIdFor(id)).fetchHistory()).events ?? [];
     const byId = new Map(events.map((e) => [Number(e.eventId), e]));
-    for (const accepted of events.filter((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED)) {
-      const name = accepted.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name;
-      if (name !== 'claimTask' && name !== 'decideReview') continue;
+    const type = (e: HistoryEvent | undefined) => e?.eventType;
+    for (const accepted of events.filter((e) => type(e) === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED)) {
+      const name = accepted.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name ?? '';
+      const into = steps.get(name);
+      if (!into) continue;
       const updateId = accepted.workflowExecutionUpdateAcceptedEventAttributes?.protocolInstanceId;
-      // The task that accepted it: the last one completed before the acceptance.
       const i = events.indexOf(accepted);
-      const wftCompleted = events.slice(0, i).reverse().find((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED);
-      const wftStarted = byId.get(Number(wftCompleted?.workflowTaskCompletedEventAttributes?.startedEventId));
-      const wftScheduled = byId.get(Number(wftCompleted?.workflowTaskCompletedEventAttributes?.scheduledEventId));
-      const completed = events.slice(i).find((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED && e.workflowExecutionUpdateCompletedEventAttributes?.meta?.updateId === updateId);
-      const scheduled = events.slice(i).find((e) => e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED && e.activityTaskScheduledEventAttributes?.activityType?.name === 'recordTransition');
-      if (!completed || !scheduled || !wftScheduled || !wftStarted) continue;
+      // The task that accepted it: the last one completed before the acceptance.
+      const firstDone = events.slice(0, i).reverse().find((e) => type(e) === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED);
+      const firstStarted = byId.get(Number(firstDone?.workflowTaskCompletedEventAttributes?.startedEventId));
+      const firstScheduled = byId.get(Number(firstDone?.workflowTaskCompletedEventAttributes?.scheduledEventId));
+      const completed = events.slice(i).find((e) => type(e) === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED && e.workflowExecutionUpdateCompletedEventAttributes?.meta?.updateId === updateId);
+      // Its write: the first recordTransition scheduled after the acceptance.
+      const scheduled = events.slice(i).find((e) => type(e) === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED && e.activityTaskScheduledEventAttributes?.activityType?.name === 'recordTransition');
+      if (!completed || !scheduled || !firstScheduled || !firstStarted || !firstDone) continue;
       const sid = Number(scheduled.eventId);
       const started = events.find((e) => e.activityTaskStartedEventAttributes && Number(e.activityTaskStartedEventAttributes.scheduledEventId) === sid);
       const done = events.find((e) => e.activityTaskCompletedEventAttributes && Number(e.activityTaskCompletedEventAttributes.scheduledEventId) === sid);
       const j = events.indexOf(completed);
-      const second = events.slice(0, j).reverse().find((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED);
-      const secondStarted = byId.get(Number(second?.workflowTaskCompletedEventAttributes?.startedEventId));
-      const secondScheduled = byId.get(Number(second?.workflowTaskCompletedEventAttributes?.scheduledEventId));
-      const times = [at(wftScheduled), at(wftStarted), at(wftCompleted), at(scheduled), at(started), at(done), at(secondScheduled), at(secondStarted), at(second)];
-      const [a, b, c, , e, g, h, k, l] = times as [number, number, number, number, number, number, number, number, number];
-      const d = at(scheduled);
-      steps[names[0]!].push(b - a);
-      steps[names[1]!].push(c - b);
-      steps[names[2]!].push(e - d);
-      steps[names[3]!].push(g - e);
-      steps[names[4]!].push(h - g);
-      steps[names[5]!].push(k - h);
-      steps[names[6]!].push(l - k);
-      steps[names[7]!].push(at(completed) - a);
+      const lastDone = events.slice(0, j).reverse().find((e) => type(e) === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED);
+      const lastStarted = byId.get(Number(lastDone?.workflowTaskCompletedEventAttributes?.startedEventId));
+      const lastScheduled = byId.get(Number(lastDone?.workflowTaskCompletedEventAttributes?.scheduledEventId));
+      const t = [at(firstScheduled), at(firstStarted), at(firstDone), at(scheduled), at(started), at(done), at(lastScheduled), at(lastStarted), at(lastDone)];
+      const gaps = [t[1]! - t[0]!, t[2]! - t[1]!, t[4]! - t[3]!, t[5]! - t[4]!, t[6]! - t[5]!, t[7]! - t[6]!, t[8]! - t[7]!, at(completed) - t[0]!];
+      gaps.forEach((g, k) => into[k]!.push(g));
+      // Markers the two tasks recorded: the case's local activities, which the task waits for before it answers.
+      const inTask = (doneEvent: HistoryEvent) => {
+        let n = 0;
+        for (let k = events.indexOf(doneEvent) + 1; k < events.length && type(events[k]) !== EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED; k++) {
+          if (type(events[k]) === EventType.EVENT_TYPE_MARKER_RECORDED) n++;
+        }
+        return n;
+      };
+      markers.get(name)!.push(inTask(firstDone) + (lastDone ? inTask(lastDone) : 0));
     }
   }
   console.log('');
   console.log(`where a claim's or a decision's time goes on the server (the last ${caseIds.length} cases' histories; ms from the previous step):`);
-  for (const name of names) {
-    const xs = steps[name].filter((x) => Number.isFinite(x));
-    if (xs.length) console.log(`  ${name.padEnd(52)} p50 ${pct(xs, 50).toFixed(0).padStart(4)}  p95 ${pct(xs, 95).toFixed(0).padStart(4)}  p99 ${pct(xs, 99).toFixed(0).padStart(4)}  (${xs.length})`);
+  for (const [update, byStep] of steps) {
+    const m = markers.get(update)!;
+    console.log(`  ${update} (${m.length}; ${m.filter((x) => x > 0).length} of them shared a task with local activities of the case's path, ${m.reduce((a, b) => a + b, 0)} in all)`);
+    names.forEach((name, k) => {
+      const xs = byStep[k]!.filter((x) => Number.isFinite(x));
+      if (xs.length) console.log(`    ${name.padEnd(52)} p50 ${pct(xs, 50).toFixed(0).padStart(5)}  p95 ${pct(xs, 95).toFixed(0).padStart(5)}  p99 ${pct(xs, 99).toFixed(0).padStart(5)}`);
+    });
   }
 }
 
