@@ -26,7 +26,7 @@ import { sql } from 'drizzle-orm';
 import { rowsOf } from '../db/client';
 import { durationMs } from '../domain/duration';
 import { importOffices } from '../identity/seed';
-import type { JsonResponse } from '../integrations/http';
+import { HttpTimeoutError, type JsonResponse } from '../integrations/http';
 import { buildSimulator } from '../simulator/app';
 import { ApiClient, cpuSeconds, sleep, workInbox } from '../scripts/bots';
 import { pollsTaskQueue } from '../scripts/chaos/processes';
@@ -211,19 +211,29 @@ async function main() {
     const rpc = timeUpdateCalls(s.client);
     const busy = samples();
     let refused = 0;
+    /** Claims and decisions with no answer within CALL_TIMEOUT_MS: counted at that time, and the reviewer goes on. */
+    let unanswered = 0;
     let running = true;
+    const noAnswer = (into: number[]) => (err: unknown) => {
+      if (!(err instanceof HttpTimeoutError)) throw err;
+      unanswered++;
+      into.push(CALL_TIMEOUT_MS);
+      return undefined;
+    };
     const reviewers = REVIEWERS.map(({ kind, as }) =>
       workInbox({
         list: async () => ids(await timed(busy.list, performance.now(), () => inbox(kind, as))),
         work: async (id) => {
           const t0 = performance.now();
-          const c = await claim(id, as);
+          const c = await claim(id, as).catch(noAnswer(busy.claim));
+          if (!c) return;
           const t1 = performance.now();
           // The inbox can lag a claim or decision by a moment: a second one is refused (409), never applied; not timed.
           if (c.status === 409) return void refused++;
           ok('claim', c);
           busy.claim.push(t1 - t0);
-          const d = await decide(id, as);
+          const d = await decide(id, as).catch(noAnswer(busy.decision));
+          if (!d) return;
           if (d.status === 409) return void refused++;
           ok('decision', d);
           busy.decision.push(performance.now() - t1);
@@ -232,6 +242,8 @@ async function main() {
         running: () => running,
       }),
     );
+    // A reviewer's failure is thrown when the load ends, not left unhandled while it runs.
+    for (const r of reviewers) r.catch(() => {});
     const cpu = cpuMeter({
       ...Object.fromEntries(Object.entries(s.temporal.processes).map(([name, p]) => [args.cluster ? `Temporal ${name}` : 'Temporal dev server', p.pid])),
       worker: s.workerPid,
@@ -281,7 +293,7 @@ async function main() {
     // 3. The figures.
     const statuses = await rowsOf<{ status: string; n: number }>(s.db.db, sql`select status::text, count(*)::int as n from applications where id in ${caseIds} group by status order by status`);
     console.log('');
-    console.log(`${temporalName}: ${caseIds.length} submitted in ${loadSeconds.toFixed(0)} s (${late} submissions started over 10 ms late), all done after ${seconds.toFixed(0)} s; cases ${statuses.map((r) => `${r.n} ${r.status}`).join(', ')}; refused (409, an inbox lagging): ${refused}`);
+    console.log(`${temporalName}: ${caseIds.length} submitted in ${loadSeconds.toFixed(0)} s (${late} submissions started over 10 ms late), all done after ${seconds.toFixed(0)} s; cases ${statuses.map((r) => `${r.n} ${r.status}`).join(', ')}; refused (409, an inbox lagging): ${refused}; no answer within ${CALL_TIMEOUT_MS / 1000} s (counted at that): ${unanswered}`);
     console.log(`load average: at the end of the load ${loadAtEnd}, now ${load()}`);
     const f = (x: number) => x.toFixed(1).padStart(7);
     console.log('');
