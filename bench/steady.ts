@@ -336,7 +336,11 @@ async function main() {
       }
     }
 
-    if (BREAKDOWN > 0) await printBreakdown(s.client, caseIds.slice(-BREAKDOWN));
+    if (BREAKDOWN > 0) {
+      // The last cases that ended: an open one's Updates may not have happened yet.
+      const ended = await rowsOf<{ id: string }>(s.db.db, sql`select id from applications where id in ${caseIds} and status <> 'in_progress' order by submitted_at desc limit ${BREAKDOWN}`);
+      await printBreakdown(s.client, ended.map((r) => r.id));
+    }
   } finally {
     await s.stop();
     await simulator.close();
@@ -442,7 +446,7 @@ async function printBreakdown(client: Client, caseIds: string[]) {
     }
   }
   console.log('');
-  console.log(`where a claim's or a decision's time goes on the server (the last ${caseIds.length} cases' histories; ms from the previous step):`);
+  console.log(`where a claim's or a decision's time goes on the server (the histories of the last ${caseIds.length} cases that ended; ms from the previous step):`);
   for (const [update, byStep] of steps) {
     const m = markers.get(update)!;
     console.log(`  ${update} (${m.length}; ${m.filter((x) => x > 0).length} of them shared a task with local activities of the case's path, ${m.reduce((a, b) => a + b, 0)} in all)`);
