@@ -108,6 +108,19 @@ export const applications = pgTable(
   ],
 );
 
+/**
+ * The API's rate-limit counters, one row per client (or address) and limit,
+ * shared by every API instance so N instances allow what one would, not N
+ * times it. UNLOGGED (migration 0021): counters are worth nothing after a
+ * crash, and a write to them should cost no WAL on every request.
+ */
+export const rateLimitHits = pgTable('rate_limit_hits', {
+  key: text('key').primaryKey(),
+  /** When the current window closes; the next hit after it starts a new one. */
+  windowEnds: timestamps('window_ends').notNull(),
+  hits: integer('hits').notNull(),
+});
+
 export const idempotencyKeys = pgTable('idempotency_keys', {
   key: text('key').primaryKey(),
   /** Hash of the request body: the same key with another body is a client bug, not a retry. */

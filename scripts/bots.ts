@@ -23,23 +23,44 @@ export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
  * people it holds a token for. It runs on the machine of the system under
  * test, so it should cost as little CPU as a client on another machine would
  * cost this one (fetch costs several times more).
+ *
+ * Given several API instances (the cluster), it spreads its calls over them in
+ * turn and fails over as a load balancer would: a call that finds no one
+ * answering (the connection refused, reset or timed out) goes to the next
+ * instance at once. An answer, 5xx included, is the caller's to judge.
  */
 export class ApiClient<Who extends string> {
   private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+  readonly baseUrls: readonly string[];
+  private next = 0;
+  /** Calls that went to another instance because the one tried did not answer. */
+  failovers = 0;
 
   constructor(
-    readonly baseUrl: string,
+    baseUrl: string | readonly string[],
     private readonly tokens: Record<Who, string>,
     private readonly timeoutMs: number,
-  ) {}
+  ) {
+    this.baseUrls = typeof baseUrl === 'string' ? [baseUrl] : baseUrl;
+    if (this.baseUrls.length === 0) throw new Error('ApiClient: no API address');
+  }
 
-  call(as: Who, method: 'GET' | 'POST', path: string, body?: unknown, headers: Record<string, string> = {}): Promise<JsonResponse> {
-    return requestJson(method, this.baseUrl + path, {
-      body,
-      headers: { authorization: `Bearer ${this.tokens[as]}`, ...headers },
-      timeoutMs: this.timeoutMs,
-      agent: this.agent,
-    });
+  async call(as: Who, method: 'GET' | 'POST', path: string, body?: unknown, headers: Record<string, string> = {}): Promise<JsonResponse> {
+    const first = this.next++ % this.baseUrls.length;
+    for (let i = 0; ; i++) {
+      const baseUrl = this.baseUrls[(first + i) % this.baseUrls.length]!;
+      try {
+        return await requestJson(method, baseUrl + path, {
+          body,
+          headers: { authorization: `Bearer ${this.tokens[as]}`, ...headers },
+          timeoutMs: this.timeoutMs,
+          agent: this.agent,
+        });
+      } catch (err) {
+        if (i + 1 >= this.baseUrls.length) throw err;
+        this.failovers++;
+      }
+    }
   }
 
   /**

@@ -9,6 +9,7 @@
 //
 //   npm run chaos                       200 cases, every fault, the gateway down 2 minutes
 //   npm run chaos -- --short            the CI round: 30 cases, each fault once, short outages
+//   npm run chaos -- --cluster          the same against the Temporal server on PostgreSQL (four services), two workers, two APIs
 //   npm run chaos -- --cases 500 --sms-outage 5m --keep
 //
 // README.md ("Chaos run") lists every flag; bench/README.md has a full run's figures.
@@ -32,10 +33,22 @@ const PROFILES = {
   full: { cases: '200', concurrency: '20', 'labor-outage': '30s', 'sms-outage': '2m', 'pg-down': '5s', down: '3s', 'drain-timeout': '3m' },
   short: { cases: '30', concurrency: '10', 'labor-outage': '8s', 'sms-outage': '15s', 'pg-down': '3s', down: '2s', 'drain-timeout': '90s' },
 } as const;
+/**
+ * On the cluster a killed worker or API leaves its twin serving, so the cases
+ * go on at full pace through the fault; fewer in flight (and, for the short
+ * round, more cases) keep the load going while the faults, more of them, are
+ * made one after the other, instead of the cases all closing under the first.
+ */
+const CLUSTER_PROFILES = {
+  full: { concurrency: '10' },
+  short: { cases: '40', concurrency: '4' },
+} as const;
 
 const { values: args } = parseArgs({
   options: {
     short: { type: 'boolean', default: false },
+    /** Temporal as a cluster of four services on the run's PostgreSQL, two workers, two APIs (as `npm run cluster`). */
+    cluster: { type: 'boolean', default: false },
     cases: { type: 'string' },
     /** Cases in flight: each submitter files its next case once its last one closed. */
     concurrency: { type: 'string' },
@@ -61,7 +74,8 @@ const { values: args } = parseArgs({
 });
 
 function options() {
-  const profile = PROFILES[args.short ? 'short' : 'full'];
+  const size = args.short ? 'short' : 'full';
+  const profile: Record<keyof (typeof PROFILES)['full'], string> = { ...PROFILES[size], ...(args.cluster ? CLUSTER_PROFILES[size] : {}) };
   const get = <K extends keyof typeof profile>(k: K): string => (args[k] as string | undefined) ?? profile[k];
   const count = (k: string, v: string) => {
     const n = Number(v);
@@ -71,6 +85,7 @@ function options() {
   const ms = (k: string, v: string) => parseDuration(`--${k}`, v);
   return {
     short: args.short,
+    topology: args.cluster ? ('cluster' as const) : ('dev' as const),
     cases: count('cases', get('cases')),
     concurrency: count('concurrency', get('concurrency')),
     seed: count('seed', args.seed),
@@ -113,7 +128,7 @@ async function drive(system: System, db: pg.Pool, opts: Options) {
   const targets: FaultTargets = { ...system, db, progress, timings: opts.timings };
   const faults: FaultRecord[] = [];
   const startedAt = Date.now();
-  const faulting = runFaults(targets, faultPlan(opts.short), opts.cases, startedAt, faults);
+  const faulting = runFaults(targets, faultPlan(opts.short, opts.topology), opts.cases, startedAt, faults);
   await load.submitAll(plans, opts.concurrency, opts.caseTimeoutMs);
   const stalled = await faulting;
   await restoreSwitches(targets).catch((err: unknown) => say(`could not restore the simulator's switches: ${(err as Error).message}`));
@@ -141,10 +156,11 @@ async function drive(system: System, db: pg.Pool, opts: Options) {
 async function main(): Promise<number> {
   const opts = options();
   const startedAt = Date.now();
-  say(`${opts.cases} cases, ${opts.short ? 'short round' : 'full run'}, ${opts.concurrency} in flight; data and logs in ${opts.dataDir}`);
-  const system = await startSystem(opts.dataDir, (f) => onExit.push(f), say);
+  const shape = opts.topology === 'cluster' ? 'Temporal as a cluster, two workers, two APIs' : 'the Temporal dev server, one worker, one API';
+  say(`${opts.cases} cases, ${opts.short ? 'short round' : 'full run'} on ${shape}, ${opts.concurrency} in flight; data and logs in ${opts.dataDir}`);
+  const system = await startSystem(opts.dataDir, opts.topology, (f) => onExit.push(f), say);
   const p = system.ports;
-  say(`up in ${seconds(startedAt).toFixed(0)} s: PostgreSQL :${p.postgres}, Temporal :${p.temporal}, API :${p.api}, simulator :${p.simulator}`);
+  say(`up in ${seconds(startedAt).toFixed(0)} s: PostgreSQL :${p.postgres}, Temporal :${p.temporal}, API :${p.apis.join(', :')}, simulator :${p.simulator}`);
   const db = new pg.Pool({ connectionString: system.databaseUrl, max: 2 });
   // An idle connection dropped by the PostgreSQL restart must not end the run.
   db.on('error', () => undefined);
@@ -154,6 +170,7 @@ async function main(): Promise<number> {
   const crashes = system.crashes;
   const harness: Count[] = [
     { group: 'harness', what: 'bot calls made again (API down, or 5xx)', value: load.retries },
+    ...(opts.topology === 'cluster' ? [{ group: 'harness', what: 'bot calls failed over to the other API', value: system.bots.failovers }] : []),
     { group: 'harness', what: 'bot steps given up (the system did not come back)', value: load.gaveUp.length, violation: true },
     { group: 'harness', what: 'faults that could not be made or undone', value: faults.filter((f) => f.failed).length, violation: true },
     { group: 'harness', what: 'fault schedule stalled (no case closed for minutes)', value: run.stalled ? 1 : 0, violation: true },

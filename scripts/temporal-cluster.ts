@@ -48,6 +48,13 @@ export interface TemporalCluster {
   configFile: string;
   processes: Record<TemporalService, ChildProcess>;
   logFile(service: TemporalService): string;
+  /** The service's gRPC port: it listens there once it has started. */
+  grpcPort(service: TemporalService): number;
+  /**
+   * Starts a service again (after it was killed), from the same config, its
+   * output appended to its log; `processes` then holds the new process.
+   */
+  respawn(service: TemporalService): ChildProcess;
   stop(): Promise<void>;
 }
 
@@ -160,8 +167,8 @@ function dynamicConfig() {
   return Object.fromEntries(Object.entries(values).map(([k, value]) => [k, [{ value, constraints: {} }]]));
 }
 
-function spawnService(server: string, configFile: string, service: TemporalService, logFile: string): ChildProcess {
-  const log = openSync(logFile, 'w');
+function spawnService(server: string, configFile: string, service: TemporalService, logFile: string, flags: 'w' | 'a' = 'w'): ChildProcess {
+  const log = openSync(logFile, flags);
   try {
     return spawn(server, ['--config-file', configFile, '--allow-no-auth', 'start', '--service', service], {
       stdio: ['ignore', log, log],
@@ -239,7 +246,17 @@ export async function startTemporalCluster(opts: TemporalClusterOptions): Promis
     await stop();
     throw err;
   }
-  return { address, httpAddress: `127.0.0.1:${ports.frontend.http}`, configFile, processes: processes as Record<TemporalService, ChildProcess>, logFile, stop };
+  const respawn = (service: TemporalService) => (processes[service] = spawnService(server, configFile, service, logFile(service), 'a'));
+  return {
+    address,
+    httpAddress: `127.0.0.1:${ports.frontend.http}`,
+    configFile,
+    processes: processes as Record<TemporalService, ChildProcess>,
+    logFile,
+    grpcPort: (service) => ports[service].grpc,
+    respawn,
+    stop,
+  };
 }
 
 class FatalStartError extends Error {}

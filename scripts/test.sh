@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole suite against the real Temporal dev server and PostgreSQL.
-# Installs what is missing first: npm packages, the Temporal CLI, SeaweedFS's weed
+# Installs what is missing first: npm packages, the Temporal CLI, the Temporal
+# server (the cluster's chaos round), SeaweedFS's weed
 # (the S3 store's tests), and starts the local PostgreSQL cluster when it is down. Extra arguments go to vitest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,6 +14,12 @@ fi
 if [ -z "${TEMPORAL_TEST_ADDRESS:-}" ]; then
   TEMPORAL_CLI="$(bash scripts/install-temporal.sh)"
   export TEMPORAL_CLI
+fi
+# The chaos round against the cluster (and TEST_TEMPORAL=cluster) needs the
+# Temporal server and its SQL tool: built once from the Go module proxy.
+if [ -z "${TEMPORAL_SERVER:-}" ] || [ -z "${TEMPORAL_SQL_TOOL:-}" ]; then
+  { read -r TEMPORAL_SERVER; read -r TEMPORAL_SQL_TOOL; } < <(bash scripts/install-temporal-server.sh)
+  export TEMPORAL_SERVER TEMPORAL_SQL_TOOL
 fi
 # The S3 store's tests need it and fail without it (they are never skipped): a
 # failed install stops the run here, where the cause is plain.

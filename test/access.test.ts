@@ -10,7 +10,7 @@ import { buildApp } from '../api/app';
 import { apiKeys, auditLog } from '../db/schema';
 import { openDb, rowsOf } from '../db/client';
 import { startIssuer, type Issuer } from '../identity/issuer';
-import { startTestEnv, waitFor, type TestEnv, type Who } from './support/env';
+import { shareCallers, startTestEnv, waitFor, type TestEnv, type Who } from './support/env';
 import { call, commercialApplication, healthApplication, submit, submitOk, waitForStage } from './support/fixtures';
 import { auditRowsFor, requestIdOf } from './support/audit-rows';
 import { KEYCLOAK_DEFAULT_ROLES, startKeycloakRealm, type KeycloakRealm } from './support/keycloak';
@@ -698,6 +698,25 @@ describe('rate limits', () => {
     const limitedRes = await call(limited.api, 'clerk', 'GET', '/applications');
     expect(limitedRes.json().error).toBe('rate_limited');
     expect((await call(limited.api, 'supervisor', 'GET', '/applications')).statusCode).toBe(200);
+  });
+
+  it('counts a client once across API instances: two behind a load balancer allow what one would', async () => {
+    // A second instance with its own pool on the same database, as a second API process has.
+    const handle = await openDb({ databaseUrl: limited.config.databaseUrl, pgliteDir: '' });
+    const second = await buildApp({ config: limited.config, db: handle.db, temporal: limited.client, logger: false });
+    shareCallers(limited.api, second);
+    try {
+      const statuses: number[] = [];
+      // The inspector has made no call yet: its budget of 5 is whole. Alternate between the two, as a balancer does.
+      for (let i = 0; i < 8; i++) statuses.push((await call(i % 2 === 0 ? limited.api : second, 'inspector', 'GET', '/applications')).statusCode);
+      expect(statuses).toEqual([200, 200, 200, 200, 200, 429, 429, 429]);
+      const refused = await call(second, 'inspector', 'GET', '/applications');
+      expect(refused.json()).toMatchObject({ error: 'rate_limited' });
+      expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+    } finally {
+      await second.close();
+      await handle.close();
+    }
   });
 });
 

@@ -4,12 +4,14 @@
 // credentials is stopped before a token is verified or a key looked up), then,
 // once the auth hook knows who calls, against its client (token subject or API
 // key; an anonymous caller is its address), so one office's busy software
-// cannot starve another's behind the same address.
+// cannot starve another's behind the same address. The counters are rows in
+// PostgreSQL, shared by every API instance (rate-limit-store.ts).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import helmet from '@fastify/helmet';
-import rateLimit from '@fastify/rate-limit';
+import rateLimit, { type CreateRateLimitOptions } from '@fastify/rate-limit';
 import { HttpError } from '../errors';
+import { postgresRateLimitStore, type LimiterOptions } from './rate-limit-store';
 
 export interface RateLimits {
   /** Requests one client may make per window. */
@@ -20,6 +22,8 @@ export interface RateLimits {
 }
 
 type Limiter = ReturnType<FastifyInstance['createRateLimit']>;
+/** The plugin hands a limiter's options on to the store's child, ours included. */
+type Options = CreateRateLimitOptions & LimiterOptions;
 
 export default fp(async function security(app, opts: RateLimits) {
   await app.register(helmet, {
@@ -37,8 +41,18 @@ export default fp(async function security(app, opts: RateLimits) {
     return payload;
   });
 
-  // The plugin's counters and window, without its per-route hooks: the two limits below run where they must.
-  await app.register(rateLimit, { global: false, timeWindow: opts.windowMs });
+  // The plugin's window and our counters, without its per-route hooks: the two limits below run where they must.
+  const counters = postgresRateLimitStore(app.db);
+  await app.register(rateLimit, {
+    global: false,
+    timeWindow: opts.windowMs,
+    store: counters.Store as never,
+    // Counters that cannot be written (the database is down) let the request through: it fails
+    // on its own call to the database, with that call's answer, rather than as a rate limit's error.
+    skipOnError: true,
+  });
+  const stopSweeping = counters.startSweeping();
+  app.addHook('onClose', async () => stopSweeping());
   const enforce = (limiter: Limiter, what: string) => async (req: FastifyRequest, reply: FastifyReply) => {
     const state = await limiter(req);
     if (state.isAllowed) return;
@@ -48,10 +62,18 @@ export default fp(async function security(app, opts: RateLimits) {
     throw new HttpError(429, 'rate_limited', `more than ${state.max} requests from this ${what} in ${Math.round(opts.windowMs / 1000)} s; retry in ${state.ttlInSeconds} s`);
   };
   // The plugin's default key: the address, with an IPv6 client's /64 taken as one address.
-  app.addHook('onRequest', enforce(app.createRateLimit({ max: opts.ipMax }), 'address'));
+  const limiter = (options: Options) => app.createRateLimit(options);
+  app.addHook('onRequest', enforce(limiter({ max: opts.ipMax, keyPrefix: 'address:' }), 'address'));
   // preParsing: after every onRequest hook (the auth hook authenticates there), before the body is read.
   app.addHook(
     'preParsing',
-    enforce(app.createRateLimit({ max: opts.max, keyGenerator: (req) => (req.principal ? `${req.principal.kind}:${req.principal.id}` : `ip:${req.ip}`) }), 'client'),
+    enforce(
+      limiter({
+        max: opts.max,
+        keyPrefix: 'client:',
+        keyGenerator: (req) => (req.principal ? `${req.principal.kind}:${req.principal.id}` : `ip:${req.ip}`),
+      }),
+      'client',
+    ),
   );
 });

@@ -10,6 +10,7 @@ import { waitFor } from '../wait';
 import type { PrivateCluster } from './postgres';
 import type { Supervised } from './processes';
 import type { Progress } from './progress';
+import type { ProcessName, Topology } from './system';
 
 export interface FaultTimings {
   /** How long a killed process stays down before it is started again. */
@@ -22,9 +23,7 @@ export interface FaultTimings {
 }
 
 export interface FaultTargets {
-  worker: Supervised;
-  api: Supervised;
-  temporal: Supervised;
+  processes: Record<ProcessName, Supervised>;
   cluster: PrivateCluster;
   simulatorUrl: string;
   db: pg.Pool;
@@ -59,8 +58,14 @@ const PROGRESS_TIMEOUT_MS = 300_000;
  * One that claims a message at a time holds one whatever the backlog.
  */
 const MID_BATCH_BACKLOG = 5;
-/** How long the backlog may take to build; after it, the first message in hand will do. */
-const MID_BATCH_TIMEOUT_MS = 60_000;
+/**
+ * How long the backlog may take to build; after it, the first message in hand
+ * will do (two workers' dispatchers, one message each at a time, rarely let a
+ * backlog build), for up to the second. The cases go on meanwhile: a long wait
+ * would leave the faults after this one nothing moving to strike.
+ */
+const MID_BATCH_TIMEOUT_MS = 20_000;
+const IN_HAND_TIMEOUT_MS = 60_000;
 /** Often enough to catch a batch in hand, which lasts a gateway call at least. */
 const MID_BATCH_POLL_MS = 50;
 
@@ -77,12 +82,24 @@ export async function restoreSwitches(t: FaultTargets): Promise<void> {
   await control(t, 'sms', { outage: false, latencyMs: 0, failEvery: 0 });
 }
 
-type ProcessName = 'worker' | 'api' | 'temporal';
-const LABEL: Record<ProcessName, string> = { worker: 'the worker', api: 'the API', temporal: 'the Temporal dev server' };
+const LABEL: Record<ProcessName, string> = {
+  worker: 'the worker',
+  api: 'the API',
+  temporal: 'the Temporal dev server',
+  'worker-1': 'worker 1',
+  'worker-2': 'worker 2',
+  'api-1': 'API 1',
+  'api-2': 'API 2',
+  frontend: "Temporal's frontend",
+  history: "Temporal's history service",
+  matching: "Temporal's matching service",
+  'temporal-worker': "Temporal's internal worker",
+};
 
-/** kill -9, down for a while, started again (the dev server on the same SQLite file and port). */
+/** kill -9, down for a while, started again (the dev server on the same SQLite file and port; a cluster's service from the same config). */
 async function killAndRestart(t: FaultTargets, name: ProcessName, before = ''): Promise<string> {
-  const target = t[name];
+  const target = t.processes[name];
+  if (!target) throw new Error(`no process named ${name} in this run`);
   const pid = await target.kill9();
   const killedAt = Date.now();
   await sleep(t.timings.downMs);
@@ -90,7 +107,7 @@ async function killAndRestart(t: FaultTargets, name: ProcessName, before = ''): 
   return `${before}pid ${pid} killed, down ${secs(t.timings.downMs)}; pid ${target.pid} ready ${secs(Date.now() - killedAt)} after the kill`;
 }
 
-const kill = (name: ProcessName): Fault => ({ name: `kill -9 ${LABEL[name]}`, run: (t) => killAndRestart(t, name) });
+const kill = (name: ProcessName): Fault => ({ name: `kill -9 ${LABEL[name] ?? name}`, run: (t) => killAndRestart(t, name) });
 
 const laborOutage: Fault = {
   name: 'Labor Office outage',
@@ -102,9 +119,13 @@ const laborOutage: Fault = {
   },
 };
 
-/** The gateway slows down (and stays slow until the outage); the worker is killed while its dispatcher has messages in hand. */
-const slowGatewayWorkerKill: Fault = {
-  name: 'SMS gateway slow, kill -9 the worker mid-batch',
+/**
+ * The gateway slows down (and stays slow until the outage); a worker is
+ * killed while the dispatchers have messages in hand (with two workers, the
+ * other one's may take them over once the lease runs out).
+ */
+const slowGatewayWorkerKill = (worker: ProcessName): Fault => ({
+  name: `SMS gateway slow, kill -9 ${LABEL[worker] ?? worker} mid-batch`,
   async run(t) {
     await control(t, 'sms', { latencyMs: t.timings.smsLatencyMs });
     const outbox = async (backlog: number) => {
@@ -116,11 +137,11 @@ const slowGatewayWorkerKill: Fault = {
     };
     const wait = (backlog: number, timeoutMs: number) =>
       waitFor(`${backlog} SMS waiting, some in hand`, () => outbox(backlog), { timeoutMs, intervalMs: MID_BATCH_POLL_MS });
-    const at = await wait(MID_BATCH_BACKLOG, MID_BATCH_TIMEOUT_MS).catch(() => wait(1, MID_BATCH_TIMEOUT_MS).catch(() => undefined));
+    const at = await wait(MID_BATCH_BACKLOG, MID_BATCH_TIMEOUT_MS).catch(() => wait(1, IN_HAND_TIMEOUT_MS).catch(() => undefined));
     const found = at ? `${at.sending} of ${at.waiting} waiting messages in hand ('sending') at the kill; ` : `no message seen in hand, killed anyway; `;
-    return killAndRestart(t, 'worker', `gateway at ${t.timings.smsLatencyMs} ms a message; ${found}`);
+    return killAndRestart(t, worker, `gateway at ${t.timings.smsLatencyMs} ms a message; ${found}`);
   },
-};
+});
 
 const smsOutage: Fault = {
   name: 'SMS gateway outage',
@@ -148,11 +169,19 @@ const postgresRestart: Fault = {
 /**
  * The short round (CI) makes each fault once; the full run kills each process
  * again after the outages, so a second kill meets a system that has been
- * through the first (and, for the last ones, a gateway that is down).
+ * through the first (and, for the last ones, a gateway that is down). On the
+ * cluster each Temporal service is killed in turn, and the second kills go to
+ * the other worker and API. PostgreSQL's crash takes Temporal's databases
+ * down with the app's: on the cluster they are one server.
  */
-export function faultPlan(short: boolean): Fault[] {
-  const once = [kill('api'), laborOutage, kill('temporal'), slowGatewayWorkerKill, smsOutage, postgresRestart];
-  return short ? once : [kill('worker'), ...once, kill('api'), kill('temporal'), kill('worker')];
+export function faultPlan(short: boolean, topology: Topology): Fault[] {
+  if (topology === 'dev') {
+    const once = [kill('api'), laborOutage, kill('temporal'), slowGatewayWorkerKill('worker'), smsOutage, postgresRestart];
+    return short ? once : [kill('worker'), ...once, kill('api'), kill('temporal'), kill('worker')];
+  }
+  // Temporal's services among the others, so each is killed while cases are moving, not after the last closed.
+  const once = [kill('api-1'), kill('frontend'), laborOutage, kill('history'), slowGatewayWorkerKill('worker-1'), kill('matching'), smsOutage, postgresRestart];
+  return short ? once : [kill('worker-2'), ...once, kill('api-2'), kill('history'), kill('worker-2')];
 }
 
 /**

@@ -76,6 +76,8 @@ export class PrivateCluster {
         // OS's page cache either way, and crash recovery replays it. fsync would only slow the run.
         'fsync = off',
         'full_page_writes = off',
+        // On the cluster Temporal's four services keep their pools here too, beside two workers and two APIs.
+        'max_connections = 200',
         '',
       ].join('\n'),
     );

@@ -56,6 +56,15 @@ export class Supervised {
     return this.pastCpu + (Number.isNaN(live) ? 0 : live);
   }
 
+  /** Takes charge of a process started elsewhere (the Temporal cluster's services, started together), as if start() had. */
+  adopt(child: ChildProcess): void {
+    if (this.state !== 'down') throw new Error(`${this.name} is already ${this.state}`);
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${this.name} has already exited`);
+    this.child = child;
+    this.state = 'running';
+    child.once('exit', (code, signal) => this.exited(child, code, signal));
+  }
+
   /** Starts it, trying again until it comes up (a dependency may be down for the moment) or the deadline passes. */
   start(): Promise<void> {
     this.starting ??= this.startUntilReady().finally(() => (this.starting = undefined));
