@@ -14,6 +14,7 @@ import { importOffices } from '../identity/seed';
 import { bundleWorkflows } from '../scripts/bundle-workflows';
 import { recreateDatabase } from '../scripts/databases';
 import { startTemporalDevServer } from '../scripts/temporal';
+import { startTemporalCluster } from '../scripts/temporal-cluster';
 import { officeFile } from '../test/support/env';
 import { commercialApplication } from '../test/support/fixtures';
 import { startSystem } from '../system';
@@ -24,17 +25,41 @@ export type BenchSystem = Awaited<ReturnType<typeof startBenchSystem>>;
 
 const WORKER_MAIN = new URL('../worker.ts', import.meta.url).pathname;
 
+/** The Temporal server a bench runs on, and its processes by name (for their CPU and memory). */
+async function startBenchTemporal(opts: { database: string; temporalPort: number; cluster?: boolean }) {
+  if (!opts.cluster) {
+    const server = await startTemporalDevServer({ port: opts.temporalPort });
+    process.once('exit', () => server.process.kill('SIGKILL'));
+    return { address: server.address, process: server.process as ChildProcess | undefined, processes: { temporal: server.process }, stop: () => server.stop() };
+  }
+  // Fresh each run, in databases named after the bench's own, beside it on the same PostgreSQL.
+  const cluster = await startTemporalCluster({ port: opts.temporalPort, dataDir: `.data/bench/${opts.database}-temporal`, database: `${opts.database}_temporal`, fresh: true, logLevel: 'error' });
+  process.once('exit', () => Object.values(cluster.processes).forEach((p) => p.exitCode === null && p.kill('SIGKILL')));
+  return { address: cluster.address, process: undefined, processes: cluster.processes as Record<string, ChildProcess>, stop: () => cluster.stop() };
+}
+
 /**
  * `database` is dropped and made again; `env`: settings beyond the bench's own.
  * `workerProcess`: the worker runs as `npm run worker` does, a process of its own whose memory is
  * measured alone (it drains the outbox too); otherwise it runs in this process with the API.
+ * `cluster`: the Temporal server on PostgreSQL as four services (scripts/temporal-cluster.ts) instead of the dev server.
+ * `apiPort`, `issuerPort`: 0 (the default) for any free port.
  */
-export async function startBenchSystem(opts: { database: string; temporalPort: number; env?: Record<string, string>; smsDispatcher?: boolean; workerOptions?: Partial<WorkerOptions>; workerProcess?: boolean }) {
+export async function startBenchSystem(opts: {
+  database: string;
+  temporalPort: number;
+  env?: Record<string, string>;
+  smsDispatcher?: boolean;
+  workerOptions?: Partial<WorkerOptions>;
+  workerProcess?: boolean;
+  cluster?: boolean;
+  apiPort?: number;
+  issuerPort?: number;
+}) {
   Runtime.install({ logger: new DefaultLogger('ERROR') });
   const databaseUrl = await recreateDatabase(ADMIN_URL, opts.database);
-  const server = await startTemporalDevServer({ port: opts.temporalPort });
-  process.once('exit', () => server.process.kill('SIGKILL'));
-  const issuer = await startIssuer({ port: 0, audience: 'tarkhees-api', tokenTtlSeconds: 3600, users: [] });
+  const server = await startBenchTemporal(opts);
+  const issuer = await startIssuer({ port: opts.issuerPort ?? 0, audience: 'tarkhees-api', tokenTtlSeconds: 3600, users: [] });
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     DATABASE_URL: databaseUrl,
@@ -55,7 +80,7 @@ export async function startBenchSystem(opts: { database: string; temporalPort: n
     smsDispatcher: opts.smsDispatcher,
   });
   const app = system.api!;
-  await app.listen({ host: '127.0.0.1', port: 0 });
+  await app.listen({ host: '127.0.0.1', port: opts.apiPort ?? 0 });
   let worker: ChildProcess | undefined;
   if (opts.workerProcess) {
     // As the image runs it: the workflows bundled ahead (WORKFLOW_BUNDLE), not by the worker as it starts.
@@ -69,7 +94,7 @@ export async function startBenchSystem(opts: { database: string; temporalPort: n
     issuer,
     db: system.db,
     client: system.client,
-    /** The dev server's process: its memory is part of what a bench reports. */
+    /** The Temporal server: `process` is the dev server's (unset on the cluster), `processes` every one of its processes. */
     temporal: server,
     /** With `workerProcess`: the worker's process id, for its memory. */
     workerPid: worker?.pid,

@@ -81,7 +81,7 @@ async function main(): Promise<void> {
     workflowsPath: fileURLToPath(new URL('./bare-license.ts', import.meta.url)),
     activities: { async noop() {} },
   });
-  const tempPid = s.temporal.process.pid;
+  const tempPid = s.temporal.process?.pid;
   try {
     const bareRun = bareWorker.run();
     // 1. Baseline: as many bare workflows started as the import starts, at the same concurrency.

@@ -89,7 +89,7 @@ async function main(): Promise<void> {
     },
   });
   const workerPid = s.workerPid!;
-  const temporalPid = s.temporal.process.pid;
+  const temporalPid = s.temporal.process?.pid;
   try {
     const polling = pollsTaskQueue(s.client.connection, s.config.temporal.taskQueue);
     await waitFor('the worker polling', () => polling({ pid: workerPid } as never), { timeoutMs: 180_000, intervalMs: 500 });

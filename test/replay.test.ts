@@ -285,6 +285,16 @@ const scenarios: Record<string, (env: TestEnv) => Promise<Recorded>> = {
     await waitForApp(env.api, id, 'issued', (a) => a.status === 'issued');
     return id;
   },
+  'both-reviews-decided-at-once-issued': async (env) => {
+    // Both decisions in flight as the review ends: the case moves on once both writes are done.
+    const id = await submitOk(env.api, healthApplication());
+    await waitForStage(env.api, id, 'review');
+    const pairs = [['health', 'health'], ['inspector', 'technical']] as const;
+    for (const [who, kind] of pairs) await call(env.api, who, 'POST', `/tasks/${id}:${kind}:1/claim`);
+    await Promise.all(pairs.map(([who, kind]) => call(env.api, who, 'POST', `/tasks/${id}:${kind}:1/decision`, { decision: 'approve' })));
+    await waitForApp(env.api, id, 'issued', (a) => a.status === 'issued');
+    return id;
+  },
   'home-visit-proposed-moved-decided': async (env) => {
     const b = commercialApplication();
     const id = await submitOk(env.api, { ...b, establishment: { ...b.establishment, establishmentsOwned: 7 } });

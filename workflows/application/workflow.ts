@@ -14,7 +14,7 @@
 // Orchestration only: every read and write is an activity, and each stage is
 // a function of its own module over the case's state (case.ts). The handlers
 // below are the ways people act on the case while it runs.
-import { CancellationScope, isCancellation, setHandler } from '@temporalio/workflow';
+import { allHandlersFinished, CancellationScope, condition, isCancellation, patched, setHandler } from '@temporalio/workflow';
 import { CaseEvent, Stage, Status } from '../../domain/status';
 import { agencyCalls, db } from './activities';
 import { agencyReasons, linkAgencies, recheck } from './agencies';
@@ -85,6 +85,7 @@ async function path(c: ApplicationCase, clock: TaskClock, agencies: ReturnType<t
     if (!conditions.met) return c.close(Status.excluded, CaseEvent.excluded, conditions.reasons, 'conditions');
 
     const verdict = await review(c, clock, conditions);
+    if (patched(DECISION_ANSWERED_FIRST_PATCH)) await decisionsAnswered();
     if (verdict.decision === 'reject') return c.close(Status.rejected, CaseEvent.rejected, verdict.reasons);
     if (verdict.decision === 'return') {
       // A correction may change anything the other reviewer looked at, so the next round reviews afresh.
@@ -101,6 +102,26 @@ async function path(c: ApplicationCase, clock: TaskClock, agencies: ReturnType<t
     s.license = await db.issueLicense({ applicationId: c.id, licenseKind: s.data.licenseKind, termMonths: conditions.termMonths });
     return c.close(Status.issued, CaseEvent.issued, []);
   }
+}
+
+/**
+ * Cases started before this went on from the deciding review in the workflow
+ * task that accepted the decision: its write was scheduled only once the next
+ * step's local activity was done, and its answer could wait for the issuance's
+ * too, when the agencies had answered first. Gated so their histories replay.
+ */
+export const DECISION_ANSWERED_FIRST_PATCH = 'decision-answered-first';
+
+/**
+ * The case moves on once the decisions in flight have their writes done: the
+ * deciding one's write goes out at once, and the agencies are asked only after
+ * it, so its answer never waits for the issuance. The answer still shares its
+ * workflow task with the next step's one local activity (a timer to end the
+ * task would cost a workflow task more and, on the server's timer resolution,
+ * up to a second more for the case).
+ */
+async function decisionsAnswered(): Promise<void> {
+  await condition(allHandlersFinished);
 }
 
 /** The correction deadline passed: the case is excluded with what was missing. */
