@@ -16,7 +16,6 @@
 // against the targets, and against the same calls made one at a time on the
 // idle system just before the load; the CPU each process used; the load average.
 import { randomUUID } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import type { AddressInfo } from 'node:net';
@@ -28,7 +27,7 @@ import { durationMs } from '../domain/duration';
 import { importOffices } from '../identity/seed';
 import { HttpTimeoutError, type JsonResponse } from '../integrations/http';
 import { buildSimulator } from '../simulator/app';
-import { ApiClient, cpuSeconds, sleep, workInbox } from '../scripts/bots';
+import { ApiClient, cpuSeconds, postgresCpuSeconds, sleep, workInbox } from '../scripts/bots';
 import { pollsTaskQueue } from '../scripts/chaos/processes';
 import { waitFor } from '../scripts/wait';
 import { officeFile } from '../test/support/env';
@@ -85,19 +84,6 @@ const REVIEWERS = [
 
 const load = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
 const samples = (): Record<Op, number[]> => ({ submit: [], read: [], list: [], claim: [], decision: [] });
-
-/** CPU seconds of every PostgreSQL process on this machine (its backends included). */
-function postgresCpuSeconds(): number {
-  let total = 0;
-  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    try {
-      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres') total += cpuSeconds(Number(pid));
-    } catch {
-      // the process ended between listing and reading
-    }
-  }
-  return total;
-}
 
 function cpuMeter(pids: Record<string, number | undefined>) {
   const read = (): Record<string, number> => ({ ...Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuSeconds(pid)])), PostgreSQL: postgresCpuSeconds() });

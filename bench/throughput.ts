@@ -31,7 +31,7 @@ import { officeFile } from '../test/support/env';
 import { bundleWorkflows } from '../scripts/bundle-workflows';
 import { pollsTaskQueue } from '../scripts/chaos/processes';
 import { waitFor } from '../scripts/wait';
-import { ApiClient, cpuSeconds, peakMemoryMiB, pool, sleep, statCpuSeconds, workInbox } from '../scripts/bots';
+import { ApiClient, cpuSeconds, peakMemoryMiB, pool, postgresCpuSeconds, sleep, statCpuSeconds, workInbox } from '../scripts/bots';
 
 const { values: args } = parseArgs({
   options: {
@@ -63,19 +63,6 @@ function percentile(sorted: number[], p: number): number {
 function latencySummary(name: string, samples: number[]): string {
   const s = [...samples].sort((a, b) => a - b);
   return `${name.padEnd(8)} n=${String(s.length).padStart(6)}  p50=${percentile(s, 50).toFixed(1)} ms  p99=${percentile(s, 99).toFixed(1)} ms`;
-}
-
-/** CPU seconds of every PostgreSQL process on this machine (the server's backends included). */
-function postgresCpuSeconds(): number {
-  let total = 0;
-  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    try {
-      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres') total += cpuSeconds(Number(pid));
-    } catch {
-      // the process ended between listing and reading
-    }
-  }
-  return total;
 }
 
 /** CPU seconds of each of this process's threads, by thread id, with the thread's name (Linux). */

@@ -2,7 +2,7 @@
 // from outside as its users do: an HTTP client acting as named people, list
 // paging, a reviewer working an inbox, a bounded pool of jobs, and /proc
 // readings of a process's CPU and memory.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import { requestJson, type JsonResponse } from '../integrations/http';
 
@@ -130,6 +130,19 @@ export function cpuSeconds(pid: number | undefined): number {
   } catch {
     return NaN;
   }
+}
+
+/** CPU seconds of every PostgreSQL process on this machine (the server's backends included). */
+export function postgresCpuSeconds(): number {
+  let total = 0;
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres') total += cpuSeconds(Number(pid));
+    } catch {
+      // the process ended between listing and reading
+    }
+  }
+  return total;
 }
 
 /** A process's peak resident memory in MiB (VmHWM), or NaN when it cannot be read. */
