@@ -11,7 +11,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rowsOf } from '../db/client';
 import { CATALOGUE } from '../console/catalogue';
-import { seriousViolations, signIn, signInAs, startConsoleEnv, submitForm } from './support/browser';
+import { screenshotsInBothLanguages, seriousViolations, signIn, signInAs, startConsoleEnv, submitForm } from './support/browser';
 import { waitFor, type TestEnv } from './support/env';
 import { call, crNumber, healthApplication } from './support/fixtures';
 import { licenseView, startLicense, timeline } from './support/licenses';
@@ -81,7 +81,7 @@ describe('recording an inspection in the console', () => {
     expect(await text(page, 'label[for=violation-V-CERT-01]')).toContain('14 يومًا');
     expect(await axeFinds(due.page)).toEqual([]);
     expect(await axe.locator('#inspection-form').count()).toBe(1);
-    await axe.screenshot({ path: `${SHOTS}/inspection-form-ar.png`, fullPage: true });
+    await screenshotsInBothLanguages(axe, SHOTS, 'inspection-form');
 
     await page.check('#result-violations');
     await page.check('#violation-V-PEST-01');
@@ -112,7 +112,7 @@ describe('recording an inspection in the console', () => {
     expect(await text(page, '#inspection-result-section')).toContain(en['inspection.outcome.closure']);
     expect(await text(page, '#license-timeline li:first-child')).toContain(en['licenseEvent.suspended']);
     expect(await axeFinds(`${due.page}?lang=en`)).toEqual([]);
-    await axe.screenshot({ path: `${SHOTS}/inspection-result-en.png`, fullPage: true });
+    await screenshotsInBothLanguages(axe, SHOTS, 'inspection-result');
     // In the audit log under the person, as the API's route would be.
     const [audit] = await rowsOf<{ operation: string; status_code: number; target_id: string }>(env.db.db, sql`
       select operation, status_code, target_id from audit_log where route = '/console/tasks/:id/inspection' order by id desc limit 1`);
