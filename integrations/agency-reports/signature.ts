@@ -1,10 +1,13 @@
 // How an agency signs a report to POST /agency-reports, and how the API checks
 // it: HMAC-SHA256 with the agency's own secret over `<timestamp>.<raw body>`,
-// sent as hex. The timestamp is inside what is signed, so a captured request
-// cannot be sent again with a fresh one; the simulator and the tests sign here.
-import { createHmac, timingSafeEqual } from 'node:crypto';
+// sent as hex (integrations/timestamped-hmac.ts). The timestamp is inside what
+// is signed, so a captured request cannot be sent again with a fresh one; the
+// simulator and the tests sign here.
 import type { IncomingHttpHeaders } from 'node:http';
 import { AGENCIES, type Agency } from '../../domain/status';
+import { isTimestamp, signatureMatches, signTimestamped } from '../timestamped-hmac';
+
+export { SIGNATURE_PATTERN, TIMESTAMP_PATTERN } from '../timestamped-hmac';
 
 export const AgencyHeader = { agency: 'x-agency', timestamp: 'x-timestamp', signature: 'x-signature' } as const;
 
@@ -15,13 +18,8 @@ export const AgencyHeader = { agency: 'x-agency', timestamp: 'x-timestamp', sign
  */
 export const REPORT_TIMESTAMP_TOLERANCE_S = 300;
 
-/** Unix seconds, as the header carries them. */
-export const TIMESTAMP_PATTERN = '^[0-9]{1,12}$';
-/** A SHA-256 HMAC in lowercase hex. */
-export const SIGNATURE_PATTERN = '^[0-9a-f]{64}$';
-
 export function signReport(secret: string, timestamp: number, body: Buffer | string): string {
-  return createHmac('sha256', secret).update(`${timestamp}.`).update(body).digest('hex');
+  return signTimestamped(secret, timestamp, body);
 }
 
 /** The headers an agency sends with `body`, signed now. */
@@ -49,14 +47,12 @@ export function checkReportSignature(headers: IncomingHttpHeaders, body: Buffer,
     return { ok: false, code: 'unknown_agency', message: `${AgencyHeader.agency}: "${claimed.slice(0, 40)}" is not an agency that reports here (${AGENCIES.join(', ')})`, claimedAgency: claimed };
   }
   const agency = claimed as Agency;
-  if (!new RegExp(TIMESTAMP_PATTERN).test(timestamp)) return { ok: false, code: 'stale_timestamp', message: `${AgencyHeader.timestamp}: Unix seconds, e.g. ${Math.floor(nowMs / 1000)}`, claimedAgency: agency };
+  if (!isTimestamp(timestamp)) return { ok: false, code: 'stale_timestamp', message: `${AgencyHeader.timestamp}: Unix seconds, e.g. ${Math.floor(nowMs / 1000)}`, claimedAgency: agency };
   const skew = Math.abs(nowMs / 1000 - Number(timestamp));
   if (skew > REPORT_TIMESTAMP_TOLERANCE_S) {
     return { ok: false, code: 'stale_timestamp', message: `${AgencyHeader.timestamp}: ${Math.round(skew)} s from the server's clock; at most ${REPORT_TIMESTAMP_TOLERANCE_S} s is accepted (sign each sending afresh)`, claimedAgency: agency };
   }
-  const expected = Buffer.from(signReport(secrets[agency], Number(timestamp), body), 'hex');
-  const given = new RegExp(SIGNATURE_PATTERN).test(signature) ? Buffer.from(signature, 'hex') : undefined;
-  if (!given || !timingSafeEqual(given, expected)) {
+  if (!signatureMatches(secrets[agency], Number(timestamp), body, signature)) {
     return { ok: false, code: 'bad_signature', message: `${AgencyHeader.signature}: not ${agency}'s HMAC-SHA256 (hex) of "<x-timestamp>.<body>" as sent`, claimedAgency: agency };
   }
   return { ok: true, agency };
