@@ -112,6 +112,16 @@ export interface Config {
     sweepEveryMs: number;
   };
   sms: { provider: 'console' | 'http'; httpUrl?: string; httpToken?: string } & SmsDeliveryOptions;
+  payments: {
+    /** The payment gateway's base URL (bills, statements, refunds). */
+    gatewayUrl: string;
+    /** Sent as a bearer token on every call to the gateway, when set. */
+    gatewayToken?: string;
+    /** The secret the gateway signs its POST /payments/notifications with (HMAC-SHA256). */
+    notificationSecret: string;
+    /** One gateway HTTP call. */
+    timeoutMs: number;
+  };
   licenseNumberPrefix: string;
   timing: CaseTiming;
   /** Offices' accreditation files: how long an office has to complete one. */
@@ -192,6 +202,7 @@ export const DEFAULTS = {
   // A report kept while Temporal was down reaches its cases within half a minute of Temporal's return.
   AGENCY_REPORT_SWEEP_EVERY: '30s',
   AGENCY_TIMEOUT: '10s',
+  PAYMENT_GATEWAY_TIMEOUT: '10s',
   SMS_PROVIDER: 'console',
   SMS_POLL_INTERVAL: '1s',
   SMS_SEND_TIMEOUT: '10s',
@@ -282,6 +293,26 @@ export function agencyReportSecrets(env: NodeJS.ProcessEnv = process.env): Recor
   return secrets;
 }
 
+/**
+ * Outside production, an unset PAYMENT_NOTIFICATION_SECRET is this fixed
+ * value, so `npm start`'s API and simulator agree with nothing to set. It is
+ * public: production refuses it.
+ */
+export const DEVELOPMENT_PAYMENT_NOTIFICATION_SECRET = 'development-only-payment-notification-secret';
+
+/** The secret the gateway's notifications are signed with, checked as the API checks it (the simulator reads it here too). */
+export function paymentNotificationSecret(env: NodeJS.ProcessEnv = process.env): string {
+  const name = 'PAYMENT_NOTIFICATION_SECRET';
+  const value = env[name]?.trim();
+  if (!value) {
+    if (isProduction(env)) throw new ConfigError(`${name}: required with NODE_ENV=production (the payment gateway signs its notifications with it; e.g. openssl rand -base64 32)`);
+    return DEVELOPMENT_PAYMENT_NOTIFICATION_SECRET;
+  }
+  if (value.length < MIN_SECRET_LENGTH) throw new ConfigError(`${name}: must be at least ${MIN_SECRET_LENGTH} characters (e.g. openssl rand -base64 32)`);
+  if (isProduction(env) && value === DEVELOPMENT_PAYMENT_NOTIFICATION_SECRET) throw new ConfigError(`${name}: the development value is public; set the secret agreed with the gateway`);
+  return value;
+}
+
 function readableFile(name: string, value: string): string {
   try {
     accessSync(value, constants.R_OK);
@@ -322,8 +353,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     }
   }
   if (production) {
-    // Unset, they would be the simulator, which passes every CR number, and SMS would only be logged.
-    for (const name of ['LABOR_OFFICE_URL', 'ZAKAT_URL'] as const) {
+    // Unset, they would be the simulator, which passes every CR number and takes any payment, and SMS would only be logged.
+    for (const name of ['LABOR_OFFICE_URL', 'ZAKAT_URL', 'PAYMENT_GATEWAY_URL'] as const) {
       if (!env[name]?.trim()) throw new ConfigError(`${name}: required with NODE_ENV=production (the default is the development simulator)`);
     }
     if (smsProvider !== 'http') throw new ConfigError('SMS_PROVIDER: must be http with NODE_ENV=production (console only logs the messages)');
@@ -376,6 +407,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     agencyReports: {
       secrets: agencyReportSecrets(env),
       sweepEveryMs: parseDuration('AGENCY_REPORT_SWEEP_EVERY', get('AGENCY_REPORT_SWEEP_EVERY')),
+    },
+    payments: {
+      gatewayUrl: url('PAYMENT_GATEWAY_URL', env.PAYMENT_GATEWAY_URL?.trim() || `${simulator}/payments`),
+      gatewayToken: env.PAYMENT_GATEWAY_TOKEN?.trim() || undefined,
+      notificationSecret: paymentNotificationSecret(env),
+      timeoutMs: parseDuration('PAYMENT_GATEWAY_TIMEOUT', get('PAYMENT_GATEWAY_TIMEOUT')),
     },
     sms: {
       provider: smsProvider,

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
 import { buildApp } from '../api/app';
-import { ConfigError, DEVELOPMENT_REPORT_SECRETS, loadConfig, type Config } from '../config';
+import { ConfigError, DEVELOPMENT_PAYMENT_NOTIFICATION_SECRET, DEVELOPMENT_REPORT_SECRETS, loadConfig, type Config } from '../config';
 import { startIssuer, type Issuer } from '../identity/issuer';
 import { startTestEnv, waitFor, type TestEnv } from './support/env';
 
@@ -25,6 +25,8 @@ const PRODUCTION = {
   CONSOLE_SESSION_SECRET: 'a-production-secret-of-32-characters-or-more',
   LABOR_OFFICE_REPORT_SECRET: 'the-labor-office-report-secret-of-32-or-more',
   ZAKAT_REPORT_SECRET: 'the-zakat-report-secret-of-32-characters-or-more',
+  PAYMENT_GATEWAY_URL: 'https://pay.example.sa/v1',
+  PAYMENT_NOTIFICATION_SECRET: 'the-payment-notification-secret-of-32-or-more',
 };
 
 describe('production mode', () => {
@@ -57,6 +59,12 @@ describe('production mode', () => {
     expect(refusal({ ...PRODUCTION, LABOR_OFFICE_REPORT_SECRET: 'short' })).toMatch(/^LABOR_OFFICE_REPORT_SECRET: must be at least 32/);
     expect(refusal({ ...PRODUCTION, LABOR_OFFICE_REPORT_SECRET: DEVELOPMENT_REPORT_SECRETS.labor_office })).toMatch(/^LABOR_OFFICE_REPORT_SECRET: the development value is public/);
     expect(refusal({ ...PRODUCTION, ZAKAT_REPORT_SECRET: PRODUCTION.LABOR_OFFICE_REPORT_SECRET })).toMatch(/must differ/);
+    // A payment is believed on the gateway's signature alone, and the default gateway is the simulator, which takes any payment.
+    const { PAYMENT_GATEWAY_URL: _____, ...noGateway } = PRODUCTION;
+    expect(refusal(noGateway)).toMatch(/^PAYMENT_GATEWAY_URL: required/);
+    const { PAYMENT_NOTIFICATION_SECRET: ______, ...noPaymentSecret } = PRODUCTION;
+    expect(refusal(noPaymentSecret)).toMatch(/^PAYMENT_NOTIFICATION_SECRET: required with NODE_ENV=production/);
+    expect(refusal({ ...PRODUCTION, PAYMENT_NOTIFICATION_SECRET: DEVELOPMENT_PAYMENT_NOTIFICATION_SECRET })).toMatch(/^PAYMENT_NOTIFICATION_SECRET: the development value is public/);
 
     const ok = loadConfig({ ...PRODUCTION, AUTH_JWKS_URL: `${HTTPS_ISSUER}/protocol/openid-connect/certs` });
     expect(ok.production).toBe(true);
