@@ -1,13 +1,17 @@
-// Stand-in for the Labor Office, the Zakat & Income authority and an SMS gateway.
+// Stand-in for the Labor Office, the Zakat & Income authority, an SMS gateway and
+// (given a Tarkhees URL to notify) the payment gateway (simulator/payments.ts).
 // The license system reaches it over real HTTP, so its clients, timeouts and retries
 // run exactly as they would against the real services. The /_control routes let a
-// developer or a test steer the answers while the system keeps running.
+// developer or a test steer the answers while the system keeps running; the
+// gateway's (/_control/payments) pay a bill as a bank customer would and make its
+// notifications late, repeated, out of order or lost.
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { AGENCY_REPORT_KINDS, type AgencyReport, type AgencyReportKind } from '../domain/agency-reports';
 import { AGENCIES, type Agency } from '../domain/status';
 import { signedReportHeaders } from '../integrations/agency-reports/signature';
+import { registerPayments, type PaymentsTarget } from './payments';
 
 export type AgencyName = 'labor' | 'zakat';
 
@@ -245,8 +249,11 @@ function parseReport(body: unknown): Omit<AgencyReport, 'reportedAt'> | string {
 const badRequest = (reply: FastifyReply, message: string) => reply.code(400).send({ error: 'bad_request', message } satisfies ErrorBody);
 const notFound = (reply: FastifyReply, message: string) => reply.code(404).send({ error: 'not_found', message } satisfies ErrorBody);
 
-/** `reports`: where POST /_control/reports sends the agencies' signed reports; unset, that switch is refused. */
-export function buildSimulator(opts: { logger?: boolean; reports?: ReportTarget } = {}): FastifyInstance {
+/**
+ * `reports`: where POST /_control/reports sends the agencies' signed reports; unset, that switch is refused.
+ * `payments`: where the payment gateway's notifications go and how they are signed; unset, there is no gateway.
+ */
+export function buildSimulator(opts: { logger?: boolean; reports?: ReportTarget; payments?: PaymentsTarget } = {}): FastifyInstance {
   const app = Fastify({ logger: opts.logger ?? false });
   let agencies: Record<AgencyName, AgencyState> = { labor: freshAgency(), zakat: freshAgency() };
   const freshSms = () => ({
@@ -267,6 +274,7 @@ export function buildSimulator(opts: { logger?: boolean; reports?: ReportTarget 
     return reply.code(status).send({ error, message: err.message } satisfies ErrorBody);
   });
   app.setNotFoundHandler((req, reply) => notFound(reply, `no route ${req.method} ${req.url}`));
+  const payments = opts.payments ? registerPayments(app, opts.payments) : undefined;
 
   /** Every agency call passes its switches first: counted, delayed, down or failing as they say. */
   async function agencyCall(agency: AgencyName, crNumber: string, reply: FastifyReply, answer: (a: AgencyState) => unknown) {
@@ -331,6 +339,7 @@ export function buildSimulator(opts: { logger?: boolean; reports?: ReportTarget 
   app.delete('/_control', async () => {
     agencies = { labor: freshAgency(), zakat: freshAgency() };
     sms = freshSms();
+    payments?.reset();
     return { ok: true };
   });
 

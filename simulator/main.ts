@@ -1,6 +1,6 @@
-// Runs the agency/SMS simulator as its own process for `npm run simulator` and the
+// Runs the agency/SMS/payment-gateway simulator as its own process for `npm run simulator` and the
 // dev start script; tests build it in-process with buildSimulator() instead.
-import { agencyReportSecrets, ConfigError, refuseInProduction } from '../config';
+import { agencyReportSecrets, ConfigError, paymentNotificationSecret, refuseInProduction } from '../config';
 import { onStopSignal } from '../integrations/signals';
 import { buildSimulator } from './app';
 
@@ -18,16 +18,22 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
 
 // The agencies' reports go to Tarkhees's API, signed with the secrets its config reads (the same variables).
 const tarkheesUrl = process.env.TARKHEES_URL?.trim() || `http://127.0.0.1:${process.env.API_PORT?.trim() || '3000'}`;
+// The payment gateway's notifications go there too, signed with the secret the API checks them with.
 let secrets: ReturnType<typeof agencyReportSecrets>;
+let paymentSecret: string;
 try {
   secrets = agencyReportSecrets();
+  paymentSecret = paymentNotificationSecret();
 } catch (err) {
   if (!(err instanceof ConfigError)) throw err;
   console.error(`simulator: ${err.message}`);
   process.exit(1);
 }
 
-const app = buildSimulator({ reports: { url: tarkheesUrl.replace(/\/$/, ''), secrets } });
+const app = buildSimulator({
+  reports: { url: tarkheesUrl.replace(/\/$/, ''), secrets },
+  payments: { notifyUrl: tarkheesUrl, secret: paymentSecret, token: process.env.PAYMENT_GATEWAY_TOKEN?.trim() || undefined },
+});
 let address: string;
 try {
   address = await app.listen({ host, port });
