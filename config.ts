@@ -123,6 +123,12 @@ export interface Config {
     timeoutMs: number;
   };
   licenseNumberPrefix: string;
+  /**
+   * charged: the municipality's fees are invoiced and paid through Tarkhees before issuance and
+   * renewal; off, a case goes from the agencies straight to issuance (a municipality not yet
+   * contracted with a gateway). reconcileHour: the Riyadh hour the day before is reconciled.
+   */
+  fees: { charged: boolean; reconcileHour: number };
   timing: CaseTiming;
   /** Offices' accreditation files: how long an office has to complete one. */
   officeAmendmentDeadlineMs: number;
@@ -212,6 +218,9 @@ export const DEFAULTS = {
   // An outage of a day, or a gateway misconfigured overnight, loses nothing.
   SMS_RETRY_HORIZON: '24h',
   LICENSE_NUMBER_PREFIX: 'AHS',
+  FEES_CHARGED: 'true',
+  // After midnight, once the gateway has closed the day's statement; before the offices open.
+  PAYMENT_RECONCILE_HOUR: '2',
   CORRECTION_DEADLINE: '14d',
   AGENCY_HOLD_DEADLINE: '30d',
   AGENCY_RECHECK_INTERVAL: '6h',
@@ -428,6 +437,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       },
     },
     licenseNumberPrefix: prefix,
+    fees: {
+      charged: oneOf('FEES_CHARGED', get('FEES_CHARGED'), ['true', 'false'] as const) === 'true',
+      reconcileHour: (() => {
+        const h = Number(get('PAYMENT_RECONCILE_HOUR'));
+        if (!Number.isInteger(h) || h < 0 || h > 23) throw new ConfigError(`PAYMENT_RECONCILE_HOUR: "${get('PAYMENT_RECONCILE_HOUR')}" is not an hour from 0 to 23`);
+        return h;
+      })(),
+    },
     timing: {
       correctionDeadlineMs: parseDuration('CORRECTION_DEADLINE', get('CORRECTION_DEADLINE')),
       agencyHoldDeadlineMs: parseDuration('AGENCY_HOLD_DEADLINE', get('AGENCY_HOLD_DEADLINE')),

@@ -15,6 +15,8 @@ import type { Registry } from 'prom-client';
 import { createActivities } from './activities';
 import { fileStoreFor, type FileStore } from './integrations/files';
 import { DOCUMENT_SWEEP_WORKFLOW_TYPE, documentSweepScheduleId, type DocumentSweepInput } from './workflows/documents/contract';
+import { PAYMENT_RECONCILIATION_WORKFLOW_TYPE, reconciliationScheduleId } from './workflows/payments/contract';
+import { createPaymentGateway } from './integrations/payments';
 import { connectTemporalClient } from './integrations/temporal';
 import type { Config } from './config';
 import { openMigratedDb, type DbHandle } from './db/client';
@@ -135,6 +137,8 @@ export async function createAppWorker(opts: AppWorkerOptions): Promise<Worker> {
       workDays: config.workDays,
       files: opts.files ?? fileStoreFor(config.documents.store),
       consoleBase: config.api.publicUrl,
+      payments: createPaymentGateway(config.payments),
+      feesCharged: config.fees.charged,
     }),
     maxCachedWorkflows: config.worker.maxCachedWorkflows,
     ...opts.workerOptions,
@@ -195,7 +199,11 @@ async function assemble(config: Config, opts: SystemOptions, stops: (() => Promi
   if (embedded?.simulatorOwn) {
     // Its agencies report to this system's API, signed with the secrets the API checks.
     const { buildSimulator } = await import('./simulator/app');
-    const simulator = buildSimulator({ reports: { url: config.api.publicUrl, secrets: config.agencyReports.secrets } });
+    const simulator = buildSimulator({
+      reports: { url: config.api.publicUrl, secrets: config.agencyReports.secrets },
+      // Its gateway notifies this system's API of payments, signed with the secret the API checks.
+      payments: { notifyUrl: config.api.publicUrl, secret: config.payments.notificationSecret, token: config.payments.gatewayToken },
+    });
     await simulator.listen({ host: '127.0.0.1', port: config.simulatorPort });
     simulatorUrl = `http://127.0.0.1:${config.simulatorPort}`;
     stops.push(() => simulator.close());
@@ -240,7 +248,10 @@ async function assemble(config: Config, opts: SystemOptions, stops: (() => Promi
   const { client, connection } = await connectTemporalClient(config, tracing);
   stops.push(() => connection.close());
   // Where the workflows run, their schedule is kept as the configuration says.
-  if (opts.worker) await ensureDocumentSweep(client, config);
+  if (opts.worker) {
+    await ensureDocumentSweep(client, config);
+    await ensureReconciliation(client, config);
+  }
   let reportSweep: AgencyReportDispatcher | undefined;
   if (opts.worker) {
     reportSweep = new AgencyReportDispatcher(db.db, client, config.temporal.taskQueue);
@@ -281,6 +292,33 @@ export async function ensureDocumentSweep(client: Client, config: Config): Promi
   };
   // A run still busy (a store that is down) is not joined by a second.
   const policies = { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: SWEEP_CATCHUP_WINDOW };
+  try {
+    await client.schedule.create({ scheduleId, spec, action, policies });
+  } catch (err) {
+    if (!(err instanceof ScheduleAlreadyRunning)) throw err;
+    await client.schedule.getHandle(scheduleId).update((prev) => ({ ...prev, spec, action, policies }));
+  }
+}
+
+/** A night missed while Temporal was down is reconciled when it is back, within this: the statement keeps. */
+const RECONCILE_CATCHUP_WINDOW = '1d';
+
+/**
+ * The nightly reconciliation's Schedule: every day at PAYMENT_RECONCILE_HOUR,
+ * Riyadh time, the day before against the gateway's statement. Kept up to the
+ * configuration at every worker start, as the document sweep's.
+ */
+export async function ensureReconciliation(client: Client, config: Config): Promise<void> {
+  const scheduleId = reconciliationScheduleId(config.temporal.taskQueue);
+  const spec = { calendars: [{ hour: config.fees.reconcileHour, comment: 'the day before, once its statement is closed' }], timezone: 'Asia/Riyadh' };
+  const action = {
+    type: 'startWorkflow' as const,
+    workflowType: PAYMENT_RECONCILIATION_WORKFLOW_TYPE,
+    workflowId: scheduleId,
+    taskQueue: config.temporal.taskQueue,
+    args: [{}],
+  };
+  const policies = { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: RECONCILE_CATCHUP_WINDOW };
   try {
     await client.schedule.create({ scheduleId, spec, action, policies });
   } catch (err) {

@@ -16,11 +16,15 @@ import { createLicenseActivities, type LicenseWorkflowTarget } from './applicati
 import { createSlaActivities } from './application/sla';
 import { createTransitionActivities } from './application/transitions';
 import { createLicenseLifecycleActivities } from './license';
+import { activityClient, createInvoiceActivities } from './payments/invoices';
+import { createReconciliationActivities } from './payments/reconciliation';
+import type { PaymentGateway } from '../integrations/payments/gateway';
 
 export type { OfficeTransition } from './accreditation/offices';
 export type { TaskSchedule } from './application/sla';
 export type { TaskChanges, Transition } from './application/transitions';
 export type { LicenseTransition } from './license';
+export type { InvoiceRequest, RaisedInvoice, SettledInvoice } from './payments/invoices';
 
 export interface ActivityDeps {
   db: Db;
@@ -38,6 +42,10 @@ export interface ActivityDeps {
   consoleBase?: string;
   /** Where issuance starts a license's workflow; unset, the worker's own client and queue (an activity's context). A test that calls issueLicense outside a worker names them. */
   licenseWorkflows?: LicenseWorkflowTarget;
+  /** Where bills are registered, withdrawn and refunded, and the day's statement read. */
+  payments?: PaymentGateway;
+  /** The municipality charges its fees through Tarkhees (FEES_CHARGED); off, no invoice is raised. */
+  feesCharged?: boolean;
   now?: () => Date;
 }
 
@@ -62,6 +70,8 @@ export function createActivities(deps: ActivityDeps) {
     ...createDocumentActivities({ db: deps.db, files: deps.files, now }),
     ...createAgencyReportActivities(deps.db),
     ...createLicenseLifecycleActivities({ db: deps.db, clearances: deps.clearances, now }),
+    ...createInvoiceActivities({ db: deps.db, gateway: deps.payments, charged: deps.feesCharged ?? false, now }),
+    ...createReconciliationActivities({ db: deps.db, gateway: deps.payments, client: () => deps.licenseWorkflows?.client ?? activityClient() }),
   };
 }
 

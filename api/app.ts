@@ -43,6 +43,12 @@ import agencyReportRoutes from './agency-reports/routes';
 import { AgencyReportService } from './agency-reports/service';
 import { AgencyReportDispatcher } from '../integrations/agency-reports/dispatch';
 import consolePages from '../console/plugin';
+import paymentNotificationRoutes from './payments/notifications';
+import paymentRoutes from './payments/routes';
+import { PaymentService } from './payments/service';
+import feeRoutes from './fees/routes';
+import { FeeService } from './fees/service';
+import { createPaymentGateway } from '../integrations/payments';
 import { ReportService } from './reports/service';
 
 declare module 'fastify' {
@@ -57,6 +63,8 @@ declare module 'fastify' {
     reports: ReportService;
     operations: OperationsService;
     agencyReports: AgencyReportService;
+    payments: PaymentService;
+    fees: FeeService;
     db: Db;
     temporal: Client;
   }
@@ -121,6 +129,8 @@ export async function buildApp(deps: {
   app.decorate('offices', new OfficeService(deps.db, deps.temporal, deps.config));
   app.decorate('audit', new AuditService(deps.db));
   app.decorate('agencyReports', new AgencyReportService(deps.db, new AgencyReportDispatcher(deps.db, deps.temporal, deps.config.temporal.taskQueue, app.log)));
+  app.decorate('payments', new PaymentService(deps.db, deps.temporal, deps.config.temporal.taskQueue, createPaymentGateway(deps.config.payments)));
+  app.decorate('fees', new FeeService(deps.db));
   app.decorate('licenses', new LicenseService(deps.db, deps.temporal, documents));
   app.decorate('licenseImports', new LicenseImportService(deps.db, deps.temporal, deps.config.temporal.taskQueue));
   // First, so its span covers every other hook of a request.
@@ -157,6 +167,9 @@ export async function buildApp(deps: {
   await app.register(operationsRoutes);
   await app.register(licenseImportRoutes);
   await app.register(agencyReportRoutes, { secrets: deps.config.agencyReports.secrets });
+  await app.register(paymentNotificationRoutes, { secret: deps.config.payments.notificationSecret });
+  await app.register(paymentRoutes);
+  await app.register(feeRoutes);
   // The pages, over the same services.
   await app.register(consolePages, { config: deps.config });
   return app;

@@ -7,7 +7,8 @@ import { durationMs } from '../domain/duration';
 import type { LicenseRules } from '../domain/license';
 import { REVIEW_KINDS, type LicenseKind, type ReviewKind } from '../domain/status';
 import type { Db } from './db';
-import { activityRules, documentRules, documents, inspectionRules, licenseKindRules, licenseRules, taskSlas, violationCodes } from './schema';
+import { scheduleProblems, type FeeBand, type FeeSettings } from '../domain/fees';
+import { activityRules, documentRules, documents, feeSchedules, inspectionRules, licenseKindRules, licenseRules, taskSlas, violationCodes } from './schema';
 
 const RULES_FILE = new URL('./rules.json', import.meta.url);
 
@@ -21,6 +22,7 @@ interface RulesFile {
   taskSlas: (typeof taskSlas.$inferInsert)[];
   inspections: (typeof inspectionRules.$inferInsert)[];
   violations: (typeof violationCodes.$inferInsert)[];
+  fees: { bands: FeeBand[]; settings: FeeSettings };
 }
 
 /** A duration of the rules file, or the start stops, naming where it is. */
@@ -86,6 +88,13 @@ export async function seedRules(db: Db): Promise<void> {
       const { type, ...rest } = d;
       await tx.insert(documentRules).values(d).onConflictDoUpdate({ target: documentRules.type, set: rest });
     }
+    // The first version only: later ones are an administrator's (PUT /fees), and start-up must not undo them.
+    const problems = scheduleProblems(file.fees.bands, file.fees.settings);
+    if (problems.length > 0) throw new Error(`db/rules.json: fees: ${problems.map((p) => `${p.field.replace(/^body\//, '')} ${p.message}`).join('; ')}`);
+    await tx
+      .insert(feeSchedules)
+      .values({ version: 1, bands: file.fees.bands, settings: file.fees.settings, createdBy: 'db/rules.json', reason: 'the schedule Tarkhees was set up with' })
+      .onConflictDoNothing();
   });
 }
 

@@ -48,6 +48,8 @@ import {
 import { OFFICE_STATUSES, ROLES, type Operation, type StaffRole } from '../domain/access';
 import type { OfficeApplication } from '../domain/office';
 import { FILE_KINDS } from '../domain/files';
+import type { FeeBand, FeeSettings, InvoiceLine } from '../domain/fees';
+import { INVOICE_BASES, INVOICE_STATUSES, MISMATCH_REASONS, MISMATCH_STATUSES, PAYMENT_SOURCES, PAYMENT_STATUSES, REFUND_REASONS } from '../domain/payments';
 
 export const stageEnum = pgEnum('stage', STAGES);
 export const statusEnum = pgEnum('status', STATUSES);
@@ -729,6 +731,140 @@ export const filingDrafts = pgTable(
   },
   (t) => [index('filing_drafts_owner_idx').on(t.ownerId, t.updatedAt)],
 );
+
+// Fees and payment: the schedule as versions (an invoice names the one it used),
+// the invoices, the gateway's payments as received, what did not fit, refunds,
+// and each day's reconciliation against the gateway's statement.
+export const invoiceBasisEnum = pgEnum('invoice_basis', INVOICE_BASES);
+export const invoiceStatusEnum = pgEnum('invoice_status', INVOICE_STATUSES);
+export const paymentSourceEnum = pgEnum('payment_source', PAYMENT_SOURCES);
+export const paymentStatusEnum = pgEnum('payment_status', PAYMENT_STATUSES);
+export const mismatchReasonEnum = pgEnum('mismatch_reason', MISMATCH_REASONS);
+export const mismatchStatusEnum = pgEnum('mismatch_status', MISMATCH_STATUSES);
+export const refundReasonEnum = pgEnum('refund_reason', REFUND_REASONS);
+
+/** Each edit of the schedule is a new version; the highest is in force. */
+export const feeSchedules = pgTable('fee_schedules', {
+  version: integer('version').primaryKey(),
+  bands: jsonb('bands').$type<FeeBand[]>().notNull(),
+  settings: jsonb('settings').$type<FeeSettings>().notNull(),
+  createdAt: timestamps('created_at').notNull().defaultNow(),
+  createdBy: text('created_by').notNull(),
+  reason: text('reason').notNull(),
+});
+
+export const receiptNumberSeq = pgSequence('receipt_number_seq', { startWith: 1 });
+
+export const invoices = pgTable(
+  'invoices',
+  {
+    /** issuanceInvoiceId / renewalInvoiceId: the workflow names it, so a retried raise finds the same row. */
+    id: text('id').primaryKey(),
+    basis: invoiceBasisEnum('basis').notNull(),
+    applicationId: text('application_id').references(() => applications.id),
+    licenseNumber: text('license_number'),
+    /** The gateway's reference a bank customer pays (null until the gateway answered). */
+    billNumber: text('bill_number'),
+    amountHalalas: integer('amount_halalas').notNull(),
+    lines: jsonb('lines').$type<InvoiceLine[]>().notNull(),
+    scheduleVersion: integer('schedule_version').notNull(),
+    status: invoiceStatusEnum('status').notNull().default('open'),
+    dueAt: timestamps('due_at').notNull(),
+    createdAt: timestamps('created_at').notNull().defaultNow(),
+    closedAt: timestamps('closed_at'),
+    paymentId: text('payment_id'),
+    receiptNumber: text('receipt_number'),
+    paidAt: timestamps('paid_at'),
+    licenseKind: licenseKindEnum('license_kind').notNull(),
+    isicCode: text('isic_code').notNull(),
+    officeId: text('office_id'),
+    payerNationalId: text('payer_national_id').notNull(),
+    payerName: text('payer_name').notNull(),
+    mobile: text('mobile').notNull(),
+    tradeName: text('trade_name').notNull(),
+  },
+  (t) => [
+    uniqueIndex('invoices_bill_number_uq').on(t.billNumber),
+    uniqueIndex('invoices_receipt_number_uq').on(t.receiptNumber),
+    index('invoices_application_idx').on(t.applicationId),
+    index('invoices_license_idx').on(t.licenseNumber, t.createdAt),
+    index('invoices_open_idx').on(t.dueAt).where(sql`status = 'open'`),
+    index('invoices_paid_idx').on(t.paidAt).where(sql`status = 'paid'`),
+    check('invoices_subject_ck', sql`(${t.applicationId} is not null) or (${t.licenseNumber} is not null)`),
+  ],
+);
+
+/** Every payment the gateway told us of (or its statement showed), once by its own id. */
+export const payments = pgTable(
+  'payments',
+  {
+    paymentId: text('payment_id').primaryKey(),
+    billNumber: text('bill_number').notNull(),
+    invoiceId: text('invoice_id').references(() => invoices.id),
+    amountHalalas: integer('amount_halalas').notNull(),
+    paidAt: timestamps('paid_at').notNull(),
+    receivedAt: timestamps('received_at').notNull().defaultNow(),
+    source: paymentSourceEnum('source').notNull(),
+    status: paymentStatusEnum('status').notNull(),
+    receiptNumber: text('receipt_number'),
+  },
+  (t) => [index('payments_paid_at_idx').on(t.paidAt), index('payments_bill_idx').on(t.billNumber)],
+);
+
+/** Each signed notification taken, by its signature: the same bytes again are a replay. */
+export const paymentNotifications = pgTable('payment_notifications', {
+  signature: text('signature').primaryKey(),
+  notificationId: text('notification_id').notNull(),
+  paymentId: text('payment_id').notNull(),
+  receivedAt: timestamps('received_at').notNull().defaultNow(),
+});
+
+/** A payment that does not fit, for an administrator: one per payment and reason, however often it is seen. */
+export const paymentMismatches = pgTable(
+  'payment_mismatches',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    paymentId: text('payment_id').notNull(),
+    billNumber: text('bill_number').notNull(),
+    invoiceId: text('invoice_id'),
+    reason: mismatchReasonEnum('reason').notNull(),
+    expectedHalalas: integer('expected_halalas'),
+    receivedHalalas: integer('received_halalas').notNull(),
+    source: paymentSourceEnum('source').notNull(),
+    status: mismatchStatusEnum('status').notNull().default('open'),
+    createdAt: timestamps('created_at').notNull().defaultNow(),
+    resolvedBy: text('resolved_by'),
+    resolvedAt: timestamps('resolved_at'),
+    resolution: text('resolution'),
+  },
+  (t) => [uniqueIndex('payment_mismatches_payment_reason_uq').on(t.paymentId, t.reason), index('payment_mismatches_open_idx').on(t.createdAt).where(sql`status = 'open'`)],
+);
+
+/** Money given back: at most one refund per payment. */
+export const refunds = pgTable('refunds', {
+  id: text('id').primaryKey(),
+  paymentId: text('payment_id').notNull().unique(),
+  invoiceId: text('invoice_id'),
+  amountHalalas: integer('amount_halalas').notNull(),
+  reason: refundReasonEnum('reason').notNull(),
+  createdBy: text('created_by').notNull(),
+  createdAt: timestamps('created_at').notNull().defaultNow(),
+  /** When the gateway confirmed it; null while it is still to be sent. */
+  refundedAt: timestamps('refunded_at'),
+  officeId: text('office_id'),
+  licenseKind: licenseKindEnum('license_kind'),
+});
+
+/** One row per Riyadh day reconciled; a run again replaces its figures. */
+export const reconciliationRuns = pgTable('reconciliation_runs', {
+  day: date('day', { mode: 'string' }).primaryKey(),
+  ranAt: timestamps('ran_at').notNull().defaultNow(),
+  statementCount: integer('statement_count').notNull(),
+  matched: integer('matched').notNull(),
+  appliedLate: integer('applied_late').notNull(),
+  mismatches: integer('mismatches').notNull(),
+  details: jsonb('details').$type<Record<string, unknown>>().notNull().default({}),
+});
 
 // Relations for drizzle's relational queries: the case view loads in one SQL statement.
 export const applicationsRelations = relations(applications, ({ many }) => ({

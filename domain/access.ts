@@ -61,6 +61,14 @@ export const Operation = {
   renewalReview: 'renewal.review',
   /** Bringing in licenses issued before Tarkhees, and following an import's progress. */
   licenseImport: 'license.import',
+  /** The payment gateway's notification of a payment (POST /payments/notifications): the gateway only, by its signature. */
+  paymentNotify: 'payment.notify',
+  /** The ledger: invoices, payments, mismatches, the days reconciled. */
+  paymentRead: 'payment.read',
+  /** Deciding a mismatch (accept, refund, dismiss) and reconciling a day on demand. */
+  paymentReconcile: 'payment.reconcile',
+  /** Replacing the fee schedule (reading it is public). */
+  feeManage: 'fee.manage',
 } as const;
 export type Operation = (typeof Operation)[keyof typeof Operation];
 export const OPERATIONS = Object.values(Operation) as [Operation, ...Operation[]];
@@ -133,6 +141,7 @@ export const ROLE_OPERATIONS: Record<Role, ReadonlySet<Operation>> = {
     O.reportRead,
     O.operationsRead,
     O.licenseRead,
+    O.paymentRead,
   ]),
   [R.municipalInspector]: new Set([O.applicationRead, O.officeRead, O.taskRead, O.taskClaim, O.inspectionRecord, O.renewalReview, O.licenseRead]),
   [R.administrator]: new Set([
@@ -153,8 +162,11 @@ export const ROLE_OPERATIONS: Record<Role, ReadonlySet<Operation>> = {
     O.operationsRepair,
     O.licenseRead,
     O.licenseImport,
+    O.paymentRead,
+    O.paymentReconcile,
+    O.feeManage,
   ]),
-  [R.auditor]: new Set([O.applicationRead, O.officeRead, O.apiKeyRead, O.auditRead, O.taskRead, O.commentRead, O.reportRead, O.licenseRead]),
+  [R.auditor]: new Set([O.applicationRead, O.officeRead, O.apiKeyRead, O.auditRead, O.taskRead, O.commentRead, O.reportRead, O.licenseRead, O.paymentRead]),
 };
 
 /** What an API key (an office's own software, a portal) may be scoped to. */
@@ -164,13 +176,17 @@ export type ApiKeyOperation = (typeof API_KEY_OPERATIONS)[number];
 /** What an agency (the Labor Office, Zakat & Income) may do: report, and nothing else. */
 export const AGENCY_OPERATIONS: ReadonlySet<Operation> = new Set<Operation>([O.agencyReportSubmit]);
 
+/** What the payment gateway may do: notify a payment, and nothing else. */
+export const GATEWAY_OPERATIONS: ReadonlySet<Operation> = new Set<Operation>([O.paymentNotify]);
+
 /** The kinds of caller: the audit log's actor_kind (with `anonymous`, nobody identified) and GET /me's kind. */
-export const PRINCIPAL_KINDS = ['user', 'api_key', 'agency'] as const;
+export const PRINCIPAL_KINDS = ['user', 'api_key', 'agency', 'gateway'] as const;
 
 /**
  * Who is calling: a person from a verified token, an office's system by API
- * key, or an agency by the signature over its report (id: the agency, as
- * `Agency` spells it; no roles, no office).
+ * key, an agency by the signature over its report (id: the agency, as
+ * `Agency` spells it; no roles, no office), or the payment gateway by the
+ * signature over its notification.
  */
 export interface Principal {
   kind: (typeof PRINCIPAL_KINDS)[number];
@@ -196,6 +212,7 @@ export function isMunicipality(p: Principal): boolean {
 export function can(p: Principal, op: Operation): boolean {
   if (p.kind === 'api_key') return p.scopes?.includes(op) ?? false;
   if (p.kind === 'agency') return AGENCY_OPERATIONS.has(op);
+  if (p.kind === 'gateway') return GATEWAY_OPERATIONS.has(op);
   return p.roles.some((r) => ROLE_OPERATIONS[r].has(op));
 }
 

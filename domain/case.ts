@@ -2,6 +2,7 @@
 // timing, how it ended. Shared by the workflow, its activities, the database
 // schema and the API; the workflow's contract re-exports it for clients.
 import type { AgencyResult, ApplicationData, Deficiency, IssuedLicense, ReviewRecord } from './application';
+import type { InvoiceRef } from './payments';
 import type { Agency, ExclusionReason, ReviewKind, Stage, Status, TaskKind, WaitingOn } from './status';
 
 /** The task queue the application and accreditation workflows and their activities run on, unless TEMPORAL_TASK_QUEUE says otherwise. */
@@ -65,6 +66,8 @@ export interface CaseState {
   overdueTasks: string[];
   /** Set when the technical review is a home visit. */
   visit?: HomeVisit;
+  /** The fee's invoice, once raised (not raised when nothing is charged). */
+  invoice?: InvoiceRef;
 }
 
 export interface CaseOutcome {

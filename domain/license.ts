@@ -1,6 +1,7 @@
 // An issued license as its workflow holds it, the rules that time its life,
 // and the pure arithmetic of its term. Pure: imported by the workflow sandbox,
 // the activities and the API alike.
+import type { InvoiceRef } from './payments';
 import type { ApplicationData, Deficiency, DocumentRef, Worker } from './application';
 import { addMonths } from './calendar';
 import type { Role } from './roles';
@@ -104,7 +105,7 @@ export interface RenewalInProgress {
   requestedAt: string;
   /** Asked for after expiry, within the grace period. */
   late: boolean;
-  stage: 'checking' | 'awaiting_correction' | 'awaiting_agency' | 'review';
+  stage: 'checking' | 'awaiting_correction' | 'awaiting_agency' | 'review' | 'awaiting_payment';
   deficiencies: Deficiency[];
   correctionDueAt?: string;
   /** When an unavailable agency is asked again. */
@@ -114,6 +115,8 @@ export interface RenewalInProgress {
   /** The review round under way (stage review), or the last one (a return); rounds count from 1. */
   round?: number;
   reviews?: RenewalReview[];
+  /** Stage awaiting_payment: the renewal's invoice; paid, the license renews. */
+  invoice?: InvoiceRef;
 }
 
 /** What one agency says about letting the establishment go. */

@@ -5,6 +5,8 @@ export const StuckReason = {
   waitingOnPerson: 'waiting_on_person',
   /** An agency call retrying (or refused, waiting for a recheck signal), or a case on hold for an agency. */
   waitingOnAgency: 'waiting_on_agency',
+  /** The fee is invoiced and the applicant has not paid it yet (the due date ends it). */
+  waitingOnPayment: 'waiting_on_payment',
   /** Nobody and nothing is waited on, yet the case has not moved: no worker, or a failing workflow task. */
   notMoving: 'not_moving',
   /** The read model shows the case open, but Temporal has closed its workflow (failed, terminated, timed out). */

@@ -12,6 +12,12 @@ export interface SmsContext {
   visitAt?: string;
   /** The case's page in the console: every message ends with it, so one tap shows what it is about. */
   caseUrl?: string;
+  /** The fee: its amount in riyals ("900.00"), the bill number to pay, its due date; the payment's receipt. */
+  amount?: string;
+  billNumber?: string;
+  invoiceDue?: string;
+  receiptNumber?: string;
+  exclusionReason?: string;
 }
 
 type Template = (c: SmsContext) => [ar: string, en: string];
@@ -41,9 +47,20 @@ const TEMPLATES: Partial<Record<CaseEvent, Template>> = {
     `صدرت رخصة "${c.tradeName}" رقم ${c.licenseNumber}، سارية حتى ${c.expiresOn}.`,
     `License ${c.licenseNumber} for "${c.tradeName}" is issued, valid until ${c.expiresOn}.`,
   ],
-  excluded: (c) => [
-    `تم استبعاد طلبكم ${c.applicationId} لعدم استيفاء المتطلبات.`,
-    `Application ${c.applicationId} was excluded: the requirements were not met.`,
+  excluded: (c) =>
+    c.exclusionReason === 'unpaid'
+      ? [
+          `تم استبعاد طلبكم ${c.applicationId} لعدم سداد فاتورة الرخصة (${c.billNumber}) قبل ${c.invoiceDue}.`,
+          `Application ${c.applicationId} was excluded: its license fee (bill ${c.billNumber}) was not paid by ${c.invoiceDue}.`,
+        ]
+      : [`تم استبعاد طلبكم ${c.applicationId} لعدم استيفاء المتطلبات.`, `Application ${c.applicationId} was excluded: the requirements were not met.`],
+  invoice_issued: (c) => [
+    `اجتاز طلبكم ${c.applicationId} المراجعة والربط. مقابل الرخصة ${c.amount} ريال، رقم الفاتورة (سداد) ${c.billNumber}، يُسدَّد قبل ${c.invoiceDue}.`,
+    `Application ${c.applicationId} passed its reviews and checks. The license fee is SAR ${c.amount}: pay bill ${c.billNumber} (SADAD) before ${c.invoiceDue}.`,
+  ],
+  payment_received: (c) => [
+    `استلمنا سداد ${c.amount} ريال للطلب ${c.applicationId}، رقم الإيصال ${c.receiptNumber}. جارٍ إصدار الرخصة.`,
+    `We received your payment of SAR ${c.amount} for application ${c.applicationId}, receipt ${c.receiptNumber}. The license is being issued.`,
   ],
   office_reassigned: (c) => [
     `نُقل طلبكم ${c.applicationId} إلى مكتب خدمات آخر لمتابعته دون أن يتأثر ما تم فيه.`,
@@ -104,6 +121,11 @@ export interface LicenseSmsContext {
   fixBy?: string;
   /** Cancellation: what each agency says is outstanding, in Arabic and English. */
   outstanding?: { ar: string; en: string };
+  /** A renewal's fee, as SmsContext has it. */
+  amount?: string;
+  billNumber?: string;
+  invoiceDue?: string;
+  receiptNumber?: string;
 }
 
 const LICENSE_TEMPLATES: Partial<Record<LicenseEvent, (c: LicenseSmsContext) => [ar: string, en: string]>> = {
@@ -134,6 +156,18 @@ const LICENSE_TEMPLATES: Partial<Record<LicenseEvent, (c: LicenseSmsContext) => 
   renewal_rejected: (c) => [
     `رُفض طلب تجديد الرخصة ${c.licenseNumber} ("${c.tradeName}"): ${c.reason}. تبقى الرخصة كما هي حتى ${c.expiresOn}.`,
     `The renewal of license ${c.licenseNumber} ("${c.tradeName}") was refused: ${c.reason}. The license stays as it was, to ${c.expiresOn}.`,
+  ],
+  renewal_invoiced: (c) => [
+    `رسوم تجديد رخصة "${c.tradeName}" رقم ${c.licenseNumber}: ${c.amount} ريال، رقم الفاتورة (سداد) ${c.billNumber}، تُسدَّد قبل ${c.invoiceDue}.`,
+    `The renewal fee of license ${c.licenseNumber} ("${c.tradeName}") is SAR ${c.amount}: pay bill ${c.billNumber} (SADAD) before ${c.invoiceDue}.`,
+  ],
+  renewal_paid: (c) => [
+    `استلمنا سداد ${c.amount} ريال لتجديد الرخصة ${c.licenseNumber}، رقم الإيصال ${c.receiptNumber}.`,
+    `We received your payment of SAR ${c.amount} for the renewal of license ${c.licenseNumber}, receipt ${c.receiptNumber}.`,
+  ],
+  renewal_unpaid: (c) => [
+    `لم تُسدَّد فاتورة تجديد الرخصة ${c.licenseNumber} (${c.billNumber}) قبل ${c.invoiceDue}، فلم تُجدَّد. تبقى الرخصة كما هي حتى ${c.expiresOn}.`,
+    `The renewal invoice of license ${c.licenseNumber} (bill ${c.billNumber}) was not paid by ${c.invoiceDue}, so it was not renewed. The license stays as it was, to ${c.expiresOn}.`,
   ],
   renewed: (c) => [
     `جُددت رخصة "${c.tradeName}" رقم ${c.licenseNumber}، سارية حتى ${c.expiresOn}.`,

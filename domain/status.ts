@@ -13,6 +13,8 @@ export const Stage = {
   review: 'review',
   agencyLinkage: 'agency_linkage',
   onHold: 'on_hold',
+  /** The fee is invoiced: the case waits for its payment until the invoice's due date. */
+  awaitingPayment: 'awaiting_payment',
   issuance: 'issuance',
   closed: 'closed',
 } as const;
@@ -34,6 +36,8 @@ export const STATUSES = Object.values(Status) as [Status, ...Status[]];
 export const ExclusionReason = {
   incomplete: 'incomplete',
   conditions: 'conditions',
+  /** The fee's invoice passed its due date unpaid. */
+  unpaid: 'unpaid',
 } as const;
 export type ExclusionReason = (typeof ExclusionReason)[keyof typeof ExclusionReason];
 export const EXCLUSION_REASONS = Object.values(ExclusionReason) as [ExclusionReason, ...ExclusionReason[]];
@@ -95,6 +99,8 @@ export const WaitingOn = {
   technicalInspector: Role.technicalInspector,
   laborOffice: Agency.laborOffice,
   zakat: Agency.zakat,
+  /** The fee's invoice: the applicant pays it at a bank, and the gateway tells us. */
+  payment: 'payment',
 } as const;
 export type WaitingOn = (typeof WaitingOn)[keyof typeof WaitingOn];
 export const WAITING_ON = Object.values(WaitingOn) as [WaitingOn, ...WaitingOn[]];
@@ -115,6 +121,10 @@ export const CaseEvent = {
   agencyUnavailable: 'agency_unavailable',
   agencyChecked: 'agency_checked',
   onHold: 'on_hold',
+  /** The fee is invoiced: the amount, its breakdown, the bill number to pay and the due date. */
+  invoiceIssued: 'invoice_issued',
+  /** The gateway's payment of the invoice was recorded: the receipt number. */
+  paymentReceived: 'payment_received',
   issued: 'issued',
   excluded: 'excluded',
   rejected: 'rejected',
@@ -147,6 +157,8 @@ export const SMS_EVENTS: ReadonlySet<CaseEvent> = new Set<CaseEvent>([
   CaseEvent.reviewStarted,
   CaseEvent.returnedForCorrection,
   CaseEvent.onHold,
+  CaseEvent.invoiceIssued,
+  CaseEvent.paymentReceived,
   CaseEvent.issued,
   CaseEvent.excluded,
   CaseEvent.rejected,
@@ -323,6 +335,12 @@ export const LicenseEvent = {
   renewalRejected: 'renewal_rejected',
   /** The renewal's correction deadline passed (or a suspension stopped it): the license is as it was. */
   renewalLapsed: 'renewal_lapsed',
+  /** The renewal's checks and reviews passed: its fee is invoiced (a late renewal's with the penalty). */
+  renewalInvoiced: 'renewal_invoiced',
+  /** The renewal's invoice was paid: the receipt number; the renewal follows in the same step. */
+  renewalPaid: 'renewal_paid',
+  /** The renewal's invoice passed its due date unpaid: the license is as it was. */
+  renewalUnpaid: 'renewal_unpaid',
   renewed: 'renewed',
   expired: 'expired',
   /** The grace period after expiry passed without a renewal: the license's life is over. */
@@ -371,6 +389,9 @@ export const LICENSE_SMS_EVENTS: ReadonlySet<LicenseEvent> = new Set<LicenseEven
   LicenseEvent.renewalReviewStarted,
   LicenseEvent.renewalReturned,
   LicenseEvent.renewalRejected,
+  LicenseEvent.renewalInvoiced,
+  LicenseEvent.renewalPaid,
+  LicenseEvent.renewalUnpaid,
   LicenseEvent.renewed,
   LicenseEvent.expired,
   LicenseEvent.suspended,

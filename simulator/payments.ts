@@ -181,7 +181,8 @@ const fail = (reply: FastifyReply, status: number, body: PaymentsErrorBody) => r
 
 /** The gateway's routes and its notifications, on the simulator `app`. Returns what DELETE /_control calls to forget everything. */
 export function registerPayments(app: FastifyInstance, target: PaymentsTarget): { reset(): void } {
-  const notifyUrl = `${target.notifyUrl.replace(/\/$/, '')}/payments/notifications`;
+  // Read at each send: a test's API starts listening after the simulator, and names its address then.
+  const notifyUrl = () => `${target.notifyUrl.replace(/\/$/, '')}/payments/notifications`;
   const fresh = () => ({
     switches: { delayMs: 0, duplicates: 0, outOfOrder: false, lose: 0, outage: false } as PaymentsSwitches,
     bills: new Map<string, SimulatedBill>(),
@@ -209,7 +210,7 @@ export function registerPayments(app: FastifyInstance, target: PaymentsTarget): 
     state.attempts.set(n.notificationId, attempt);
     let status = 0;
     try {
-      const res = await fetch(notifyUrl, {
+      const res = await fetch(notifyUrl(), {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...signedNotificationHeaders(target.secret, body) },
         body,

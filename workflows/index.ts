@@ -5,3 +5,4 @@ export { documentSweep } from './documents/workflow';
 export { agencyReportDispatch } from './agency-reports/workflow';
 export { licenseLifecycle } from './license/workflow';
 export { licenseImport } from './license-import/workflow';
+export { paymentReconciliation } from './payments/workflow';

@@ -15,6 +15,7 @@ import type { ReviewRecord } from '../../domain/application';
 import { riyadhDate, riyadhDateTime } from '../../domain/calendar';
 import type { CaseState } from '../../domain/case';
 import { renderSms } from '../../domain/sms';
+import { formatSar } from '../../domain/payments';
 import { SMS_EVENTS, type Agency, type CaseEvent, type TaskKind } from '../../domain/status';
 import { executeNamed, type Db } from '../../db/client';
 import { GroupCommit } from '../../db/group-commit';
@@ -259,6 +260,10 @@ export function createTransitionActivities(db: Db, consoleBase?: string) {
             dueDate: s.correctionDueAt ? riyadhDate(new Date(s.correctionDueAt)) : undefined,
             visitAt: s.visit?.slot ? riyadhDateTime(new Date(s.visit.slot)) : undefined,
             caseUrl: caseUrlFor(consoleBase, s.applicationId),
+            ...(s.invoice
+              ? { amount: formatSar(s.invoice.amountHalalas), billNumber: s.invoice.billNumber, invoiceDue: riyadhDate(new Date(s.invoice.dueAt)), receiptNumber: s.invoice.receiptNumber }
+              : {}),
+            exclusionReason: s.exclusionReason,
           })
         : undefined;
       await transitions.write(transitionRow(t, sms));

@@ -6,6 +6,7 @@ import { sql } from 'drizzle-orm';
 import { riyadhDate } from '../../domain/calendar';
 import type { LicenseState } from '../../domain/license';
 import { renderLicenseSms } from '../../domain/sms';
+import { formatSar, type InvoiceRef } from '../../domain/payments';
 import { Agency, AGENCIES, LICENSE_SMS_EVENTS, type LicenseEvent } from '../../domain/status';
 import { executeNamed, type Db } from '../../db/client';
 import type { TaskChanges } from '../application/transitions';
@@ -52,7 +53,15 @@ export function licenseSms(t: LicenseTransition): { ar: string; en: string } | u
     violations: Array.isArray(t.details?.violations) ? (t.details.violations as { code: string }[]).map((v) => v.code).join(', ') : undefined,
     reason: typeof t.details?.reason === 'string' ? t.details.reason : s.suspension?.reason,
     outstanding: { ar: outstanding.map((o) => o.ar).join('؛ '), en: outstanding.map((o) => o.en).join('; ') },
+    ...invoiceOf(t),
   });
+}
+
+/** A renewal's invoice: on the renewal while it waits, in the details once it is paid or lapsed unpaid. */
+function invoiceOf(t: LicenseTransition) {
+  const inv = t.state.renewal?.invoice ?? (t.details?.invoice as InvoiceRef | undefined);
+  if (!inv) return {};
+  return { amount: formatSar(inv.amountHalalas), billNumber: inv.billNumber, invoiceDue: dateOf(inv.dueAt), receiptNumber: inv.receiptNumber };
 }
 
 /** What a renewal or cancellation under way shows in the projection. */

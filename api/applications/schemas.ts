@@ -18,6 +18,7 @@ import {
 } from '../../domain/status';
 import { OFFICE_ID_PATTERN } from '../../workflows/accreditation/contract';
 import { LicenseSchema } from '../licenses/schemas';
+import { InvoiceSchema } from '../payments/schemas';
 import { CaseDocumentSchema, DocumentEntrySchema, DocumentView } from '../documents/schemas';
 import { IsoDate, IsoDateTime, literals, Nullable } from '../schemas';
 import { Int, Num, PageLimit } from '../validation';
@@ -204,6 +205,7 @@ export const ApplicationDetailSchema = Type.Composite([
     ),
     agencies: Type.Record(Type.String(), AgencyResultSchema),
     license: Nullable(LicenseSchema),
+    invoices: Type.Array(InvoiceSchema, { description: 'The fee: its invoice (amount, lines, bill number, due date) and, once paid, its receipt' }),
     timeline: Type.Array(
       Type.Object({
         seq: Type.Integer(),

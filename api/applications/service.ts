@@ -1,5 +1,7 @@
 // What the routes do, one method per route: store and start cases, read the
 // projection, and hand corrections and decisions to the workflow as Updates.
+import { invoicesOf } from '../../db/payments';
+import { invoiceView } from '../payments/service';
 import { randomBytes } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdConflictPolicy, WorkflowIdReusePolicy, type Client } from '@temporalio/client';
 import type { AgencyResult, ApplicationData, Correction, Deficiency, ReviewDecisionInput } from '../../domain/application';
@@ -267,6 +269,7 @@ export class ApplicationService {
     const byId = new Map(files.map((f) => [f.id, documentView(f)]));
     const license = row.licenses[0];
     const seen = agenciesFor(p, row.agencies, row.events);
+    const invoices = row.stage === 'awaiting_payment' || row.status !== 'in_progress' ? await invoicesOf(this.db, { applicationId: id }) : [];
     return {
       ...summary(row),
       round: row.round,
@@ -300,6 +303,7 @@ export class ApplicationService {
       // The projection carries the workflow's own view of each agency.
       agencies: seen.agencies,
       license: license ? licenseView(license) : null,
+      invoices: invoices.map(invoiceView),
       timeline: seen.events.map((e) => ({
         seq: e.seq,
         event: e.event,

@@ -1,6 +1,7 @@
 // What the holder sends to renew (or correct a renewal) and to cancel, and
 // what the license answers. Apart from schemas.ts, which the applications'
 // schemas import: these import theirs.
+import { InvoiceRefSchema } from '../payments/schemas';
 import { Type, type Static } from '@sinclair/typebox';
 import { AGENCIES, LICENSE_STATUSES, REVIEW_DECISIONS, REVIEW_KINDS, type Agency } from '../../domain/status';
 import { DeficiencySchema, WorkerSchema } from '../applications/schemas';
@@ -61,12 +62,16 @@ export const RenewalSchema = Type.Object({
   requestedBy: Type.String(),
   requestedAt: IsoDateTime,
   late: Type.Boolean({ description: 'Asked for after expiry, within the grace period' }),
-  stage: literals(['checking', 'awaiting_correction', 'awaiting_agency', 'review'] as const, 'review: its checks passed and the reviews its activity needs (activity_rules.renewal_reviews) are open'),
+  stage: literals(
+    ['checking', 'awaiting_correction', 'awaiting_agency', 'review', 'awaiting_payment'] as const,
+    'review: its checks passed and the reviews its activity needs (activity_rules.renewal_reviews) are open; awaiting_payment: all passed, its invoice waits to be paid',
+  ),
   deficiencies: Type.Array(DeficiencySchema),
   correctionDueAt: Type.Optional(IsoDateTime),
   recheckAt: Type.Optional(IsoDateTime),
   round: Type.Optional(Type.Integer({ minimum: 1, description: 'The review round under way, or the last one (after a return)' })),
   reviews: Type.Optional(Type.Array(RenewalReviewSchema)),
+  invoice: Type.Optional(InvoiceRefSchema),
 });
 
 const ClearanceSchema = Type.Object({

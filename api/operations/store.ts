@@ -71,6 +71,7 @@ export class OperationsStore {
             when a.id = any(${closedIds}::text[]) then 'inconsistent'
             when a.overdue or (a.stage = 'awaiting_correction' and a.correction_due_at < now()) then 'waiting_on_person'
             when a.stage in ('agency_linkage', 'on_hold') then 'waiting_on_agency'
+            when a.stage = 'awaiting_payment' and 'payment' = any(a.waiting_on) then 'waiting_on_payment'
             when cardinality(a.waiting_on) = 0 then 'not_moving'
           end as reason
         from applications a

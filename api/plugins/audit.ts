@@ -18,7 +18,7 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** What the route's `:id` (or the created resource's id) names, for the audit trail. */
     /** `task`: recorded against the task's case, with the task in the details. */
-    target?: 'application' | 'office' | 'api_key' | 'round' | 'task' | 'document' | 'agency_report' | 'license' | 'license_import';
+    target?: 'application' | 'office' | 'api_key' | 'round' | 'task' | 'document' | 'agency_report' | 'license' | 'license_import' | 'payment' | 'payment_mismatch' | 'fee_schedule' | 'reconciliation';
     /** A POST that writes nothing (a draft's validation): no audit row. */
     readOnly?: true;
   }

@@ -30,8 +30,8 @@ declare module 'fastify' {
     operation?: Operation | readonly Operation[];
     /** No authentication at all (health, docs, public license verification). */
     public?: boolean;
-    /** Authenticated by an agency's signature over the body, by the route's own plugin (api/agency-reports/routes.ts): no token is read. */
-    signedBy?: 'agency';
+    /** Authenticated by a signature over the body, by the route's own plugin (api/agency-reports/routes.ts, api/payments/notifications.ts): no token is read. */
+    signedBy?: 'agency' | 'gateway';
   }
 }
 

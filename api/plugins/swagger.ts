@@ -33,6 +33,12 @@ export default fp(async (app) => {
             name: 'X-Signature',
             description: "An agency's HMAC-SHA256 (hex) with its own secret over `<X-Timestamp>.<raw body>`, with X-Agency and X-Timestamp (Unix seconds)",
           },
+          gatewaySignature: {
+            type: 'apiKey',
+            in: 'header',
+            name: 'X-Signature',
+            description: "The payment gateway's HMAC-SHA256 (hex) with the shared secret over `<X-Timestamp>.<raw body>`, with X-Timestamp (Unix seconds)",
+          },
         },
       },
     },

@@ -13,7 +13,7 @@ import type { Client } from '@temporalio/client';
 import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
 import { SimpleSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base';
-import { loadConfig, type Config } from '../../config';
+import { DEVELOPMENT_PAYMENT_NOTIFICATION_SECRET, loadConfig, type Config } from '../../config';
 import type { DbHandle } from '../../db/client';
 import { startTracing, type Tracing } from '../../integrations/tracing';
 import { cloneName, dropDatabases, recreateDatabase } from '../../scripts/databases';
@@ -173,6 +173,12 @@ export async function startTestEnv(
     console?: Partial<Record<'CONSOLE_COUNTS_REFRESH' | 'CONSOLE_PAGE_REFRESH', string>>;
     /** Off: no dispatcher runs in this process (a test runs its own, or kills one). */
     smsDispatcher?: boolean;
+    /**
+     * Fees charged (FEES_CHARGED): cases and renewals are invoiced and wait for payment, and the API
+     * listens on a free port so the simulator's gateway can notify it. Off unless asked: most tests are
+     * about what comes before the fee.
+     */
+    fees?: boolean;
     /** Document settings as their variables spell them (DOCUMENT_SWEEP_EVERY: '1s', ...). */
     documents?: Partial<
       Record<
@@ -195,7 +201,9 @@ export async function startTestEnv(
     Runtime.install({ logger: new DefaultLogger('ERROR') });
     runtimeInstalled = true;
   }
-  const simulator = buildSimulator();
+  // The gateway notifies the API once it listens (fees on); until then, nowhere.
+  const paymentsTarget = { notifyUrl: 'http://127.0.0.1:9', secret: DEVELOPMENT_PAYMENT_NOTIFICATION_SECRET };
+  const simulator = buildSimulator({ payments: paymentsTarget });
   await simulator.listen({ host: '127.0.0.1', port: 0 });
   const simulatorUrl = `http://127.0.0.1:${(simulator.server.address() as AddressInfo).port}`;
 
@@ -251,6 +259,9 @@ export async function startTestEnv(
     TEMPORAL_TASK_QUEUE: `test-${randomUUID()}`,
     LABOR_OFFICE_URL: `${simulatorUrl}/labor`,
     ZAKAT_URL: `${simulatorUrl}/zakat`,
+    PAYMENT_GATEWAY_URL: `${simulatorUrl}/payments`,
+    PAYMENT_GATEWAY_TIMEOUT: '2s',
+    FEES_CHARGED: opts.fees ? 'true' : 'false',
     AGENCY_TIMEOUT: '2s',
     SMS_PROVIDER: 'http',
     SMS_HTTP_URL: `${simulatorUrl}/sms/v1/messages`,
@@ -305,6 +316,10 @@ export async function startTestEnv(
   }
   const api = system.api!;
   const worker = system.worker!;
+  if (opts.fees) {
+    const address = await api.listen({ host: '127.0.0.1', port: 0 });
+    paymentsTarget.notifyUrl = address;
+  }
   callers.set(api, auth);
   await importOffices(db.db, api.offices, [
     { id: offices.a, application: fileA },

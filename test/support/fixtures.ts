@@ -85,7 +85,7 @@ export async function submit(api: FastifyInstance, body: unknown, idempotencyKey
 export async function call(
   api: FastifyInstance,
   who: Who,
-  method: 'GET' | 'POST',
+  method: 'GET' | 'POST' | 'PUT',
   url: string,
   payload?: unknown,
 ) {

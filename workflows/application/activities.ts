@@ -51,3 +51,11 @@ export function agencyCalls(timing: CaseTiming) {
     patient: proxyActivities<Activities>({ startToCloseTimeout: AGENCY_CALL_TIMEOUT, retry }),
   };
 }
+
+/** A gateway call (registering or withdrawing a bill); the HTTP client gives up sooner. */
+const GATEWAY_CALL_TIMEOUT = '30s';
+/** The gateway down is waited for, never the case failed: operators see the retrying activity in the stuck list. */
+const GATEWAY_RETRY = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' };
+
+/** Invoicing: the fee computed and written, the bill registered with the gateway; shared with the license's renewal. */
+export const payments = proxyActivities<Activities>({ startToCloseTimeout: GATEWAY_CALL_TIMEOUT, retry: GATEWAY_RETRY });

@@ -8,6 +8,7 @@ import type { ApplicationData, Correction, Deficiency } from '../../domain/appli
 import type { CaseOutcome, CaseState, CaseTiming, OpenTask } from '../../domain/case';
 import { SMS_EVENTS, Stage, Status, TASK_KIND_FOR_REVIEW, TaskKind, type CaseEvent, type ExclusionReason } from '../../domain/status';
 import { db, dbFromHandler } from './activities';
+import type { PaymentReceipt } from '../../domain/payments';
 import { SA_NEEDS_ATTENTION, SA_STAGE, SA_STATUS, SA_WAITING_ON, type ApplicationWorkflowInput, type UpdateResult } from './contract';
 
 /** Where a transition is written from: the case's own path, or an Update handler (see activities.ts). */
@@ -37,6 +38,8 @@ export class ApplicationCase {
    * answers (the SDK hands signals over first) still counts.
    */
   rechecks = 0;
+  /** The gateway's receipt for the case's invoice, once signalled. */
+  receipt?: PaymentReceipt;
 
   private seq = 0;
   private indexed = '';

@@ -9,6 +9,8 @@
 //                       v approve both
 //   Labor Office + Zakat & Income -(non-compliant past the hold)-> EXCLUDED (conditions)
 //                       v compliant
+//   invoice (the fee, a bill number) -(unpaid past the due date)-> EXCLUDED (unpaid)
+//                       v paid (the receipt)
 //                    ISSUED
 //
 // Orchestration only: every read and write is an activity, and each stage is
@@ -39,6 +41,8 @@ import { checkMove, move } from './offices';
 import { checkDecision, decide, review } from './reviews';
 import { checkClaim, checkReassignment, checkRelease, claim, reassign, release, TaskClock } from './tasks';
 import { answer, checkAnswer, checkProposal, propose } from './visits';
+import { FEES_PATCH, payFee, takePayment, UNPAID, withdrawInvoice } from './payment';
+import { paymentReceivedSignal } from '../payments/contract';
 
 export async function licenseApplication(input: ApplicationWorkflowInput): Promise<CaseOutcome> {
   const c = new ApplicationCase(input);
@@ -55,6 +59,7 @@ export async function licenseApplication(input: ApplicationWorkflowInput): Promi
   setHandler(answerVisitUpdate, (x) => answer(c, x), { validator: (x) => checkAnswer(c, x) });
   setHandler(reassignOfficeUpdate, (x) => move(c, x), { validator: (x) => checkMove(c, x) });
   setHandler(recheckAgenciesSignal, () => recheck(c));
+  setHandler(paymentReceivedSignal, (r) => takePayment(c, r));
 
   try {
     return await path(c, clock, agencyCalls(input.timing));
@@ -62,7 +67,10 @@ export async function licenseApplication(input: ApplicationWorkflowInput): Promi
     if (!isCancellation(err)) throw err;
     // An administrator cancelled the case: it closes as cancelled, whatever was in
     // flight, and the applicant is told. Nothing below may be cancelled again.
-    return await CancellationScope.nonCancellable(() => c.close(Status.cancelled, CaseEvent.cancelled, []));
+    return await CancellationScope.nonCancellable(async () => {
+      await withdrawInvoice(c);
+      return c.close(Status.cancelled, CaseEvent.cancelled, []);
+    });
   }
 }
 
@@ -96,6 +104,7 @@ async function path(c: ApplicationCase, clock: TaskClock, agencies: ReturnType<t
     }
 
     if (!(await linkAgencies(c, agencies))) return c.close(Status.excluded, CaseEvent.excluded, agencyReasons(s.agencies), 'conditions');
+    if (patched(FEES_PATCH) && !(await payFee(c, conditions.termMonths))) return c.close(Status.excluded, CaseEvent.excluded, [UNPAID], 'unpaid');
 
     s.stage = Stage.issuance;
     s.waitingOn = [];

@@ -19,3 +19,4 @@ const AGENCY_NOTIFY_RETRY = { initialInterval: '5s', backoffCoefficient: 2, maxi
 
 export const agencyQuick = proxyActivities<Activities>({ startToCloseTimeout: AGENCY_CALL_TIMEOUT, retry: AGENCY_QUICK_RETRY });
 export const agencyPatient = proxyActivities<Activities>({ startToCloseTimeout: AGENCY_CALL_TIMEOUT, retry: AGENCY_NOTIFY_RETRY });
+export { payments } from '../application/activities';

@@ -6,6 +6,7 @@ import { allHandlersFinished, ApplicationFailure, condition, workflowInfo } from
 import type { LicenseTransition } from '../../activities';
 import { FINAL_LICENSE_STATUSES, type LicenseRules, type LicenseState } from '../../domain/license';
 import type { LicenseEvent } from '../../domain/status';
+import type { PaymentReceipt } from '../../domain/payments';
 import type { TaskChange } from '../application/contract';
 import { db } from './activities';
 import { inspectionDueAt } from './inspection';
@@ -28,6 +29,7 @@ type Pending<K extends string, I, A = LicenseUpdateResult> = { kind: K; input: I
 /** What reached the license from outside, waiting for the loop. */
 export type Request =
   | { kind: 'report'; report: AgencyReport }
+  | { kind: 'payment'; receipt: PaymentReceipt }
   | Pending<'renewal' | 'correction', RenewalInput>
   | Pending<'cancellation', CancellationInput>
   | Pending<'objection', ObjectionInput>
@@ -39,7 +41,7 @@ export type Request =
 
 /** A time the license acts on by itself. */
 export type Deadline =
-  | { kind: 'windowOpens' | 'expiry' | 'graceEnds' | 'objectionEnds' | 'renewalLapses' | 'renewalRecheck' | 'cancellationRecheck' | 'cancellationLapses'; at: number }
+  | { kind: 'windowOpens' | 'expiry' | 'graceEnds' | 'objectionEnds' | 'renewalLapses' | 'renewalRecheck' | 'renewalPaymentDue' | 'cancellationRecheck' | 'cancellationLapses'; at: number }
   | { kind: 'reminder'; at: number; offsetMs: number }
   | { kind: 'taskReminder' | 'taskOverdue'; at: number; taskId: string }
   | { kind: 'inspectionDue'; at: number };
@@ -84,6 +86,12 @@ export class License {
   report(report: AgencyReport): void {
     if (this.state.reportIds.includes(report.reportId) || this.inbox.some((r) => r.kind === 'report' && r.report.reportId === report.reportId)) return;
     this.inbox.push({ kind: 'report', report });
+  }
+
+  /** A signal's way in: a receipt for the invoice the renewal waits for, once. */
+  paid(receipt: PaymentReceipt): void {
+    if (this.state.renewal?.invoice?.id !== receipt.invoiceId || this.inbox.some((r) => r.kind === 'payment')) return;
+    this.inbox.push({ kind: 'payment', receipt });
   }
 
   remember(reportId: string): void {
@@ -158,6 +166,7 @@ export function nextDeadline(l: License): Deadline | undefined {
   }
   if (s.renewal?.correctionDueAt) candidates.push({ kind: 'renewalLapses', at: Date.parse(s.renewal.correctionDueAt) });
   if (s.renewal?.recheckAt) candidates.push({ kind: 'renewalRecheck', at: Date.parse(s.renewal.recheckAt) });
+  if (s.renewal?.stage === 'awaiting_payment' && s.renewal.invoice) candidates.push({ kind: 'renewalPaymentDue', at: Date.parse(s.renewal.invoice.dueAt) });
   if (s.cancellation) {
     if (s.cancellation.recheckAt) candidates.push({ kind: 'cancellationRecheck', at: Date.parse(s.cancellation.recheckAt) });
     candidates.push({ kind: 'cancellationLapses', at: Date.parse(s.cancellation.dueAt) });

@@ -12,6 +12,7 @@ import { agencyQuick, db } from './activities';
 import type { RenewalInput } from './contract';
 import type { License } from './license';
 import { openRenewalReviews, type RenewalOutcome } from './renewal-review';
+import { completeRenewal } from './payment';
 
 /**
  * The patch that brought reviews on renewal: a history recorded before it
@@ -81,7 +82,7 @@ export async function checkRenewal(l: License): Promise<void> {
     const reviews = await db.renewalReviews(s.isicCode);
     if (reviews.length > 0) return openRenewalReviews(l, reviews);
   }
-  return renew(l);
+  return completeRenewal(l);
 }
 
 async function askCorrection(l: License, deficiencies: Deficiency[]): Promise<void> {

@@ -2,7 +2,8 @@
 //
 //   ISSUED ─► active ─(window before expiry)─► renewal open ─(reminders)─► renewed (same number, new term)
 //                │                                   │   (checks, then the reviews the activity's rules ask for:
-//                │                                   │    approved ─► renewed; rejected ─► as it was; returned ─► correction)
+//                │                                   │    approved ─► invoiced ─(paid)─► renewed; unpaid ─► as it was;
+//                │                                   │    rejected ─► as it was; returned ─► correction)
 //                │                                   └─(expiry)─► expired ─(renewed within grace: late)
 //                │                                                    └─(grace ends)─► expired for good
 //                ├─ holder asks to cancel ─► agencies' clearance ─► cancelled   (outstanding: rechecked until the deadline)
@@ -41,8 +42,10 @@ import {
 import { License, type Deadline, type Request } from './license';
 import { inspectionRefusal, openInspection, recordInspection, scheduleInspections } from './inspection';
 import { decideObjection, objectionDecisionRefusal, objectionRefusal, receiveObjection } from './objection';
-import { checkRenewal, correctionRefusal, lapseRenewal, receiveCorrection, renew, renewalRefusal, requestRenewal } from './renewal';
+import { checkRenewal, correctionRefusal, lapseRenewal, receiveCorrection, renewalRefusal, requestRenewal } from './renewal';
 import { decideRenewalReview, renewalReviewRefusal } from './renewal-review';
+import { completeRenewal, renewalPaymentDue, takeRenewalPayment } from './payment';
+import { paymentReceivedSignal } from '../payments/contract';
 import { revoke, takeReport } from './suspension';
 import { changeHolder, escalateTask, remindTask, taskChangeRefusal } from './tasks';
 import { endGrace, expire, openRenewalWindow, remind } from './term';
@@ -56,6 +59,7 @@ export async function licenseLifecycle(input: LicenseWorkflowInput): Promise<Lic
 
   setHandler(getLicenseStateQuery, () => l.state);
   setHandler(agencyReportSignal, (r) => l.report(r));
+  setHandler(paymentReceivedSignal, (r) => l.paid(r));
   setHandler(requestRenewalUpdate, (x) => l.submit({ kind: 'renewal', input: x }), { validator: (_x) => refuse(renewalRefusal(l)) });
   setHandler(correctRenewalUpdate, (x) => l.submit({ kind: 'correction', input: x }), { validator: (_x) => refuse(correctionRefusal(l)) });
   setHandler(requestCancellationUpdate, (x) => l.submit({ kind: 'cancellation', input: x }), { validator: (_x) => refuse(cancellationRefusal(l)) });
@@ -83,13 +87,15 @@ export async function licenseLifecycle(input: LicenseWorkflowInput): Promise<Lic
   return l.state;
 }
 
-const isDeadline = (x: Request | Deadline): x is Deadline => !('input' in x) && x.kind !== 'report';
+const isDeadline = (x: Request | Deadline): x is Deadline => !('input' in x) && x.kind !== 'report' && x.kind !== 'payment';
 
 /** What arrived from outside: each request is written, answered, then worked on. */
 async function take(l: License, r: Request): Promise<void> {
   switch (r.kind) {
     case 'report':
       return takeReport(l, r.report);
+    case 'payment':
+      return takeRenewalPayment(l, r.receipt);
     case 'renewal':
     case 'correction':
       // Checked again here: a report taken meanwhile may have suspended the license since the validator ran.
@@ -118,7 +124,7 @@ async function take(l: License, r: Request): Promise<void> {
       return void (r.answer = l.answer());
     case 'renewalReview':
       r.refused = renewalReviewRefusal(l, r.input);
-      if (!r.refused) await decideRenewalReview(l, r.input, (outcome) => renew(l, outcome));
+      if (!r.refused) await decideRenewalReview(l, r.input, (outcome) => completeRenewal(l, outcome));
       return void (r.answer = l.answer());
     case 'claim':
     case 'release':
@@ -145,6 +151,8 @@ async function onDeadline(l: License, d: Deadline): Promise<void> {
       return checkRenewal(l);
     case 'renewalLapses':
       return lapseRenewal(l);
+    case 'renewalPaymentDue':
+      return renewalPaymentDue(l);
     case 'cancellationRecheck':
       return checkClearances(l);
     case 'cancellationLapses':
