@@ -21,6 +21,8 @@ import pg from 'pg';
 import { parseDuration } from '../config';
 import { cpuSeconds } from './bots';
 import { runChecks, type Count } from './chaos/checks';
+import { TASK_QUEUE } from '../workflows/application/contract';
+import { PAYMENT_RECONCILIATION_WORKFLOW_TYPE, type ReconciliationReport } from '../workflows/payments/contract';
 import { faultPlan, restoreSwitches, runFaults, type FaultRecord, type FaultTargets } from './chaos/faults';
 import { Load, planCases } from './chaos/load';
 import { Progress } from './chaos/progress';
@@ -125,7 +127,13 @@ async function drive(system: System, db: pg.Pool, opts: Options) {
   const load = new Load(system.bots, system.simulatorUrl, (id) => progress.isClosed(id));
   load.startBots();
 
-  const targets: FaultTargets = { ...system, db, progress, timings: opts.timings };
+  // Every payment notified twice, all run long: a duplicate must never count twice.
+  await fetch(`${system.simulatorUrl}/_control/payments`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ duplicates: 1 }) });
+  const reconcile = async (day: string) => {
+    const handle = await system.client.workflow.start(PAYMENT_RECONCILIATION_WORKFLOW_TYPE, { workflowId: `chaos-reconciliation-${day}-${randomUUID()}`, taskQueue: TASK_QUEUE, args: [{ day }] });
+    return handle.result() as Promise<ReconciliationReport>;
+  };
+  const targets: FaultTargets = { ...system, db, progress, timings: opts.timings, reconcile };
   const faults: FaultRecord[] = [];
   const startedAt = Date.now();
   const faulting = runFaults(targets, faultPlan(opts.short, opts.topology), opts.cases, startedAt, faults);

@@ -73,7 +73,7 @@ export async function runChecks(input: CheckInput): Promise<Count[]> {
     const a = appById.get(id)!;
     return a.exclusion_reason ? `${a.status} (${a.exclusion_reason})` : a.status;
   });
-  for (const outcome of ['issued', 'excluded (incomplete)', 'excluded (conditions)', 'rejected', 'cancelled']) add('cases', outcome, byOutcome.get(outcome) ?? 0);
+  for (const outcome of ['issued', 'excluded (incomplete)', 'excluded (conditions)', 'excluded (unpaid)', 'rejected', 'cancelled']) add('cases', outcome, byOutcome.get(outcome) ?? 0);
   add(
     'cases',
     'ended other than planned',
@@ -94,6 +94,33 @@ export async function runChecks(input: CheckInput): Promise<Count[]> {
   add('licenses', 'cases with more than one license', [...licensesByCase.values()].filter((n) => n > 1).length, true);
   add('licenses', 'licenses of cases not issued', licenses.filter((l) => appById.get(l.application_id)?.status !== 'issued').length, true);
   add('licenses', "case's license number is not its license's", issued.filter((a) => licenseOf.has(a.id) && a.license_number !== licenseOf.get(a.id)).length, true);
+
+  // ── Payments ──
+  const invoices = await q<{ id: string; application_id: string | null; status: string; amount_halalas: number; receipt_number: string | null }>(
+    'select id, application_id, status::text as status, amount_halalas, receipt_number from invoices',
+  );
+  const payments = await q<{ payment_id: string; invoice_id: string | null; amount_halalas: number; status: string; source: string }>(
+    'select payment_id, invoice_id, amount_halalas, status::text as status, source::text as source from payments',
+  );
+  const atGateway = ((await (await fetch(`${input.simulatorUrl}/_control/payments`)).json()) as { payments: { paymentId: string }[] }).payments;
+  const invoiceOf = new Map(invoices.filter((i) => i.application_id).map((i) => [i.application_id!, i]));
+  const applied = payments.filter((p) => p.status === 'applied');
+  const appliedByInvoice = countBy(applied, (p) => p.invoice_id ?? '');
+  const recorded = new Set(payments.map((p) => p.payment_id));
+  const amountOf = new Map(invoices.map((i) => [i.id, i.amount_halalas]));
+  add('payments', 'invoices raised', invoices.length);
+  add('payments', 'payments at the gateway', atGateway.length);
+  add('payments', 'payments recorded', payments.length);
+  add('payments', 'applied late by the reconciliation (a notification lost)', payments.filter((p) => p.source === 'reconciliation').length);
+  add('payments', 'payments at the gateway never recorded (lost)', atGateway.filter((p) => !recorded.has(p.paymentId)).length, true);
+  add('payments', 'issued cases without a paid invoice', issued.filter((a) => invoiceOf.get(a.id)?.status !== 'paid').length, true);
+  add('payments', 'paid invoices of cases not issued', invoices.filter((i) => i.status === 'paid' && i.application_id && appById.get(i.application_id)?.status !== 'issued').length, true);
+  add('payments', 'invoices paid by more than one payment (double-counted)', [...appliedByInvoice.values()].filter((n) => n > 1).length, true);
+  add('payments', "applied payments not of their invoice's amount", applied.filter((p) => amountOf.get(p.invoice_id ?? '') !== p.amount_halalas).length, true);
+  add('payments', 'payments held for an administrator (none was planned)', payments.filter((p) => p.status === 'held').length, true);
+  add('payments', 'receipt numbers given twice', invoices.length - new Set(invoices.map((i) => i.receipt_number ?? i.id)).size, true);
+  const receivedEvents = countBy(events.filter((e) => e.event === 'payment_received'), (e) => e.application_id);
+  add('payments', "issued cases whose payment is not on the timeline exactly once", issued.filter((a) => invoiceOf.has(a.id) && receivedEvents.get(a.id) !== 1).length, true);
 
   // ── Timeline ──
   const eventsByCase = new Map<string, { seq: number; event: CaseEvent }[]>();

@@ -11,6 +11,8 @@ import type { PrivateCluster } from './postgres';
 import type { Supervised } from './processes';
 import type { Progress } from './progress';
 import type { ProcessName, Topology } from './system';
+import { riyadhDate } from '../../domain/calendar';
+import type { ReconciliationReport } from '../../workflows/payments/contract';
 
 export interface FaultTimings {
   /** How long a killed process stays down before it is started again. */
@@ -29,6 +31,8 @@ export interface FaultTargets {
   db: pg.Pool;
   progress: Progress;
   timings: FaultTimings;
+  /** Runs the day's reconciliation now, as its nightly Schedule would, and answers its report. */
+  reconcile(day: string): Promise<ReconciliationReport>;
 }
 
 export interface FaultRecord {
@@ -80,6 +84,7 @@ async function control(t: FaultTargets, path: string, body: Record<string, unkno
 export async function restoreSwitches(t: FaultTargets): Promise<void> {
   await control(t, 'labor', { outage: false, latencyMs: 0, failEvery: 0 });
   await control(t, 'sms', { outage: false, latencyMs: 0, failEvery: 0 });
+  await control(t, 'payments', { lose: 0, outage: false });
 }
 
 const LABEL: Record<ProcessName, string> = {
@@ -155,6 +160,36 @@ const smsOutage: Fault = {
   },
 };
 
+/** Notifications the gateway never sends: enough to show the reconciliation finding each, few enough to leave the run moving. */
+const LOST_NOTIFICATIONS = 3;
+/** Payments keep coming while cases close; after this, the ones lost so far are reconciled. */
+const LOST_WAIT_MS = 120_000;
+
+/**
+ * The gateway loses the next notifications (the payments are on its
+ * statement, Tarkhees never hears of them): those cases wait for payment
+ * until the day is reconciled, which applies each late and moves them on.
+ */
+const lostPaymentNotifications: Fault = {
+  name: 'payment notifications lost, the day reconciled',
+  async run(t) {
+    await control(t, 'payments', { lose: LOST_NOTIFICATIONS });
+    const lostNow = async () => ((await (await fetch(`${t.simulatorUrl}/_control/payments`)).json()) as { lost: { paymentId: string; paidAt: string }[] }).lost;
+    const lost = await waitFor(`${LOST_NOTIFICATIONS} notifications lost`, async () => {
+      const l = await lostNow();
+      return l.length >= LOST_NOTIFICATIONS ? l : undefined;
+    }, { timeoutMs: LOST_WAIT_MS, intervalMs: 500 }).catch(lostNow);
+    await control(t, 'payments', { lose: 0 });
+    // Each payment's Riyadh day: a run near midnight has two.
+    const days = [...new Set(lost.map((n) => riyadhDate(new Date(n.paidAt))))];
+    const reports = [];
+    for (const day of days) reports.push(await t.reconcile(day));
+    const late = reports.reduce((n, r) => n + r.appliedLate.length, 0);
+    const mismatches = reports.reduce((n, r) => n + r.mismatches.length, 0);
+    return `${lost.length} notifications never sent; the reconciliation of ${days.join(', ') || 'no day'} applied ${late} late, ${mismatches} mismatches`;
+  },
+};
+
 const postgresRestart: Fault = {
   name: 'PostgreSQL crash and restart',
   async run(t) {
@@ -176,11 +211,11 @@ const postgresRestart: Fault = {
  */
 export function faultPlan(short: boolean, topology: Topology): Fault[] {
   if (topology === 'dev') {
-    const once = [kill('api'), laborOutage, kill('temporal'), slowGatewayWorkerKill('worker'), smsOutage, postgresRestart];
+    const once = [kill('api'), laborOutage, lostPaymentNotifications, kill('temporal'), slowGatewayWorkerKill('worker'), smsOutage, postgresRestart];
     return short ? once : [kill('worker'), ...once, kill('api'), kill('temporal'), kill('worker')];
   }
   // Temporal's services among the others, so each is killed while cases are moving, not after the last closed.
-  const once = [kill('api-1'), kill('frontend'), laborOutage, kill('history'), slowGatewayWorkerKill('worker-1'), kill('matching'), smsOutage, postgresRestart];
+  const once = [kill('api-1'), kill('frontend'), laborOutage, lostPaymentNotifications, kill('history'), slowGatewayWorkerKill('worker-1'), kill('matching'), smsOutage, postgresRestart];
   return short ? once : [kill('worker-2'), ...once, kill('api-2'), kill('history'), kill('worker-2')];
 }
 

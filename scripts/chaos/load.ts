@@ -1,7 +1,8 @@
 // The chaos run's load: N applications filed through the API by an office
 // clerk, the office's reviewers working their inboxes, the clerk answering
-// correction requests, and an agency clearing some establishments it had on
-// hold. Every call goes through the API and is retried while the API is down
+// correction requests, an agency clearing some establishments it had on
+// hold, and the applicant paying each invoice at the bank (the simulator's
+// gateway, which notifies every payment twice). Every call goes through the API and is retried while the API is down
 // or answers 5xx, as a real client does; a submission is retried with the
 // same Idempotency-Key, so a retry after a kill must not create a second case.
 import type { ApplicationBody } from '../../api/applications/schemas';
@@ -134,6 +135,8 @@ export class Load {
   readonly gaveUp: string[] = [];
   private running = true;
   private readonly cleared = new Set<string>();
+  /** Bills paid at the bank: a bill is paid once, whatever the polls see meanwhile. */
+  readonly paidBills = new Set<string>();
   private bots: Promise<void>[] = [];
 
   constructor(
@@ -202,6 +205,7 @@ export class Load {
       this.inbox('technical inspector', 'inspector', '/tasks?kind=technical_review', REVIEW_POLL_MS, (id) => this.review('inspector', id)),
       this.inbox('clerk', 'clerk', '/applications?stage=awaiting_correction', FOLLOW_UP_POLL_MS, (id) => this.correct(id)),
       this.inbox('Labor Office', 'clerk', '/applications?stage=on_hold', FOLLOW_UP_POLL_MS, (id) => this.clear(id)),
+      this.inbox('payer', 'clerk', '/applications?stage=awaiting_payment', FOLLOW_UP_POLL_MS, (id) => this.pay(id)),
     ];
   }
 
@@ -251,6 +255,26 @@ export class Load {
     if (res.status !== 200 && res.status !== 409) throw new Error(`correction answered ${res.status}: ${res.body}`);
   }
 
+  /**
+   * The applicant pays the case's open invoice at the bank, once: the
+   * gateway's notification (or, lost, the reconciliation) moves the case on.
+   */
+  private async pay(id: string): Promise<void> {
+    if (!this.acknowledged.has(id)) return;
+    const res = await this.persist(`read ${id}`, () => this.api.call('clerk', 'GET', `/applications/${id}`));
+    if (res.status !== 200) throw new Error(`case answered ${res.status}: ${res.body}`);
+    const open = ((JSON.parse(res.body) as { invoices: InvoiceSeen[] }).invoices ?? []).find((i) => i.status === 'open');
+    if (!open || this.paidBills.has(open.billNumber)) return;
+    const paid = await fetch(`${this.simulatorUrl}/_control/payments/pay`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ billNumber: open.billNumber }),
+    });
+    // 409 bill_paid: paid already (an answer lost); anything else is the simulator's trouble, for the next poll.
+    if (paid.status !== 201 && paid.status !== 409) throw new Error(`the gateway answered ${paid.status} to paying ${open.billNumber}: ${await paid.text()}`);
+    this.paidBills.add(open.billNumber);
+  }
+
   /** The Labor Office clears an establishment it had as non-compliant: the case's next recheck finds it compliant. */
   private async clear(id: string): Promise<void> {
     const plan = this.acknowledged.get(id);
@@ -264,6 +288,13 @@ export class Load {
     if (!res.ok) throw new Error(`simulator answered ${res.status} to clearing ${cr}`);
     this.cleared.add(id);
   }
+}
+
+/** What a case's view shows of its invoices. */
+type InvoiceSeen = { id: string; billNumber: string; status: string };
+
+export interface PayingLoad {
+  paidBills: ReadonlySet<string>;
 }
 
 const inAYear = () => new Date(Date.now() + 365 * 86_400_000).toISOString().slice(0, 10);

@@ -141,6 +141,7 @@ export async function startSystem(dataDir: string, topology: Topology, onExit: (
     TEMPORAL_TASK_QUEUE: TASK_QUEUE,
     LABOR_OFFICE_URL: `${simulatorUrl}/labor`,
     ZAKAT_URL: `${simulatorUrl}/zakat`,
+    PAYMENT_GATEWAY_URL: `${simulatorUrl}/payments`,
     SMS_PROVIDER: 'http',
     SMS_HTTP_URL: `${simulatorUrl}/sms/v1/messages`,
     ...SMS_RETRY,
@@ -158,7 +159,8 @@ export async function startSystem(dataDir: string, topology: Topology, onExit: (
     ...CASE_TIMING,
   };
   const httpOk = (url: string) => async () => (await fetch(url)).ok;
-  const simulatorEnv = { ...process.env, SIMULATOR_HOST: '127.0.0.1', SIMULATOR_PORT: String(ports.simulator) };
+  // Its gateway notifies the first API of each payment (and retries while it is down, as a gateway does).
+  const simulatorEnv = { ...process.env, SIMULATOR_HOST: '127.0.0.1', SIMULATOR_PORT: String(ports.simulator), TARKHEES_URL: apiUrls[0] };
   const simulator = supervise('simulator', nodeProcess({ script: 'simulator/main.ts', env: simulatorEnv, logFile: log('simulator'), ready: httpOk(`${simulatorUrl}/health`) }));
   const numbered = (name: string, i: number, count: number) => (count === 1 ? name : `${name}-${i + 1}`);
   const workerCount = topology === 'cluster' ? CLUSTER_WORKERS : 1;
