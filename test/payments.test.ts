@@ -13,9 +13,10 @@ import { formatSar } from '../domain/payments';
 import { signedNotificationHeaders } from '../integrations/payments/signature';
 import { auditRowsFor, requestIdOf } from './support/audit-rows';
 import { startTestEnv, waitFor, type TestEnv } from './support/env';
-import { approveAll, call, commercialApplication, crNumber, getApp, healthApplication, submitOk, waitForApp } from './support/fixtures';
+import { approveAll, call, commercialApplication, crNumber, getApp, submitOk, waitForApp } from './support/fixtures';
 import { licenseSms, secondsRules, startLicense, timeline, waitForLicense } from './support/licenses';
 import { expectEachSentOnce } from './support/sms-gateway';
+import { gatewayCall, gatewayState, gatewaySwitches, invoicedCase, payBill, setPaymentDue } from './support/payments';
 
 let env: TestEnv;
 beforeAll(async () => {
@@ -24,29 +25,17 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(async () => env?.close());
 
-const sim = (path: string, method: 'GET' | 'POST' | 'PUT' = 'GET', body?: unknown) =>
-  fetch(`${env.simulatorUrl}${path}`, { method, ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }) });
-const switches = (s: Record<string, unknown>) => sim('/_control/payments', 'PUT', s);
-const pay = async (billNumber: string, extra: Record<string, unknown> = {}) => {
-  const res = await sim('/_control/payments/pay', 'POST', { billNumber, ...extra });
-  expect(res.status).toBe(201);
-  return (await res.json()) as { payment: { paymentId: string; amountHalalas: number; paidAt: string }; notificationId: string };
-};
-
-/** A café through its reviews and both agencies, to the invoice; its view then. */
-async function invoicedCase() {
-  const id = await submitOk(env.api, healthApplication({ establishment: { ...healthApplication().establishment, crNumber: crNumber(1) } }));
-  await approveAll(env.api, id);
-  const waiting = await waitForApp(env.api, id, 'awaiting payment', (a) => a.stage === 'awaiting_payment' && a.waitingOn.includes('payment'));
-  return { id, invoice: waiting.invoices[0] as Record<string, any>, view: waiting };
-}
+const sim = (path: string, method: 'GET' | 'POST' | 'PUT' = 'GET', body?: unknown) => gatewayCall(env, path, method, body);
+const switches = (s: Record<string, unknown>) => gatewaySwitches(env, s);
+const pay = (billNumber: string, extra: Record<string, unknown> = {}) => payBill(env, billNumber, extra);
+const invoiced = () => invoicedCase(env);
 
 const paymentsOfBill = (billNumber: string) =>
   rowsOf<{ payment_id: string; status: string; receipt_number: string | null }>(env.db.db, sql`select payment_id, status::text as status, receipt_number from payments where bill_number = ${billNumber}`);
 
 describe('a case with a fee', () => {
   it('is invoiced after its reviews and agencies, waits for the payment, and is issued once paid, with a receipt', async () => {
-    const { id, invoice, view } = await invoicedCase();
+    const { id, invoice, view } = await invoiced();
     // A café of 80 m²: the health band from 50 to 150 m², 900 riyals a year, for its 12 months.
     expect(invoice).toMatchObject({ basis: 'issuance', status: 'open', amountHalalas: 90_000, lines: [{ code: 'issuance_fee', amountHalalas: 90_000, annualHalalas: 90_000, termMonths: 12 }] });
     expect(invoice.billNumber).toMatch(/^\d{13}$/);
@@ -74,13 +63,13 @@ describe('a case with a fee', () => {
   it('records one payment when the gateway notifies it three times', async () => {
     await switches({ duplicates: 2 });
     try {
-      const { id, invoice } = await invoicedCase();
+      const { id, invoice } = await invoiced();
       const { payment } = await pay(invoice.billNumber);
       await waitForApp(env.api, id, 'issued', (a) => a.status === 'issued');
       // Each delivery taken: the first records it; a later one answers as a duplicate (200), or, sent within
       // the same second and so the same bytes and signature, as a replay (409). Neither records a payment.
       const log = await waitFor('three deliveries', async () => {
-        const state = (await (await sim('/_control/payments')).json()) as { deliveries: { paymentId: string; status: number }[] };
+        const state = await gatewayState(env);
         const mine = state.deliveries.filter((d) => d.paymentId === payment.paymentId);
         return mine.length >= 3 ? mine : undefined;
       });
@@ -124,11 +113,11 @@ describe('a case with a fee', () => {
   });
 
   it('applies a payment whose notification was lost when the day is reconciled', async () => {
-    const { id, invoice } = await invoicedCase();
+    const { id, invoice } = await invoiced();
     await switches({ lose: 1 });
     const { payment } = await pay(invoice.billNumber);
     await waitFor('the notification lost', async () => {
-      const state = (await (await sim('/_control/payments')).json()) as { lost: { paymentId: string }[] };
+      const state = await gatewayState(env);
       return state.lost.some((n) => n.paymentId === payment.paymentId) || undefined;
     });
     expect((await getApp(env.api, id)).stage).toBe('awaiting_payment');
@@ -151,7 +140,7 @@ describe('a case with a fee', () => {
   }, 120_000);
 
   it('holds a payment of another amount for an administrator, who accepts it; a second one is refunded', async () => {
-    const { id, invoice } = await invoicedCase();
+    const { id, invoice } = await invoiced();
     const { payment } = await pay(invoice.billNumber, { amountHalalas: invoice.amountHalalas - 100 });
     const mismatch = await waitFor('the mismatch', async () => {
       const items = (await call(env.api, 'admin', 'GET', '/payments/mismatches?status=open')).json().items as Record<string, any>[];
@@ -175,7 +164,7 @@ describe('a case with a fee', () => {
     expect(held.reason).toBe('already_paid');
     const refunded = await call(env.api, 'admin', 'POST', `/payments/mismatches/${held.id}/resolve`, { action: 'refund', reason: 'paid twice' });
     expect(refunded.json()).toMatchObject({ status: 'refunded', paymentStatus: 'refunded' });
-    const refunds = ((await (await sim('/_control/payments')).json()) as { refunds: { paymentId: string; amountHalalas: number }[] }).refunds;
+    const { refunds } = await gatewayState(env);
     expect(refunds).toContainEqual(expect.objectContaining({ paymentId: second.paymentId, amountHalalas: invoice.amountHalalas }));
     const again = await call(env.api, 'admin', 'POST', `/payments/mismatches/${held.id}/resolve`, { action: 'refund', reason: 'paid twice' });
     expect([again.statusCode, again.json().error]).toEqual([409, 'mismatch_closed']);
@@ -204,11 +193,9 @@ describe('a case with a fee', () => {
   }, 120_000);
 
   it('excludes a case whose invoice passes its due date unpaid, withdraws the bill, and says so by SMS', async () => {
-    const schedule = (await env.api.inject({ method: 'GET', url: '/fees' })).json();
-    const shorter = await call(env.api, 'admin', 'PUT', '/fees', { version: schedule.version, bands: schedule.bands, settings: { ...schedule.settings, paymentDue: '4s' }, reason: 'a test of the due date' });
-    expect(shorter.statusCode).toBe(200);
+    await setPaymentDue(env, '4s', 'a test of the due date');
     try {
-      const { id, invoice } = await invoicedCase();
+      const { id, invoice } = await invoiced();
       const done = await waitForApp(env.api, id, 'excluded', (a) => a.status === 'excluded', 60_000);
       expect(done).toMatchObject({ exclusionReason: 'unpaid', deficiencies: [{ code: 'FEE_UNPAID' }] });
       expect(done.invoices[0].status).toBe('expired');
@@ -219,9 +206,21 @@ describe('a case with a fee', () => {
       expect(sms.at(-1)).toMatchObject({ event: 'excluded' });
       expect(sms.at(-1)!.bodyEn).toContain(invoice.billNumber);
     } finally {
-      const now = (await env.api.inject({ method: 'GET', url: '/fees' })).json();
-      await call(env.api, 'admin', 'PUT', '/fees', { version: now.version, bands: now.bands, settings: { ...now.settings, paymentDue: '14d' }, reason: 'back to the seeded period' });
+      await setPaymentDue(env, '14d', 'back to the seeded period');
     }
+  }, 120_000);
+});
+
+describe('a case cancelled while it waits for payment', () => {
+  it('has its invoice cancelled and its bill withdrawn, so no bank takes it', async () => {
+    const { id, invoice } = await invoiced();
+    const res = await call(env.api, 'admin', 'POST', `/operations/cases/${id}/repair`, { action: 'cancel', reason: 'filed twice by the office' });
+    expect(res.statusCode).toBe(200);
+    const done = await waitForApp(env.api, id, 'cancelled', (a) => a.status === 'cancelled');
+    expect(done.invoices[0].status).toBe('cancelled');
+    const bill = (await (await sim(`/payments/bills/${invoice.billNumber}`)).json()) as { status: string };
+    expect(bill.status).toBe('cancelled');
+    expect((await sim('/_control/payments/pay', 'POST', { billNumber: invoice.billNumber })).status).toBe(409);
   }, 120_000);
 });
 

@@ -14,6 +14,8 @@ import { commercialUploads, sample, uploadOk } from './support/uploads';
 import { DOCUMENT_SWEEP_WORKFLOW_TYPE, type DocumentSweepInput } from '../workflows/documents/contract';
 import { agencyReportSignal, getLicenseStateQuery, licenseWorkflowId, type AgencyReport } from '../workflows/license/contract';
 import { healthData, secondsRules, startLicense, timeline, waitForLicense } from './support/licenses';
+import { gatewayState, gatewaySwitches, invoicedCase, payBill, setPaymentDue } from './support/payments';
+import { riyadhDate } from '../domain/calendar';
 
 const DIR = path.resolve('test/histories');
 /**
@@ -372,6 +374,48 @@ const scenarios: Record<string, (env: TestEnv) => Promise<Recorded>> = {
     await waitForApp(env.api, id, 'issued', (a) => a.status === 'issued');
     return id;
   },
+  'fee-invoiced-paid-twice-notified-issued': async (env) => {
+    await gatewaySwitches(env, { duplicates: 1 });
+    const { id, invoice } = await invoicedCase(env);
+    await payBill(env, invoice.billNumber);
+    await waitForApp(env.api, id, 'issued', (a) => a.status === 'issued');
+    await gatewaySwitches(env, { duplicates: 0 });
+    return id;
+  },
+  'fee-notification-lost-reconciled-issued': async (env) => {
+    const { id, invoice } = await invoicedCase(env);
+    await gatewaySwitches(env, { lose: 1 });
+    const { payment } = await payBill(env, invoice.billNumber);
+    await waitFor('lost', async () => (await gatewayState(env)).lost.some((n) => n.paymentId === payment.paymentId) || undefined);
+    expect((await call(env.api, 'admin', 'POST', '/payments/reconciliations', { day: riyadhDate(new Date(payment.paidAt)) })).statusCode).toBe(200);
+    await waitForApp(env.api, id, 'issued', (a) => a.status === 'issued');
+    return id;
+  },
+  'fee-unpaid-excluded': async (env) => {
+    await setPaymentDue(env, '3s', 'replay: a due date of seconds');
+    const { id } = await invoicedCase(env);
+    await waitForApp(env.api, id, 'excluded', (a) => a.status === 'excluded' && a.exclusionReason === 'unpaid', 30_000);
+    return id;
+  },
+  'fee-cancelled-while-awaiting-payment': async (env) => {
+    const { id } = await invoicedCase(env);
+    await call(env.api, 'admin', 'POST', `/operations/cases/${id}/repair`, { action: 'cancel', reason: 'replay coverage' });
+    await waitForApp(env.api, id, 'cancelled', (a) => a.status === 'cancelled');
+    return id;
+  },
+  'license-renewal-late-invoiced-paid': async (env) => {
+    await licenseSecondsRules(env);
+    await secondsRules(env, { grace_period: '60s' });
+    const l = await startLicense(env, { expiresInMs: 2_000 });
+    const handle = env.client.workflow.getHandle(licenseWorkflowId(l.number));
+    const runId = (await handle.describe()).runId;
+    await waitForLicense(env, l.number, 'expired', (v) => v.status === 'expired');
+    expect((await call(env.api, 'applicant', 'POST', `/licenses/${l.number}/renewal`, {})).statusCode).toBe(202);
+    const invoiced = await waitFor('invoiced', async () => (await timeline(env, l.number)).find((e) => e.event === 'renewal_invoiced'));
+    await payBill(env, invoiced.details.billNumber as string);
+    await waitForLicense(env, l.number, 'renewed', (v) => v.renewals === 1);
+    return { workflowId: licenseWorkflowId(l.number), runId };
+  },
   'office-accreditation-refused': async (env) => {
     const officeId = await applyForAccreditation(env, 'REPLAYR');
     await call(env.api, 'supervisor', 'POST', `/offices/${officeId}/decision`, { decision: 'refuse', reason: 'inspectors not licensed' });
@@ -422,6 +466,12 @@ const OWN_ENVIRONMENT: Record<string, Parameters<typeof startTestEnv>[0]> = {
   'excluded-incomplete-after-correction-deadline': { timing: { correctionDeadlineMs: 3_000 } },
   'excluded-conditions-after-hold-deadline': { timing: { agencyHoldDeadlineMs: 3_000 } },
   'office-accreditation-lapsed': { officeAmendmentDeadline: '3s' },
+  // Fees charged (the API listening for the gateway's notifications), each with its own gateway switches and schedule.
+  'fee-invoiced-paid-twice-notified-issued': { fees: true },
+  'fee-notification-lost-reconciled-issued': { fees: true },
+  'fee-unpaid-excluded': { fees: true },
+  'fee-cancelled-while-awaiting-payment': { fees: true },
+  'license-renewal-late-invoiced-paid': { fees: true },
   // Every upload there is counted: none of another scenario's.
   'document-sweep-removes-an-orphan': {},
 };
