@@ -148,6 +148,10 @@ describe('a case with a fee', () => {
     });
     expect(mismatch).toMatchObject({ reason: 'amount_differs', expectedHalalas: invoice.amountHalalas, receivedHalalas: invoice.amountHalalas - 100, applicationId: id, paymentStatus: 'held' });
     expect((await getApp(env.api, id)).stage).toBe('awaiting_payment');
+    // Operators see it on the metrics too.
+    const metrics = await (await fetch(env.api.metricsUrl!)).text();
+    expect(metrics).toMatch(/tarkhees_payment_mismatches_open\{reason="amount_differs"\} [1-9]/);
+    expect(metrics).toMatch(/tarkhees_invoices_open\{due="upcoming"\} [1-9]/);
     // Supervisors read the list; only administrators decide.
     expect((await call(env.api, 'supervisor', 'POST', `/payments/mismatches/${mismatch.id}/resolve`, { action: 'accept', reason: 'short by a bank fee' })).statusCode).toBe(403);
     const accepted = await call(env.api, 'admin', 'POST', `/payments/mismatches/${mismatch.id}/resolve`, { action: 'accept', reason: 'short by a bank fee' });

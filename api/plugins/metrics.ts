@@ -82,6 +82,33 @@ export default fp(async function metrics(app: FastifyInstance, opts: { address?:
     },
   });
 
+  new client.Gauge({
+    name: 'tarkhees_payment_mismatches_open',
+    help: "Payments held for an administrator's decision (another amount, an unknown bill, a closed invoice, a statement that disagrees)",
+    labelNames: ['reason'] as const,
+    registers: [registry],
+    async collect() {
+      const r = (await db.execute(sql`select reason::text as reason, count(*)::int as n from payment_mismatches where status = 'open' group by reason`)) as unknown as {
+        rows: { reason: string; n: number }[];
+      };
+      this.reset();
+      for (const row of r.rows) this.set({ reason: row.reason }, row.n);
+    },
+  });
+  new client.Gauge({
+    name: 'tarkhees_invoices_open',
+    help: 'Invoices waiting to be paid, and those past their due date (their workflow closes them)',
+    labelNames: ['due'] as const,
+    registers: [registry],
+    async collect() {
+      const r = (await db.execute(sql`
+        select count(*) filter (where due_at >= now())::int as upcoming, count(*) filter (where due_at < now())::int as past
+        from invoices where status = 'open'`)) as unknown as { rows: { upcoming: number; past: number }[] };
+      this.set({ due: 'upcoming' }, r.rows[0]?.upcoming ?? 0);
+      this.set({ due: 'past' }, r.rows[0]?.past ?? 0);
+    },
+  });
+
   app.addHook('onResponse', async (req, reply) => {
     // Unknown routes are counted under one label, not one per URL a scanner tried.
     const route = req.routeOptions.url ?? 'unmatched';
