@@ -325,6 +325,13 @@ export async function recordRefund(
   });
 }
 
+/** Refunds recorded whose gateway call has not been confirmed (it was down): sent again, by the same id. */
+export async function unsentRefunds(db: Db, limit: number): Promise<RefundRow[]> {
+  return rowsOf<RefundRow>(db, sql`
+    select id, payment_id, invoice_id, amount_halalas, reason::text as reason, created_by, to_json(created_at) #>> '{}' as created_at,
+           to_json(refunded_at) #>> '{}' as refunded_at from refunds where refunded_at is null and amount_halalas > 0 order by created_at limit ${limit}`);
+}
+
 export async function markRefunded(db: Db, refundId: string, at: string): Promise<void> {
   await db.execute(sql`update refunds set refunded_at = ${at}::timestamptz where id = ${refundId} and refunded_at is null`);
 }

@@ -174,6 +174,29 @@ describe('a case with a fee', () => {
     expect([again.statusCode, again.json().error]).toEqual([409, 'mismatch_closed']);
   }, 120_000);
 
+  it('sends a refund the gateway could not take with the next reconciliation', async () => {
+    const { invoice } = await invoiced();
+    const { payment } = await pay(invoice.billNumber, { amountHalalas: invoice.amountHalalas + 500 });
+    const held = await waitFor('the mismatch', async () => {
+      const items = (await call(env.api, 'admin', 'GET', '/payments/mismatches?status=open')).json().items as Record<string, any>[];
+      return items.find((m) => m.paymentId === payment.paymentId);
+    });
+    await switches({ outage: true });
+    try {
+      const refunded = await call(env.api, 'admin', 'POST', `/payments/mismatches/${held.id}/resolve`, { action: 'refund', reason: 'overpaid' });
+      expect(refunded.json()).toMatchObject({ status: 'refunded', paymentStatus: 'refunded' });
+    } finally {
+      await switches({ outage: false });
+    }
+    const unsent = () => rowsOf<{ refunded_at: string | null }>(env.db.db, sql`select refunded_at from refunds where payment_id = ${payment.paymentId}`);
+    expect(await unsent()).toEqual([{ refunded_at: null }]);
+    expect((await gatewayState(env)).refunds.some((r) => r.paymentId === payment.paymentId)).toBe(false);
+    const run = await call(env.api, 'admin', 'POST', '/payments/reconciliations', { day: riyadhDate(new Date(payment.paidAt)) });
+    expect(run.statusCode).toBe(200);
+    expect((await gatewayState(env)).refunds).toContainEqual(expect.objectContaining({ paymentId: payment.paymentId, amountHalalas: invoice.amountHalalas + 500 }));
+    expect((await unsent())[0]!.refunded_at).not.toBeNull();
+  }, 120_000);
+
   it('invoices a late renewal with its penalty and renews once it is paid', async () => {
     const l = await startLicense(env, { expiresInMs: 2_000, cr: crNumber(1) });
     await waitForLicense(env, l.number, 'expired', (v) => v.status === 'expired');

@@ -8,10 +8,13 @@ import { MismatchReason, PaymentSource, PaymentStatus } from '../../domain/payme
 import type { Db } from '../../db/db';
 import { rowsOf } from '../../db/client';
 import { sql } from 'drizzle-orm';
-import { openMismatch, paidInvoicesOfDay, paymentsOfDay, recordPayment, saveReconciliation } from '../../db/payments';
+import { markRefunded, openMismatch, paidInvoicesOfDay, paymentsOfDay, recordPayment, saveReconciliation, unsentRefunds } from '../../db/payments';
 import type { PaymentGateway } from '../../integrations/payments/gateway';
 import { tellPaid } from '../../integrations/payments/notify';
 import type { ReconciliationReport } from '../../workflows/payments/contract';
+
+/** Refunds sent again per run: more wait for the next night, and the activity stays inside its timeout. */
+const MAX_REFUNDS_RESENT = 500;
 
 export function createReconciliationActivities(deps: { db: Db; gateway?: PaymentGateway; client?: () => Client }) {
   return {
@@ -43,6 +46,13 @@ export function createReconciliationActivities(deps: { db: Db; gateway?: Payment
         await openMismatch(deps.db, { paymentId: mine.paymentId, billNumber: mine.billNumber, invoiceId: mine.invoiceId ?? undefined, reason: MismatchReason.missingFromStatement, received: mine.amountHalalas, source: PaymentSource.reconciliation });
         report.mismatches.push({ paymentId: mine.paymentId, reason: MismatchReason.missingFromStatement });
       }
+      // Refunds the gateway did not confirm when they were made (it was down), sent again by their own ids.
+      let refundsSent = 0;
+      for (const r of await unsentRefunds(deps.db, MAX_REFUNDS_RESENT)) {
+        const done = await deps.gateway.refund({ refundId: r.id, paymentId: r.payment_id, amountHalalas: r.amount_halalas, reason: r.reason });
+        await markRefunded(deps.db, r.id, done.refundedAt);
+        refundsSent += 1;
+      }
       // Every invoice the day paid, its workflow told again: a signal lost after a commit costs nothing to repeat.
       for (const { invoice, receipt } of await paidInvoicesOfDay(deps.db, day)) await tellPaid(client, invoice, receipt);
       const [open] = await rowsOf<{ n: number }>(deps.db, sql`select count(*)::int as n from payment_mismatches where status = 'open'`);
@@ -53,7 +63,7 @@ export function createReconciliationActivities(deps: { db: Db; gateway?: Payment
         matched: report.matched,
         appliedLate: report.appliedLate.length,
         mismatches: report.mismatches.length,
-        details: { appliedLate: report.appliedLate, mismatches: report.mismatches, openMismatches: report.openMismatches },
+        details: { appliedLate: report.appliedLate, mismatches: report.mismatches, openMismatches: report.openMismatches, refundsSent },
       });
       return report;
     },

@@ -23,7 +23,7 @@ import {
 } from '../../db/payments';
 import { MismatchAction, PaymentSource, RefundReason, type MismatchStatus } from '../../domain/payments';
 import { tellPaid } from '../../integrations/payments/notify';
-import type { PaymentGateway } from '../../integrations/payments/gateway';
+import { PaymentGatewayUnavailableError, type PaymentGateway } from '../../integrations/payments/gateway';
 import { PAYMENT_RECONCILIATION_WORKFLOW_TYPE, type ReconciliationReport } from '../../workflows/payments/contract';
 import { conflict, HttpError, notFound } from '../errors';
 import type { InvoiceView, MismatchView, NotificationAnswer, NotificationBody, ResolveBody } from './schemas';
@@ -112,8 +112,14 @@ export class PaymentService {
     } else if (body.action === MismatchAction.refund) {
       if (m.payment_status === 'applied') throw conflict(`mismatch ${id}: the payment paid its invoice; a paid fee is refunded with its case`, 'mismatch_not_refundable');
       const row = await recordRefund(this.db, { paymentId: m.payment_id, amountHalalas: m.received_halalas, reason: RefundReason.mismatch, by, resolution: body.reason });
-      const done = await this.gateway.refund({ refundId: row.id, paymentId: row.payment_id, amountHalalas: row.amount_halalas, reason: body.reason });
-      await markRefunded(this.db, row.id, done.refundedAt);
+      // Recorded first: a gateway that does not answer now gets the same refund (by its id) from the night's reconciliation.
+      const done = await this.gateway
+        .refund({ refundId: row.id, paymentId: row.payment_id, amountHalalas: row.amount_halalas, reason: body.reason })
+        .catch((err: unknown) => {
+          if (err instanceof PaymentGatewayUnavailableError) return undefined;
+          throw err;
+        });
+      if (done) await markRefunded(this.db, row.id, done.refundedAt);
     } else if (!(await dismissMismatch(this.db, id, by, body.reason))) {
       throw conflict(`mismatch ${id} is not open`, 'mismatch_closed');
     }

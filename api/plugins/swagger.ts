@@ -22,6 +22,8 @@ export default fp(async (app) => {
         { name: 'audit', description: 'Who did what; who am I' },
         { name: 'operations', description: 'Health of the service' },
         { name: 'agencies', description: "The Labor Office's and Zakat & Income's reports against an establishment, signed by the agency" },
+        { name: 'fees', description: 'The fee schedule: what a license and its renewal cost' },
+        { name: 'payments', description: "The payment gateway's signed notifications, mismatches held for an administrator, the days reconciled" },
       ],
       components: {
         securitySchemes: {
