@@ -5,6 +5,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { Operation } from '../../domain/access';
 import { principalOf } from '../plugins/auth';
+import { Int } from '../validation';
 import { BEARER, DENIED, ErrorSchema } from '../schemas';
 import { MismatchParams, MismatchQuery, MismatchSchema, ReconcileBody, ReconciliationReportSchema, ReconciliationSchema, ResolveBody } from './schemas';
 
@@ -53,7 +54,7 @@ const payments: FastifyPluginAsyncTypebox = async (app) => {
         summary: "The days reconciled against the gateway's statement, newest first: matched, applied late (a notification lost), mismatches",
         tags,
         security: BEARER,
-        querystring: Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 366, default: 30 }) }),
+        querystring: Type.Object({ limit: Int({ minimum: 1, maximum: 366, default: 30 }) }),
         response: { 200: Type.Object({ items: Type.Array(ReconciliationSchema) }), 400: ErrorSchema, ...DENIED },
       },
     },

@@ -3,7 +3,8 @@
 // the days reconciled.
 import { Type, type Static } from '@sinclair/typebox';
 import { INVOICE_BASES, INVOICE_STATUSES, MISMATCH_ACTIONS, MISMATCH_REASONS, MISMATCH_STATUSES, PAYMENT_SOURCES, PAYMENT_STATUSES } from '../../domain/payments';
-import { NotificationHeader } from '../../integrations/payments/signature';
+import { NotificationHeader, SIGNATURE_PATTERN, TIMESTAMP_PATTERN } from '../../integrations/payments/signature';
+import { Int } from '../validation';
 import { IsoDate, IsoDateTime, literals, Nullable } from '../schemas';
 
 /** The gateway's own ids: plain and bounded, safe in a log and a key. */
@@ -42,8 +43,8 @@ export const InvoiceSchema = Type.Intersect([
 export type InvoiceView = Static<typeof InvoiceSchema>;
 
 export const NotificationHeaders = Type.Object({
-  [NotificationHeader.timestamp]: Type.String({ description: 'Unix seconds when signed; refused when more than 5 minutes from the server clock' }),
-  [NotificationHeader.signature]: Type.String({ description: 'HMAC-SHA256 (hex) of "<x-timestamp>.<raw body>" with the shared secret' }),
+  [NotificationHeader.timestamp]: Type.String({ pattern: TIMESTAMP_PATTERN, description: 'Unix seconds when signed; refused when more than 5 minutes from the server clock' }),
+  [NotificationHeader.signature]: Type.String({ pattern: SIGNATURE_PATTERN, description: 'HMAC-SHA256 (hex) of "<x-timestamp>.<raw body>" with the shared secret' }),
 });
 
 export const NotificationBody = Type.Object(
@@ -51,7 +52,7 @@ export const NotificationBody = Type.Object(
     notificationId: Type.String({ pattern: GATEWAY_ID_PATTERN }),
     paymentId: Type.String({ pattern: GATEWAY_ID_PATTERN, description: "The gateway's payment id: the same payment twice is one payment" }),
     billNumber: Type.String({ pattern: '^[0-9]{6,20}$' }),
-    amountHalalas: Type.Integer({ minimum: 1, maximum: 1_000_000_000 }),
+    amountHalalas: Int({ minimum: 1, maximum: 1_000_000_000 }),
     paidAt: IsoDateTime,
   },
   { additionalProperties: false },
@@ -90,9 +91,9 @@ export type MismatchView = Static<typeof MismatchSchema>;
 
 export const MismatchQuery = Type.Object({
   status: Type.Optional(literals(MISMATCH_STATUSES)),
-  limit: Type.Integer({ minimum: 1, maximum: 500, default: 100 }),
+  limit: Int({ minimum: 1, maximum: 500, default: 100 }),
 });
-export const MismatchParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
+export const MismatchParams = Type.Object({ id: Int({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }) });
 export const ResolveBody = Type.Object(
   {
     action: literals(MISMATCH_ACTIONS, 'accept: the payment pays its open invoice as it is; refund: it goes back to the payer; dismiss: nothing to do'),
