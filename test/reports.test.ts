@@ -21,7 +21,7 @@ interface Seed {
   /** Riyadh local time. */
   submitted: string;
   status: 'in_progress' | 'issued' | 'excluded' | 'rejected';
-  reason?: 'incomplete' | 'conditions';
+  reason?: 'incomplete' | 'conditions' | 'unpaid';
   closed?: string;
   corrected?: boolean;
   /** Completed review tasks: decided on time or late. */
@@ -36,6 +36,8 @@ const SEED: Seed[] = [
   { id: 'TRK-20250310-RPB001', office: 'b', kind: 'commercial', submitted: '2025-03-10T10:00', status: 'issued', closed: '2025-03-11T10:00', reviews: ['on_time'] },
   { id: 'TRK-20250312-RPB002', office: 'b', kind: 'professional', submitted: '2025-03-12T10:00', status: 'excluded', reason: 'conditions', closed: '2025-03-12T10:05' },
   { id: 'TRK-20250314-RPB003', office: 'b', kind: 'health', submitted: '2025-03-14T10:00', status: 'rejected', closed: '2025-03-18T10:00' },
+  // Approved, invoiced, and its fee not paid by the due date.
+  { id: 'TRK-20250315-RPB005', office: 'b', kind: 'health', submitted: '2025-03-15T10:00', status: 'excluded', reason: 'unpaid', closed: '2025-03-29T10:00' },
   // Inside the period: 23:30 on March 31st in Riyadh (20:30 UTC).
   { id: 'TRK-20250331-RPB004', office: 'b', kind: 'commercial', submitted: '2025-03-31T23:30', status: 'in_progress' },
   // Outside it by minutes, on either side.
@@ -149,17 +151,17 @@ describe('reports on cases the workflow ran', () => {
 
   it('counts each case where the workflow left it: in all, per license kind, per office', async () => {
     const r = (await call(env.api, 'auditor', 'GET', `/reports/summary?${PERIOD()}`)).json();
-    expect(r.total).toEqual({ received: 8, issued: 3, excludedIncomplete: 1, excludedConditions: 1, rejected: 1, cancelled: 1, open: 1 });
+    expect(r.total).toEqual({ received: 8, issued: 3, excludedIncomplete: 1, excludedConditions: 1, excludedUnpaid: 0, rejected: 1, cancelled: 1, open: 1 });
     expect(r.byLicenseKind).toEqual([
-      { licenseKind: 'commercial', received: 6, issued: 2, excludedIncomplete: 1, excludedConditions: 1, rejected: 0, cancelled: 1, open: 1 },
-      { licenseKind: 'health', received: 2, issued: 1, excludedIncomplete: 0, excludedConditions: 0, rejected: 1, cancelled: 0, open: 0 },
+      { licenseKind: 'commercial', received: 6, issued: 2, excludedIncomplete: 1, excludedConditions: 1, excludedUnpaid: 0, rejected: 0, cancelled: 1, open: 1 },
+      { licenseKind: 'health', received: 2, issued: 1, excludedIncomplete: 0, excludedConditions: 0, excludedUnpaid: 0, rejected: 1, cancelled: 0, open: 0 },
     ]);
     const byOffice = Object.fromEntries(r.byOffice.map((o: { officeId: string }) => [o.officeId, o]));
     expect(byOffice[env.offices.a]).toMatchObject({ received: 5, issued: 2, excludedIncomplete: 1, excludedConditions: 0, rejected: 0, cancelled: 1, open: 1 });
     // Every case is in exactly one outcome: each row's columns add up to what it received.
     for (const row of [r.total, ...r.byLicenseKind, ...r.byOffice]) {
-      const { received, issued, excludedIncomplete, excludedConditions, rejected, cancelled, open } = row;
-      expect(issued + excludedIncomplete + excludedConditions + rejected + cancelled + open).toBe(received);
+      const { received, issued, excludedIncomplete, excludedConditions, excludedUnpaid, rejected, cancelled, open } = row;
+      expect(issued + excludedIncomplete + excludedConditions + excludedUnpaid + rejected + cancelled + open).toBe(received);
     }
     expect(byOffice[env.offices.b]).toMatchObject({ received: 3, issued: 1, excludedIncomplete: 0, excludedConditions: 1, rejected: 1, open: 0 });
   });
@@ -175,19 +177,19 @@ describe('reports on cases the workflow ran', () => {
 });
 
 describe('reports on a seeded month', () => {
-  it("publishes the month's figures: received, issued, excluded by reason, rejected, still open; per kind and office", async () => {
+  it("publishes the month's figures: received, issued, excluded by reason (the fee unpaid too), rejected, still open; per kind and office", async () => {
     const res = await call(env.api, 'auditor', 'GET', `/reports/summary?${MARCH}`);
     expect(res.statusCode, res.body).toBe(200);
     const r = res.json();
-    expect(r.total).toEqual({ received: 8, issued: 3, excludedIncomplete: 1, excludedConditions: 1, rejected: 1, cancelled: 0, open: 2 });
+    expect(r.total).toEqual({ received: 9, issued: 3, excludedIncomplete: 1, excludedConditions: 1, excludedUnpaid: 1, rejected: 1, cancelled: 0, open: 2 });
     expect(r.byLicenseKind).toEqual([
-      { licenseKind: 'commercial', received: 5, issued: 2, excludedIncomplete: 1, excludedConditions: 0, rejected: 0, cancelled: 0, open: 2 },
-      { licenseKind: 'health', received: 2, issued: 1, excludedIncomplete: 0, excludedConditions: 0, rejected: 1, cancelled: 0, open: 0 },
-      { licenseKind: 'professional', received: 1, issued: 0, excludedIncomplete: 0, excludedConditions: 1, rejected: 0, cancelled: 0, open: 0 },
+      { licenseKind: 'commercial', received: 5, issued: 2, excludedIncomplete: 1, excludedConditions: 0, excludedUnpaid: 0, rejected: 0, cancelled: 0, open: 2 },
+      { licenseKind: 'health', received: 3, issued: 1, excludedIncomplete: 0, excludedConditions: 0, excludedUnpaid: 1, rejected: 1, cancelled: 0, open: 0 },
+      { licenseKind: 'professional', received: 1, issued: 0, excludedIncomplete: 0, excludedConditions: 1, excludedUnpaid: 0, rejected: 0, cancelled: 0, open: 0 },
     ]);
     const byOffice = Object.fromEntries(r.byOffice.map((o: { officeId: string }) => [o.officeId, o]));
-    expect(byOffice[env.offices.a]).toMatchObject({ received: 4, issued: 2, excludedIncomplete: 1, open: 1 });
-    expect(byOffice[env.offices.b]).toMatchObject({ received: 4, issued: 1, excludedConditions: 1, rejected: 1, open: 1 });
+    expect(byOffice[env.offices.a]).toMatchObject({ received: 4, issued: 2, excludedIncomplete: 1, excludedUnpaid: 0, open: 1 });
+    expect(byOffice[env.offices.b]).toMatchObject({ received: 5, issued: 1, excludedConditions: 1, excludedUnpaid: 1, rejected: 1, open: 1 });
   });
 
   it('shows each office what offices compete on', async () => {
@@ -204,7 +206,7 @@ describe('reports on a seeded month', () => {
       excludedIncomplete: 1,
     });
     expect(byOffice[env.offices.b]).toMatchObject({
-      received: 4,
+      received: 5,
       issued: 1,
       medianDaysToIssue: 1,
       p90DaysToIssue: 1,
@@ -212,6 +214,7 @@ describe('reports on a seeded month', () => {
       reviewsDecided: 1,
       slaComplianceShare: 1,
       excludedConditions: 1,
+      excludedUnpaid: 1,
     });
   });
 
@@ -223,13 +226,13 @@ describe('reports on a seeded month', () => {
     expect(res.body.startsWith('\uFEFF')).toBe(true);
     const lines = res.body.slice(1).trimEnd().split('\r\n');
     expect(lines[0]).toBe(
-      'officeId,officeName,received,issued,excludedIncomplete,excludedConditions,rejected,cancelled,open,medianDaysToIssue,p90DaysToIssue,firstTimeCompleteShare,reviewsDecided,slaComplianceShare',
+      'officeId,officeName,received,issued,excludedIncomplete,excludedConditions,excludedUnpaid,rejected,cancelled,open,medianDaysToIssue,p90DaysToIssue,firstTimeCompleteShare,reviewsDecided,slaComplianceShare',
     );
     expect(lines).toHaveLength(3);
     const summary = await call(env.api, 'auditor', 'GET', `/reports/summary?${MARCH}&format=csv`);
     const rows = summary.body.slice(1).trimEnd().split('\r\n');
-    expect(rows[0]).toBe('scope,key,name,received,issued,excludedIncomplete,excludedConditions,rejected,cancelled,open');
-    expect(rows[1]).toBe('total,,,8,3,1,1,1,0,2');
+    expect(rows[0]).toBe('scope,key,name,received,issued,excludedIncomplete,excludedConditions,excludedUnpaid,rejected,cancelled,open');
+    expect(rows[1]).toBe('total,,,9,3,1,1,1,1,0,2');
     expect(rows.filter((l) => l.startsWith('office,'))).toHaveLength(2);
     // A cell with a comma, a quote or a line break is quoted.
     expect(toCsv([{ name: 'Al-Ahsa, "North"', n: 1 }])).toBe('\uFEFFname,n\r\n"Al-Ahsa, ""North""",1\r\n');

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
 import { Operation } from '../../domain/access';
 import { BEARER, DENIED, ErrorSchema } from '../schemas';
-import { InspectionsReportSchema, LicensesReportSchema, OfficesSchema, ReportQuery, SummarySchema } from './schemas';
+import { InspectionsReportSchema, LicensesReportSchema, OfficesSchema, OutstandingQuery, OutstandingReportSchema, ReportQuery, RevenueReportSchema, SummarySchema } from './schemas';
 import type { CsvFile } from './service';
 
 const tags = ['reports'];
@@ -19,7 +19,7 @@ const reports: FastifyPluginAsyncTypebox = async (app) => {
     {
       config: { operation: Operation.reportRead },
       schema: {
-        summary: 'Applications received in a period and where they stand: issued, excluded (incomplete / conditions), rejected, open; per license kind and office',
+        summary: 'Applications received in a period and where they stand: issued, excluded (incomplete / conditions / unpaid fee), rejected, cancelled, open; per license kind and office',
         tags,
         security: BEARER,
         querystring: ReportQuery,
@@ -83,6 +83,43 @@ const reports: FastifyPluginAsyncTypebox = async (app) => {
     async (req, reply) => {
       const { format, ...period } = req.query;
       return format === 'csv' ? sendCsv(reply, await app.reports.inspectionsCsv(period)) : app.reports.inspections(period);
+    },
+  );
+
+  app.get(
+    '/reports/revenue',
+    {
+      config: { operation: Operation.reportRead },
+      schema: {
+        summary:
+          "Fees received in a period (payments applied, or refunded since, by the bank's time): in all, by day, license kind, activity, office and basis, each adding up to the total; refunds decided in it by reason; net; payments still held",
+        tags,
+        security: BEARER,
+        querystring: ReportQuery,
+        response: { 200: RevenueReportSchema, 400: ErrorSchema, ...DENIED },
+      },
+    },
+    async (req, reply) => {
+      const { format, ...period } = req.query;
+      return format === 'csv' ? sendCsv(reply, await app.reports.revenueCsv(period)) : app.reports.revenue(period);
+    },
+  );
+
+  app.get(
+    '/reports/outstanding',
+    {
+      config: { operation: Operation.reportRead },
+      schema: {
+        summary: 'Invoices open now (or at asOf): how many and how much, overdue or not, per license kind and office; the longest due first (at most 100)',
+        tags,
+        security: BEARER,
+        querystring: OutstandingQuery,
+        response: { 200: OutstandingReportSchema, 400: ErrorSchema, ...DENIED },
+      },
+    },
+    async (req, reply) => {
+      const { format, asOf } = req.query;
+      return format === 'csv' ? sendCsv(reply, await app.reports.outstandingCsv(asOf)) : app.reports.outstanding(asOf);
     },
   );
 };

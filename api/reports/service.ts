@@ -6,7 +6,7 @@
 import type { Db } from '../../db/client';
 import { toCsv } from './csv';
 import { riyadhDate } from '../../domain/calendar';
-import { InspectionReportStore, ReportStore, type InspectionFigures, type LicenseStanding, type Outcomes } from './store';
+import { InspectionReportStore, ReportStore, RevenueReportStore, type InspectionFigures, type LicenseStanding, type OutstandingLine, type Outcomes } from './store';
 import { badRequest } from '../errors';
 
 /** A report's file when asked for as CSV. */
@@ -25,6 +25,7 @@ const outcomes = (r: Outcomes) => ({
   issued: r.issued,
   excludedIncomplete: r.excluded_incomplete,
   excludedConditions: r.excluded_conditions,
+  excludedUnpaid: r.excluded_unpaid,
   rejected: r.rejected,
   cancelled: r.cancelled,
   open: r.open,
@@ -71,22 +72,44 @@ const NO_INSPECTIONS: InspectionFigures = {
   district: null, g: 1, came_due: 0, done_on_time: 0, done_late: 0, withdrawn: 0, open_overdue: 0, open_due: 0, pass: 0, noted: 0, fix: 0, closure: 0, violations: 0,
 };
 
+/** An int8 sum as pg hands it (a string) or PGlite (a number): exact as a number up to 2^53 halalas, beyond any municipality's year. */
+const amount = (v: string | number) => Number(v);
+
+/** Halalas as the CSV writes riyals: "1250.00", no grouping, so a spreadsheet reads a number. */
+export function sarCell(halalas: number): string {
+  const sign = halalas < 0 ? '-' : '';
+  const abs = Math.abs(halalas);
+  return `${sign}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, '0')}`;
+}
+
+/** The open invoices the outstanding report lists: the longest due first, enough to act on. */
+export const OUTSTANDING_LISTED = 100;
+
+const outstandingFigures = (r: OutstandingLine) => {
+  const halalas = amount(r.halalas);
+  const overdueHalalas = amount(r.overdue_halalas);
+  return { count: r.count, halalas, overdueCount: r.overdue_count, overdueHalalas, notDueCount: r.count - r.overdue_count, notDueHalalas: halalas - overdueHalalas };
+};
+const NO_OUTSTANDING: OutstandingLine = { g: 3, license_kind: null, office_id: null, office_name: null, count: 0, halalas: 0, overdue_count: 0, overdue_halalas: 0 };
+
 export class ReportService {
   private readonly store: ReportStore;
   private readonly inspectionStore: InspectionReportStore;
+  private readonly revenueStore: RevenueReportStore;
   constructor(db: Db) {
     this.store = new ReportStore(db);
     this.inspectionStore = new InspectionReportStore(db);
+    this.revenueStore = new RevenueReportStore(db);
   }
 
-  /** Received, issued, excluded (incomplete / conditions), rejected, cancelled and still open: in all, per license kind, per office. */
+  /** Received, issued, excluded (incomplete / conditions / unpaid fee), rejected, cancelled and still open: in all, per license kind, per office. */
   async summary(p: Period) {
     const rows = await this.store.outcomes(bounds(p));
     // grouping(): 3 = the total, 1 = by license kind, 2 = by office.
     const total = rows.find((r) => r.g === 3);
     return {
       period: p,
-      total: outcomes(total ?? { received: 0, issued: 0, excluded_incomplete: 0, excluded_conditions: 0, rejected: 0, cancelled: 0, open: 0 }),
+      total: outcomes(total ?? { received: 0, issued: 0, excluded_incomplete: 0, excluded_conditions: 0, excluded_unpaid: 0, rejected: 0, cancelled: 0, open: 0 }),
       byLicenseKind: rows.filter((r) => r.g === 1).map((r) => ({ licenseKind: r.license_kind!, ...outcomes(r) })),
       byOffice: rows.filter((r) => r.g === 2).map((r) => ({ officeId: r.office_id, officeName: r.office_name, ...outcomes(r) })),
     };
@@ -192,5 +215,152 @@ export class ReportService {
       ...r.byCode.map((c) => ({ scope: 'code', key: c.code, textAr: c.textAr ?? '', textEn: c.textEn ?? '', severity: c.severity, ...blank, violations: c.violations, inspections: c.inspections })),
     ];
     return { filename: `tarkhees-inspections-${p.from}-${p.to}.csv`, body: toCsv(rows) };
+  }
+
+  /**
+   * The period's fees. Received: the payments taken in (applied to their
+   * invoice, or refunded since: in, then back out) by their bank time, the
+   * Riyadh day of paid_at; by day, by the invoice's license kind, activity,
+   * office and basis, each breakdown adding up to the total (a payment of no
+   * invoice on the null line). Refunded: the refunds decided in the period
+   * (refunds.created_at), by day and reason. Net: received less refunded in
+   * the same period (a refund may be of a payment of an earlier period).
+   * Held: the period's payments still waiting on an administrator, in neither.
+   */
+  async revenue(p: Period) {
+    const period = bounds(p);
+    const [received, refunds, held] = await Promise.all([this.revenueStore.received(period), this.revenueStore.refunds(period), this.revenueStore.held(period)]);
+    const line = (r: { count: number; halalas: string | number }) => ({ count: r.count, halalas: amount(r.halalas) });
+    const total = line(received.find((r) => r.dimension === 'total') ?? { count: 0, halalas: 0 });
+    const refunded = line(refunds.find((r) => r.dimension === 'total') ?? { count: 0, halalas: 0 });
+    const receivedOn = new Map(received.filter((r) => r.dimension === 'day').map((r) => [r.day!, line(r)]));
+    const refundedOn = new Map(refunds.filter((r) => r.dimension === 'day').map((r) => [r.day!, line(r)]));
+    const none = { count: 0, halalas: 0 };
+    const days = [...new Set([...receivedOn.keys(), ...refundedOn.keys()])].sort();
+    return {
+      period: p,
+      received: total,
+      refunded,
+      netHalalas: total.halalas - refunded.halalas,
+      held: line(held),
+      byDay: days.map((day) => {
+        const r = receivedOn.get(day) ?? none;
+        const f = refundedOn.get(day) ?? none;
+        return { day, receivedCount: r.count, receivedHalalas: r.halalas, refundedCount: f.count, refundedHalalas: f.halalas, netHalalas: r.halalas - f.halalas };
+      }),
+      byLicenseKind: received.filter((r) => r.dimension === 'license_kind').map((r) => ({ licenseKind: r.license_kind, ...line(r) })),
+      byActivity: received
+        .filter((r) => r.dimension === 'activity')
+        .map((r) => ({ isicCode: r.isic_code, activityAr: r.activity_ar, activityEn: r.activity_en, ...line(r) })),
+      byOffice: received.filter((r) => r.dimension === 'office').map((r) => ({ officeId: r.office_id, officeName: r.office_name, ...line(r) })),
+      byBasis: received.filter((r) => r.dimension === 'basis').map((r) => ({ basis: r.basis, ...line(r) })),
+      refundsByReason: refunds.filter((r) => r.dimension === 'reason').map((r) => ({ reason: r.reason!, ...line(r) })),
+    };
+  }
+
+  /**
+   * One table, riyals with two decimals: the total (received, refunded, net,
+   * and held), a line per day (received, refunded, net), then a line per
+   * license kind, activity, office and basis (received), and per refund
+   * reason (refunded); the columns a line has no figure for are empty.
+   */
+  async revenueCsv(p: Period): Promise<CsvFile> {
+    const r = await this.revenue(p);
+    const row = (scope: string, key: string | null, name: string | null, x: { receivedCount?: number; receivedHalalas?: number; refundedCount?: number; refundedHalalas?: number; netHalalas?: number; heldCount?: number; heldHalalas?: number }) => ({
+      scope,
+      key: key ?? '',
+      name: name ?? '',
+      receivedCount: x.receivedCount ?? '',
+      receivedSar: x.receivedHalalas === undefined ? '' : sarCell(x.receivedHalalas),
+      refundedCount: x.refundedCount ?? '',
+      refundedSar: x.refundedHalalas === undefined ? '' : sarCell(x.refundedHalalas),
+      netSar: x.netHalalas === undefined ? '' : sarCell(x.netHalalas),
+      heldCount: x.heldCount ?? '',
+      heldSar: x.heldHalalas === undefined ? '' : sarCell(x.heldHalalas),
+    });
+    const received = (x: { count: number; halalas: number }) => ({ receivedCount: x.count, receivedHalalas: x.halalas });
+    const rows = [
+      row('total', null, null, {
+        ...received(r.received),
+        refundedCount: r.refunded.count,
+        refundedHalalas: r.refunded.halalas,
+        netHalalas: r.netHalalas,
+        heldCount: r.held.count,
+        heldHalalas: r.held.halalas,
+      }),
+      ...r.byDay.map(({ day, ...x }) => row('day', day, null, x)),
+      ...r.byLicenseKind.map((x) => row('license_kind', x.licenseKind, null, received(x))),
+      ...r.byActivity.map((x) => row('activity', x.isicCode, x.activityAr, received(x))),
+      ...r.byOffice.map((x) => row('office', x.officeId, x.officeName, received(x))),
+      ...r.byBasis.map((x) => row('basis', x.basis, null, received(x))),
+      ...r.refundsByReason.map((x) => row('refund_reason', x.reason, null, { refundedCount: x.count, refundedHalalas: x.halalas })),
+    ];
+    return { filename: `tarkhees-revenue-${p.from}-${p.to}.csv`, body: toCsv(rows) };
+  }
+
+  /**
+   * The invoices open at `asOf` (now unless asked; not later): how many and
+   * how much, those past their due date then and those not, in all, per
+   * license kind and per office; and the first OUTSTANDING_LISTED of them,
+   * the longest due first.
+   */
+  async outstanding(asked?: string, now = new Date()) {
+    const asOf = asked === undefined ? now : new Date(asked);
+    if (asOf.getTime() > now.getTime()) throw badRequest('querystring/asOf', 'querystring/asOf: the report counts what was open up to now, not later');
+    const [rows, invoices] = await Promise.all([this.revenueStore.outstanding(asOf), this.revenueStore.outstandingInvoices(asOf, OUTSTANDING_LISTED)]);
+    return {
+      asOf: asOf.toISOString(),
+      total: outstandingFigures(rows.find((r) => r.g === 3) ?? NO_OUTSTANDING),
+      byLicenseKind: rows.filter((r) => r.g === 1).map((r) => ({ licenseKind: r.license_kind!, ...outstandingFigures(r) })),
+      byOffice: rows.filter((r) => r.g === 2).map((r) => ({ officeId: r.office_id, officeName: r.office_name, ...outstandingFigures(r) })),
+      invoices: invoices.map((i) => ({
+        invoiceId: i.id,
+        basis: i.basis,
+        applicationId: i.application_id,
+        licenseNumber: i.license_number,
+        billNumber: i.bill_number,
+        amountHalalas: i.amount_halalas,
+        dueAt: i.due_at,
+        overdue: i.overdue,
+        licenseKind: i.license_kind,
+        officeId: i.office_id,
+        officeName: i.office_name,
+        tradeName: i.trade_name,
+      })),
+    };
+  }
+
+  /**
+   * One table: the total, a line per license kind and per office (counts and
+   * riyals, overdue and not), then a line per listed invoice (its bill number,
+   * case or license, due date; the count columns 1 or 0).
+   */
+  async outstandingCsv(asked?: string): Promise<CsvFile> {
+    const r = await this.outstanding(asked);
+    const figures = (x: ReturnType<typeof outstandingFigures>) => ({
+      count: x.count,
+      sar: sarCell(x.halalas),
+      overdueCount: x.overdueCount,
+      overdueSar: sarCell(x.overdueHalalas),
+      notDueCount: x.notDueCount,
+      notDueSar: sarCell(x.notDueHalalas),
+    });
+    const blank = { billNumber: '', caseOrLicense: '', basis: '', dueAt: '' };
+    const rows = [
+      { scope: 'total', key: '', name: '', ...figures(r.total), ...blank },
+      ...r.byLicenseKind.map((x) => ({ scope: 'license_kind', key: x.licenseKind, name: '', ...figures(x), ...blank })),
+      ...r.byOffice.map((x) => ({ scope: 'office', key: x.officeId ?? '', name: x.officeName ?? '', ...figures(x), ...blank })),
+      ...r.invoices.map((i) => ({
+        scope: 'invoice',
+        key: i.invoiceId,
+        name: i.tradeName,
+        ...figures({ count: 1, halalas: i.amountHalalas, overdueCount: i.overdue ? 1 : 0, overdueHalalas: i.overdue ? i.amountHalalas : 0, notDueCount: i.overdue ? 0 : 1, notDueHalalas: i.overdue ? 0 : i.amountHalalas }),
+        billNumber: i.billNumber ?? '',
+        caseOrLicense: i.applicationId ?? i.licenseNumber ?? '',
+        basis: i.basis,
+        dueAt: i.dueAt,
+      })),
+    ];
+    return { filename: `tarkhees-outstanding-${riyadhDate(new Date(r.asOf))}.csv`, body: toCsv(rows) };
   }
 }

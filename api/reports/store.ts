@@ -1,5 +1,5 @@
 // The reports' SQL: one pass over a cohort of the projection per report.
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import { rowsOf, type Db } from '../../db/client';
 
 const OUTCOMES = sql`
@@ -7,12 +7,13 @@ const OUTCOMES = sql`
   count(*) filter (where a.status = 'issued')::int as issued,
   count(*) filter (where a.status = 'excluded' and a.exclusion_reason = 'incomplete')::int as excluded_incomplete,
   count(*) filter (where a.status = 'excluded' and a.exclusion_reason = 'conditions')::int as excluded_conditions,
+  count(*) filter (where a.status = 'excluded' and a.exclusion_reason = 'unpaid')::int as excluded_unpaid,
   count(*) filter (where a.status = 'rejected')::int as rejected,
   count(*) filter (where a.status = 'cancelled')::int as cancelled,
   count(*) filter (where a.status = 'in_progress')::int as open`;
 
 /** Every status is a column, so the outcomes add up to what was received. */
-export type Outcomes = { received: number; issued: number; excluded_incomplete: number; excluded_conditions: number; rejected: number; cancelled: number; open: number };
+export type Outcomes = { received: number; issued: number; excluded_incomplete: number; excluded_conditions: number; excluded_unpaid: number; rejected: number; cancelled: number; open: number };
 
 /** The period's cohort: [start, end) by submission time. */
 export interface Cohort {
@@ -224,5 +225,152 @@ export class InspectionReportStore {
       left join violation_codes vc on vc.code = v->>'code'
       group by v->>'code', vc.text_ar, vc.text_en, vc.severity
       order by count(*) desc, v->>'code'`);
+  }
+}
+
+/**
+ * A payment is received when the municipality took the money in: applied to
+ * its invoice, or refunded since (it came in, then went back, and the refund
+ * is counted on its own day). A payment still held (another amount, a bill
+ * already closed, no such bill) waits on an administrator and is neither yet.
+ */
+const RECEIVED = sql`p.status in ('applied', 'refunded')`;
+
+/** A day as the municipality keeps its books: the Riyadh date of an instant. */
+const riyadhDay = (column: SQL) => sql`to_char(${column} at time zone 'Asia/Riyadh', 'YYYY-MM-DD')`;
+
+/** One line of the period's revenue: `dimension` says which breakdown it is in ('total' for the whole). */
+export type RevenueLine = {
+  dimension: 'total' | 'day' | 'license_kind' | 'activity' | 'office' | 'basis';
+  day: string | null;
+  license_kind: string | null;
+  isic_code: string | null;
+  activity_ar: string | null;
+  activity_en: string | null;
+  office_id: string | null;
+  office_name: string | null;
+  basis: string | null;
+  count: number;
+  /** int8: a string from pg; the service makes it a number. */
+  halalas: string | number;
+};
+
+export type RefundLine = { dimension: 'total' | 'day' | 'reason'; day: string | null; reason: string | null; count: number; halalas: string | number };
+
+/** Invoices open at an instant, in all (g = 3), per license kind (g = 1) and per office (g = 2). */
+export type OutstandingLine = {
+  g: number;
+  license_kind: string | null;
+  office_id: string | null;
+  office_name: string | null;
+  count: number;
+  halalas: string | number;
+  overdue_count: number;
+  overdue_halalas: string | number;
+};
+
+export type OutstandingInvoice = {
+  id: string;
+  basis: string;
+  application_id: string | null;
+  license_number: string | null;
+  bill_number: string | null;
+  amount_halalas: number;
+  due_at: string;
+  overdue: boolean;
+  license_kind: string;
+  office_id: string | null;
+  office_name: string | null;
+  trade_name: string;
+};
+
+/**
+ * Open at `asOf`: raised by then and not yet paid, expired or cancelled (an
+ * invoice's closed_at is when its row left 'open'). At this instant that is
+ * exactly status 'open'; a paid one counts as open until its payment was
+ * recorded, as the books stood, not from the bank's paid_at.
+ */
+const openAt = (asOf: Date) => sql`i.created_at <= ${asOf} and (i.status = 'open' or i.closed_at > ${asOf})`;
+
+export class RevenueReportStore {
+  constructor(private readonly db: Db) {}
+
+  /**
+   * The payments received in the period by their bank time (paid_at), in all
+   * and by each breakdown: the Riyadh day, and their invoice's license kind,
+   * activity (ISIC code, named by the longest activity_rules prefix), office
+   * and basis. A payment of no invoice (an unknown bill, refunded) is on each
+   * breakdown's null line, so every breakdown adds up to the total.
+   */
+  received({ start, end }: Cohort) {
+    return rowsOf<RevenueLine>(this.db, sql`
+      with received as (
+        select p.amount_halalas, ${riyadhDay(sql`p.paid_at`)} as day, i.license_kind::text as license_kind, i.isic_code,
+               i.office_id, i.basis::text as basis, act.name_ar as activity_ar, act.name_en as activity_en
+        from payments p
+        left join invoices i on i.id = p.invoice_id
+        left join lateral (
+          select r.name_ar, r.name_en from activity_rules r
+          where i.isic_code like r.isic_prefix || '%' order by length(r.isic_prefix) desc limit 1
+        ) act on true
+        where ${RECEIVED} and p.paid_at >= ${start} and p.paid_at < ${end}
+      )
+      select case when grouping(r.day) = 0 then 'day' when grouping(r.license_kind) = 0 then 'license_kind'
+                  when grouping(r.isic_code) = 0 then 'activity' when grouping(r.office_id) = 0 then 'office'
+                  when grouping(r.basis) = 0 then 'basis' else 'total' end as dimension,
+             r.day, r.license_kind, r.isic_code, max(r.activity_ar) as activity_ar, max(r.activity_en) as activity_en,
+             r.office_id, max(o.name) as office_name, r.basis,
+             count(*)::int as count, coalesce(sum(r.amount_halalas), 0)::bigint as halalas
+      from received r left join offices o on o.id = r.office_id
+      group by grouping sets ((), (r.day), (r.license_kind), (r.isic_code), (r.office_id), (r.basis))
+      order by r.day nulls last, sum(r.amount_halalas) desc nulls last,
+               coalesce(r.license_kind, r.isic_code, r.office_id, r.basis) collate "C" nulls last`);
+  }
+
+  /** The payments of the period still held for an administrator: neither received nor refunded yet. */
+  async held({ start, end }: Cohort) {
+    const [row] = await rowsOf<{ count: number; halalas: string | number }>(this.db, sql`
+      select count(*)::int as count, coalesce(sum(p.amount_halalas), 0)::bigint as halalas
+      from payments p where p.status = 'held' and p.paid_at >= ${start} and p.paid_at < ${end}`);
+    return row ?? { count: 0, halalas: 0 };
+  }
+
+  /** The refunds decided in the period (refunds.created_at; the gateway confirms later), in all, by Riyadh day and by reason. */
+  refunds({ start, end }: Cohort) {
+    return rowsOf<RefundLine>(this.db, sql`
+      with refunded as (
+        select f.amount_halalas, ${riyadhDay(sql`f.created_at`)} as day, f.reason::text as reason
+        from refunds f where f.created_at >= ${start} and f.created_at < ${end}
+      )
+      select case when grouping(r.day) = 0 then 'day' when grouping(r.reason) = 0 then 'reason' else 'total' end as dimension,
+             r.day, r.reason, count(*)::int as count, coalesce(sum(r.amount_halalas), 0)::bigint as halalas
+      from refunded r
+      group by grouping sets ((), (r.day), (r.reason))
+      order by r.day nulls last, sum(r.amount_halalas) desc nulls last, r.reason collate "C"`);
+  }
+
+  /** The invoices open at `asOf`, and of them those past their due date then: in all, per license kind, per office. */
+  outstanding(asOf: Date) {
+    return rowsOf<OutstandingLine>(this.db, sql`
+      select grouping(i.license_kind, i.office_id) as g, i.license_kind::text as license_kind, i.office_id, max(o.name) as office_name,
+             count(*)::int as count, coalesce(sum(i.amount_halalas), 0)::bigint as halalas,
+             count(*) filter (where i.due_at < ${asOf})::int as overdue_count,
+             coalesce(sum(i.amount_halalas) filter (where i.due_at < ${asOf}), 0)::bigint as overdue_halalas
+      from invoices i left join offices o on o.id = i.office_id
+      where ${openAt(asOf)}
+      group by grouping sets ((), (i.license_kind), (i.office_id))
+      order by g desc, sum(i.amount_halalas) desc, coalesce(i.license_kind::text, i.office_id) collate "C" nulls last`);
+  }
+
+  /** The open invoices themselves, the longest due first. */
+  outstandingInvoices(asOf: Date, limit: number) {
+    return rowsOf<OutstandingInvoice>(this.db, sql`
+      select i.id, i.basis::text as basis, i.application_id, i.license_number, i.bill_number, i.amount_halalas,
+             to_json(i.due_at) #>> '{}' as due_at, i.due_at < ${asOf} as overdue, i.license_kind::text as license_kind,
+             i.office_id, o.name as office_name, i.trade_name
+      from invoices i left join offices o on o.id = i.office_id
+      where ${openAt(asOf)}
+      order by i.due_at, i.id
+      limit ${limit}`);
   }
 }

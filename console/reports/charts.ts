@@ -68,8 +68,14 @@ const BAR_SHARE = 0.6;
 /** Labels closer than this would run into each other: then only every other (every third, ...) is written. */
 const MIN_LABEL_SPACING = 72;
 
-/** Columns over time, each a stack of the series (counts), with a scale of round numbers. */
-export function stackedColumns(w: Words, o: { id: string; title: string; desc: string; series: Series[]; columns: Column[] }): Html {
+/** Columns over time, each a stack of the series (counts, or riyals with `format`), with a scale of round numbers. */
+export function stackedColumns(
+  w: Words,
+  o: { id: string; title: string; desc: string; series: Series[]; columns: Column[]; format?: (v: number) => string; axisFormat?: (v: number) => string },
+): Html {
+  const format = o.format ?? String;
+  // The axis has AXIS_WIDTH for its numbers: a large figure is written short there (300K), whole in each mark's title.
+  const axisFormat = o.axisFormat ?? format;
   const x = placer(w);
   const total = (c: Column) => o.series.reduce((sum, s) => sum + (c.values[s.key] ?? 0), 0);
   const step = niceStep(Math.max(1, ...o.columns.map(total)) / Y_TICKS);
@@ -82,7 +88,7 @@ export function stackedColumns(w: Words, o: { id: string; title: string; desc: s
   const labelEvery = Math.max(1, Math.ceil(MIN_LABEL_SPACING / band));
   const ticks = Array.from({ length: top / step + 1 }, (_, i) => i * step);
   const grid = ticks.map(
-    (t) => html`<line x1="${x(AXIS_WIDTH)}" x2="${x(VIEW_WIDTH - END_MARGIN)}" y1="${y(t)}" y2="${y(t)}" stroke="${GRID}" stroke-width="1"/><text x="${x(AXIS_WIDTH - 8)}" y="${round(y(t) + BASELINE_SHIFT)}" text-anchor="end" fill="${MUTED}">${t}</text>`,
+    (t) => html`<line x1="${x(AXIS_WIDTH)}" x2="${x(VIEW_WIDTH - END_MARGIN)}" y1="${y(t)}" y2="${y(t)}" stroke="${GRID}" stroke-width="1"/><text x="${x(AXIS_WIDTH - 8)}" y="${round(y(t) + BASELINE_SHIFT)}" text-anchor="end" fill="${MUTED}">${axisFormat(t)}</text>`,
   );
   const bars = o.columns.map((c, i) => {
     const left = AXIS_WIDTH + i * band + (band - barWidth) / 2;
@@ -90,7 +96,7 @@ export function stackedColumns(w: Words, o: { id: string; title: string; desc: s
     const segments = o.series.map((s) => {
       const v = c.values[s.key] ?? 0;
       if (v <= 0) return '';
-      const segment = html`<rect x="${x(left, barWidth)}" y="${y(below + v)}" width="${round(barWidth)}" height="${round(y(below) - y(below + v))}" fill="${s.colour}" stroke="${SEPARATOR}" stroke-width="1"><title>${c.label} · ${s.name}: ${v}</title></rect>`;
+      const segment = html`<rect x="${x(left, barWidth)}" y="${y(below + v)}" width="${round(barWidth)}" height="${round(y(below) - y(below + v))}" fill="${s.colour}" stroke="${SEPARATOR}" stroke-width="1"><title>${c.label} · ${s.name}: ${format(v)}</title></rect>`;
       below += v;
       return segment;
     });

@@ -32,32 +32,41 @@ const reportsPages: FastifyPluginAsync = async (app) => {
     if (!period) return reply;
     const w = words(localeOf(req, reply));
     const { granularity, parts } = partsOf(period);
-    const [summary, offices, licenses, inspections, totals] = await Promise.all([
+    const [summary, offices, licenses, inspections, revenue, outstanding, totals] = await Promise.all([
       app.reports.summary(period),
       app.reports.offices(period),
       app.reports.licenses(period),
       app.reports.inspections(period),
+      app.reports.revenue(period),
+      app.reports.outstanding(),
       Promise.all(parts.map(async (p) => ({ period: p, total: (await app.reports.summary(p)).total }))),
     ]);
-    const body = reportsPage(w, { period, summary, offices, licenses, inspections, granularity, parts: totals });
+    const body = reportsPage(w, { period, summary, offices, licenses, inspections, revenue, outstanding, granularity, parts: totals });
     return sendPage(reply, 200, layout(w, { title: 'reports.title', path: PATH, body, home: '/console' }));
   });
 
+  const sendCsv = (reply: FastifyReply, csv: CsvFile) =>
+    // Figures about named offices: kept by no cache on the way.
+    reply
+      .headers({ 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="${csv.filename}"`, 'cache-control': 'no-store' })
+      .send(csv.body);
   const download = (path: string, file: (p: Period) => Promise<CsvFile>) =>
     app.get(path, { config: { public: true }, schema: { hide: true } }, async (req, reply) => {
       if (!signedIn(req, reply, Operation.reportRead)) return reply;
       const period = periodOrForm(req, reply);
       if (!period) return reply;
-      const csv = await file(period);
-      // Figures about named offices: kept by no cache on the way.
-      return reply
-        .headers({ 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="${csv.filename}"`, 'cache-control': 'no-store' })
-        .send(csv.body);
+      return sendCsv(reply, await file(period));
     });
   download(`${PATH}/summary.csv`, (p) => app.reports.summaryCsv(p));
   download(`${PATH}/offices.csv`, (p) => app.reports.officesCsv(p));
   download(`${PATH}/licenses.csv`, (p) => app.reports.licensesCsv(p));
   download(`${PATH}/inspections.csv`, (p) => app.reports.inspectionsCsv(p));
+  download(`${PATH}/revenue.csv`, (p) => app.reports.revenueCsv(p));
+  // The invoices open now: no period.
+  app.get(`${PATH}/outstanding.csv`, { config: { public: true }, schema: { hide: true } }, async (req, reply) => {
+    if (!signedIn(req, reply, Operation.reportRead)) return reply;
+    return sendCsv(reply, await app.reports.outstandingCsv());
+  });
 };
 
 export default reportsPages;

@@ -1,8 +1,10 @@
 // The reports page: the period's form, the summary (every outcome, cancelled
 // included, so that each line adds up to what was received), the outcomes
-// over time, the office league table and its charts, and the CSV downloads.
-// Rendered from what GET /reports/summary and /reports/offices answer.
+// over time, the office league table and its charts, the licenses, the
+// inspections, the fees received and the invoices unpaid, and the CSV
+// downloads. Rendered from what GET /reports/* answer.
 import type { ReportService } from '../../api/reports/service';
+import type { InvoiceBasis, RefundReason } from '../../domain/payments';
 import type { LicenseKind, ViolationSeverity } from '../../domain/status';
 import type { MessageKey } from '../catalogue';
 import { html, ltr, type Html } from '../html';
@@ -16,6 +18,8 @@ type Outcomes = Summary['total'];
 type Office = Offices['offices'][number];
 export type Licenses = Awaited<ReturnType<ReportService['licenses']>>;
 export type Inspections = Awaited<ReturnType<ReportService['inspections']>>;
+export type Revenue = Awaited<ReturnType<ReportService['revenue']>>;
+export type Outstanding = Awaited<ReturnType<ReportService['outstanding']>>;
 type InspectionLine = Inspections['byDistrict'][number];
 type Standing = Licenses['now'];
 /** The statuses in the order of a license's life, each a column. */
@@ -31,7 +35,7 @@ const STATUS_OF: Record<(typeof STANDING_COLUMNS)[number], MessageKey> = {
 };
 
 /** The outcomes a case ends in (or open), in the order a case is told them; with received, the columns of the summary. */
-const OUTCOMES = ['issued', 'excludedIncomplete', 'excludedConditions', 'rejected', 'cancelled', 'open'] as const satisfies readonly (keyof Outcomes)[];
+const OUTCOMES = ['issued', 'excludedIncomplete', 'excludedConditions', 'excludedUnpaid', 'rejected', 'cancelled', 'open'] as const satisfies readonly (keyof Outcomes)[];
 /** Told apart by more than hue (green and red differ in lightness too), and each at least 3:1 on white. */
 /** The columns of a table of outcomes. */
 const OUTCOME_COLUMNS = ['received', ...OUTCOMES] as const;
@@ -39,6 +43,7 @@ const OUTCOME_COLOURS: Record<(typeof OUTCOMES)[number], string> = {
   issued: '#00703c',
   excludedIncomplete: '#b35900',
   excludedConditions: '#912b88',
+  excludedUnpaid: '#7a6500',
   rejected: '#d4351c',
   cancelled: '#505a5f',
   open: '#1d70b8',
@@ -58,6 +63,8 @@ function formats(w: Words) {
   const count = new Intl.NumberFormat(tag);
   const days = new Intl.NumberFormat(tag, { maximumFractionDigits: 1 });
   const share = new Intl.NumberFormat(tag, { style: 'percent', maximumFractionDigits: 1 });
+  const riyals = new Intl.NumberFormat(tag, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+  const compact = new Intl.NumberFormat(tag, { notation: 'compact', maximumFractionDigits: 1 });
   // A part's date is a Riyadh date; read at noon UTC it is the same day everywhere.
   const part: Record<Granularity, Intl.DateTimeFormat> = {
     day: new Intl.DateTimeFormat(dates, { day: 'numeric', month: 'short', timeZone: 'UTC' }),
@@ -68,6 +75,10 @@ function formats(w: Words) {
     count: (n: number) => count.format(n),
     days: (n: number) => days.format(n),
     share: (n: number) => share.format(n),
+    /** Halalas as riyals, two decimals: an integer over 100 is never more than half a halala off its decimal, so rounding lands on it. */
+    sar: (halalas: number) => riyals.format(halalas / 100),
+    /** Riyals on a chart's axis: 300K. */
+    compactRiyals: (riyals: number) => compact.format(riyals),
     part: (g: Granularity, from: string) => part[g].format(new Date(`${from}T12:00:00Z`)),
   };
 }
@@ -261,18 +272,140 @@ ${horizontalBars(w, {
 </section>`;
 }
 
+const REVENUE_COLOUR = '#00703c';
+
+/** A table of received riyals by one breakdown: a line each, the null one (payments of no invoice) named so. */
+function moneyTable(w: Words, f: Formats, o: { id: string; head: MessageKey; caption: MessageKey; countHead?: MessageKey; rows: { key: string; name: Html | string; count: number; halalas: number }[] }): Html {
+  return html`<table class="tasks" id="${o.id}"><caption class="caption">${w.t(o.caption)}</caption>
+<thead><tr><th scope="col">${w.t(o.head)}</th><th scope="col">${w.t(o.countHead ?? 'reports.revenue.count')}</th><th scope="col">${w.t('reports.revenue.amount')}</th></tr></thead>
+<tbody>${o.rows.map((r) => html`<tr data-key="${r.key}"><th scope="row">${r.name}</th><td data-figure="count">${ltr(f.count(r.count))}</td><td data-figure="sar">${ltr(f.sar(r.halalas))}</td></tr>`)}</tbody></table>`;
+}
+
+/** The period's revenue in its parts (those of the chart over time): the days of each part summed. */
+function revenueParts(r: Revenue, parts: Period[]) {
+  return parts.map((p) => {
+    const days = r.byDay.filter((d) => d.day >= p.from && d.day <= p.to);
+    const total = (k: 'receivedCount' | 'receivedHalalas' | 'refundedHalalas' | 'netHalalas') => days.reduce((sum, d) => sum + d[k], 0);
+    return { period: p, receivedCount: total('receivedCount'), receivedHalalas: total('receivedHalalas'), refundedHalalas: total('refundedHalalas'), netHalalas: total('netHalalas') };
+  });
+}
+
+function revenueSection(w: Words, f: Formats, r: Revenue, granularity: Granularity, periods: Period[]): Html {
+  const noInvoice = w.t('reports.revenue.noInvoice');
+  const parts = revenueParts(r, periods);
+  const labels = parts.map((p) => f.part(granularity, p.period.from));
+  const series: Series[] = [{ key: 'received', name: w.t('reports.revenue.received'), colour: REVENUE_COLOUR }];
+  const totals: { key: string; label: MessageKey; count: number | null; halalas: number }[] = [
+    { key: 'received', label: 'reports.revenue.received', count: r.received.count, halalas: r.received.halalas },
+    { key: 'refunded', label: 'reports.revenue.refunded', count: r.refunded.count, halalas: r.refunded.halalas },
+    { key: 'net', label: 'reports.revenue.net', count: null, halalas: r.netHalalas },
+    { key: 'held', label: 'reports.revenue.held', count: r.held.count, halalas: r.held.halalas },
+  ];
+  const activity = (a: Revenue['byActivity'][number]) =>
+    a.isicCode === null ? noInvoice : html`${ltr(a.isicCode)} ${(w.locale === 'ar' ? a.activityAr : a.activityEn) ?? ''}`;
+  return html`<section aria-labelledby="revenue"><h2 id="revenue">${w.t('reports.revenue')}</h2>
+<p>${w.t('reports.revenueIntro')}</p>
+<table class="tasks" id="revenue-table">
+<thead><tr><th scope="col">${w.t('reports.revenue.line')}</th><th scope="col">${w.t('reports.revenue.count')}</th><th scope="col">${w.t('reports.revenue.amount')}</th></tr></thead>
+<tbody>${totals.map(
+    (t) => html`<tr data-row="${t.key}"><th scope="row">${w.t(t.label)}</th><td data-figure="count">${t.count === null ? w.t('reports.noFigure') : ltr(f.count(t.count))}</td><td data-figure="sar">${ltr(f.sar(t.halalas))}</td></tr>`,
+  )}</tbody></table>
+${
+  r.received.count === 0 && r.refunded.count === 0
+    ? html`<p id="revenue-empty">${w.t('reports.revenue.none')}</p>`
+    : html`<h3>${w.t('reports.revenue.overTime')}</h3>
+${stackedColumns(w, {
+  id: 'chart-revenue',
+  title: w.t('reports.revenue.overTime'),
+  desc: w.t('reports.revenue.overTimeDesc'),
+  series,
+  columns: parts.map((p, i) => ({ label: labels[i]!, values: { received: p.receivedHalalas / 100 } })),
+  format: (riyals) => f.sar(Math.round(riyals * 100)),
+  axisFormat: f.compactRiyals,
+})}
+<table class="tasks" id="revenue-over-time-table">
+<thead><tr><th scope="col">${w.t(`reports.bucket.${granularity}`)}</th><th scope="col">${w.t('reports.revenue.count')}</th><th scope="col">${w.t('reports.revenue.received')}</th><th scope="col">${w.t('reports.revenue.refunded')}</th><th scope="col">${w.t('reports.revenue.net')}</th></tr></thead>
+<tbody>${parts.map(
+        (p, i) => html`<tr><th scope="row"><time datetime="${p.period.from}">${labels[i]}</time></th><td data-figure="count">${ltr(f.count(p.receivedCount))}</td><td data-figure="received">${ltr(f.sar(p.receivedHalalas))}</td><td data-figure="refunded">${ltr(f.sar(p.refundedHalalas))}</td><td data-figure="net">${ltr(f.sar(p.netHalalas))}</td></tr>`,
+      )}</tbody></table>
+<h3>${w.t('reports.revenue.byKind')}</h3>
+${moneyTable(w, f, { id: 'revenue-kind-table', head: 'license.kind', caption: 'reports.revenue.addsUp', rows: r.byLicenseKind.map((k) => ({ key: k.licenseKind ?? '', name: k.licenseKind === null ? noInvoice : w.t(`license.kind.${k.licenseKind as LicenseKind}`), ...k })) })}
+<h3>${w.t('reports.revenue.byOffice')}</h3>
+${moneyTable(w, f, { id: 'revenue-office-table', head: 'reports.col.office', caption: 'reports.revenue.addsUp', rows: r.byOffice.map((o) => ({ key: o.officeId ?? '', name: o.officeId === null ? noInvoice : html`<bdi>${o.officeName ?? w.t('reports.noOffice')}</bdi><br>${ltr(o.officeId)}`, ...o })) })}
+<h3>${w.t('reports.revenue.byActivity')}</h3>
+${moneyTable(w, f, { id: 'revenue-activity-table', head: 'reports.revenue.activity', caption: 'reports.revenue.addsUp', rows: r.byActivity.map((a) => ({ key: a.isicCode ?? '', name: activity(a), ...a })) })}
+<h3>${w.t('reports.revenue.byBasis')}</h3>
+${moneyTable(w, f, { id: 'revenue-basis-table', head: 'reports.revenue.basis', caption: 'reports.revenue.addsUp', rows: r.byBasis.map((b) => ({ key: b.basis ?? '', name: b.basis === null ? noInvoice : w.t(`reports.revenue.basis.${b.basis as InvoiceBasis}`), ...b })) })}
+${
+  r.refundsByReason.length === 0
+    ? ''
+    : html`<h3>${w.t('reports.revenue.byReason')}</h3>
+${moneyTable(w, f, { id: 'refunds-table', head: 'reports.revenue.reason', caption: 'reports.revenue.refundsAddUp', countHead: 'reports.revenue.refunds', rows: r.refundsByReason.map((x) => ({ key: x.reason, name: w.t(`reports.revenue.reason.${x.reason as RefundReason}`), ...x })) })}`
+}`
+}
+</section>`;
+}
+
+/** The open invoices' figures as a table's cells: how many and how much, overdue, not yet due. */
+const OUTSTANDING_COLUMNS = [
+  ['count', 'reports.outstanding.invoices', 'count'],
+  ['halalas', 'reports.revenue.amount', 'sar'],
+  ['overdueCount', 'reports.outstanding.overdue', 'count'],
+  ['overdueHalalas', 'reports.outstanding.overdueAmount', 'sar'],
+  ['notDueCount', 'reports.outstanding.notDue', 'count'],
+  ['notDueHalalas', 'reports.outstanding.notDueAmount', 'sar'],
+] as const satisfies readonly (readonly [keyof Outstanding['total'], MessageKey, 'count' | 'sar'])[];
+
+function outstandingSection(w: Words, f: Formats, o: Outstanding): Html {
+  const head = (first: MessageKey) => html`<thead><tr><th scope="col">${w.t(first)}</th>${OUTSTANDING_COLUMNS.map(([, label]) => html`<th scope="col">${w.t(label)}</th>`)}</tr></thead>`;
+  const cells = (x: Outstanding['total']) => OUTSTANDING_COLUMNS.map(([k, , kind]) => html`<td data-figure="${k}">${ltr(kind === 'sar' ? f.sar(x[k]) : f.count(x[k]))}</td>`);
+  return html`<section aria-labelledby="outstanding"><h2 id="outstanding">${w.t('reports.outstanding')}</h2>
+<p>${w.t('reports.outstandingIntro')}</p>
+<dl class="summary"><dt>${w.t('reports.outstandingAsOf')}</dt><dd>${w.instant(o.asOf)[0]}</dd></dl>
+<table class="tasks" id="outstanding-table"><caption class="caption">${w.t('reports.outstanding.caption')}</caption>${head('license.kind')}
+<tbody><tr data-row="total"><th scope="row">${w.t('reports.outstanding.all')}</th>${cells(o.total)}</tr>
+${o.byLicenseKind.map((k) => html`<tr data-row="${k.licenseKind}"><th scope="row">${w.t(`license.kind.${k.licenseKind as LicenseKind}`)}</th>${cells(k)}</tr>`)}</tbody></table>
+${
+  o.total.count === 0
+    ? html`<p id="outstanding-empty">${w.t('reports.outstanding.none')}</p>`
+    : html`<table class="tasks" id="outstanding-office-table">${head('reports.col.office')}
+<tbody>${o.byOffice.map((x) => html`<tr data-office="${x.officeId ?? ''}"><th scope="row"><bdi>${x.officeName ?? w.t('reports.noOffice')}</bdi>${x.officeId ? html`<br>${ltr(x.officeId)}` : ''}</th>${cells(x)}</tr>`)}</tbody></table>
+<h3>${w.t('reports.outstanding.list')}</h3>
+<table class="tasks" id="outstanding-invoices"><caption class="caption">${w.t('reports.outstanding.listCaption')}</caption>
+<thead><tr><th scope="col">${w.t('reports.outstanding.due')}</th><th scope="col">${w.t('reports.outstanding.subject')}</th><th scope="col">${w.t('reports.outstanding.bill')}</th><th scope="col">${w.t('reports.revenue.amount')}</th><th scope="col">${w.t('reports.col.office')}</th></tr></thead>
+<tbody>${o.invoices.map(
+        (i) => html`<tr data-invoice="${i.invoiceId}"${i.overdue ? html` data-overdue="true"` : ''}><td>${w.instant(i.dueAt)[0]}<br>${w.t(i.overdue ? 'reports.outstanding.isOverdue' : 'reports.outstanding.notOverdue')}</td>
+<th scope="row">${i.applicationId ? html`<a href="/console/applications/${i.applicationId}">${ltr(i.applicationId)}</a>` : ltr(i.licenseNumber ?? '')}<br><bdi>${i.tradeName}</bdi></th>
+<td data-figure="bill">${i.billNumber ? ltr(i.billNumber) : w.t('reports.outstanding.noBill')}</td><td data-figure="sar">${ltr(f.sar(i.amountHalalas))}</td><td><bdi>${i.officeName ?? w.t('reports.noOffice')}</bdi></td></tr>`,
+      )}</tbody></table>`
+}
+</section>`;
+}
+
 function downloads(w: Words, p: Period): Html {
   const query = new URLSearchParams({ from: p.from, to: p.to });
   return html`<section aria-labelledby="download"><h2 id="download">${w.t('reports.download')}</h2><p class="hint">${w.t('reports.csvHint')}</p>
 <ul><li><a id="csv-summary" href="/console/reports/summary.csv?${query}" download>${w.t('reports.csv.summary')}</a></li>
 <li><a id="csv-offices" href="/console/reports/offices.csv?${query}" download>${w.t('reports.csv.offices')}</a></li>
 <li><a id="csv-licenses" href="/console/reports/licenses.csv?${query}" download>${w.t('reports.csv.licenses')}</a></li>
-<li><a id="csv-inspections" href="/console/reports/inspections.csv?${query}" download>${w.t('reports.csv.inspections')}</a></li></ul></section>`;
+<li><a id="csv-inspections" href="/console/reports/inspections.csv?${query}" download>${w.t('reports.csv.inspections')}</a></li>
+<li><a id="csv-revenue" href="/console/reports/revenue.csv?${query}" download>${w.t('reports.csv.revenue')}</a></li>
+<li><a id="csv-outstanding" href="/console/reports/outstanding.csv" download>${w.t('reports.csv.outstanding')}</a></li></ul></section>`;
 }
 
 export function reportsPage(
   w: Words,
-  r: { period: Period; summary: Summary; offices: Offices; licenses: Licenses; inspections: Inspections; granularity: Granularity; parts: { period: Period; total: Outcomes }[] },
+  r: {
+    period: Period;
+    summary: Summary;
+    offices: Offices;
+    licenses: Licenses;
+    inspections: Inspections;
+    revenue: Revenue;
+    outstanding: Outstanding;
+    granularity: Granularity;
+    parts: { period: Period; total: Outcomes }[];
+  },
 ): Html {
   const f = formats(w);
   const received = r.summary.total.received;
@@ -283,5 +416,7 @@ ${summarySection(w, f, r.summary)}
 ${received === 0 ? html`<p id="reports-empty">${w.t('reports.empty')}</p>` : html`${overTimeSection(w, f, r.granularity, r.parts)}${leagueSection(w, f, r.offices)}`}
 ${licensesSection(w, f, r.licenses)}
 ${inspectionsSection(w, f, r.inspections)}
+${revenueSection(w, f, r.revenue, r.granularity, r.parts.map((p) => p.period))}
+${outstandingSection(w, f, r.outstanding)}
 ${downloads(w, r.period)}`;
 }
