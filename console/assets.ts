@@ -145,6 +145,18 @@ input[type=checkbox], input[type=radio] { inline-size: 1.2em; block-size: 1.2em;
 section.document { padding-block: 8px 16px; border-block-end: 1px solid var(--line); }
 section.document h2 { font-size: 1.2rem; margin-block: 8px; }
 .visually-hidden { position: absolute; inline-size: 1px; block-size: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }
+/* Fees and payment: the bill number is what the payer types at the bank, so it stands out; amounts line up at the end. */
+.invoice .panel p { margin: 0 0 8px; }
+.invoice .panel p.bill { margin-block-start: 16px; }
+.bill-label { display: block; font-weight: 700; }
+.bill-number, .receipt-number { font-size: 1.8rem; letter-spacing: 0.05em; }
+.amount { white-space: nowrap; }
+table.tasks .num { text-align: end; }
+table.tasks caption { text-align: start; font-weight: 700; padding-block-end: 4px; }
+table.tasks tfoot th, table.tasks tfoot td { font-weight: 700; border-block-end: 0; }
+table.fees input[type=text] { inline-size: 7em; text-align: end; }
+table.fees .area { white-space: nowrap; }
+#fee-form .field { margin-block-end: 16px; }
 .footer { color: var(--muted); border-block-start: 1px solid var(--line); padding-block: 16px; font-size: 0.85rem; }
 `;
 

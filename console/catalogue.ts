@@ -8,11 +8,12 @@ import { FILING_MESSAGES } from './filing/messages';
 import { REPORTS_MESSAGES } from './reports/messages';
 import { SUPERVISION_MESSAGES } from './supervision/messages';
 import { CERTIFICATE_MESSAGES } from './licenses/messages';
+import { PAYMENT_MESSAGES } from './payments/messages';
 import { MESSAGES } from './messages';
 import { VOCABULARY } from './vocabulary';
 
 /** Each room's words, one entry a room: a room added is one line here. */
-const ROOMS = [MESSAGES, VOCABULARY, CASE_MESSAGES, INBOX_MESSAGES, OPS_MESSAGES, AUDIT_MESSAGES, FILING_MESSAGES, REPORTS_MESSAGES, SUPERVISION_MESSAGES, CERTIFICATE_MESSAGES] as const;
+const ROOMS = [MESSAGES, VOCABULARY, CASE_MESSAGES, INBOX_MESSAGES, OPS_MESSAGES, AUDIT_MESSAGES, FILING_MESSAGES, REPORTS_MESSAGES, SUPERVISION_MESSAGES, CERTIFICATE_MESSAGES, PAYMENT_MESSAGES] as const;
 
 /** Distributes over the rooms: every key of every room. */
 type KeysOf<Room> = Room extends { ar: infer Words } ? keyof Words : never;

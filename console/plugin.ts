@@ -17,6 +17,8 @@ import filingPages from './filing/routes';
 import caseActionPages from './applications/actions';
 import reportsPages from './reports/routes';
 import supervisionPages from './supervision/routes';
+import feePages from './payments/fees';
+import paymentPages from './payments/routes';
 import { pagePolicy } from './html';
 
 
@@ -56,6 +58,8 @@ const consolePlugin: FastifyPluginAsync<ConsoleOptions> = async (app, { config }
   await app.register(caseActionPages, { config });
   await app.register(reportsPages);
   await app.register(supervisionPages);
+  await app.register(feePages);
+  await app.register(paymentPages);
 };
 
 // Encapsulated: the page policy is for these routes only (Swagger UI at /docs brings its own scripts).

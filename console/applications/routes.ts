@@ -2,13 +2,14 @@
 // the same call as GET /applications/:id, the same scope, the same 404.
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { HttpError } from '../../api/errors';
-import { Operation } from '../../domain/access';
+import { can, Operation, type Principal } from '../../domain/access';
 import { signedIn } from '../auth/plugin';
 import type { Config } from '../../config';
 import { html, layout, ltr, toString } from '../html';
 import { localeOf, words } from '../i18n';
 import { caseActions } from './actions';
-import { casePage, caseStatus, statusContent, timeline, type CaseView } from './view';
+import { renewalInvoice } from '../payments/invoice';
+import { casePage, caseStatus, invoices, statusContent, timeline, type CaseView } from './view';
 
 const send = (reply: FastifyReply, status: number, body: string) => reply.status(status).header('content-type', 'text/html; charset=utf-8').send(body);
 const notFound = (err: unknown) => err instanceof HttpError && (err.statusCode === 404 || err.statusCode === 400);
@@ -21,6 +22,15 @@ export interface ApplicationPagesOptions {
 }
 
 const applicationPages: FastifyPluginAsync<ApplicationPagesOptions> = async (app, { config }) => {
+  /** The case's license's timeline, where a renewal's invoice waits, for whoever may read it (the holder, its office, the municipality). */
+  const licenseTimeline = async (view: CaseView, p: Principal) => {
+    if (!view.license || !can(p, Operation.licenseRead)) return undefined;
+    return app.licenses.timeline(view.license.number, p).catch((err: unknown) => {
+      if (notFound(err)) return undefined;
+      throw err;
+    });
+  };
+
   // The caller's cases, newest first: an applicant's own, an office's, or (the municipality) all.
   app.get('/console/applications', { config: { public: true }, schema: { hide: true } }, async (req, reply) => {
     const session = signedIn(req, reply, Operation.applicationRead);
@@ -52,7 +62,9 @@ ${page.nextCursor ? html`<p><a href="/console/applications?cursor=${encodeURICom
     try {
       const view = await app.applications.get(req.params.id, session.principal);
       const live = { url: `${path}/status`, everyMs: config.console.pageRefreshMs };
-      return send(reply, 200, layout(w, { title: 'case.title', path, body: casePage(w, view, { actions: await caseActions(app, w, session, view), live }), home: '/console', live: true }));
+      const [actions, licensed] = await Promise.all([caseActions(app, w, session, view), licenseTimeline(view, session.principal)]);
+      const renewal = licensed ? renewalInvoice(w, licensed) : undefined;
+      return send(reply, 200, layout(w, { title: 'case.title', path, body: casePage(w, view, { actions, live, renewal }), home: '/console', live: true }));
     } catch (err) {
       if (!notFound(err)) throw err;
       const body = html`<div class="panel bad" role="status"><h2>${w.t('case.notFound')}</h2></div>`;
@@ -75,7 +87,7 @@ ${page.nextCursor ? html`<p><a href="/console/applications?cursor=${encodeURICom
     const status = view.status === 'in_progress' ? statusContent(w, view) : caseStatus(w, view);
     // Closed: the panel whole (its colour may change), with nothing left to ask.
     if (view.status !== 'in_progress') reply.header('hx-reswap', 'outerHTML');
-    return send(reply, 200, toString(html`${status}${timeline(w, view, true)}`));
+    return send(reply, 200, toString(html`${status}${timeline(w, view, true)}${invoices(w, view, true)}`));
   });
 
   // The documents open inside the console's session; the API's GET /documents/:id wants a bearer token.

@@ -5,6 +5,7 @@
 import type { ApplicationService } from '../../api/applications/service';
 import { html, ltr, type Html } from '../html';
 import type { Words } from '../i18n';
+import { invoiceSection } from '../payments/invoice';
 
 export type CaseView = Awaited<ReturnType<ApplicationService['get']>>;
 
@@ -49,11 +50,22 @@ function workers(w: Words, c: CaseView): Html {
   )}</tbody></table></section>`;
 }
 
-function license(w: Words, c: CaseView): Html {
+/** `renewal`: the license's renewal invoice while it waits to be paid (console/payments/invoice.ts renewalInvoice). */
+function license(w: Words, c: CaseView, renewal?: Html): Html {
   if (!c.license) return html``;
   const verify = `/verify/${encodeURIComponent(c.license.number)}`;
   return html`<section aria-labelledby="license"><h2 id="license">${w.t('case.license')}</h2>
-<p>${ltr(c.license.number)} · <a href="${verify}">${w.t('case.license.verify')}</a> · <a href="/licenses/${encodeURIComponent(c.license.number)}/certificate">${w.t('certificate.link')}</a></p></section>`;
+<p>${ltr(c.license.number)} · <a href="${verify}">${w.t('case.license.verify')}</a> · <a href="/licenses/${encodeURIComponent(c.license.number)}/certificate">${w.t('certificate.link')}</a></p>${renewal}</section>`;
+}
+
+/**
+ * The case's invoice (one for its issuance) and, once paid, its receipt; a
+ * case excluded for not paying says so on it. `oob`: sent beside the status,
+ * so the receipt shows without a reload once the payment arrives.
+ */
+export function invoices(w: Words, c: CaseView, oob = false): Html {
+  const unpaid = c.status === 'excluded' && c.exclusionReason === 'unpaid';
+  return html`<div id="case-invoices"${oob ? html` hx-swap-oob="true"` : ''}>${c.invoices.map((inv) => invoiceSection(w, inv, { excludedUnpaid: unpaid && inv.status === 'expired' }))}</div>`;
 }
 
 function reviews(w: Words, c: CaseView): Html {
@@ -99,8 +111,11 @@ export function statusContent(w: Words, c: CaseView): Html {
 `;
 }
 
-/** `actions`: what the viewer may do here (console/applications/actions.ts), under the status; `live`: the status kept current. */
-export function casePage(w: Words, c: CaseView, { actions, live }: { actions?: Html; live?: LiveStatus } = {}): Html {
+/**
+ * `actions`: what the viewer may do here (console/applications/actions.ts), under the status; `live`: the status kept current;
+ * `renewal`: its license's renewal invoice, for whoever may read the license.
+ */
+export function casePage(w: Words, c: CaseView, { actions, live, renewal }: { actions?: Html; live?: LiveStatus; renewal?: Html } = {}): Html {
   return html`<h1>${c.tradeName}</h1>
 ${caseStatus(w, c, live)}
 <dl class="summary">
@@ -108,5 +123,5 @@ ${caseStatus(w, c, live)}
   <dt>${w.t('case.office')}</dt><dd>${ltr(c.officeId ?? '')}</dd>
   <dt>${w.t('case.submittedAt')}</dt><dd>${when(w, c.submittedAt)}</dd>
 </dl>
-${deficiencies(w, c)}${actions}${documents(w, c)}${workers(w, c)}${license(w, c)}${reviews(w, c)}${agencies(w, c)}${timeline(w, c)}`;
+${invoices(w, c)}${deficiencies(w, c)}${actions}${documents(w, c)}${workers(w, c)}${license(w, c, renewal)}${reviews(w, c)}${agencies(w, c)}${timeline(w, c)}`;
 }

@@ -6,6 +6,8 @@ import { html, layout } from '../html';
 import { localeOf, words } from '../i18n';
 import { CSRF_FIELD, signedIn } from '../auth/plugin';
 import { maySupervise } from '../supervision/views';
+import { FEES_PATH } from '../payments/fees';
+import { PAYMENTS_PATH } from '../payments/routes';
 
 const homePage: FastifyPluginAsync = async (app) => {
   app.get('/console', { config: { public: true }, schema: { hide: true } }, async (req, reply) => {
@@ -28,6 +30,7 @@ const homePage: FastifyPluginAsync = async (app) => {
   ${can(p, Operation.operationsRead) ? html`<li><a href="/console/operations">${w.t('ops.title')}</a></li>` : ''}
   ${can(p, Operation.auditRead) ? html`<li><a href="/console/audit">${w.t('audit.title')}</a></li>` : ''}
   ${can(p, Operation.reportRead) ? html`<li><a href="/console/reports">${w.t('reports.title')}</a></li>` : ''}
+  ${can(p, Operation.paymentRead) ? html`<li><a href="${FEES_PATH}">${w.t('fees.title')}</a></li><li><a href="${PAYMENTS_PATH}">${w.t('payments.title')}</a></li>` : ''}
   ${maySupervise(p) ? html`<li><a href="/console/offices">${w.t('offices.title')}</a></li><li><a href="/console/accreditation-rounds">${w.t('rounds.title')}</a></li>` : ''}
 </ul></nav>
 <form method="post" action="/console/logout">

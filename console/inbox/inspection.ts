@@ -17,6 +17,7 @@ import type { Principal } from '../../domain/access';
 import type { MessageKey } from '../catalogue';
 import { html, ltr, type Html } from '../html';
 import type { Words } from '../i18n';
+import { renewalInvoice } from '../payments/invoice';
 
 export type ViolationCode = Awaited<ReturnType<InboxService['violationCodes']>>[number];
 type Task = Awaited<ReturnType<InboxService['get']>>;
@@ -160,6 +161,7 @@ ${!inForce && license.statusReason ? html`<p>${w.t('task.license.reason')}: <bdi
   <dt>${w.t('license.expiresOn')}</dt><dd>${w.date(license.expiresOn)[0]}</dd>
 </dl>
 <p><a href="/verify/${encodeURIComponent(license.number)}">${w.t('case.license.verify')}</a></p>
+${timeline ? renewalInvoice(w, timeline) : ''}
 ${
   timeline
     ? html`<h3>${w.t('task.license.timeline')}</h3><ol class="timeline" id="license-timeline">${[...timeline.events]

@@ -25,7 +25,8 @@ export async function startConsoleEnv(opts: Omit<NonNullable<Parameters<typeof s
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const [env, browser] = await Promise.all([startTestEnv({ ...opts, signIn: { apiPublicUrl: base, people: true } }), launchBrowser()]);
-  await env.api.listen({ host: '127.0.0.1', port });
+  // With fees the environment listens there already, for the gateway's notifications.
+  if (!env.api.server.listening) await env.api.listen({ host: '127.0.0.1', port });
   return { env, browser, base };
 }
 

@@ -175,8 +175,8 @@ export async function startTestEnv(
     smsDispatcher?: boolean;
     /**
      * Fees charged (FEES_CHARGED): cases and renewals are invoiced and wait for payment, and the API
-     * listens on a free port so the simulator's gateway can notify it. Off unless asked: most tests are
-     * about what comes before the fee.
+     * listens on a free port (signing in: at its public URL) so the simulator's gateway can notify it.
+     * Off unless asked: most tests are about what comes before the fee.
      */
     fees?: boolean;
     /** Document settings as their variables spell them (DOCUMENT_SWEEP_EVERY: '1s', ...). */
@@ -317,7 +317,9 @@ export async function startTestEnv(
   const api = system.api!;
   const worker = system.worker!;
   if (opts.fees) {
-    const address = await api.listen({ host: '127.0.0.1', port: 0 });
+    // Signing in too: where the browser is sent back to, the one address both reach.
+    const port = opts.signIn ? Number(new URL(opts.signIn.apiPublicUrl).port) : 0;
+    const address = await api.listen({ host: '127.0.0.1', port });
     paymentsTarget.notifyUrl = address;
   }
   callers.set(api, auth);
