@@ -82,6 +82,8 @@ async function main(): Promise<void> {
       // The reviews approved, a case calls the agencies: the simulator answers them, so no activity retries in the background.
       LABOR_OFFICE_URL: `${simUrl}/labor`,
       ZAKAT_URL: `${simUrl}/zakat`,
+      // Measured as before fees: a case goes from the agencies to issuance (the fee's wait is the applicant's, not the system's).
+      FEES_CHARGED: 'false',
       WORKER_METRICS_ADDRESS: `127.0.0.1:${METRICS_PORT}`,
       ...(args['max-cached'] ? { WORKER_MAX_CACHED_WORKFLOWS: args['max-cached'] } : {}),
       ...(args['worker-node-options'] ? { NODE_OPTIONS: args['worker-node-options'] } : {}),

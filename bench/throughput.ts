@@ -287,6 +287,8 @@ async function main() {
     TEMPORAL_TASK_QUEUE: `bench-app-${randomUUID()}`,
     LABOR_OFFICE_URL: `${simUrl}/labor`,
     ZAKAT_URL: `${simUrl}/zakat`,
+    // Measured as before fees: a case goes from the agencies to issuance (the fee's wait is the applicant's, not the system's).
+    FEES_CHARGED: 'false',
     SMS_PROVIDER: 'http',
     SMS_HTTP_URL: `${simUrl}/sms/v1/messages`,
     API_PORT: '0',

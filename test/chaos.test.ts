@@ -18,8 +18,8 @@ import type { FaultRecord } from '../scripts/chaos/faults';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** The faults of each short round (scripts/chaos/faults.ts, faultPlan). */
 const ROUNDS = [
-  { topology: 'dev', flags: [], faults: 6 },
-  { topology: 'cluster', flags: ['--cluster'], faults: 8 },
+  { topology: 'dev', flags: [], faults: 7 },
+  { topology: 'cluster', flags: ['--cluster'], faults: 9 },
 ] as const;
 /**
  * The round takes about two minutes when it passes; its outbox drain waits up

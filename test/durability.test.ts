@@ -48,6 +48,9 @@ beforeAll(async () => {
     TEMPORAL_TASK_QUEUE: c.temporal.taskQueue,
     LABOR_OFFICE_URL: `${env.simulatorUrl}/labor`,
     ZAKAT_URL: `${env.simulatorUrl}/zakat`,
+    // As the environment's own worker: fees as it charges them, at its simulator's gateway.
+    FEES_CHARGED: String(c.fees.charged),
+    PAYMENT_GATEWAY_URL: c.payments.gatewayUrl,
     // Longer than the activity's own timeout: a call the Labor Office never answers is cut by Temporal, not by the client.
     AGENCY_TIMEOUT: '60s',
     SMS_PROVIDER: 'http',

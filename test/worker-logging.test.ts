@@ -21,6 +21,8 @@ beforeAll(async () => {
       TEMPORAL_TASK_QUEUE: env.config.temporal.taskQueue,
       LABOR_OFFICE_URL: env.config.agencies.laborOfficeUrl,
       ZAKAT_URL: env.config.agencies.zakatUrl,
+      FEES_CHARGED: String(env.config.fees.charged),
+      PAYMENT_GATEWAY_URL: env.config.payments.gatewayUrl,
       SMS_PROVIDER: 'http',
       SMS_HTTP_URL: env.config.sms.httpUrl!,
       LOG_LEVEL: 'debug',
