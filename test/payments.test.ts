@@ -14,7 +14,8 @@ import { signedNotificationHeaders } from '../integrations/payments/signature';
 import { auditRowsFor, requestIdOf } from './support/audit-rows';
 import { startTestEnv, waitFor, type TestEnv } from './support/env';
 import { approveAll, call, commercialApplication, crNumber, getApp, submitOk, waitForApp } from './support/fixtures';
-import { licenseSms, secondsRules, startLicense, timeline, waitForLicense } from './support/licenses';
+import { licenseSms, licenseView, secondsRules, startLicense, timeline, waitForLicense } from './support/licenses';
+import { reconciliationScheduleId } from '../workflows/payments/contract';
 import { expectEachSentOnce } from './support/sms-gateway';
 import { gatewayCall, gatewayState, gatewaySwitches, invoicedCase, payBill, setPaymentDue } from './support/payments';
 
@@ -236,6 +237,33 @@ describe('a case with a fee', () => {
       await setPaymentDue(env, '14d', 'back to the seeded period');
     }
   }, 120_000);
+});
+
+describe('a renewal not paid in time', () => {
+  it('ends unpaid and leaves the license as it was', async () => {
+    await setPaymentDue(env, '3s', 'a test of the renewal due date');
+    try {
+      const l = await startLicense(env, { expiresInMs: 2_000, cr: crNumber(1) });
+      await waitForLicense(env, l.number, 'expired', (v) => v.status === 'expired');
+      expect((await call(env.api, 'applicant', 'POST', `/licenses/${l.number}/renewal`, {})).statusCode).toBe(202);
+      await waitFor('the renewal unpaid', async () => (await timeline(env, l.number)).some((e) => e.event === 'renewal_unpaid') || undefined, { timeoutMs: 60_000 });
+      const v = await call(env.api, 'applicant', 'GET', `/licenses/${l.number}/timeline`);
+      expect(v.json().pending?.renewal ?? null).toBeNull();
+      expect((await licenseView(env, l.number)).status).toBe('expired');
+      expect(await licenseSms(env, l.number)).toMatchObject({ renewal_invoiced: 1, renewal_unpaid: 1 });
+    } finally {
+      await setPaymentDue(env, '14d', 'back to the seeded period');
+    }
+  }, 120_000);
+});
+
+describe('the nightly reconciliation', () => {
+  it('is a Temporal Schedule, every day at the configured hour in Riyadh, for the day before', async () => {
+    const d = await env.client.schedule.getHandle(reconciliationScheduleId(env.config.temporal.taskQueue)).describe();
+    expect(d.spec.timezone).toBe('Asia/Riyadh');
+    expect(d.spec.calendars?.[0]?.hour).toEqual([{ start: env.config.fees.reconcileHour, end: env.config.fees.reconcileHour, step: 1 }]);
+    expect(d.action).toMatchObject({ type: 'startWorkflow', workflowType: 'paymentReconciliation' });
+  });
 });
 
 describe('a case cancelled while it waits for payment', () => {

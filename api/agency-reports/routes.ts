@@ -5,6 +5,7 @@ import type { Agency } from '../../domain/status';
 import { checkReportSignature } from '../../integrations/agency-reports/signature';
 import { ErrorSchema } from '../schemas';
 import { HttpError } from '../errors';
+import { acceptSignedBodies } from '../plugins/signed-body';
 import { AgencyReportAnswer, AgencyReportBody, AgencyReportHeaders } from './schemas';
 
 /** A report is a few hundred bytes; this leaves room for a long reason and nothing else. */
@@ -32,26 +33,7 @@ const agencyReports: FastifyPluginAsyncTypebox<{ secrets: Record<Agency, string>
     req.principal = { kind: 'agency', id: check.agency, name: AGENCY_NAMES[check.agency], roles: [], client: check.agency } satisfies Principal;
   };
 
-  // The signature covers the bytes as sent: they are checked before the body is parsed (or judged by anything else).
-  app.removeContentTypeParser('application/json');
-  const json = app.getDefaultJsonParser('error', 'error');
-  app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: REPORT_BODY_LIMIT }, (req, raw, done) => {
-    try {
-      authenticate(req, raw as Buffer);
-    } catch (err) {
-      return done(err as Error, undefined);
-    }
-    // Fastify's own JSON parser (prototype poisoning refused), over the bytes just checked.
-    json(req, (raw as Buffer).toString('utf8'), done);
-  });
-  // A request with no body never reaches the parser: its signature (over nothing) is checked here instead.
-  app.addHook('preValidation', async (req) => {
-    if (!req.principal) authenticate(req, Buffer.alloc(0));
-  });
-  app.addHook('onSend', async (_req, reply, payload) => {
-    if (reply.statusCode === 401) reply.header('www-authenticate', WWW_AUTHENTICATE);
-    return payload;
-  });
+  acceptSignedBodies(app, { bodyLimit: REPORT_BODY_LIMIT, authenticate, wwwAuthenticate: WWW_AUTHENTICATE });
 
   app.post(
     '/agency-reports',

@@ -8,6 +8,7 @@ import type { FastifyRequest } from 'fastify';
 import { Operation, type Principal } from '../../domain/access';
 import { checkNotificationSignature, NotificationHeader } from '../../integrations/payments/signature';
 import { HttpError } from '../errors';
+import { acceptSignedBodies } from '../plugins/signed-body';
 import { ErrorSchema } from '../schemas';
 import { NotificationAnswer, NotificationBody, NotificationHeaders } from './schemas';
 
@@ -22,24 +23,7 @@ const paymentNotifications: FastifyPluginAsyncTypebox<{ secret: string }> = asyn
     req.principal = { kind: 'gateway', id: 'payment-gateway', name: 'Payment gateway', roles: [], client: 'payment-gateway' } satisfies Principal;
   };
 
-  // The signature covers the bytes as sent: checked before the body is parsed.
-  app.removeContentTypeParser('application/json');
-  const json = app.getDefaultJsonParser('error', 'error');
-  app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: NOTIFICATION_BODY_LIMIT }, (req, raw, done) => {
-    try {
-      authenticate(req, raw as Buffer);
-    } catch (err) {
-      return done(err as Error, undefined);
-    }
-    json(req, (raw as Buffer).toString('utf8'), done);
-  });
-  app.addHook('preValidation', async (req) => {
-    if (!req.principal) authenticate(req, Buffer.alloc(0));
-  });
-  app.addHook('onSend', async (_req, reply, payload) => {
-    if (reply.statusCode === 401) reply.header('www-authenticate', WWW_AUTHENTICATE);
-    return payload;
-  });
+  acceptSignedBodies(app, { bodyLimit: NOTIFICATION_BODY_LIMIT, authenticate, wwwAuthenticate: WWW_AUTHENTICATE });
 
   app.post(
     '/payments/notifications',
