@@ -12,7 +12,6 @@ import { agencyQuick, db } from './activities';
 import type { RenewalInput } from './contract';
 import type { License } from './license';
 import { openRenewalReviews, type RenewalOutcome } from './renewal-review';
-import { completeRenewal } from './payment';
 
 /**
  * The patch that brought reviews on renewal: a history recorded before it
@@ -57,8 +56,11 @@ export async function receiveCorrection(l: License, input: RenewalInput): Promis
   await l.record(LicenseEvent.renewalCorrectionReceived, { actor: input.by, details: { documents: input.documents?.map((d) => d.type) ?? [] } });
 }
 
-/** The checks, then the renewal, a correction asked for, or (an agency down) a recheck later. */
-export async function checkRenewal(l: License): Promise<void> {
+/**
+ * The checks, then the renewal's reviews or its completion (`complete`: the
+ * invoice, payment.ts), a correction asked for, or (an agency down) a recheck later.
+ */
+export async function checkRenewal(l: License, complete: (l: License) => Promise<void>): Promise<void> {
   const s = l.state;
   // What can have lapsed since issuance: the documents and the workers' certificates (not the location, which an imported license lacks).
   const completeness = await db.checkCompleteness(s.data, { renewal: true });
@@ -82,7 +84,7 @@ export async function checkRenewal(l: License): Promise<void> {
     const reviews = await db.renewalReviews(s.isicCode);
     if (reviews.length > 0) return openRenewalReviews(l, reviews);
   }
-  return completeRenewal(l);
+  return complete(l);
 }
 
 async function askCorrection(l: License, deficiencies: Deficiency[]): Promise<void> {

@@ -103,7 +103,7 @@ async function take(l: License, r: Request): Promise<void> {
       if (r.refused) return void (r.answer = l.answer());
       await (r.kind === 'renewal' ? requestRenewal(l, r.input) : receiveCorrection(l, r.input));
       r.answer = l.answer();
-      return checkRenewal(l);
+      return checkRenewal(l, completeRenewal);
     case 'cancellation':
       r.refused = cancellationRefusal(l);
       if (r.refused) return void (r.answer = l.answer());
@@ -148,7 +148,7 @@ async function onDeadline(l: License, d: Deadline): Promise<void> {
     case 'objectionEnds':
       return revoke(l);
     case 'renewalRecheck':
-      return checkRenewal(l);
+      return checkRenewal(l, completeRenewal);
     case 'renewalLapses':
       return lapseRenewal(l);
     case 'renewalPaymentDue':
