@@ -416,6 +416,29 @@ const scenarios: Record<string, (env: TestEnv) => Promise<Recorded>> = {
     await waitForLicense(env, l.number, 'renewed', (v) => v.renewals === 1);
     return { workflowId: licenseWorkflowId(l.number), runId };
   },
+  'fee-held-accepted-issued': async (env) => {
+    // Paid short: held for an administrator, who accepts it; the acceptance signals the case.
+    const { id, invoice } = await invoicedCase(env);
+    const { payment } = await payBill(env, invoice.billNumber, { amountHalalas: invoice.amountHalalas - 100 });
+    const held = await waitFor('held', async () => {
+      const items = (await call(env.api, 'admin', 'GET', '/payments/mismatches?status=open')).json().items as { id: number; paymentId: string }[];
+      return items.find((m) => m.paymentId === payment.paymentId);
+    });
+    expect((await call(env.api, 'admin', 'POST', `/payments/mismatches/${held.id}/resolve`, { action: 'accept', reason: 'replay coverage' })).statusCode).toBe(200);
+    await waitForApp(env.api, id, 'issued', (a) => a.status === 'issued');
+    return id;
+  },
+  'license-renewal-unpaid': async (env) => {
+    await licenseSecondsRules(env);
+    await secondsRules(env, { grace_period: '60s' });
+    await setPaymentDue(env, '3s', 'replay: a due date of seconds');
+    const l = await startLicense(env, { expiresInMs: 2_000 });
+    await waitForLicense(env, l.number, 'expired', (v) => v.status === 'expired');
+    expect((await call(env.api, 'applicant', 'POST', `/licenses/${l.number}/renewal`, {})).statusCode).toBe(202);
+    await waitFor('unpaid', async () => (await timeline(env, l.number)).some((e) => e.event === 'renewal_unpaid') || undefined, { timeoutMs: 30_000 });
+    // Its workflow goes on (the grace period runs): the history so far is what a running license holds.
+    return licenseWorkflowId(l.number);
+  },
   'office-accreditation-refused': async (env) => {
     const officeId = await applyForAccreditation(env, 'REPLAYR');
     await call(env.api, 'supervisor', 'POST', `/offices/${officeId}/decision`, { decision: 'refuse', reason: 'inspectors not licensed' });
@@ -472,6 +495,8 @@ const OWN_ENVIRONMENT: Record<string, Parameters<typeof startTestEnv>[0]> = {
   'fee-unpaid-excluded': { fees: true },
   'fee-cancelled-while-awaiting-payment': { fees: true },
   'license-renewal-late-invoiced-paid': { fees: true },
+  'fee-held-accepted-issued': { fees: true },
+  'license-renewal-unpaid': { fees: true },
   // Every upload there is counted: none of another scenario's.
   'document-sweep-removes-an-orphan': {},
 };

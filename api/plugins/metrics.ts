@@ -5,7 +5,7 @@
 // queries, which nobody outside should be able to set off.
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import client from 'prom-client';
 import { outboxHealth, type OutboxHealth } from '../../integrations/sms/outbox';
 import { serveMetrics } from '../../integrations/metrics';
@@ -37,19 +37,25 @@ export default fp(async function metrics(app: FastifyInstance, opts: { address?:
     registers: [registry],
   });
   const db = app.db;
-  new client.Gauge({
-    name: 'tarkhees_cases_open',
-    help: 'Open cases by stage (from the projection, when scraped)',
-    labelNames: ['stage'] as const,
-    registers: [registry],
-    async collect() {
-      const r = (await db.execute(sql`select stage::text as stage, count(*)::int as n from applications where status = 'in_progress' group by stage`)) as unknown as {
-        rows: { stage: string; n: number }[];
-      };
-      this.reset();
-      for (const row of r.rows) this.set({ stage: row.stage }, row.n);
-    },
-  });
+  /** A gauge of row counts by one label, read when scraped: `query` answers (label, n) rows. */
+  const countsBy = (name: string, help: string, label: string, query: SQL) =>
+    new client.Gauge({
+      name,
+      help,
+      labelNames: [label],
+      registers: [registry],
+      async collect() {
+        const r = (await db.execute(query)) as unknown as { rows: { label: string; n: number }[] };
+        this.reset();
+        for (const row of r.rows) this.set({ [label]: row.label }, row.n);
+      },
+    });
+  countsBy(
+    'tarkhees_cases_open',
+    'Open cases by stage (from the projection, when scraped)',
+    'stage',
+    sql`select stage::text as label, count(*)::int as n from applications where status = 'in_progress' group by stage`,
+  );
   // One query feeds the three SMS gauges: a scrape collects them together, so they share the read in flight.
   let scrape: Promise<OutboxHealth> | undefined;
   const health = () => (scrape ??= outboxHealth(db).finally(() => (scrape = undefined)));
@@ -82,19 +88,12 @@ export default fp(async function metrics(app: FastifyInstance, opts: { address?:
     },
   });
 
-  new client.Gauge({
-    name: 'tarkhees_payment_mismatches_open',
-    help: "Payments held for an administrator's decision (another amount, an unknown bill, a closed invoice, a statement that disagrees)",
-    labelNames: ['reason'] as const,
-    registers: [registry],
-    async collect() {
-      const r = (await db.execute(sql`select reason::text as reason, count(*)::int as n from payment_mismatches where status = 'open' group by reason`)) as unknown as {
-        rows: { reason: string; n: number }[];
-      };
-      this.reset();
-      for (const row of r.rows) this.set({ reason: row.reason }, row.n);
-    },
-  });
+  countsBy(
+    'tarkhees_payment_mismatches_open',
+    "Payments held for an administrator's decision (another amount, an unknown bill, a closed invoice, a statement that disagrees)",
+    'reason',
+    sql`select reason::text as label, count(*)::int as n from payment_mismatches where status = 'open' group by reason`,
+  );
   new client.Gauge({
     name: 'tarkhees_invoices_open',
     help: 'Invoices waiting to be paid, and those past their due date (their workflow closes them)',
